@@ -1,0 +1,76 @@
+// Verifies the console's next-auth session token (cookie or Bearer) and loads the signed-in user.
+import type { Db, Role } from "@inlet/db";
+import { decode } from "next-auth/jwt";
+
+export interface Actor {
+  id: string;
+  email: string;
+  name: string;
+  roles: Role[];
+}
+
+const COOKIE_NAMES = ["__Secure-next-auth.session-token", "next-auth.session-token"];
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+/** The raw session token from a request, if any: Authorization Bearer wins over the cookie. */
+export function sessionTokenFrom(headers: {
+  authorization?: string | undefined;
+  cookie?: string | undefined;
+}) {
+  const auth = headers.authorization;
+  if (auth?.startsWith("Bearer ")) return auth.slice("Bearer ".length).trim();
+  for (const name of COOKIE_NAMES) {
+    const value = readCookie(headers.cookie, name);
+    if (value) return value;
+  }
+  return undefined;
+}
+
+export type SessionCheck =
+  | { ok: true; actor: Actor }
+  | { ok: false; reason: "missing" | "invalid" | "unknown-user" };
+
+export class SessionVerifier {
+  private readonly cache = new Map<string, { actor: Actor; until: number }>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly secret: string,
+    /** Role changes and disabled accounts take effect within this many ms. */
+    private readonly cacheMs = 5_000,
+  ) {}
+
+  async verify(token: string | undefined): Promise<SessionCheck> {
+    if (!token) return { ok: false, reason: "missing" };
+    let userId: string | undefined;
+    try {
+      // decode() rejects forged tokens (wrong key) and expired ones (exp claim).
+      const payload = await decode({ token, secret: this.secret });
+      userId =
+        typeof payload?.sub === "string"
+          ? payload.sub
+          : typeof payload?.id === "string"
+            ? payload.id
+            : undefined;
+    } catch {
+      return { ok: false, reason: "invalid" };
+    }
+    if (!userId) return { ok: false, reason: "invalid" };
+    const cached = this.cache.get(userId);
+    if (cached && cached.until > Date.now()) return { ok: true, actor: cached.actor };
+    const user = await this.db.prisma.user.findUnique({ where: { id: userId } });
+    if (!user || user.disabled) return { ok: false, reason: "unknown-user" };
+    const actor: Actor = { id: user.id, email: user.email, name: user.name, roles: user.roles };
+    this.cache.set(userId, { actor, until: Date.now() + this.cacheMs });
+    return { ok: true, actor };
+  }
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config";
+
+const secret = "x".repeat(40);
+
+describe("loadConfig", () => {
+  it("applies defaults", () => {
+    const c = loadConfig({ NEXTAUTH_SECRET: secret });
+    expect(c.INLET_API_PORT).toBe(4000);
+    expect(c.INLET_QUEUE).toBe("postgres");
+    // One data directory per checkout, whichever workspace the process was started in.
+    expect(c.dataDir).toMatch(/\/\.inlet$/);
+    expect(c.dataDir).not.toContain("/apps/");
+    expect(c.INLET_LAKE_URL).toBe(`file://${c.dataDir}/lake`);
+    expect(c.DATABASE_URL).toBeUndefined();
+    expect(c.OIDC_DEFAULT_ROLES).toEqual(["analyst"]);
+  });
+
+  it("names every bad variable and why, without echoing secrets", () => {
+    try {
+      loadConfig({
+        NEXTAUTH_SECRET: "short",
+        INLET_API_PORT: "70000",
+        INLET_QUEUE: "kafka",
+        DATABASE_URL: "mysql://x",
+      });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      const msg = (err as Error).message;
+      expect(msg).toContain('INLET_API_PORT ("70000")');
+      expect(msg).toContain('INLET_QUEUE ("kafka")');
+      expect(msg).toContain("DATABASE_URL");
+      expect(msg).toContain("NEXTAUTH_SECRET (set): must be at least 32 characters");
+      expect(msg).not.toContain("short");
+    }
+  });
+});

@@ -1,0 +1,126 @@
+// The one place that reads the environment: every variable, its default, and a clear error naming
+// each bad one. README's configuration table mirrors this file.
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+const port = z.coerce.number().int().min(1).max(65_535);
+const positiveInt = z.coerce.number().int().positive();
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === "" ? undefined : v));
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  INLET_API_HOST: z.string().min(1).default("127.0.0.1"),
+  INLET_API_PORT: port.default(4000),
+  INLET_PUBLIC_API_URL: z.url().optional(),
+  /** Unset: .inlet at the repository root, whichever workspace a process starts in. */
+  INLET_DATA_DIR: z.string().min(1).optional(),
+  DATABASE_URL: optionalString.pipe(
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+      .optional(),
+  ),
+  /** Unset: file://<INLET_DATA_DIR>/lake. */
+  INLET_LAKE_URL: z
+    .string()
+    .regex(/^(file|s3):\/\//, "must start with file:// or s3://")
+    .optional(),
+  INLET_S3_ENDPOINT: z.url().optional(),
+  INLET_S3_REGION: z.string().default("us-east-1"),
+  INLET_S3_FORCE_PATH_STYLE: bool.default(false),
+  INLET_S3_EVENTS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  INLET_QUEUE: z.enum(["postgres", "nats"]).default("postgres"),
+  INLET_NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  INLET_QUEUE_MAX_RECEIVES: positiveInt.default(5),
+  INLET_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
+  INLET_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  INLET_FLUSH_INTERVAL_MS: positiveInt.default(1000),
+  INLET_FLUSH_BYTES: positiveInt.default(5 * 1024 * 1024),
+  INLET_INGEST_MAX_BODY_BYTES: positiveInt.default(10 * 1024 * 1024),
+  INLET_INGEST_MAX_EVENT_BYTES: positiveInt.default(1024 * 1024),
+  INLET_INGEST_MAX_EVENTS: positiveInt.default(10_000),
+  NEXTAUTH_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters (e.g. `openssl rand -base64 32`)")
+    .optional(),
+  INLET_LOGIN_MAX_FAILURES: positiveInt.default(5),
+  INLET_LOGIN_WINDOW_SECONDS: positiveInt.default(900),
+  INLET_ADMIN_PASSWORD: optionalString,
+  INLET_ENGINEER_PASSWORD: optionalString,
+  INLET_GOVERNANCE_PASSWORD: optionalString,
+  INLET_ANALYST_PASSWORD: optionalString,
+  INLET_ONCALL_PASSWORD: optionalString,
+  INLET_SEED_SAMPLE_SOURCE: bool.default(true),
+  OIDC_DEFAULT_ROLES: z
+    .string()
+    .default("analyst")
+    .transform((s) =>
+      s
+        .split(",")
+        .map((r) => r.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.enum(["admin", "engineer", "governance", "analyst", "oncall"])).min(1)),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
+
+export interface Config extends Omit<Env, "INLET_LAKE_URL"> {
+  INLET_LAKE_URL: string;
+  dataDir: string;
+  publicApiUrl: string;
+}
+
+/** The API verifies sessions; a worker process has no use for the secret. */
+export type ApiConfig = Config & { NEXTAUTH_SECRET: string };
+
+export type Component = "api" | "worker";
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+export function loadConfig(env?: Record<string, string | undefined>, component?: "api"): ApiConfig;
+export function loadConfig(env: Record<string, string | undefined>, component: "worker"): Config;
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  component: Component = "api",
+): Config {
+  const parsed = envSchema.safeParse(env);
+  const missingSecret = component === "api" && parsed.success && !parsed.data.NEXTAUTH_SECRET;
+  if (!parsed.success || missingSecret) {
+    const issues = parsed.success
+      ? [{ path: ["NEXTAUTH_SECRET"], message: "is required by the API (the console and the API share it)" }]
+      : parsed.error.issues;
+    const problems = issues.map((issue) => {
+      const name = issue.path.join(".");
+      const value = env[name];
+      const shown = value === undefined ? "unset" : name.includes("SECRET") ? "set" : JSON.stringify(value);
+      return `${name} (${shown}): ${issue.message}`;
+    });
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  const dataDir = e.INLET_DATA_DIR ? resolve(e.INLET_DATA_DIR) : join(REPO_ROOT, ".inlet");
+  return {
+    ...e,
+    dataDir,
+    INLET_LAKE_URL: e.INLET_LAKE_URL ?? `file://${join(dataDir, "lake")}`,
+    publicApiUrl:
+      e.INLET_PUBLIC_API_URL ??
+      `http://${e.INLET_API_HOST === "0.0.0.0" ? "localhost" : e.INLET_API_HOST}:${e.INLET_API_PORT}`,
+  };
+}

@@ -1,0 +1,23 @@
+// Opens the configured ObjectStore and Queue: the same choice for the API and every worker.
+import { join } from "node:path";
+import type { Db } from "@inlet/db";
+import { createObjectStore, createQueue, type ObjectStore, type Queue } from "@inlet/lake-core";
+import type { Config } from "./config";
+
+export async function openDataPlaneAdapters(
+  config: Config,
+  db: Db,
+): Promise<{ store: ObjectStore; queue: Queue }> {
+  const store = createObjectStore(config.INLET_LAKE_URL, {
+    s3Endpoint: config.INLET_S3_ENDPOINT,
+    s3Region: config.INLET_S3_REGION,
+    s3ForcePathStyle: config.INLET_S3_FORCE_PATH_STYLE,
+    cacheDir: join(config.dataDir, "cache"),
+  });
+  const maxReceives = config.INLET_QUEUE_MAX_RECEIVES;
+  const queue =
+    config.INLET_QUEUE === "nats"
+      ? await createQueue({ kind: "nats", servers: config.INLET_NATS_URL, maxReceives })
+      : await createQueue({ kind: "postgres", pool: db.pool, maxReceives });
+  return { store, queue };
+}

@@ -1,0 +1,465 @@
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { gzipSync } from "node:zlib";
+import { generateApiKey } from "@inlet/db";
+import { createTestDatabase, type TestDatabase } from "@inlet/db/testing";
+import { LocalFsObjectStore, PgQueue } from "@inlet/lake-core";
+import Fastify, { type FastifyInstance } from "fastify";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ingestMetrics, renderIngestMetrics } from "./ingest-metrics";
+import { type IngestErrorBody, registerIngestRoutes } from "./routes";
+
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+const ORDERS_NDJSON = fixture("orders.ndjson");
+const ORDERS_ZST = fixture("orders.ndjson.zst");
+const RECEIVED_AT = new Date("2024-05-01T23:59:59.500Z");
+const LIMITS = { maxBodyBytes: 256 * 1024, maxEventBytes: 8 * 1024, maxEventsPerBatch: 500 };
+const ce = { specversion: "1.0", type: "order.created", source: "/shop" };
+
+let database: TestDatabase;
+let dir: string;
+let store: LocalFsObjectStore;
+let queue: PgQueue;
+let app: FastifyInstance;
+const keys = { orders: "", other: "", revoked: "", paused: "" };
+let ordersId = "";
+
+async function addSource(slug: string, status: "active" | "paused" = "active"): Promise<string> {
+  const s = await database.db.prisma.source.create({ data: { slug, name: slug, status } });
+  return s.id;
+}
+
+async function addKey(sourceId: string, revoked = false): Promise<string> {
+  const k = generateApiKey();
+  await database.db.prisma.apiKey.create({
+    data: {
+      sourceId,
+      name: "test",
+      prefix: k.prefix,
+      keyHash: k.hash,
+      revokedAt: revoked ? new Date() : null,
+    },
+  });
+  return k.key;
+}
+
+async function buildApp(overrides: { store?: LocalFsObjectStore } = {}): Promise<FastifyInstance> {
+  const instance = Fastify({ logger: false });
+  await registerIngestRoutes(instance, {
+    db: database.db,
+    store: overrides.store ?? store,
+    queue,
+    logger: pino({ level: "silent" }),
+    limits: LIMITS,
+    now: () => RECEIVED_AT,
+  });
+  await instance.ready();
+  return instance;
+}
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  dir = await mkdtemp(join(tmpdir(), "inlet-ingest-test-"));
+  store = new LocalFsObjectStore(join(dir, "lake"));
+  queue = new PgQueue({ pool: database.db.pool });
+  ordersId = await addSource("orders");
+  const otherId = await addSource("clicks");
+  const pausedId = await addSource("paused-source", "paused");
+  keys.orders = await addKey(ordersId);
+  keys.revoked = await addKey(ordersId, true);
+  keys.other = await addKey(otherId);
+  keys.paused = await addKey(pausedId);
+  app = await buildApp();
+});
+
+afterAll(async () => {
+  await app?.close();
+  await queue?.close();
+  await database?.drop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+interface PostOptions {
+  slug?: string;
+  key?: string | null;
+  contentType?: string;
+  encoding?: string;
+  headers?: Record<string, string>;
+}
+
+function post(body: Buffer | string, opts: PostOptions = {}) {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.contentType !== "") headers["content-type"] = opts.contentType ?? "application/x-ndjson";
+  if (opts.key !== null) headers.authorization = `Bearer ${opts.key ?? keys.orders}`;
+  if (opts.encoding) headers["content-encoding"] = opts.encoding;
+  return app.inject({
+    method: "POST",
+    url: `/v1/sources/${opts.slug ?? "orders"}/events`,
+    headers,
+    payload: body,
+  });
+}
+
+function errorOf(res: { json(): unknown }): IngestErrorBody["error"] {
+  return (res.json() as IngestErrorBody).error;
+}
+
+/** What a 202 must leave behind: the raw object, the batch row and the queue message. */
+async function expectStored(
+  batchId: string,
+  expected: { bytes?: Buffer; eventCount: number; format: string },
+) {
+  const batch = await database.db.prisma.batch.findUniqueOrThrow({ where: { id: batchId } });
+  const ext = expected.format === "ndjson" ? "ndjson" : "json";
+  expect(batch).toMatchObject({
+    sourceId: ordersId,
+    origin: "http",
+    status: "received",
+    eventCount: expected.eventCount,
+    rawKey: `raw/orders/dt=2024-05-01/${batchId}.${ext}`,
+    receivedAt: RECEIVED_AT,
+  });
+  const raw = await store.get(batch.rawKey);
+  expect(raw).toBeDefined();
+  expect(Number(batch.bytes)).toBe(raw?.length);
+  if (expected.bytes) expect(Buffer.from(raw ?? []).equals(expected.bytes)).toBe(true);
+  const { rows } = await database.db.pool.query<{ body: Record<string, unknown> }>(
+    "SELECT body FROM queue_messages WHERE queue = 'batches' AND dedupe_key = $1",
+    [batchId],
+  );
+  expect(rows.map((r) => r.body)).toEqual([
+    {
+      batchId,
+      sourceId: ordersId,
+      slug: "orders",
+      rawKey: batch.rawKey,
+      format: expected.format,
+      receivedAt: RECEIVED_AT.toISOString(),
+      eventCount: expected.eventCount,
+    },
+  ]);
+  return raw ?? new Uint8Array();
+}
+
+async function deadLetter(id: string | undefined) {
+  expect(id).toBeTypeOf("string");
+  return database.db.prisma.deadLetter.findUniqueOrThrow({ where: { id: id ?? "" } });
+}
+
+describe("accepted batches", () => {
+  it("accepts NDJSON: raw object, batch row and queue message exist before the 202", async () => {
+    const res = await post(ORDERS_NDJSON);
+    expect(res.statusCode).toBe(202);
+    const body = res.json() as { accepted: number; batchId: string };
+    expect(body.accepted).toBe(50);
+    expect(body.batchId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    await expectStored(body.batchId, { bytes: ORDERS_NDJSON, eventCount: 50, format: "ndjson" });
+  });
+
+  it("accepts a CloudEvents batch", async () => {
+    const bytes = Buffer.from(
+      JSON.stringify([
+        { ...ce, id: "1", data: { a: 1 } },
+        { ...ce, data: { a: 2 } },
+      ]),
+    );
+    const res = await post(bytes, { contentType: "application/cloudevents-batch+json" });
+    expect(res.statusCode).toBe(202);
+    const { batchId, accepted } = res.json() as { accepted: number; batchId: string };
+    expect(accepted).toBe(2);
+    await expectStored(batchId, { bytes, eventCount: 2, format: "cloudevents-batch" });
+  });
+
+  it("accepts one structured CloudEvent", async () => {
+    const bytes = Buffer.from(JSON.stringify({ ...ce, id: "s-1", data: { a: 1 } }));
+    const res = await post(bytes, { contentType: "application/cloudevents+json; charset=utf-8" });
+    expect(res.statusCode).toBe(202);
+    await expectStored((res.json() as { batchId: string }).batchId, {
+      bytes,
+      eventCount: 1,
+      format: "cloudevents",
+    });
+  });
+
+  it("stores a binary-mode CloudEvent as one structured CloudEvent", async () => {
+    const res = await post('{"amount": 10}', {
+      contentType: "application/json",
+      headers: { "ce-specversion": "1.0", "ce-id": "b-1", "ce-type": "order.paid", "ce-source": "/pay" },
+    });
+    expect(res.statusCode).toBe(202);
+    const raw = await expectStored((res.json() as { batchId: string }).batchId, {
+      eventCount: 1,
+      format: "cloudevents",
+    });
+    expect(JSON.parse(Buffer.from(raw).toString())).toEqual({
+      specversion: "1.0",
+      id: "b-1",
+      type: "order.paid",
+      source: "/pay",
+      datacontenttype: "application/json",
+      data: { amount: 10 },
+    });
+  });
+
+  it("stores gzip bodies decompressed", async () => {
+    const res = await post(gzipSync(ORDERS_NDJSON), { encoding: "gzip" });
+    expect(res.statusCode).toBe(202);
+    await expectStored((res.json() as { batchId: string }).batchId, {
+      bytes: ORDERS_NDJSON,
+      eventCount: 50,
+      format: "ndjson",
+    });
+  });
+
+  it("stores zstd bodies decompressed", async () => {
+    const res = await post(ORDERS_ZST, { encoding: "zstd" });
+    expect(res.statusCode).toBe(202);
+    await expectStored((res.json() as { batchId: string }).batchId, {
+      bytes: ORDERS_NDJSON,
+      eventCount: 50,
+      format: "ndjson",
+    });
+  });
+
+  it("records when the key was last used", async () => {
+    const row = await database.db.prisma.apiKey.findFirstOrThrow({
+      where: { sourceId: ordersId, revokedAt: null },
+    });
+    expect(row.lastUsedAt).toBeInstanceOf(Date);
+  });
+
+  it("keeps 20 concurrent batches apart: 20 batches, 20 messages, 20 raw objects", async () => {
+    const bodies = Array.from({ length: 20 }, (_, i) => Buffer.from(`{"id":"c-${i}","n":${i}}\n`));
+    const responses = await Promise.all(bodies.map((b) => post(b)));
+    expect(responses.map((r) => r.statusCode)).toEqual(bodies.map(() => 202));
+    const ids = responses.map((r) => (r.json() as { batchId: string }).batchId);
+    expect(new Set(ids).size).toBe(20);
+    const batches = await database.db.prisma.batch.findMany({ where: { id: { in: ids } } });
+    expect(batches).toHaveLength(20);
+    const { rows } = await database.db.pool.query<{ n: string }>(
+      "SELECT count(*) AS n FROM queue_messages WHERE queue = 'batches' AND dedupe_key = ANY($1)",
+      [ids],
+    );
+    expect(Number(rows[0]?.n)).toBe(20);
+    for (const [i, id] of ids.entries()) {
+      const batch = batches.find((b) => b.id === id);
+      const raw = await store.get(batch?.rawKey ?? "");
+      expect(Buffer.from(raw ?? []).equals(bodies[i] ?? Buffer.alloc(0))).toBe(true);
+    }
+  });
+
+  it("counts accepted requests, events and bytes for /metrics", () => {
+    expect(ingestMetrics.requests.get({ status: "202", code: "ACCEPTED" })).toBeGreaterThanOrEqual(26);
+    expect(ingestMetrics.events.get({ source: "orders" })).toBeGreaterThanOrEqual(173);
+    const text = renderIngestMetrics();
+    expect(text).toContain("# TYPE inlet_ingest_requests_total counter");
+    expect(text).toMatch(/inlet_ingest_requests_total\{code="ACCEPTED",status="202"\} \d+/);
+    expect(text).toMatch(/inlet_ingest_bytes_accepted_total\{source="orders"\} \d+/);
+  });
+});
+
+describe("authentication and routing", () => {
+  const unauthorized = async (opts: PostOptions) => {
+    const res = await post(ORDERS_NDJSON, opts);
+    expect(res.statusCode).toBe(401);
+    return errorOf(res);
+  };
+
+  it("refuses a request without a key", async () => {
+    const e = await unauthorized({ key: null });
+    expect(e).toMatchObject({
+      code: "UNAUTHORIZED",
+      message: expect.stringContaining("Authorization: Bearer"),
+    });
+  });
+
+  it("refuses a key sent with another scheme", async () => {
+    const res = await post(ORDERS_NDJSON, { key: null, headers: { authorization: `Basic ${keys.orders}` } });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it("gives unknown, revoked and other-source keys the same answer", async () => {
+    const unknown = await unauthorized({ key: generateApiKey().key });
+    const revoked = await unauthorized({ key: keys.revoked });
+    const otherSource = await unauthorized({ key: keys.other });
+    expect(unknown.code).toBe("UNAUTHORIZED");
+    expect(revoked.message).toBe(unknown.message);
+    expect(otherSource.message).toBe(unknown.message);
+  });
+
+  it("answers 404 for an unknown source to a valid key holder", async () => {
+    const res = await post(ORDERS_NDJSON, { slug: "no-such-source" });
+    expect(res.statusCode).toBe(404);
+    expect(errorOf(res).code).toBe("NOT_FOUND");
+  });
+
+  it("does not reveal unknown sources to callers without a valid key", async () => {
+    const res = await post(ORDERS_NDJSON, { slug: "no-such-source", key: generateApiKey().key });
+    expect(res.statusCode).toBe(401);
+  });
+
+  it("answers 409 for a paused source", async () => {
+    const res = await post(ORDERS_NDJSON, { slug: "paused-source", key: keys.paused });
+    expect(res.statusCode).toBe(409);
+    expect(errorOf(res)).toMatchObject({
+      code: "SOURCE_PAUSED",
+      message: expect.stringContaining("is paused"),
+    });
+  });
+
+  it("answers 415 with the accepted types for other content types", async () => {
+    for (const contentType of ["text/plain", "application/json", ""]) {
+      const res = await post(ORDERS_NDJSON, { contentType });
+      expect(res.statusCode).toBe(415);
+      expect(errorOf(res)).toMatchObject({
+        code: "UNSUPPORTED_MEDIA_TYPE",
+        message: expect.stringContaining("Accepted: application/cloudevents-batch+json"),
+      });
+    }
+  });
+
+  it("answers 415 for an unknown content encoding", async () => {
+    const res = await post(ORDERS_NDJSON, { encoding: "compress" });
+    expect(res.statusCode).toBe(415);
+    expect(errorOf(res).code).toBe("UNSUPPORTED_ENCODING");
+  });
+});
+
+describe("rejected batches", () => {
+  it("refuses malformed NDJSON with the line number and keeps the bytes as a dead letter", async () => {
+    const body = '{"id":"a"}\n{"id":"b"}\n{"id":"c",}\n{"id":"d"}\n';
+    const res = await post(body);
+    expect(res.statusCode).toBe(400);
+    const e = errorOf(res);
+    expect(e).toMatchObject({ code: "MALFORMED_JSON", line: 3, index: 2 });
+    expect(e.message).toMatch(/^line 3: /);
+    expect(e.requestId).toBeTypeOf("string");
+    const dl = await deadLetter(e.deadLetterId);
+    expect(dl).toMatchObject({
+      sourceId: ordersId,
+      batchId: null,
+      reasonCode: "MALFORMED_JSON",
+      reason: e.message,
+      payload: body,
+      status: "open",
+    });
+  });
+
+  it("keeps a compressed malformed body decompressed, and bytes that are not UTF-8 as base64", async () => {
+    const res = await post(gzipSync('{"ok":1}\nnope\n'), { encoding: "gzip" });
+    expect((await deadLetter(errorOf(res).deadLetterId)).payload).toBe('{"ok":1}\nnope\n');
+    const binary = Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d, 0x0a]);
+    const res2 = await post(binary);
+    expect(res2.statusCode).toBe(400);
+    expect((await deadLetter(errorOf(res2).deadLetterId)).payload).toBe(
+      `base64:${binary.toString("base64")}`,
+    );
+  });
+
+  it("refuses an oversized event with 413 and keeps the batch as a dead letter", async () => {
+    const body = `{"id":"a"}\n{"pad":"${"x".repeat(9000)}"}\n`;
+    const res = await post(body);
+    expect(res.statusCode).toBe(413);
+    const e = errorOf(res);
+    expect(e).toMatchObject({ code: "EVENT_TOO_LARGE", line: 2 });
+    expect(e.message).toBe(
+      "line 2: the event is 9,010 bytes; the limit is 8,192 (INLET_INGEST_MAX_EVENT_BYTES)",
+    );
+    expect(await deadLetter(e.deadLetterId)).toMatchObject({ reasonCode: "EVENT_TOO_LARGE", payload: body });
+  });
+
+  it("refuses too many events with 400 and keeps the batch as a dead letter", async () => {
+    const res = await post('{"a":1}\n'.repeat(501));
+    expect(res.statusCode).toBe(400);
+    const e = errorOf(res);
+    expect(e).toMatchObject({ code: "BATCH_TOO_LARGE" });
+    expect(e.message).toContain("the batch has 501 events; the limit is 500");
+    expect((await deadLetter(e.deadLetterId)).reasonCode).toBe("BATCH_TOO_LARGE");
+  });
+
+  it("refuses an invalid CloudEvent naming the attribute, with a pointer in the dead letter", async () => {
+    const res = await post(JSON.stringify([ce, { ...ce, source: "" }]), {
+      contentType: "application/cloudevents-batch+json",
+    });
+    expect(res.statusCode).toBe(400);
+    const e = errorOf(res);
+    expect(e).toMatchObject({ code: "INVALID_CLOUDEVENT", field: "source", index: 1 });
+    expect(await deadLetter(e.deadLetterId)).toMatchObject({
+      reasonCode: "INVALID_CLOUDEVENT",
+      path: "/1/source",
+    });
+  });
+
+  it("refuses a body over the wire limit with 413 without reading or keeping it", async () => {
+    const before = await database.db.prisma.deadLetter.count();
+    const res = await post(Buffer.alloc(LIMITS.maxBodyBytes + 1, 0x20));
+    expect(res.statusCode).toBe(413);
+    const e = errorOf(res);
+    expect(e.code).toBe("BODY_TOO_LARGE");
+    expect(e.message).toContain("It was not read or stored: split the batch");
+    expect(e.message).toContain("INLET_INGEST_MAX_BODY_BYTES");
+    expect(await database.db.prisma.deadLetter.count()).toBe(before);
+  });
+
+  it("stops reading a body without Content-Length once it passes the wire limit", async () => {
+    const chunks = Array.from({ length: 5 }, () => Buffer.alloc(64 * 1024, 0x20));
+    const res = await app.inject({
+      method: "POST",
+      url: "/v1/sources/orders/events",
+      headers: { "content-type": "application/x-ndjson", authorization: `Bearer ${keys.orders}` },
+      payload: Readable.from(chunks),
+    });
+    expect(res.statusCode).toBe(413);
+    expect(errorOf(res).message).toMatch(/^The request body is larger than the limit of 262,144 bytes/);
+  });
+
+  it("refuses a gzip bomb with 413", async () => {
+    const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024, 0x20));
+    expect(bomb.length).toBeLessThan(LIMITS.maxBodyBytes);
+    const res = await post(bomb, { encoding: "gzip" });
+    expect(res.statusCode).toBe(413);
+    expect(errorOf(res).code).toBe("BODY_TOO_LARGE");
+    expect(errorOf(res).deadLetterId).toBeUndefined();
+  });
+
+  it("refuses an empty body with 400", async () => {
+    const res = await post("");
+    expect(res.statusCode).toBe(400);
+    expect(errorOf(res).code).toBe("EMPTY_BATCH");
+    expect(errorOf(res).deadLetterId).toBeUndefined();
+  });
+
+  it("counts rejections by status and code", () => {
+    expect(ingestMetrics.requests.get({ status: "401", code: "UNAUTHORIZED" })).toBeGreaterThanOrEqual(5);
+    expect(ingestMetrics.requests.get({ status: "413", code: "BODY_TOO_LARGE" })).toBeGreaterThanOrEqual(2);
+    expect(ingestMetrics.deadLetters.get({ reason: "MALFORMED_JSON" })).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("failures", () => {
+  it("answers 500 INTERNAL with a request id and no stack when the store fails", async () => {
+    // A lake root that is a regular file: every put fails inside the real adapter.
+    const notADir = join(dir, "not-a-dir");
+    await writeFile(notADir, "x");
+    const broken = await buildApp({ store: new LocalFsObjectStore(notADir) });
+    try {
+      const res = await broken.inject({
+        method: "POST",
+        url: "/v1/sources/orders/events",
+        headers: { "content-type": "application/x-ndjson", authorization: `Bearer ${keys.orders}` },
+        payload: '{"a":1}\n',
+      });
+      expect(res.statusCode).toBe(500);
+      const e = errorOf(res);
+      expect(e.code).toBe("INTERNAL");
+      expect(e.message).toContain(e.requestId);
+      expect(res.body).not.toMatch(/at .+\.ts:\d+/);
+    } finally {
+      await broken.close();
+    }
+  });
+});

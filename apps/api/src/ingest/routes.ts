@@ -1,0 +1,275 @@
+// The public ingest HTTP API, POST /v1/sources/:slug/events: authenticate the source's API key, check
+// the body, write the raw batch, record it, enqueue it — and only then answer 202. Rejected bodies that
+// were read are kept in dead_letters, so nothing sent is silently lost.
+import type { Db } from "@inlet/db";
+import {
+  BATCHES_QUEUE,
+  classifyIngestRequest,
+  DEFAULT_INGEST_LIMITS,
+  deadLetterPayload,
+  decodeIngestBody,
+  formatCount,
+  INGEST_LIMIT_ENV,
+  type IngestLimits,
+  type IngestRejection,
+  newBatchId,
+  type ObjectStore,
+  type Queue,
+  type RawBatchMessage,
+  rawBatchContentType,
+  rawBatchKey,
+} from "@inlet/lake-core";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { Logger } from "pino";
+import type { Config } from "../config";
+import { IngestAuthenticator, type IngestSource } from "./api-key-auth";
+import { ingestMetrics } from "./ingest-metrics";
+
+export const INGEST_ROUTE = "/v1/sources/:slug/events";
+
+export interface IngestRouteDeps {
+  db: Db;
+  store: ObjectStore;
+  queue: Queue;
+  logger: Logger;
+  /** Overrides; otherwise taken from `config`, else DEFAULT_INGEST_LIMITS. */
+  limits?: Partial<IngestLimits>;
+  config?: Pick<
+    Config,
+    "INLET_INGEST_MAX_BODY_BYTES" | "INLET_INGEST_MAX_EVENT_BYTES" | "INLET_INGEST_MAX_EVENTS"
+  >;
+  now?: () => Date;
+  /** How long API key lookups are cached, in ms (at most 5,000, the default). */
+  authCacheTtlMs?: number;
+}
+
+export interface IngestErrorBody {
+  error: {
+    code: string;
+    message: string;
+    field?: string;
+    line?: number;
+    index?: number;
+    deadLetterId?: string;
+    requestId: string;
+  };
+}
+
+function resolveLimits(deps: IngestRouteDeps): IngestLimits {
+  const c = deps.config;
+  return {
+    maxBodyBytes:
+      deps.limits?.maxBodyBytes ?? c?.INLET_INGEST_MAX_BODY_BYTES ?? DEFAULT_INGEST_LIMITS.maxBodyBytes,
+    maxEventBytes:
+      deps.limits?.maxEventBytes ?? c?.INLET_INGEST_MAX_EVENT_BYTES ?? DEFAULT_INGEST_LIMITS.maxEventBytes,
+    maxEventsPerBatch:
+      deps.limits?.maxEventsPerBatch ?? c?.INLET_INGEST_MAX_EVENTS ?? DEFAULT_INGEST_LIMITS.maxEventsPerBatch,
+  };
+}
+
+/** A JSON pointer into the body for a dead letter, when the problem is one attribute of one event. */
+function problemPath(r: IngestRejection): string | undefined {
+  if (!r.field || r.field.startsWith("ce-")) return undefined;
+  return r.index === undefined ? `/${r.field}` : `/${r.index}/${r.field}`;
+}
+
+interface RequestState {
+  source?: IngestSource;
+  /** Error code of the response, for the requests counter. */
+  code?: string;
+}
+
+/**
+ * Registers the ingest route in its own encapsulated scope (raw body parsing, error shape), so the
+ * rest of the app keeps its JSON parser and error handler.
+ */
+export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps): Promise<void> {
+  const limits = resolveLimits(deps);
+  const now = deps.now ?? (() => new Date());
+  const auth = new IngestAuthenticator(deps.db, deps.logger, {
+    ...(deps.authCacheTtlMs === undefined ? {} : { cacheTtlMs: deps.authCacheTtlMs }),
+  });
+  const states = new WeakMap<FastifyRequest, RequestState>();
+  const stateOf = (req: FastifyRequest): RequestState => {
+    let s = states.get(req);
+    if (!s) {
+      s = {};
+      states.set(req, s);
+    }
+    return s;
+  };
+
+  const sendError = (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    error: Omit<IngestErrorBody["error"], "requestId">,
+  ): FastifyReply => {
+    stateOf(req).code = error.code;
+    const body: IngestErrorBody = { error: { ...error, requestId: String(req.id) } };
+    return reply.code(status).type("application/json; charset=utf-8").send(body);
+  };
+
+  await app.register(async (scope) => {
+    // Bodies arrive as raw bytes whatever their type: decoding and checking is decodeIngestBody's job.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      "*",
+      { parseAs: "buffer", bodyLimit: limits.maxBodyBytes },
+      (_req, body, done) => done(null, body),
+    );
+
+    scope.addHook("onResponse", async (req, reply) => {
+      const code = reply.statusCode === 202 ? "ACCEPTED" : (states.get(req)?.code ?? "UNKNOWN");
+      ingestMetrics.requests.inc({ status: String(reply.statusCode), code });
+    });
+
+    scope.setErrorHandler((err, req, reply) => {
+      const e = err as { statusCode?: unknown; code?: unknown; message?: unknown };
+      if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+        const length = Number(req.headers["content-length"]);
+        const limit = `${formatCount(limits.maxBodyBytes)} bytes (${INGEST_LIMIT_ENV.maxBodyBytes})`;
+        const size =
+          Number.isFinite(length) && length > limits.maxBodyBytes
+            ? `The request body is ${formatCount(length)} bytes; the limit is ${limit}`
+            : `The request body is larger than the limit of ${limit}`;
+        return sendError(req, reply, 413, {
+          code: "BODY_TOO_LARGE",
+          message: `${size}. It was not read or stored: split the batch into smaller requests and send them again`,
+        });
+      }
+      const status = typeof e.statusCode === "number" ? e.statusCode : 500;
+      if (status >= 400 && status < 500) {
+        return sendError(req, reply, status, {
+          // Fastify's own codes (FST_ERR_…) are not part of the API's vocabulary.
+          code: typeof e.code === "string" && !e.code.startsWith("FST_") ? e.code : "BAD_REQUEST",
+          message: String(e.message),
+        });
+      }
+      req.log.error({ err }, "ingest request failed");
+      return sendError(req, reply, 500, {
+        code: "INTERNAL",
+        message: `Internal error: the batch was not accepted; send it again. Quote request id ${req.id}`,
+      });
+    });
+
+    scope.post<{ Params: { slug: string } }>(
+      INGEST_ROUTE,
+      {
+        bodyLimit: limits.maxBodyBytes,
+        // Authentication happens before the body is read: a refused client does not get to upload it.
+        onRequest: async (req, reply) => {
+          const result = await auth.authenticate(req.params.slug, req.headers.authorization);
+          if (!result.ok)
+            return sendError(req, reply, result.status, { code: result.code, message: result.message });
+          stateOf(req).source = result.source;
+          const classified = classifyIngestRequest(
+            req.headers["content-type"],
+            req.headers["content-encoding"],
+            req.headers,
+          );
+          if (!classified.ok) {
+            return sendError(req, reply, classified.status, {
+              code: classified.code,
+              message: classified.message,
+            });
+          }
+          return undefined;
+        },
+      },
+      async (req, reply) => {
+        ingestMetrics.inFlight.inc();
+        try {
+          return await acceptBatch(req, reply);
+        } finally {
+          ingestMetrics.inFlight.dec();
+        }
+      },
+    );
+  });
+
+  async function acceptBatch(req: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply) {
+    const source = stateOf(req).source;
+    if (!source) throw new Error("ingest route reached without an authenticated source");
+    const wire = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const receivedAt = now();
+    const decoded = await decodeIngestBody(
+      {
+        contentType: req.headers["content-type"],
+        contentEncoding: req.headers["content-encoding"],
+        headers: req.headers,
+        body: wire,
+      },
+      limits,
+    );
+
+    if (!decoded.ok) {
+      let deadLetterId: string | undefined;
+      if (decoded.deadLetter) {
+        const path = problemPath(decoded);
+        const row = await deps.db.prisma.deadLetter.create({
+          data: {
+            sourceId: source.id,
+            batchId: null,
+            reasonCode: decoded.code,
+            reason: decoded.message,
+            payload: deadLetterPayload(decoded.deadLetter),
+            ...(path === undefined ? {} : { path }),
+          },
+          select: { id: true },
+        });
+        deadLetterId = row.id;
+        ingestMetrics.deadLetters.inc({ reason: decoded.code });
+      }
+      req.log.info(
+        { source: source.slug, code: decoded.code, deadLetterId, bytes: wire.length },
+        "ingest batch rejected",
+      );
+      return sendError(req, reply, decoded.status, {
+        code: decoded.code,
+        message: decoded.message,
+        ...(decoded.field === undefined ? {} : { field: decoded.field }),
+        ...(decoded.line === undefined ? {} : { line: decoded.line }),
+        ...(decoded.index === undefined ? {} : { index: decoded.index }),
+        ...(deadLetterId === undefined ? {} : { deadLetterId }),
+      });
+    }
+
+    const { format, bytesToStore, eventCount } = decoded;
+    const batchId = newBatchId(receivedAt);
+    const rawKey = rawBatchKey(source.slug, receivedAt, batchId, format);
+    // Order matters: the raw object is durable before the batch row points at it, and both exist
+    // before the message that makes the worker read them.
+    await deps.store.put(rawKey, bytesToStore, { contentType: rawBatchContentType(format) });
+    await deps.db.prisma.batch.create({
+      data: {
+        id: batchId,
+        sourceId: source.id,
+        rawKey,
+        origin: "http",
+        eventCount,
+        bytes: BigInt(bytesToStore.length),
+        status: "received",
+        receivedAt,
+      },
+      select: { id: true },
+    });
+    const message: RawBatchMessage = {
+      batchId,
+      sourceId: source.id,
+      slug: source.slug,
+      rawKey,
+      format,
+      receivedAt: receivedAt.toISOString(),
+      eventCount,
+    };
+    await deps.queue.send(BATCHES_QUEUE, message, { dedupeKey: batchId });
+
+    const labels = { source: source.slug };
+    ingestMetrics.batches.inc(labels);
+    ingestMetrics.events.inc(labels, eventCount);
+    ingestMetrics.bytes.inc(labels, bytesToStore.length);
+    ingestMetrics.wireBytes.inc(labels, wire.length);
+    return reply.code(202).send({ accepted: eventCount, batchId });
+  }
+}

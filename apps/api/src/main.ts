@@ -1,0 +1,115 @@
+// The API process: configuration, catalog database (embedded when DATABASE_URL is unset), seed,
+// adapters, HTTP server and, by default, the data-plane workers. Graceful on SIGTERM/SIGINT.
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { createDb, type Role, seed, startDatabase } from "@inlet/db";
+import { type ApiConfig, ConfigError, loadConfig } from "./config";
+import { openDataPlaneAdapters } from "./data-plane-adapters";
+import { dataPlaneRoutes } from "./data-plane-routes";
+import { createLogger } from "./logger";
+import { buildServer } from "./server";
+import { startWorkerProcesses } from "./worker-processes";
+
+function configOrExit(): ApiConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`inlet: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+async function main() {
+  const config = configOrExit();
+  const logger = createLogger(config.LOG_LEVEL, "api");
+  const database = await startDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: join(config.dataDir, "pg"),
+    log: (msg) => logger.info(msg),
+  });
+  const db = createDb(database.url);
+
+  const passwords: Partial<Record<Role, string>> = {};
+  if (config.INLET_ADMIN_PASSWORD) passwords.admin = config.INLET_ADMIN_PASSWORD;
+  if (config.INLET_ENGINEER_PASSWORD) passwords.engineer = config.INLET_ENGINEER_PASSWORD;
+  if (config.INLET_GOVERNANCE_PASSWORD) passwords.governance = config.INLET_GOVERNANCE_PASSWORD;
+  if (config.INLET_ANALYST_PASSWORD) passwords.analyst = config.INLET_ANALYST_PASSWORD;
+  if (config.INLET_ONCALL_PASSWORD) passwords.oncall = config.INLET_ONCALL_PASSWORD;
+  const seeded = await seed(db.prisma, { passwords, sampleSource: config.INLET_SEED_SAMPLE_SOURCE });
+
+  const { store, queue } = await openDataPlaneAdapters(config, db);
+
+  const runtime = { config, db, store, queue, logger };
+  const workers =
+    config.INLET_WORKERS > 0
+      ? startWorkerProcesses(config.INLET_WORKERS, { ...process.env, DATABASE_URL: database.url }, logger)
+      : undefined;
+  const { app } = await buildServer(runtime, {
+    register: dataPlaneRoutes({ workerMetrics: workers?.metrics }),
+  });
+  await app.listen({ host: config.INLET_API_HOST, port: config.INLET_API_PORT });
+
+  const sample = seeded.sampleApiKey;
+  const firstStart = seeded.createdUsers.length > 0;
+  if (firstStart) {
+    const lines = seeded.createdUsers.map(
+      (u) => `  ${u.role.padEnd(10)} ${u.email.padEnd(26)} ${u.password}`,
+    );
+    const file = join(config.dataDir, "initial-credentials.txt");
+    const body = [
+      "Inlet first-start credentials (printed once; change or delete this file).",
+      ...lines,
+      ...(sample ? [`  ingest key for source 'orders': ${sample}`] : []),
+      "",
+    ].join("\n");
+    await writeFile(file, body, { mode: 0o600 });
+    process.stdout.write(
+      `\nInlet: first start. Sign-in accounts (also saved to ${file}):\n${lines.join("\n")}\n` +
+        (sample
+          ? `\nSample source 'orders' ingest key: ${sample}\n  curl -X POST ${config.publicApiUrl}/v1/sources/orders/events \\\n` +
+            `    -H 'Authorization: Bearer ${sample}' -H 'Content-Type: application/x-ndjson' \\\n` +
+            `    --data-binary '{"id":"o-1","customer_id":"c-1","amount":12.5,"currency":"EUR","status":"placed","created_at":"${new Date().toISOString()}"}'\n`
+          : "") +
+        "\n",
+    );
+  }
+  logger.info(
+    {
+      url: config.publicApiUrl,
+      database: database.embedded ? "embedded" : "external",
+      workers: config.INLET_WORKERS,
+    },
+    "api ready",
+  );
+
+  let shuttingDown = false;
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    logger.info({ signal }, "shutting down");
+    const force = setTimeout(() => process.exit(1), 30_000);
+    force.unref();
+    try {
+      await app.close();
+      await workers?.stop();
+      await queue.close();
+      await db.close();
+      await database.stop();
+    } catch (err) {
+      logger.error({ err }, "error during shutdown");
+    }
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `inlet: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,15 @@
+// The control plane's tRPC router. The console imports only its type.
+import { auditRouter } from "./routers/audit";
+import { meProcedure } from "./routers/me";
+import { overviewRouter } from "./routers/overview";
+import { sourcesRouter } from "./routers/sources";
+import { router } from "./trpc";
+
+export const appRouter = router({
+  me: meProcedure,
+  overview: overviewRouter,
+  sources: sourcesRouter,
+  audit: auditRouter,
+});
+
+export type AppRouter = typeof appRouter;

@@ -1,0 +1,266 @@
+import { encode } from "next-auth/jwt";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestServer, TEST_PASSWORD, type TestServer } from "./testing/test-server";
+
+let s: TestServer;
+
+beforeAll(async () => {
+  s = await startTestServer({ INLET_LOGIN_MAX_FAILURES: "3" });
+});
+afterAll(async () => {
+  await s.close();
+});
+
+function trpcGet(path: string, input?: unknown) {
+  return input === undefined
+    ? `/trpc/${path}`
+    : `/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+}
+
+describe("sign-in", () => {
+  it("returns the user with roles for the right password and audits it", async () => {
+    const res = await s.app.inject({
+      method: "POST",
+      url: "/auth/login",
+      payload: { email: "Analyst@inlet.local", password: TEST_PASSWORD },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ email: "analyst@inlet.local", roles: ["analyst"] });
+    const audit = await s.database.db.prisma.auditLog.findFirst({
+      where: { action: "auth.sign_in", actorEmail: "analyst@inlet.local" },
+    });
+    expect(audit).not.toBeNull();
+  });
+
+  it("answers a wrong password and an unknown user with the same generic 401", async () => {
+    const wrong = await s.app.inject({
+      method: "POST",
+      url: "/auth/login",
+      payload: { email: "oncall@inlet.local", password: "nope" },
+    });
+    const unknown = await s.app.inject({
+      method: "POST",
+      url: "/auth/login",
+      payload: { email: "ghost@inlet.local", password: "nope" },
+    });
+    expect(wrong.statusCode).toBe(401);
+    expect(unknown.statusCode).toBe(401);
+    expect(wrong.json()).toEqual(unknown.json());
+  });
+
+  it("rate-limits repeated failures per account and resets on success elsewhere", async () => {
+    const attempt = (password: string) =>
+      s.app.inject({
+        method: "POST",
+        url: "/auth/login",
+        payload: { email: "engineer@inlet.local", password },
+        headers: { "x-forwarded-for": "10.1.1.1" },
+      });
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) codes.push((await attempt(`bad-${i}`)).statusCode);
+    expect(codes).toEqual([401, 401, 429, 429]);
+    const locked = await attempt(TEST_PASSWORD);
+    expect(locked.statusCode).toBe(429);
+    expect(locked.headers["retry-after"]).toBeDefined();
+    expect(locked.json().error.message).toMatch(/try again in \d+ s/);
+    const other = await s.app.inject({
+      method: "POST",
+      url: "/auth/login",
+      payload: { email: "admin@inlet.local", password: TEST_PASSWORD },
+    });
+    expect(other.statusCode).toBe(200);
+  });
+
+  it("counts parallel guesses before checking them, so a burst cannot exceed the limit", async () => {
+    const burst = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        s.app.inject({
+          method: "POST",
+          url: "/auth/login",
+          payload: { email: "governance@inlet.local", password: `guess-${i}` },
+        }),
+      ),
+    );
+    const codes = burst.map((r) => r.statusCode);
+    // Max 3 failures: at most 2 plain refusals, the 3rd failure and everything after are throttled.
+    expect(codes.filter((c) => c === 401).length).toBeLessThanOrEqual(2);
+    expect(codes.filter((c) => c === 429).length).toBeGreaterThanOrEqual(8);
+  });
+
+  it("rejects a malformed body with 400 naming the field", async () => {
+    const res = await s.app.inject({ method: "POST", url: "/auth/login", payload: { email: "a@b.c" } });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.field).toBe("password");
+  });
+});
+
+describe("tRPC control plane", () => {
+  it("requires a session: missing → 401, forged → 401, expired → 401", async () => {
+    expect((await s.app.inject({ url: trpcGet("me") })).statusCode).toBe(401);
+    const forged = await encode({ token: { sub: "x" }, secret: "another-secret-0123456789abcdefghijklmnop" });
+    expect(
+      (await s.app.inject({ url: trpcGet("me"), headers: { authorization: `Bearer ${forged}` } })).statusCode,
+    ).toBe(401);
+    const user = await s.database.db.prisma.user.findUniqueOrThrow({ where: { email: "admin@inlet.local" } });
+    const expired = await encode({
+      token: { sub: user.id },
+      secret: "test-secret-0123456789abcdefghijklmnopqrstuvwxyz",
+      maxAge: -60,
+    });
+    const res = await s.app.inject({ url: trpcGet("me"), headers: { authorization: `Bearer ${expired}` } });
+    expect(res.statusCode).toBe(401);
+    expect(res.json().error.json.message).toMatch(/invalid or expired/);
+  });
+
+  it("accepts the session cookie and returns the user's sections", async () => {
+    const token = await s.tokenFor("governance");
+    const res = await s.app.inject({
+      url: trpcGet("me"),
+      headers: { cookie: `next-auth.session-token=${token}` },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().result.data.json).toMatchObject({
+      roles: ["governance"],
+      sections: ["overview", "tables", "policies", "audit"],
+    });
+  });
+
+  it("forbids an analyst a governance procedure with a clear 403", async () => {
+    const token = await s.tokenFor("analyst");
+    const res = await s.app.inject({
+      url: trpcGet("audit.list", {}),
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.json.message).toBe("This needs the role governance; you have analyst");
+  });
+
+  it("rejects malformed input with 400 naming the field path", async () => {
+    const token = await s.tokenFor("admin");
+    const res = await s.app.inject({
+      url: trpcGet("audit.list", { limit: 1000 }),
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.statusCode).toBe(400);
+    const err = res.json().error.json;
+    expect(err.data.issues[0].path).toBe("limit");
+    expect(err.message).toContain("limit:");
+  });
+
+  it("issues and revokes API keys, storing only hashes and auditing both", async () => {
+    const token = await s.tokenFor("engineer");
+    const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const created = await s.app.inject({
+      method: "POST",
+      url: "/trpc/sources.keys.create",
+      headers,
+      payload: { json: { slug: "orders", name: "ci" } },
+    });
+    expect(created.statusCode).toBe(200);
+    const { id, key } = created.json().result.data.json as { id: string; key: string };
+    const stored = await s.database.db.prisma.apiKey.findUniqueOrThrow({ where: { id } });
+    expect(stored.keyHash).not.toContain(key);
+    const revoked = await s.app.inject({
+      method: "POST",
+      url: "/trpc/sources.keys.revoke",
+      headers,
+      payload: { json: { id } },
+    });
+    expect(revoked.statusCode).toBe(200);
+    const actions = (await s.database.db.prisma.auditLog.findMany({ where: { targetId: id } }))
+      .map((a) => a.action)
+      .sort();
+    expect(actions).toEqual(["api_key.create", "api_key.revoke"]);
+    const analyst = await s.tokenFor("analyst");
+    const denied = await s.app.inject({
+      method: "POST",
+      url: "/trpc/sources.keys.create",
+      headers: { authorization: `Bearer ${analyst}`, "content-type": "application/json" },
+      payload: { json: { slug: "orders", name: "x" } },
+    });
+    expect(denied.statusCode).toBe(403);
+  });
+
+  it("reports real overview counts", async () => {
+    const token = await s.tokenFor("oncall");
+    const res = await s.app.inject({
+      url: trpcGet("overview.summary"),
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.statusCode).toBe(200);
+    const body = res.json().result.data.json;
+    expect(body).toMatchObject({ sources: 1, eventsToday: 0, deadLettersOpen: 0 });
+    expect(body.eventsByHour).toHaveLength(24);
+  });
+
+  it("answers health without a session and tags responses with a request id", async () => {
+    const res = await s.app.inject({ url: "/healthz", headers: { "x-request-id": "abc-123" } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["x-request-id"]).toBe("abc-123");
+    const ready = await s.app.inject({ url: "/readyz" });
+    expect(ready.json()).toEqual({ status: "ready", checks: { database: "ok", queue: "ok" } });
+    expect(ready.statusCode).toBe(200);
+  });
+});
+
+describe("client address throttling", () => {
+  it("trusts x-forwarded-for only from the console's server", async () => {
+    const { internalToken } = await import("./auth/oidc");
+    const fail = (headers: Record<string, string>) =>
+      s.app.inject({
+        method: "POST",
+        url: "/auth/login",
+        payload: { email: `x${Math.random()}@inlet.local`, password: "bad" },
+        headers,
+      });
+    // 3 failures × 4 per address: the 13th failure from one address is throttled even across accounts.
+    const spoofed: number[] = [];
+    for (let i = 0; i < 13; i++) spoofed.push((await fail({ "x-forwarded-for": `10.9.9.${i}` })).statusCode);
+    expect(spoofed.at(-1)).toBe(429);
+    const viaConsole = await fail({
+      "x-forwarded-for": "10.7.7.7",
+      authorization: `Bearer ${internalToken(s.config.NEXTAUTH_SECRET)}`,
+    });
+    expect(viaConsole.statusCode).toBe(401);
+  });
+});
+
+describe("OIDC sign-in", () => {
+  it("provisions an SSO user with the default roles only for the console's internal token", async () => {
+    const { internalToken } = await import("./auth/oidc");
+    const payload = {
+      subject: "https://idp|sub-1",
+      email: "Sso.User@example.com",
+      emailVerified: true,
+      name: "SSO User",
+    };
+    const outsider = await s.app.inject({ method: "POST", url: "/auth/oidc", payload });
+    expect(outsider.statusCode).toBe(401);
+    const headers = { authorization: `Bearer ${internalToken(s.config.NEXTAUTH_SECRET)}` };
+    const first = await s.app.inject({ method: "POST", url: "/auth/oidc", payload, headers });
+    expect(first.statusCode).toBe(200);
+    expect(first.json()).toMatchObject({ email: "sso.user@example.com", roles: ["analyst"] });
+    const again = await s.app.inject({ method: "POST", url: "/auth/oidc", payload, headers });
+    expect(again.json().id).toBe(first.json().id);
+
+    // No takeover: an unverified email links to nothing, and a password account is never linked by email.
+    const unverified = {
+      subject: "https://idp|sub-2",
+      email: "new@example.com",
+      emailVerified: false,
+      name: "N",
+    };
+    expect(
+      (await s.app.inject({ method: "POST", url: "/auth/oidc", payload: unverified, headers })).statusCode,
+    ).toBe(403);
+    const takeover = {
+      subject: "https://evil|admin",
+      email: "admin@inlet.local",
+      emailVerified: true,
+      name: "A",
+    };
+    const denied = await s.app.inject({ method: "POST", url: "/auth/oidc", payload: takeover, headers });
+    expect(denied.statusCode).toBe(403);
+    expect(denied.json().error.message).toMatch(/already exists/);
+  });
+});

@@ -1,0 +1,61 @@
+// The audit log: every mutation records who did what to which object, with the request id.
+import type { Db, Prisma } from "@inlet/db";
+import type { Actor } from "../auth/session";
+
+export interface AuditEntry {
+  action: string;
+  targetType: string;
+  targetId?: string | null;
+  details?: Prisma.InputJsonValue;
+}
+
+export interface AuditListInput {
+  cursor?: string | undefined;
+  limit: number;
+  action?: string | undefined;
+}
+
+type Tx = Pick<Db["prisma"], "auditLog">;
+
+export class AuditService {
+  constructor(private readonly db: Db) {}
+
+  async record(actor: Actor, entry: AuditEntry, requestId?: string, tx: Tx = this.db.prisma): Promise<void> {
+    await tx.auditLog.create({
+      data: {
+        actorId: actor.id,
+        actorEmail: actor.email,
+        action: entry.action,
+        targetType: entry.targetType,
+        targetId: entry.targetId ?? null,
+        details: entry.details ?? {},
+        requestId: requestId ?? null,
+      },
+    });
+  }
+
+  async list(input: AuditListInput) {
+    const rows = await this.db.prisma.auditLog.findMany({
+      where: {
+        ...(input.action ? { action: { contains: input.action, mode: "insensitive" as const } } : {}),
+        ...(input.cursor ? { id: { lt: BigInt(input.cursor) } } : {}),
+      },
+      orderBy: { id: "desc" },
+      take: input.limit + 1,
+    });
+    const page = rows.slice(0, input.limit);
+    return {
+      items: page.map((r) => ({
+        id: r.id.toString(),
+        at: r.at,
+        actorEmail: r.actorEmail,
+        action: r.action,
+        targetType: r.targetType,
+        targetId: r.targetId,
+        details: r.details,
+        requestId: r.requestId,
+      })),
+      nextCursor: rows.length > input.limit ? page[page.length - 1]!.id.toString() : null,
+    };
+  }
+}

@@ -1,0 +1,21 @@
+// The control plane's services, built once per process from the runtime's adapters.
+import type { Db } from "@inlet/db";
+import type { Queue } from "@inlet/lake-core";
+import { AuditService } from "./audit";
+import { OverviewService } from "./overview";
+import { SourcesService } from "./sources";
+
+export interface Services {
+  audit: AuditService;
+  overview: OverviewService;
+  sources: SourcesService;
+}
+
+export function createServices(deps: { db: Db; queue: Queue; publicApiUrl: string }): Services {
+  const audit = new AuditService(deps.db);
+  return {
+    audit,
+    overview: new OverviewService(deps.db, deps.queue),
+    sources: new SourcesService(deps.db, audit, deps.publicApiUrl),
+  };
+}

@@ -1,0 +1,110 @@
+// Sources and their API keys (several per source, revocable; only a hash is stored).
+import { type Db, generateApiKey } from "@inlet/db";
+import { InletError } from "@inlet/lake-core";
+import type { Actor } from "../auth/session";
+import type { AuditService } from "./audit";
+
+export class SourcesService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+    private readonly publicApiUrl: string,
+  ) {}
+
+  ingestUrl(slug: string): string {
+    return `${this.publicApiUrl}/v1/sources/${slug}/events`;
+  }
+
+  async list(now = new Date()) {
+    const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+    const [sources, counts] = await Promise.all([
+      this.db.prisma.source.findMany({ orderBy: { name: "asc" }, include: { activeSchemaVersion: true } }),
+      this.db.prisma.batch.groupBy({
+        by: ["sourceId"],
+        _sum: { accepted: true },
+        where: { committedAt: { gte: today } },
+      }),
+    ]);
+    const todayBySource = new Map(counts.map((c) => [c.sourceId, c._sum.accepted ?? 0]));
+    return {
+      items: sources.map((s) => ({
+        id: s.id,
+        slug: s.slug,
+        name: s.name,
+        kind: s.kind,
+        status: s.status,
+        createdAt: s.createdAt,
+        eventsToday: todayBySource.get(s.id) ?? 0,
+        activeSchemaVersion: s.activeSchemaVersion?.version ?? null,
+        ingestUrl: this.ingestUrl(s.slug),
+      })),
+    };
+  }
+
+  private async sourceBySlug(slug: string) {
+    const source = await this.db.prisma.source.findUnique({ where: { slug } });
+    if (!source) throw new InletError("NOT_FOUND", `No source with slug '${slug}'`);
+    return source;
+  }
+
+  async listKeys(slug: string) {
+    const source = await this.sourceBySlug(slug);
+    const keys = await this.db.prisma.apiKey.findMany({
+      where: { sourceId: source.id },
+      orderBy: { createdAt: "desc" },
+    });
+    return keys.map((k) => ({
+      id: k.id,
+      name: k.name,
+      prefix: k.prefix,
+      createdAt: k.createdAt,
+      lastUsedAt: k.lastUsedAt,
+      revokedAt: k.revokedAt,
+    }));
+  }
+
+  /** The key is returned once, here; only its hash is kept. */
+  async createKey(actor: Actor, slug: string, name: string, requestId?: string) {
+    const source = await this.sourceBySlug(slug);
+    const key = generateApiKey();
+    const row = await this.db.prisma.$transaction(async (tx) => {
+      const created = await tx.apiKey.create({
+        data: { sourceId: source.id, name, prefix: key.prefix, keyHash: key.hash },
+      });
+      await this.audit.record(
+        actor,
+        {
+          action: "api_key.create",
+          targetType: "api_key",
+          targetId: created.id,
+          details: { source: slug, name },
+        },
+        requestId,
+        tx,
+      );
+      return created;
+    });
+    return { id: row.id, name: row.name, prefix: row.prefix, key: key.key, ingestUrl: this.ingestUrl(slug) };
+  }
+
+  async revokeKey(actor: Actor, keyId: string, requestId?: string) {
+    return this.db.prisma.$transaction(async (tx) => {
+      const key = await tx.apiKey.findUnique({ where: { id: keyId }, include: { source: true } });
+      if (!key) throw new InletError("NOT_FOUND", `No API key with id '${keyId}'`);
+      if (key.revokedAt) return { id: key.id, revokedAt: key.revokedAt };
+      const updated = await tx.apiKey.update({ where: { id: keyId }, data: { revokedAt: new Date() } });
+      await this.audit.record(
+        actor,
+        {
+          action: "api_key.revoke",
+          targetType: "api_key",
+          targetId: key.id,
+          details: { source: key.source.slug },
+        },
+        requestId,
+        tx,
+      );
+      return { id: updated.id, revokedAt: updated.revokedAt };
+    });
+  }
+}

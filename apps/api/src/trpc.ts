@@ -1,0 +1,70 @@
+// tRPC setup: context (who is calling), error shape (field paths for bad input), and the
+// procedure builders every router uses: authedProcedure and roleProcedure(...roles).
+import type { Role } from "@inlet/db";
+import { initTRPC, TRPCError } from "@trpc/server";
+import superjson from "superjson";
+import { ZodError } from "zod";
+import type { Actor, SessionCheck } from "./auth/session";
+import { toTrpcError } from "./errors";
+import type { Services } from "./services";
+
+export interface Context {
+  session: SessionCheck;
+  requestId: string;
+  services: Services;
+}
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const issues =
+      error.cause instanceof ZodError
+        ? error.cause.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }))
+        : undefined;
+    const message = issues
+      ? `Invalid input: ${issues.map((i) => `${i.path || "(input)"}: ${i.message}`).join("; ")}`
+      : shape.message;
+    return { ...shape, message, data: { ...shape.data, issues, stack: undefined } };
+  },
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok) {
+    const mapped = toTrpcError(result.error.cause);
+    if (mapped instanceof TRPCError) throw mapped;
+  }
+  return result;
+});
+
+export const publicProcedure = t.procedure.use(mapErrors);
+
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.session.ok) {
+    const message =
+      ctx.session.reason === "missing"
+        ? "Sign in required: no session token was sent"
+        : ctx.session.reason === "invalid"
+          ? "Session token is invalid or expired; sign in again"
+          : "Session user no longer exists or is disabled";
+    throw new TRPCError({ code: "UNAUTHORIZED", message });
+  }
+  return next({ ctx: { ...ctx, actor: ctx.session.actor } });
+});
+
+/** Allowed for the given roles; admin may do everything. */
+export function roleProcedure(...roles: Role[]) {
+  return authedProcedure.use(({ ctx, next }) => {
+    const actor: Actor = ctx.actor;
+    if (!actor.roles.includes("admin") && !roles.some((r) => actor.roles.includes(r))) {
+      throw new TRPCError({
+        code: "FORBIDDEN",
+        message: `This needs the role ${roles.join(" or ")}; you have ${actor.roles.join(", ") || "no roles"}`,
+      });
+    }
+    return next();
+  });
+}

@@ -1,0 +1,81 @@
+// A data-plane worker process: `npm run worker` for scale-out, or forked by the API under
+// `npm start`. Attaches to the same catalog, lake and queue as the API; SIGTERM/SIGINT finish or
+// release the flush in progress before exiting.
+import { join } from "node:path";
+import { createDb, startDatabase } from "@inlet/db";
+import { startWorker } from "@inlet/lake-core";
+import { type Config, ConfigError, loadConfig } from "./config";
+import { openDataPlaneAdapters } from "./data-plane-adapters";
+import { createLogger } from "./logger";
+import { METRICS_MESSAGE, snapshotMetrics } from "./worker-metrics-ipc";
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig(process.env, "worker");
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`inlet worker: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.LOG_LEVEL, "worker");
+  // Without DATABASE_URL this attaches to the embedded PostgreSQL a local API started.
+  const database = await startDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: join(config.dataDir, "pg"),
+    log: (msg) => logger.info(msg),
+  });
+  const db = createDb(database.url);
+  const { store, queue } = await openDataPlaneAdapters(config, db);
+  const worker = await startWorker({
+    db,
+    store,
+    queue,
+    logger,
+    config: {
+      flushIntervalMs: config.INLET_FLUSH_INTERVAL_MS,
+      flushBytes: config.INLET_FLUSH_BYTES,
+      concurrency: config.INLET_WORKER_CONCURRENCY,
+    },
+  });
+  logger.info({ lake: store.url, queue: queue.kind }, "worker ready");
+
+  // Under the API, report counters to the parent so its /metrics covers the workers too.
+  const report = process.send
+    ? setInterval(
+        () => process.send?.({ type: METRICS_MESSAGE, metrics: snapshotMetrics(worker.metrics) }),
+        1000,
+      )
+    : undefined;
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "worker stopping");
+    if (report) clearInterval(report);
+    const force = setTimeout(() => process.exit(1), 60_000);
+    force.unref();
+    try {
+      await worker.stop();
+      await queue.close();
+      await db.close();
+      await database.stop();
+    } catch (err) {
+      logger.error({ err }, "error while stopping");
+    }
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("disconnect", () => void shutdown("parent exited"));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `inlet worker: failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+// Runs the data-plane workers as child processes of the API (the `npm start` default), restarting
+// one that dies unexpectedly, and stopping them gracefully on shutdown.
+import { type ChildProcess, fork } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "pino";
+import { isMetricsMessage, type MetricsSnapshot, renderMergedWorkerMetrics } from "./worker-metrics-ipc";
+
+const WORKER_ENTRY = join(dirname(fileURLToPath(import.meta.url)), "worker-main.ts");
+
+export interface WorkerProcesses {
+  pids(): number[];
+  /** Prometheus text of all workers' counters, summed. */
+  metrics(): string;
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+export function startWorkerProcesses(count: number, env: NodeJS.ProcessEnv, logger: Logger): WorkerProcesses {
+  const children = new Set<ChildProcess>();
+  // Keyed by slot: a restarted worker's counters start again from zero, like any process's.
+  const latest = new Map<number, MetricsSnapshot>();
+  let stopping = false;
+
+  const spawn = (slot: number) => {
+    const child = fork(WORKER_ENTRY, [], {
+      env: { ...env, INLET_WORKER_SLOT: String(slot) },
+      execArgv: ["--import", "tsx"],
+      stdio: "inherit",
+    });
+    children.add(child);
+    child.on("message", (msg) => {
+      if (isMetricsMessage(msg)) latest.set(slot, msg.metrics);
+    });
+    child.on("exit", (code, signal) => {
+      children.delete(child);
+      if (stopping) return;
+      logger.error({ slot, code, signal }, "worker exited unexpectedly; restarting in 1 s");
+      setTimeout(() => {
+        if (!stopping) spawn(slot);
+      }, 1000).unref();
+    });
+  };
+  for (let i = 0; i < count; i++) spawn(i);
+
+  return {
+    pids: () => [...children].map((c) => c.pid ?? 0),
+    metrics: () => renderMergedWorkerMetrics(latest.values()),
+    async stop(timeoutMs = 15_000) {
+      stopping = true;
+      await Promise.all(
+        [...children].map(
+          (child) =>
+            new Promise<void>((resolveExit) => {
+              if (child.exitCode !== null) return resolveExit();
+              const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+              child.once("exit", () => {
+                clearTimeout(timer);
+                resolveExit();
+              });
+              child.kill("SIGTERM");
+            }),
+        ),
+      );
+    },
+  };
+}

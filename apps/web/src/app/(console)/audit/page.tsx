@@ -1,0 +1,14 @@
+// Audit: who changed what, and when.
+import type { Metadata } from "next";
+import { AuditView } from "@/components/audit/audit-view";
+import { SectionGate } from "@/components/section-gate";
+
+export const metadata: Metadata = { title: "Audit" };
+
+export default function AuditPage() {
+  return (
+    <SectionGate section="audit">
+      <AuditView />
+    </SectionGate>
+  );
+}

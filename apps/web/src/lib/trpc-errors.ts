@@ -1,0 +1,35 @@
+// Reads the code, HTTP status and a human message out of whatever a tRPC call failed with.
+import { TRPCClientError } from "@trpc/client";
+
+interface ErrorShapeData {
+  code?: unknown;
+  httpStatus?: unknown;
+}
+
+function dataOf(error: unknown): ErrorShapeData | undefined {
+  if (!(error instanceof TRPCClientError)) return undefined;
+  const data: unknown = error.data;
+  return typeof data === "object" && data !== null ? (data as ErrorShapeData) : undefined;
+}
+
+/** The tRPC error code ("FORBIDDEN", "UNAUTHORIZED", …) when the API answered with one. */
+export function errorCode(error: unknown): string | undefined {
+  const code = dataOf(error)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
+export function httpStatusOf(error: unknown): number | undefined {
+  const status = dataOf(error)?.httpStatus;
+  return typeof status === "number" ? status : undefined;
+}
+
+/** What to tell the person: the API's own message when it sent one, otherwise why the call failed. */
+export function describeError(error: unknown): string {
+  if (error instanceof TRPCClientError) {
+    // No `data` means the answer was not from tRPC at all: the rewrite could not reach the API.
+    if (dataOf(error) === undefined) return "The Inlet API could not be reached. Check that it is running.";
+    return error.message;
+  }
+  if (error instanceof Error && error.message) return error.message;
+  return "Something went wrong.";
+}

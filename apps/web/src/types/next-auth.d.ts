@@ -1,0 +1,29 @@
+// next-auth type augmentation: the console's user, session and JWT carry the Inlet user id and roles.
+import type { Role } from "@/lib/roles";
+
+declare module "next-auth" {
+  interface User {
+    id: string;
+    email: string;
+    name: string;
+    roles: Role[];
+  }
+
+  interface Session {
+    user: {
+      id: string;
+      email: string;
+      name: string;
+      roles: Role[];
+    };
+  }
+}
+
+declare module "next-auth/jwt" {
+  interface JWT {
+    id: string;
+    email: string;
+    name: string;
+    roles: Role[];
+  }
+}

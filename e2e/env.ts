@@ -1,0 +1,44 @@
+// Ports, paths and the seeded accounts the e2e suite runs with (its own, so it never meets `npm start`'s).
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const webPort = process.env.E2E_WEB_PORT ?? "3107";
+const apiPort = process.env.E2E_API_PORT ?? "4107";
+
+export const ROLE_NAMES = ["admin", "engineer", "governance", "analyst", "oncall"] as const;
+export type RoleName = (typeof ROLE_NAMES)[number];
+
+export const PASSWORDS: Record<RoleName, string> = {
+  admin: "e2e-admin-pass-1",
+  engineer: "e2e-engineer-pass-1",
+  governance: "e2e-governance-pass-1",
+  analyst: "e2e-analyst-pass-1",
+  oncall: "e2e-oncall-pass-1",
+};
+
+export const E2E = {
+  consoleUrl: `http://localhost:${webPort}`,
+  apiUrl: `http://127.0.0.1:${apiPort}`,
+  dataDir: join(here, ".inlet-e2e"),
+  authSecret: "e2e-only-secret-0123456789abcdefghijklmnop",
+  serverEnv: {
+    INLET_DATA_DIR: join(here, ".inlet-e2e"),
+    INLET_WEB_PORT: webPort,
+    INLET_API_PORT: apiPort,
+    NEXTAUTH_URL: `http://localhost:${webPort}`,
+    NEXTAUTH_SECRET: "e2e-only-secret-0123456789abcdefghijklmnop",
+    INLET_ADMIN_PASSWORD: PASSWORDS.admin,
+    INLET_ENGINEER_PASSWORD: PASSWORDS.engineer,
+    INLET_GOVERNANCE_PASSWORD: PASSWORDS.governance,
+    INLET_ANALYST_PASSWORD: PASSWORDS.analyst,
+    INLET_ONCALL_PASSWORD: PASSWORDS.oncall,
+    INLET_LOGIN_MAX_FAILURES: "3",
+    LOG_LEVEL: "warn",
+    INLET_WORKERS: process.env.E2E_WORKERS ?? "1",
+  } as Record<string, string>,
+};
+
+export function emailOf(role: RoleName): string {
+  return `${role}@inlet.local`;
+}

@@ -1,0 +1,19 @@
+// Shared steps of the e2e journeys: signing in through the console like a person would.
+import { expect, type Page } from "@playwright/test";
+import { E2E, emailOf, PASSWORDS, type RoleName } from "../env";
+
+export async function signIn(page: Page, role: RoleName): Promise<void> {
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(emailOf(role));
+  await page.getByLabel("Password").fill(PASSWORDS[role]);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await expect(page.getByRole("navigation", { name: "Main" })).toBeVisible();
+}
+
+/** The next-auth session token the browser holds after signing in (the API accepts it as Bearer). */
+export async function sessionToken(page: Page): Promise<string> {
+  const cookies = await page.context().cookies(E2E.consoleUrl);
+  const token = cookies.find((c) => c.name.endsWith("next-auth.session-token"))?.value;
+  if (!token) throw new Error("no next-auth session cookie after sign-in");
+  return token;
+}

@@ -1,0 +1,43 @@
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { startDatabase } from "./embedded";
+
+describe("startDatabase", () => {
+  it("starts an embedded PostgreSQL, migrates it, reuses it from a second process and restarts on the same data", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "inlet-embedded-"));
+    await chmod(dir, 0o755);
+    try {
+      const dataDir = join(dir, "pg");
+      const first = await startDatabase({ dataDir });
+      expect(first.embedded).toBe(true);
+      const attached = await startDatabase({ dataDir });
+      expect(attached.embedded).toBe(false);
+      expect(attached.url).toBe(first.url);
+      const c = new pg.Client({ connectionString: first.url });
+      await c.connect();
+      await c.query("INSERT INTO users (id, email, name, roles) VALUES ('u1', 'a@b.c', 'A', '{admin}')");
+      await c.end();
+      await first.stop();
+
+      const again = await startDatabase({ dataDir });
+      const c2 = new pg.Client({ connectionString: again.url });
+      await c2.connect();
+      const { rows } = await c2.query("SELECT email FROM users");
+      await c2.end();
+      expect(rows).toEqual([{ email: "a@b.c" }]);
+      await again.stop();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("uses DATABASE_URL's server and starts nothing", async () => {
+    const url = process.env.TEST_DATABASE_URL;
+    if (!url) return;
+    const db = await startDatabase({ databaseUrl: url, dataDir: "/nonexistent" });
+    expect(db.embedded).toBe(false);
+  });
+});

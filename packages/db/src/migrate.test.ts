@@ -1,0 +1,181 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate } from "./migrate";
+import { seed } from "./seed";
+import { createTestDatabase, type TestDatabase } from "./testing";
+
+let t: TestDatabase;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+});
+afterAll(async () => {
+  await t.drop();
+});
+
+describe("migrations", () => {
+  it("are already applied to a test database and applying again changes nothing", async () => {
+    const again = await migrate(t.url);
+    expect(again.applied).toEqual([]);
+    const rows = await t.db.pool.query(
+      "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL",
+    );
+    expect(rows.rowCount).toBeGreaterThan(0);
+  });
+
+  it("match the Prisma schema: every model round-trips through the client", async () => {
+    const { prisma } = t.db;
+    const user = await prisma.user.create({
+      data: { email: "rt@example.com", name: "Round Trip", roles: ["analyst", "oncall"], passwordHash: "x" },
+    });
+    const source = await prisma.source.create({ data: { slug: "rt", name: "RT", createdById: user.id } });
+    const version = await prisma.schemaVersion.create({
+      data: { sourceId: source.id, version: 1, jsonSchema: { type: "object" }, compatibility: "full" },
+    });
+    await prisma.source.update({ where: { id: source.id }, data: { activeSchemaVersionId: version.id } });
+    await prisma.apiKey.create({
+      data: { sourceId: source.id, name: "k", prefix: "inlet_abc", keyHash: "h1" },
+    });
+    const table = await prisma.lakeTable.create({
+      data: { name: "curated.rt", zone: "curated", sourceId: source.id, partitionBy: ["dt"], columns: [] },
+    });
+    await prisma.snapshot.create({
+      data: { tableId: table.id, seq: 1, operation: "append", addedRows: 10n },
+    });
+    await prisma.dataFile.create({
+      data: {
+        tableId: table.id,
+        path: "curated/rt/dt=2026-01-01/a.parquet",
+        partition: "dt=2026-01-01",
+        rowCount: 10n,
+        bytes: 1234n,
+        addedSeq: 1,
+        minEventTime: new Date("2026-01-01T00:00:00Z"),
+      },
+    });
+    await prisma.batch.create({
+      data: { id: "b1", sourceId: source.id, rawKey: "raw/rt/b1.ndjson", eventCount: 3, bytes: 99n },
+    });
+    await prisma.seenEvent.create({
+      data: { key: "6b1c2b8e-63a2-4f5e-9f1e-3c1d2a7b9e10", sourceId: source.id },
+    });
+    const job = await prisma.replayJob.create({ data: { sourceId: source.id, filter: { reason: "x" } } });
+    await prisma.deadLetter.create({
+      data: {
+        sourceId: source.id,
+        reasonCode: "SCHEMA_VIOLATION",
+        reason: "/amount: must be number",
+        payload: "{}",
+        replayJobId: job.id,
+      },
+    });
+    const saved = await prisma.savedQuery.create({ data: { name: "q", sql: "select 1", ownerId: user.id } });
+    await prisma.queryRun.create({
+      data: {
+        savedQueryId: saved.id,
+        userId: user.id,
+        sql: "select 1",
+        engine: "duckdb",
+        costUsd: "0.00000125",
+      },
+    });
+    await prisma.columnPolicy.create({
+      data: { tableId: table.id, role: "analyst", column: "email", action: "mask" },
+    });
+    await prisma.rowFilterPolicy.create({
+      data: { tableId: table.id, role: "analyst", predicate: "country = 'DE'" },
+    });
+    await prisma.metricSample.create({
+      data: { name: "queue_depth", value: 3, labels: { queue: "batches" } },
+    });
+    await prisma.auditLog.create({ data: { actorEmail: user.email, action: "test", targetType: "user" } });
+    await prisma.queueMessage.create({
+      data: { queue: "batches", body: { batchId: "b1" }, dedupeKey: "b1" },
+    });
+    await prisma.loginThrottle.create({ data: { key: "k" } });
+
+    const back = await prisma.source.findUniqueOrThrow({
+      where: { slug: "rt" },
+      include: {
+        activeSchemaVersion: true,
+        apiKeys: true,
+        tables: { include: { snapshots: true, dataFiles: true, columnRules: true, rowFilters: true } },
+        batches: true,
+        deadLetters: true,
+        replayJobs: true,
+      },
+    });
+    expect(back.activeSchemaVersion?.compatibility).toBe("full");
+    expect(back.tables[0]?.dataFiles[0]?.bytes).toBe(1234n);
+    expect(back.tables[0]?.columnRules[0]?.action).toBe("mask");
+    expect(back.deadLetters[0]?.replayJobId).toBe(job.id);
+    const run = await prisma.queryRun.findFirstOrThrow();
+    expect(run.costUsd?.toString()).toBe("0.00000125");
+    expect((await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).roles).toEqual([
+      "analyst",
+      "oncall",
+    ]);
+  });
+});
+
+describe("seed", () => {
+  it("creates one user per role and the sample source once, keeping given passwords", async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const first = await seed(fresh.db.prisma, { passwords: { admin: "given-password-1" } });
+      expect(first.createdUsers.map((u) => u.role).sort()).toEqual(
+        ["admin", "analyst", "engineer", "governance", "oncall"].sort(),
+      );
+      expect(first.createdUsers.find((u) => u.role === "admin")).toMatchObject({
+        password: "given-password-1",
+        generated: false,
+      });
+      expect(first.sampleApiKey).toMatch(/^inlet_/);
+      const second = await seed(fresh.db.prisma);
+      expect(second.createdUsers).toEqual([]);
+      expect(second.sampleApiKey).toBeUndefined();
+      const source = await fresh.db.prisma.source.findUniqueOrThrow({
+        where: { slug: "orders" },
+        include: { activeSchemaVersion: true, apiKeys: true },
+      });
+      expect(source.activeSchemaVersion?.version).toBe(1);
+      expect(source.apiKeys).toHaveLength(1);
+      expect(source.apiKeys[0]?.keyHash).not.toContain(first.sampleApiKey);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
+
+describe("seen_events hash-key migration", () => {
+  it("carries existing claims over as md5(source ':' event id) keys", async () => {
+    const { cp, mkdtemp, readdir, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const pg = (await import("pg")).default;
+    const { MIGRATIONS_DIR } = await import("./migrate");
+    const fresh = await createTestDatabase();
+    const admin = new pg.Client({ connectionString: fresh.url });
+    await admin.connect();
+    const scratch = await mkdtemp(join(tmpdir(), "inlet-mig-"));
+    try {
+      // A database as it was before the migration: only the initial schema, with one claim.
+      await admin.query(`DROP SCHEMA public CASCADE; CREATE SCHEMA public;`);
+      const names = (await readdir(MIGRATIONS_DIR)).filter((n) => /^\d/.test(n)).sort();
+      await cp(join(MIGRATIONS_DIR, names[0]!), join(scratch, names[0]!), { recursive: true });
+      await migrate(fresh.url, scratch);
+      await admin.query(`INSERT INTO sources (id, slug, name, updated_at) VALUES ('s1', 's1', 'S1', now())`);
+      await admin.query(
+        `INSERT INTO seen_events (source_id, event_id, batch_id) VALUES ('s1', 'e-42', 'b1')`,
+      );
+      await migrate(fresh.url);
+      const { rows } = await admin.query(
+        `SELECT key = md5('s1' || ':' || 'e-42')::uuid AS same, source_id FROM seen_events`,
+      );
+      expect(rows).toEqual([{ same: true, source_id: "s1" }]);
+    } finally {
+      await admin.end();
+      await rm(scratch, { recursive: true, force: true });
+      await fresh.drop();
+    }
+  });
+});

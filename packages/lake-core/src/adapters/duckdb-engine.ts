@@ -1,0 +1,358 @@
+// DuckDbQueryEngine: the embedded QueryEngine, analyst SQL over committed Parquet files in DuckDB.
+
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import {
+  type DuckDBConnection,
+  DuckDBInstance,
+  DuckDBTimestampMillisecondsValue,
+  DuckDBTimestampNanosecondsValue,
+  DuckDBTimestampSecondsValue,
+  DuckDBTimestampTZValue,
+  DuckDBTimestampValue,
+  DuckDBTypeId,
+  type DuckDBValueConverter,
+  type Json,
+  JsonDuckDBValueConverter,
+} from "@duckdb/node-api";
+import { InletError } from "../errors";
+import type { QueryEngine, QueryRequest, QueryResult, TableBinding } from "../ports/query-engine";
+import { type BoundTableName, checkSerializedQuery } from "./duckdb-sql-guard";
+
+export interface DuckDbEngineOptions {
+  /** DuckDB worker threads per query; default DuckDB's own (one per core). */
+  threads?: number;
+  /** Per-query memory limit in DuckDB syntax, e.g. "1GB"; default DuckDB's (80% of RAM). */
+  memoryLimit?: string;
+  /** Row cap when a request sets no maxRows, so one SELECT * cannot exhaust the API's memory. */
+  defaultMaxRows?: number;
+}
+
+const DEFAULT_MAX_ROWS = 10_000;
+const NAME_PART = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+// Column types come from the catalog; refuse anything that could end the CAST expression early.
+const SAFE_TYPE = /^[A-Za-z0-9_ ,()[\]"]+$/;
+
+function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+function quoteString(value: string): string {
+  return `'${value.replaceAll("'", "''")}'`;
+}
+
+interface PreparedBinding {
+  binding: TableBinding;
+  name: BoundTableName;
+  /** Exact-case parts, as given, for the DDL. */
+  schema: string;
+  table: string;
+  files: string[];
+}
+
+function prepareBindings(tables: TableBinding[]): PreparedBinding[] {
+  const seen = new Set<string>();
+  return tables.map((binding) => {
+    const parts = binding.name.split(".");
+    if (parts.length > 2 || parts.some((p) => !NAME_PART.test(p))) {
+      throw new InletError("INTERNAL", `invalid table binding name: "${binding.name}"`);
+    }
+    const [schema, table] = parts.length === 2 ? [parts[0]!, parts[1]!] : ["main", parts[0]!];
+    const key = `${schema}.${table}`.toLowerCase();
+    if (seen.has(key)) throw new InletError("INTERNAL", `table bound twice: ${binding.name}`);
+    seen.add(key);
+    for (const column of binding.columns ?? []) {
+      if (!SAFE_TYPE.test(column.type) || column.name.length === 0) {
+        throw new InletError("INTERNAL", `invalid column ${column.name} ${column.type} for ${binding.name}`);
+      }
+    }
+    return {
+      binding,
+      name: { schema: schema.toLowerCase(), table: table.toLowerCase() },
+      schema,
+      table,
+      files: binding.files.map((f) => resolve(f)),
+    };
+  });
+}
+
+function viewSql(b: PreparedBinding): string {
+  const target = `${quoteIdent(b.schema)}.${quoteIdent(b.table)}`;
+  if (b.files.length > 0) {
+    const list = b.files.map(quoteString).join(", ");
+    return `CREATE VIEW ${target} AS SELECT * FROM read_parquet([${list}], hive_partitioning = false, union_by_name = true)`;
+  }
+  const columns = b.binding.columns ?? [];
+  if (columns.length === 0) {
+    throw new InletError("BAD_REQUEST", `table ${b.binding.name} has no data yet and no known columns`);
+  }
+  const select = columns.map((c) => `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`).join(", ");
+  return `CREATE VIEW ${target} AS SELECT ${select} WHERE false`;
+}
+
+function timestampIso(epochMicros: bigint, fallback: string): string {
+  const millis = epochMicros >= 0n ? epochMicros / 1000n : (epochMicros - 999n) / 1000n;
+  const subMillis = Number(epochMicros - millis * 1000n);
+  const date = new Date(Number(millis));
+  // Beyond JavaScript's Date range (±275,760 years) DuckDB's own rendering is the best there is.
+  if (Number.isNaN(date.getTime())) return fallback;
+  const iso = date.toISOString();
+  return subMillis === 0 ? iso : `${iso.slice(0, -1)}${String(subMillis).padStart(3, "0")}Z`;
+}
+
+/** Timestamps as ISO-8601 UTC (naive TIMESTAMPs are read as UTC); everything else as DuckDB's JSON mapping. */
+const toJsonSafe: DuckDBValueConverter<Json> = (value, type, self) => {
+  if (value === null) return null;
+  switch (type.typeId) {
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      if (value instanceof DuckDBTimestampValue || value instanceof DuckDBTimestampTZValue) {
+        return value.isFinite ? timestampIso(value.micros, String(value)) : String(value);
+      }
+      break;
+    case DuckDBTypeId.TIMESTAMP_S:
+      if (value instanceof DuckDBTimestampSecondsValue) {
+        return value.isFinite ? timestampIso(value.seconds * 1_000_000n, String(value)) : String(value);
+      }
+      break;
+    case DuckDBTypeId.TIMESTAMP_MS:
+      if (value instanceof DuckDBTimestampMillisecondsValue) {
+        return value.isFinite ? timestampIso(value.millis * 1000n, String(value)) : String(value);
+      }
+      break;
+    case DuckDBTypeId.TIMESTAMP_NS:
+      if (value instanceof DuckDBTimestampNanosecondsValue) {
+        return value.isFinite ? timestampIso(value.nanos / 1000n, String(value)) : String(value);
+      }
+      break;
+  }
+  return JsonDuckDBValueConverter(value, type, self);
+};
+
+// DuckDB error classes caused by the query itself (vs. INTERNAL/FATAL/IO faults of the engine).
+const USER_ERROR =
+  /^(Parser|Binder|Catalog|Conversion|Invalid Input|Invalid type|Permission|Out of Range|Not implemented|Constraint|Out of Memory|Dependency|Type Mismatch|Mismatch Type|Sequence) Error/i;
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function cancelled(signal: AbortSignal): InletError {
+  const reason: unknown = signal.reason;
+  const timedOut = reason instanceof Error && reason.name === "TimeoutError";
+  const err = new InletError("BAD_REQUEST", timedOut ? "query timed out" : "query cancelled", {
+    aborted: true,
+    reason: reason instanceof Error ? reason.message : String(reason),
+  });
+  err.cause = reason;
+  return err;
+}
+
+async function bindPreparedAndLock(connection: DuckDBConnection, bindings: PreparedBinding[]): Promise<void> {
+  const schemas = new Set(bindings.map((b) => b.schema).filter((s) => s.toLowerCase() !== "main"));
+  const ddl = [
+    ...[...schemas].map((s) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s)}`),
+    ...bindings.map(viewSql),
+  ];
+  const files = bindings.flatMap((b) => b.files);
+  try {
+    // Views are bound once when created and again when queried: read each file footer only once.
+    await connection.run("SET parquet_metadata_cache = true");
+    for (const sql of ddl) await connection.run(sql);
+    // The views read their files when queried, after external access is off: allow exactly those.
+    if (files.length > 0) await connection.run(`SET allowed_paths = [${files.map(quoteString).join(", ")}]`);
+    await connection.run("SET enable_external_access = false");
+    await connection.run("SET lock_configuration = true");
+  } catch (err) {
+    if (err instanceof InletError) throw err;
+    throw new InletError("INTERNAL", `cannot bind tables: ${messageOf(err)}`);
+  }
+}
+
+/**
+ * Creates a view per table binding, then turns off all file access except the bound files and
+ * locks the configuration, so nothing run on this connection afterwards can read other files.
+ */
+export async function bindTablesAndLock(connection: DuckDBConnection, tables: TableBinding[]): Promise<void> {
+  await bindPreparedAndLock(connection, prepareBindings(tables));
+}
+
+/**
+ * The SQL with its statement terminators (semicolons outside literals, quoted names and comments)
+ * blanked out, so a single statement can be wrapped in a subquery. Only used on SQL that
+ * extractStatements found to hold exactly one statement, so every such semicolon is a terminator.
+ */
+export function withoutTerminators(sql: string): string {
+  if (!sql.includes(";")) return sql;
+  const out = sql.split("");
+  let i = 0;
+  const n = sql.length;
+  while (i < n) {
+    const ch = sql[i]!;
+    const next = sql[i + 1];
+    if (ch === "-" && next === "-") {
+      const end = sql.indexOf("\n", i);
+      i = end < 0 ? n : end + 1;
+    } else if (ch === "/" && next === "*") {
+      let depth = 1;
+      i += 2;
+      while (i < n && depth > 0) {
+        if (sql[i] === "/" && sql[i + 1] === "*") {
+          depth += 1;
+          i += 2;
+        } else if (sql[i] === "*" && sql[i + 1] === "/") {
+          depth -= 1;
+          i += 2;
+        } else i += 1;
+      }
+    } else if (ch === "'" || ch === '"') {
+      // E'…' strings take backslash escapes; all quoted text ends at an unpaired closing quote.
+      const escapes = ch === "'" && /[eE]/.test(sql[i - 1] ?? "") && !/[A-Za-z0-9_]/.test(sql[i - 2] ?? "");
+      i += 1;
+      while (i < n) {
+        if (escapes && sql[i] === "\\") i += 2;
+        else if (sql[i] === ch && sql[i + 1] === ch) i += 2;
+        else if (sql[i] === ch) break;
+        else i += 1;
+      }
+      i += 1;
+    } else if (ch === "$" && !/[A-Za-z0-9_]/.test(sql[i - 1] ?? "")) {
+      const tag = /^\$[A-Za-z_]*\$/.exec(sql.slice(i))?.[0];
+      if (tag) {
+        const end = sql.indexOf(tag, i + tag.length);
+        i = end < 0 ? n : end + tag.length;
+      } else i += 1;
+    } else {
+      if (ch === ";") out[i] = " ";
+      i += 1;
+    }
+  }
+  return out.join("");
+}
+
+export class DuckDbQueryEngine implements QueryEngine {
+  readonly kind = "duckdb";
+  private readonly opts: DuckDbEngineOptions;
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private closed = false;
+
+  constructor(opts: DuckDbEngineOptions = {}) {
+    this.opts = opts;
+  }
+
+  query(req: QueryRequest): Promise<QueryResult> {
+    if (this.closed) return Promise.reject(new InletError("INTERNAL", "query engine is closed"));
+    const run = this.run(req);
+    this.inFlight.add(run);
+    const forget = () => this.inFlight.delete(run);
+    run.then(forget, forget);
+    return run;
+  }
+
+  /** Stops accepting queries and waits for running ones to finish. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  // A fresh in-memory instance per query (≈10 ms to create here) keeps queries isolated: no
+  // shared caches, settings or temp objects, and the lockdown below cannot leak between callers.
+  private async run(req: QueryRequest): Promise<QueryResult> {
+    const started = performance.now();
+    const { signal } = req;
+    if (signal?.aborted) throw cancelled(signal);
+    const maxRows = req.maxRows ?? this.opts.defaultMaxRows ?? DEFAULT_MAX_ROWS;
+    if (!Number.isInteger(maxRows) || maxRows < 0) {
+      throw new InletError("BAD_REQUEST", `maxRows must be a non-negative integer, got ${maxRows}`);
+    }
+    const bindings = prepareBindings(req.tables);
+
+    const instance = await DuckDBInstance.create(":memory:", {
+      autoinstall_known_extensions: "false",
+      autoload_known_extensions: "false",
+      ...(this.opts.threads ? { threads: String(this.opts.threads) } : {}),
+      ...(this.opts.memoryLimit ? { memory_limit: this.opts.memoryLimit } : {}),
+    });
+    let connection: DuckDBConnection | undefined;
+    const interrupt = () => connection?.interrupt();
+    signal?.addEventListener("abort", interrupt, { once: true });
+    try {
+      connection = await instance.connect();
+      await bindPreparedAndLock(connection, bindings);
+      const referenced = await this.checkStatement(connection, req.sql, bindings);
+      const bytesScanned = await this.sizeOf(bindings, referenced);
+      if (signal?.aborted) throw cancelled(signal);
+
+      // Materialised with a LIMIT, not streamed: DuckDB's streaming fetch ends the same way on
+      // success and on an error mid-scan (a bad CAST at row 50,000), which would return the rows
+      // before it as a complete result. checkStatement ensured a single SELECT, so it can be wrapped.
+      let reader: Awaited<ReturnType<DuckDBConnection["runAndReadAll"]>>;
+      try {
+        reader = await connection.runAndReadAll(
+          `SELECT * FROM (\n${withoutTerminators(req.sql)}\n) LIMIT ${maxRows + 1}`,
+        );
+      } catch (err) {
+        if (signal?.aborted) throw cancelled(signal);
+        const message = messageOf(err);
+        throw new InletError(USER_ERROR.test(message) ? "BAD_REQUEST" : "INTERNAL", message);
+      }
+      if (signal?.aborted) throw cancelled(signal);
+
+      const names = reader.deduplicatedColumnNames();
+      const columns = names.map((name, i) => ({ name, type: reader.columnType(i).toString() }));
+      const rows = reader.convertRowObjects(toJsonSafe).slice(0, maxRows);
+      return {
+        columns,
+        rows,
+        truncated: reader.currentRowCount > maxRows,
+        bytesScanned,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+      };
+    } finally {
+      signal?.removeEventListener("abort", interrupt);
+      connection?.closeSync();
+      instance.closeSync();
+    }
+  }
+
+  /** One SELECT statement, touching only bound tables; returns the indexes of the tables it reads. */
+  private async checkStatement(
+    connection: DuckDBConnection,
+    sql: string,
+    bindings: PreparedBinding[],
+  ): Promise<Set<number>> {
+    let count: number;
+    try {
+      count = (await connection.extractStatements(sql)).count;
+    } catch (err) {
+      throw new InletError("BAD_REQUEST", messageOf(err).replace(/^Failed to extract statements: /, ""));
+    }
+    if (count !== 1) {
+      throw new InletError("BAD_REQUEST", `exactly one SQL statement is allowed, got ${count}`);
+    }
+    const reader = await connection.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR)", [sql]);
+    const serialized = reader.getRowsJson()[0]?.[0];
+    if (typeof serialized !== "string") {
+      throw new InletError("INTERNAL", "json_serialize_sql returned nothing");
+    }
+    return checkSerializedQuery(
+      serialized,
+      bindings.map((b) => b.name),
+    );
+  }
+
+  /**
+   * bytesScanned is the total size of the Parquet files of the tables the query references: a
+   * sound upper bound (column pruning and row-group skipping only read less). DuckDB's profiler
+   * reports real bytes, but not for results read only partly, so it is not used.
+   */
+  private async sizeOf(bindings: PreparedBinding[], referenced: Set<number>): Promise<number> {
+    const files = [...referenced].flatMap((i) => bindings[i]?.files ?? []);
+    const sizes = await Promise.all(files.map((f) => stat(f).then((s) => s.size)));
+    return sizes.reduce((a, b) => a + b, 0);
+  }
+}
+
+export function createDuckDbEngine(opts: DuckDbEngineOptions = {}): DuckDbQueryEngine {
+  return new DuckDbQueryEngine(opts);
+}

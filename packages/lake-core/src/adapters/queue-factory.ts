@@ -1,0 +1,23 @@
+// Builds the configured Queue adapter: Postgres (the default) or NATS JetStream.
+import type pg from "pg";
+import type { Queue } from "../ports/queue";
+import { NatsQueue } from "./nats-queue";
+import { PgQueue } from "./pg-queue";
+
+export type QueueConfig =
+  | { kind: "postgres"; pool: pg.Pool; maxReceives?: number }
+  | { kind: "nats"; servers: string; streamName?: string; maxReceives?: number };
+
+/** Async because the NATS adapter connects (and reports an unreachable server) before it is used. */
+export async function createQueue(config: QueueConfig): Promise<Queue> {
+  switch (config.kind) {
+    case "postgres":
+      return new PgQueue({ pool: config.pool, maxReceives: config.maxReceives });
+    case "nats":
+      return NatsQueue.connect({
+        servers: config.servers,
+        streamName: config.streamName,
+        maxReceives: config.maxReceives,
+      });
+  }
+}

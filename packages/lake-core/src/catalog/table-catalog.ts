@@ -1,0 +1,295 @@
+// Lake tables in the catalog: the curated table of a source, append and compaction commits (one
+// snapshot each, serialized on the table row), and the files of the committed snapshot for readers.
+import { randomUUID } from "node:crypto";
+import type { Db } from "@inlet/db";
+import { type ColumnSpec, isReservedColumn } from "../pipeline/schema-columns";
+import { type CatalogTx, NOW_UTC, type Queryable } from "./transaction";
+
+export interface CuratedTable {
+  id: string;
+  name: string;
+}
+
+export interface NewDataFile {
+  /** Object store key. */
+  path: string;
+  /** Hive partition path, e.g. "dt=2024-05-01". */
+  partition: string;
+  rowCount: number;
+  bytes: number;
+  minEventTime?: Date | undefined;
+  maxEventTime?: Date | undefined;
+  batchId?: string | undefined;
+}
+
+export interface BatchOutcome {
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+}
+
+export interface VisibleFile {
+  id: string;
+  path: string;
+  partition: string;
+  rowCount: number;
+  bytes: number;
+  minEventTime: Date | undefined;
+  maxEventTime: Date | undefined;
+  addedSeq: number;
+}
+
+export interface TableSnapshotView {
+  tableId: string;
+  name: string;
+  /** The committed snapshot these files belong to. */
+  seq: number;
+  columns: ColumnSpec[];
+  partitionBy: string[];
+  files: VisibleFile[];
+}
+
+export function curatedTableName(slug: string): string {
+  return `curated.${slug}`;
+}
+
+const ensured = new Map<string, string>();
+
+/** Columns after a schema change: existing payload columns stay (old files have them), new ones join. */
+function mergeColumns(existing: ColumnSpec[], next: ColumnSpec[]): ColumnSpec[] {
+  const nextNames = new Set(next.map((c) => c.name));
+  const payload = next.filter((c) => !isReservedColumn(c.name));
+  const kept = existing.filter((c) => !nextNames.has(c.name) && !isReservedColumn(c.name));
+  return [...payload, ...kept, ...next.filter((c) => isReservedColumn(c.name))];
+}
+
+/**
+ * Creates `curated.{slug}` on first use and keeps its column list in step with the active schema.
+ * Cached per (source, schema version) so the steady state costs no catalog write.
+ */
+export async function ensureCuratedTable(
+  db: Db,
+  source: { id: string; slug: string; schemaVersionId: string | undefined },
+  columns: ColumnSpec[],
+): Promise<CuratedTable> {
+  const name = curatedTableName(source.slug);
+  const cacheKey = `${db.url}\0${source.id}\0${source.schemaVersionId ?? ""}`;
+  const cachedId = ensured.get(cacheKey);
+  if (cachedId) return { id: cachedId, name };
+  await db.pool.query(
+    `INSERT INTO lake_tables (id, name, zone, source_id, partition_by, columns, current_seq, created_at, updated_at)
+     VALUES ($1, $2, 'curated', $3, ARRAY['dt'], $4::jsonb, 0, ${NOW_UTC}, ${NOW_UTC})
+     ON CONFLICT (name) DO NOTHING`,
+    [randomUUID(), name, source.id, JSON.stringify(columns)],
+  );
+  const res = await db.pool.query<{ id: string; columns: ColumnSpec[] }>(
+    "SELECT id, columns FROM lake_tables WHERE name = $1",
+    [name],
+  );
+  const row = res.rows[0];
+  if (!row) throw new Error(`lake table ${name} vanished after insert`);
+  const merged = mergeColumns(row.columns ?? [], columns);
+  if (JSON.stringify(merged) !== JSON.stringify(row.columns)) {
+    await db.pool.query(`UPDATE lake_tables SET columns = $2::jsonb, updated_at = ${NOW_UTC} WHERE id = $1`, [
+      row.id,
+      JSON.stringify(merged),
+    ]);
+  }
+  ensured.set(cacheKey, row.id);
+  return { id: row.id, name };
+}
+
+/** Locks the table row until the transaction ends; returns the newest committed snapshot seq. */
+async function lockTable(tx: CatalogTx, tableId: string): Promise<number> {
+  const res = await tx.query<{ current_seq: number }>(
+    "SELECT current_seq FROM lake_tables WHERE id = $1 FOR UPDATE",
+    [tableId],
+  );
+  const row = res.rows[0];
+  if (!row) throw new Error(`lake table ${tableId} does not exist`);
+  return row.current_seq;
+}
+
+const INSERT_FILES_SQL = `
+INSERT INTO data_files (id, table_id, path, partition, row_count, bytes, min_event_time, max_event_time,
+                        added_seq, batch_id, created_at)
+SELECT f.id, $1, f.path, f.partition, f.row_count, f.bytes,
+       f.min_t AT TIME ZONE 'UTC', f.max_t AT TIME ZONE 'UTC', $2, f.batch_id, ${NOW_UTC}
+FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::timestamptz[], $9::timestamptz[],
+            $10::text[]) AS f(id, path, partition, row_count, bytes, min_t, max_t, batch_id)`;
+
+async function insertFiles(tx: CatalogTx, tableId: string, seq: number, files: NewDataFile[]): Promise<void> {
+  if (files.length === 0) return;
+  await tx.query(INSERT_FILES_SQL, [
+    tableId,
+    seq,
+    files.map(() => randomUUID()),
+    files.map((f) => f.path),
+    files.map((f) => f.partition),
+    files.map((f) => String(f.rowCount)),
+    files.map((f) => String(f.bytes)),
+    files.map((f) => f.minEventTime?.toISOString() ?? null),
+    files.map((f) => f.maxEventTime?.toISOString() ?? null),
+    files.map((f) => f.batchId ?? null),
+  ]);
+}
+
+async function insertSnapshot(
+  tx: CatalogTx,
+  tableId: string,
+  seq: number,
+  operation: "append" | "compact",
+  added: NewDataFile[],
+  removedFiles: number,
+  summary: Record<string, unknown>,
+): Promise<void> {
+  const addedRows = added.reduce((n, f) => n + f.rowCount, 0);
+  await tx.query(
+    `INSERT INTO snapshots (id, table_id, seq, operation, added_files, removed_files, added_rows, summary, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, ${NOW_UTC})`,
+    [
+      randomUUID(),
+      tableId,
+      seq,
+      operation,
+      added.length,
+      removedFiles,
+      String(addedRows),
+      JSON.stringify(summary),
+    ],
+  );
+  await tx.query(`UPDATE lake_tables SET current_seq = $2, updated_at = ${NOW_UTC} WHERE id = $1`, [
+    tableId,
+    seq,
+  ]);
+}
+
+export interface AppendCommit {
+  tableId: string;
+  files: NewDataFile[];
+  batchIds: string[];
+  counts: Map<string, BatchOutcome>;
+}
+
+/**
+ * Commits an append inside the caller's transaction: the new files become visible at
+ * current_seq + 1 together with the batches turning committed. With no files (everything rejected
+ * or duplicate) no snapshot is made; the batches are still marked committed. Returns the table's
+ * newest seq.
+ */
+export async function commitAppend(tx: CatalogTx, commit: AppendCommit): Promise<number> {
+  const current = await lockTable(tx, commit.tableId);
+  let seq = current;
+  if (commit.files.length > 0) {
+    seq = current + 1;
+    await insertFiles(tx, commit.tableId, seq, commit.files);
+    await insertSnapshot(tx, commit.tableId, seq, "append", commit.files, 0, { batchIds: commit.batchIds });
+  }
+  await markBatchesCommitted(tx, commit.batchIds, commit.counts);
+  return seq;
+}
+
+async function markBatchesCommitted(tx: Queryable, ids: string[], counts: Map<string, BatchOutcome>) {
+  if (ids.length === 0) return;
+  const outcome = ids.map((id) => counts.get(id) ?? { accepted: 0, rejected: 0, duplicates: 0 });
+  await tx.query(
+    `UPDATE batches b
+     SET status = 'committed', accepted = u.accepted, rejected = u.rejected, duplicates = u.duplicates,
+         committed_at = ${NOW_UTC}
+     FROM unnest($1::text[], $2::int[], $3::int[], $4::int[]) AS u(id, accepted, rejected, duplicates)
+     WHERE b.id = u.id AND b.status = 'received'`,
+    [ids, outcome.map((o) => o.accepted), outcome.map((o) => o.rejected), outcome.map((o) => o.duplicates)],
+  );
+}
+
+export interface CompactionCommit {
+  tableId: string;
+  added: NewDataFile;
+  removedFileIds: string[];
+}
+
+/**
+ * Replaces small files by one file in a `compact` snapshot. Returns false (and changes nothing) when
+ * one of the files was already removed by a concurrent compaction or retention.
+ */
+export async function commitCompaction(tx: CatalogTx, commit: CompactionCommit): Promise<boolean> {
+  const current = await lockTable(tx, commit.tableId);
+  const live = await tx.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM data_files WHERE table_id = $1 AND id = ANY($2::text[]) AND removed_seq IS NULL",
+    [commit.tableId, commit.removedFileIds],
+  );
+  if (live.rows[0]?.n !== commit.removedFileIds.length) return false;
+  const seq = current + 1;
+  await insertFiles(tx, commit.tableId, seq, [commit.added]);
+  await tx.query("UPDATE data_files SET removed_seq = $3 WHERE table_id = $1 AND id = ANY($2::text[])", [
+    commit.tableId,
+    commit.removedFileIds,
+    seq,
+  ]);
+  await insertSnapshot(tx, commit.tableId, seq, "compact", [commit.added], commit.removedFileIds.length, {
+    partition: commit.added.partition,
+    removedFileIds: commit.removedFileIds,
+  });
+  return true;
+}
+
+interface VisibleRow {
+  table_id: string;
+  name: string;
+  seq: number;
+  columns: ColumnSpec[];
+  partition_by: string[];
+  file_id: string | null;
+  path: string | null;
+  partition: string | null;
+  row_count: string | null;
+  bytes: string | null;
+  min_ms: number | null;
+  max_ms: number | null;
+  added_seq: number | null;
+}
+
+// One statement reads current_seq and the files together, so it sees one committed snapshot.
+const VISIBLE_SQL = `
+SELECT t.id AS table_id, t.name, t.current_seq AS seq, t.columns, t.partition_by,
+       f.id AS file_id, f.path, f.partition, f.row_count::text, f.bytes::text,
+       (extract(epoch FROM f.min_event_time) * 1000)::float8 AS min_ms,
+       (extract(epoch FROM f.max_event_time) * 1000)::float8 AS max_ms, f.added_seq
+FROM lake_tables t
+LEFT JOIN data_files f ON f.table_id = t.id AND f.added_seq <= t.current_seq
+  AND (f.removed_seq IS NULL OR f.removed_seq > t.current_seq)
+WHERE t.name = $1
+ORDER BY f.partition, f.added_seq, f.path`;
+
+/** The files of a table's committed snapshot (a query never sees half a batch), or undefined. */
+export async function visibleFiles(
+  db: Db | Queryable,
+  tableName: string,
+): Promise<TableSnapshotView | undefined> {
+  const q: Queryable = "pool" in db ? db.pool : db;
+  const res = await q.query<VisibleRow>(VISIBLE_SQL, [tableName]);
+  const first = res.rows[0];
+  if (!first) return undefined;
+  const files: VisibleFile[] = [];
+  for (const r of res.rows) {
+    if (r.file_id === null || r.path === null) continue;
+    files.push({
+      id: r.file_id,
+      path: r.path,
+      partition: r.partition ?? "",
+      rowCount: Number(r.row_count),
+      bytes: Number(r.bytes),
+      minEventTime: r.min_ms === null ? undefined : new Date(r.min_ms),
+      maxEventTime: r.max_ms === null ? undefined : new Date(r.max_ms),
+      addedSeq: r.added_seq ?? 0,
+    });
+  }
+  return {
+    tableId: first.table_id,
+    name: first.name,
+    seq: first.seq,
+    columns: first.columns ?? [],
+    partitionBy: first.partition_by ?? [],
+    files,
+  };
+}

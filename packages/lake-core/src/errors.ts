@@ -1,0 +1,31 @@
+// InletError: a stable code and a human message; transports map codes to status codes.
+
+export type InletErrorCode =
+  | "BAD_REQUEST"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "NOT_FOUND"
+  | "CONFLICT"
+  | "PAYLOAD_TOO_LARGE"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "RATE_LIMITED"
+  | "OBJECT_EXISTS"
+  | "SCHEMA_INCOMPATIBLE"
+  | "INVALID_CONFIG"
+  | "INTERNAL";
+
+export class InletError extends Error {
+  readonly code: InletErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: InletErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = "InletError";
+    this.code = code;
+    this.details = details;
+  }
+}
+
+export function isInletError(err: unknown): err is InletError {
+  return err instanceof InletError;
+}

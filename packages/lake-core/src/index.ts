@@ -1,0 +1,26 @@
+// @inlet/lake-core: the data plane — ports, adapters, pipeline stages and the worker.
+
+export {
+  bindTablesAndLock,
+  createDuckDbEngine,
+  type DuckDbEngineOptions,
+  DuckDbQueryEngine,
+} from "./adapters/duckdb-engine";
+export { LocalFsObjectStore, type LocalFsStoreOptions } from "./adapters/local-fs-store";
+export { NatsQueue, type NatsQueueOptions } from "./adapters/nats-queue";
+export { compareKeys, validateObjectKey, validateObjectPrefix } from "./adapters/object-key";
+export { createObjectStore, type ObjectStoreFactoryOptions } from "./adapters/object-store-factory";
+export { PgQueue, type PgQueueOptions } from "./adapters/pg-queue";
+export { createQueue, type QueueConfig } from "./adapters/queue-factory";
+export { parseS3Url, type S3Credentials, S3ObjectStore, type S3StoreOptions } from "./adapters/s3-store";
+export { InletError, type InletErrorCode, isInletError } from "./errors";
+export { handleObjectCreatedEvent, LANDING_EVENTS_QUEUE } from "./landing/landing-watch";
+export * from "./pipeline/bounded-decompress";
+export * from "./pipeline/event-envelope";
+export * from "./pipeline/ingest-body";
+export * from "./pipeline/raw-batch";
+export { startWorker, type Worker, type WorkerConfig, type WorkerDeps } from "./pipeline/worker";
+export { Histogram, renderWorkerMetrics, WorkerMetrics } from "./pipeline/worker-metrics";
+export type * from "./ports/object-store";
+export type * from "./ports/query-engine";
+export type * from "./ports/queue";

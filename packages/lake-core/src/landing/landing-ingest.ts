@@ -1,0 +1,222 @@
+// File-drop ingestion: an object under landing/{slug}/ becomes raw batches (NDJSON), batches rows and
+// `batches` messages — the same path HTTP ingest takes — and is then moved to landing-done/.
+// Batch ids derive from the file's key, size and modification time, so a retry after a crash or a
+// second worker seeing the same file produces the same batches, never a second copy.
+import { createHash } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Db } from "@inlet/db";
+import type { Logger } from "pino";
+import { recordDeadLetters } from "../catalog/dead-letters";
+import { findSourceIdBySlug, loadSource } from "../catalog/source-catalog";
+import { NOW_UTC } from "../catalog/transaction";
+import { BATCHES_QUEUE, type RawBatchMessage, rawBatchKey } from "../pipeline/raw-batch";
+import type { ObjectInfo, ObjectStore } from "../ports/object-store";
+import type { Queue } from "../ports/queue";
+import {
+  type LandingFormat,
+  LandingFormatError,
+  landingFileToNdjsonLines,
+  landingFormatOf,
+} from "./landing-formats";
+
+export const LANDING_PREFIX = "landing/";
+export const LANDING_DONE_PREFIX = "landing-done/";
+export const LANDING_FAILED_PREFIX = "landing-failed/";
+
+export interface LandingDeps {
+  db: Db;
+  store: ObjectStore;
+  queue: Queue;
+  /** Used by one landing call at a time, prepared with prepareConnection(). */
+  duck: DuckDBConnection;
+  tmpDir: string;
+  logger?: Logger;
+  /** A file is split into raw batches of at most this many bytes (default 8 MiB)… */
+  maxBatchBytes?: number;
+  /** …and this many events (default 10,000, the HTTP ingest default). */
+  maxBatchEvents?: number;
+}
+
+export type LandingResult =
+  | { status: "ingested"; key: string; batchIds: string[]; events: number }
+  | { status: "rejected"; key: string; reasonCode: string; reason: string }
+  | { status: "ignored"; key: string; reason: string };
+
+/** landing/{slug}/{name…} → slug and the rest, or undefined for keys outside that shape. */
+export function parseLandingKey(key: string): { slug: string; rest: string } | undefined {
+  if (!key.startsWith(LANDING_PREFIX)) return undefined;
+  const tail = key.slice(LANDING_PREFIX.length);
+  const slash = tail.indexOf("/");
+  if (slash <= 0 || slash === tail.length - 1) return undefined;
+  return { slug: tail.slice(0, slash), rest: tail.slice(slash + 1) };
+}
+
+/** A UUID-shaped (version 8) id from a stable digest of the file's identity and the chunk number. */
+export function landingBatchId(file: ObjectInfo, chunk: number): string {
+  const hex = createHash("sha256")
+    .update(`${file.key}\n${file.size}\n${file.lastModified.getTime()}\n${chunk}`)
+    .digest("hex");
+  const variant = ((Number.parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+async function moveObject(store: ObjectStore, from: string, to: string, read?: Uint8Array): Promise<void> {
+  const bytes = read ?? (await store.get(from));
+  // Gone already: another worker moved it.
+  if (!bytes) return;
+  await store.put(to, bytes);
+  await store.delete([from]);
+}
+
+function chunkLines(lines: string[], maxBytes: number, maxEvents: number): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const line of lines) {
+    const size = Buffer.byteLength(line) + 1;
+    if (current.length > 0 && (bytes + size > maxBytes || current.length >= maxEvents)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(line);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+interface BatchRow {
+  status: string;
+  raw_key: string;
+  received_ms: number;
+}
+
+// The no-op update makes RETURNING give back the existing row, so a retry reuses its raw key.
+const UPSERT_BATCH_SQL = `
+INSERT INTO batches (id, source_id, raw_key, origin, event_count, bytes, status, received_at)
+VALUES ($1, $2, $3, $4, $5, $6, 'received', ${NOW_UTC})
+ON CONFLICT (id) DO UPDATE SET id = batches.id
+RETURNING status, raw_key, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms`;
+
+async function reject(
+  deps: LandingDeps,
+  file: ObjectInfo,
+  sourceId: string | undefined,
+  reasonCode: string,
+  reason: string,
+): Promise<LandingResult> {
+  // Read once: the first MiB goes into the dead letter, the whole is what the move copies.
+  const bytes = await deps.store.get(file.key);
+  // Gone already: another worker set it aside or ingested it.
+  if (!bytes) return { status: "rejected", key: file.key, reasonCode, reason };
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes.subarray(0, 1024 * 1024));
+  const target = LANDING_FAILED_PREFIX + file.key.slice(LANDING_PREFIX.length);
+  await recordDeadLetters(deps.db, [
+    {
+      sourceId,
+      batchId: undefined,
+      eventId: undefined,
+      reasonCode,
+      reason: `${file.key}: ${reason}; the file was moved to ${target}`,
+      path: undefined,
+      payload: text,
+      attempts: 1,
+    },
+  ]);
+  await moveObject(deps.store, file.key, target, bytes);
+  deps.logger?.warn({ key: file.key, reasonCode, reason }, "landing file rejected");
+  return { status: "rejected", key: file.key, reasonCode, reason };
+}
+
+/**
+ * Moves a landing file that keeps failing for reasons other than its content to landing-failed/,
+ * with a dead letter (reason code INGEST_FAILED), so it stops blocking the files after it.
+ */
+export async function setAsideLandingFile(
+  deps: LandingDeps,
+  file: ObjectInfo,
+  reason: string,
+): Promise<LandingResult> {
+  const parsedKey = parseLandingKey(file.key);
+  const sourceId = parsedKey
+    ? await findSourceIdBySlug(deps.db, parsedKey.slug).catch(() => undefined)
+    : undefined;
+  return reject(deps, file, sourceId, "INGEST_FAILED", reason);
+}
+
+/** Ingests one landing file (idempotent per key, size and modification time). */
+export async function ingestLandingFile(deps: LandingDeps, file: ObjectInfo): Promise<LandingResult> {
+  const parsedKey = parseLandingKey(file.key);
+  if (!parsedKey) return { status: "ignored", key: file.key, reason: "not under landing/{source}/" };
+  const format: LandingFormat | undefined = landingFormatOf(file.key);
+  const sourceId = await findSourceIdBySlug(deps.db, parsedKey.slug);
+  if (!sourceId)
+    return reject(deps, file, undefined, "UNKNOWN_SOURCE", `no source with slug "${parsedKey.slug}"`);
+  if (!format) {
+    return reject(
+      deps,
+      file,
+      sourceId,
+      "UNSUPPORTED_FILE",
+      "supported files are .ndjson, .jsonl, .json, .csv, .parquet",
+    );
+  }
+  const source = await loadSource(deps.db, sourceId);
+
+  const scratch = join(deps.tmpDir, `landing-${landingBatchId(file, -1)}`);
+  let lines: string[];
+  try {
+    await mkdir(scratch, { recursive: true });
+    const path = await deps.store.localPath(file.key);
+    lines = await landingFileToNdjsonLines(deps.duck, {
+      path,
+      format,
+      payloadColumns: source.schema.rawPayload ? [] : source.schema.payloadColumns,
+      scratch,
+    });
+  } catch (err) {
+    if (err instanceof LandingFormatError) return reject(deps, file, sourceId, "MALFORMED_FILE", err.message);
+    throw err;
+  } finally {
+    await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+  }
+
+  const chunks = chunkLines(lines, deps.maxBatchBytes ?? 8 * 1024 * 1024, deps.maxBatchEvents ?? 10_000);
+  const batchIds: string[] = [];
+  for (const [i, chunk] of chunks.entries()) {
+    const batchId = landingBatchId(file, i);
+    batchIds.push(batchId);
+    const body = new TextEncoder().encode(`${chunk.join("\n")}\n`);
+    const now = new Date();
+    const res = await deps.db.pool.query<BatchRow>(UPSERT_BATCH_SQL, [
+      batchId,
+      sourceId,
+      rawBatchKey(source.slug, now, batchId, "ndjson"),
+      `file:${file.key}`,
+      chunk.length,
+      String(body.byteLength),
+    ]);
+    const row = res.rows[0]!;
+    if (row.status !== "received") continue;
+    await deps.store.put(row.raw_key, body, { contentType: "application/x-ndjson" });
+    const message: RawBatchMessage = {
+      batchId,
+      sourceId,
+      slug: source.slug,
+      rawKey: row.raw_key,
+      format: "ndjson",
+      receivedAt: new Date(row.received_ms).toISOString(),
+      eventCount: chunk.length,
+    };
+    await deps.queue.send(BATCHES_QUEUE, message, { dedupeKey: batchId });
+  }
+  await moveObject(deps.store, file.key, LANDING_DONE_PREFIX + file.key.slice(LANDING_PREFIX.length));
+  deps.logger?.info(
+    { key: file.key, format, events: lines.length, batches: batchIds.length },
+    "landing file ingested",
+  );
+  return { status: "ingested", key: file.key, batchIds, events: lines.length };
+}

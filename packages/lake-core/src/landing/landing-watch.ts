@@ -1,0 +1,152 @@
+// How landing files are noticed: polling the store's landing/ prefix (local store), or S3 event
+// notifications enqueued on `landing-events` and consumed here (S3).
+import type { ObjectInfo, ObjectStore } from "../ports/object-store";
+import type { Queue } from "../ports/queue";
+import {
+  ingestLandingFile,
+  LANDING_PREFIX,
+  type LandingDeps,
+  type LandingResult,
+  setAsideLandingFile,
+} from "./landing-ingest";
+
+export const LANDING_EVENTS_QUEUE = "landing-events";
+
+/** Failed attempts per landing file version (key, size, modification time), kept in memory. */
+const failedAttempts = new Map<string, number>();
+
+function attemptKey(store: ObjectStore, info: ObjectInfo): string {
+  return `${store.url}\n${info.key}\n${info.size}\n${info.lastModified.getTime()}`;
+}
+
+/**
+ * One pass over landing/: ingests every file whose last modification is at least settleMs old (a file
+ * still being copied in keeps changing). Files are handled one at a time; one that fails unexpectedly
+ * (not a format problem, which is set aside at once) is retried on later passes and, after
+ * maxAttempts failures (default 3), moved to landing-failed/ with a dead letter. A failing file never
+ * stops the others.
+ */
+export async function scanLandingZone(
+  deps: LandingDeps,
+  opts: { settleMs?: number; shouldStop?: () => boolean; maxAttempts?: number } = {},
+): Promise<LandingResult[]> {
+  const settleMs = opts.settleMs ?? 500;
+  const maxAttempts = opts.maxAttempts ?? 3;
+  const results: LandingResult[] = [];
+  const ready: ObjectInfo[] = [];
+  const listed = new Set<string>();
+  for await (const info of deps.store.list(LANDING_PREFIX)) {
+    listed.add(attemptKey(deps.store, info));
+    // File times have sub-millisecond precision, so a file written this millisecond can look younger
+    // than zero: settleMs 0 means no wait at all.
+    if (settleMs <= 0 || Date.now() - info.lastModified.getTime() >= settleMs) ready.push(info);
+  }
+  // Forget files of this store that are gone or were replaced by a new version.
+  for (const id of failedAttempts.keys()) {
+    if (id.startsWith(`${deps.store.url}\n`) && !listed.has(id)) failedAttempts.delete(id);
+  }
+  for (const info of ready) {
+    if (opts.shouldStop?.()) break;
+    const id = attemptKey(deps.store, info);
+    try {
+      results.push(await ingestLandingFile(deps, info));
+      failedAttempts.delete(id);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      const attempts = (failedAttempts.get(id) ?? 0) + 1;
+      deps.logger?.warn({ err: message, key: info.key, attempts }, "landing file failed");
+      if (attempts < maxAttempts) {
+        failedAttempts.set(id, attempts);
+        continue;
+      }
+      try {
+        results.push(
+          await setAsideLandingFile(deps, info, `failed ${attempts} times, last with: ${message}`),
+        );
+        failedAttempts.delete(id);
+      } catch (setAsideErr) {
+        // Store or database trouble: try again on the next pass.
+        failedAttempts.set(id, attempts);
+        deps.logger?.warn(
+          { err: setAsideErr instanceof Error ? setAsideErr.message : String(setAsideErr), key: info.key },
+          "landing file could not be set aside",
+        );
+      }
+    }
+  }
+  return results;
+}
+
+/** Bucket and key prefix of an s3:// store URL ("" for other stores). */
+function s3Location(store: ObjectStore): { bucket: string; prefix: string } | undefined {
+  const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(store.url);
+  if (!m) return undefined;
+  const prefix = m[2] ? `${m[2].replace(/\/+$/, "")}/` : "";
+  return { bucket: m[1]!, prefix };
+}
+
+interface S3Record {
+  eventName?: unknown;
+  s3?: { bucket?: { name?: unknown }; object?: { key?: unknown; size?: unknown; eTag?: unknown } };
+}
+
+/**
+ * Enqueues the ObjectCreated records of an S3 event notification that name landing files of this
+ * store. AWS URL-encodes keys in notifications (spaces as "+"); pass urlEncodedKeys: false for
+ * servers that do not (s3rver). Returns how many were enqueued.
+ */
+export async function handleObjectCreatedEvent(
+  deps: { queue: Queue; store: ObjectStore },
+  event: unknown,
+  opts: { urlEncodedKeys?: boolean } = {},
+): Promise<number> {
+  const location = s3Location(deps.store);
+  const records = (event as { Records?: unknown } | null)?.Records;
+  if (!location || !Array.isArray(records)) return 0;
+  let sent = 0;
+  for (const r of records as S3Record[]) {
+    if (typeof r.eventName !== "string" || !r.eventName.startsWith("ObjectCreated:")) continue;
+    if (r.s3?.bucket?.name !== location.bucket || typeof r.s3.object?.key !== "string") continue;
+    const raw = r.s3.object.key;
+    const fullKey = opts.urlEncodedKeys === false ? raw : decodeURIComponent(raw.replaceAll("+", " "));
+    if (!fullKey.startsWith(location.prefix)) continue;
+    const key = fullKey.slice(location.prefix.length);
+    if (!key.startsWith(LANDING_PREFIX)) continue;
+    const etag = typeof r.s3.object.eTag === "string" ? r.s3.object.eTag : "";
+    await deps.queue.send(LANDING_EVENTS_QUEUE, { key, etag }, { dedupeKey: `${key}@${etag}` });
+    sent += 1;
+  }
+  return sent;
+}
+
+/** Receives landing-events messages once (long poll up to waitMs) and ingests the files they name. */
+export async function consumeLandingEvents(
+  deps: LandingDeps,
+  opts: { waitMs?: number; max?: number; visibilityTimeoutMs?: number } = {},
+): Promise<LandingResult[]> {
+  const messages = await deps.queue.receive(LANDING_EVENTS_QUEUE, {
+    max: opts.max ?? 10,
+    waitMs: opts.waitMs ?? 1000,
+    visibilityTimeoutMs: opts.visibilityTimeoutMs ?? 5 * 60_000,
+  });
+  const results: LandingResult[] = [];
+  for (const msg of messages) {
+    const key = typeof msg.body.key === "string" ? msg.body.key : undefined;
+    try {
+      // Already moved (a duplicate notification, or another worker): nothing left to do.
+      const info = key ? await deps.store.head(key) : undefined;
+      if (info) results.push(await ingestLandingFile(deps, info));
+      await deps.queue.ack(LANDING_EVENTS_QUEUE, msg);
+    } catch (err) {
+      deps.logger?.warn(
+        { err: err instanceof Error ? err.message : String(err), key },
+        "landing file failed",
+      );
+      await deps.queue.nack(LANDING_EVENTS_QUEUE, msg, {
+        delayMs: 1000,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    }
+  }
+  return results;
+}

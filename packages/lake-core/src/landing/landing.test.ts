@@ -1,0 +1,319 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { TestDatabase } from "@inlet/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalFsObjectStore } from "../adapters/local-fs-store";
+import type { PgQueue } from "../adapters/pg-queue";
+import { S3ObjectStore } from "../adapters/s3-store";
+import { processBatches } from "../pipeline/process-batches";
+import { BATCHES_QUEUE } from "../pipeline/raw-batch";
+import type { ObjectStore } from "../ports/object-store";
+import { createTestSource, readCommittedRows, waitUntil } from "../testing/pipeline-fixtures";
+import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
+import { type S3rverHandle, startS3rver } from "../testing/s3rver";
+import { csvCellValue } from "./landing-formats";
+import { ingestLandingFile, type LandingDeps } from "./landing-ingest";
+import {
+  consumeLandingEvents,
+  handleObjectCreatedEvent,
+  LANDING_EVENTS_QUEUE,
+  scanLandingZone,
+} from "./landing-watch";
+
+let bed: PipelineTestBed;
+let t: TestDatabase;
+let dir: string;
+let queue: PgQueue;
+let duck: DuckDBConnection;
+
+beforeAll(async () => {
+  bed = await startPipelineTestBed("landing");
+  ({ t, dir, queue, duck } = bed);
+});
+afterAll(async () => {
+  await bed?.close();
+});
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+async function keys(store: ObjectStore, prefix: string): Promise<string[]> {
+  const out: string[] = [];
+  for await (const o of store.list(prefix)) out.push(o.key);
+  return out;
+}
+
+async function parquetBytes(sql: string): Promise<Uint8Array> {
+  const path = join(dir, `p-${Math.random().toString(36).slice(2)}.parquet`);
+  await duck.run(`COPY (${sql}) TO '${path}' (FORMAT parquet)`);
+  return new Uint8Array(await readFile(path));
+}
+
+async function drainBatches(store: ObjectStore) {
+  for (;;) {
+    const msgs = await queue.receive(BATCHES_QUEUE, { max: 100 });
+    if (msgs.length === 0) return;
+    await processBatches({ db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") }, msgs);
+  }
+}
+
+describe("landing zone", () => {
+  it("reads CSV cells as the schema types them", () => {
+    expect(csvCellValue("12", "BIGINT")).toBe(12);
+    expect(csvCellValue("12.5", "BIGINT")).toBe("12.5");
+    expect(csvCellValue("1e3", "DOUBLE")).toBe(1000);
+    expect(csvCellValue("abc", "DOUBLE")).toBe("abc");
+    expect(csvCellValue("TRUE", "BOOLEAN")).toBe(true);
+    expect(csvCellValue('["a"]', "JSON")).toEqual(["a"]);
+    expect(csvCellValue("007", "VARCHAR")).toBe("007");
+  });
+
+  it("ingests NDJSON, JSON array, CSV and Parquet files dropped into a local store", async () => {
+    const store = new LocalFsObjectStore(join(dir, "lake-local"), { fsync: false });
+    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const src = await createTestSource(t.db);
+    const ev = (id: string, amount: unknown) => ({ id, amount, qty: 2, created_at: "2024-05-01T10:00:00Z" });
+    await store.put(
+      `landing/${src.slug}/a.ndjson`,
+      enc(`${JSON.stringify(ev("n1", 1))}\n\n${JSON.stringify(ev("n2", 2))}\n`),
+    );
+    await store.put(`landing/${src.slug}/b.jsonl`, enc(`${JSON.stringify(ev("l1", 3))}\n`));
+    await store.put(`landing/${src.slug}/c.json`, enc(JSON.stringify([ev("j1", 4), ev("j2", "bad")])));
+    await store.put(
+      `landing/${src.slug}/sub/d.csv`,
+      enc(
+        'id,amount,qty,paid,note,created_at\nc1,5.5,3,true,"hello, world",2024-05-02T00:00:00Z\nc2,6,,,,2024-05-02T01:00:00Z\n',
+      ),
+    );
+    await store.put(
+      `landing/${src.slug}/e.parquet`,
+      await parquetBytes(
+        "SELECT 'p' || i AS id, i * 1.5 AS amount, i::BIGINT AS qty, TIMESTAMPTZ '2024-05-03 08:00:00+00' AS created_at, NULL::VARCHAR AS note FROM range(1, 4) t(i)",
+      ),
+    );
+
+    const results = await scanLandingZone(deps, { settleMs: 0 });
+    expect(results.map((r) => r.status)).toEqual([
+      "ingested",
+      "ingested",
+      "ingested",
+      "ingested",
+      "ingested",
+    ]);
+    expect(await keys(store, "landing/")).toEqual([]);
+    expect((await keys(store, "landing-done/")).length).toBe(5);
+    expect(await scanLandingZone(deps, { settleMs: 0 })).toEqual([]);
+
+    await drainBatches(store);
+    const rows = await readCommittedRows(
+      { db: t.db, store },
+      `curated.${src.slug}`,
+      "_event_id, amount, qty, paid, note, _event_time::VARCHAR AS t",
+    );
+    expect(rows).toEqual([
+      {
+        _event_id: "c1",
+        amount: 5.5,
+        qty: "3",
+        paid: true,
+        note: "hello, world",
+        t: "2024-05-02 00:00:00+00",
+      },
+      { _event_id: "c2", amount: 6, qty: null, paid: null, note: null, t: "2024-05-02 01:00:00+00" },
+      { _event_id: "j1", amount: 4, qty: "2", paid: null, note: null, t: "2024-05-01 10:00:00+00" },
+      { _event_id: "l1", amount: 3, qty: "2", paid: null, note: null, t: "2024-05-01 10:00:00+00" },
+      { _event_id: "n1", amount: 1, qty: "2", paid: null, note: null, t: "2024-05-01 10:00:00+00" },
+      { _event_id: "n2", amount: 2, qty: "2", paid: null, note: null, t: "2024-05-01 10:00:00+00" },
+      { _event_id: "p1", amount: 1.5, qty: "1", paid: null, note: null, t: "2024-05-03 08:00:00+00" },
+      { _event_id: "p2", amount: 3, qty: "2", paid: null, note: null, t: "2024-05-03 08:00:00+00" },
+      { _event_id: "p3", amount: 4.5, qty: "3", paid: null, note: null, t: "2024-05-03 08:00:00+00" },
+    ]);
+    const dead = await t.db.prisma.deadLetter.findMany({ where: { sourceId: src.id } });
+    expect(dead.map((d) => [d.eventId, d.reason])).toEqual([["j2", "/amount: must be number"]]);
+    const batches = await t.db.prisma.batch.findMany({
+      where: { sourceId: src.id },
+      orderBy: { origin: "asc" },
+    });
+    expect(batches.map((b) => [b.origin, b.status, b.eventCount])).toEqual([
+      [`file:landing/${src.slug}/a.ndjson`, "committed", 2],
+      [`file:landing/${src.slug}/b.jsonl`, "committed", 1],
+      [`file:landing/${src.slug}/c.json`, "committed", 2],
+      [`file:landing/${src.slug}/e.parquet`, "committed", 3],
+      [`file:landing/${src.slug}/sub/d.csv`, "committed", 2],
+    ]);
+  });
+
+  it("ingests the same file once even when it is handled twice", async () => {
+    const store = new LocalFsObjectStore(join(dir, "lake-twice"), { fsync: false });
+    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp"), maxBatchEvents: 2 };
+    const src = await createTestSource(t.db);
+    const lines = [1, 2, 3].map((i) =>
+      JSON.stringify({ id: `t${i}`, amount: i, created_at: "2024-05-01T00:00:00Z" }),
+    );
+    await store.put(`landing/${src.slug}/x.ndjson`, enc(lines.join("\n")));
+    const info = (await store.head(`landing/${src.slug}/x.ndjson`))!;
+    const first = await ingestLandingFile(deps, info);
+    // As if the first run crashed after enqueueing but before the move: the second repeats every step.
+    await store.put(`landing/${src.slug}/x.ndjson`, enc(lines.join("\n")));
+    const second = await ingestLandingFile(deps, info);
+    expect(first.status === "ingested" && first.batchIds.length).toBe(2);
+    expect(second).toEqual(first);
+    expect(await t.db.prisma.batch.count({ where: { sourceId: src.id } })).toBe(2);
+    await drainBatches(store);
+    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
+    expect(rows.map((r) => r._event_id)).toEqual(["t1", "t2", "t3"]);
+  });
+
+  it("sets aside files it cannot ingest, with a dead letter", async () => {
+    const store = new LocalFsObjectStore(join(dir, "lake-bad"), { fsync: false });
+    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const src = await createTestSource(t.db);
+    await store.put("landing/no_such_source/a.ndjson", enc('{"id":1}\n'));
+    await store.put(`landing/${src.slug}/b.txt`, enc("hello"));
+    await store.put(`landing/${src.slug}/c.json`, enc("{not json"));
+    const results = await scanLandingZone(deps, { settleMs: 0 });
+    expect(results.map((r) => (r.status === "rejected" ? r.reasonCode : r.status)).sort()).toEqual([
+      "MALFORMED_FILE",
+      "UNKNOWN_SOURCE",
+      "UNSUPPORTED_FILE",
+    ]);
+    expect((await keys(store, "landing-failed/")).sort()).toEqual(
+      [
+        `landing-failed/${src.slug}/b.txt`,
+        `landing-failed/${src.slug}/c.json`,
+        "landing-failed/no_such_source/a.ndjson",
+      ].sort(),
+    );
+    expect(await keys(store, "landing/")).toEqual([]);
+    const letters = await t.db.prisma.deadLetter.findMany({
+      where: { reasonCode: "MALFORMED_FILE", sourceId: src.id },
+    });
+    expect(letters[0]?.payload).toBe("{not json");
+  });
+
+  it("sets aside a CSV file with a malformed row deep in the file, ingesting none of it", async () => {
+    const store = new LocalFsObjectStore(join(dir, "lake-deep-csv"), { fsync: false });
+    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const src = await createTestSource(t.db);
+    const rows = ["id,amount,created_at"];
+    for (let i = 0; i < 100_000; i++) {
+      rows.push(
+        i === 30_000 ? `d${i},1,2024-05-01T00:00:00Z,extra,"oops` : `d${i},${i},2024-05-01T00:00:00Z`,
+      );
+    }
+    await store.put(`landing/${src.slug}/big.csv`, enc(`${rows.join("\n")}\n`));
+    const results = await scanLandingZone(deps, { settleMs: 0 });
+    expect(results.map((r) => (r.status === "rejected" ? r.reasonCode : r.status))).toEqual([
+      "MALFORMED_FILE",
+    ]);
+    expect(await keys(store, "landing-failed/")).toEqual([`landing-failed/${src.slug}/big.csv`]);
+    expect(await keys(store, "landing-done/")).toEqual([]);
+    expect(await t.db.prisma.batch.count({ where: { sourceId: src.id } })).toBe(0);
+    const letters = await t.db.prisma.deadLetter.findMany({ where: { sourceId: src.id } });
+    expect(letters.map((l) => l.reasonCode)).toEqual(["MALFORMED_FILE"]);
+  });
+
+  it("rejects NDJSON that is not valid UTF-8 instead of replacing the bad bytes", async () => {
+    const store = new LocalFsObjectStore(join(dir, "lake-utf8"), { fsync: false });
+    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const src = await createTestSource(t.db);
+    const good = enc('{"id":"u1","amount":1,"created_at":"2024-05-01T00:00:00Z","note":"caf');
+    const bytes = new Uint8Array([...good, 0xff, ...enc('"}\n')]);
+    await store.put(`landing/${src.slug}/bad.ndjson`, bytes);
+    const results = await scanLandingZone(deps, { settleMs: 0 });
+    expect(results).toEqual([
+      expect.objectContaining({
+        status: "rejected",
+        reasonCode: "MALFORMED_FILE",
+        reason: "not valid UTF-8 text",
+      }),
+    ]);
+    expect(await keys(store, "landing-failed/")).toEqual([`landing-failed/${src.slug}/bad.ndjson`]);
+  });
+
+  it("keeps polling other files when one fails unexpectedly, and sets it aside after 3 attempts", async () => {
+    const inner = new LocalFsObjectStore(join(dir, "lake-flaky"), { fsync: false });
+    // An unexpected failure (not a format problem) for one file only.
+    const store: ObjectStore = {
+      url: inner.url,
+      put: (k, b, o) => inner.put(k, b, o),
+      get: (k) => inner.get(k),
+      head: (k) => inner.head(k),
+      list: (p) => inner.list(p),
+      delete: (k) => inner.delete(k),
+      localPath: (k) =>
+        k.endsWith("a-boom.ndjson") ? Promise.reject(new Error("disk on fire")) : inner.localPath(k),
+    };
+    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const src = await createTestSource(t.db);
+    const line = (id: string) => `${JSON.stringify({ id, amount: 1, created_at: "2024-05-01T00:00:00Z" })}\n`;
+    await store.put(`landing/${src.slug}/a-boom.ndjson`, enc(line("b1")));
+    await store.put(`landing/${src.slug}/b-good.ndjson`, enc(line("g1")));
+
+    const first = await scanLandingZone(deps, { settleMs: 0 });
+    expect(first.map((r) => [r.key, r.status])).toEqual([[`landing/${src.slug}/b-good.ndjson`, "ingested"]]);
+    await store.put(`landing/${src.slug}/c-later.ndjson`, enc(line("c1")));
+    const second = await scanLandingZone(deps, { settleMs: 0 });
+    expect(second.map((r) => [r.key, r.status])).toEqual([
+      [`landing/${src.slug}/c-later.ndjson`, "ingested"],
+    ]);
+    const third = await scanLandingZone(deps, { settleMs: 0 });
+    expect(third).toEqual([
+      expect.objectContaining({
+        key: `landing/${src.slug}/a-boom.ndjson`,
+        status: "rejected",
+        reasonCode: "INGEST_FAILED",
+      }),
+    ]);
+    expect(await keys(store, "landing/")).toEqual([]);
+    expect(await keys(store, "landing-failed/")).toEqual([`landing-failed/${src.slug}/a-boom.ndjson`]);
+    const letters = await t.db.prisma.deadLetter.findMany({ where: { sourceId: src.id } });
+    expect(letters.map((l) => [l.reasonCode, l.payload])).toEqual([["INGEST_FAILED", line("b1")]]);
+    expect(letters[0]?.reason).toContain("disk on fire");
+  });
+
+  describe("on S3", () => {
+    let s3: S3rverHandle;
+    beforeAll(async () => {
+      s3 = await startS3rver();
+    });
+    afterAll(async () => {
+      await s3?.stop();
+    });
+
+    it("ingests files announced by S3 event notifications through the landing-events queue", async () => {
+      const store = new S3ObjectStore(s3.storeUrl("lake"), {
+        ...s3.storeOptions(),
+        cacheDir: join(dir, "s3-cache"),
+      });
+      const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+      const src = await createTestSource(t.db);
+      const enqueued: Promise<number>[] = [];
+      const unsubscribe = s3.onEvent((e) => {
+        enqueued.push(handleObjectCreatedEvent({ queue, store }, e, { urlEncodedKeys: false }));
+      });
+      try {
+        await store.put(
+          `landing/${src.slug}/drop.csv`,
+          enc("id,amount,created_at\ns1,1.25,2024-05-01T00:00:00Z\n"),
+        );
+        await store.put("elsewhere/ignored.csv", enc("id\nx\n"));
+        await waitUntil(
+          "the notification",
+          async () => (await queue.stats(LANDING_EVENTS_QUEUE)).depth === 1,
+        );
+        const results = await consumeLandingEvents(deps, { waitMs: 100 });
+        expect(results.map((r) => r.status)).toEqual(["ingested"]);
+        await drainBatches(store);
+      } finally {
+        unsubscribe();
+        await Promise.all(enqueued);
+      }
+      const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id, amount");
+      expect(rows).toEqual([{ _event_id: "s1", amount: 1.25 }]);
+      expect(await keys(store, "landing/")).toEqual([]);
+      expect(await keys(store, "landing-done/")).toEqual([`landing-done/${src.slug}/drop.csv`]);
+      expect((await queue.stats(LANDING_EVENTS_QUEUE)).depth).toBe(0);
+    });
+  });
+});

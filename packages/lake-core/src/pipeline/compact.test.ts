@@ -1,0 +1,102 @@
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { TestDatabase } from "@inlet/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalFsObjectStore } from "../adapters/local-fs-store";
+import type { PgQueue } from "../adapters/pg-queue";
+import { visibleFiles } from "../catalog/table-catalog";
+import {
+  createTestSource,
+  enqueueRawBatch,
+  generateOrderBatches,
+  readCommittedRows,
+} from "../testing/pipeline-fixtures";
+import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
+import { compactTable, planCompaction } from "./compact";
+import { processBatches } from "./process-batches";
+import { BATCHES_QUEUE } from "./raw-batch";
+
+let bed: PipelineTestBed;
+let t: TestDatabase;
+let dir: string;
+let store: LocalFsObjectStore;
+let queue: PgQueue;
+let duck: DuckDBConnection;
+
+beforeAll(async () => {
+  bed = await startPipelineTestBed("compact");
+  ({ t, dir, store, queue, duck } = bed);
+});
+afterAll(async () => {
+  await bed?.close();
+});
+
+describe("compaction", () => {
+  it("plans merges only for partitions with enough small files", () => {
+    const f = (partition: string, bytes: number, addedSeq: number) => ({
+      id: `${partition}-${addedSeq}`,
+      path: `p/${partition}/${addedSeq}`,
+      partition,
+      rowCount: 1,
+      bytes,
+      minEventTime: undefined,
+      maxEventTime: undefined,
+      addedSeq,
+    });
+    const files = [
+      f("dt=1", 10, 1),
+      f("dt=1", 10, 2),
+      f("dt=1", 10, 3),
+      f("dt=1", 1000, 4),
+      f("dt=2", 10, 1),
+      f("dt=2", 10, 2),
+    ];
+    const groups = planCompaction(files, { minFiles: 3, targetFileBytes: 100 });
+    expect(groups.map((g) => g.map((x) => x.id))).toEqual([["dt=1-1", "dt=1-2", "dt=1-3"]]);
+    const split = planCompaction(files, { minFiles: 3, targetFileBytes: 25 });
+    expect(split.map((g) => g.length)).toEqual([2]);
+  });
+
+  it("keeps the row set identical, reduces the file count and leaves old snapshots readable", async () => {
+    const src = await createTestSource(t.db);
+    const gen = generateOrderBatches({ batches: 12, perBatch: 50, seed: 3 });
+    // One flush per batch: many small files per partition.
+    for (const lines of gen.batches) {
+      await enqueueRawBatch({ db: t.db, store, queue }, src, lines);
+      await processBatches(
+        { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") },
+        await queue.receive(BATCHES_QUEUE, { max: 10 }),
+      );
+    }
+    const table = `curated.${src.slug}`;
+    const before = await visibleFiles(t.db, table);
+    const rowsBefore = await readCommittedRows({ db: t.db, store }, table);
+    expect(rowsBefore.length).toBe(gen.validIds.size);
+
+    const result = await compactTable({ db: t.db, store, duck, tmpDir: join(dir, "tmp") }, table, {
+      minFiles: 4,
+    });
+    expect(result.filesRemoved).toBe(before!.files.length);
+    expect(result.filesAdded).toBe(result.partitions);
+
+    const after = await visibleFiles(t.db, table);
+    expect(after!.files.length).toBe(result.partitions);
+    expect(after!.files.length).toBeLessThan(before!.files.length);
+    expect(after!.seq).toBe(before!.seq + result.filesAdded);
+    expect(after!.files.reduce((n, f) => n + f.rowCount, 0)).toBe(gen.validIds.size);
+    const rowsAfter = await readCommittedRows({ db: t.db, store }, table);
+    expect(rowsAfter).toEqual(rowsBefore);
+
+    // Readers that listed files at the old snapshot can still open them.
+    for (const f of before!.files) expect(await store.head(f.path)).toBeDefined();
+    const snap = await t.db.prisma.snapshot.findFirstOrThrow({
+      where: { table: { name: table }, operation: "compact" },
+    });
+    expect(snap.removedFiles).toBeGreaterThan(1);
+
+    const again = await compactTable({ db: t.db, store, duck, tmpDir: join(dir, "tmp") }, table, {
+      minFiles: 4,
+    });
+    expect(again.filesAdded).toBe(0);
+  });
+});

@@ -1,0 +1,121 @@
+// Writes curated rows to ZSTD Parquet with DuckDB: NDJSON temp file → read_json with the table's
+// columns → COPY … PARTITION_BY (dt), and reports each file written with its stats.
+import { relative } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { type ColumnSpec, isReservedColumn, META_COLUMNS } from "./schema-columns";
+
+export interface WrittenFile {
+  localPath: string;
+  /** Path below the output directory, e.g. "dt=2024-05-01/{flushId}-0.parquet". */
+  relPath: string;
+  /** "dt=2024-05-01" */
+  partition: string;
+  rowCount: number;
+  bytes: number;
+  minEventTime: Date | undefined;
+  maxEventTime: Date | undefined;
+}
+
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+export function sqlIdent(s: string): string {
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+/** Every connection writing or reading curated data computes dates in UTC. */
+export async function prepareConnection(conn: DuckDBConnection): Promise<void> {
+  await conn.run("SET TimeZone = 'UTC'");
+}
+
+// Range problems AJV cannot see (a BIGINT beyond 64 bits, a leap second) must not fail a whole
+// flush: such values are read as text and cast with TRY_CAST, becoming NULL; the raw zone keeps them.
+const LENIENT = new Set(["BIGINT", "TIMESTAMPTZ"]);
+
+function readType(c: ColumnSpec): string {
+  return LENIENT.has(c.type) && !isReservedColumn(c.name) ? "VARCHAR" : c.type;
+}
+
+function selectExpr(c: ColumnSpec): string {
+  const id = sqlIdent(c.name);
+  return readType(c) === c.type ? id : `TRY_CAST(${id} AS ${c.type}) AS ${id}`;
+}
+
+/** "2024-05-01 10:00:00.5+00" (DuckDB's stats text) → Date. */
+function parseStatTime(s: string | undefined): Date | undefined {
+  if (!s) return undefined;
+  const iso = s.replace(" ", "T").replace(/([+-]\d\d)$/, "$1:00");
+  const d = new Date(iso);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+type KeyValue = { key: string; value: unknown };
+
+function mapOf(v: unknown): Map<string, unknown> {
+  const m = new Map<string, unknown>();
+  if (Array.isArray(v))
+    for (const kv of v as KeyValue[]) m.set(String(kv.key).replace(/^"|"$/g, ""), kv.value);
+  return m;
+}
+
+/** COPY (select) TO outDir partitioned by its dt column, ZSTD; returns the files with their stats. */
+async function copyPartitioned(
+  conn: DuckDBConnection,
+  select: string,
+  outDir: string,
+  filePrefix: string,
+): Promise<WrittenFile[]> {
+  const sql = `COPY (${select})
+    TO ${sqlString(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (dt), WRITE_PARTITION_COLUMNS true,
+      FILENAME_PATTERN ${sqlString(`${filePrefix}-{i}`)}, RETURN_STATS)`;
+  const reader = await conn.runAndReadAll(sql);
+  const rows = reader.getRowObjectsJson() as Record<string, unknown>[];
+  return rows.map((r) => {
+    const localPath = String(r.filename);
+    const relPath = relative(outDir, localPath).split("\\").join("/");
+    const stats = mapOf(r.column_statistics);
+    const eventTime = mapOf(stats.get("_event_time"));
+    const keys = mapOf(r.partition_keys);
+    return {
+      localPath,
+      relPath,
+      partition: `dt=${String(keys.get("dt") ?? relPath.split("/")[0]?.slice(3))}`,
+      rowCount: Number(r.count),
+      bytes: Number(r.file_size_bytes),
+      minEventTime: parseStatTime(eventTime.get("min") as string | undefined),
+      maxEventTime: parseStatTime(eventTime.get("max") as string | undefined),
+    };
+  });
+}
+
+/**
+ * Reads the NDJSON file (one object per line with payload properties and the meta columns) and
+ * writes one Parquet file per dt partition into outDir, named `{filePrefix}-{i}.parquet`. Rows whose
+ * _event_id is listed in excludeIdsPath (NDJSON lines of {"id": …}) are left out.
+ */
+export function writeCuratedParquet(
+  conn: DuckDBConnection,
+  opts: {
+    ndjsonPath: string;
+    outDir: string;
+    filePrefix: string;
+    payloadColumns: ColumnSpec[];
+    excludeIdsPath?: string | undefined;
+  },
+): Promise<WrittenFile[]> {
+  const readCols = [...opts.payloadColumns, ...META_COLUMNS];
+  const columnsStruct = `{${readCols.map((c) => `${sqlString(c.name)}: ${sqlString(readType(c))}`).join(", ")}}`;
+  const select = [...readCols.map(selectExpr), "CAST(_event_time AS DATE) AS dt"].join(", ");
+  const where = opts.excludeIdsPath
+    ? ` WHERE _event_id NOT IN (SELECT id FROM read_json(${sqlString(opts.excludeIdsPath)},
+        format = 'newline_delimited', columns = {'id': 'VARCHAR'}))`
+    : "";
+  return copyPartitioned(
+    conn,
+    `SELECT ${select} FROM read_json(${sqlString(opts.ndjsonPath)}, format = 'newline_delimited',
+      columns = ${columnsStruct}, maximum_object_size = 67108864)${where}`,
+    opts.outDir,
+    opts.filePrefix,
+  );
+}

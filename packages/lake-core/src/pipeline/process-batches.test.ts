@@ -1,0 +1,390 @@
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { TestDatabase } from "@inlet/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LocalFsObjectStore } from "../adapters/local-fs-store";
+import type { PgQueue } from "../adapters/pg-queue";
+import { visibleFiles } from "../catalog/table-catalog";
+import { createTestSource, enqueueRawBatch, readCommittedRows } from "../testing/pipeline-fixtures";
+import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
+import {
+  type ProcessDeps,
+  processBatches,
+  recordPoisonBatches,
+  requeueStrandedBatches,
+} from "./process-batches";
+import { BATCHES_QUEUE } from "./raw-batch";
+
+let bed: PipelineTestBed;
+let t: TestDatabase;
+let dir: string;
+let store: LocalFsObjectStore;
+let queue: PgQueue;
+let duck: DuckDBConnection;
+let deps: ProcessDeps;
+
+beforeAll(async () => {
+  bed = await startPipelineTestBed("process", { maxReceives: 3 });
+  ({ t, dir, store, queue, duck } = bed);
+  deps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+});
+
+afterAll(async () => {
+  await bed?.close();
+});
+
+const order = (id: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    id,
+    amount: 12.5,
+    qty: 2,
+    paid: true,
+    created_at: "2024-05-01T10:00:00Z",
+    tags: ["a"],
+    ...extra,
+  });
+
+async function receiveAll() {
+  return queue.receive(BATCHES_QUEUE, { max: 100, visibilityTimeoutMs: 60_000 });
+}
+
+describe("processBatches", () => {
+  it("writes valid events to curated Parquet, dead-letters invalid ones and dedupes by id", async () => {
+    const src = await createTestSource(t.db);
+    const b1 = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+      order("o1"),
+      order("o2", { amount: "12" }),
+      order("o3", { created_at: "2024-05-02T23:30:00-02:00", note: "it's" }),
+      order("o1", { amount: 99 }),
+    ]);
+    const b2 = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+      order("o3"),
+      order("o4", { _event_id: "x" }),
+      "{}",
+    ]);
+    const out = await processBatches(deps, await receiveAll());
+    expect(out).toMatchObject({ committed: 2, accepted: 3, rejected: 2, duplicates: 2, retried: 0 });
+
+    const rows = await readCommittedRows(
+      { db: t.db, store },
+      `curated.${src.slug}`,
+      "_event_id, amount, qty, paid, note, tags, _batch_id, dt::VARCHAR AS dt, _event_time::VARCHAR AS t",
+    );
+    expect(rows).toEqual([
+      {
+        _event_id: "o1",
+        amount: 12.5,
+        qty: "2",
+        paid: true,
+        note: null,
+        tags: '["a"]',
+        _batch_id: b1.batchId,
+        dt: "2024-05-01",
+        t: "2024-05-01 10:00:00+00",
+      },
+      {
+        _event_id: "o3",
+        amount: 12.5,
+        qty: "2",
+        paid: true,
+        note: "it's",
+        tags: '["a"]',
+        _batch_id: b1.batchId,
+        dt: "2024-05-03",
+        t: "2024-05-03 01:30:00+00",
+      },
+      {
+        _event_id: "o4",
+        amount: 12.5,
+        qty: "2",
+        paid: true,
+        note: null,
+        tags: '["a"]',
+        _batch_id: b2.batchId,
+        dt: "2024-05-01",
+        t: "2024-05-01 10:00:00+00",
+      },
+    ]);
+    const view = await visibleFiles(t.db, `curated.${src.slug}`);
+    expect(view?.files.map((f) => f.partition).sort()).toEqual(["dt=2024-05-01", "dt=2024-05-03"]);
+    for (const f of view!.files)
+      expect(f.path).toMatch(new RegExp(`^curated/${src.slug}/dt=2024-05-0[13]/[0-9a-f-]{36}-0\\.parquet$`));
+
+    const dead = await t.db.prisma.deadLetter.findMany({
+      where: { sourceId: src.id },
+      orderBy: { reason: "asc" },
+    });
+    expect(dead.map((d) => [d.reasonCode, d.reason, d.path, d.eventId, d.batchId, d.attempts])).toEqual([
+      ["SCHEMA_VIOLATION", "/amount: must be number", "/amount", "o2", b1.batchId, 1],
+      ["SCHEMA_VIOLATION", "/id: must have required property 'id'", "/id", `${b2.batchId}:2`, b2.batchId, 1],
+    ]);
+    expect(dead[0]?.payload).toBe(order("o2", { amount: "12" }));
+    const batches = await t.db.prisma.batch.findMany({ where: { sourceId: src.id }, orderBy: { id: "asc" } });
+    expect(batches.map((b) => [b.status, b.accepted, b.rejected, b.duplicates])).toEqual([
+      ["committed", 2, 1, 1],
+      ["committed", 1, 1, 1],
+    ]);
+    expect((await queue.stats(BATCHES_QUEUE)).inFlight).toBe(0);
+  });
+
+  it("changes nothing when a committed batch is processed again", async () => {
+    const src = await createTestSource(t.db);
+    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+      order("r1"),
+      order("r2", { amount: "x" }),
+    ]);
+    await processBatches(deps, await receiveAll());
+    const before = await visibleFiles(t.db, `curated.${src.slug}`);
+    const deadBefore = await t.db.prisma.deadLetter.count({ where: { sourceId: src.id } });
+    // The same message again (a redelivery after a lost ack).
+    await queue.send(BATCHES_QUEUE, {
+      batchId: b.batchId,
+      sourceId: src.id,
+      slug: src.slug,
+      rawKey: b.rawKey,
+      format: "ndjson",
+      receivedAt: new Date().toISOString(),
+      eventCount: 2,
+    });
+    const again = await processBatches(deps, await receiveAll());
+    expect(again).toMatchObject({ alreadyDone: 1, committed: 0, accepted: 0 });
+    expect(await visibleFiles(t.db, `curated.${src.slug}`)).toEqual(before);
+    expect(await t.db.prisma.deadLetter.count({ where: { sourceId: src.id } })).toBe(deadBefore);
+  });
+
+  it("keeps events whose ids were committed earlier out of curated", async () => {
+    const src = await createTestSource(t.db);
+    await enqueueRawBatch({ db: t.db, store, queue }, src, [order("d1"), order("d2")]);
+    await processBatches(deps, await receiveAll());
+    await enqueueRawBatch({ db: t.db, store, queue }, src, [order("d2"), order("d3")]);
+    const out = await processBatches(deps, await receiveAll());
+    expect(out).toMatchObject({ accepted: 1, duplicates: 1 });
+    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
+    expect(rows.map((r) => r._event_id)).toEqual(["d1", "d2", "d3"]);
+  });
+
+  it("stores the whole payload as JSON for a source without a schema and handles duplicate keys", async () => {
+    const src = await createTestSource(t.db, { schema: null, timeField: "ts" });
+    await enqueueRawBatch({ db: t.db, store, queue }, src, [
+      '{"id":"n1","a":{"b":1}}',
+      '{"id":"n2","x":1,"x":2}',
+    ]);
+    const out = await processBatches(deps, await receiveAll());
+    expect(out.accepted).toBe(2);
+    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id, _payload");
+    expect(rows).toEqual([
+      { _event_id: "n1", _payload: '{"id":"n1","a":{"b":1}}' },
+      { _event_id: "n2", _payload: '{"id":"n2","x":1,"x":2}' },
+    ]);
+
+    const typed = await createTestSource(t.db);
+    await enqueueRawBatch({ db: t.db, store, queue }, typed, [
+      JSON.stringify({ id: "k1", amount: 1, created_at: "2024-05-01T00:00:00Z" }).replace(
+        "}",
+        ',"amount":2}',
+      ),
+      JSON.stringify({ id: "k2", amount: 3, qty: 1e30, created_at: "2016-12-31T23:59:60Z" }),
+    ]);
+    const typedOut = await processBatches(deps, await receiveAll());
+    expect(typedOut).toMatchObject({ accepted: 2, retried: 0 });
+    const typedRows = await readCommittedRows(
+      { db: t.db, store },
+      `curated.${typed.slug}`,
+      "_event_id, amount, qty",
+    );
+    expect(typedRows).toEqual([
+      { _event_id: "k1", amount: 2, qty: null },
+      { _event_id: "k2", amount: 3, qty: null },
+    ]);
+  });
+
+  it("hands a poison batch back until the queue gives up, then records it as a dead letter", async () => {
+    const src = await createTestSource(t.db);
+    const good = await enqueueRawBatch({ db: t.db, store, queue }, src, [order("p1")]);
+    const bad = await enqueueRawBatch({ db: t.db, store, queue }, src, [order("p2")], { skipPut: true });
+    const first = await processBatches(deps, await receiveAll());
+    expect(first).toMatchObject({ committed: 1, retried: 1 });
+    for (let i = 0; i < 3; i++) {
+      const msgs = await receiveAll();
+      if (msgs.length === 0) break;
+      await processBatches(deps, msgs);
+    }
+    const dead = await queue.takeDead(BATCHES_QUEUE, 10);
+    expect(dead.map((d) => d.body.batchId)).toEqual([bad.batchId]);
+    expect(await recordPoisonBatches({ db: t.db, store }, dead)).toBe(1);
+    const letter = await t.db.prisma.deadLetter.findFirstOrThrow({ where: { batchId: bad.batchId } });
+    expect(letter.reasonCode).toBe("POISON_BATCH");
+    expect(letter.attempts).toBe(3);
+    expect(letter.reason).toContain("not readable");
+    expect(JSON.parse(letter.payload)).toMatchObject({ message: { batchId: bad.batchId }, raw: null });
+    const batch = await t.db.prisma.batch.findUniqueOrThrow({ where: { id: bad.batchId } });
+    expect(batch.status).toBe("failed");
+    expect((await t.db.prisma.batch.findUniqueOrThrow({ where: { id: good.batchId } })).status).toBe(
+      "committed",
+    );
+  });
+});
+
+describe("review fixes", () => {
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const dropMessages = (...batchIds: string[]) =>
+    t.db.pool.query("DELETE FROM queue_messages WHERE dedupe_key = ANY($1::text[])", [batchIds]);
+  const deadMessage = (body: Record<string, unknown>) => ({
+    id: "1",
+    body,
+    receiveCount: 3,
+    lastError: "visibility timeout expired after 3 receives",
+    enqueuedAt: new Date(),
+  });
+
+  it("reads raw key and receipt time from the batch row, never from the message", async () => {
+    const src = await createTestSource(t.db);
+    const victim = await createTestSource(t.db);
+    const victimKey = `raw/${victim.slug}/dt=2024-05-01/secret.ndjson`;
+    await store.put(victimKey, new TextEncoder().encode(`${order("v-secret")}\n`));
+    const receivedAt = new Date("2024-05-01T09:00:00.000Z");
+    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [order("a1")], { receivedAt });
+    await dropMessages(b.batchId);
+    await queue.send(BATCHES_QUEUE, {
+      batchId: b.batchId,
+      sourceId: src.id,
+      slug: src.slug,
+      rawKey: victimKey,
+      format: "cloudevents",
+      receivedAt: "2000-01-01T00:00:00Z",
+    });
+    const out = await processBatches(deps, await receiveAll());
+    expect(out).toMatchObject({ committed: 1, accepted: 1, retried: 0 });
+    const rows = await readCommittedRows(
+      { db: t.db, store },
+      `curated.${src.slug}`,
+      "_event_id, _ingested_at::VARCHAR AS ingested",
+    );
+    expect(rows).toEqual([{ _event_id: "a1", ingested: "2024-05-01 09:00:00+00" }]);
+  });
+
+  it("dead-letters NDJSON numeric ids above 2^53 instead of merging them", async () => {
+    const src = await createTestSource(t.db, { schema: null });
+    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+      '{"id":1234567890123456789}',
+      '{"id":1234567890123456700}',
+      '{"id":"1234567890123456789"}',
+    ]);
+    const out = await processBatches(deps, await receiveAll());
+    expect(out).toMatchObject({ accepted: 1, rejected: 2, duplicates: 0 });
+    const dead = await t.db.prisma.deadLetter.findMany({
+      where: { batchId: b.batchId },
+      orderBy: { reason: "asc" },
+    });
+    expect(dead.map((d) => [d.reasonCode, d.payload])).toEqual([
+      ["INVALID_EVENT_ID", '{"id":1234567890123456789}'],
+      ["INVALID_EVENT_ID", '{"id":1234567890123456700}'],
+    ]);
+  });
+
+  it("dedupes CloudEvents by (source attribute, id) and keeps _event_id as sent", async () => {
+    const src = await createTestSource(t.db, { schema: null });
+    const ce = (source: string, id: string, data: unknown) => ({
+      specversion: "1.0",
+      type: "t",
+      source,
+      id,
+      data,
+    });
+    const json = (events: unknown[]) => JSON.stringify(events);
+    const key = (n: number) => `raw/${src.slug}/dt=2024-05-01/ce-${n}-${Date.now()}.json`;
+    await enqueueRawBatch({ db: t.db, store, queue }, src, [json([ce("/a", "1", { v: "a1" })])], {
+      rawKey: key(1),
+    });
+    await processBatches(deps, await receiveAll());
+    await enqueueRawBatch(
+      { db: t.db, store, queue },
+      src,
+      [
+        json([
+          ce("/a", "1", { v: "a1-again" }),
+          ce("/b", "1", { v: "b1" }),
+          {
+            specversion: "1.0",
+            type: "t",
+            source: "/c",
+            id: "9",
+            data_base64: Buffer.from('{"v":"c9"}').toString("base64"),
+          },
+        ]),
+      ],
+      { rawKey: key(2) },
+    );
+    const out = await processBatches(deps, await receiveAll());
+    expect(out).toMatchObject({ committed: 1, accepted: 2, duplicates: 1, retried: 0 });
+    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id, _payload");
+    expect(rows.map((r) => [r._event_id, r._payload]).sort()).toEqual([
+      ["1", '{"v":"a1"}'],
+      ["1", '{"v":"b1"}'],
+      ["9", '{"v":"c9"}'],
+    ]);
+  });
+
+  it("keeps a bounded prefix of the batch row's raw object in a POISON_BATCH letter", async () => {
+    const src = await createTestSource(t.db);
+    const big = `{"id":"${"x".repeat(1_500_000)}"}`;
+    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [big]);
+    await dropMessages(b.batchId);
+    const elsewhere = `raw/other/dt=2024-05-01/not-this.ndjson`;
+    await store.put(elsewhere, new TextEncoder().encode("secret\n"));
+    expect(
+      await recordPoisonBatches({ db: t.db, store }, [
+        deadMessage({ batchId: b.batchId, rawKey: elsewhere }),
+      ]),
+    ).toBe(1);
+    const letter = await t.db.prisma.deadLetter.findFirstOrThrow({ where: { batchId: b.batchId } });
+    const payload = JSON.parse(letter.payload);
+    expect(payload).toMatchObject({ rawKey: b.rawKey, rawBytes: big.length + 1, rawTruncated: true });
+    expect(payload.raw).toHaveLength(1024 * 1024);
+    expect(payload.raw.startsWith('{"id":"xxx')).toBe(true);
+    expect((await t.db.prisma.batch.findUniqueOrThrow({ where: { id: b.batchId } })).status).toBe("failed");
+    // Recorded once: the same dead message again changes nothing.
+    expect(await recordPoisonBatches({ db: t.db, store }, [deadMessage({ batchId: b.batchId })])).toBe(0);
+  });
+
+  it("does not record a batch a slow worker commits meanwhile as poison", async () => {
+    const src = await createTestSource(t.db);
+    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [order("slow1")]);
+    await dropMessages(b.batchId);
+    // The slow worker holds the batch row in its commit transaction.
+    const slow = await t.db.pool.connect();
+    try {
+      await slow.query("BEGIN");
+      await slow.query("SELECT id FROM batches WHERE id = $1 FOR UPDATE", [b.batchId]);
+      const recording = recordPoisonBatches({ db: t.db, store }, [deadMessage({ batchId: b.batchId })]);
+      await sleep(300);
+      await slow.query("UPDATE batches SET status = 'committed' WHERE id = $1", [b.batchId]);
+      await slow.query("COMMIT");
+      expect(await recording).toBe(0);
+    } finally {
+      slow.release();
+    }
+    expect(await t.db.prisma.deadLetter.count({ where: { batchId: b.batchId } })).toBe(0);
+    expect((await t.db.prisma.batch.findUniqueOrThrow({ where: { id: b.batchId } })).status).toBe(
+      "committed",
+    );
+  });
+
+  it("re-enqueues a received batch whose message was lost, without duplicating live messages", async () => {
+    const src = await createTestSource(t.db);
+    const lost = await enqueueRawBatch({ db: t.db, store, queue }, src, [order("lost1")]);
+    const live = await enqueueRawBatch({ db: t.db, store, queue }, src, [order("live1")]);
+    // takeDead removed the message, then the process died before recordPoisonBatches.
+    await dropMessages(lost.batchId);
+    expect(await requeueStrandedBatches({ db: t.db, queue }, { olderThanMs: 60_000 })).toBe(0);
+    expect(await requeueStrandedBatches({ db: t.db, queue }, { olderThanMs: 0 })).toBeGreaterThanOrEqual(2);
+    const msgs = await receiveAll();
+    const ids = msgs.map((m) => m.body.batchId);
+    expect(ids.filter((id) => id === lost.batchId)).toHaveLength(1);
+    expect(ids.filter((id) => id === live.batchId)).toHaveLength(1);
+    const out = await processBatches(deps, msgs);
+    expect(out).toMatchObject({ retried: 0 });
+    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
+    expect(rows.map((r) => r._event_id)).toEqual(["live1", "lost1"]);
+  });
+});

@@ -1,0 +1,115 @@
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTestDatabase, type TestDatabase } from "@inlet/db/testing";
+import pino from "pino";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { LocalFsObjectStore } from "../adapters/local-fs-store";
+import { PgQueue } from "../adapters/pg-queue";
+import {
+  createTestSource,
+  enqueueRawBatch,
+  generateOrderBatches,
+  readCommittedRows,
+  waitUntil,
+} from "../testing/pipeline-fixtures";
+import { startWorker } from "./worker";
+
+const childEntry = fileURLToPath(new URL("../testing/worker-process.ts", import.meta.url));
+
+let t: TestDatabase;
+let dir: string;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  dir = await mkdtemp(join(tmpdir(), "inlet-crash-"));
+});
+afterAll(async () => {
+  await t?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function hasFiles(path: string): Promise<boolean> {
+  try {
+    const entries = await readdir(path, { recursive: true, withFileTypes: true });
+    return entries.some((e) => e.isFile());
+  } catch {
+    return false;
+  }
+}
+
+it("loses and doubles nothing when a worker is killed with SIGKILL in the middle of a flush", async () => {
+  const lakeDir = join(dir, "lake");
+  const childTmp = join(dir, "child-tmp");
+  await mkdir(childTmp, { recursive: true });
+  const store = new LocalFsObjectStore(lakeDir, { fsync: false });
+  const queue = new PgQueue({ pool: t.db.pool });
+  const src = await createTestSource(t.db);
+  const gen = generateOrderBatches({
+    batches: 30,
+    perBatch: 1000,
+    dupRate: 0.02,
+    invalidRate: 0.05,
+    eventBytes: 1000,
+    seed: 11,
+  });
+  for (const lines of gen.batches) await enqueueRawBatch({ db: t.db, store, queue }, src, lines);
+
+  const child: ChildProcess = fork(childEntry, [], {
+    execArgv: ["--import", "tsx"],
+    env: {
+      ...process.env,
+      WORKER_DATABASE_URL: t.url,
+      WORKER_LAKE_DIR: lakeDir,
+      WORKER_TMP_DIR: childTmp,
+      // One big flush holding every batch, so the kill lands inside it.
+      WORKER_FLUSH_BYTES: String(512 * 1024 * 1024),
+      WORKER_FLUSH_INTERVAL_MS: "300",
+      WORKER_VISIBILITY_MS: "1500",
+      WORKER_LOG_LEVEL: "silent",
+    },
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
+  const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+    child.once("exit", (_code, signal) => resolve(signal)),
+  );
+  // Scratch files exist only while a flush runs inside its commit transaction.
+  await waitUntil("the child's flush to start writing", () => hasFiles(childTmp), 120_000);
+  child.kill("SIGKILL");
+  expect(await exited).toBe("SIGKILL");
+
+  const pendingAfterKill = await t.db.prisma.batch.count({ where: { sourceId: src.id, status: "received" } });
+  expect(pendingAfterKill).toBeGreaterThan(0);
+
+  const worker = await startWorker({
+    db: t.db,
+    store,
+    queue,
+    logger: pino({ level: "silent" }),
+    config: { flushIntervalMs: 200, compactIntervalMs: 0, landing: "off" },
+  });
+  try {
+    await waitUntil(
+      "every batch committed by the second worker",
+      async () =>
+        (await t.db.prisma.batch.count({ where: { sourceId: src.id, status: { not: "committed" } } })) === 0,
+      120_000,
+    );
+  } finally {
+    await worker.stop();
+    await queue.close();
+  }
+
+  const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
+  expect(rows.length).toBe(gen.validIds.size);
+  expect(new Set(rows.map((r) => String(r._event_id)))).toEqual(gen.validIds);
+  const dead = await t.db.prisma.deadLetter.findMany({
+    where: { sourceId: src.id },
+    select: { eventId: true },
+  });
+  expect(dead.length).toBe(gen.invalidIds.size);
+  expect(new Set(dead.map((d) => d.eventId))).toEqual(gen.invalidIds);
+  expect(await t.db.prisma.seenEvent.count({ where: { sourceId: src.id } })).toBe(gen.validIds.size);
+}, 240_000);

@@ -1,0 +1,205 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createTestDatabase, type TestDatabase } from "@inlet/db/testing";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalFsObjectStore } from "../adapters/local-fs-store";
+import { NatsQueue } from "../adapters/nats-queue";
+import { PgQueue } from "../adapters/pg-queue";
+import type { Queue } from "../ports/queue";
+import {
+  createTestSource,
+  deleteNatsStream,
+  enqueueRawBatch,
+  ensureNatsServer,
+  generateOrderBatches,
+  readCommittedRows,
+  TEST_NATS_URL,
+  waitUntil,
+} from "../testing/pipeline-fixtures";
+import { startWorker, type Worker } from "./worker";
+
+const logger = pino({ level: "silent" });
+let dir: string;
+let stopNats: () => Promise<void>;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "inlet-worker-test-"));
+  stopNats = await ensureNatsServer();
+});
+afterAll(async () => {
+  await stopNats?.();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function exactlyOnceScenario(t: TestDatabase, makeQueue: () => Promise<Queue>) {
+  const store = new LocalFsObjectStore(join(dir, `lake-${Math.random().toString(36).slice(2)}`), {
+    fsync: false,
+  });
+  const producer = await makeQueue();
+  const src = await createTestSource(t.db);
+  const gen = generateOrderBatches({ batches: 40, perBatch: 100, dupRate: 0.02, invalidRate: 0.05, seed: 7 });
+  for (const lines of gen.batches) await enqueueRawBatch({ db: t.db, store, queue: producer }, src, lines);
+
+  const queues = [await makeQueue(), await makeQueue()];
+  const workers: Worker[] = [];
+  for (const queue of queues) {
+    workers.push(
+      await startWorker({
+        db: t.db,
+        store,
+        queue,
+        logger,
+        config: {
+          flushIntervalMs: 100,
+          flushBytes: 64 * 1024,
+          concurrency: 2,
+          compactIntervalMs: 0,
+          landing: "off",
+        },
+      }),
+    );
+  }
+  try {
+    await waitUntil("all batches committed", async () => {
+      const open = await t.db.prisma.batch.count({
+        where: { sourceId: src.id, status: { not: "committed" } },
+      });
+      return open === 0;
+    });
+  } finally {
+    for (const w of workers) await w.stop();
+    for (const q of [...queues, producer]) await q.close();
+  }
+
+  const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
+  const ids = rows.map((r) => String(r._event_id));
+  expect(ids.length).toBe(gen.validIds.size);
+  expect(new Set(ids)).toEqual(gen.validIds);
+
+  const dead = await t.db.prisma.deadLetter.findMany({ where: { sourceId: src.id } });
+  expect(new Set(dead.map((d) => d.eventId))).toEqual(gen.invalidIds);
+  expect(dead.length).toBe(gen.invalidIds.size);
+  for (const d of dead) {
+    expect([d.reasonCode, d.reason, d.path]).toEqual([
+      "SCHEMA_VIOLATION",
+      "/amount: must be number",
+      "/amount",
+    ]);
+  }
+  const sums = await t.db.prisma.batch.aggregate({
+    where: { sourceId: src.id },
+    _sum: { accepted: true, rejected: true, duplicates: true },
+  });
+  expect(sums._sum).toEqual({
+    accepted: gen.validIds.size,
+    rejected: gen.invalidIds.size,
+    duplicates: gen.duplicateEvents,
+  });
+  expect(gen.duplicateEvents).toBeGreaterThan(0);
+}
+
+describe("worker", () => {
+  it("stores every valid event exactly once with two concurrent workers on the Postgres queue", async () => {
+    const t = await createTestDatabase();
+    try {
+      await exactlyOnceScenario(t, async () => new PgQueue({ pool: t.db.pool }));
+    } finally {
+      await t.drop();
+    }
+  });
+
+  it("stores every valid event exactly once with two concurrent workers on NATS JetStream", async () => {
+    const t = await createTestDatabase();
+    const stream = `INLET_TEST_${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
+    try {
+      await exactlyOnceScenario(t, () =>
+        NatsQueue.connect({
+          servers: TEST_NATS_URL,
+          streamName: stream,
+          subjectPrefix: stream.toLowerCase(),
+        }),
+      );
+    } finally {
+      await deleteNatsStream(stream);
+      await t.drop();
+    }
+  });
+
+  it("records a poison batch as a dead letter after maxReceives and keeps the others flowing", async () => {
+    const t = await createTestDatabase();
+    const store = new LocalFsObjectStore(join(dir, "lake-poison"), { fsync: false });
+    const queue = new PgQueue({ pool: t.db.pool, maxReceives: 2 });
+    const src = await createTestSource(t.db);
+    const bad = await enqueueRawBatch({ db: t.db, store, queue }, src, ['{"id":"a"}'], { skipPut: true });
+    const good = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+      JSON.stringify({ id: "g1", amount: 1, created_at: "2024-05-01T00:00:00Z" }),
+    ]);
+    const worker = await startWorker({
+      db: t.db,
+      store,
+      queue,
+      logger,
+      config: { flushIntervalMs: 50, deadDrainIntervalMs: 100, compactIntervalMs: 0, landing: "off" },
+    });
+    try {
+      await waitUntil(
+        "poison dead letter",
+        async () => (await t.db.prisma.deadLetter.count({ where: { batchId: bad.batchId } })) > 0,
+      );
+      await waitUntil(
+        "good batch committed",
+        async () =>
+          (await t.db.prisma.batch.findUniqueOrThrow({ where: { id: good.batchId } })).status === "committed",
+      );
+    } finally {
+      await worker.stop();
+      await queue.close();
+    }
+    const letter = await t.db.prisma.deadLetter.findFirstOrThrow({ where: { batchId: bad.batchId } });
+    expect(letter.reasonCode).toBe("POISON_BATCH");
+    expect(letter.attempts).toBe(2);
+    expect(JSON.parse(letter.payload).message.rawKey).toBe(bad.rawKey);
+    expect((await t.db.prisma.batch.findUniqueOrThrow({ where: { id: bad.batchId } })).status).toBe("failed");
+    expect(worker.metrics.poisonBatches).toBe(1);
+    await t.drop();
+  });
+
+  it("picks up a file dropped into the landing zone and commits its events", async () => {
+    const t = await createTestDatabase();
+    const store = new LocalFsObjectStore(join(dir, "lake-landing"), { fsync: false });
+    const queue = new PgQueue({ pool: t.db.pool });
+    const src = await createTestSource(t.db);
+    const worker = await startWorker({
+      db: t.db,
+      store,
+      queue,
+      logger,
+      config: { flushIntervalMs: 50, landingPollMs: 50, compactIntervalMs: 0 },
+    });
+    try {
+      await store.put(
+        `landing/${src.slug}/drop.csv`,
+        new TextEncoder().encode(
+          "id,amount,created_at\nw1,2.5,2024-05-01T00:00:00Z\nw2,3,2024-05-01T01:00:00Z\n",
+        ),
+      );
+      await waitUntil(
+        "the dropped file's batch committed",
+        async () =>
+          (await t.db.prisma.batch.count({ where: { sourceId: src.id, status: "committed" } })) === 1,
+      );
+    } finally {
+      await worker.stop();
+      await queue.close();
+    }
+    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id, amount");
+    expect(rows).toEqual([
+      { _event_id: "w1", amount: 2.5 },
+      { _event_id: "w2", amount: 3 },
+    ]);
+    expect(worker.metrics.landingFiles).toBe(1);
+    await t.drop();
+  });
+});

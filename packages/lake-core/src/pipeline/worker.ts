@@ -1,0 +1,320 @@
+// The data-plane worker: long-polls `batches`, buffers messages into flushes (by bytes or time),
+// processes each flush, drains the queue's dead messages into dead letters, compacts curated tables
+// on an interval and watches the landing zone.
+import { randomUUID } from "node:crypto";
+import { mkdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type { Db } from "@inlet/db";
+import type { Logger } from "pino";
+import { batchStates } from "../catalog/batch-catalog";
+import { recordDeadLetters } from "../catalog/dead-letters";
+import { consumeLandingEvents, LANDING_EVENTS_QUEUE, scanLandingZone } from "../landing/landing-watch";
+import type { ObjectStore } from "../ports/object-store";
+import type { Queue, ReceivedMessage } from "../ports/queue";
+import { type CompactOptions, compactTable, curatedTableNames } from "./compact";
+import { prepareConnection } from "./parquet-writer";
+import { processBatches, recordPoisonBatches, requeueStrandedBatches } from "./process-batches";
+import { BATCHES_QUEUE } from "./raw-batch";
+import { WorkerMetrics } from "./worker-metrics";
+
+const RECEIVE_CHUNK = 4;
+
+export interface WorkerConfig {
+  /** Flush at most this long after the first message of a flush was received (default 1000). */
+  flushIntervalMs?: number;
+  /** Flush once the buffered batches hold this many raw bytes (default 5 MiB). */
+  flushBytes?: number;
+  /** Flush once this many batches are buffered (default 1000). */
+  maxBatchesPerFlush?: number;
+  /** How long received messages stay invisible to other workers (default 120 s). */
+  visibilityTimeoutMs?: number;
+  /** Flush loops running in parallel, each with its own DuckDB connection (default 2). */
+  concurrency?: number;
+  /** How often dead messages are drained into dead letters (default 5 s). */
+  deadDrainIntervalMs?: number;
+  /**
+   * How often batches still `received` long after receipt (message lost, e.g. drained as dead by a
+   * process that died before writing the dead letter) are re-enqueued; 0 turns it off (default 60 s).
+   */
+  strandedSweepIntervalMs?: number;
+  /** How old a `received` batch must be before the sweep re-enqueues it (default 15 minutes). */
+  strandedAfterMs?: number;
+  /** How often curated tables are compacted; 0 turns compaction off (default 60 s). */
+  compactIntervalMs?: number;
+  compaction?: CompactOptions;
+  /**
+   * How landing files are found: "poll" lists landing/ (local stores), "events" consumes
+   * `landing-events` (S3 notifications), "off". Default: poll for file:// stores, events otherwise.
+   */
+  landing?: "poll" | "events" | "off";
+  landingPollMs?: number;
+  /** Scratch space for NDJSON and Parquet before upload (default: a new directory under the OS temp dir). */
+  tmpDir?: string;
+  /** DuckDB threads (default: DuckDB's own, the number of cores). */
+  duckdbThreads?: number;
+}
+
+export interface WorkerDeps {
+  db: Db;
+  store: ObjectStore;
+  queue: Queue;
+  logger: Logger;
+  config?: WorkerConfig;
+}
+
+export interface Worker {
+  readonly metrics: WorkerMetrics;
+  /** Stops receiving, finishes the flushes in progress (buffered messages are flushed now), then returns. */
+  stop(): Promise<void>;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+export async function startWorker(deps: WorkerDeps): Promise<Worker> {
+  const cfg = deps.config ?? {};
+  const flushIntervalMs = cfg.flushIntervalMs ?? 1000;
+  const flushBytes = cfg.flushBytes ?? 5 * 1024 * 1024;
+  const maxBatches = cfg.maxBatchesPerFlush ?? 1000;
+  const visibilityTimeoutMs = cfg.visibilityTimeoutMs ?? 120_000;
+  const concurrency = Math.max(1, cfg.concurrency ?? 2);
+  const deadDrainMs = cfg.deadDrainIntervalMs ?? 5000;
+  const compactMs = cfg.compactIntervalMs ?? 60_000;
+  const strandedSweepMs = cfg.strandedSweepIntervalMs ?? 60_000;
+  const strandedAfterMs = cfg.strandedAfterMs ?? 15 * 60_000;
+  const landingMode = cfg.landing ?? (deps.store.url.startsWith("file:") ? "poll" : "events");
+  const landingPollMs = cfg.landingPollMs ?? 500;
+  const tmpDir = cfg.tmpDir ?? join(tmpdir(), `inlet-worker-${randomUUID()}`);
+  const ownsTmp = cfg.tmpDir === undefined;
+  const { db, store, queue, logger } = deps;
+  const metrics = new WorkerMetrics();
+  const stopping = new AbortController();
+
+  await mkdir(tmpDir, { recursive: true });
+  const instance = await DuckDBInstance.create(
+    ":memory:",
+    cfg.duckdbThreads ? { threads: String(cfg.duckdbThreads) } : {},
+  );
+  const connect = async (): Promise<DuckDBConnection> => {
+    const c = await instance.connect();
+    await prepareConnection(c);
+    return c;
+  };
+  const connections: DuckDBConnection[] = [];
+
+  async function flush(duck: DuckDBConnection, group: ReceivedMessage[]): Promise<void> {
+    const started = performance.now();
+    metrics.inFlightFlushes += 1;
+    try {
+      const out = await processBatches({ db, store, queue, duck, tmpDir, logger }, group);
+      metrics.flushes += 1;
+      metrics.batchesCommitted += out.committed;
+      metrics.batchesAlreadyDone += out.alreadyDone;
+      metrics.batchesRetried += out.retried;
+      metrics.eventsAccepted += out.accepted;
+      metrics.eventsRejected += out.rejected;
+      metrics.eventsDuplicate += out.duplicates;
+      metrics.filesWritten += out.filesWritten;
+      for (const f of out.freshnessMs) metrics.freshnessMs.observe(f);
+      logger.debug(
+        { ...out, freshnessMs: undefined, durationMs: Math.round(performance.now() - started) },
+        "flushed",
+      );
+    } catch (err) {
+      // Only catalog reads before any work can fail here; the messages come back after a short delay.
+      metrics.flushErrors += 1;
+      logger.error(
+        { err: errorText(err), messages: group.length },
+        "flush failed; handing its messages back",
+      );
+      await Promise.all(
+        group.map((m) =>
+          queue.nack(BATCHES_QUEUE, m, { delayMs: 1000, error: errorText(err) }).catch(() => undefined),
+        ),
+      );
+    } finally {
+      metrics.inFlightFlushes -= 1;
+      metrics.flushDurationMs.observe(performance.now() - started);
+    }
+  }
+
+  async function flushLoop(slot: number): Promise<void> {
+    const duck = await connect();
+    connections.push(duck);
+    while (!stopping.signal.aborted) {
+      const group: ReceivedMessage[] = [];
+      let bytes = 0;
+      let firstAt = 0;
+      try {
+        while (group.length < maxBatches && bytes < flushBytes) {
+          const waitMs = firstAt === 0 ? flushIntervalMs : flushIntervalMs - (Date.now() - firstAt);
+          if (firstAt !== 0 && waitMs <= 0) break;
+          if (stopping.signal.aborted) break;
+          // A few at a time: the byte budget is only known after receiving, and one large receive
+          // from a backlog would make a flush of hundreds of megabytes (memory, freshness).
+          const got = await queue.receive(BATCHES_QUEUE, {
+            max: Math.min(RECEIVE_CHUNK, maxBatches - group.length),
+            visibilityTimeoutMs,
+            waitMs: Math.max(1, waitMs),
+          });
+          if (got.length === 0) {
+            if (firstAt === 0) continue;
+            break;
+          }
+          if (firstAt === 0) firstAt = Date.now();
+          group.push(...got);
+          const ids = got
+            .map((m) => (typeof m.body.batchId === "string" ? m.body.batchId : ""))
+            .filter(Boolean);
+          for (const s of (await batchStates(db, ids)).values()) bytes += s.bytes;
+        }
+      } catch (err) {
+        logger.error({ err: errorText(err), slot }, "receiving batches failed; retrying");
+        if (group.length === 0) await sleep(1000, stopping.signal);
+      }
+      // Buffered messages are flushed even when stopping: finishing is cheaper than a redelivery.
+      if (group.length > 0) await flush(duck, group);
+    }
+  }
+
+  async function drainDead(): Promise<void> {
+    for (;;) {
+      const dead = await queue.takeDead(BATCHES_QUEUE, 100);
+      if (dead.length === 0) break;
+      metrics.poisonBatches += await recordPoisonBatches({ db, store, logger }, dead);
+    }
+    const deadFiles = await queue.takeDead(LANDING_EVENTS_QUEUE, 100);
+    await recordDeadLetters(
+      db,
+      deadFiles.map((d) => ({
+        sourceId: undefined,
+        batchId: undefined,
+        eventId: undefined,
+        reasonCode: "POISON_FILE",
+        reason: d.lastError ?? `landing file failed ${d.receiveCount} times`,
+        path: undefined,
+        payload: JSON.stringify(d.body),
+        attempts: d.receiveCount,
+      })),
+    );
+  }
+
+  async function periodic(name: string, everyMs: number, fn: () => Promise<void>): Promise<void> {
+    while (!stopping.signal.aborted) {
+      await sleep(everyMs, stopping.signal);
+      if (stopping.signal.aborted) break;
+      try {
+        await fn();
+      } catch (err) {
+        logger.error({ err: errorText(err) }, `${name} failed`);
+      }
+    }
+  }
+
+  async function compactAll(duck: DuckDBConnection): Promise<void> {
+    for (const name of await curatedTableNames(db)) {
+      if (stopping.signal.aborted) return;
+      // One compactor per table across all workers; the others leave it for this round.
+      const client = await db.pool.connect();
+      try {
+        const lock = await client.query<{ ok: boolean }>(
+          "SELECT pg_try_advisory_lock(hashtext('inlet.compact:' || $1)) AS ok",
+          [name],
+        );
+        if (!lock.rows[0]?.ok) continue;
+        try {
+          const r = await compactTable({ db, store, duck, tmpDir, logger }, name, cfg.compaction);
+          metrics.compactions += r.filesAdded;
+          metrics.filesCompacted += r.filesRemoved;
+        } finally {
+          await client.query("SELECT pg_advisory_unlock(hashtext('inlet.compact:' || $1))", [name]);
+        }
+      } finally {
+        client.release();
+      }
+    }
+  }
+
+  const tasks: Promise<void>[] = [];
+  for (let i = 0; i < concurrency; i++) tasks.push(flushLoop(i));
+  tasks.push(periodic("dead-letter drain", deadDrainMs, drainDead));
+  if (strandedSweepMs > 0) {
+    // takeDead removes dead messages before recordPoisonBatches writes their dead letters: a crash or
+    // failed transaction in between would strand the batch; this sweep hands such batches back.
+    tasks.push(
+      periodic("stranded batch sweep", strandedSweepMs, async () => {
+        await requeueStrandedBatches({ db, queue, logger }, { olderThanMs: strandedAfterMs });
+      }),
+    );
+  }
+  if (compactMs > 0) {
+    const duck = await connect();
+    connections.push(duck);
+    tasks.push(periodic("compaction", compactMs, () => compactAll(duck)));
+  }
+  if (landingMode !== "off") {
+    const duck = await connect();
+    connections.push(duck);
+    const landingDeps = { db, store, queue, duck, tmpDir, logger };
+    const countIngested = (results: { status: string }[]) => {
+      metrics.landingFiles += results.filter((r) => r.status === "ingested").length;
+    };
+    if (landingMode === "poll") {
+      tasks.push(
+        periodic("landing scan", landingPollMs, async () =>
+          countIngested(await scanLandingZone(landingDeps, { shouldStop: () => stopping.signal.aborted })),
+        ),
+      );
+    } else {
+      tasks.push(
+        (async () => {
+          while (!stopping.signal.aborted) {
+            try {
+              countIngested(await consumeLandingEvents(landingDeps, { waitMs: 1000 }));
+            } catch (err) {
+              logger.error({ err: errorText(err) }, "landing events failed");
+              await sleep(1000, stopping.signal);
+            }
+          }
+        })(),
+      );
+    }
+  }
+  logger.info(
+    { concurrency, flushIntervalMs, flushBytes, maxBatches, landing: landingMode, compactMs },
+    "worker started",
+  );
+
+  const settled = Promise.allSettled(tasks);
+  let stopped: Promise<void> | undefined;
+  return {
+    metrics,
+    stop() {
+      stopped ??= (async () => {
+        stopping.abort();
+        await settled;
+        for (const c of connections) c.closeSync();
+        instance.closeSync();
+        if (ownsTmp) await rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
+        logger.info("worker stopped");
+      })();
+      return stopped;
+    },
+  };
+}

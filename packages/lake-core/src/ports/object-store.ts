@@ -1,0 +1,30 @@
+// The ObjectStore port: where raw batches, curated Parquet and landing files live.
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+export interface PutOptions {
+  /** Fail with OBJECT_EXISTS instead of overwriting an existing object. */
+  ifAbsent?: boolean;
+  contentType?: string;
+}
+
+export interface ObjectStore {
+  /** A URL naming the store, e.g. file:///abs/dir or s3://bucket/prefix (for logs and the console). */
+  readonly url: string;
+  /** Durable when the promise resolves; readers never see a partial object. */
+  put(key: string, body: Uint8Array, opts?: PutOptions): Promise<void>;
+  get(key: string): Promise<Uint8Array | undefined>;
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Every object whose key starts with prefix, in key order. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+  delete(keys: string[]): Promise<void>;
+  /**
+   * A local file path holding the object's bytes, for engines that read files (DuckDB).
+   * The local store returns its own path; remote stores download to a cache directory.
+   */
+  localPath(key: string): Promise<string>;
+}

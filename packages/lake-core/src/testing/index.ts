@@ -1,0 +1,15 @@
+// @inlet/lake-core/testing: contract suites and fixtures for adapter and pipeline tests.
+
+export {
+  type ObjectStoreContractOptions,
+  type ObjectStoreUnderTest,
+  objectStoreContract,
+} from "./object-store-contract";
+export {
+  createQueryFixtures,
+  type QueryEngineUnderTest,
+  type QueryFixtures,
+  queryEngineContract,
+} from "./query-engine-contract";
+export { CONTRACT_MAX_RECEIVES, type QueueUnderTest, queueContract } from "./queue-contract";
+export { type S3EventNotification, type S3rverHandle, type StartS3rverOptions, startS3rver } from "./s3rver";

@@ -1,0 +1,49 @@
+// The real parts pipeline tests run against: a fresh migrated database, a local lake in a temp
+// directory, the Postgres queue and a prepared DuckDB connection, closed together.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { createTestDatabase, type TestDatabase } from "@inlet/db/testing";
+import { LocalFsObjectStore } from "../adapters/local-fs-store";
+import { PgQueue } from "../adapters/pg-queue";
+import { prepareConnection } from "../pipeline/parquet-writer";
+
+export interface PipelineTestBed {
+  t: TestDatabase;
+  dir: string;
+  store: LocalFsObjectStore;
+  queue: PgQueue;
+  duck: DuckDBConnection;
+  close(): Promise<void>;
+}
+
+export async function startPipelineTestBed(
+  name: string,
+  opts: { maxReceives?: number } = {},
+): Promise<PipelineTestBed> {
+  const t = await createTestDatabase();
+  const dir = await mkdtemp(join(tmpdir(), `inlet-${name}-`));
+  const store = new LocalFsObjectStore(join(dir, "lake"), { fsync: false });
+  const queue = new PgQueue({
+    pool: t.db.pool,
+    ...(opts.maxReceives ? { maxReceives: opts.maxReceives } : {}),
+  });
+  const instance = await DuckDBInstance.create(":memory:");
+  const duck = await instance.connect();
+  await prepareConnection(duck);
+  return {
+    t,
+    dir,
+    store,
+    queue,
+    duck,
+    async close() {
+      duck.closeSync();
+      instance.closeSync();
+      await queue.close();
+      await t.drop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

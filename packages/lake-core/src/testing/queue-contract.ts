@@ -1,0 +1,255 @@
+// The contract every Queue adapter passes: delivery, visibility, retries, dead letters, stats, load.
+import { randomBytes } from "node:crypto";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Queue, ReceivedMessage } from "../ports/queue";
+
+export interface QueueUnderTest {
+  queue: Queue;
+  cleanup(): Promise<void>;
+}
+
+/** The suite creates its queues with this many receives before a message is dead. */
+export const CONTRACT_MAX_RECEIVES = 3;
+
+const LONG_WAIT_MS = 20_000;
+const SHORT_VISIBILITY_MS = 1_000;
+
+export function queueContract(
+  name: string,
+  makeQueue: (opts: { maxReceives: number }) => Promise<QueueUnderTest>,
+): void {
+  describe(`Queue contract: ${name}`, () => {
+    let q: Queue;
+    let cleanup: () => Promise<void>;
+    let queueName: string;
+
+    beforeEach(async () => {
+      ({ queue: q, cleanup } = await makeQueue({ maxReceives: CONTRACT_MAX_RECEIVES }));
+      queueName = `t_${randomBytes(6).toString("hex")}`;
+    });
+
+    afterEach(async () => {
+      await cleanup();
+    });
+
+    async function receiveOne(visibilityTimeoutMs?: number): Promise<ReceivedMessage> {
+      const got = await q.receive(queueName, { max: 1, waitMs: LONG_WAIT_MS, visibilityTimeoutMs });
+      expect(got).toHaveLength(1);
+      return got[0]!;
+    }
+
+    it("delivers a sent message and never again once it is acked", async () => {
+      await q.send(queueName, { batchId: "b1", sourceId: "s1", rawKey: "raw/s1/b1.ndjson" });
+      const m = await receiveOne();
+      expect(m.body).toEqual({ batchId: "b1", sourceId: "s1", rawKey: "raw/s1/b1.ndjson" });
+      expect(m.receiveCount).toBe(1);
+      expect(m.enqueuedAt).toBeInstanceOf(Date);
+      expect(typeof m.id).toBe("string");
+      await q.ack(queueName, m);
+      expect(await q.receive(queueName, { max: 10, waitMs: 0 })).toEqual([]);
+      expect(await q.stats(queueName)).toEqual({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 });
+    });
+
+    it("keeps JSON bodies intact", async () => {
+      const body = {
+        text: 'naïve café ✓ 日本語 "quoted" \\ back\nslash',
+        empty: "",
+        int: 9_007_199_254_740_991,
+        negative: -42,
+        float: 0.1 + 0.2,
+        yes: true,
+        no: false,
+        nothing: null,
+        list: [1, "two", { three: [3] }, []],
+        nested: { a: { b: { c: { d: "deep" } } } },
+        long: "x".repeat(10_000),
+      };
+      await q.send(queueName, body);
+      const m = await receiveOne();
+      expect(m.body).toEqual(body);
+      await q.ack(queueName, m);
+    });
+
+    it("hides a received message until its visibility timeout, then redelivers it", async () => {
+      // Consumers of one queue share one visibility timeout (NATS keeps it per consumer).
+      const visibilityMs = SHORT_VISIBILITY_MS;
+      await q.send(queueName, { n: 1 });
+      const first = await receiveOne(visibilityMs);
+      expect(await q.receive(queueName, { max: 10, waitMs: 0, visibilityTimeoutMs: visibilityMs })).toEqual(
+        [],
+      );
+      const second = await receiveOne(visibilityMs);
+      expect(second.id).toBe(first.id);
+      expect(second.receiveCount).toBe(2);
+      expect(second.body).toEqual({ n: 1 });
+      // A late ack from the first consumer must not remove the message: it is delivered once more.
+      await q.ack(queueName, first);
+      const third = await receiveOne(visibilityMs);
+      expect(third.id).toBe(first.id);
+      expect(third.receiveCount).toBe(3);
+      await q.ack(queueName, second);
+      await q.ack(queueName, third);
+      expect(await q.stats(queueName)).toEqual({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 });
+    });
+
+    it("redelivers a nacked message, after its delay when one is given", async () => {
+      await q.send(queueName, { n: 1 });
+      const first = await receiveOne();
+      await q.nack(queueName, first, { error: "transient" });
+      const second = await receiveOne();
+      expect(second.id).toBe(first.id);
+      expect(second.receiveCount).toBe(2);
+      await q.nack(queueName, second, { delayMs: 500 });
+      const third = await receiveOne();
+      expect(third.receiveCount).toBe(3);
+      expect(third.body).toEqual({ n: 1 });
+      await q.ack(queueName, third);
+      expect((await q.stats(queueName)).dead).toBe(0);
+    });
+
+    it("moves a message to the dead store after maxReceives failures, with the last error", async () => {
+      await q.send(queueName, { batchId: "bad" });
+      for (let i = 1; i <= CONTRACT_MAX_RECEIVES; i++) {
+        const m = await receiveOne();
+        expect(m.receiveCount).toBe(i);
+        await q.nack(queueName, m, { error: `boom ${i}` });
+      }
+      expect(await q.receive(queueName, { max: 10, waitMs: 0 })).toEqual([]);
+      expect(await q.stats(queueName)).toMatchObject({ depth: 0, inFlight: 0, dead: 1 });
+      const dead = await q.takeDead(queueName, 10);
+      expect(dead).toHaveLength(1);
+      expect(dead[0]).toMatchObject({
+        body: { batchId: "bad" },
+        receiveCount: CONTRACT_MAX_RECEIVES,
+        lastError: `boom ${CONTRACT_MAX_RECEIVES}`,
+      });
+      expect(dead[0]!.enqueuedAt).toBeInstanceOf(Date);
+      expect(await q.takeDead(queueName, 10)).toEqual([]);
+      expect(await q.receive(queueName, { max: 10, waitMs: 0 })).toEqual([]);
+      expect(await q.stats(queueName)).toEqual({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 });
+    });
+
+    it("moves a message whose consumers never finish to the dead store", async () => {
+      await q.send(queueName, { batchId: "stuck" });
+      for (let i = 1; i <= CONTRACT_MAX_RECEIVES; i++) {
+        expect((await receiveOne(SHORT_VISIBILITY_MS)).receiveCount).toBe(i);
+      }
+      // Its last visibility timeout runs out with nobody acking: it is not delivered a fourth time.
+      let dead = await q.takeDead(queueName, 10);
+      while (dead.length === 0) {
+        const again = await q.receive(queueName, {
+          max: 10,
+          waitMs: SHORT_VISIBILITY_MS,
+          visibilityTimeoutMs: SHORT_VISIBILITY_MS,
+        });
+        expect(again).toEqual([]);
+        dead = await q.takeDead(queueName, 10);
+      }
+      expect(dead).toHaveLength(1);
+      expect(dead[0]!.body).toEqual({ batchId: "stuck" });
+      expect(dead[0]!.lastError).toMatch(/visibility timeout/);
+      expect(await q.stats(queueName)).toEqual({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 });
+    });
+
+    it("stores a message once per dedupeKey", async () => {
+      await q.send(queueName, { v: "first" }, { dedupeKey: "batch-1" });
+      await q.send(queueName, { v: "second" }, { dedupeKey: "batch-1" });
+      await q.send(queueName, { v: "other" }, { dedupeKey: "batch-2" });
+      const got = await q.receive(queueName, { max: 10, waitMs: 0 });
+      expect(got.map((m) => m.body).sort((a, b) => String(a.v).localeCompare(String(b.v)))).toEqual([
+        { v: "first" },
+        { v: "other" },
+      ]);
+      for (const m of got) await q.ack(queueName, m);
+    });
+
+    it("delivers a message sent with delayMs only after the delay", async () => {
+      await q.send(queueName, { late: true }, { delayMs: 2_000 });
+      expect(await q.receive(queueName, { max: 10, waitMs: 0 })).toEqual([]);
+      expect((await q.stats(queueName)).dead).toBe(0);
+      const m = await receiveOne();
+      expect(m.body).toEqual({ late: true });
+      expect(m.receiveCount).toBe(1);
+      await q.ack(queueName, m);
+    });
+
+    it("returns at most max messages per receive", async () => {
+      for (let i = 0; i < 5; i++) await q.send(queueName, { i });
+      const first = await q.receive(queueName, { max: 2, waitMs: 0 });
+      expect(first.length).toBeGreaterThan(0);
+      expect(first.length).toBeLessThanOrEqual(2);
+      const all = [...first];
+      while (all.length < 5) {
+        const more = await q.receive(queueName, { max: 2, waitMs: LONG_WAIT_MS });
+        expect(more.length).toBeGreaterThan(0);
+        expect(more.length).toBeLessThanOrEqual(2);
+        all.push(...more);
+      }
+      expect(new Set(all.map((m) => m.body.i))).toEqual(new Set([0, 1, 2, 3, 4]));
+      for (const m of all) await q.ack(queueName, m);
+    });
+
+    it("reports depth, in-flight, dead and the age of the oldest message", async () => {
+      expect(await q.stats(queueName)).toEqual({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 });
+      await q.send(queueName, { n: "dead" });
+      for (let i = 1; i <= CONTRACT_MAX_RECEIVES; i++) {
+        await q.nack(queueName, await receiveOne(), { error: "bad" });
+      }
+      await q.send(queueName, { n: 1 });
+      await q.send(queueName, { n: 2 });
+      const s1 = await q.stats(queueName);
+      expect(s1).toMatchObject({ depth: 2, inFlight: 0, dead: 1 });
+      expect(s1.oldestAgeMs).toBeGreaterThanOrEqual(0);
+      const held = await receiveOne();
+      const s2 = await q.stats(queueName);
+      expect(s2).toMatchObject({ depth: 1, inFlight: 1, dead: 1 });
+      expect(s2.oldestAgeMs).toBeGreaterThanOrEqual(0);
+      await q.ack(queueName, held);
+      await q.ack(queueName, await receiveOne());
+      expect(await q.takeDead(queueName, 10)).toHaveLength(1);
+      expect(await q.stats(queueName)).toEqual({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 });
+    });
+
+    it("returns a message sent while a receive is waiting", async () => {
+      const waiting = q.receive(queueName, { max: 5, waitMs: LONG_WAIT_MS });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await q.send(queueName, { woke: true });
+      const got = await waiting;
+      expect(got.map((m) => m.body)).toEqual([{ woke: true }]);
+      await q.ack(queueName, got[0]!);
+    });
+
+    it("acks each of 500 messages exactly once across 4 concurrent consumers", async () => {
+      const total = 500;
+      const sending = (async () => {
+        for (let start = 0; start < total; start += 50) {
+          await Promise.all(
+            Array.from({ length: Math.min(50, total - start) }, (_, k) =>
+              q.send(queueName, { n: start + k }),
+            ),
+          );
+        }
+      })();
+      const acked: number[] = [];
+      let sent = false;
+      const consume = async () => {
+        let idle = 0;
+        while (acked.length < total && idle < 3) {
+          const got = await q.receive(queueName, { max: 10, waitMs: 1_000, visibilityTimeoutMs: 120_000 });
+          idle = got.length === 0 && sent ? idle + 1 : 0;
+          for (const m of got) {
+            await q.ack(queueName, m);
+            acked.push(m.body.n as number);
+          }
+        }
+      };
+      const consumers = Array.from({ length: 4 }, consume);
+      await sending;
+      sent = true;
+      await Promise.all(consumers);
+      expect(acked).toHaveLength(total);
+      expect(new Set(acked).size).toBe(total);
+      expect(await q.stats(queueName)).toEqual({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 });
+    });
+  });
+}

@@ -1,0 +1,40 @@
+// A worker in its own process for crash tests: `fork(thisFile, { execArgv: ["--import", "tsx"] })`
+// with the settings in environment variables. Logs JSON lines to stdout; SIGTERM stops it gracefully.
+import { createDb } from "@inlet/db";
+import pino from "pino";
+import { LocalFsObjectStore } from "../adapters/local-fs-store";
+import { PgQueue } from "../adapters/pg-queue";
+import { startWorker } from "../pipeline/worker";
+
+function required(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is required`);
+  return v;
+}
+
+const db = createDb(required("WORKER_DATABASE_URL"), { poolSize: 4 });
+const store = new LocalFsObjectStore(required("WORKER_LAKE_DIR"), { fsync: false });
+const queue = new PgQueue({ pool: db.pool });
+const worker = await startWorker({
+  db,
+  store,
+  queue,
+  logger: pino({ level: process.env.WORKER_LOG_LEVEL ?? "info" }),
+  config: {
+    tmpDir: required("WORKER_TMP_DIR"),
+    flushBytes: Number(process.env.WORKER_FLUSH_BYTES ?? 5 * 1024 * 1024),
+    flushIntervalMs: Number(process.env.WORKER_FLUSH_INTERVAL_MS ?? 1000),
+    visibilityTimeoutMs: Number(process.env.WORKER_VISIBILITY_MS ?? 30_000),
+    compactIntervalMs: 0,
+    landing: "off",
+  },
+});
+process.send?.({ ready: true });
+
+async function shutdown(): Promise<void> {
+  await worker.stop();
+  await queue.close();
+  await db.close();
+  process.exit(0);
+}
+process.once("SIGTERM", () => void shutdown());

@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "batches_status_received_at_idx" ON "batches"("status", "received_at");
+

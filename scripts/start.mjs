@@ -1,0 +1,119 @@
+// `npm start`: builds the console if needed, then runs the API (with embedded Postgres and the
+// workers) and the Next.js console, and stops both together.
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const dataDir = resolve(root, process.env.INLET_DATA_DIR ?? ".inlet");
+const webPort = process.env.INLET_WEB_PORT ?? "3000";
+const apiPort = process.env.INLET_API_PORT ?? "4000";
+const apiHost = process.env.INLET_API_HOST ?? "127.0.0.1";
+const consoleUrl = process.env.NEXTAUTH_URL ?? `http://localhost:${webPort}`;
+
+function authSecret() {
+  if (process.env.NEXTAUTH_SECRET) return process.env.NEXTAUTH_SECRET;
+  const file = join(dataDir, "auth-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString("base64url");
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+const env = {
+  ...process.env,
+  INLET_DATA_DIR: dataDir,
+  INLET_API_PORT: apiPort,
+  INLET_API_HOST: apiHost,
+  INLET_LAKE_URL: process.env.INLET_LAKE_URL ?? `file://${join(dataDir, "lake")}`,
+  INLET_API_URL: `http://${apiHost === "0.0.0.0" ? "127.0.0.1" : apiHost}:${apiPort}`,
+  NEXTAUTH_URL: consoleUrl,
+  NEXTAUTH_SECRET: authSecret(),
+  NEXT_TELEMETRY_DISABLED: "1",
+  TURBO_TELEMETRY_DISABLED: "1",
+};
+
+if (process.env.INLET_SKIP_BUILD !== "1") {
+  const build = spawnSync(
+    "npx",
+    ["turbo", "run", "build", "--filter=@inlet/web", "--output-logs=errors-only"],
+    {
+      cwd: root,
+      env,
+      stdio: "inherit",
+    },
+  );
+  if (build.status !== 0) {
+    console.error("inlet: building the console failed (see above)");
+    process.exit(build.status ?? 1);
+  }
+}
+
+const children = [];
+let stopping = false;
+
+function run(name, command, args, cwd) {
+  const child = spawn(command, args, { cwd, env, stdio: "inherit" });
+  children.push(child);
+  child.on("exit", (code, signal) => {
+    if (stopping) return;
+    console.error(`inlet: ${name} exited (${signal ?? code}); stopping`);
+    stop(code ?? 1);
+  });
+  return child;
+}
+
+async function waitForApi(timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${env.INLET_API_URL}/healthz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the API did not answer on ${env.INLET_API_URL}/healthz within ${timeoutMs / 1000} s`);
+}
+
+function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  let alive = children.filter((c) => c.exitCode === null && c.signalCode === null);
+  for (const c of alive) c.kill("SIGTERM");
+  const force = setTimeout(() => {
+    for (const c of alive) c.kill("SIGKILL");
+  }, 35_000);
+  const check = setInterval(() => {
+    alive = alive.filter((c) => c.exitCode === null && c.signalCode === null);
+    if (alive.length === 0) {
+      clearInterval(check);
+      clearTimeout(force);
+      process.exit(code);
+    }
+  }, 100);
+}
+
+process.on("SIGINT", () => stop(0));
+process.on("SIGTERM", () => stop(0));
+
+run("api", process.execPath, ["--import", "tsx", "src/main.ts"], join(root, "apps/api"));
+await waitForApi().catch((err) => {
+  console.error(`inlet: ${err.message}`);
+  stop(1);
+});
+if (!stopping) {
+  run(
+    "console",
+    process.execPath,
+    [join(root, "node_modules/next/dist/bin/next"), "start", "-p", webPort],
+    join(root, "apps/web"),
+  );
+  console.log(
+    `\nInlet is running.\n  Console:    ${consoleUrl}  (sign in with an account printed at first start; see ${join(dataDir, "initial-credentials.txt")})\n  Ingest API: ${env.INLET_API_URL}/v1/sources/{slug}/events\n  Metrics:    ${env.INLET_API_URL}/metrics\nPress Ctrl+C to stop.\n`,
+  );
+}
