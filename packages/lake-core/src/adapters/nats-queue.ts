@@ -268,7 +268,11 @@ export class NatsQueue implements Queue {
       }
       // A delayed message normally spends one delivery on its deferral (the nak above); that one
       // is not a receive. If nobody pulled it before it was due, this under-counts by one.
-      const receiveCount = notBefore > 0 ? Math.max(1, delivery.deliveryCount - 1) : delivery.deliveryCount;
+      let receiveCount = notBefore > 0 ? Math.max(1, delivery.deliveryCount - 1) : delivery.deliveryCount;
+      // nats-server 2.9 has been seen redelivering a message whose ack wait ran out with a delivery
+      // count lower than its previous delivery's. A count this process handed out never goes back.
+      const earlier = this.inFlight.get(inFlightKey(queue, delivery.streamSeq));
+      if (earlier && receiveCount <= earlier.receiveCount) receiveCount = earlier.receiveCount + 1;
       if (receiveCount > this.maxReceives) {
         // Its last consumer neither acked nor nacked before the ack wait ran out: it died.
         const receives = receiveCount - 1;
