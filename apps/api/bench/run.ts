@@ -158,9 +158,9 @@ try {
       INLET_WORKERS: String(workers),
       INLET_INGEST_MAX_EVENTS: String(Math.max(batchSize, 10_000)),
       NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
-      LOG_LEVEL: "warn",
+      LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
     },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", process.env.BENCH_LOG_LEVEL ? "inherit" : "ignore", "inherit"],
   });
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/readyz`, 120_000, api);

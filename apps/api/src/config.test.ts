@@ -1,5 +1,6 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "./config";
+import { ConfigError, envSchema, loadConfig } from "./config";
 
 const secret = "x".repeat(40);
 
@@ -34,5 +35,19 @@ describe("loadConfig", () => {
       expect(msg).toContain("NEXTAUTH_SECRET (set): must be at least 32 characters");
       expect(msg).not.toContain("short");
     }
+  });
+});
+
+describe("README", () => {
+  it("documents every environment variable the API and workers read", () => {
+    const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");
+    // The first cell of each configuration table row names one or more variables.
+    const documented = new Set(
+      [...readme.matchAll(/^\| (`[A-Z0-9_]+`(?:, `[A-Z0-9_]+`)*) \|/gm)].flatMap((m) =>
+        [...m[1]!.matchAll(/`([A-Z0-9_]+)`/g)].map((n) => n[1]),
+      ),
+    );
+    const missing = Object.keys(envSchema.shape).filter((name) => !documented.has(name));
+    expect(missing).toEqual([]);
   });
 });

@@ -9,13 +9,13 @@ const bool = z
   .transform((v) => v === "true" || v === "1" || v === "yes");
 const port = z.coerce.number().int().min(1).max(65_535);
 const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
 const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === "" ? undefined : v));
 
 export const envSchema = z.object({
-  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   INLET_API_HOST: z.string().min(1).default("127.0.0.1"),
   INLET_API_PORT: port.default(4000),
@@ -44,6 +44,8 @@ export const envSchema = z.object({
   INLET_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   INLET_FLUSH_INTERVAL_MS: positiveInt.default(1000),
   INLET_FLUSH_BYTES: positiveInt.default(5 * 1024 * 1024),
+  INLET_VACUUM_INTERVAL_MS: nonNegativeInt.default(10 * 60_000),
+  INLET_FILE_RETENTION_MS: nonNegativeInt.default(60 * 60_000),
   INLET_INGEST_MAX_BODY_BYTES: positiveInt.default(10 * 1024 * 1024),
   INLET_INGEST_MAX_EVENT_BYTES: positiveInt.default(1024 * 1024),
   INLET_INGEST_MAX_EVENTS: positiveInt.default(10_000),

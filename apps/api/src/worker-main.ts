@@ -38,6 +38,8 @@ async function main() {
       flushIntervalMs: config.INLET_FLUSH_INTERVAL_MS,
       flushBytes: config.INLET_FLUSH_BYTES,
       concurrency: config.INLET_WORKER_CONCURRENCY,
+      vacuumIntervalMs: config.INLET_VACUUM_INTERVAL_MS,
+      fileRetentionMs: config.INLET_FILE_RETENTION_MS,
     },
   });
   logger.info({ lake: store.url, queue: queue.kind }, "worker ready");

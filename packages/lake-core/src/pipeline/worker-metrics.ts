@@ -43,6 +43,9 @@ export class WorkerMetrics {
   flushErrors = 0;
   compactions = 0;
   filesCompacted = 0;
+  /** Replaced and orphaned curated files deleted by the vacuum. */
+  filesVacuumed = 0;
+  bytesVacuumed = 0;
   landingFiles = 0;
   inFlightFlushes = 0;
   readonly flushDurationMs = new Histogram(MS_BUCKETS);
@@ -82,6 +85,8 @@ export function renderWorkerMetrics(m: WorkerMetrics): string {
     ["inlet_worker_flush_errors_total", "Flushes that failed as a whole", m.flushErrors],
     ["inlet_worker_compactions_total", "Compaction merges committed", m.compactions],
     ["inlet_worker_files_compacted_total", "Small files replaced by compaction", m.filesCompacted],
+    ["inlet_worker_files_vacuumed_total", "Replaced or orphaned curated files deleted", m.filesVacuumed],
+    ["inlet_worker_bytes_vacuumed_total", "Bytes of curated files deleted by the vacuum", m.bytesVacuumed],
     ["inlet_worker_landing_files_total", "Files ingested from the landing zone", m.landingFiles],
   ];
   const lines: string[] = [];

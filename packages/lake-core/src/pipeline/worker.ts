@@ -1,6 +1,6 @@
 // The data-plane worker: long-polls `batches`, buffers messages into flushes (by bytes or time),
-// processes each flush, drains the queue's dead messages into dead letters, compacts curated tables
-// on an interval and watches the landing zone.
+// processes each flush, drains the queue's dead messages into dead letters, compacts and vacuums
+// curated tables on an interval and watches the landing zone.
 import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -17,6 +17,7 @@ import { type CompactOptions, compactTable, curatedTableNames } from "./compact"
 import { prepareConnection } from "./parquet-writer";
 import { processBatches, recordPoisonBatches, requeueStrandedBatches } from "./process-batches";
 import { BATCHES_QUEUE } from "./raw-batch";
+import { vacuumTable } from "./vacuum";
 import { WorkerMetrics } from "./worker-metrics";
 
 const RECEIVE_CHUNK = 4;
@@ -44,6 +45,10 @@ export interface WorkerConfig {
   /** How often curated tables are compacted; 0 turns compaction off (default 60 s). */
   compactIntervalMs?: number;
   compaction?: CompactOptions;
+  /** How often replaced and orphaned curated files are deleted; 0 turns it off (default 10 minutes). */
+  vacuumIntervalMs?: number;
+  /** How long replaced and uncommitted files are kept before the vacuum deletes them (default 1 hour). */
+  fileRetentionMs?: number;
   /**
    * How landing files are found: "poll" lists landing/ (local stores), "events" consumes
    * `landing-events` (S3 notifications), "off". Default: poll for file:// stores, events otherwise.
@@ -96,6 +101,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const concurrency = Math.max(1, cfg.concurrency ?? 2);
   const deadDrainMs = cfg.deadDrainIntervalMs ?? 5000;
   const compactMs = cfg.compactIntervalMs ?? 60_000;
+  const vacuumMs = cfg.vacuumIntervalMs ?? 10 * 60_000;
   const strandedSweepMs = cfg.strandedSweepIntervalMs ?? 60_000;
   const strandedAfterMs = cfg.strandedAfterMs ?? 15 * 60_000;
   const landingMode = cfg.landing ?? (deps.store.url.startsWith("file:") ? "poll" : "events");
@@ -227,10 +233,11 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     }
   }
 
-  async function compactAll(duck: DuckDBConnection): Promise<void> {
+  /** Runs fn on each curated table that no other worker is maintaining right now. */
+  async function maintainTables(fn: (table: string) => Promise<void>): Promise<void> {
     for (const name of await curatedTableNames(db)) {
       if (stopping.signal.aborted) return;
-      // One compactor per table across all workers; the others leave it for this round.
+      // One maintainer (compaction or vacuum) per table across all workers; the others skip it this round.
       const client = await db.pool.connect();
       try {
         const lock = await client.query<{ ok: boolean }>(
@@ -239,9 +246,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
         );
         if (!lock.rows[0]?.ok) continue;
         try {
-          const r = await compactTable({ db, store, duck, tmpDir, logger }, name, cfg.compaction);
-          metrics.compactions += r.filesAdded;
-          metrics.filesCompacted += r.filesRemoved;
+          await fn(name);
         } finally {
           await client.query("SELECT pg_advisory_unlock(hashtext('inlet.compact:' || $1))", [name]);
         }
@@ -249,6 +254,22 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
         client.release();
       }
     }
+  }
+
+  function compactAll(duck: DuckDBConnection): Promise<void> {
+    return maintainTables(async (name) => {
+      const r = await compactTable({ db, store, duck, tmpDir, logger }, name, cfg.compaction);
+      metrics.compactions += r.filesAdded;
+      metrics.filesCompacted += r.filesRemoved;
+    });
+  }
+
+  function vacuumAll(): Promise<void> {
+    return maintainTables(async (name) => {
+      const r = await vacuumTable({ db, store, logger }, name, { retentionMs: cfg.fileRetentionMs });
+      metrics.filesVacuumed += r.expiredFiles + r.orphanFiles;
+      metrics.bytesVacuumed += r.bytesFreed;
+    });
   }
 
   const tasks: Promise<void>[] = [];
@@ -268,6 +289,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     connections.push(duck);
     tasks.push(periodic("compaction", compactMs, () => compactAll(duck)));
   }
+  if (vacuumMs > 0) tasks.push(periodic("vacuum", vacuumMs, vacuumAll));
   if (landingMode !== "off") {
     const duck = await connect();
     connections.push(duck);
@@ -297,7 +319,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     }
   }
   logger.info(
-    { concurrency, flushIntervalMs, flushBytes, maxBatches, landing: landingMode, compactMs },
+    { concurrency, flushIntervalMs, flushBytes, maxBatches, landing: landingMode, compactMs, vacuumMs },
     "worker started",
   );
 
