@@ -42,6 +42,15 @@ function safeTail(payload: unknown): string {
   return objectTail(JSON.stringify(copy));
 }
 
+/** Stands in for a payload whose curated line is built from its original text alone. */
+export const TEXT_ONLY: unique symbol = Symbol("text-only");
+
+/** Whether curatedLine can build the row from the original text without the parsed payload. */
+export function textAlone(payload: unknown, text: string | undefined, rawPayload: boolean): boolean {
+  if (text === undefined) return false;
+  return rawPayload || (text.charCodeAt(0) === 123 && isRecord(payload) && !hasMetaKey(payload));
+}
+
 /**
  * One NDJSON line for a curated row. `text` is the payload's original JSON text when the envelope
  * kept it (NDJSON lines); otherwise the payload is serialized once here.
@@ -55,7 +64,7 @@ export function curatedLine(
 ): string {
   const prefix = metaPrefix(id, time, ctx);
   if (ctx.rawPayload) return `${prefix},"_payload":${text ?? JSON.stringify(payload ?? null)}}`;
-  if (text !== undefined && text.charCodeAt(0) === 123 && isRecord(payload) && !hasMetaKey(payload)) {
+  if (text !== undefined && (payload === TEXT_ONLY || textAlone(payload, text, false))) {
     return prefix + objectTail(text);
   }
   return prefix + safeTail(payload);
