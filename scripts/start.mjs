@@ -55,8 +55,19 @@ if (process.env.INLET_SKIP_BUILD !== "1") {
 const children = [];
 let stopping = false;
 
-function run(name, command, args, cwd) {
-  const child = spawn(command, args, { cwd, env, stdio: "inherit" });
+/**
+ * `ownGroup`: the child gets its own process group, so Ctrl+C in the terminal reaches it only through
+ * stop() below. The API needs that: its embedded PostgreSQL and workers are its children, and a
+ * terminal SIGINT to all of them at once would cut requests and flushes short instead of finishing
+ * them. The IPC channel lets the API notice if this process dies without stopping it.
+ */
+function run(name, command, args, cwd, { ownGroup = false } = {}) {
+  const child = spawn(command, args, {
+    cwd,
+    env,
+    stdio: ownGroup ? ["inherit", "inherit", "inherit", "ipc"] : "inherit",
+    detached: ownGroup,
+  });
   children.push(child);
   child.on("exit", (code, signal) => {
     if (stopping) return;
@@ -101,7 +112,7 @@ function stop(code = 0) {
 process.on("SIGINT", () => stop(0));
 process.on("SIGTERM", () => stop(0));
 
-run("api", process.execPath, ["--import", "tsx", "src/main.ts"], join(root, "apps/api"));
+run("api", process.execPath, ["--import", "tsx", "src/main.ts"], join(root, "apps/api"), { ownGroup: true });
 await waitForApi().catch((err) => {
   console.error(`inlet: ${err.message}`);
   stop(1);

@@ -105,6 +105,8 @@ async function main() {
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  // Started by `npm start` with an IPC channel: if that process dies, even by SIGKILL, stop too.
+  process.on("disconnect", () => void shutdown("parent exited"));
 }
 
 main().catch((err: unknown) => {

