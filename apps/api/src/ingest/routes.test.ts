@@ -164,7 +164,7 @@ describe("accepted batches", () => {
     const bytes = Buffer.from(
       JSON.stringify([
         { ...ce, id: "1", data: { a: 1 } },
-        { ...ce, data: { a: 2 } },
+        { ...ce, id: "2", data: { a: 2 } },
       ]),
     );
     const res = await post(bytes, { contentType: "application/cloudevents-batch+json" });
@@ -381,10 +381,35 @@ describe("rejected batches", () => {
     expect((await deadLetter(e.deadLetterId)).reasonCode).toBe("BATCH_TOO_LARGE");
   });
 
-  it("refuses an invalid CloudEvent naming the attribute, with a pointer in the dead letter", async () => {
-    const res = await post(JSON.stringify([ce, { ...ce, source: "" }]), {
-      contentType: "application/cloudevents-batch+json",
+  it("refuses a CloudEvent without an id, which CloudEvents 1.0 requires", async () => {
+    const res = await post(JSON.stringify({ ...ce, data: { a: 1 } }), {
+      contentType: "application/cloudevents+json",
     });
+    expect(res.statusCode).toBe(400);
+    expect(errorOf(res)).toMatchObject({
+      code: "INVALID_CLOUDEVENT",
+      field: "id",
+      message: 'missing required attribute "id"',
+    });
+    const binary = await post(JSON.stringify({ a: 1 }), {
+      contentType: "application/json",
+      headers: { "ce-specversion": "1.0", "ce-type": "order.paid", "ce-source": "/pay" },
+    });
+    expect(binary.statusCode).toBe(400);
+    expect(errorOf(binary)).toMatchObject({ code: "INVALID_CLOUDEVENT", field: "ce-id" });
+    expect(errorOf(binary).message).toBe("missing required attribute header ce-id");
+  });
+
+  it("refuses an invalid CloudEvent naming the attribute, with a pointer in the dead letter", async () => {
+    const res = await post(
+      JSON.stringify([
+        { ...ce, id: "1" },
+        { ...ce, id: "2", source: "" },
+      ]),
+      {
+        contentType: "application/cloudevents-batch+json",
+      },
+    );
     expect(res.statusCode).toBe(400);
     const e = errorOf(res);
     expect(e).toMatchObject({ code: "INVALID_CLOUDEVENT", field: "source", index: 1 });

@@ -251,13 +251,18 @@ describe("CloudEvents", () => {
     expect(checkCloudEvent(ce({ specversion: "0.3" }))?.message).toBe(
       '"specversion" must be "1.0" (got "0.3")',
     );
-    expect(checkCloudEvent(ce({ type: "" }))?.field).toBe("type");
-    expect(checkCloudEvent(ce({ source: 5 }))?.message).toBe('"source" must be a non-empty string (got 5)');
+    expect(checkCloudEvent(ce({ id: "x", type: "" }))?.field).toBe("type");
+    expect(checkCloudEvent(ce({ id: "x", source: 5 }))?.message).toBe(
+      '"source" must be a non-empty string (got 5)',
+    );
     expect(checkCloudEvent(ce({ id: 5 }))?.field).toBe("id");
-    expect(checkCloudEvent(ce({ id: null }))).toBeUndefined();
-    expect(checkCloudEvent(ce({ subject: 1 }))?.field).toBe("subject");
-    expect(checkCloudEvent(ce({ time: "2024-05-01" }))?.field).toBe("time");
-    expect(checkCloudEvent(ce({ data: 1, data_base64: "AA==" }))?.field).toBe("data");
+    expect(checkCloudEvent(ce())).toEqual({ field: "id", message: 'missing required attribute "id"' });
+    expect(checkCloudEvent(ce({ id: null }))?.field).toBe("id");
+    // The worker reads batches accepted before ingest required ids, and assigns one.
+    expect(checkCloudEvent(ce(), undefined, { requireId: false })).toBeUndefined();
+    expect(checkCloudEvent(ce({ id: "x", subject: 1 }))?.field).toBe("subject");
+    expect(checkCloudEvent(ce({ id: "x", time: "2024-05-01" }))?.field).toBe("time");
+    expect(checkCloudEvent(ce({ id: "x", data: 1, data_base64: "AA==" }))?.field).toBe("data");
     expect(checkCloudEvent("x")?.message).toBe("is a string, not a JSON object");
     expect(checkCloudEvent({ type: "t" }, (a) => `header ce-${a}`)?.message).toBe(
       "missing required attribute header ce-specversion",
@@ -314,10 +319,10 @@ describe("checkBatch", () => {
     expect(problemOf(checkBatch(body, "ndjson", limits))).toMatchObject({ code: "MALFORMED_JSON", line: 2 });
   });
 
-  const ce = { specversion: "1.0", type: "t", source: "/s" };
+  const ce = { specversion: "1.0", id: "e-1", type: "t", source: "/s" };
 
   it("accepts a CloudEvents batch and counts it", () => {
-    expect(checkBatch(b(JSON.stringify([ce, ce])), "cloudevents-batch", limits)).toEqual({
+    expect(checkBatch(b(JSON.stringify([ce, { ...ce, id: "e-2" }])), "cloudevents-batch", limits)).toEqual({
       ok: true,
       eventCount: 2,
     });
@@ -431,7 +436,7 @@ describe("review fixes", () => {
     }
     expect(eventTimeFrom("2024-02-29")?.toISOString()).toBe("2024-02-29T00:00:00.000Z");
     expect(eventTimeFrom("2000-02-29T23:59:59Z")?.toISOString()).toBe("2000-02-29T23:59:59.000Z");
-    const ce = { specversion: "1.0", type: "t", source: "/s" };
+    const ce = { specversion: "1.0", id: "e-1", type: "t", source: "/s" };
     expect(checkCloudEvent({ ...ce, time: "2024-02-30T00:00:00Z" })?.field).toBe("time");
     expect(checkCloudEvent({ ...ce, time: "2024-02-29T00:00:00Z" })).toBeUndefined();
   });

@@ -228,6 +228,7 @@ export interface AttributeProblem {
 export function checkCloudEvent(
   event: unknown,
   label: (attribute: string) => string = (a) => `"${a}"`,
+  opts: { requireId?: boolean } = {},
 ): AttributeProblem | undefined {
   if (!isRecord(event)) return { field: "", message: `is ${describeJson(event)}, not a JSON object` };
   const missing = (a: string): AttributeProblem => ({
@@ -242,16 +243,15 @@ export function checkCloudEvent(
       message: `${label("specversion")} must be "1.0" (got ${preview(spec)})`,
     };
   }
-  for (const a of ["type", "source"] as const) {
+  // CloudEvents 1.0 requires id: producers retry with the same id, which is what deduplication keys on.
+  // Ingest enforces it; the worker (requireId false) still reads batches accepted before it did.
+  for (const a of ["id", "source", "type"] as const) {
     const v = event[a];
+    if ((v === undefined || v === null) && a === "id" && opts.requireId === false) continue;
     if (v === undefined || v === null) return missing(a);
     if (typeof v !== "string" || v === "") {
       return { field: a, message: `${label(a)} must be a non-empty string (got ${preview(v)})` };
     }
-  }
-  const id = event.id;
-  if (id !== undefined && id !== null && (typeof id !== "string" || id === "")) {
-    return { field: "id", message: `${label("id")} must be a non-empty string (got ${preview(id)})` };
   }
   const subject = event.subject;
   if (subject !== undefined && subject !== null && typeof subject !== "string") {
@@ -482,8 +482,12 @@ function checkNdjson(buf: Buffer, limits: BatchCheckLimits): BatchCheck {
   return { ok: true, eventCount: count };
 }
 
-function cloudEventProblem(event: unknown, index: number | undefined): EnvelopeProblem | undefined {
-  const problem = checkCloudEvent(event);
+function cloudEventProblem(
+  event: unknown,
+  index: number | undefined,
+  requireId = true,
+): EnvelopeProblem | undefined {
+  const problem = checkCloudEvent(event, undefined, { requireId });
   if (!problem) return undefined;
   const at = index === undefined ? {} : { index };
   if (problem.field === "") {
@@ -613,7 +617,7 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
   }
   for (let index = 0; index < events.length; index += 1) {
     const event = events[index];
-    const problem = cloudEventProblem(event, input.format === "cloudevents" ? undefined : index);
+    const problem = cloudEventProblem(event, input.format === "cloudevents" ? undefined : index, false);
     if (problem || !isRecord(event)) {
       report(problem ?? { code: "INVALID_CLOUDEVENT", message: "not an object", index });
       continue;

@@ -14,7 +14,7 @@ import {
 
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
 const NDJSON = "application/x-ndjson";
-const ce = { specversion: "1.0", type: "order.created", source: "/shop" };
+const ce = { specversion: "1.0", id: "evt-1", type: "order.created", source: "/shop" };
 const small = { maxBodyBytes: 64 * 1024, maxEventBytes: 1024, maxEventsPerBatch: 100 };
 
 function decode(
