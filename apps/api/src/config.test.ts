@@ -23,6 +23,7 @@ describe("loadConfig", () => {
         NEXTAUTH_SECRET: "short",
         INLET_API_PORT: "70000",
         INLET_QUEUE: "kafka",
+        INLET_NATS_STREAM: "inlet.prod",
         DATABASE_URL: "mysql://x",
       });
       expect.unreachable();
@@ -31,6 +32,7 @@ describe("loadConfig", () => {
       const msg = (err as Error).message;
       expect(msg).toContain('INLET_API_PORT ("70000")');
       expect(msg).toContain('INLET_QUEUE ("kafka")');
+      expect(msg).toContain('INLET_NATS_STREAM ("inlet.prod"): must be 1-64 letters, digits, _ or -');
       expect(msg).toContain("DATABASE_URL");
       expect(msg).toContain("NEXTAUTH_SECRET (set): must be at least 32 characters");
       expect(msg).not.toContain("short");

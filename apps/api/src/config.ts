@@ -39,6 +39,10 @@ export const envSchema = z.object({
   INLET_S3_EVENTS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   INLET_QUEUE: z.enum(["postgres", "nats"]).default("postgres"),
   INLET_NATS_URL: z.string().default("nats://127.0.0.1:4222"),
+  INLET_NATS_STREAM: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, _ or -")
+    .default("INLET"),
   INLET_QUEUE_MAX_RECEIVES: positiveInt.default(5),
   INLET_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
   INLET_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),

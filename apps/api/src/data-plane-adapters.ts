@@ -17,7 +17,12 @@ export async function openDataPlaneAdapters(
   const maxReceives = config.INLET_QUEUE_MAX_RECEIVES;
   const queue =
     config.INLET_QUEUE === "nats"
-      ? await createQueue({ kind: "nats", servers: config.INLET_NATS_URL, maxReceives })
+      ? await createQueue({
+          kind: "nats",
+          servers: config.INLET_NATS_URL,
+          streamName: config.INLET_NATS_STREAM,
+          maxReceives,
+        })
       : await createQueue({ kind: "postgres", pool: db.pool, maxReceives });
   return { store, queue };
 }

@@ -14,9 +14,12 @@ export async function createQueue(config: QueueConfig): Promise<Queue> {
     case "postgres":
       return new PgQueue({ pool: config.pool, maxReceives: config.maxReceives });
     case "nats":
+      // One stream and subject prefix per deployment: two deployments on one NATS server must not
+      // take each other's messages.
       return NatsQueue.connect({
         servers: config.servers,
         streamName: config.streamName,
+        subjectPrefix: config.streamName?.toLowerCase(),
         maxReceives: config.maxReceives,
       });
   }
