@@ -1,7 +1,8 @@
 // The API process: configuration, catalog database (embedded when DATABASE_URL is unset), seed,
 // adapters, HTTP server and, by default, the data-plane workers. Graceful on SIGTERM/SIGINT.
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createDb, type Role, seed, startDatabase } from "@inlet/db";
 import { type ApiConfig, ConfigError, loadConfig } from "./config";
 import { openDataPlaneAdapters } from "./data-plane-adapters";
@@ -41,6 +42,13 @@ async function main() {
   const seeded = await seed(db.prisma, { passwords, sampleSource: config.INLET_SEED_SAMPLE_SOURCE });
 
   const { store, queue } = await openDataPlaneAdapters(config, db);
+  if (store.url.startsWith("file:")) {
+    // A local lake shows where files can be dropped: landing/{slug}/ of every source.
+    const root = fileURLToPath(store.url);
+    for (const { slug } of await db.prisma.source.findMany({ select: { slug: true } })) {
+      await mkdir(join(root, "landing", slug), { recursive: true });
+    }
+  }
 
   const runtime = { config, db, store, queue, logger };
   const workers =

@@ -214,10 +214,16 @@ export class LocalFsObjectStore implements ObjectStore {
     }
   }
 
-  /** Retention deletes whole partitions; without this their empty directories would pile up. */
+  /**
+   * Retention deletes whole partitions; without this their empty directories would pile up. A zone's
+   * directory and its per-source directories (`landing/orders/`) stay: people drop files into them.
+   */
   private async removeEmptyParents(dir: string): Promise<void> {
     let current = dir;
-    while (current !== this.rootDir && current.startsWith(this.rootDir + sep)) {
+    while (
+      current.startsWith(this.rootDir + sep) &&
+      current.slice(this.rootDir.length + 1).split(sep).length > 2
+    ) {
       try {
         await rmdir(current);
       } catch {

@@ -62,12 +62,31 @@ export function landingBatchId(file: ObjectInfo, chunk: number): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-async function moveObject(store: ObjectStore, from: string, to: string, read?: Uint8Array): Promise<void> {
+/**
+ * Hidden files (a segment starting with ".") are left alone: rsync, editors and many upload tools
+ * write under such a name and rename the file into place when it is complete.
+ */
+export function isHiddenLandingKey(key: string): boolean {
+  return key.split("/").some((segment) => segment.startsWith("."));
+}
+
+/** `to`, or when that name is taken (a file dropped twice under one name), `to` with a time suffix. */
+async function freeTarget(store: ObjectStore, to: string): Promise<string> {
+  if (!(await store.head(to))) return to;
+  const slash = to.lastIndexOf("/");
+  const dot = to.indexOf(".", slash + 1);
+  const stamp = new Date().toISOString().replace(/[-:.]/g, "");
+  return dot > slash + 1 ? `${to.slice(0, dot)}.${stamp}${to.slice(dot)}` : `${to}.${stamp}`;
+}
+
+async function moveObject(store: ObjectStore, from: string, to: string, read?: Uint8Array): Promise<string> {
   const bytes = read ?? (await store.get(from));
   // Gone already: another worker moved it.
-  if (!bytes) return;
-  await store.put(to, bytes);
+  if (!bytes) return to;
+  const target = await freeTarget(store, to);
+  await store.put(target, bytes);
   await store.delete([from]);
+  return target;
 }
 
 function chunkLines(lines: string[], maxBytes: number, maxEvents: number): string[][] {
@@ -113,7 +132,7 @@ async function reject(
   // Gone already: another worker set it aside or ingested it.
   if (!bytes) return { status: "rejected", key: file.key, reasonCode, reason };
   const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes.subarray(0, 1024 * 1024));
-  const target = LANDING_FAILED_PREFIX + file.key.slice(LANDING_PREFIX.length);
+  const target = await freeTarget(deps.store, LANDING_FAILED_PREFIX + file.key.slice(LANDING_PREFIX.length));
   await recordDeadLetters(deps.db, [
     {
       sourceId,

@@ -4,6 +4,7 @@ import type { ObjectInfo, ObjectStore } from "../ports/object-store";
 import type { Queue } from "../ports/queue";
 import {
   ingestLandingFile,
+  isHiddenLandingKey,
   LANDING_PREFIX,
   type LandingDeps,
   type LandingResult,
@@ -20,8 +21,9 @@ function attemptKey(store: ObjectStore, info: ObjectInfo): string {
 }
 
 /**
- * One pass over landing/: ingests every file whose last modification is at least settleMs old (a file
- * still being copied in keeps changing). Files are handled one at a time; one that fails unexpectedly
+ * One pass over landing/: ingests every file whose last modification is at least settleMs old (default
+ * 2 s: a file still being copied in keeps changing) and whose name is not hidden (".name": written
+ * under a temporary name, renamed into place when complete). Files are handled one at a time; one that fails unexpectedly
  * (not a format problem, which is set aside at once) is retried on later passes and, after
  * maxAttempts failures (default 3), moved to landing-failed/ with a dead letter. A failing file never
  * stops the others.
@@ -30,12 +32,13 @@ export async function scanLandingZone(
   deps: LandingDeps,
   opts: { settleMs?: number; shouldStop?: () => boolean; maxAttempts?: number } = {},
 ): Promise<LandingResult[]> {
-  const settleMs = opts.settleMs ?? 500;
+  const settleMs = opts.settleMs ?? 2000;
   const maxAttempts = opts.maxAttempts ?? 3;
   const results: LandingResult[] = [];
   const ready: ObjectInfo[] = [];
   const listed = new Set<string>();
   for await (const info of deps.store.list(LANDING_PREFIX)) {
+    if (isHiddenLandingKey(info.key)) continue;
     listed.add(attemptKey(deps.store, info));
     // File times have sub-millisecond precision, so a file written this millisecond can look younger
     // than zero: settleMs 0 means no wait at all.
@@ -134,7 +137,7 @@ export async function consumeLandingEvents(
     const key = typeof msg.body.key === "string" ? msg.body.key : undefined;
     try {
       // Already moved (a duplicate notification, or another worker): nothing left to do.
-      const info = key ? await deps.store.head(key) : undefined;
+      const info = key && !isHiddenLandingKey(key) ? await deps.store.head(key) : undefined;
       if (info) results.push(await ingestLandingFile(deps, info));
       await deps.queue.ack(LANDING_EVENTS_QUEUE, msg);
     } catch (err) {

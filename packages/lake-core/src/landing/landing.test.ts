@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { TestDatabase } from "@inlet/db/testing";
@@ -58,6 +58,32 @@ async function drainBatches(store: ObjectStore) {
 }
 
 describe("landing zone", () => {
+  it("leaves hidden files alone, keeps the drop folder and never overwrites an earlier file", async () => {
+    const root = join(dir, "lake-hidden");
+    const store = new LocalFsObjectStore(root, { fsync: false });
+    const src = await createTestSource(t.db);
+    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const line = (id: string) =>
+      enc(`${JSON.stringify({ id, amount: 1, created_at: "2024-05-01T00:00:00Z" })}\n`);
+    // What rsync writes before renaming the file into place.
+    await store.put(`landing/${src.slug}/.drop.ndjson.Ab12Cd`, line("partial"));
+    await store.put(`landing/${src.slug}/drop.ndjson`, line("h1"));
+    expect((await scanLandingZone(deps, { settleMs: 0 })).map((r) => [r.key, r.status])).toEqual([
+      [`landing/${src.slug}/drop.ndjson`, "ingested"],
+    ]);
+    expect(await keys(store, "landing/")).toEqual([`landing/${src.slug}/.drop.ndjson.Ab12Cd`]);
+    await store.delete([`landing/${src.slug}/.drop.ndjson.Ab12Cd`]);
+    // The folder people drop files into survives being emptied.
+    expect((await stat(join(root, "landing", src.slug))).isDirectory()).toBe(true);
+
+    await store.put(`landing/${src.slug}/drop.ndjson`, line("h2"));
+    expect((await scanLandingZone(deps, { settleMs: 0 })).map((r) => r.status)).toEqual(["ingested"]);
+    const done = await keys(store, `landing-done/${src.slug}/`);
+    expect(done).toHaveLength(2);
+    expect(done).toContain(`landing-done/${src.slug}/drop.ndjson`);
+    expect(done.every((k) => k.endsWith(".ndjson"))).toBe(true);
+  });
+
   it("reads CSV cells as the schema types them", () => {
     expect(csvCellValue("12", "BIGINT")).toBe(12);
     expect(csvCellValue("12.5", "BIGINT")).toBe("12.5");
