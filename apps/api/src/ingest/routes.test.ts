@@ -47,12 +47,14 @@ async function addKey(sourceId: string, revoked = false): Promise<string> {
   return k.key;
 }
 
-async function buildApp(overrides: { store?: LocalFsObjectStore } = {}): Promise<FastifyInstance> {
+async function buildApp(
+  overrides: { store?: LocalFsObjectStore; queue?: PgQueue } = {},
+): Promise<FastifyInstance> {
   const instance = Fastify({ logger: false });
   await registerIngestRoutes(instance, {
     db: database.db,
     store: overrides.store ?? store,
-    queue,
+    queue: overrides.queue ?? queue,
     logger: pino({ level: "silent" }),
     limits: LIMITS,
     now: () => RECEIVED_AT,
@@ -483,6 +485,30 @@ describe("failures", () => {
       expect(e.code).toBe("INTERNAL");
       expect(e.message).toContain(e.requestId);
       expect(res.body).not.toMatch(/at .+\.ts:\d+/);
+    } finally {
+      await broken.close();
+    }
+  });
+
+  it("marks the batch failed when its queue message cannot be sent, so it is not ingested later", async () => {
+    const closed = new PgQueue({ pool: database.db.pool });
+    await closed.close();
+    const broken = await buildApp({ queue: closed });
+    const countByStatus = async () => ({
+      received: await database.db.prisma.batch.count({ where: { status: "received" } }),
+      failed: await database.db.prisma.batch.count({ where: { status: "failed" } }),
+    });
+    const before = await countByStatus();
+    try {
+      const res = await broken.inject({
+        method: "POST",
+        url: "/v1/sources/orders/events",
+        headers: { "content-type": "application/x-ndjson", authorization: `Bearer ${keys.orders}` },
+        payload: '{"id":"q-1"}\n',
+      });
+      expect(res.statusCode).toBe(500);
+      expect(errorOf(res).message).toContain("send it again");
+      expect(await countByStatus()).toEqual({ received: before.received, failed: before.failed + 1 });
     } finally {
       await broken.close();
     }

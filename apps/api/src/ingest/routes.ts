@@ -149,7 +149,7 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
       req.log.error({ err }, "ingest request failed");
       return sendError(req, reply, 500, {
         code: "INTERNAL",
-        message: `Internal error: the batch was not accepted; send it again. Quote request id ${req.id}`,
+        message: `Internal error: the batch was not accepted; send it again (events are deduplicated by id). Quote request id ${req.id}`,
       });
     });
 
@@ -263,7 +263,16 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
       receivedAt: receivedAt.toISOString(),
       eventCount,
     };
-    await deps.queue.send(BATCHES_QUEUE, message, { dedupeKey: batchId });
+    try {
+      await deps.queue.send(BATCHES_QUEUE, message, { dedupeKey: batchId });
+    } catch (err) {
+      // The producer gets a 500 and sends the batch again: this copy must not also be ingested later
+      // by the stranded-batch sweep. Marked failed, a message that did get through is acked unread.
+      await deps.db.prisma.batch
+        .updateMany({ where: { id: batchId, status: "received" }, data: { status: "failed" } })
+        .catch((markErr: unknown) => req.log.error({ err: markErr, batchId }, "could not mark batch failed"));
+      throw err;
+    }
 
     const labels = { source: source.slug };
     ingestMetrics.batches.inc(labels);
