@@ -29,8 +29,9 @@ export async function prepareConnection(conn: DuckDBConnection): Promise<void> {
   await conn.run("SET TimeZone = 'UTC'");
 }
 
-// Range problems AJV cannot see (a BIGINT beyond 64 bits, a leap second) must not fail a whole
-// flush: such values are read as text and cast with TRY_CAST, becoming NULL; the raw zone keeps them.
+// Range problems AJV cannot see (a BIGINT beyond 64 bits, a leap second) are dead-lettered before this
+// (unstorableValue); as a safety net such values are read as text and cast with TRY_CAST, so one that
+// slips through becomes NULL instead of failing the whole flush.
 const LENIENT = new Set(["BIGINT", "TIMESTAMPTZ"]);
 
 function readType(c: ColumnSpec): string {

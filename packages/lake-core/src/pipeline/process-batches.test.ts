@@ -186,16 +186,16 @@ describe("processBatches", () => {
       JSON.stringify({ id: "k2", amount: 3, qty: 1e30, created_at: "2016-12-31T23:59:60Z" }),
     ]);
     const typedOut = await processBatches(deps, await receiveAll());
-    expect(typedOut).toMatchObject({ accepted: 2, retried: 0 });
+    // k2's qty and time are valid JSON Schema but no BIGINT or TIMESTAMPTZ: a dead letter, not NULLs.
+    expect(typedOut).toMatchObject({ accepted: 1, rejected: 1, retried: 0 });
     const typedRows = await readCommittedRows(
       { db: t.db, store },
       `curated.${typed.slug}`,
       "_event_id, amount, qty",
     );
-    expect(typedRows).toEqual([
-      { _event_id: "k1", amount: 2, qty: null },
-      { _event_id: "k2", amount: 3, qty: null },
-    ]);
+    expect(typedRows).toEqual([{ _event_id: "k1", amount: 2, qty: null }]);
+    const letter = await t.db.prisma.deadLetter.findFirstOrThrow({ where: { eventId: "k2" } });
+    expect([letter.reasonCode, letter.path]).toEqual(["UNSTORABLE_VALUE", "/qty"]);
   });
 
   it("hands a poison batch back until the queue gives up, then records it as a dead letter", async () => {
@@ -280,6 +280,31 @@ describe("review fixes", () => {
       ["INVALID_EVENT_ID", '{"id":1234567890123456789}'],
       ["INVALID_EVENT_ID", '{"id":1234567890123456700}'],
     ]);
+  });
+
+  it("dead-letters values the schema accepts but a column cannot hold, instead of storing them changed", async () => {
+    const src = await createTestSource(t.db);
+    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+      '{"id":"huge","amount":1e400,"created_at":"2024-05-01T10:00:00Z"}',
+      '{"id":"leap","amount":1,"created_at":"2016-12-31T23:59:60Z"}',
+      order("fine"),
+    ]);
+    const out = await processBatches(deps, await receiveAll());
+    expect(out).toMatchObject({ accepted: 1, rejected: 2 });
+    const dead = await t.db.prisma.deadLetter.findMany({
+      where: { batchId: b.batchId },
+      orderBy: { eventId: "asc" },
+    });
+    expect(dead.map((d) => [d.eventId, d.reasonCode, d.reason, d.path])).toEqual([
+      ["huge", "UNSTORABLE_VALUE", "/amount: is a number beyond the range of a 64-bit float", "/amount"],
+      [
+        "leap",
+        "UNSTORABLE_VALUE",
+        "/created_at: is a leap second (:60), which a timestamp column cannot hold",
+        "/created_at",
+      ],
+    ]);
+    expect(dead[0]?.payload).toBe('{"id":"huge","amount":1e400,"created_at":"2024-05-01T10:00:00Z"}');
   });
 
   it("dedupes CloudEvents by (source attribute, id) and keeps _event_id as sent", async () => {

@@ -31,7 +31,7 @@ import { curatedLine, curatedLineSafe, type LineContext, TEXT_ONLY, textAlone } 
 import { type BatchFormat, type EventProblem, iterateEvents } from "./event-envelope";
 import { type WrittenFile, writeCuratedParquet } from "./parquet-writer";
 import { BATCHES_QUEUE, newBatchId, type RawBatchMessage } from "./raw-batch";
-import { formatViolation } from "./schema-validator";
+import { formatViolation, unstorableValue } from "./schema-validator";
 
 export interface ProcessDeps {
   db: Db;
@@ -269,6 +269,7 @@ async function processSourceGroup(
   const inGroup = new Set<string>();
   const parsed: ParsedBatch[] = [];
   const validate = source.schema.validate;
+  const payloadColumns = source.schema.rawPayload ? [] : source.schema.payloadColumns;
 
   lap("read");
   for (const { b, body, error } of bodies) {
@@ -357,6 +358,17 @@ async function processSourceGroup(
             );
             continue;
           }
+        }
+        const unstorable = unstorableValue(ev.payload, payloadColumns);
+        if (unstorable) {
+          reject(
+            ev.id,
+            "UNSTORABLE_VALUE",
+            formatViolation(unstorable),
+            unstorable.path,
+            ev.text ?? JSON.stringify(ev.payload) ?? "null",
+          );
+          continue;
         }
         if (inGroup.has(ev.dedupeId)) {
           outcome.duplicates += 1;

@@ -3,6 +3,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { InletError } from "../errors";
+import type { ColumnSpec } from "./schema-columns";
 
 export interface SchemaViolation {
   /** JSON pointer into the event payload ("" is the payload itself). */
@@ -66,4 +67,38 @@ export function validatorFor(schemaVersionId: string, jsonSchema: unknown): Even
     cache.set(schemaVersionId, v);
   }
   return v;
+}
+
+// RFC 3339 (and so AJV's date-time) allows a leap second; DuckDB timestamps cannot hold one.
+const LEAP_SECOND = /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:60/;
+
+/**
+ * A value of a curated column that the table cannot hold as sent, although the schema accepts it:
+ * a number beyond a 64-bit float (JSON.parse makes it Infinity; it would be stored as NULL or
+ * infinite), an integer beyond 64 bits in a BIGINT column, or a leap second in a timestamp column
+ * (both would be stored as NULL). Such events are
+ * dead-lettered rather than stored changed.
+ */
+export function unstorableValue(payload: unknown, columns: ColumnSpec[]): SchemaViolation | undefined {
+  if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return undefined;
+  const record = payload as Record<string, unknown>;
+  for (const c of columns) {
+    const v = record[c.name];
+    if (typeof v === "number" && !Number.isFinite(v)) {
+      return {
+        path: `/${escapePointerToken(c.name)}`,
+        message: "is a number beyond the range of a 64-bit float",
+      };
+    }
+    if (c.type === "BIGINT" && typeof v === "number" && (v >= 2 ** 63 || v < -(2 ** 63))) {
+      return { path: `/${escapePointerToken(c.name)}`, message: "is outside the range of a 64-bit integer" };
+    }
+    if (c.type === "TIMESTAMPTZ" && typeof v === "string" && LEAP_SECOND.test(v)) {
+      return {
+        path: `/${escapePointerToken(c.name)}`,
+        message: "is a leap second (:60), which a timestamp column cannot hold",
+      };
+    }
+  }
+  return undefined;
 }
