@@ -1,5 +1,6 @@
 // How landing files are noticed: polling the store's landing/ prefix (local store), or S3 event
 // notifications enqueued on `landing-events` and consumed here (S3).
+import { validateObjectKey } from "../adapters/object-key";
 import type { ObjectInfo, ObjectStore } from "../ports/object-store";
 import type { Queue } from "../ports/queue";
 import {
@@ -15,6 +16,24 @@ export const LANDING_EVENTS_QUEUE = "landing-events";
 
 /** Failed attempts per landing file version (key, size, modification time), kept in memory. */
 const failedAttempts = new Map<string, number>();
+/** Files whose name no object key can hold (e.g. a backslash): warned about once, then left alone. */
+const unusableNames = new Set<string>();
+
+function usableName(deps: LandingDeps, key: string): boolean {
+  try {
+    validateObjectKey(key);
+    return true;
+  } catch (err) {
+    if (!unusableNames.has(key)) {
+      unusableNames.add(key);
+      deps.logger?.warn(
+        { key, err: err instanceof Error ? err.message : String(err) },
+        "landing file left alone: its name cannot be an object key; rename it",
+      );
+    }
+    return false;
+  }
+}
 
 function attemptKey(store: ObjectStore, info: ObjectInfo): string {
   return `${store.url}\n${info.key}\n${info.size}\n${info.lastModified.getTime()}`;
@@ -38,7 +57,7 @@ export async function scanLandingZone(
   const ready: ObjectInfo[] = [];
   const listed = new Set<string>();
   for await (const info of deps.store.list(LANDING_PREFIX)) {
-    if (isHiddenLandingKey(info.key)) continue;
+    if (isHiddenLandingKey(info.key) || !usableName(deps, info.key)) continue;
     listed.add(attemptKey(deps.store, info));
     // File times have sub-millisecond precision, so a file written this millisecond can look younger
     // than zero: settleMs 0 means no wait at all.

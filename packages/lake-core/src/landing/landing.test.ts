@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { TestDatabase } from "@inlet/db/testing";
@@ -67,12 +67,21 @@ describe("landing zone", () => {
       enc(`${JSON.stringify({ id, amount: 1, created_at: "2024-05-01T00:00:00Z" })}\n`);
     // What rsync writes before renaming the file into place.
     await store.put(`landing/${src.slug}/.drop.ndjson.Ab12Cd`, line("partial"));
+    // A name no object key can hold: left where it is, not retried or moved on every pass.
+    const odd = join(root, "landing", src.slug, "back\\slash.ndjson");
+    await writeFile(odd, line("odd"));
     await store.put(`landing/${src.slug}/drop.ndjson`, line("h1"));
     expect((await scanLandingZone(deps, { settleMs: 0 })).map((r) => [r.key, r.status])).toEqual([
       [`landing/${src.slug}/drop.ndjson`, "ingested"],
     ]);
-    expect(await keys(store, "landing/")).toEqual([`landing/${src.slug}/.drop.ndjson.Ab12Cd`]);
+    expect(await keys(store, "landing/")).toEqual([
+      `landing/${src.slug}/.drop.ndjson.Ab12Cd`,
+      `landing/${src.slug}/back\\slash.ndjson`,
+    ]);
+    expect(await scanLandingZone(deps, { settleMs: 0 })).toEqual([]);
+    expect((await stat(odd)).isFile()).toBe(true);
     await store.delete([`landing/${src.slug}/.drop.ndjson.Ab12Cd`]);
+    await rm(odd);
     // The folder people drop files into survives being emptied.
     expect((await stat(join(root, "landing", src.slug))).isDirectory()).toBe(true);
 
