@@ -45,6 +45,7 @@ export const envSchema = z.object({
     .default("INLET"),
   INLET_QUEUE_MAX_RECEIVES: positiveInt.default(5),
   INLET_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
+  INLET_WORKER_METRICS_PORT: port.optional(),
   INLET_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
   INLET_FLUSH_INTERVAL_MS: positiveInt.default(1000),
   INLET_FLUSH_BYTES: positiveInt.default(5 * 1024 * 1024),

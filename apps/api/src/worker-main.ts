@@ -1,9 +1,10 @@
 // A data-plane worker process: `npm run worker` for scale-out, or forked by the API under
 // `npm start`. Attaches to the same catalog, lake and queue as the API; SIGTERM/SIGINT finish or
 // release the flush in progress before exiting.
+import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { createDb, startDatabase } from "@inlet/db";
-import { startWorker } from "@inlet/lake-core";
+import { renderWorkerMetrics, startWorker, type Worker } from "@inlet/lake-core";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { openDataPlaneAdapters } from "./data-plane-adapters";
 import { createLogger } from "./logger";
@@ -52,12 +53,25 @@ async function main() {
       )
     : undefined;
 
+  // A standalone worker (npm run worker) serves its own counters when given a port.
+  const metricsServer =
+    !process.send && config.INLET_WORKER_METRICS_PORT !== undefined
+      ? await serveMetrics(worker, config.INLET_API_HOST, config.INLET_WORKER_METRICS_PORT)
+      : undefined;
+  if (metricsServer) {
+    logger.info(
+      { url: `http://${config.INLET_API_HOST}:${config.INLET_WORKER_METRICS_PORT}/metrics` },
+      "worker metrics",
+    );
+  }
+
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "worker stopping");
     if (report) clearInterval(report);
+    metricsServer?.close();
     const force = setTimeout(() => process.exit(1), 60_000);
     force.unref();
     try {
@@ -73,6 +87,26 @@ async function main() {
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("disconnect", () => void shutdown("parent exited"));
+}
+
+function serveMetrics(worker: Worker, host: string, port: number): Promise<Server> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method === "GET" && path === "/metrics") {
+      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+      res.end(renderWorkerMetrics(worker.metrics));
+    } else if (req.method === "GET" && path === "/healthz") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"status":"ok"}');
+    } else {
+      res.writeHead(404, { "content-type": "application/json" });
+      res.end('{"error":{"code":"NOT_FOUND","message":"GET /metrics or /healthz"}}');
+    }
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve(server));
+  });
 }
 
 main().catch((err: unknown) => {
