@@ -3,29 +3,24 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { TestDatabase } from "@inlet/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalFsObjectStore } from "../adapters/local-fs-store";
-import type { PgQueue } from "../adapters/pg-queue";
 import { visibleFiles } from "../catalog/table-catalog";
+import { createTestSource, generateOrderBatches, readCommittedRows } from "../testing/pipeline-fixtures";
 import {
-  createTestSource,
-  enqueueRawBatch,
-  generateOrderBatches,
-  readCommittedRows,
-} from "../testing/pipeline-fixtures";
-import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
+  commitBatchesOneByOne,
+  type PipelineTestBed,
+  startPipelineTestBed,
+} from "../testing/pipeline-test-bed";
 import { compactTable, planCompaction } from "./compact";
-import { processBatches } from "./process-batches";
-import { BATCHES_QUEUE } from "./raw-batch";
 
 let bed: PipelineTestBed;
 let t: TestDatabase;
 let dir: string;
 let store: LocalFsObjectStore;
-let queue: PgQueue;
 let duck: DuckDBConnection;
 
 beforeAll(async () => {
   bed = await startPipelineTestBed("compact");
-  ({ t, dir, store, queue, duck } = bed);
+  ({ t, dir, store, duck } = bed);
 });
 afterAll(async () => {
   await bed?.close();
@@ -61,13 +56,7 @@ describe("compaction", () => {
     const src = await createTestSource(t.db);
     const gen = generateOrderBatches({ batches: 12, perBatch: 50, seed: 3 });
     // One flush per batch: many small files per partition.
-    for (const lines of gen.batches) {
-      await enqueueRawBatch({ db: t.db, store, queue }, src, lines);
-      await processBatches(
-        { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") },
-        await queue.receive(BATCHES_QUEUE, { max: 10 }),
-      );
-    }
+    await commitBatchesOneByOne(bed, src, gen.batches);
     const table = `curated.${src.slug}`;
     const before = await visibleFiles(t.db, table);
     const rowsBefore = await readCommittedRows({ db: t.db, store }, table);

@@ -346,26 +346,15 @@ async function processSourceGroup(
           );
           continue;
         }
-        if (validate) {
-          const violation = validate(ev.payload);
-          if (violation) {
-            reject(
-              ev.id,
-              "SCHEMA_VIOLATION",
-              formatViolation(violation),
-              violation.path,
-              ev.text ?? JSON.stringify(ev.payload) ?? "null",
-            );
-            continue;
-          }
-        }
-        const unstorable = unstorableValue(ev.payload, payloadColumns);
-        if (unstorable) {
+        // The schema's verdict first, then values the schema accepts but a column cannot hold.
+        const schemaViolation = validate?.(ev.payload);
+        const violation = schemaViolation ?? unstorableValue(ev.payload, payloadColumns);
+        if (violation) {
           reject(
             ev.id,
-            "UNSTORABLE_VALUE",
-            formatViolation(unstorable),
-            unstorable.path,
+            schemaViolation ? "SCHEMA_VIOLATION" : "UNSTORABLE_VALUE",
+            formatViolation(violation),
+            violation.path,
             ev.text ?? JSON.stringify(ev.payload) ?? "null",
           );
           continue;

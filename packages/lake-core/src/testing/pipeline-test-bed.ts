@@ -8,6 +8,9 @@ import { createTestDatabase, type TestDatabase } from "@inlet/db/testing";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
 import { PgQueue } from "../adapters/pg-queue";
 import { prepareConnection } from "../pipeline/parquet-writer";
+import { processBatches } from "../pipeline/process-batches";
+import { BATCHES_QUEUE } from "../pipeline/raw-batch";
+import { enqueueRawBatch, type TestSource } from "./pipeline-fixtures";
 
 export interface PipelineTestBed {
   t: TestDatabase;
@@ -46,4 +49,20 @@ export async function startPipelineTestBed(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Enqueues and commits each batch in its own flush: one small Parquet file per batch and partition. */
+export async function commitBatchesOneByOne(
+  bed: PipelineTestBed,
+  source: TestSource,
+  batches: string[][],
+): Promise<void> {
+  const { t, store, queue, duck, dir } = bed;
+  for (const lines of batches) {
+    await enqueueRawBatch({ db: t.db, store, queue }, source, lines);
+    await processBatches(
+      { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") },
+      await queue.receive(BATCHES_QUEUE, { max: 10 }),
+    );
+  }
 }
