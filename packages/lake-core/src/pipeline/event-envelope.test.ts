@@ -441,6 +441,32 @@ describe("review fixes", () => {
     expect(checkCloudEvent({ ...ce, time: "2024-02-29T00:00:00Z" })).toBeUndefined();
   });
 
+  it("reads UTC date-times on its fast path exactly as the general parser does", () => {
+    // A space separator never takes the fast path: the two spellings must always agree.
+    let seed = 11;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return Math.floor((seed / 2 ** 32) * n);
+    };
+    const pad = (v: number, n: number) => String(v).padStart(n, "0");
+    const cases = [
+      "1999-12-31T23:59:59Z",
+      "2024-02-29T00:00:00.5z",
+      "2023-02-29T00:00:00Z",
+      "0999-01-01T00:00:00Z",
+    ];
+    for (let i = 0; i < 5_000; i += 1) {
+      const fraction = ["", ".1", ".12", ".123", ".1239", ",5", ".", ".12a"][rand(8)];
+      cases.push(
+        `${pad(rand(10_000), 4)}-${pad(rand(14), 2)}-${pad(rand(33), 2)}T${pad(rand(26), 2)}:${pad(rand(62), 2)}:${pad(rand(62), 2)}${fraction}${["Z", "z", "", "+01:00"][rand(4)]}`,
+      );
+    }
+    for (const text of cases) {
+      const general = eventTimeFrom(text.replace("T", " "))?.getTime();
+      expect(eventTimeFrom(text)?.getTime(), text).toBe(general);
+    }
+  });
+
   it("dedupes CloudEvents by source and id, and decodes data_base64 into the payload", () => {
     const ce = (source: string, extra: Record<string, unknown>) => ({
       specversion: "1.0",

@@ -165,6 +165,8 @@ export function eventTimeFrom(value: unknown): Date | undefined {
     return Number.isFinite(value) && Math.abs(value) <= MAX_EPOCH_MS ? new Date(value) : undefined;
   }
   if (typeof value !== "string") return undefined;
+  const fast = utcTimeFast(value);
+  if (fast !== undefined) return new Date(fast);
   const m = ISO_TIME.exec(value);
   if (!m) return undefined;
   const [, date, clock, zone] = m;
@@ -177,6 +179,52 @@ export function eventTimeFrom(value: unknown): Date | undefined {
   if (!validCalendarTime(iso)) return undefined;
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? new Date(ms) : undefined;
+}
+
+/** The decimal value of the `n` ASCII digits at `at`, or -1 when one of them is not a digit. */
+function digitsAt(s: string, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i += 1) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+function daysIn(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+}
+
+/**
+ * Milliseconds of the form producers send most, `YYYY-MM-DDTHH:MM:SS[.fraction]Z` (years 1000..9999),
+ * read without regular expressions; undefined for anything else, which the general path then reads.
+ * Same result as that path: fractions are truncated to milliseconds, impossible dates are refused.
+ */
+function utcTimeFast(s: string): number | undefined {
+  const len = s.length;
+  if (len < 20 || (s.charCodeAt(len - 1) | 0x20) !== 0x7a) return undefined; // ends in Z or z
+  if (s.charCodeAt(4) !== 0x2d || s.charCodeAt(7) !== 0x2d || (s.charCodeAt(10) | 0x20) !== 0x74)
+    return undefined;
+  if (s.charCodeAt(13) !== 0x3a || s.charCodeAt(16) !== 0x3a) return undefined;
+  const year = digitsAt(s, 0, 4);
+  const month = digitsAt(s, 5, 2);
+  const day = digitsAt(s, 8, 2);
+  const hour = digitsAt(s, 11, 2);
+  const minute = digitsAt(s, 14, 2);
+  const second = digitsAt(s, 17, 2);
+  if (year < 1000 || month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return undefined;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  let ms = 0;
+  if (len > 20) {
+    const sep = s.charCodeAt(19);
+    if (sep !== 0x2e && sep !== 0x2c) return undefined;
+    const digits = len - 21;
+    if (digits < 1 || digitsAt(s, 20, digits) < 0) return undefined;
+    ms = digitsAt(s, 20, Math.min(3, digits)) * (digits >= 3 ? 1 : digits === 2 ? 10 : 100);
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
 const CALENDAR_PARTS =
