@@ -1,6 +1,6 @@
 // Measures the worker's process step alone (read raw → parse → validate → dedupe → Parquet → commit)
 // on generated 1-KB events: `npx tsx bench/process-step.ts [events] [flushMiB] [concurrentFlushes]`.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -13,6 +13,19 @@ import { BATCHES_QUEUE } from "../src/pipeline/raw-batch";
 import { createTestSource, enqueueRawBatch, generateOrderBatches } from "../src/testing/pipeline-fixtures";
 
 const totalEvents = Number(process.argv[2] ?? 200_000);
+
+/** User + system CPU seconds of all processes named postgres (clock ticks of 100 Hz). */
+async function postgresCpuSeconds(): Promise<number> {
+  let ticks = 0;
+  for (const pid of await readdir("/proc").catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    if (!stat.includes("(postgres)")) continue;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  }
+  return ticks / 100;
+}
 const flushMiB = Number(process.argv[3] ?? 5);
 const concurrency = Number(process.argv[4] ?? 1);
 const perBatch = 1000;
@@ -21,7 +34,7 @@ const t = await createTestDatabase();
 const dir = await mkdtemp(join(tmpdir(), "inlet-bench-"));
 const store = new LocalFsObjectStore(join(dir, "lake"), { fsync: false });
 const queue = new PgQueue({ pool: t.db.pool });
-const instance = await DuckDBInstance.create(":memory:");
+const instance = await DuckDBInstance.create(":memory:", process.env.BENCH_DUCK_THREADS ? { threads: process.env.BENCH_DUCK_THREADS } : {});
 const ducks = await Promise.all(
   Array.from({ length: concurrency }, async () => {
     const c = await instance.connect();
@@ -46,6 +59,8 @@ try {
   }
   const batchesPerFlush = Math.max(1, Math.floor((flushMiB * 1024 * 1024) / (rawBytes / gen.batches.length)));
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const pgCpuBefore = await postgresCpuSeconds();
   let accepted = 0;
   let rejected = 0;
   let duplicates = 0;
@@ -69,6 +84,8 @@ try {
   };
   await Promise.all(ducks.map(loop));
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  const pgCpu = (await postgresCpuSeconds()) - pgCpuBefore;
   const events = accepted + rejected + duplicates;
   flushMs.sort((a, b) => a - b);
   console.log(
@@ -85,6 +102,9 @@ try {
       eventsPerSecond: Math.round(events / seconds),
       flushMsP50: Math.round(flushMs[Math.floor(flushMs.length * 0.5)] ?? 0),
       flushMsMax: Math.round(flushMs.at(-1) ?? 0),
+      // CPU of this process (JavaScript and DuckDB's threads) and of every PostgreSQL process.
+      workerCpuUsPerEvent: Math.round(((cpu.user + cpu.system) / events) * 10) / 10,
+      postgresCpuUsPerEvent: Math.round(((pgCpu * 1e6) / events) * 10) / 10,
       phaseMs: Object.fromEntries(Object.entries(phases).map(([k, v]) => [k, Math.round(v)])),
     }),
   );

@@ -127,6 +127,40 @@ describe("processBatches", () => {
     expect((await queue.stats(BATCHES_QUEUE)).inFlight).toBe(0);
   });
 
+  it("pairs every payload with its own id and time in a flush of many megabytes", async () => {
+    const src = await createTestSource(t.db);
+    const padding = "é".repeat(400);
+    const expected = new Map<string, string>();
+    for (let b = 0; b < 8; b += 1) {
+      const lines: string[] = [];
+      for (let i = 0; i < 2_500; i += 1) {
+        const id = `p-${b}-${i}`;
+        const minute = String(i % 60).padStart(2, "0");
+        const time = `2024-05-0${1 + (i % 3)}T10:${minute}:00Z`;
+        expected.set(id, time);
+        // Blank lines, CRLF endings, invalid events and duplicates shift rows against the body's lines.
+        if (i % 500 === 7) lines.push("");
+        if (i % 400 === 3) lines.push(order(`bad-${b}-${i}`, { amount: "x" }));
+        if (i % 300 === 5) lines.push(order(`p-${b}-0`, { note: "duplicate" }));
+        const line = order(id, { created_at: time, note: `${id} ${padding}` });
+        lines.push(i % 2 === 0 ? `${line}\r` : line);
+      }
+      await enqueueRawBatch({ db: t.db, store, queue }, src, lines);
+    }
+    const out = await processBatches(deps, await receiveAll());
+    expect(out).toMatchObject({ committed: 8, accepted: expected.size, retried: 0 });
+    const rows = await readCommittedRows(
+      { db: t.db, store },
+      `curated.${src.slug}`,
+      "id, _event_id, note, strftime(_event_time, '%Y-%m-%dT%H:%M:%SZ') AS t",
+    );
+    expect(rows).toHaveLength(expected.size);
+    const mismatched = rows.filter(
+      (r) => r.id !== r._event_id || r.t !== expected.get(String(r.id)) || r.note !== `${r.id} ${padding}`,
+    );
+    expect(mismatched).toEqual([]);
+  });
+
   it("changes nothing when a committed batch is processed again", async () => {
     const src = await createTestSource(t.db);
     const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [
