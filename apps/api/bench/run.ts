@@ -5,7 +5,7 @@
 // DuckDB alone reading the same NDJSON file and writing ZSTD Parquet.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmod, mkdtemp, open, readFile, rm } from "node:fs/promises";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
 import { cpus, freemem, tmpdir, totalmem } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { freePort } from "@inlet/db";
 import pg from "pg";
 import { generateEvents } from "./generate-events";
+import { NdjsonPoster, ndjsonBodies } from "./ndjson-poster";
 
 const { values: args } = parseArgs({
   options: {
@@ -102,35 +103,6 @@ async function waitFor(url: string, timeoutMs: number, child: ChildProcess): Pro
   throw new Error(`${url} did not become ready`);
 }
 
-/** Splits the NDJSON file into request bodies of `batchSize` lines without parsing them. */
-async function* bodies(path: string): AsyncGenerator<Buffer> {
-  const fh = await open(path);
-  const chunk = Buffer.alloc(8 * 1024 * 1024);
-  let carry = Buffer.alloc(0);
-  let lines = 0;
-  let start = 0;
-  try {
-    for (;;) {
-      const { bytesRead } = await fh.read(chunk, 0, chunk.length, null);
-      if (bytesRead === 0) break;
-      const buf = Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
-      start = 0;
-      for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) {
-        lines++;
-        if (lines === batchSize) {
-          yield Buffer.from(buf.subarray(start, i + 1));
-          start = i + 1;
-          lines = 0;
-        }
-      }
-      carry = Buffer.from(buf.subarray(start));
-    }
-    if (carry.length > 0) yield carry;
-  } finally {
-    await fh.close();
-  }
-}
-
 let api: ChildProcess | undefined;
 try {
   log(`generating ${totalEvents.toLocaleString()} events in ${dir}`);
@@ -174,13 +146,19 @@ try {
   log(`posting ${batchSize}-event NDJSON bodies, ${concurrency} at a time`);
   const acceptedAt = new Map<string, number>();
   let accepted = 0;
-  const iterator = bodies(gen.path);
+  const pending = (await ndjsonBodies(gen.path, batchSize)).reverse();
+  const poster = new NdjsonPoster(
+    `${base}/v1/sources/orders/events`,
+    { authorization: `Bearer ${key}`, "content-type": "application/x-ndjson" },
+    concurrency,
+  );
   const t0 = Date.now();
+  const clientCpu0 = process.cpuUsage();
   let sent = 0;
   const sender = async () => {
     for (;;) {
-      const next = await iterator.next();
-      if (next.done) return;
+      const next = pending.pop();
+      if (next === undefined) return;
       if (rate > 0) {
         // Paced: this body may leave once the events before it are due at `rate` per second.
         const due = t0 + (sent / rate) * 1000;
@@ -188,12 +166,12 @@ try {
         const wait = due - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
-      const res = await fetch(`${base}/v1/sources/orders/events`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/x-ndjson" },
-        body: next.value,
-      });
-      const body = (await res.json()) as { batchId?: string; accepted?: number; error?: { message: string } };
+      const res = await poster.post(next);
+      const body = JSON.parse(res.body) as {
+        batchId?: string;
+        accepted?: number;
+        error?: { message: string };
+      };
       if (res.status !== 202 || !body.batchId)
         throw new Error(`ingest answered ${res.status}: ${body.error?.message}`);
       acceptedAt.set(body.batchId, Date.now());
@@ -202,6 +180,9 @@ try {
   };
   await Promise.all(Array.from({ length: concurrency }, sender));
   const postedSeconds = (Date.now() - t0) / 1000;
+  poster.close();
+  const clientCpuUs = process.cpuUsage(clientCpu0);
+  const clientCpu = (clientCpuUs.user + clientCpuUs.system) / 1e6;
 
   const client = new pg.Client({ connectionString: dbUrl });
   await client.connect();
@@ -278,6 +259,7 @@ try {
     `| freshness p50 / p99 (202 → committed, visible to queries) | ${fmt(percentile(freshness, 50))} ms / ${fmt(percentile(freshness, 99))} ms |`,
     `| worker throughput (events ÷ first-to-last commit) | ${workerSeconds > 0 ? `${fmt(processed / workerSeconds)} events/s` : "n/a"} |`,
     `| CPU seconds: API / workers / PostgreSQL | ${cpu.api.toFixed(1)} / ${cpu.workers.toFixed(1)} / ${cpu.postgres.toFixed(1)} (${(((cpu.api + cpu.workers + cpu.postgres) * 1e6) / totalEvents).toFixed(1)} µs per event) |`,
+    `| CPU seconds: bench client posting (same machine) | ${clientCpu.toFixed(1)} (${((clientCpu * 1e6) / totalEvents).toFixed(1)} µs per event) |`,
     `| peak RSS: API / worker | ${fmt(apiRss)} MB / ${fmt(workerRss)} MB |`,
     `| baseline: DuckDB read_json → ZSTD Parquet, same file | ${fmt(baselineRate)} events/s (${baselineSeconds.toFixed(1)} s) |`,
     `| ratio end-to-end / baseline | ${(e2eRate / baselineRate).toFixed(2)} |`,
