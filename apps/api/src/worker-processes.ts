@@ -15,6 +15,14 @@ export interface WorkerProcesses {
   stop(timeoutMs?: number): Promise<void>;
 }
 
+/**
+ * Node flags of a worker process (also in `npm run worker`). A worker parses every event and keeps a
+ * flush's candidates until it commits; with V8's default 16 MB semi-spaces they survive two
+ * scavenges and are copied into the old generation. 64 MB semi-spaces let them die young: about
+ * 15 % less CPU per event measured, for about 100 MB more memory per process.
+ */
+export const WORKER_NODE_FLAGS = ["--max-semi-space-size=64"];
+
 export function startWorkerProcesses(count: number, env: NodeJS.ProcessEnv, logger: Logger): WorkerProcesses {
   const children = new Set<ChildProcess>();
   // Keyed by slot: a restarted worker's counters start again from zero, like any process's.
@@ -24,7 +32,7 @@ export function startWorkerProcesses(count: number, env: NodeJS.ProcessEnv, logg
   const spawn = (slot: number) => {
     const child = fork(WORKER_ENTRY, [], {
       env: { ...env, INLET_WORKER_SLOT: String(slot) },
-      execArgv: ["--import", "tsx"],
+      execArgv: [...WORKER_NODE_FLAGS, "--import", "tsx"],
       stdio: "inherit",
     });
     children.add(child);
