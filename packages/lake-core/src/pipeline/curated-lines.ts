@@ -1,5 +1,5 @@
-// Builds the NDJSON lines DuckDB turns into curated rows: the meta columns spliced into the event's
-// original JSON text by string concatenation, so the hot path never re-serializes a payload.
+// Builds the NDJSON lines DuckDB turns into curated rows: the meta columns spliced in front of the
+// event's original JSON bytes, so the hot path neither re-serializes a payload nor re-encodes its text.
 import { isRecord } from "./event-envelope";
 
 const META_KEYS = ["_event_id", "_event_time", "_ingested_at", "_batch_id"] as const;
@@ -12,6 +12,27 @@ export interface LineContext {
   /** Payload stored whole in `_payload` instead of spread into columns. */
   rawPayload: boolean;
 }
+
+/** The candidate rows of one flush, as parallel columns (cheaper than one object per row). */
+export interface CandidateRows {
+  ids: string[];
+  times: Date[];
+  /**
+   * The parsed payload, or BYTES_ONLY when the row is built from the event's bytes in its batch's body
+   * (holding every parsed NDJSON object until the commit made the worker collect garbage for an
+   * eighth of its time).
+   */
+  payloads: unknown[];
+  /** NDJSON: the event's byte span in its batch's body; -1 for events without one (CloudEvents). */
+  starts: number[];
+  ends: number[];
+  /** Index of the row's batch in the flush, into `bodies` and the line contexts. */
+  owner: number[];
+  bodies: Uint8Array[];
+}
+
+/** Stands in for a payload whose curated line is built from its original bytes alone. */
+export const BYTES_ONLY: unique symbol = Symbol("bytes-only");
 
 function metaPrefix(id: string, time: Date, ctx: LineContext): string {
   return `{"_event_id":${JSON.stringify(id)},"_event_time":"${time.toISOString()}","_ingested_at":"${
@@ -42,40 +63,115 @@ function safeTail(payload: unknown): string {
   return objectTail(JSON.stringify(copy));
 }
 
-/** Stands in for a payload whose curated line is built from its original text alone. */
-export const TEXT_ONLY: unique symbol = Symbol("text-only");
-
-/** Whether curatedLine can build the row from the original text without the parsed payload. */
-export function textAlone(payload: unknown, text: string | undefined, rawPayload: boolean): boolean {
-  if (text === undefined) return false;
-  return rawPayload || (text.charCodeAt(0) === 123 && isRecord(payload) && !hasMetaKey(payload));
+/**
+ * Whether a parsed NDJSON object's row can be built from its bytes alone: always when the payload is
+ * kept whole, else when none of its keys is a meta column's (those are dropped from the payload).
+ */
+export function bytesAlone(payload: unknown, rawPayload: boolean): boolean {
+  return rawPayload || (isRecord(payload) && !hasMetaKey(payload));
 }
 
-/**
- * One NDJSON line for a curated row. `text` is the payload's original JSON text when the envelope
- * kept it (NDJSON lines); otherwise the payload is serialized once here.
- */
-export function curatedLine(
-  id: string,
-  time: Date,
-  payload: unknown,
-  text: string | undefined,
-  ctx: LineContext,
-): string {
-  const prefix = metaPrefix(id, time, ctx);
-  if (ctx.rawPayload) return `${prefix},"_payload":${text ?? JSON.stringify(payload ?? null)}}`;
-  if (text !== undefined && (payload === TEXT_ONLY || textAlone(payload, text, false))) {
-    return prefix + objectTail(text);
-  }
-  return prefix + safeTail(payload);
-}
-
-/**
- * The same row without reusing the original text: used when DuckDB refuses the fast lines (an event
- * with duplicate keys is valid for JSON.parse but not for read_json).
- */
-export function curatedLineSafe(id: string, time: Date, payload: unknown, ctx: LineContext): string {
+/** One curated line from a parsed payload (CloudEvents data, or an object with meta keys). */
+export function curatedLine(id: string, time: Date, payload: unknown, ctx: LineContext): string {
   const prefix = metaPrefix(id, time, ctx);
   if (ctx.rawPayload) return `${prefix},"_payload":${JSON.stringify(payload ?? null)}}`;
   return prefix + safeTail(payload);
+}
+
+const COMMA = 0x2c;
+const CLOSE_BRACE = 0x7d;
+const NEWLINE = 0x0a;
+const RAW_PAYLOAD_KEY = ',"_payload":';
+
+function isJsonBlank(b: number): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+}
+
+/**
+ * Lines `from`..`to` of the given rows as one UTF-8 buffer, each ending in a newline. Rows built from
+ * bytes copy the event's bytes after its opening brace behind the meta prefix; `reserialize` builds
+ * every row from its parsed payload instead (re-parsing byte rows), for text DuckDB refuses although
+ * JSON.parse accepts it (an object with a key twice).
+ */
+export function curatedLinesChunk(
+  rows: CandidateRows,
+  keep: number[],
+  from: number,
+  to: number,
+  contexts: LineContext[],
+  reserialize: boolean,
+): Buffer {
+  let capacity = 0;
+  for (let k = from; k < to; k += 1) {
+    const i = keep[k]!;
+    const span = rows.starts[i]! >= 0 ? rows.ends[i]! - rows.starts[i]! : 0;
+    // UTF-16 code units encode to at most 3 bytes each; JSON.stringify of an id at most doubles it.
+    capacity +=
+      3 * (2 * rows.ids[i]!.length + 160 + contexts[rows.owner[i]!]!.batchIdJson.length) + span + 16;
+  }
+  let out = Buffer.allocUnsafe(capacity);
+  let at = 0;
+  /** Makes room for `bytes` more bytes (the estimate above holds unless a payload is re-serialized). */
+  const ensure = (bytes: number) => {
+    if (at + bytes <= out.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(out.length * 2, at + bytes));
+    out.copy(grown, 0, 0, at);
+    out = grown;
+  };
+  const put = (text: string) => {
+    ensure(3 * text.length + 2);
+    at += out.write(text, at);
+  };
+  const putBytes = (body: Uint8Array, from: number, to: number) => {
+    ensure(to - from + 2);
+    out.set(body.subarray(from, to), at);
+    at += to - from;
+  };
+  for (let k = from; k < to; k += 1) {
+    const i = keep[k]!;
+    const ctx = contexts[rows.owner[i]!]!;
+    const start = rows.starts[i]!;
+    const payload = rows.payloads[i];
+    if (start < 0 || (reserialize && payload === BYTES_ONLY)) {
+      const body = rows.bodies[rows.owner[i]!]!;
+      const value =
+        payload === BYTES_ONLY
+          ? JSON.parse(
+              Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString(
+                "utf8",
+                start,
+                rows.ends[i],
+              ),
+            )
+          : payload;
+      put(curatedLine(rows.ids[i]!, rows.times[i]!, value, ctx));
+      out[at++] = NEWLINE;
+      continue;
+    }
+    if (payload !== BYTES_ONLY) {
+      put(curatedLine(rows.ids[i]!, rows.times[i]!, payload, ctx));
+      out[at++] = NEWLINE;
+      continue;
+    }
+    const body = rows.bodies[rows.owner[i]!]!;
+    const end = rows.ends[i]!;
+    put(metaPrefix(rows.ids[i]!, rows.times[i]!, ctx));
+    if (ctx.rawPayload) {
+      put(RAW_PAYLOAD_KEY);
+      putBytes(body, start, end);
+      out[at++] = CLOSE_BRACE;
+    } else {
+      // The object's bytes after "{": "}" alone for an empty object, else "," and the members.
+      let p = start + 1;
+      while (p < end && isJsonBlank(body[p]!)) p += 1;
+      if (body[p] === CLOSE_BRACE) {
+        out[at++] = CLOSE_BRACE;
+      } else {
+        out[at++] = COMMA;
+        putBytes(body, start + 1, end);
+      }
+    }
+    out[at++] = NEWLINE;
+  }
+  return out.subarray(0, at);
 }

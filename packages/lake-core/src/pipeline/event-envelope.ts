@@ -45,6 +45,9 @@ export interface EnvelopeEvent {
   text?: string;
   /** NDJSON only: 1-based line number in the batch. */
   line?: number;
+  /** NDJSON only: the byte span of the event's text in the body. */
+  start?: number;
+  end?: number;
 }
 
 export type EnvelopeProblemCode =
@@ -637,6 +640,8 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
           timeAssigned: time === undefined,
           text: parsed.text,
           line: span.line,
+          start: span.start,
+          end: span.end,
         };
       } else {
         report(parsed.problem);

@@ -27,7 +27,13 @@ import {
 import { withTransaction } from "../catalog/transaction";
 import type { ObjectStore } from "../ports/object-store";
 import type { DeadMessage, Queue, ReceivedMessage } from "../ports/queue";
-import { curatedLine, curatedLineSafe, type LineContext, TEXT_ONLY, textAlone } from "./curated-lines";
+import {
+  BYTES_ONLY,
+  bytesAlone,
+  type CandidateRows,
+  curatedLinesChunk,
+  type LineContext,
+} from "./curated-lines";
 import { type BatchFormat, type EventProblem, iterateEvents } from "./event-envelope";
 import { type WrittenFile, writeCuratedParquet } from "./parquet-writer";
 import { BATCHES_QUEUE, newBatchId, type RawBatchMessage } from "./raw-batch";
@@ -110,6 +116,7 @@ export function rawBatchFormat(rawKey: string, body: Uint8Array): BatchFormat | 
 /** A batch read and split: its candidate events are held in the group's column arrays. */
 interface ParsedBatch {
   batch: PendingBatch;
+  body: Uint8Array;
   deadLetters: NewDeadLetter[];
   outcome: BatchOutcome;
 }
@@ -259,13 +266,18 @@ async function processSourceGroup(
   );
 
   // Candidate events as parallel columns: cheaper than one object per event.
-  const ids: string[] = [];
+  const cols: CandidateRows = {
+    ids: [],
+    times: [],
+    payloads: [],
+    starts: [],
+    ends: [],
+    owner: [],
+    bodies: [],
+  };
+  const { ids, times, payloads, starts, ends, owner } = cols;
   /** The key each candidate is deduplicated by (see EnvelopeEvent.dedupeId). */
   const dedupeIds: string[] = [];
-  const times: Date[] = [];
-  const payloads: unknown[] = [];
-  const texts: (string | undefined)[] = [];
-  const owner: number[] = [];
   const inGroup = new Set<string>();
   const parsed: ParsedBatch[] = [];
   const validate = source.schema.validate;
@@ -367,10 +379,12 @@ async function processSourceGroup(
         ids.push(ev.id);
         dedupeIds.push(ev.dedupeId);
         times.push(ev.time);
-        // A payload whose row can be built from its text alone is not kept: holding every parsed
-        // object until the commit made the worker spend an eighth of its time collecting garbage.
-        payloads.push(textAlone(ev.payload, ev.text, source.schema.rawPayload) ? TEXT_ONLY : ev.payload);
-        texts.push(ev.text);
+        // A row built from the event's bytes in the body keeps neither the parsed payload nor its text.
+        const fromBytes =
+          ev.start !== undefined && ev.end !== undefined && bytesAlone(ev.payload, source.schema.rawPayload);
+        payloads.push(fromBytes ? BYTES_ONLY : ev.payload);
+        starts.push(ev.start ?? -1);
+        ends.push(ev.end ?? -1);
         owner.push(batchIndex);
       }
     } catch (err) {
@@ -380,18 +394,18 @@ async function processSourceGroup(
       // Roll this batch's candidates back out of the group so its ids can be taken by no one.
       for (let i = firstCandidate; i < ids.length; i++) inGroup.delete(dedupeIds[i]!);
       ids.length = dedupeIds.length = firstCandidate;
-      times.length = payloads.length = texts.length = owner.length = firstCandidate;
+      times.length = payloads.length = starts.length = ends.length = owner.length = firstCandidate;
       await nack(b.msg, `raw object ${b.rawKey} is unparseable: ${unparseable}`);
       continue;
     }
-    parsed.push({ batch: b, deadLetters, outcome });
+    parsed.push({ batch: b, body, deadLetters, outcome });
+    cols.bodies.push(body);
   }
   if (parsed.length === 0) return;
 
   lap("parse");
   const flushId = newBatchId();
   const scratch = join(deps.tmpDir, flushId);
-  const cols: Columns = { ids, times, payloads, texts, owner };
   try {
     const liveBatches = await withTransaction(deps.db.pool, async (tx) => {
       const stillPending = await lockPendingBatches(
@@ -416,7 +430,7 @@ async function processSourceGroup(
       });
       const lines =
         candidates.length > 0
-          ? writeCandidateLines(source, scratch, parsed, candidates, cols, phase, curatedLine)
+          ? writeCandidateLines(source, scratch, parsed, candidates, cols, phase, false)
           : Promise.resolve(undefined);
       const [claimed, written] = await Promise.allSettled([claim, lines]);
       if (claimed.status === "rejected") throw claimed.reason;
@@ -442,7 +456,7 @@ async function processSourceGroup(
         // with the fresh events only instead (rare: the fast path stays for everything else).
         const dup = new Set(duplicateIds);
         if (freshRows.some((i) => dup.has(ids[i]!))) {
-          await writeCandidateLines(source, scratch, parsed, freshRows, cols, phase, curatedLine);
+          await writeCandidateLines(source, scratch, parsed, freshRows, cols, phase, false);
           rows = freshRows;
           duplicateIds = [];
         }
@@ -508,37 +522,7 @@ async function processSourceGroup(
   );
 }
 
-interface Columns {
-  ids: string[];
-  times: Date[];
-  payloads: unknown[];
-  texts: (string | undefined)[];
-  owner: number[];
-}
-
 const WRITE_CHUNK_LINES = 8192;
-
-async function writeLines(path: string, keep: number[], line: (i: number) => string): Promise<void> {
-  const handle = await open(path, "w");
-  try {
-    for (let start = 0; start < keep.length; start += WRITE_CHUNK_LINES) {
-      const end = Math.min(keep.length, start + WRITE_CHUNK_LINES);
-      let chunk = "";
-      for (let k = start; k < end; k++) chunk += `${line(keep[k]!)}\n`;
-      await handle.write(chunk);
-    }
-  } finally {
-    await handle.close();
-  }
-}
-
-type LineBuilder = (
-  id: string,
-  time: Date,
-  payload: unknown,
-  text: string | undefined,
-  ctx: LineContext,
-) => string;
 
 /** Writes the NDJSON temp file of the given candidate rows; returns its path. */
 async function writeCandidateLines(
@@ -546,9 +530,9 @@ async function writeCandidateLines(
   scratch: string,
   parsed: ParsedBatch[],
   rows: number[],
-  cols: Columns,
+  cols: CandidateRows,
   phase: PhaseTimings,
-  build: LineBuilder,
+  reserialize: boolean,
 ): Promise<string> {
   const started = performance.now();
   await mkdir(scratch, { recursive: true });
@@ -558,9 +542,15 @@ async function writeCandidateLines(
     rawPayload: source.schema.rawPayload,
   }));
   const path = join(scratch, "events.ndjson");
-  await writeLines(path, rows, (i) =>
-    build(cols.ids[i]!, cols.times[i]!, cols.payloads[i], cols.texts[i], contexts[cols.owner[i]!]!),
-  );
+  const handle = await open(path, "w");
+  try {
+    for (let from = 0; from < rows.length; from += WRITE_CHUNK_LINES) {
+      const to = Math.min(rows.length, from + WRITE_CHUNK_LINES);
+      await handle.writeFile(curatedLinesChunk(cols, rows, from, to, contexts, reserialize));
+    }
+  } finally {
+    await handle.close();
+  }
   phase.lines += performance.now() - started;
   return path;
 }
@@ -573,7 +563,7 @@ async function toParquet(
   flushId: string,
   parsed: ParsedBatch[],
   rows: number[],
-  cols: Columns,
+  cols: CandidateRows,
   phase: PhaseTimings,
   duplicateIds: string[],
 ): Promise<WrittenFile[]> {
@@ -595,9 +585,7 @@ async function toParquet(
     return await write(0);
   } catch (err) {
     deps.logger?.warn({ err: errorText(err) }, "DuckDB refused the fast NDJSON; rewriting it re-serialized");
-    await writeCandidateLines(source, scratch, parsed, rows, cols, phase, (id, time, payload, text, ctx) =>
-      curatedLineSafe(id, time, payload === TEXT_ONLY ? JSON.parse(text ?? "null") : payload, ctx),
-    );
+    await writeCandidateLines(source, scratch, parsed, rows, cols, phase, true);
     return await write(1);
   } finally {
     phase.parquet += performance.now() - started;
