@@ -400,6 +400,15 @@ describe("rejected batches", () => {
     expect(binary.statusCode).toBe(400);
     expect(errorOf(binary)).toMatchObject({ code: "INVALID_CLOUDEVENT", field: "ce-id" });
     expect(errorOf(binary).message).toBe("missing required attribute header ce-id");
+    // The dead letter is the event in structured form: its ce-* attributes are not lost with the body.
+    const letter = await deadLetter(errorOf(binary).deadLetterId);
+    expect(JSON.parse(letter.payload)).toEqual({
+      specversion: "1.0",
+      type: "order.paid",
+      source: "/pay",
+      datacontenttype: "application/json",
+      data: { a: 1 },
+    });
   });
 
   it("refuses an invalid CloudEvent naming the attribute, with a pointer in the dead letter", async () => {

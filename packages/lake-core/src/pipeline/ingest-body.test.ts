@@ -333,7 +333,16 @@ describe("binary-mode CloudEvents", () => {
     const r = rejected(await decode(Buffer.from("{}"), "application/json", { headers: noType }));
     expect(r).toMatchObject({ status: 400, code: "INVALID_CLOUDEVENT", field: "ce-type" });
     expect(r.message).toBe("missing required attribute header ce-type");
-    expect(Buffer.from(r.deadLetter ?? []).toString()).toBe("{}");
+    // The dead letter keeps the attributes the headers did carry, and the data.
+    expect(JSON.parse(Buffer.from(r.deadLetter ?? []).toString())).toEqual({
+      specversion: "1.0",
+      id: "evt-9",
+      source: "/shop",
+      time: "2024-05-01T10:00:00Z",
+      traceparent: "00-abc def-01",
+      datacontenttype: "application/json",
+      data: {},
+    });
     const badTime = rejected(
       await decode(Buffer.from("{}"), "application/json", { headers: { ...headers, "ce-time": "soon" } }),
     );
@@ -344,9 +353,13 @@ describe("binary-mode CloudEvents", () => {
     expect(badName).toMatchObject({ code: "INVALID_CLOUDEVENT", field: "ce-trace_id" });
   });
 
-  it("refuses a body that is not JSON with 400", async () => {
+  it("refuses a body that is not JSON with 400, keeping headers and body in the dead letter", async () => {
     const r = rejected(await decode(Buffer.from('{"a":\n}'), "application/json", { headers }));
     expect(r).toMatchObject({ status: 400, code: "MALFORMED_JSON", line: 2 });
+    const letter = JSON.parse(Buffer.from(r.deadLetter ?? []).toString()) as Record<string, unknown>;
+    expect(letter).toMatchObject({ id: "evt-9", type: "order.created", source: "/shop" });
+    expect(Buffer.from(String(letter.data_base64), "base64").toString()).toBe('{"a":\n}');
+    expect(letter).not.toHaveProperty("authorization");
   });
 
   it("refuses an event over the size limit with 413", async () => {

@@ -264,6 +264,30 @@ function decodeHeaderValue(value: string): string {
   }
 }
 
+/** The ce-* headers of a binary-mode request as attributes (name without the prefix, value decoded). */
+function headerAttributes(headers: HeaderBag): Record<string, string> {
+  const attributes: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(headers)) {
+    if (!name.startsWith("ce-") || raw === undefined) continue;
+    attributes[name.slice(3)] = decodeHeaderValue(Array.isArray(raw) ? raw.join(",") : raw);
+  }
+  return attributes;
+}
+
+/**
+ * What a refused binary-mode CloudEvent leaves as its dead letter: the event in structured form, every
+ * ce-* header as an attribute and the body as `data` when it is JSON, else as `data_base64`, so that
+ * neither the attributes nor the data are lost and the letter can be sent again as
+ * application/cloudevents+json once fixed.
+ */
+function binaryDeadLetter(contentType: string, headers: HeaderBag, body: Buffer): Buffer {
+  const head = JSON.stringify({ ...headerAttributes(headers), datacontenttype: contentType });
+  if (!body.some((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) return Buffer.from(head);
+  const parsed = parseJsonBody(body);
+  const data = parsed.ok ? `"data":${parsed.text.trim()}` : `"data_base64":"${body.toString("base64")}"`;
+  return Buffer.from(`${head.slice(0, -1)},${data}}`);
+}
+
 /** A binary-mode CloudEvent (attributes in ce-* headers, data in the body) as one structured CloudEvent. */
 function binaryToStructured(
   contentType: string,
@@ -271,28 +295,26 @@ function binaryToStructured(
   body: Buffer,
   lim: IngestLimits,
 ): IngestBodyResult {
-  const reject = (code: EnvelopeProblemCode, message: string, field?: string): IngestRejection =>
-    fromProblem({ code, message, ...(field === undefined ? {} : { field }) }, body);
-  const attributes: Record<string, string> = {};
-  for (const [name, raw] of Object.entries(headers)) {
-    if (!name.startsWith("ce-") || raw === undefined) continue;
-    const attribute = name.slice(3);
+  const reject = (problem: EnvelopeProblem): IngestRejection =>
+    fromProblem(problem, binaryDeadLetter(contentType, headers, body));
+  const attributes = headerAttributes(headers);
+  for (const attribute of Object.keys(attributes)) {
     if (!ATTRIBUTE_NAME.test(attribute) || attribute === "data") {
-      return reject(
-        "INVALID_CLOUDEVENT",
-        `header ${name}: CloudEvents attribute names are lowercase letters and digits`,
-        name,
-      );
+      return reject({
+        code: "INVALID_CLOUDEVENT",
+        message: `header ce-${attribute}: CloudEvents attribute names are lowercase letters and digits`,
+        field: `ce-${attribute}`,
+      });
     }
-    attributes[attribute] = decodeHeaderValue(Array.isArray(raw) ? raw.join(",") : raw);
   }
   attributes.datacontenttype = contentType;
   const problem = checkCloudEvent(attributes, (a) => `header ce-${a}`);
-  if (problem) return reject("INVALID_CLOUDEVENT", problem.message, `ce-${problem.field}`);
+  if (problem)
+    return reject({ code: "INVALID_CLOUDEVENT", message: problem.message, field: `ce-${problem.field}` });
   let dataText: string | undefined;
   if (body.some((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d)) {
     const parsed = parseJsonBody(body);
-    if (!parsed.ok) return fromProblem(parsed.problem, body);
+    if (!parsed.ok) return reject(parsed.problem);
     dataText = parsed.text.trim();
   }
   // Splice the data's own text in rather than re-serialising it: same bytes, no precision loss.
@@ -300,15 +322,12 @@ function binaryToStructured(
   const json = dataText === undefined ? head : `${head.slice(0, -1)},"data":${dataText}}`;
   const bytes = Buffer.from(json);
   if (bytes.length > lim.maxEventBytes) {
-    return fromProblem(
-      {
-        code: "EVENT_TOO_LARGE",
-        message: `the event is ${formatCount(bytes.length)} bytes; the limit is ${formatCount(lim.maxEventBytes)}`,
-        actual: bytes.length,
-        limit: lim.maxEventBytes,
-      },
-      body,
-    );
+    return reject({
+      code: "EVENT_TOO_LARGE",
+      message: `the event is ${formatCount(bytes.length)} bytes; the limit is ${formatCount(lim.maxEventBytes)}`,
+      actual: bytes.length,
+      limit: lim.maxEventBytes,
+    });
   }
   return { ok: true, format: "cloudevents", bytesToStore: bytes, eventCount: 1 };
 }
