@@ -193,7 +193,11 @@ describe("CloudEvents", () => {
       idAssigned: false,
       timeAssigned: false,
       attributes: { type: "order.created", source: "/shop", subject: "o-1" },
+      start: expect.any(Number),
+      end: expect.any(Number),
     });
+    // The span is where the data's own text sits in the body.
+    expect(body.subarray(events[0]?.start, events[0]?.end).toString()).toBe('{"amount":5}');
     expect(events[1]).toMatchObject({
       id: `${batchId}:1`,
       time: receivedAt,

@@ -2,6 +2,7 @@
 // derives each one's id, time, payload and CloudEvents attributes by one set of rules.
 import { isUtf8 } from "node:buffer";
 import { InletError } from "../errors";
+import { cloudEventDataSpans } from "./cloudevent-data-spans";
 import { locateJsonError } from "./json-error-location";
 
 export type BatchFormat = "ndjson" | "cloudevents-batch" | "cloudevents";
@@ -45,7 +46,10 @@ export interface EnvelopeEvent {
   text?: string;
   /** NDJSON only: 1-based line number in the batch. */
   line?: number;
-  /** NDJSON only: the byte span of the event's text in the body. */
+  /**
+   * The byte span in the body of the payload's text as sent: the NDJSON line, or a CloudEvent's `data`
+   * value (absent for data_base64).
+   */
   start?: number;
   end?: number;
 }
@@ -668,6 +672,7 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
     });
     return;
   }
+  const dataSpans = cloudEventDataSpans(buf, input.format === "cloudevents-batch", bomLength(buf));
   for (let index = 0; index < events.length; index += 1) {
     const event = events[index];
     const problem = cloudEventProblem(event, input.format === "cloudevents" ? undefined : index, false);
@@ -679,6 +684,7 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
     const time = typeof event.time === "string" ? rfc3339Time(event.time) : undefined;
     const attributes: CloudEventAttributes = { type: event.type as string, source: event.source as string };
     if (typeof event.subject === "string") attributes.subject = event.subject;
+    const dataSpan = event.data === undefined ? undefined : dataSpans[index];
     yield {
       index,
       id: id ?? `${batchId}:${index}`,
@@ -689,6 +695,7 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
       idAssigned: id === undefined,
       timeAssigned: time === undefined,
       attributes,
+      ...(dataSpan === undefined ? {} : { start: dataSpan[0], end: dataSpan[1] }),
     };
   }
 }

@@ -384,6 +384,35 @@ describe("review fixes", () => {
     ]);
   });
 
+  it("stores CloudEvents data as sent: integers beyond 2^53 keep every digit", async () => {
+    const typed = await createTestSource(t.db);
+    const raw = await createTestSource(t.db, { schema: null });
+    const data =
+      '{"id":"c1", "amount":12.50, "qty":9007199254740993, "note":"é", "created_at":"2024-05-01T10:00:00Z"}';
+    const body = `[{"specversion":"1.0","type":"t","source":"/s","id":"c1","data":${data}}]`;
+    for (const src of [typed, raw]) {
+      await enqueueRawBatch({ db: t.db, store, queue }, src, [body], {
+        rawKey: `raw/${src.slug}/dt=2024-05-01/big-${Date.now()}.json`,
+      });
+    }
+    const out = await processBatches(deps, await receiveAll());
+    expect(out).toMatchObject({ committed: 2, accepted: 2, retried: 0 });
+    const typedRows = await readCommittedRows(
+      { db: t.db, store },
+      `curated.${typed.slug}`,
+      "_event_id, qty::VARCHAR AS qty, note",
+    );
+    expect(typedRows).toEqual([{ _event_id: "c1", qty: "9007199254740993", note: "é" }]);
+    const rawRows = await readCommittedRows({ db: t.db, store }, `curated.${raw.slug}`, "_payload");
+    // DuckDB's JSON type stores the text minified; the digits are the producer's.
+    expect(rawRows).toEqual([
+      {
+        _payload:
+          '{"id":"c1","amount":12.5,"qty":9007199254740993,"note":"é","created_at":"2024-05-01T10:00:00Z"}',
+      },
+    ]);
+  });
+
   it("keeps a bounded prefix of the batch row's raw object in a POISON_BATCH letter", async () => {
     const src = await createTestSource(t.db);
     const big = `{"id":"${"x".repeat(1_500_000)}"}`;

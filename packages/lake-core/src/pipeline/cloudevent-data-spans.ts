@@ -1,0 +1,116 @@
+// Finds where each CloudEvent's `data` value sits in the body's bytes, so its curated row is built from
+// the text the producer sent: serializing the parsed value again would round integers beyond 2^53.
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const DATA_KEY = Buffer.from('"data"');
+
+export type ByteSpan = readonly [start: number, end: number];
+
+function isBlank(b: number | undefined): boolean {
+  return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
+}
+
+function skipBlanks(buf: Uint8Array, p: number): number {
+  let i = p;
+  while (i < buf.length && isBlank(buf[i])) i += 1;
+  return i;
+}
+
+/** Position after the string whose opening quote is at `p`. */
+function skipString(buf: Uint8Array, p: number): number {
+  let i = p + 1;
+  while (i < buf.length && buf[i] !== QUOTE) i += buf[i] === BACKSLASH ? 2 : 1;
+  return i + 1;
+}
+
+/** Position after the value that starts at `p`. */
+function skipValue(buf: Uint8Array, p: number): number {
+  const c = buf[p];
+  if (c === QUOTE) return skipString(buf, p);
+  if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+    let depth = 0;
+    let i = p;
+    while (i < buf.length) {
+      const b = buf[i]!;
+      if (b === QUOTE) {
+        i = skipString(buf, i);
+        continue;
+      }
+      if (b === OPEN_BRACE || b === OPEN_BRACKET) depth += 1;
+      else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+        depth -= 1;
+        if (depth === 0) return i + 1;
+      }
+      i += 1;
+    }
+    return i;
+  }
+  let i = p;
+  while (
+    i < buf.length &&
+    buf[i] !== COMMA &&
+    buf[i] !== CLOSE_BRACE &&
+    buf[i] !== CLOSE_BRACKET &&
+    !isBlank(buf[i])
+  )
+    i += 1;
+  return i;
+}
+
+function isDataKey(buf: Uint8Array, start: number, end: number): boolean {
+  if (end - start === DATA_KEY.length && Buffer.compare(buf.subarray(start, end), DATA_KEY) === 0)
+    return true;
+  // A key spelled with escapes ("d\u0061ta") is the same key to JSON.parse.
+  if (buf.subarray(start, end).indexOf(BACKSLASH) === -1) return false;
+  return JSON.parse(Buffer.from(buf.subarray(start, end)).toString("utf8")) === "data";
+}
+
+/** The span of the last `data` member's value of the object at `p`, and the position after the object. */
+function objectDataSpan(buf: Uint8Array, p: number): { span: ByteSpan | undefined; end: number } {
+  let span: ByteSpan | undefined;
+  let i = skipBlanks(buf, p + 1);
+  while (i < buf.length && buf[i] !== CLOSE_BRACE) {
+    const keyEnd = skipString(buf, i);
+    const data = isDataKey(buf, i, keyEnd);
+    i = skipBlanks(buf, keyEnd);
+    if (buf[i] === COLON) i = skipBlanks(buf, i + 1);
+    const valueEnd = skipValue(buf, i);
+    if (data) span = [i, valueEnd];
+    i = skipBlanks(buf, valueEnd);
+    if (buf[i] === COMMA) i = skipBlanks(buf, i + 1);
+  }
+  return { span, end: i + 1 };
+}
+
+/**
+ * For a body that JSON.parse accepted, the byte span of each event's `data` value (the last one when
+ * the key repeats, as JSON.parse keeps): one entry per element of a batch, or one for a single event;
+ * undefined where the event is not an object or has no `data`. `start` skips a byte order mark.
+ */
+export function cloudEventDataSpans(body: Uint8Array, batch: boolean, start = 0): (ByteSpan | undefined)[] {
+  let i = skipBlanks(body, start);
+  if (!batch) return [body[i] === OPEN_BRACE ? objectDataSpan(body, i).span : undefined];
+  const spans: (ByteSpan | undefined)[] = [];
+  if (body[i] !== OPEN_BRACKET) return spans;
+  i = skipBlanks(body, i + 1);
+  while (i < body.length && body[i] !== CLOSE_BRACKET) {
+    if (body[i] === OPEN_BRACE) {
+      const { span, end } = objectDataSpan(body, i);
+      spans.push(span);
+      i = end;
+    } else {
+      spans.push(undefined);
+      i = skipValue(body, i);
+    }
+    i = skipBlanks(body, i);
+    if (body[i] === COMMA) i = skipBlanks(body, i + 1);
+  }
+  return spans;
+}
