@@ -40,7 +40,10 @@ function readType(c: ColumnSpec): string {
 
 function selectExpr(c: ColumnSpec): string {
   const id = sqlIdent(c.name);
-  return readType(c) === c.type ? id : `TRY_CAST(${id} AS ${c.type}) AS ${id}`;
+  if (readType(c) === c.type) return id;
+  // RFC 3339 allows a lower-case "t" and "z", which DuckDB's cast refuses.
+  const text = c.type === "TIMESTAMPTZ" ? `upper(${id})` : id;
+  return `TRY_CAST(${text} AS ${c.type}) AS ${id}`;
 }
 
 /** "2024-05-01 10:00:00.5+00" (DuckDB's stats text) → Date. */

@@ -321,10 +321,22 @@ describe("review fixes", () => {
     const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [
       '{"id":"huge","amount":1e400,"created_at":"2024-05-01T10:00:00Z"}',
       '{"id":"leap","amount":1,"created_at":"2016-12-31T23:59:60Z"}',
+      '{"id":"tab","amount":1,"created_at":"2016-12-31\\t23:59:59Z"}',
       order("fine"),
+      order("lower", { created_at: "2024-05-01t10:00:00.5z" }),
     ]);
     const out = await processBatches(deps, await receiveAll());
-    expect(out).toMatchObject({ accepted: 1, rejected: 2 });
+    expect(out).toMatchObject({ accepted: 2, rejected: 3 });
+    // RFC 3339's lower-case "t" and "z" are read, not stored as NULL.
+    const rows = await readCommittedRows(
+      { db: t.db, store },
+      `curated.${src.slug}`,
+      "_event_id, created_at::VARCHAR AS created_at",
+    );
+    expect(rows).toEqual([
+      { _event_id: "fine", created_at: "2024-05-01 10:00:00+00" },
+      { _event_id: "lower", created_at: "2024-05-01 10:00:00.5+00" },
+    ]);
     const dead = await t.db.prisma.deadLetter.findMany({
       where: { batchId: b.batchId },
       orderBy: { eventId: "asc" },
@@ -335,6 +347,12 @@ describe("review fixes", () => {
         "leap",
         "UNSTORABLE_VALUE",
         "/created_at: is a leap second (:60), which a timestamp column cannot hold",
+        "/created_at",
+      ],
+      [
+        "tab",
+        "UNSTORABLE_VALUE",
+        "/created_at: separates date and time with a tab or line break, which a timestamp column cannot read",
         "/created_at",
       ],
     ]);

@@ -71,6 +71,8 @@ export function validatorFor(schemaVersionId: string, jsonSchema: unknown): Even
 
 // RFC 3339 (and so AJV's date-time) allows a leap second; DuckDB timestamps cannot hold one.
 const LEAP_SECOND = /^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:60/;
+// AJV's date-time takes any whitespace between date and time; DuckDB reads "T" or a space only.
+const ODD_SEPARATOR = /^\d{4}-\d\d-\d\d[^Tt \d]/;
 
 /**
  * A value of a curated column that the table cannot hold as sent, although the schema accepts it:
@@ -97,6 +99,12 @@ export function unstorableValue(payload: unknown, columns: ColumnSpec[]): Schema
       return {
         path: `/${escapePointerToken(c.name)}`,
         message: "is a leap second (:60), which a timestamp column cannot hold",
+      };
+    }
+    if (c.type === "TIMESTAMPTZ" && typeof v === "string" && ODD_SEPARATOR.test(v)) {
+      return {
+        path: `/${escapePointerToken(c.name)}`,
+        message: "separates date and time with a tab or line break, which a timestamp column cannot read",
       };
     }
   }
