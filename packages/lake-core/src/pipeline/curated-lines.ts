@@ -18,11 +18,11 @@ export interface CandidateRows {
   ids: string[];
   times: Date[];
   /**
-   * The parsed payload, or BYTES_ONLY when the row is built from the event's bytes in its batch's body
-   * (holding every parsed NDJSON object until the commit made the worker collect garbage for an
-   * eighth of its time).
+   * BYTES_ONLY when the row is built from the event's bytes in its batch's body (holding every parsed
+   * object until the commit made the worker collect garbage for an eighth of its time), else the
+   * line's text after the meta prefix (payloadTail), prepared while the event was judged.
    */
-  payloads: unknown[];
+  payloads: PreparedPayload[];
   /** NDJSON: the event's byte span in its batch's body; -1 for events without one (CloudEvents). */
   starts: number[];
   ends: number[];
@@ -33,6 +33,8 @@ export interface CandidateRows {
 
 /** Stands in for a payload whose curated line is built from its original bytes alone. */
 export const BYTES_ONLY: unique symbol = Symbol("bytes-only");
+
+export type PreparedPayload = typeof BYTES_ONLY | string;
 
 function metaPrefix(id: string, time: Date, ctx: LineContext): string {
   return `{"_event_id":${JSON.stringify(id)},"_event_time":"${time.toISOString()}","_ingested_at":"${
@@ -71,11 +73,12 @@ export function bytesAlone(payload: unknown, rawPayload: boolean): boolean {
   return rawPayload || (isRecord(payload) && !hasMetaKey(payload));
 }
 
-/** One curated line from a parsed payload (CloudEvents data, or an object with meta keys). */
-export function curatedLine(id: string, time: Date, payload: unknown, ctx: LineContext): string {
-  const prefix = metaPrefix(id, time, ctx);
-  if (ctx.rawPayload) return `${prefix},"_payload":${JSON.stringify(payload ?? null)}}`;
-  return prefix + safeTail(payload);
+/**
+ * A line's text after its meta prefix, from a parsed payload (data_base64, an object with meta keys):
+ * serializing may throw (a payload nested deeper than the call stack), so it is done per event.
+ */
+export function payloadTail(payload: unknown, rawPayload: boolean): string {
+  return rawPayload ? `,"_payload":${JSON.stringify(payload ?? null)}}` : safeTail(payload);
 }
 
 const COMMA = 0x2c;
@@ -87,11 +90,26 @@ function isJsonBlank(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 }
 
+/** A byte row's tail from its parsed bytes, or undefined when they cannot be serialized again. */
+function reserializedTail(rows: CandidateRows, i: number, rawPayload: boolean): string | undefined {
+  const body = rows.bodies[rows.owner[i]!]!;
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString(
+    "utf8",
+    rows.starts[i],
+    rows.ends[i],
+  );
+  try {
+    return payloadTail(JSON.parse(text), rawPayload);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Lines `from`..`to` of the given rows as one UTF-8 buffer, each ending in a newline. Rows built from
- * bytes copy the event's bytes after its opening brace behind the meta prefix; `reserialize` builds
- * every row from its parsed payload instead (re-parsing byte rows), for text DuckDB refuses although
- * JSON.parse accepts it (an object with a key twice).
+ * bytes copy the event's bytes after its opening brace behind the meta prefix; `reserialize` parses
+ * byte rows and serializes them again, for text DuckDB refuses although JSON.parse accepts it (an
+ * object with a key twice).
  */
 export function curatedLinesChunk(
   rows: CandidateRows,
@@ -131,27 +149,19 @@ export function curatedLinesChunk(
     const i = keep[k]!;
     const ctx = contexts[rows.owner[i]!]!;
     const start = rows.starts[i]!;
-    const payload = rows.payloads[i];
-    if (start < 0 || (reserialize && payload === BYTES_ONLY)) {
-      const body = rows.bodies[rows.owner[i]!]!;
-      const value =
-        payload === BYTES_ONLY
-          ? JSON.parse(
-              Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString(
-                "utf8",
-                start,
-                rows.ends[i],
-              ),
-            )
-          : payload;
-      put(curatedLine(rows.ids[i]!, rows.times[i]!, value, ctx));
+    const payload = rows.payloads[i]!;
+    if (payload !== BYTES_ONLY) {
+      put(metaPrefix(rows.ids[i]!, rows.times[i]!, ctx) + payload);
       out[at++] = NEWLINE;
       continue;
     }
-    if (payload !== BYTES_ONLY) {
-      put(curatedLine(rows.ids[i]!, rows.times[i]!, payload, ctx));
-      out[at++] = NEWLINE;
-      continue;
+    if (reserialize) {
+      const tail = reserializedTail(rows, i, ctx.rawPayload);
+      if (tail !== undefined) {
+        put(metaPrefix(rows.ids[i]!, rows.times[i]!, ctx) + tail);
+        out[at++] = NEWLINE;
+        continue;
+      }
     }
     const body = rows.bodies[rows.owner[i]!]!;
     const end = rows.ends[i]!;

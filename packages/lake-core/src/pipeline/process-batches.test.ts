@@ -431,6 +431,47 @@ describe("review fixes", () => {
     ]);
   });
 
+  it("rejects an event nested too deeply to serialize on its own, and the rest of its batch goes on", async () => {
+    const src = await createTestSource(t.db);
+    const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+    const nested = (id: string, extra: string) =>
+      `{"id":"${id}","amount":1,"created_at":"2024-05-01T10:00:00Z"${extra},"nest":${deep}}`;
+    // A meta key in the payload makes the worker serialize it again, which a deep value cannot survive.
+    const b1 = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+      order("ok1"),
+      nested("deep1", ',"_batch_id":"x"'),
+      order("ok2"),
+    ]);
+    const ce = (id: string, data: string) =>
+      `{"specversion":"1.0","type":"t","source":"/s","id":"${id}","data":${data}}`;
+    const b2 = await enqueueRawBatch(
+      { db: t.db, store, queue },
+      src,
+      [
+        `[${ce("ok3", order("ok3"))},${ce("deep2", nested("deep2", ""))},${ce("deep3", nested("deep3", ',"qty":"x"'))}]`,
+      ],
+      { rawKey: `raw/${src.slug}/dt=2024-05-01/deep-${Date.now()}.json` },
+    );
+    const out = await processBatches(deps, await receiveAll());
+    expect(out).toMatchObject({ committed: 2, accepted: 4, rejected: 2, retried: 0 });
+    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
+    expect(rows.map((r) => r._event_id)).toEqual(["deep2", "ok1", "ok2", "ok3"]);
+    const dead = await t.db.prisma.deadLetter.findMany({
+      where: { batchId: { in: [b1.batchId, b2.batchId] } },
+      orderBy: { eventId: "asc" },
+    });
+    expect(dead.map((d) => [d.eventId, d.reasonCode])).toEqual([
+      ["deep1", "UNPROCESSABLE_EVENT"],
+      ["deep3", "SCHEMA_VIOLATION"],
+    ]);
+    expect(dead[0]?.reason).toMatch(/^the event cannot be processed: Maximum call stack size exceeded/);
+    // Each dead letter keeps the event's text as sent.
+    expect(dead.map((d) => d.payload)).toEqual([
+      nested("deep1", ',"_batch_id":"x"'),
+      nested("deep3", ',"qty":"x"'),
+    ]);
+  });
+
   it("keeps a bounded prefix of the batch row's raw object in a POISON_BATCH letter", async () => {
     const src = await createTestSource(t.db);
     const big = `{"id":"${"x".repeat(1_500_000)}"}`;

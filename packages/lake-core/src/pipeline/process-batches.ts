@@ -33,8 +33,10 @@ import {
   type CandidateRows,
   curatedLinesChunk,
   type LineContext,
+  type PreparedPayload,
+  payloadTail,
 } from "./curated-lines";
-import { type BatchFormat, type EventProblem, iterateEvents } from "./event-envelope";
+import { type BatchFormat, type EnvelopeEvent, type EventProblem, iterateEvents } from "./event-envelope";
 import { type WrittenFile, writeCuratedParquet } from "./parquet-writer";
 import { BATCHES_QUEUE, newBatchId, type RawBatchMessage } from "./raw-batch";
 import { formatViolation, unstorableValue } from "./schema-validator";
@@ -155,6 +157,19 @@ async function readRaw(store: ObjectStore, key: string): Promise<Uint8Array> {
     return await readFile(path);
   } catch (err) {
     throw new Error(`raw object ${key} is not readable: ${errorText(err)}`);
+  }
+}
+
+/** An event as its dead letter keeps it: its text as sent when the body holds it, else serialized. */
+function eventText(ev: EnvelopeEvent, body: Uint8Array): string {
+  if (ev.text !== undefined) return ev.text;
+  if (ev.start !== undefined && ev.end !== undefined) {
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8", ev.start, ev.end);
+  }
+  try {
+    return JSON.stringify(ev.payload) ?? "null";
+  } catch (err) {
+    return `(cannot be serialized: ${errorText(err)}; the event is in the batch's raw object)`;
   }
 }
 
@@ -283,6 +298,51 @@ async function processSourceGroup(
   const validate = source.schema.validate;
   const payloadColumns = source.schema.rawPayload ? [] : source.schema.payloadColumns;
 
+  /**
+   * Whether an event can be stored, and what its row is built from: its bytes in the body, or the
+   * payload text prepared here. Anything an event makes fail (a payload nested too deeply to
+   * serialize, a schema whose validation recurses too far) rejects that event alone.
+   */
+  const judgeEvent = (
+    ev: EnvelopeEvent,
+  ):
+    | { rejected: { code: string; reason: string; path?: string | undefined }; payload?: undefined }
+    | {
+        rejected?: undefined;
+        payload: PreparedPayload;
+      } => {
+    try {
+      const t = ev.time.getTime();
+      if (!(t >= MIN_TIME_MS && t <= MAX_TIME_MS)) {
+        return { rejected: { code: "INVALID_EVENT_TIME", reason: "event time is outside years 1..9999" } };
+      }
+      if (ev.id.includes("\0")) {
+        return { rejected: { code: "INVALID_EVENT_ID", reason: "event id contains a NUL character" } };
+      }
+      // The schema's verdict first, then values the schema accepts but a column cannot hold.
+      const schemaViolation = validate?.(ev.payload);
+      const violation = schemaViolation ?? unstorableValue(ev.payload, payloadColumns);
+      if (violation) {
+        return {
+          rejected: {
+            code: schemaViolation ? "SCHEMA_VIOLATION" : "UNSTORABLE_VALUE",
+            reason: formatViolation(violation),
+            path: violation.path,
+          },
+        };
+      }
+      // A row built from the event's bytes keeps neither the parsed payload nor its text.
+      if (ev.start !== undefined && bytesAlone(ev.payload, source.schema.rawPayload)) {
+        return { payload: BYTES_ONLY };
+      }
+      return { payload: payloadTail(ev.payload, source.schema.rawPayload) };
+    } catch (err) {
+      return {
+        rejected: { code: "UNPROCESSABLE_EVENT", reason: `the event cannot be processed: ${errorText(err)}` },
+      };
+    }
+  };
+
   lap("read");
   for (const { b, body, error } of bodies) {
     if (!body) {
@@ -337,38 +397,10 @@ async function processSourceGroup(
           reject(undefined, problem.code, problem.message, undefined, problemPayload(problem));
         },
       })) {
-        const t = ev.time.getTime();
-        if (!(t >= MIN_TIME_MS && t <= MAX_TIME_MS)) {
-          reject(
-            ev.id,
-            "INVALID_EVENT_TIME",
-            "event time is outside years 1..9999",
-            undefined,
-            ev.text ?? JSON.stringify(ev.payload),
-          );
-          continue;
-        }
-        if (ev.id.includes("\0")) {
-          reject(
-            ev.id,
-            "INVALID_EVENT_ID",
-            "event id contains a NUL character",
-            undefined,
-            ev.text ?? JSON.stringify(ev.payload),
-          );
-          continue;
-        }
-        // The schema's verdict first, then values the schema accepts but a column cannot hold.
-        const schemaViolation = validate?.(ev.payload);
-        const violation = schemaViolation ?? unstorableValue(ev.payload, payloadColumns);
-        if (violation) {
-          reject(
-            ev.id,
-            schemaViolation ? "SCHEMA_VIOLATION" : "UNSTORABLE_VALUE",
-            formatViolation(violation),
-            violation.path,
-            ev.text ?? JSON.stringify(ev.payload) ?? "null",
-          );
+        const verdict = judgeEvent(ev);
+        if (verdict.rejected) {
+          const { code, reason, path } = verdict.rejected;
+          reject(ev.id, code, reason, path, eventText(ev, body));
           continue;
         }
         if (inGroup.has(ev.dedupeId)) {
@@ -379,10 +411,7 @@ async function processSourceGroup(
         ids.push(ev.id);
         dedupeIds.push(ev.dedupeId);
         times.push(ev.time);
-        // A row built from the event's bytes in the body keeps neither the parsed payload nor its text.
-        const fromBytes =
-          ev.start !== undefined && ev.end !== undefined && bytesAlone(ev.payload, source.schema.rawPayload);
-        payloads.push(fromBytes ? BYTES_ONLY : ev.payload);
+        payloads.push(verdict.payload);
         starts.push(ev.start ?? -1);
         ends.push(ev.end ?? -1);
         owner.push(batchIndex);
