@@ -1,9 +1,10 @@
 // Turns a dropped file (NDJSON, JSON array, CSV with header, Parquet) into NDJSON text, one event per
 // line, the format raw batches are stored and processed in.
-import { readFile, rm } from "node:fs/promises";
+import { open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { isRecord } from "../pipeline/event-envelope";
+import { arrayElementSpans } from "../pipeline/json-spans";
 import { sqlIdent, sqlString } from "../pipeline/parquet-writer";
 import type { ColumnSpec } from "../pipeline/schema-columns";
 
@@ -30,13 +31,16 @@ export class LandingFormatError extends Error {}
  * A CSV cell as the schema wants it: numbers and booleans typed when they read cleanly, JSON columns
  * parsed; anything else stays the original text so validation reports it and nothing is lost.
  */
+const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
 export function csvCellValue(text: string, type: string | undefined): unknown {
   switch (type) {
     case "BIGINT":
       return /^[+-]?\d+$/.test(text.trim()) && Number.isSafeInteger(Number(text)) ? Number(text) : text;
     case "DOUBLE": {
+      // Decimal notation only: Number() would also read "0x1A", "0b11" or "0o7" as numbers.
       const n = Number(text);
-      return text.trim() !== "" && Number.isFinite(n) ? n : text;
+      return DECIMAL.test(text.trim()) && Number.isFinite(n) ? n : text;
     }
     case "BOOLEAN": {
       const t = text.trim().toLowerCase();
@@ -53,15 +57,66 @@ export function csvCellValue(text: string, type: string | undefined): unknown {
   }
 }
 
+/**
+ * The names in a CSV file's header row (RFC 4180: comma-separated, fields optionally in double quotes
+ * with "" for a quote), read here so that DuckDB reads the rows with exactly these columns: left to
+ * guess, its sniffer picks another delimiter when a ragged row sits in its sample and reads every
+ * line as one column.
+ */
+export function csvHeaderNames(text: string): string[] {
+  const names: string[] = [];
+  let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  for (;;) {
+    let name = "";
+    if (text[i] === '"') {
+      i += 1;
+      for (;;) {
+        const quote = text.indexOf('"', i);
+        if (quote === -1) throw new LandingFormatError("the CSV header row has an unterminated quote");
+        name += text.slice(i, quote);
+        i = quote + 1;
+        if (text[i] !== '"') break;
+        name += '"';
+        i += 1;
+      }
+      if (name.includes("\n")) throw new LandingFormatError("a CSV header name cannot hold a line break");
+    } else {
+      let end = i;
+      while (end < text.length && text[end] !== "," && text[end] !== "\n" && text[end] !== "\r") end += 1;
+      name = text.slice(i, end);
+      i = end;
+    }
+    names.push(name);
+    if (text[i] === ",") {
+      i += 1;
+      continue;
+    }
+    if (i < text.length && text[i] !== "\n" && text[i] !== "\r") {
+      throw new LandingFormatError(
+        `the CSV header row has text after a quoted name: ${JSON.stringify(text.slice(i, i + 20))}`,
+      );
+    }
+    return names;
+  }
+}
+
 async function csvToNdjson(duck: DuckDBConnection, path: string, columns: ColumnSpec[]): Promise<string[]> {
   const types = new Map(columns.map((c) => [c.name, c.type]));
+  const head = await readHead(path, 1024 * 1024);
+  if (head.trim() === "") return [];
+  const header = csvHeaderNames(head);
+  if (new Set(header).size !== header.length) {
+    throw new LandingFormatError(`the CSV header names a column twice: ${header.join(", ")}`);
+  }
+  const struct = `{${header.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(", ")}}`;
   // Materialised, not streamed: DuckDB's streaming fetch ends the same way on success and on a
   // failure mid-file (a malformed row deep in the file), which would ingest only the rows before it.
   // A materialised read raises the error instead.
   let result: Awaited<ReturnType<DuckDBConnection["runAndReadAll"]>>;
   try {
     result = await duck.runAndReadAll(
-      `SELECT * FROM read_csv(${sqlString(path)}, header = true, all_varchar = true, auto_detect = true)`,
+      `SELECT * FROM read_csv(${sqlString(path)}, header = true, auto_detect = false, strict_mode = true,
+        delim = ',', quote = '"', escape = '"', columns = ${struct})`,
     );
   } catch (err) {
     throw new LandingFormatError(`not a readable CSV file: ${(err as Error).message}`);
@@ -123,26 +178,50 @@ function stripNulls(line: string): string {
   return JSON.stringify(obj);
 }
 
-function jsonToNdjson(text: string): string[] {
+/** A JSON array of events (or one event) as NDJSON lines of each event's text as written. */
+function jsonToNdjson(bytes: Buffer): string[] {
+  // TextDecoder drops a byte order mark; the byte offsets below must skip it too.
+  const text = utf8Text(bytes);
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   let value: unknown;
   try {
-    value = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+    value = JSON.parse(text);
   } catch (err) {
     throw new LandingFormatError(`not valid JSON: ${(err as Error).message}`);
   }
-  if (Array.isArray(value)) return value.map((v) => JSON.stringify(v) ?? "null");
-  if (isRecord(value)) return [JSON.stringify(value)];
-  throw new LandingFormatError("a .json file must hold an array of events or one event object");
+  // Line breaks in JSON text can only be whitespace between tokens (a string cannot hold one raw), so
+  // a pretty-printed event becomes one NDJSON line by turning them into spaces: no value changes.
+  const oneLine = (t: string) => t.replace(/[\r\n]/g, " ");
+  if (isRecord(value)) return [oneLine(text.trim())];
+  if (!Array.isArray(value)) {
+    throw new LandingFormatError("a .json file must hold an array of events or one event object");
+  }
+  return arrayElementSpans(bytes, bom).map(([start, end]) => oneLine(bytes.toString("utf8", start, end)));
 }
 
-/** The file as text; invalid UTF-8 is rejected rather than silently replaced with U+FFFD. */
-async function readUtf8(path: string): Promise<string> {
-  const bytes = await readFile(path);
+/** The bytes as text; invalid UTF-8 is rejected rather than silently replaced with U+FFFD. */
+function utf8Text(bytes: Buffer): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     throw new LandingFormatError("not valid UTF-8 text");
   }
+}
+
+/** The first `bytes` bytes of a file as text (a character cut at the end is replaced, not refused). */
+async function readHead(path: string, bytes: number): Promise<string> {
+  const handle = await open(path, "r");
+  try {
+    const buf = Buffer.alloc(bytes);
+    const { bytesRead } = await handle.read(buf, 0, bytes, 0);
+    return buf.toString("utf8", 0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function readUtf8(path: string): Promise<string> {
+  return utf8Text(await readFile(path));
 }
 
 /**
@@ -153,13 +232,21 @@ export async function landingFileToNdjsonLines(
   duck: DuckDBConnection,
   opts: { path: string; format: LandingFormat; payloadColumns: ColumnSpec[]; scratch: string },
 ): Promise<string[]> {
+  const lines = await readLines(duck, opts);
+  // As over HTTP, where an empty batch is refused: an empty file is set aside, not reported ingested.
+  if (lines.length === 0) throw new LandingFormatError("the file holds no events");
+  return lines;
+}
+
+function readLines(
+  duck: DuckDBConnection,
+  opts: { path: string; format: LandingFormat; payloadColumns: ColumnSpec[]; scratch: string },
+): Promise<string[]> {
   switch (opts.format) {
-    case "ndjson": {
-      const text = await readUtf8(opts.path);
-      return text.split("\n").filter((l) => l.trim().length > 0);
-    }
+    case "ndjson":
+      return readUtf8(opts.path).then((text) => text.split("\n").filter((l) => l.trim().length > 0));
     case "json":
-      return jsonToNdjson(await readUtf8(opts.path));
+      return readFile(opts.path).then(jsonToNdjson);
     case "csv":
       return csvToNdjson(duck, opts.path, opts.payloadColumns);
     case "parquet":

@@ -12,7 +12,7 @@ import type { ObjectStore } from "../ports/object-store";
 import { createTestSource, readCommittedRows, waitUntil } from "../testing/pipeline-fixtures";
 import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
 import { type S3rverHandle, startS3rver } from "../testing/s3rver";
-import { csvCellValue } from "./landing-formats";
+import { csvCellValue, csvHeaderNames } from "./landing-formats";
 import { ingestLandingFile, type LandingDeps } from "./landing-ingest";
 import {
   consumeLandingEvents,
@@ -98,6 +98,13 @@ describe("landing zone", () => {
     expect(csvCellValue("12.5", "BIGINT")).toBe("12.5");
     expect(csvCellValue("1e3", "DOUBLE")).toBe(1000);
     expect(csvCellValue("abc", "DOUBLE")).toBe("abc");
+    // Decimal notation only: JavaScript's Number() would read these as 26, 3 and 7.
+    for (const text of ["0x1A", "0b11", "0o7", "Infinity", "1_000"])
+      expect(csvCellValue(text, "DOUBLE")).toBe(text);
+    expect(csvCellValue("-.5e3", "DOUBLE")).toBe(-500);
+    expect(csvHeaderNames('\ufeffid,"a,b","say ""hi""",\r\nx,y')).toEqual(["id", "a,b", 'say "hi"', ""]);
+    expect(() => csvHeaderNames('id,"open')).toThrow("unterminated quote");
+    expect(csvCellValue("+2.", "DOUBLE")).toBe(2);
     expect(csvCellValue("TRUE", "BOOLEAN")).toBe(true);
     expect(csvCellValue('["a"]', "JSON")).toEqual(["a"]);
     expect(csvCellValue("007", "VARCHAR")).toBe("007");
@@ -224,6 +231,59 @@ describe("landing zone", () => {
       where: { reasonCode: "MALFORMED_FILE", sourceId: src.id },
     });
     expect(letters[0]?.payload).toBe("{not json");
+  });
+
+  it("keeps each event of a pretty-printed JSON file as written, every digit included", async () => {
+    const store = new LocalFsObjectStore(join(dir, "lake-json-exact"), { fsync: false });
+    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const src = await createTestSource(t.db);
+    const file = `\ufeff[\n  {\n    "id": "big1",\n    "amount": 1,\n    "qty": 9007199254740993,\n    "note": "a\\nb é",\n    "created_at": "2024-05-01T10:00:00Z"\n  }\n]\n`;
+    await store.put(`landing/${src.slug}/pretty.json`, enc(file));
+    expect((await scanLandingZone(deps, { settleMs: 0 })).map((r) => r.status)).toEqual(["ingested"]);
+    await drainBatches(store);
+    const rows = await readCommittedRows(
+      { db: t.db, store },
+      `curated.${src.slug}`,
+      "_event_id, qty::VARCHAR AS qty, note",
+    );
+    expect(rows).toEqual([{ _event_id: "big1", qty: "9007199254740993", note: "a\nb é" }]);
+  });
+
+  it("sets aside empty files and CSV files whose rows do not match the header", async () => {
+    const store = new LocalFsObjectStore(join(dir, "lake-odd-files"), { fsync: false });
+    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const src = await createTestSource(t.db);
+    const good = (i: number) => `r${i},${i},2024-05-01T00:00:00Z`;
+    const ragged = [
+      "id,amount,created_at",
+      ...[1, 2, 3, 4, 5].map(good),
+      "r6,6,2024-05-01T00:00:00Z,x,y,z",
+      good(7),
+    ];
+    await store.put(`landing/${src.slug}/ragged.csv`, enc(`${ragged.join("\n")}\n`));
+    await store.put(`landing/${src.slug}/header-only.csv`, enc("id,amount,created_at\n"));
+    await store.put(`landing/${src.slug}/empty.ndjson`, enc(""));
+    await store.put(`landing/${src.slug}/empty.json`, enc("[]"));
+    const results = await scanLandingZone(deps, { settleMs: 0 });
+    expect(
+      results.map((r) => [r.key.split("/").pop(), r.status === "rejected" ? r.reasonCode : r.status]).sort(),
+    ).toEqual([
+      ["empty.json", "MALFORMED_FILE"],
+      ["empty.ndjson", "MALFORMED_FILE"],
+      ["header-only.csv", "MALFORMED_FILE"],
+      ["ragged.csv", "MALFORMED_FILE"],
+    ]);
+    const letters = await t.db.prisma.deadLetter.findMany({
+      where: { sourceId: src.id },
+      orderBy: { reason: "asc" },
+    });
+    expect(letters.map((l) => l.reason)).toEqual([
+      expect.stringMatching(/empty\.json: the file holds no events/),
+      expect.stringMatching(/empty\.ndjson: the file holds no events/),
+      expect.stringMatching(/header-only\.csv: the file holds no events/),
+      expect.stringMatching(/ragged\.csv: not a readable CSV file: .*Line: 7/s),
+    ]);
+    expect(await t.db.prisma.batch.count({ where: { sourceId: src.id } })).toBe(0);
   });
 
   it("sets aside a CSV file with a malformed row deep in the file, ingesting none of it", async () => {

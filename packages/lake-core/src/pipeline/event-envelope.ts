@@ -2,8 +2,8 @@
 // derives each one's id, time, payload and CloudEvents attributes by one set of rules.
 import { isUtf8 } from "node:buffer";
 import { InletError } from "../errors";
-import { cloudEventDataSpans } from "./cloudevent-data-spans";
 import { locateJsonError } from "./json-error-location";
+import { cloudEventDataSpans } from "./json-spans";
 
 export type BatchFormat = "ndjson" | "cloudevents-batch" | "cloudevents";
 export const BATCH_FORMATS: readonly BatchFormat[] = ["ndjson", "cloudevents-batch", "cloudevents"];

@@ -1,5 +1,6 @@
-// Finds where each CloudEvent's `data` value sits in the body's bytes, so its curated row is built from
-// the text the producer sent: serializing the parsed value again would round integers beyond 2^53.
+// Finds where values sit in the bytes of a JSON document that JSON.parse accepted (each element of an
+// array, each CloudEvent's `data`), so what is stored is the text the producer sent: serializing the
+// parsed value again would round integers beyond 2^53.
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -110,6 +111,21 @@ export function cloudEventDataSpans(body: Uint8Array, batch: boolean, start = 0)
       i = skipValue(body, i);
     }
     i = skipBlanks(body, i);
+    if (body[i] === COMMA) i = skipBlanks(body, i + 1);
+  }
+  return spans;
+}
+
+/** For a JSON array that JSON.parse accepted, the byte span of each element. */
+export function arrayElementSpans(body: Uint8Array, start = 0): ByteSpan[] {
+  const spans: ByteSpan[] = [];
+  let i = skipBlanks(body, start);
+  if (body[i] !== OPEN_BRACKET) return spans;
+  i = skipBlanks(body, i + 1);
+  while (i < body.length && body[i] !== CLOSE_BRACKET) {
+    const end = skipValue(body, i);
+    spans.push([i, end]);
+    i = skipBlanks(body, end);
     if (body[i] === COMMA) i = skipBlanks(body, i + 1);
   }
   return spans;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cloudEventDataSpans } from "./cloudevent-data-spans";
+import { arrayElementSpans, cloudEventDataSpans } from "./json-spans";
 
 function dataTexts(text: string, batch: boolean, start = 0): (string | undefined)[] {
   const body = Buffer.from(text);
@@ -57,5 +57,20 @@ describe("cloudEventDataSpans", () => {
         parsed.map((e) => e.data),
       );
     }
+  });
+});
+
+describe("arrayElementSpans", () => {
+  it("finds each element's text as sent", () => {
+    const text = ' [ {"a": 9007199254740993} ,"x,]" ,\n[1, [2]], 1e2,null ] ';
+    const body = Buffer.from(text);
+    expect(arrayElementSpans(body).map(([s, e]) => body.subarray(s, e).toString())).toEqual([
+      '{"a": 9007199254740993}',
+      '"x,]"',
+      "[1, [2]]",
+      "1e2",
+      "null",
+    ]);
+    expect(arrayElementSpans(Buffer.from("[]"))).toEqual([]);
   });
 });
