@@ -47,6 +47,8 @@ export class WorkerMetrics {
   filesVacuumed = 0;
   bytesVacuumed = 0;
   landingFiles = 0;
+  /** Landing files set aside to landing-failed/ with a dead letter. */
+  landingFilesRejected = 0;
   inFlightFlushes = 0;
   readonly flushDurationMs = new Histogram(MS_BUCKETS);
   /** Receipt at the API → committed in curated, per batch. */
@@ -88,6 +90,11 @@ export function renderWorkerMetrics(m: WorkerMetrics): string {
     ["inlet_worker_files_vacuumed_total", "Replaced or orphaned curated files deleted", m.filesVacuumed],
     ["inlet_worker_bytes_vacuumed_total", "Bytes of curated files deleted by the vacuum", m.bytesVacuumed],
     ["inlet_worker_landing_files_total", "Files ingested from the landing zone", m.landingFiles],
+    [
+      "inlet_worker_landing_files_rejected_total",
+      "Landing files set aside to landing-failed/ with a dead letter",
+      m.landingFilesRejected,
+    ],
   ];
   const lines: string[] = [];
   for (const [name, help, value] of counters) {

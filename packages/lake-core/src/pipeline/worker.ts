@@ -1,10 +1,7 @@
 // The data-plane worker: long-polls `batches`, buffers messages into flushes (by bytes or time),
 // processes each flush, drains the queue's dead messages into dead letters, compacts and vacuums
 // curated tables on an interval and watches the landing zone.
-import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { Db } from "@inlet/db";
 import type { Logger } from "pino";
@@ -19,6 +16,7 @@ import { processBatches, recordPoisonBatches, requeueStrandedBatches } from "./p
 import { BATCHES_QUEUE } from "./raw-batch";
 import { vacuumTable } from "./vacuum";
 import { WorkerMetrics } from "./worker-metrics";
+import { removeOrphanedScratch, workerScratchPath } from "./worker-scratch";
 
 const RECEIVE_CHUNK = 4;
 
@@ -106,12 +104,16 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const strandedAfterMs = cfg.strandedAfterMs ?? 15 * 60_000;
   const landingMode = cfg.landing ?? (deps.store.url.startsWith("file:") ? "poll" : "events");
   const landingPollMs = cfg.landingPollMs ?? 500;
-  const tmpDir = cfg.tmpDir ?? join(tmpdir(), `inlet-worker-${randomUUID()}`);
+  const tmpDir = cfg.tmpDir ?? workerScratchPath();
   const ownsTmp = cfg.tmpDir === undefined;
   const { db, store, queue, logger } = deps;
   const metrics = new WorkerMetrics();
   const stopping = new AbortController();
 
+  if (ownsTmp) {
+    const removed = await removeOrphanedScratch();
+    if (removed > 0) logger?.info({ removed }, "removed scratch directories of workers that no longer run");
+  }
   await mkdir(tmpDir, { recursive: true });
   const instance = await DuckDBInstance.create(
     ":memory:",
@@ -332,6 +334,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     const landingDeps = { db, store, queue, duck, tmpDir, logger };
     const countIngested = (results: { status: string }[]) => {
       metrics.landingFiles += results.filter((r) => r.status === "ingested").length;
+      metrics.landingFilesRejected += results.filter((r) => r.status === "rejected").length;
     };
     if (landingMode === "poll") {
       tasks.push(
