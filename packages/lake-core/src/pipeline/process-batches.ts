@@ -16,7 +16,7 @@ import {
 } from "../catalog/batch-catalog";
 import { type NewDeadLetter, recordDeadLetters } from "../catalog/dead-letters";
 import { claimEventIds } from "../catalog/seen-events";
-import { type LoadedSource, loadSource } from "../catalog/source-catalog";
+import { type LoadedSource, loadSource, type SchemaLayout } from "../catalog/source-catalog";
 import {
   type BatchOutcome,
   type CuratedTable,
@@ -160,6 +160,43 @@ async function readRaw(store: ObjectStore, key: string): Promise<Uint8Array> {
   }
 }
 
+/** What judging one event decided: the dead letter it becomes, or what its curated row is built from. */
+type EventVerdict =
+  | { rejected: { code: string; reason: string; path?: string | undefined }; payload?: undefined }
+  | { rejected?: undefined; payload: PreparedPayload };
+
+/**
+ * Whether an event can be stored, and what its row is built from: its bytes in the body, or the
+ * payload text prepared here. Anything an event makes fail (a payload nested too deeply to
+ * serialize, a schema whose validation recurses too far) rejects that event alone.
+ */
+function judgeEvent(ev: EnvelopeEvent, schema: SchemaLayout): EventVerdict {
+  try {
+    const t = ev.time.getTime();
+    if (!(t >= MIN_TIME_MS && t <= MAX_TIME_MS)) {
+      return { rejected: { code: "INVALID_EVENT_TIME", reason: "event time is outside years 1..9999" } };
+    }
+    if (ev.id.includes("\0")) {
+      return { rejected: { code: "INVALID_EVENT_ID", reason: "event id contains a NUL character" } };
+    }
+    // The schema's verdict first, then values the schema accepts but a column cannot hold.
+    const schemaViolation = schema.validate?.(ev.payload);
+    const violation =
+      schemaViolation ?? unstorableValue(ev.payload, schema.rawPayload ? [] : schema.payloadColumns);
+    if (violation) {
+      const code = schemaViolation ? "SCHEMA_VIOLATION" : "UNSTORABLE_VALUE";
+      return { rejected: { code, reason: formatViolation(violation), path: violation.path } };
+    }
+    // A row built from the event's bytes keeps neither the parsed payload nor its text.
+    if (ev.start !== undefined && bytesAlone(ev.payload, schema.rawPayload)) return { payload: BYTES_ONLY };
+    return { payload: payloadTail(ev.payload, schema.rawPayload) };
+  } catch (err) {
+    return {
+      rejected: { code: "UNPROCESSABLE_EVENT", reason: `the event cannot be processed: ${errorText(err)}` },
+    };
+  }
+}
+
 /** An event as its dead letter keeps it: its text as sent when the body holds it, else serialized. */
 function eventText(ev: EnvelopeEvent, body: Uint8Array): string {
   if (ev.text !== undefined) return ev.text;
@@ -295,53 +332,6 @@ async function processSourceGroup(
   const dedupeIds: string[] = [];
   const inGroup = new Set<string>();
   const parsed: ParsedBatch[] = [];
-  const validate = source.schema.validate;
-  const payloadColumns = source.schema.rawPayload ? [] : source.schema.payloadColumns;
-
-  /**
-   * Whether an event can be stored, and what its row is built from: its bytes in the body, or the
-   * payload text prepared here. Anything an event makes fail (a payload nested too deeply to
-   * serialize, a schema whose validation recurses too far) rejects that event alone.
-   */
-  const judgeEvent = (
-    ev: EnvelopeEvent,
-  ):
-    | { rejected: { code: string; reason: string; path?: string | undefined }; payload?: undefined }
-    | {
-        rejected?: undefined;
-        payload: PreparedPayload;
-      } => {
-    try {
-      const t = ev.time.getTime();
-      if (!(t >= MIN_TIME_MS && t <= MAX_TIME_MS)) {
-        return { rejected: { code: "INVALID_EVENT_TIME", reason: "event time is outside years 1..9999" } };
-      }
-      if (ev.id.includes("\0")) {
-        return { rejected: { code: "INVALID_EVENT_ID", reason: "event id contains a NUL character" } };
-      }
-      // The schema's verdict first, then values the schema accepts but a column cannot hold.
-      const schemaViolation = validate?.(ev.payload);
-      const violation = schemaViolation ?? unstorableValue(ev.payload, payloadColumns);
-      if (violation) {
-        return {
-          rejected: {
-            code: schemaViolation ? "SCHEMA_VIOLATION" : "UNSTORABLE_VALUE",
-            reason: formatViolation(violation),
-            path: violation.path,
-          },
-        };
-      }
-      // A row built from the event's bytes keeps neither the parsed payload nor its text.
-      if (ev.start !== undefined && bytesAlone(ev.payload, source.schema.rawPayload)) {
-        return { payload: BYTES_ONLY };
-      }
-      return { payload: payloadTail(ev.payload, source.schema.rawPayload) };
-    } catch (err) {
-      return {
-        rejected: { code: "UNPROCESSABLE_EVENT", reason: `the event cannot be processed: ${errorText(err)}` },
-      };
-    }
-  };
 
   lap("read");
   for (const { b, body, error } of bodies) {
@@ -397,7 +387,7 @@ async function processSourceGroup(
           reject(undefined, problem.code, problem.message, undefined, problemPayload(problem));
         },
       })) {
-        const verdict = judgeEvent(ev);
+        const verdict = judgeEvent(ev, source.schema);
         if (verdict.rejected) {
           const { code, reason, path } = verdict.rejected;
           reject(ev.id, code, reason, path, eventText(ev, body));
