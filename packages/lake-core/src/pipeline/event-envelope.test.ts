@@ -11,6 +11,7 @@ import {
   eventTimeFrom,
   getPath,
   parseEvents,
+  pointerOfPath,
 } from "./event-envelope";
 import { locateJsonError } from "./json-error-location";
 
@@ -443,6 +444,14 @@ describe("review fixes", () => {
     const ce = { specversion: "1.0", id: "e-1", type: "t", source: "/s" };
     expect(checkCloudEvent({ ...ce, time: "2024-02-30T00:00:00Z" })?.field).toBe("time");
     expect(checkCloudEvent({ ...ce, time: "2024-02-29T00:00:00Z" })).toBeUndefined();
+  });
+
+  it("spells a dotted id path as the JSON pointer of the value it reads", () => {
+    expect(pointerOfPath("id")).toBe("/id");
+    expect(pointerOfPath("meta.event/id~1")).toBe("/meta/event~1id~01");
+    // A key spelled like the whole dotted path is what compilePath reads first.
+    expect(pointerOfPath("a.b", { "a.b": 1 })).toBe("/a.b");
+    expect(pointerOfPath("a.b", { a: { b: 1 } })).toBe("/a/b");
   });
 
   it("reads UTC date-times on its fast path exactly as the general parser does", () => {

@@ -134,6 +134,16 @@ export function compilePath(path: string): (value: unknown) => unknown {
   };
 }
 
+/** A dotted path ("meta.eventId") as the JSON pointer of the value compilePath reads ("/meta/eventId"). */
+export function pointerOfPath(path: string, value?: unknown): string {
+  const token = (t: string) => t.replaceAll("~", "~0").replaceAll("/", "~1");
+  if (isRecord(value) && Object.hasOwn(value, path)) return `/${token(path)}`;
+  return path
+    .split(".")
+    .map((part) => `/${token(part)}`)
+    .join("");
+}
+
 export function getPath(value: unknown, path: string): unknown {
   return compilePath(path)(value);
 }

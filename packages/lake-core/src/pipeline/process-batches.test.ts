@@ -303,16 +303,19 @@ describe("review fixes", () => {
       '{"id":1234567890123456789}',
       '{"id":1234567890123456700}',
       '{"id":"1234567890123456789"}',
+      '{"id":"nul\\u0000id"}',
     ]);
     const out = await processBatches(deps, await receiveAll());
-    expect(out).toMatchObject({ accepted: 1, rejected: 2, duplicates: 0 });
+    expect(out).toMatchObject({ accepted: 1, rejected: 3, duplicates: 0 });
     const dead = await t.db.prisma.deadLetter.findMany({
       where: { batchId: b.batchId },
       orderBy: { reason: "asc" },
     });
-    expect(dead.map((d) => [d.reasonCode, d.payload])).toEqual([
-      ["INVALID_EVENT_ID", '{"id":1234567890123456789}'],
-      ["INVALID_EVENT_ID", '{"id":1234567890123456700}'],
+    // Each names its line and points at the id field.
+    expect(dead.map((d) => [d.reasonCode, d.reason.slice(0, 7), d.path, d.payload])).toEqual([
+      ["INVALID_EVENT_ID", "line 1:", "/id", '{"id":1234567890123456789}'],
+      ["INVALID_EVENT_ID", "line 2:", "/id", '{"id":1234567890123456700}'],
+      ["INVALID_EVENT_ID", "line 4:", "/id", '{"id":"nul\\u0000id"}'],
     ]);
   });
 

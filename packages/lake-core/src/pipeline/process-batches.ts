@@ -16,7 +16,7 @@ import {
 } from "../catalog/batch-catalog";
 import { type NewDeadLetter, recordDeadLetters } from "../catalog/dead-letters";
 import { claimEventIds } from "../catalog/seen-events";
-import { type LoadedSource, loadSource, type SchemaLayout } from "../catalog/source-catalog";
+import { type LoadedSource, loadSource } from "../catalog/source-catalog";
 import {
   type BatchOutcome,
   type CuratedTable,
@@ -36,7 +36,13 @@ import {
   type PreparedPayload,
   payloadTail,
 } from "./curated-lines";
-import { type BatchFormat, type EnvelopeEvent, type EventProblem, iterateEvents } from "./event-envelope";
+import {
+  type BatchFormat,
+  type EnvelopeEvent,
+  type EventProblem,
+  iterateEvents,
+  pointerOfPath,
+} from "./event-envelope";
 import { type WrittenFile, writeCuratedParquet } from "./parquet-writer";
 import { BATCHES_QUEUE, newBatchId, type RawBatchMessage } from "./raw-batch";
 import { formatViolation, unstorableValue } from "./schema-validator";
@@ -170,14 +176,23 @@ type EventVerdict =
  * payload text prepared here. Anything an event makes fail (a payload nested too deeply to
  * serialize, a schema whose validation recurses too far) rejects that event alone.
  */
-function judgeEvent(ev: EnvelopeEvent, schema: SchemaLayout): EventVerdict {
+function judgeEvent(ev: EnvelopeEvent, source: LoadedSource): EventVerdict {
+  const { schema } = source;
   try {
     const t = ev.time.getTime();
     if (!(t >= MIN_TIME_MS && t <= MAX_TIME_MS)) {
       return { rejected: { code: "INVALID_EVENT_TIME", reason: "event time is outside years 1..9999" } };
     }
     if (ev.id.includes("\0")) {
-      return { rejected: { code: "INVALID_EVENT_ID", reason: "event id contains a NUL character" } };
+      // An NDJSON event's id is a field of its payload; a CloudEvent's is an attribute beside it.
+      const inPayload = ev.line !== undefined;
+      return {
+        rejected: {
+          code: "INVALID_EVENT_ID",
+          reason: `${inPayload ? `line ${ev.line}: ` : ""}event id contains a NUL character`,
+          path: inPayload ? pointerOfPath(source.idField, ev.payload) : undefined,
+        },
+      };
     }
     // The schema's verdict first, then values the schema accepts but a column cannot hold.
     const schemaViolation = schema.validate?.(ev.payload);
@@ -384,10 +399,14 @@ async function processSourceGroup(
             unparseable = problem.message;
             return;
           }
-          reject(undefined, problem.code, problem.message, undefined, problemPayload(problem));
+          const path =
+            problem.code === "INVALID_EVENT_ID" && problem.field !== undefined
+              ? pointerOfPath(problem.field)
+              : undefined;
+          reject(undefined, problem.code, problem.message, path, problemPayload(problem));
         },
       })) {
-        const verdict = judgeEvent(ev, source.schema);
+        const verdict = judgeEvent(ev, source);
         if (verdict.rejected) {
           const { code, reason, path } = verdict.rejected;
           reject(ev.id, code, reason, path, eventText(ev, body));
