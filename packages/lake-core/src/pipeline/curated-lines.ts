@@ -74,6 +74,15 @@ export function bytesAlone(payload: unknown, rawPayload: boolean): boolean {
 }
 
 /**
+ * A line's text after its meta prefix, from a payload's JSON text as sent (a CloudEvent's decoded
+ * data_base64): line breaks can only sit between its tokens, so they become spaces.
+ */
+export function textTail(text: string, rawPayload: boolean): string {
+  const oneLine = text.replace(/[\r\n]/g, " ");
+  return rawPayload ? `,"_payload":${oneLine}}` : objectTail(oneLine);
+}
+
+/**
  * A line's text after its meta prefix, from a parsed payload (data_base64, an object with meta keys):
  * serializing may throw (a payload nested deeper than the call stack), so it is done per event.
  */

@@ -42,7 +42,11 @@ export interface EnvelopeEvent {
   timeAssigned: boolean;
   /** CloudEvents only. */
   attributes?: CloudEventAttributes;
-  /** NDJSON only: the line's JSON text, so the payload need not be stringified again. */
+  /**
+   * The payload's JSON text when it is not in the body as sent: the NDJSON line (also spanned by
+   * start/end), or a CloudEvent's data_base64 decoded. Used so the payload need not be stringified
+   * again.
+   */
   text?: string;
   /** NDJSON only: 1-based line number in the batch. */
   line?: number;
@@ -695,13 +699,15 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
     const attributes: CloudEventAttributes = { type: event.type as string, source: event.source as string };
     if (typeof event.subject === "string") attributes.subject = event.subject;
     const dataSpan = event.data === undefined ? undefined : dataSpans[index];
+    const data = cloudEventData(event);
     yield {
       index,
       id: id ?? `${batchId}:${index}`,
       // CloudEvents ids are unique per source attribute; assigned ids are unique by themselves.
       dedupeId: id === undefined ? `${batchId}:${index}` : `${attributes.source}\u001f${id}`,
       time: time ?? receivedAt,
-      payload: cloudEventData(event),
+      payload: data.payload,
+      ...(data.text === undefined ? {} : { text: data.text }),
       idAssigned: id === undefined,
       timeAssigned: time === undefined,
       attributes,
@@ -711,20 +717,21 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
 }
 
 /**
- * The payload of a CloudEvent: `data` as sent; else `data_base64` decoded to UTF-8 text, parsed when the
- * text is JSON (undecodable or non-UTF-8 bytes keep the base64 text so nothing is lost); else null.
+ * The payload of a CloudEvent: `data` as sent; else `data_base64` decoded as UTF-8 text, parsed when
+ * that text is JSON (then `text` is that JSON text, so no digit is lost to serializing it again;
+ * undecodable or non-UTF-8 bytes keep the base64 text so nothing is lost); else null.
  */
-export function cloudEventData(event: Record<string, unknown>): unknown {
-  if (event.data !== undefined) return event.data;
+export function cloudEventData(event: Record<string, unknown>): { payload: unknown; text?: string } {
+  if (event.data !== undefined) return { payload: event.data };
   const b64 = event.data_base64;
-  if (typeof b64 !== "string") return null;
+  if (typeof b64 !== "string") return { payload: null };
   const bytes = Buffer.from(b64, "base64");
-  if (!isUtf8(bytes)) return b64;
+  if (!isUtf8(bytes)) return { payload: b64 };
   const text = bytes.toString("utf8");
   try {
-    return JSON.parse(text);
+    return { payload: JSON.parse(text), text: text.trim() };
   } catch {
-    return text;
+    return { payload: text };
   }
 }
 

@@ -410,20 +410,27 @@ describe("review fixes", () => {
     const raw = await createTestSource(t.db, { schema: null });
     const data =
       '{"id":"c1", "amount":12.50, "qty":9007199254740993, "note":"é", "created_at":"2024-05-01T10:00:00Z"}';
-    const body = `[{"specversion":"1.0","type":"t","source":"/s","id":"c1","data":${data}}]`;
+    // data_base64 holding pretty-printed JSON: decoded, its text is kept too.
+    const base64 = Buffer.from(
+      '{\n  "id": "c2",\n  "amount": 1,\n  "qty": 9007199254740995,\n  "created_at": "2024-05-01T10:00:00Z"\n}',
+    ).toString("base64");
+    const body = `[{"specversion":"1.0","type":"t","source":"/s","id":"c1","data":${data}},{"specversion":"1.0","type":"t","source":"/s","id":"c2","data_base64":"${base64}"}]`;
     for (const src of [typed, raw]) {
       await enqueueRawBatch({ db: t.db, store, queue }, src, [body], {
         rawKey: `raw/${src.slug}/dt=2024-05-01/big-${Date.now()}.json`,
       });
     }
     const out = await processBatches(deps, await receiveAll());
-    expect(out).toMatchObject({ committed: 2, accepted: 2, retried: 0 });
+    expect(out).toMatchObject({ committed: 2, accepted: 4, retried: 0 });
     const typedRows = await readCommittedRows(
       { db: t.db, store },
       `curated.${typed.slug}`,
       "_event_id, qty::VARCHAR AS qty, note",
     );
-    expect(typedRows).toEqual([{ _event_id: "c1", qty: "9007199254740993", note: "é" }]);
+    expect(typedRows).toEqual([
+      { _event_id: "c1", qty: "9007199254740993", note: "é" },
+      { _event_id: "c2", qty: "9007199254740995", note: null },
+    ]);
     const rawRows = await readCommittedRows({ db: t.db, store }, `curated.${raw.slug}`, "_payload");
     // DuckDB's JSON type stores the text minified; the digits are the producer's.
     expect(rawRows).toEqual([
@@ -431,6 +438,7 @@ describe("review fixes", () => {
         _payload:
           '{"id":"c1","amount":12.5,"qty":9007199254740993,"note":"é","created_at":"2024-05-01T10:00:00Z"}',
       },
+      { _payload: '{"id":"c2","amount":1,"qty":9007199254740995,"created_at":"2024-05-01T10:00:00Z"}' },
     ]);
   });
 

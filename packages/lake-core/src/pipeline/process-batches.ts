@@ -35,6 +35,7 @@ import {
   type LineContext,
   type PreparedPayload,
   payloadTail,
+  textTail,
 } from "./curated-lines";
 import {
   type BatchFormat,
@@ -203,7 +204,10 @@ function judgeEvent(ev: EnvelopeEvent, source: LoadedSource): EventVerdict {
       return { rejected: { code, reason: formatViolation(violation), path: violation.path } };
     }
     // A row built from the event's bytes keeps neither the parsed payload nor its text.
-    if (ev.start !== undefined && bytesAlone(ev.payload, schema.rawPayload)) return { payload: BYTES_ONLY };
+    if (bytesAlone(ev.payload, schema.rawPayload)) {
+      if (ev.start !== undefined) return { payload: BYTES_ONLY };
+      if (ev.text !== undefined) return { payload: textTail(ev.text, schema.rawPayload) };
+    }
     return { payload: payloadTail(ev.payload, schema.rawPayload) };
   } catch (err) {
     return {
