@@ -483,6 +483,46 @@ describe("review fixes", () => {
     ]);
   });
 
+  it("keeps unpaired surrogates out of curated without holding the rest of the batch back", async () => {
+    const src = await createTestSource(t.db);
+    const raw = await createTestSource(t.db, { schema: null });
+    const lines = [
+      order("u1"),
+      // In a column: the event cannot be stored as sent.
+      order("u2", { note: "\ud800 lone" }),
+      // In a property the table does not store: it stays in raw, the row is stored without it.
+      order("u3", { extra: { deep: ["\udc00"] } }),
+      // In the id, which becomes _event_id.
+      JSON.stringify({ id: "u4\ud83d", amount: 1, created_at: "2024-05-01T10:00:00Z" }),
+      // A proper pair is fine.
+      order("u5", { note: "\ud83d\ude00" }),
+    ];
+    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, lines);
+    const r = await enqueueRawBatch({ db: t.db, store, queue }, raw, [
+      order("r1"),
+      order("r2", { x: "\udfff" }),
+    ]);
+    const out = await processBatches(deps, await receiveAll());
+    expect(out).toMatchObject({ committed: 2, accepted: 4, rejected: 3, retried: 0 });
+    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id, note");
+    expect(rows).toEqual([
+      { _event_id: "u1", note: null },
+      { _event_id: "u3", note: null },
+      { _event_id: "u5", note: "😀" },
+    ]);
+    const rawRows = await readCommittedRows({ db: t.db, store }, `curated.${raw.slug}`, "_event_id");
+    expect(rawRows).toEqual([{ _event_id: "r1" }]);
+    const dead = await t.db.prisma.deadLetter.findMany({
+      where: { batchId: { in: [b.batchId, r.batchId] } },
+      orderBy: { reason: "asc" },
+    });
+    expect(dead.map((d) => [d.reasonCode, d.path])).toEqual([
+      ["UNSTORABLE_VALUE", "/note"],
+      ["UNSTORABLE_VALUE", "/x"],
+      ["INVALID_EVENT_ID", "/id"],
+    ]);
+  });
+
   it("keeps a bounded prefix of the batch row's raw object in a POISON_BATCH letter", async () => {
     const src = await createTestSource(t.db);
     const big = `{"id":"${"x".repeat(1_500_000)}"}`;

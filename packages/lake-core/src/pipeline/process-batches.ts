@@ -16,7 +16,7 @@ import {
 } from "../catalog/batch-catalog";
 import { type NewDeadLetter, recordDeadLetters } from "../catalog/dead-letters";
 import { claimEventIds } from "../catalog/seen-events";
-import { type LoadedSource, loadSource } from "../catalog/source-catalog";
+import { type LoadedSource, loadSource, type SchemaLayout } from "../catalog/source-catalog";
 import {
   type BatchOutcome,
   type CuratedTable,
@@ -41,9 +41,16 @@ import {
   type BatchFormat,
   type EnvelopeEvent,
   type EventProblem,
+  isRecord,
   iterateEvents,
   pointerOfPath,
 } from "./event-envelope";
+import {
+  bytesMayHoldSurrogateEscape,
+  hasLoneSurrogate,
+  loneSurrogatePath,
+  mayHoldSurrogateEscape,
+} from "./lone-surrogates";
 import { type WrittenFile, writeCuratedParquet } from "./parquet-writer";
 import { BATCHES_QUEUE, newBatchId, type RawBatchMessage } from "./raw-batch";
 import { formatViolation, unstorableValue } from "./schema-validator";
@@ -177,20 +184,20 @@ type EventVerdict =
  * payload text prepared here. Anything an event makes fail (a payload nested too deeply to
  * serialize, a schema whose validation recurses too far) rejects that event alone.
  */
-function judgeEvent(ev: EnvelopeEvent, source: LoadedSource): EventVerdict {
+function judgeEvent(ev: EnvelopeEvent, source: LoadedSource, body: Uint8Array): EventVerdict {
   const { schema } = source;
   try {
     const t = ev.time.getTime();
     if (!(t >= MIN_TIME_MS && t <= MAX_TIME_MS)) {
       return { rejected: { code: "INVALID_EVENT_TIME", reason: "event time is outside years 1..9999" } };
     }
-    if (ev.id.includes("\0")) {
+    if (ev.id.includes("\0") || hasLoneSurrogate(ev.id)) {
       // An NDJSON event's id is a field of its payload; a CloudEvent's is an attribute beside it.
       const inPayload = ev.line !== undefined;
       return {
         rejected: {
           code: "INVALID_EVENT_ID",
-          reason: `${inPayload ? `line ${ev.line}: ` : ""}event id contains a NUL character`,
+          reason: `${inPayload ? `line ${ev.line}: ` : ""}event id contains ${ev.id.includes("\0") ? "a NUL character" : "an unpaired UTF-16 surrogate"}`,
           path: inPayload ? pointerOfPath(source.idField, ev.payload) : undefined,
         },
       };
@@ -203,6 +210,18 @@ function judgeEvent(ev: EnvelopeEvent, source: LoadedSource): EventVerdict {
       const code = schemaViolation ? "SCHEMA_VIOLATION" : "UNSTORABLE_VALUE";
       return { rejected: { code, reason: formatViolation(violation), path: violation.path } };
     }
+    const surrogate = unpairedSurrogate(ev, body, schema);
+    if (surrogate?.stored) {
+      return {
+        rejected: {
+          code: "UNSTORABLE_VALUE",
+          reason: `${surrogate.path || "/"}: holds an unpaired UTF-16 surrogate (a \\uD800-\\uDFFF escape without its pair), which stored text cannot hold`,
+          path: surrogate.path,
+        },
+      };
+    }
+    // Only in properties the table does not store (they stay in raw): the row is built without them.
+    if (surrogate) return { payload: payloadTail(storedProperties(ev.payload, schema), false) };
     // A row built from the event's bytes keeps neither the parsed payload nor its text.
     if (bytesAlone(ev.payload, schema.rawPayload)) {
       if (ev.start !== undefined) return { payload: BYTES_ONLY };
@@ -214,6 +233,42 @@ function judgeEvent(ev: EnvelopeEvent, source: LoadedSource): EventVerdict {
       rejected: { code: "UNPROCESSABLE_EVENT", reason: `the event cannot be processed: ${errorText(err)}` },
     };
   }
+}
+
+/**
+ * Where an event's payload holds an unpaired surrogate, and whether that part would be stored (the
+ * whole payload for a schemaless table, else a payload column); undefined when it holds none.
+ */
+function unpairedSurrogate(
+  ev: EnvelopeEvent,
+  body: Uint8Array,
+  schema: SchemaLayout,
+): { path: string; stored: boolean } | undefined {
+  const suspect =
+    ev.start !== undefined && ev.end !== undefined
+      ? bytesMayHoldSurrogateEscape(body, ev.start, ev.end)
+      : ev.text !== undefined
+        ? mayHoldSurrogateEscape(ev.text)
+        : true;
+  if (!suspect) return undefined;
+  const anywhere = loneSurrogatePath(ev.payload);
+  if (anywhere === undefined) return undefined;
+  if (schema.rawPayload || !isRecord(ev.payload)) return { path: anywhere, stored: true };
+  const payload = ev.payload;
+  for (const c of schema.payloadColumns) {
+    if (!Object.hasOwn(payload, c.name)) continue;
+    const at = loneSurrogatePath(payload[c.name], `/${c.name.replaceAll("~", "~0").replaceAll("/", "~1")}`);
+    if (at !== undefined) return { path: at, stored: true };
+  }
+  return { path: anywhere, stored: false };
+}
+
+/** The payload's properties that are columns of the table. */
+function storedProperties(payload: unknown, schema: SchemaLayout): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (!isRecord(payload)) return out;
+  for (const c of schema.payloadColumns) if (Object.hasOwn(payload, c.name)) out[c.name] = payload[c.name];
+  return out;
 }
 
 /** An event as its dead letter keeps it: its text as sent when the body holds it, else serialized. */
@@ -410,7 +465,7 @@ async function processSourceGroup(
           reject(undefined, problem.code, problem.message, path, problemPayload(problem));
         },
       })) {
-        const verdict = judgeEvent(ev, source);
+        const verdict = judgeEvent(ev, source, body);
         if (verdict.rejected) {
           const { code, reason, path } = verdict.rejected;
           reject(ev.id, code, reason, path, eventText(ev, body));
