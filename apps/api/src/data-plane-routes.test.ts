@@ -72,5 +72,55 @@ describe("S3 event notifications", () => {
     const queue = s.queue;
     const got = await queue.receive(LANDING_EVENTS_QUEUE, { max: 10, waitMs: 0 });
     expect(got.map((m) => m.body.key)).toEqual(["landing/orders/a.ndjson"]);
+    for (const m of got) await queue.ack(LANDING_EVENTS_QUEUE, m);
+  });
+
+  it("take MinIO's event names and SNS envelopes, with the token as a Basic password", async () => {
+    const url = "/v1/landing/s3-events";
+    const basic = `Basic ${Buffer.from(`sns:${TOKEN}`).toString("base64")}`;
+    const minio = notification("inlet/landing/orders/m.ndjson");
+    minio.Records[0]!.eventName = "s3:ObjectCreated:Put";
+    const fromMinio = await s.app.inject({
+      method: "POST",
+      url,
+      headers: { authorization: basic },
+      payload: minio,
+    });
+    expect(fromMinio.json()).toEqual({ queued: 1 });
+    // SNS posts its envelope as text/plain, the S3 notification as a string inside it.
+    const sns = (body: unknown) =>
+      s.app.inject({
+        method: "POST",
+        url,
+        headers: { authorization: basic, "content-type": "text/plain; charset=UTF-8" },
+        payload: JSON.stringify(body),
+      });
+    const confirm = await sns({
+      Type: "SubscriptionConfirmation",
+      TopicArn: "arn:aws:sns:us-east-1:1:lake",
+      SubscribeURL: "https://sns.us-east-1.amazonaws.com/?Action=ConfirmSubscription&Token=t",
+    });
+    expect(confirm.statusCode).toBe(200);
+    expect(confirm.json()).toMatchObject({
+      confirmed: false,
+      subscribeUrl: expect.stringContaining("Confirm"),
+    });
+    const test = await sns({ Type: "Notification", Message: JSON.stringify({ Event: "s3:TestEvent" }) });
+    expect(test.json()).toEqual({ queued: 0 });
+    const wrapped = await sns({
+      Type: "Notification",
+      Message: JSON.stringify(notification("inlet/landing/orders/s.ndjson")),
+    });
+    expect(wrapped.statusCode).toBe(202);
+    expect(wrapped.json()).toEqual({ queued: 1 });
+    const wrong = await s.app.inject({
+      method: "POST",
+      url,
+      headers: { authorization: `Basic ${Buffer.from("sns:nope").toString("base64")}` },
+      payload: minio,
+    });
+    expect(wrong.statusCode).toBe(401);
+    const got = await s.queue.receive(LANDING_EVENTS_QUEUE, { max: 10, waitMs: 0 });
+    expect(got.map((m) => m.body.key).sort()).toEqual(["landing/orders/m.ndjson", "landing/orders/s.ndjson"]);
   });
 });

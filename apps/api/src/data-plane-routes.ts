@@ -21,6 +21,31 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
+/** The secret of a Bearer token, or the password of Basic credentials (SNS can send only those). */
+function presentedSecret(authorization: string | undefined): string {
+  if (!authorization) return "";
+  const [scheme = "", value = ""] = authorization.split(" ", 2);
+  if (scheme.toLowerCase() === "bearer") return value;
+  if (scheme.toLowerCase() !== "basic") return "";
+  const decoded = Buffer.from(value, "base64").toString("utf8");
+  return decoded.slice(decoded.indexOf(":") + 1);
+}
+
+/** A notification body as an object: SNS posts JSON as text/plain, which arrives as a string. */
+function parseNotificationBody(body: unknown): Record<string, unknown> | undefined {
+  let value = body;
+  if (typeof value === "string") {
+    try {
+      value = JSON.parse(value);
+    } catch {
+      return undefined;
+    }
+  }
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
 const queueMetrics = {
   depth: new Gauge("inlet_queue_depth", "Messages waiting to be delivered, by queue."),
   inFlight: new Gauge("inlet_queue_in_flight", "Messages received and not yet acknowledged, by queue."),
@@ -39,8 +64,9 @@ export function dataPlaneRoutes(opts: DataPlaneRouteOptions = {}) {
   return async (app: FastifyInstance, runtime: Runtime): Promise<void> => {
     await registerIngestRoutes(app, runtime);
 
-    // S3 event notifications (e.g. a MinIO webhook or an SNS HTTPS subscription) for objects dropped
-    // under landing/{source}/: each ObjectCreated record is queued for the workers to ingest.
+    // S3 event notifications (a MinIO webhook, an SNS HTTPS subscription, or anything that posts the
+    // notification JSON) for objects dropped under landing/{source}/: each ObjectCreated record is
+    // queued for the workers to ingest.
     const token = runtime.config.INLET_S3_EVENTS_TOKEN;
     app.post("/v1/landing/s3-events", async (req, reply) => {
       if (!token) {
@@ -48,10 +74,14 @@ export function dataPlaneRoutes(opts: DataPlaneRouteOptions = {}) {
           error: { code: "NOT_FOUND", message: "S3 event notifications are off; set INLET_S3_EVENTS_TOKEN" },
         });
       }
-      if (!sameSecret(req.headers.authorization?.replace(/^Bearer /, "") ?? "", token)) {
-        return reply
-          .status(401)
-          .send({ error: { code: "UNAUTHORIZED", message: "A valid Bearer token is required" } });
+      if (!sameSecret(presentedSecret(req.headers.authorization), token)) {
+        return reply.status(401).send({
+          error: {
+            code: "UNAUTHORIZED",
+            message:
+              "A valid token is required: Authorization: Bearer <token>, or Basic with the token as password",
+          },
+        });
       }
       if (!runtime.store.url.startsWith("s3://")) {
         return reply.status(409).send({
@@ -61,17 +91,31 @@ export function dataPlaneRoutes(opts: DataPlaneRouteOptions = {}) {
           },
         });
       }
-      const records = (req.body as { Records?: unknown } | null)?.Records;
-      if (!Array.isArray(records)) {
+      const body = parseNotificationBody(req.body);
+      // SNS wraps the notification in an envelope, and first asks the endpoint to confirm.
+      if (body?.Type === "SubscriptionConfirmation" && typeof body.SubscribeURL === "string") {
+        req.log.warn(
+          { topic: body.TopicArn, subscribeUrl: body.SubscribeURL },
+          "SNS subscription awaits confirmation: open subscribeUrl once to confirm it",
+        );
+        return reply.status(200).send({ confirmed: false, subscribeUrl: body.SubscribeURL });
+      }
+      const notification =
+        body?.Type === "Notification" && typeof body.Message === "string"
+          ? parseNotificationBody(body.Message)
+          : body;
+      // S3's test event, sent when notifications are configured, carries no records.
+      if (notification?.Event === "s3:TestEvent") return reply.status(202).send({ queued: 0 });
+      if (!Array.isArray(notification?.Records)) {
         return reply.status(400).send({
           error: {
             code: "BAD_REQUEST",
-            message: "body must be an S3 event notification with Records[]",
+            message: "body must be an S3 event notification with Records[] (or an SNS envelope holding one)",
             field: "Records",
           },
         });
       }
-      const queued = await handleObjectCreatedEvent(runtime, req.body);
+      const queued = await handleObjectCreatedEvent(runtime, notification);
       return reply.status(202).send({ queued });
     });
 

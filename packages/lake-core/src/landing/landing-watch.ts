@@ -127,7 +127,8 @@ export async function handleObjectCreatedEvent(
   if (!location || !Array.isArray(records)) return 0;
   let sent = 0;
   for (const r of records as S3Record[]) {
-    if (typeof r.eventName !== "string" || !r.eventName.startsWith("ObjectCreated:")) continue;
+    // AWS names the event "ObjectCreated:Put", MinIO "s3:ObjectCreated:Put".
+    if (typeof r.eventName !== "string" || !/^(s3:)?ObjectCreated:/.test(r.eventName)) continue;
     if (r.s3?.bucket?.name !== location.bucket || typeof r.s3.object?.key !== "string") continue;
     const raw = r.s3.object.key;
     const fullKey = opts.urlEncodedKeys === false ? raw : decodeURIComponent(raw.replaceAll("+", " "));
