@@ -196,9 +196,12 @@ describe("CloudEvents", () => {
       attributes: { type: "order.created", source: "/shop", subject: "o-1" },
       start: expect.any(Number),
       end: expect.any(Number),
+      eventSpan: [1, expect.any(Number)],
     });
-    // The span is where the data's own text sits in the body.
+    // The spans are where the data's own text, and the whole event's, sit in the body.
     expect(body.subarray(events[0]?.start, events[0]?.end).toString()).toBe('{"amount":5}');
+    const [first, last] = events[0]?.eventSpan ?? [0, 0];
+    expect(JSON.parse(body.subarray(first, last).toString())).toMatchObject({ id: "e1", subject: "o-1" });
     expect(events[1]).toMatchObject({
       id: `${batchId}:1`,
       time: receivedAt,
@@ -266,6 +269,13 @@ describe("CloudEvents", () => {
     // The worker reads batches accepted before ingest required ids, and assigns one.
     expect(checkCloudEvent(ce(), undefined, { requireId: false })).toBeUndefined();
     expect(checkCloudEvent(ce({ id: "x", subject: 1 }))?.field).toBe("subject");
+    expect(checkCloudEvent(ce({ id: "x", myext: [[1]] }))).toEqual({
+      field: "myext",
+      message: '"myext" must be a string, number or boolean: CloudEvents attributes cannot be arrays',
+    });
+    expect(
+      checkCloudEvent(ce({ id: "x", traceparent: "00-1", sampled: true, n: 1, data: { a: [1] } })),
+    ).toBeUndefined();
     expect(checkCloudEvent(ce({ id: "x", time: "2024-05-01" }))?.field).toBe("time");
     expect(checkCloudEvent(ce({ id: "x", data: 1, data_base64: "AA==" }))?.field).toBe("data");
     expect(checkCloudEvent("x")?.message).toBe("is a string, not a JSON object");

@@ -3,7 +3,7 @@
 import { isUtf8 } from "node:buffer";
 import { InletError } from "../errors";
 import { locateJsonError } from "./json-error-location";
-import { cloudEventDataSpans } from "./json-spans";
+import { arrayElementSpans, type ByteSpan, cloudEventDataSpans } from "./json-spans";
 
 export type BatchFormat = "ndjson" | "cloudevents-batch" | "cloudevents";
 export const BATCH_FORMATS: readonly BatchFormat[] = ["ndjson", "cloudevents-batch", "cloudevents"];
@@ -50,6 +50,8 @@ export interface EnvelopeEvent {
   text?: string;
   /** NDJSON only: 1-based line number in the batch. */
   line?: number;
+  /** CloudEvents only: the byte span of the whole event in the body (what its dead letter keeps). */
+  eventSpan?: ByteSpan;
   /**
    * The byte span in the body of the payload's text as sent: the NDJSON line, or a CloudEvent's `data`
    * value (absent for data_base64).
@@ -338,6 +340,15 @@ export function checkCloudEvent(
   if (event.data !== undefined && event.data_base64 !== undefined) {
     return { field: "data", message: `${label("data")} and ${label("data_base64")} cannot both be present` };
   }
+  // CloudEvents attribute values are strings, integers or booleans (binary, URI and timestamp values
+  // are strings in JSON); only data may be structured.
+  for (const [name, value] of Object.entries(event)) {
+    if (name === "data" || value === null || typeof value !== "object") continue;
+    return {
+      field: name,
+      message: `${label(name)} must be a string, number or boolean: CloudEvents attributes cannot be ${Array.isArray(value) ? "arrays" : "objects"}`,
+    };
+  }
   return undefined;
 }
 
@@ -357,6 +368,15 @@ function preview(value: unknown): string {
 
 function asBuffer(body: Uint8Array): Buffer {
   return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
+/** The span of the body without its byte order mark and surrounding whitespace. */
+function trimmedSpan(buf: Buffer): ByteSpan {
+  let start = bomLength(buf);
+  let end = buf.length;
+  while (start < end && (isBlank(buf[start]) || buf[start] === 0x0a)) start += 1;
+  while (end > start && (isBlank(buf[end - 1]) || buf[end - 1] === 0x0a)) end -= 1;
+  return [start, end];
 }
 
 function bomLength(buf: Buffer): number {
@@ -686,7 +706,11 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
     });
     return;
   }
-  const dataSpans = cloudEventDataSpans(buf, input.format === "cloudevents-batch", bomLength(buf));
+  const batch = input.format === "cloudevents-batch";
+  const dataSpans = cloudEventDataSpans(buf, batch, bomLength(buf));
+  const eventSpans: (ByteSpan | undefined)[] = batch
+    ? arrayElementSpans(buf, bomLength(buf))
+    : [trimmedSpan(buf)];
   for (let index = 0; index < events.length; index += 1) {
     const event = events[index];
     const problem = cloudEventProblem(event, input.format === "cloudevents" ? undefined : index, false);
@@ -712,6 +736,7 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
       timeAssigned: time === undefined,
       attributes,
       ...(dataSpan === undefined ? {} : { start: dataSpan[0], end: dataSpan[1] }),
+      ...(eventSpans[index] === undefined ? {} : { eventSpan: eventSpans[index] }),
     };
   }
 }

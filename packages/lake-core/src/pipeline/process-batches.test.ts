@@ -476,10 +476,10 @@ describe("review fixes", () => {
       ["deep3", "SCHEMA_VIOLATION"],
     ]);
     expect(dead[0]?.reason).toMatch(/^the event cannot be processed: Maximum call stack size exceeded/);
-    // Each dead letter keeps the event's text as sent.
+    // Each dead letter keeps the event's text as sent: a CloudEvent whole, attributes included.
     expect(dead.map((d) => d.payload)).toEqual([
       nested("deep1", ',"_batch_id":"x"'),
-      nested("deep3", ',"qty":"x"'),
+      ce("deep3", nested("deep3", ',"qty":"x"')),
     ]);
   });
 

@@ -271,8 +271,15 @@ function storedProperties(payload: unknown, schema: SchemaLayout): Record<string
   return out;
 }
 
-/** An event as its dead letter keeps it: its text as sent when the body holds it, else serialized. */
+/**
+ * An event as its dead letter keeps it: a CloudEvent's whole text, an NDJSON line, else serialized.
+ */
 function eventText(ev: EnvelopeEvent, body: Uint8Array): string {
+  // A CloudEvent is kept whole, attributes included, so that it can be sent again as it was.
+  if (ev.eventSpan) {
+    const [start, end] = ev.eventSpan;
+    return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8", start, end);
+  }
   if (ev.text !== undefined) return ev.text;
   if (ev.start !== undefined && ev.end !== undefined) {
     return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8", ev.start, ev.end);
