@@ -65,21 +65,26 @@ function skipValue(buf: Uint8Array, p: number): number {
   return i;
 }
 
-function isDataKey(buf: Uint8Array, start: number, end: number): boolean {
-  if (end - start === DATA_KEY.length && Buffer.compare(buf.subarray(start, end), DATA_KEY) === 0)
-    return true;
+/** Whether the key whose quoted text is `buf[start, end)` is `key` (given also as JSON text). */
+function isKey(buf: Uint8Array, start: number, end: number, key: string, keyJson: Buffer): boolean {
+  if (end - start === keyJson.length && Buffer.compare(buf.subarray(start, end), keyJson) === 0) return true;
   // A key spelled with escapes ("d\u0061ta") is the same key to JSON.parse.
   if (buf.subarray(start, end).indexOf(BACKSLASH) === -1) return false;
-  return JSON.parse(Buffer.from(buf.subarray(start, end)).toString("utf8")) === "data";
+  return JSON.parse(Buffer.from(buf.subarray(start, end)).toString("utf8")) === key;
 }
 
-/** The span of the last `data` member's value of the object at `p`, and the position after the object. */
-function objectDataSpan(buf: Uint8Array, p: number): { span: ByteSpan | undefined; end: number } {
+/** The span of the last `key` member's value of the object at `p`, and the position after the object. */
+function objectMemberSpan(
+  buf: Uint8Array,
+  p: number,
+  key = "data",
+  keyJson: Buffer = DATA_KEY,
+): { span: ByteSpan | undefined; end: number } {
   let span: ByteSpan | undefined;
   let i = skipBlanks(buf, p + 1);
   while (i < buf.length && buf[i] !== CLOSE_BRACE) {
     const keyEnd = skipString(buf, i);
-    const data = isDataKey(buf, i, keyEnd);
+    const data = isKey(buf, i, keyEnd, key, keyJson);
     i = skipBlanks(buf, keyEnd);
     if (buf[i] === COLON) i = skipBlanks(buf, i + 1);
     const valueEnd = skipValue(buf, i);
@@ -97,13 +102,13 @@ function objectDataSpan(buf: Uint8Array, p: number): { span: ByteSpan | undefine
  */
 export function cloudEventDataSpans(body: Uint8Array, batch: boolean, start = 0): (ByteSpan | undefined)[] {
   let i = skipBlanks(body, start);
-  if (!batch) return [body[i] === OPEN_BRACE ? objectDataSpan(body, i).span : undefined];
+  if (!batch) return [body[i] === OPEN_BRACE ? objectMemberSpan(body, i).span : undefined];
   const spans: (ByteSpan | undefined)[] = [];
   if (body[i] !== OPEN_BRACKET) return spans;
   i = skipBlanks(body, i + 1);
   while (i < body.length && body[i] !== CLOSE_BRACKET) {
     if (body[i] === OPEN_BRACE) {
-      const { span, end } = objectDataSpan(body, i);
+      const { span, end } = objectMemberSpan(body, i);
       spans.push(span);
       i = end;
     } else {
@@ -129,4 +134,15 @@ export function arrayElementSpans(body: Uint8Array, start = 0): ByteSpan[] {
     if (body[i] === COMMA) i = skipBlanks(body, i + 1);
   }
   return spans;
+}
+
+/**
+ * The text of member `key` of the JSON object that starts at `start` (the last one when the key
+ * repeats, as JSON.parse keeps), for a body JSON.parse accepted; undefined when it has none.
+ */
+export function memberText(body: Uint8Array, start: number, key: string): string | undefined {
+  const i = skipBlanks(body, start);
+  if (body[i] !== OPEN_BRACE) return undefined;
+  const { span } = objectMemberSpan(body, i, key, Buffer.from(JSON.stringify(key)));
+  return span === undefined ? undefined : Buffer.from(body.subarray(span[0], span[1])).toString("utf8");
 }

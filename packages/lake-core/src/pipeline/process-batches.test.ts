@@ -327,18 +327,25 @@ describe("review fixes", () => {
       '{"id":"tab","amount":1,"created_at":"2016-12-31\\t23:59:59Z"}',
       order("fine"),
       order("lower", { created_at: "2024-05-01t10:00:00.5z" }),
+      // JSON.parse makes 2^63 of each of these; the text decides which a BIGINT column can hold.
+      '{"id":"i64max","amount":1,"qty":9223372036854775807,"created_at":"2024-05-01T10:00:00Z"}',
+      '{"id":"i64min","amount":1,"qty":-9223372036854775808,"created_at":"2024-05-01T10:00:00Z"}',
+      '{"id":"i64over","amount":1,"qty":9223372036854775808,"created_at":"2024-05-01T10:00:00Z"}',
+      '{"id":"i64under","amount":1,"qty":-9223372036854775809,"created_at":"2024-05-01T10:00:00Z"}',
     ]);
     const out = await processBatches(deps, await receiveAll());
-    expect(out).toMatchObject({ accepted: 2, rejected: 3 });
+    expect(out).toMatchObject({ accepted: 4, rejected: 5 });
     // RFC 3339's lower-case "t" and "z" are read, not stored as NULL.
     const rows = await readCommittedRows(
       { db: t.db, store },
       `curated.${src.slug}`,
-      "_event_id, created_at::VARCHAR AS created_at",
+      "_event_id, created_at::VARCHAR AS created_at, qty::VARCHAR AS qty",
     );
     expect(rows).toEqual([
-      { _event_id: "fine", created_at: "2024-05-01 10:00:00+00" },
-      { _event_id: "lower", created_at: "2024-05-01 10:00:00.5+00" },
+      { _event_id: "fine", created_at: "2024-05-01 10:00:00+00", qty: "2" },
+      { _event_id: "i64max", created_at: "2024-05-01 10:00:00+00", qty: "9223372036854775807" },
+      { _event_id: "i64min", created_at: "2024-05-01 10:00:00+00", qty: "-9223372036854775808" },
+      { _event_id: "lower", created_at: "2024-05-01 10:00:00.5+00", qty: "2" },
     ]);
     const dead = await t.db.prisma.deadLetter.findMany({
       where: { batchId: b.batchId },
@@ -346,6 +353,8 @@ describe("review fixes", () => {
     });
     expect(dead.map((d) => [d.eventId, d.reasonCode, d.reason, d.path])).toEqual([
       ["huge", "UNSTORABLE_VALUE", "/amount: is a number beyond the range of a 64-bit float", "/amount"],
+      ["i64over", "UNSTORABLE_VALUE", "/qty: is outside the range of a 64-bit integer", "/qty"],
+      ["i64under", "UNSTORABLE_VALUE", "/qty: is outside the range of a 64-bit integer", "/qty"],
       [
         "leap",
         "UNSTORABLE_VALUE",

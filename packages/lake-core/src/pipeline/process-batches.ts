@@ -45,6 +45,7 @@ import {
   iterateEvents,
   pointerOfPath,
 } from "./event-envelope";
+import { memberText } from "./json-spans";
 import {
   bytesMayHoldSurrogateEscape,
   hasLoneSurrogate,
@@ -205,7 +206,11 @@ function judgeEvent(ev: EnvelopeEvent, source: LoadedSource, body: Uint8Array): 
     // The schema's verdict first, then values the schema accepts but a column cannot hold.
     const schemaViolation = schema.validate?.(ev.payload);
     const violation =
-      schemaViolation ?? unstorableValue(ev.payload, schema.rawPayload ? [] : schema.payloadColumns);
+      schemaViolation ??
+      unstorableValue(ev.payload, schema.rawPayload ? [] : schema.payloadColumns, (name) => {
+        if (ev.start !== undefined) return memberText(body, ev.start, name);
+        return ev.text === undefined ? undefined : memberText(Buffer.from(ev.text), 0, name);
+      });
     if (violation) {
       const code = schemaViolation ? "SCHEMA_VIOLATION" : "UNSTORABLE_VALUE";
       return { rejected: { code, reason: formatViolation(violation), path: violation.path } };

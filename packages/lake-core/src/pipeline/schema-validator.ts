@@ -81,7 +81,29 @@ const ODD_SEPARATOR = /^\d{4}-\d\d-\d\d[^Tt \d]/;
  * (both would be stored as NULL). Such events are
  * dead-lettered rather than stored changed.
  */
-export function unstorableValue(payload: unknown, columns: ColumnSpec[]): SchemaViolation | undefined {
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
+
+/**
+ * Whether a JSON number fits a BIGINT column. Doubles strictly between -2^63 and 2^63 stand only for
+ * integers in range; exactly ±2^63 is also what JSON.parse makes of the integers just inside and
+ * just outside the range, so then the number's text as sent decides (out of range without it).
+ */
+function fitsInt64(v: number, text: (() => string | undefined) | undefined): boolean {
+  if (v > -(2 ** 63) && v < 2 ** 63) return true;
+  if (v !== 2 ** 63 && v !== -(2 ** 63)) return false;
+  const digits = text?.()?.trim();
+  if (digits === undefined || !/^-?\d+$/.test(digits)) return false;
+  const n = BigInt(digits);
+  return n >= INT64_MIN && n <= INT64_MAX;
+}
+
+export function unstorableValue(
+  payload: unknown,
+  columns: ColumnSpec[],
+  /** The text as sent of a top-level property, when it is at hand (for numbers JSON.parse rounds). */
+  memberText?: (name: string) => string | undefined,
+): SchemaViolation | undefined {
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return undefined;
   const record = payload as Record<string, unknown>;
   for (const c of columns) {
@@ -92,7 +114,11 @@ export function unstorableValue(payload: unknown, columns: ColumnSpec[]): Schema
         message: "is a number beyond the range of a 64-bit float",
       };
     }
-    if (c.type === "BIGINT" && typeof v === "number" && (v >= 2 ** 63 || v < -(2 ** 63))) {
+    if (
+      c.type === "BIGINT" &&
+      typeof v === "number" &&
+      !fitsInt64(v, memberText && (() => memberText(c.name)))
+    ) {
       return { path: `/${escapePointerToken(c.name)}`, message: "is outside the range of a 64-bit integer" };
     }
     if (c.type === "TIMESTAMPTZ" && typeof v === "string" && LEAP_SECOND.test(v)) {
