@@ -100,6 +100,16 @@ export function csvHeaderNames(text: string): string[] {
   }
 }
 
+/**
+ * A CSV cell as JSON text: csvCellValue's value, except that an integer for a BIGINT column keeps
+ * every digit (a JavaScript number would round one beyond 2^53).
+ */
+export function csvCellJson(text: string, type: string | undefined): string {
+  const trimmed = text.trim();
+  if (type === "BIGINT" && /^[+-]?\d+$/.test(trimmed)) return BigInt(trimmed).toString();
+  return JSON.stringify(csvCellValue(text, type));
+}
+
 async function csvToNdjson(duck: DuckDBConnection, path: string, columns: ColumnSpec[]): Promise<string[]> {
   const types = new Map(columns.map((c) => [c.name, c.type]));
   const head = await readHead(path, 1024 * 1024);
@@ -123,16 +133,17 @@ async function csvToNdjson(duck: DuckDBConnection, path: string, columns: Column
   }
   const names = result.columnNames();
   const colTypes = names.map((n) => types.get(n));
+  const keys = names.map((n) => JSON.stringify(n));
   const lines: string[] = [];
   for (const row of result.getRows()) {
-    const obj: Record<string, unknown> = {};
+    const members: string[] = [];
     for (let i = 0; i < names.length; i++) {
       const cell = row[i];
       // An empty cell is an absent field, so optional columns can be left blank.
       if (cell === null || cell === undefined || cell === "") continue;
-      obj[names[i]!] = csvCellValue(String(cell), colTypes[i]);
+      members.push(`${keys[i]}:${csvCellJson(String(cell), colTypes[i])}`);
     }
-    lines.push(JSON.stringify(obj));
+    lines.push(`{${members.join(",")}}`);
   }
   return lines;
 }

@@ -12,7 +12,7 @@ import type { ObjectStore } from "../ports/object-store";
 import { createTestSource, readCommittedRows, waitUntil } from "../testing/pipeline-fixtures";
 import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
 import { type S3rverHandle, startS3rver } from "../testing/s3rver";
-import { csvCellValue, csvHeaderNames } from "./landing-formats";
+import { csvCellJson, csvCellValue, csvHeaderNames } from "./landing-formats";
 import { ingestLandingFile, type LandingDeps } from "./landing-ingest";
 import {
   consumeLandingEvents,
@@ -102,6 +102,10 @@ describe("landing zone", () => {
     for (const text of ["0x1A", "0b11", "0o7", "Infinity", "1_000"])
       expect(csvCellValue(text, "DOUBLE")).toBe(text);
     expect(csvCellValue("-.5e3", "DOUBLE")).toBe(-500);
+    expect(csvCellJson(" +9007199254740993", "BIGINT")).toBe("9007199254740993");
+    expect(csvCellJson("-007", "BIGINT")).toBe("-7");
+    expect(csvCellJson("1.5", "BIGINT")).toBe('"1.5"');
+    expect(csvCellJson('say "hi"', "VARCHAR")).toBe('"say \\"hi\\""');
     expect(csvHeaderNames('\ufeffid,"a,b","say ""hi""",\r\nx,y')).toEqual(["id", "a,b", 'say "hi"', ""]);
     expect(() => csvHeaderNames('id,"open')).toThrow("unterminated quote");
     expect(csvCellValue("+2.", "DOUBLE")).toBe(2);
@@ -233,20 +237,30 @@ describe("landing zone", () => {
     expect(letters[0]?.payload).toBe("{not json");
   });
 
-  it("keeps each event of a pretty-printed JSON file as written, every digit included", async () => {
+  it("keeps every digit of JSON and CSV files, pretty-printed JSON included", async () => {
     const store = new LocalFsObjectStore(join(dir, "lake-json-exact"), { fsync: false });
     const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
     const src = await createTestSource(t.db);
     const file = `\ufeff[\n  {\n    "id": "big1",\n    "amount": 1,\n    "qty": 9007199254740993,\n    "note": "a\\nb é",\n    "created_at": "2024-05-01T10:00:00Z"\n  }\n]\n`;
     await store.put(`landing/${src.slug}/pretty.json`, enc(file));
-    expect((await scanLandingZone(deps, { settleMs: 0 })).map((r) => r.status)).toEqual(["ingested"]);
+    await store.put(
+      `landing/${src.slug}/big.csv`,
+      enc("id,amount,qty,created_at\nbig2,1,9007199254740995,2024-05-01T10:00:00Z\n"),
+    );
+    expect((await scanLandingZone(deps, { settleMs: 0 })).map((r) => r.status)).toEqual([
+      "ingested",
+      "ingested",
+    ]);
     await drainBatches(store);
     const rows = await readCommittedRows(
       { db: t.db, store },
       `curated.${src.slug}`,
       "_event_id, qty::VARCHAR AS qty, note",
     );
-    expect(rows).toEqual([{ _event_id: "big1", qty: "9007199254740993", note: "a\nb é" }]);
+    expect(rows).toEqual([
+      { _event_id: "big1", qty: "9007199254740993", note: "a\nb é" },
+      { _event_id: "big2", qty: "9007199254740995", note: null },
+    ]);
   });
 
   it("sets aside empty files and CSV files whose rows do not match the header", async () => {
