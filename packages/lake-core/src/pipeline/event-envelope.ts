@@ -3,6 +3,7 @@
 import { isUtf8 } from "node:buffer";
 import { InletError } from "../errors";
 import { locateJsonError } from "./json-error-location";
+import { escapePointerToken } from "./json-pointer";
 import { arrayElementSpans, type ByteSpan, cloudEventDataSpans } from "./json-spans";
 
 export type BatchFormat = "ndjson" | "cloudevents-batch" | "cloudevents";
@@ -142,11 +143,10 @@ export function compilePath(path: string): (value: unknown) => unknown {
 
 /** A dotted path ("meta.eventId") as the JSON pointer of the value compilePath reads ("/meta/eventId"). */
 export function pointerOfPath(path: string, value?: unknown): string {
-  const token = (t: string) => t.replaceAll("~", "~0").replaceAll("/", "~1");
-  if (isRecord(value) && Object.hasOwn(value, path)) return `/${token(path)}`;
+  if (isRecord(value) && Object.hasOwn(value, path)) return `/${escapePointerToken(path)}`;
   return path
     .split(".")
-    .map((part) => `/${token(part)}`)
+    .map((part) => `/${escapePointerToken(part)}`)
     .join("");
 }
 

@@ -1,5 +1,6 @@
 // Finds text that JSON.parse accepts but no UTF-8 store can hold: a \uD800–\uDFFF escape without its
 // pair (an unpaired UTF-16 surrogate). DuckDB refuses a whole NDJSON file that holds one.
+import { escapePointerToken } from "./json-pointer";
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
@@ -30,10 +31,6 @@ export function bytesMayHoldSurrogateEscape(body: Uint8Array, start: number, end
   return false;
 }
 
-function pointerToken(t: string): string {
-  return t.replaceAll("~", "~0").replaceAll("/", "~1");
-}
-
 /** The JSON pointer of the first string or key in `value` holding an unpaired surrogate, if any. */
 export function loneSurrogatePath(value: unknown, at = ""): string | undefined {
   // Iterative: a value nested deeper than the call stack is still searched.
@@ -46,8 +43,8 @@ export function loneSurrogatePath(value: unknown, at = ""): string | undefined {
       for (let i = v.length - 1; i >= 0; i -= 1) stack.push([v[i], `${path}/${i}`]);
     } else if (typeof v === "object" && v !== null) {
       for (const [k, child] of Object.entries(v)) {
-        if (LONE_SURROGATE.test(k)) return `${path}/${pointerToken(k)}`;
-        stack.push([child, `${path}/${pointerToken(k)}`]);
+        if (LONE_SURROGATE.test(k)) return `${path}/${escapePointerToken(k)}`;
+        stack.push([child, `${path}/${escapePointerToken(k)}`]);
       }
     }
   }

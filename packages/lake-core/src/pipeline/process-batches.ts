@@ -45,6 +45,7 @@ import {
   iterateEvents,
   pointerOfPath,
 } from "./event-envelope";
+import { escapePointerToken } from "./json-pointer";
 import { memberText } from "./json-spans";
 import {
   bytesMayHoldSurrogateEscape,
@@ -262,7 +263,7 @@ function unpairedSurrogate(
   const payload = ev.payload;
   for (const c of schema.payloadColumns) {
     if (!Object.hasOwn(payload, c.name)) continue;
-    const at = loneSurrogatePath(payload[c.name], `/${c.name.replaceAll("~", "~0").replaceAll("/", "~1")}`);
+    const at = loneSurrogatePath(payload[c.name], `/${escapePointerToken(c.name)}`);
     if (at !== undefined) return { path: at, stored: true };
   }
   return { path: anywhere, stored: false };

@@ -3,6 +3,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { InletError } from "../errors";
+import { escapePointerToken } from "./json-pointer";
 import type { ColumnSpec } from "./schema-columns";
 
 export interface SchemaViolation {
@@ -14,10 +15,6 @@ export interface SchemaViolation {
 export type EventValidator = (payload: unknown) => SchemaViolation | undefined;
 
 const cache = new Map<string, EventValidator>();
-
-function escapePointerToken(token: string): string {
-  return token.replaceAll("~", "~0").replaceAll("/", "~1");
-}
 
 /** One AJV error as a pointer and a message; a missing or extra property points at that property. */
 export function describeAjvError(err: ErrorObject): SchemaViolation {
