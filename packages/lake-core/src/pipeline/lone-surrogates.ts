@@ -18,10 +18,11 @@ export function mayHoldSurrogateEscape(text: string): boolean {
 
 /** The same test on the bytes `body[start, end)`. */
 export function bytesMayHoldSurrogateEscape(body: Uint8Array, start: number, end: number): boolean {
-  const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  // A view of the event alone: indexOf on the whole body would search past the event, to its end.
+  const buf = Buffer.from(body.buffer, body.byteOffset + start, end - start);
   for (
-    let i = buf.indexOf(ESCAPE_START, start);
-    i !== -1 && i + 3 < end;
+    let i = buf.indexOf(ESCAPE_START);
+    i !== -1 && i + 3 < buf.length;
     i = buf.indexOf(ESCAPE_START, i + 2)
   ) {
     const d = buf[i + 2]! | 0x20;
