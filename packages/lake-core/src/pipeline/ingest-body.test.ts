@@ -380,3 +380,45 @@ describe("deadLetterPayload", () => {
     expect(deadLetterPayload(new Uint8Array([0x61, 0x00, 0x62]))).toBe("base64:YQBi");
   });
 });
+
+describe("decodeIngestBody on mangled bodies", () => {
+  it("answers every mutation of valid bodies with a result, never an exception, and keeps what it refuses", async () => {
+    let seed = 5;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return Math.floor((seed / 2 ** 32) * n);
+    };
+    const bodies: [string, Buffer, Record<string, string>][] = [
+      [
+        NDJSON,
+        Buffer.from(`${JSON.stringify({ id: "a", n: 1 })}\n${JSON.stringify({ id: "b", s: "é" })}\n`),
+        {},
+      ],
+      ["application/cloudevents-batch+json", Buffer.from(JSON.stringify([{ ...ce, data: { a: [1] } }])), {}],
+      ["application/cloudevents+json", Buffer.from(JSON.stringify({ ...ce, data_base64: "e30=" })), {}],
+      [
+        "application/json",
+        Buffer.from('{"a":1}'),
+        { "ce-specversion": "1.0", "ce-id": "1", "ce-type": "t", "ce-source": "/s" },
+      ],
+    ];
+    const noise = [
+      0x00, 0x22, 0x5c, 0x7b, 0x7d, 0x5b, 0x5d, 0x0a, 0x0d, 0x2c, 0x3a, 0xff, 0xc3, 0xed, 0xa0, 0x75,
+    ];
+    for (let i = 0; i < 3_000; i += 1) {
+      const [type, original, headers] = bodies[rand(bodies.length)]!;
+      const body = Buffer.from(original);
+      for (let m = 1 + rand(3); m > 0; m -= 1) body[rand(body.length)] = noise[rand(noise.length)]!;
+      const encoding = ["", "gzip", "deflate"][rand(3)]!;
+      const wire = encoding === "gzip" ? gzipSync(body) : encoding === "deflate" ? deflateSync(body) : body;
+      if (rand(10) === 0 && wire.length > 4) {
+        const at = rand(wire.length);
+        wire[at] = (wire[at] ?? 0) ^ 0xff;
+      }
+      const r = await decode(wire, type, { encoding, headers });
+      // A body that was read and refused is kept, but for an empty batch (nothing to keep).
+      if (!r.ok && r.status === 400 && r.code !== "EMPTY_BATCH")
+        expect(r.deadLetter, r.message).toBeDefined();
+    }
+  });
+});
