@@ -23,7 +23,7 @@ export interface CandidateRows {
    * line's text after the meta prefix (payloadTail), prepared while the event was judged.
    */
   payloads: PreparedPayload[];
-  /** NDJSON: the event's byte span in its batch's body; -1 for events without one (CloudEvents). */
+  /** The payload's byte span in its batch's body (an NDJSON line, a CloudEvent's data), else -1. */
   starts: number[];
   ends: number[];
   /** Index of the row's batch in the flush, into `bodies` and the line contexts. */
@@ -66,8 +66,8 @@ function safeTail(payload: unknown): string {
 }
 
 /**
- * Whether a parsed NDJSON object's row can be built from its bytes alone: always when the payload is
- * kept whole, else when none of its keys is a meta column's (those are dropped from the payload).
+ * Whether a payload's row can be built from its text as sent: always when the payload is kept
+ * whole, else when it is an object none of whose keys is a meta column's (those are dropped).
  */
 export function bytesAlone(payload: unknown, rawPayload: boolean): boolean {
   return rawPayload || (isRecord(payload) && !hasMetaKey(payload));
@@ -83,8 +83,9 @@ export function textTail(text: string, rawPayload: boolean): string {
 }
 
 /**
- * A line's text after its meta prefix, from a parsed payload (data_base64, an object with meta keys):
- * serializing may throw (a payload nested deeper than the call stack), so it is done per event.
+ * A line's text after its meta prefix, from a parsed payload (an object with meta keys, data that is
+ * not an object): serializing may throw (a payload nested deeper than the call stack), so it is done
+ * per event.
  */
 export function payloadTail(payload: unknown, rawPayload: boolean): string {
   return rawPayload ? `,"_payload":${JSON.stringify(payload ?? null)}}` : safeTail(payload);
