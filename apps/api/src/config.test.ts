@@ -17,6 +17,23 @@ describe("loadConfig", () => {
     expect(c.OIDC_DEFAULT_ROLES).toEqual(["analyst"]);
   });
 
+  it("takes an empty value as unset, and whole numbers only in decimal digits", () => {
+    const c = loadConfig({
+      NEXTAUTH_SECRET: secret,
+      INLET_WORKERS: "",
+      INLET_FILE_RETENTION_MS: "",
+      INLET_VACUUM_INTERVAL_MS: "",
+      INLET_LAKE_URL: "",
+    });
+    expect([c.INLET_WORKERS, c.INLET_FILE_RETENTION_MS, c.INLET_VACUUM_INTERVAL_MS]).toEqual([
+      1, 3_600_000, 600_000,
+    ]);
+    expect(c.INLET_LAKE_URL).toBe(`file://${c.dataDir}/lake`);
+    const bad = () => loadConfig({ NEXTAUTH_SECRET: secret, INLET_WORKERS: "1e1", INLET_API_PORT: "0x50" });
+    expect(bad).toThrow('INLET_WORKERS ("1e1"): must be a whole number in decimal digits');
+    expect(bad).toThrow('INLET_API_PORT ("0x50"): must be a whole number in decimal digits');
+  });
+
   it("names every bad variable and why, without echoing secrets", () => {
     try {
       loadConfig({

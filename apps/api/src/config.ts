@@ -7,9 +7,16 @@ import { z } from "zod";
 const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
-const port = z.coerce.number().int().min(1).max(65_535);
-const positiveInt = z.coerce.number().int().positive();
-const nonNegativeInt = z.coerce.number().int().min(0);
+/** A whole number in decimal digits: "1e1", "0x50" or "3.0" are refused, not read as 10, 80 or 3. */
+const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d+$/, "must be a whole number in decimal digits")
+    .transform(Number)
+    .pipe(z.number().min(min).max(max));
+const port = wholeNumber(1, 65_535);
+const positiveInt = wholeNumber(1);
+const nonNegativeInt = wholeNumber(0);
 const optionalString = z
   .string()
   .optional()
@@ -44,9 +51,9 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, _ or -")
     .default("INLET"),
   INLET_QUEUE_MAX_RECEIVES: positiveInt.default(5),
-  INLET_WORKERS: z.coerce.number().int().min(0).max(64).default(1),
+  INLET_WORKERS: wholeNumber(0, 64).default(1),
   INLET_WORKER_METRICS_PORT: port.optional(),
-  INLET_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),
+  INLET_WORKER_CONCURRENCY: wholeNumber(1, 32).default(2),
   INLET_FLUSH_INTERVAL_MS: positiveInt.default(1000),
   INLET_FLUSH_BYTES: positiveInt.default(5 * 1024 * 1024),
   INLET_VACUUM_INTERVAL_MS: nonNegativeInt.default(10 * 60_000),
@@ -106,7 +113,9 @@ export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   component: Component = "api",
 ): Config {
-  const parsed = envSchema.safeParse(env);
+  // An empty value (VAR= , or an unset ${VAR} in a template) means unset: the default applies.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ""));
+  const parsed = envSchema.safeParse(given);
   const missingSecret = component === "api" && parsed.success && !parsed.data.NEXTAUTH_SECRET;
   if (!parsed.success || missingSecret) {
     const issues = parsed.success

@@ -130,6 +130,8 @@ export class IngestAuthenticator {
   }
 
   private async loadSource(slug: string): Promise<IngestSource | null> {
+    // PostgreSQL text cannot hold NUL: such a slug names no source (and must not become a 500).
+    if (slug.includes("\0")) return null;
     return this.db.prisma.source.findUnique({
       where: { slug },
       select: { id: true, slug: true, status: true },

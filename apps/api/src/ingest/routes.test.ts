@@ -297,6 +297,9 @@ describe("authentication and routing", () => {
     const res = await post(ORDERS_NDJSON, { slug: "no-such-source" });
     expect(res.statusCode).toBe(404);
     expect(errorOf(res).code).toBe("NOT_FOUND");
+    // A NUL byte, which PostgreSQL text cannot hold, names no source either.
+    const nul = await post(ORDERS_NDJSON, { slug: "orders%00" });
+    expect(nul.statusCode).toBe(404);
   });
 
   it("does not reveal unknown sources to callers without a valid key", async () => {
