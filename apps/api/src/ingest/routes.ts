@@ -1,6 +1,8 @@
 // The public ingest HTTP API, POST /v1/sources/:slug/events: authenticate the source's API key, check
 // the body, write the raw batch, record it, enqueue it — and only then answer 202. Rejected bodies that
 // were read are kept in dead_letters, so nothing sent is silently lost.
+
+import { Socket } from "node:net";
 import type { Db } from "@inlet/db";
 import {
   BATCHES_QUEUE,
@@ -36,7 +38,10 @@ export interface IngestRouteDeps {
   limits?: Partial<IngestLimits>;
   config?: Pick<
     Config,
-    "INLET_INGEST_MAX_BODY_BYTES" | "INLET_INGEST_MAX_EVENT_BYTES" | "INLET_INGEST_MAX_EVENTS"
+    | "INLET_INGEST_MAX_BODY_BYTES"
+    | "INLET_INGEST_MAX_EVENT_BYTES"
+    | "INLET_INGEST_MAX_EVENTS"
+    | "INLET_INGEST_IDLE_TIMEOUT_MS"
   >;
   now?: () => Date;
   /** How long API key lookups are cached, in ms (at most 5,000, the default). */
@@ -75,6 +80,8 @@ function problemPath(r: IngestRejection): string | undefined {
 
 interface RequestState {
   source?: IngestSource;
+  /** Stops the timer that disconnects a producer whose body stops arriving. */
+  stopIdleTimer?: (resetTimeout: boolean) => void;
   /** Error code of the response, for the requests counter. */
   code?: string;
 }
@@ -85,6 +92,7 @@ interface RequestState {
  */
 export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps): Promise<void> {
   const limits = resolveLimits(deps);
+  const idleTimeoutMs = deps.config?.INLET_INGEST_IDLE_TIMEOUT_MS ?? 60_000;
   const now = deps.now ?? (() => new Date());
   const auth = new IngestAuthenticator(deps.db, deps.logger, {
     ...(deps.authCacheTtlMs === undefined ? {} : { cacheTtlMs: deps.authCacheTtlMs }),
@@ -120,6 +128,9 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
     );
 
     scope.addHook("onResponse", async (req, reply) => {
+      // Refused before its body was read (413, 415): the listener goes, the socket's timeout is
+      // Node's own again (its keep-alive timeout) once the response is out.
+      states.get(req)?.stopIdleTimer?.(false);
       const code = reply.statusCode === 202 ? "ACCEPTED" : (states.get(req)?.code ?? "UNKNOWN");
       ingestMetrics.requests.inc({ status: String(reply.statusCode), code });
     });
@@ -163,6 +174,26 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
           if (!result.ok)
             return sendError(req, reply, result.status, { code: result.code, message: result.message });
           stateOf(req).source = result.source;
+          // A producer whose body stops arriving is disconnected rather than holding its connection
+          // and partial body for ever; the timer is cleared once the body is in (preHandler).
+          const socket = req.raw.socket;
+          // Injected requests (tests) have no real socket.
+          if (socket instanceof Socket) {
+            const onIdle = () => {
+              req.log.warn(
+                { source: result.source.slug, idleTimeoutMs },
+                "ingest body stalled; connection closed",
+              );
+              ingestMetrics.requests.inc({ status: "408", code: "BODY_TIMEOUT" });
+              socket.destroy();
+            };
+            stateOf(req).stopIdleTimer = (resetTimeout: boolean) => {
+              socket.removeListener("timeout", onIdle);
+              if (resetTimeout) socket.setTimeout(0);
+            };
+            socket.setTimeout(idleTimeoutMs);
+            socket.once("timeout", onIdle);
+          }
           const classified = classifyIngestRequest(
             req.headers["content-type"],
             req.headers["content-encoding"],
@@ -178,6 +209,7 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
         },
       },
       async (req, reply) => {
+        stateOf(req).stopIdleTimer?.(true);
         ingestMetrics.inFlight.inc();
         try {
           return await acceptBatch(req, reply);
