@@ -52,3 +52,32 @@ export function renderMergedWorkerMetrics(snapshots: Iterable<MetricsSnapshot>):
   }
   return any ? renderWorkerMetrics(merged) : "";
 }
+
+/** Gauges of a worker's snapshot: what it is doing now, which ends with the process. */
+const GAUGES = new Set(["inFlightFlushes"]);
+
+/**
+ * The latest snapshot of each worker slot, plus the counters of workers that exited: a restarted
+ * worker counts from zero, and without its predecessor's totals the API's sums would go down, which
+ * Prometheus reads as a counter reset.
+ */
+export class WorkerMetricsBook {
+  private readonly latest = new Map<number, MetricsSnapshot>();
+  private readonly retired: MetricsSnapshot[] = [];
+
+  update(slot: number, snapshot: MetricsSnapshot): void {
+    this.latest.set(slot, snapshot);
+  }
+
+  /** The worker in `slot` exited: its counters stay in the sums, its gauges go. */
+  retire(slot: number): void {
+    const last = this.latest.get(slot);
+    if (!last) return;
+    this.latest.delete(slot);
+    this.retired.push(Object.fromEntries(Object.entries(last).filter(([key]) => !GAUGES.has(key))));
+  }
+
+  render(): string {
+    return renderMergedWorkerMetrics([...this.retired, ...this.latest.values()]);
+  }
+}

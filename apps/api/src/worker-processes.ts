@@ -4,7 +4,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
-import { isMetricsMessage, type MetricsSnapshot, renderMergedWorkerMetrics } from "./worker-metrics-ipc";
+import { isMetricsMessage, WorkerMetricsBook } from "./worker-metrics-ipc";
 
 const WORKER_ENTRY = join(dirname(fileURLToPath(import.meta.url)), "worker-main.ts");
 
@@ -25,8 +25,7 @@ export const WORKER_NODE_FLAGS = ["--max-semi-space-size=64"];
 
 export function startWorkerProcesses(count: number, env: NodeJS.ProcessEnv, logger: Logger): WorkerProcesses {
   const children = new Set<ChildProcess>();
-  // Keyed by slot: a restarted worker's counters start again from zero, like any process's.
-  const latest = new Map<number, MetricsSnapshot>();
+  const book = new WorkerMetricsBook();
   let stopping = false;
 
   const spawn = (slot: number) => {
@@ -37,10 +36,11 @@ export function startWorkerProcesses(count: number, env: NodeJS.ProcessEnv, logg
     });
     children.add(child);
     child.on("message", (msg) => {
-      if (isMetricsMessage(msg)) latest.set(slot, msg.metrics);
+      if (isMetricsMessage(msg)) book.update(slot, msg.metrics);
     });
     child.on("exit", (code, signal) => {
       children.delete(child);
+      book.retire(slot);
       if (stopping) return;
       logger.error({ slot, code, signal }, "worker exited unexpectedly; restarting in 1 s");
       setTimeout(() => {
@@ -52,7 +52,7 @@ export function startWorkerProcesses(count: number, env: NodeJS.ProcessEnv, logg
 
   return {
     pids: () => [...children].map((c) => c.pid ?? 0),
-    metrics: () => renderMergedWorkerMetrics(latest.values()),
+    metrics: () => book.render(),
     async stop(timeoutMs = 15_000) {
       stopping = true;
       await Promise.all(
