@@ -293,6 +293,13 @@ describe("authentication and routing", () => {
     expect(otherSource.message).toBe(unknown.message);
   });
 
+  it("answers 405 with Allow: POST to other methods", async () => {
+    for (const method of ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"] as const) {
+      const res = await app.inject({ method, url: "/v1/sources/orders/events" });
+      expect([method, res.statusCode, res.headers.allow]).toEqual([method, 405, "POST"]);
+    }
+  });
+
   it("answers 404 for an unknown source to a valid key holder", async () => {
     const res = await post(ORDERS_NDJSON, { slug: "no-such-source" });
     expect(res.statusCode).toBe(404);

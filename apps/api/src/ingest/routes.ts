@@ -164,6 +164,17 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
       });
     });
 
+    // Any other method on the route: 405 naming the one it takes (HEAD follows GET).
+    scope.route({
+      method: ["GET", "PUT", "PATCH", "DELETE", "OPTIONS"],
+      url: INGEST_ROUTE,
+      handler: (req, reply) =>
+        sendError(req, reply.header("allow", "POST"), 405, {
+          code: "METHOD_NOT_ALLOWED",
+          message: `${req.method} is not allowed here: send events with POST`,
+        }),
+    });
+
     scope.post<{ Params: { slug: string } }>(
       INGEST_ROUTE,
       {

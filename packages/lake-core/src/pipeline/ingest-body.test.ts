@@ -381,6 +381,19 @@ describe("deadLetterPayload", () => {
   });
 });
 
+describe("decodeIngestBody on empty bodies and parameters", () => {
+  it("takes an empty body as an empty batch whatever its encoding, keeping nothing", async () => {
+    const r = rejected(await decode(Buffer.alloc(0), NDJSON, { encoding: "gzip" }));
+    expect(r).toMatchObject({ status: 400, code: "EMPTY_BATCH" });
+    expect(r.deadLetter).toBeUndefined();
+  });
+
+  it("says so when the charset parameter has no value", async () => {
+    const r = rejected(await decode(Buffer.from("{}"), `${NDJSON}; charset`));
+    expect(r.message).toMatch(/^the charset parameter has no value; send UTF-8/);
+  });
+});
+
 describe("decodeIngestBody on mangled bodies", () => {
   it("answers every mutation of valid bodies with a result, never an exception, and keeps what it refuses", async () => {
     let seed = 5;

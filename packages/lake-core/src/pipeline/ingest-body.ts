@@ -133,7 +133,11 @@ export function classifyIngestRequest(
     const [k = "", v = ""] = p.split("=");
     const charset = v.trim().replace(/^"|"$/g, "").toLowerCase();
     if (k.trim().toLowerCase() === "charset" && charset !== "utf-8" && charset !== "utf8") {
-      return unsupportedMediaType(`charset ${charset} is not supported; send UTF-8`);
+      return unsupportedMediaType(
+        charset === ""
+          ? "the charset parameter has no value; send UTF-8"
+          : `charset ${charset} is not supported; send UTF-8`,
+      );
     }
   }
   const encodings = (contentEncoding ?? "")
@@ -215,6 +219,10 @@ export async function decodeIngestBody(
   const { kind } = classified;
   if (input.body.length > lim.maxBodyBytes) {
     return bodyTooLarge(lim.maxBodyBytes, `the body is ${formatCount(input.body.length)} bytes`);
+  }
+  // No bytes at all, whatever the Content-Encoding says: an empty batch, with nothing to keep.
+  if (input.body.length === 0 && !kind.binary) {
+    return fromProblem({ code: "EMPTY_BATCH", message: "the batch has no events" }, input.body);
   }
   let body: Buffer = Buffer.isBuffer(input.body)
     ? input.body
