@@ -68,10 +68,22 @@ async function postgresPids(dataDir: string): Promise<number[]> {
   return Number.isFinite(pid) && pid > 0 ? [pid, ...(await childPids(pid))] : [];
 }
 
-async function cpuSeconds(apiPid: number, postgres: number[]) {
-  const workers = await childPids(apiPid);
+/** The API's child processes that are workers (its embedded PostgreSQL is a child too). */
+async function workerPids(apiPid: number): Promise<number[]> {
+  const pids = await childPids(apiPid);
+  const cmdlines = await Promise.all(pids.map((p) => readFile(`/proc/${p}/cmdline`, "utf8").catch(() => "")));
+  return pids.filter((_, i) => cmdlines[i]?.includes("worker-main"));
+}
+
+type CpuSeconds = { api: number; workers: number; postgres: number };
+
+async function cpuSeconds(apiPid: number, postgres: number[]): Promise<CpuSeconds> {
   const sum = async (pids: number[]) => (await Promise.all(pids.map(processCpu))).reduce((a, b) => a + b, 0);
-  return { api: await processCpu(apiPid), workers: await sum(workers), postgres: await sum(postgres) };
+  return {
+    api: await processCpu(apiPid),
+    workers: await sum(await workerPids(apiPid)),
+    postgres: await sum(postgres),
+  };
 }
 
 async function baseline(path: string): Promise<number> {
@@ -104,6 +116,19 @@ async function waitFor(url: string, timeoutMs: number, child: ChildProcess): Pro
 }
 
 let api: ChildProcess | undefined;
+// Interrupted (Ctrl+C): stop the API and remove the generated data, as a finished run does.
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping`);
+    api?.kill("SIGTERM");
+    const done = () => {
+      if (!args["keep-dir"]) void rm(dir, { recursive: true, force: true }).finally(() => process.exit(130));
+      else process.exit(130);
+    };
+    if (api && api.exitCode === null) api.once("exit", done);
+    else done();
+  });
+}
 try {
   log(`generating ${totalEvents.toLocaleString()} events in ${dir}`);
   const gen = await generateEvents(join(dir, "events.ndjson"), {
@@ -152,6 +177,8 @@ try {
     { authorization: `Bearer ${key}`, "content-type": "application/x-ndjson" },
     concurrency,
   );
+  // CPU is counted from here: start-up (compiling TypeScript, starting PostgreSQL) is not load.
+  const cpuAtStart = await cpuSeconds(api.pid!, await postgresPids(dataDir));
   const t0 = Date.now();
   const clientCpu0 = process.cpuUsage();
   let sent = 0;
@@ -185,6 +212,8 @@ try {
   const clientCpu = (clientCpuUs.user + clientCpuUs.system) / 1e6;
 
   const client = new pg.Client({ connectionString: dbUrl });
+  // The server going away (an interrupted run) ends the bench through its own path, not as a crash.
+  client.on("error", (err) => log(`PostgreSQL connection: ${err.message}`));
   await client.connect();
   let last = { committed: 0, failed: 0 };
   for (;;) {
@@ -236,16 +265,21 @@ try {
   const commits = batchRows.map((r) => r.committed_at.getTime()).sort((a, b) => a - b);
   // The worker's own rate: events it processed over the span in which it was committing.
   const workerSeconds = ((commits.at(-1) ?? 0) - (commits[0] ?? 0)) / 1000;
-  const cpu = await cpuSeconds(api.pid!, await postgresPids(dataDir));
+  const cpuAtEnd = await cpuSeconds(api.pid!, await postgresPids(dataDir));
+  const cpu: CpuSeconds = {
+    api: cpuAtEnd.api - cpuAtStart.api,
+    workers: cpuAtEnd.workers - cpuAtStart.workers,
+    postgres: cpuAtEnd.postgres - cpuAtStart.postgres,
+  };
 
-  const workerPids = await childPids(api.pid!);
   const apiRss = await peakRssMb(api.pid!);
-  const workerRss = Math.max(0, ...(await Promise.all(workerPids.map(peakRssMb))));
+  const workerRss = Math.max(0, ...(await Promise.all((await workerPids(api.pid!)).map(peakRssMb))));
 
   const e2eRate = totalEvents / endToEndSeconds;
   const baselineRate = totalEvents / baselineSeconds;
   const processed = totals.accepted + totals.rejected + totals.duplicates;
   const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+  const perEvent = (seconds: number) => ((seconds * 1e6) / totalEvents).toFixed(1);
   const lakeOk = rowsInLake === gen.expectedAccepted && distinctIds === gen.expectedAccepted;
   const lines = [
     "",
@@ -258,8 +292,8 @@ try {
     `| ingest (all 202s received) | ${fmt(totalEvents / postedSeconds)} events/s (${postedSeconds.toFixed(1)} s) |`,
     `| freshness p50 / p99 (202 → committed, visible to queries) | ${fmt(percentile(freshness, 50))} ms / ${fmt(percentile(freshness, 99))} ms |`,
     `| worker throughput (events ÷ first-to-last commit) | ${workerSeconds > 0 ? `${fmt(processed / workerSeconds)} events/s` : "n/a"} |`,
-    `| CPU seconds: API / workers / PostgreSQL | ${cpu.api.toFixed(1)} / ${cpu.workers.toFixed(1)} / ${cpu.postgres.toFixed(1)} (${(((cpu.api + cpu.workers + cpu.postgres) * 1e6) / totalEvents).toFixed(1)} µs per event) |`,
-    `| CPU seconds: bench client posting (same machine) | ${clientCpu.toFixed(1)} (${((clientCpu * 1e6) / totalEvents).toFixed(1)} µs per event) |`,
+    `| CPU per event from the first POST: API / workers / PostgreSQL | ${perEvent(cpu.api)} / ${perEvent(cpu.workers)} / ${perEvent(cpu.postgres)} µs (${perEvent(cpu.api + cpu.workers + cpu.postgres)} µs in all) |`,
+    `| CPU per event: bench producer (same machine) | ${perEvent(clientCpu)} µs |`,
     `| peak RSS: API / worker | ${fmt(apiRss)} MB / ${fmt(workerRss)} MB |`,
     `| baseline: DuckDB read_json → ZSTD Parquet, same file | ${fmt(baselineRate)} events/s (${baselineSeconds.toFixed(1)} s) |`,
     `| ratio end-to-end / baseline | ${(e2eRate / baselineRate).toFixed(2)} |`,
