@@ -2,7 +2,12 @@
 // or in a dead letter of its own, never in a batch retried until it is poison.
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestSource, enqueueRawBatch, readCommittedRows } from "../testing/pipeline-fixtures";
+import {
+  createTestSource,
+  enqueueRawBatch,
+  readCommittedRows,
+  seededRandom,
+} from "../testing/pipeline-fixtures";
 import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
 import { type ProcessDeps, processBatches } from "./process-batches";
 import { BATCHES_QUEUE } from "./raw-batch";
@@ -17,16 +22,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await bed?.close();
 });
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // JSON text fragments JSON.parse accepts and stores often choke on.
 const STRINGS = [
@@ -112,7 +107,7 @@ function event(rand: () => number, i: number): string {
 it.each([2026, 7, 99])(
   "stores or dead-letters every generated event, and never retries a batch (seed %i)",
   async (seed) => {
-    const rand = mulberry32(seed);
+    const rand = seededRandom(seed);
     const typed = await createTestSource(bed.t.db);
     const raw = await createTestSource(bed.t.db, { schema: null });
     let events = 0;
