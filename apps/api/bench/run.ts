@@ -144,7 +144,8 @@ try {
 
   const port = await freePort();
   const dataDir = join(dir, "data");
-  api = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const apiNodeArgs = process.env.BENCH_API_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
+  api = spawn(process.execPath, [...apiNodeArgs, "--import", "tsx", "src/main.ts"], {
     cwd: apiDir,
     env: {
       ...process.env,
