@@ -1,6 +1,7 @@
 // Builds the NDJSON lines DuckDB turns into curated rows: the meta columns spliced in front of the
 // event's original JSON bytes, so the hot path neither re-serializes a payload nor re-encodes its text.
 import { isRecord } from "./event-envelope";
+import { lastOfEachKey, lastWinsJson, objectMembers } from "./json-spans";
 
 const META_KEYS = ["_event_id", "_event_time", "_ingested_at", "_batch_id"] as const;
 
@@ -11,6 +12,8 @@ export interface LineContext {
   ingestedAtIso: string;
   /** Payload stored whole in `_payload` instead of spread into columns. */
   rawPayload: boolean;
+  /** Names of the payload's properties that are columns. */
+  columns: ReadonlySet<string>;
 }
 
 /** The candidate rows of one flush, as parallel columns (cheaper than one object per row). */
@@ -65,6 +68,32 @@ function safeTail(payload: unknown): string {
   return objectTail(JSON.stringify(copy));
 }
 
+/** Whether a payload key is spread into a column of its own (the meta columns' names are not). */
+export function isPayloadKey(key: string): boolean {
+  return !(META_KEYS as readonly string[]).includes(key);
+}
+
+/**
+ * A line's text after its meta prefix, from the bytes of the object at `start` as sent: the members
+ * `keep` accepts, each key once at every depth (the member JSON.parse keeps and the schema judged).
+ * No value is serialized again, so none loses a digit; DuckDB refuses an object with a column's key
+ * twice, and a meta column's name must not reach the row.
+ */
+export function memberTail(body: Uint8Array, start: number, keep: (key: string) => boolean): string {
+  const members = objectMembers(body, start);
+  const last = lastOfEachKey(members);
+  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const kept: string[] = [];
+  for (let m = 0; m < members.length; m += 1) {
+    const member = members[m]!;
+    if (!last[m] || !keep(member.key)) continue;
+    kept.push(
+      `${text.toString("utf8", member.start, member.keyEnd)}:${lastWinsJson(body, member.valueStart, member.end)}`,
+    );
+  }
+  return kept.length === 0 ? "}" : `,${kept.join(",")}}`;
+}
+
 /**
  * Whether a payload's row can be built from its text as sent: always when the payload is kept
  * whole, else when it is an object none of whose keys is a meta column's (those are dropped).
@@ -74,12 +103,12 @@ export function bytesAlone(payload: unknown, rawPayload: boolean): boolean {
 }
 
 /**
- * A line's text after its meta prefix, from a payload's JSON text as sent (a CloudEvent's decoded
- * data_base64): line breaks can only sit between its tokens, so they become spaces.
+ * A line's text after its meta prefix for a payload kept whole, from its JSON text as sent (a
+ * CloudEvent's decoded data_base64): one line, each object's repeated keys reduced to the last.
  */
-export function textTail(text: string, rawPayload: boolean): string {
-  const oneLine = text.replace(/[\r\n]/g, " ");
-  return rawPayload ? `,"_payload":${oneLine}}` : objectTail(oneLine);
+export function rawTextTail(text: string): string {
+  const bytes = Buffer.from(text);
+  return `${RAW_PAYLOAD_KEY}${lastWinsJson(bytes, 0, bytes.length)}}`;
 }
 
 /**
@@ -100,26 +129,21 @@ function isJsonBlank(b: number): boolean {
   return b === 0x20 || b === 0x09 || b === 0x0a || b === 0x0d;
 }
 
-/** A byte row's tail from its parsed bytes, or undefined when they cannot be serialized again. */
-function reserializedTail(rows: CandidateRows, i: number, rawPayload: boolean): string | undefined {
+/**
+ * A byte row's tail rebuilt from its text (for a flush DuckDB refused as sent): only the members
+ * that are columns, or the whole payload, each object's repeated keys reduced to the last.
+ */
+function rebuiltTail(rows: CandidateRows, i: number, ctx: LineContext): string {
   const body = rows.bodies[rows.owner[i]!]!;
-  const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString(
-    "utf8",
-    rows.starts[i],
-    rows.ends[i],
-  );
-  try {
-    return payloadTail(JSON.parse(text), rawPayload);
-  } catch {
-    return undefined;
-  }
+  if (ctx.rawPayload) return `${RAW_PAYLOAD_KEY}${lastWinsJson(body, rows.starts[i]!, rows.ends[i]!)}}`;
+  return memberTail(body, rows.starts[i]!, (key) => ctx.columns.has(key));
 }
 
 /**
  * Lines `from`..`to` of the given rows as one UTF-8 buffer, each ending in a newline. Rows built from
- * bytes copy the event's bytes after its opening brace behind the meta prefix; `reserialize` parses
- * byte rows and serializes them again, for text DuckDB refuses although JSON.parse accepts it (an
- * object with a key twice).
+ * bytes copy the event's bytes after its opening brace behind the meta prefix; `rebuild` rebuilds
+ * byte rows from their members, for text DuckDB refuses although JSON.parse accepts it (an object
+ * with a column's key twice, an unpaired surrogate in a member JSON.parse drops).
  */
 export function curatedLinesChunk(
   rows: CandidateRows,
@@ -127,7 +151,7 @@ export function curatedLinesChunk(
   from: number,
   to: number,
   contexts: LineContext[],
-  reserialize: boolean,
+  rebuild: boolean,
 ): Buffer {
   let capacity = 0;
   for (let k = from; k < to; k += 1) {
@@ -139,7 +163,7 @@ export function curatedLinesChunk(
   }
   let out = Buffer.allocUnsafe(capacity);
   let at = 0;
-  /** Makes room for `bytes` more bytes (the estimate above holds unless a payload is re-serialized). */
+  /** Makes room for `bytes` more bytes (the estimate above holds unless a payload is rebuilt). */
   const ensure = (bytes: number) => {
     if (at + bytes <= out.length) return;
     const grown = Buffer.allocUnsafe(Math.max(out.length * 2, at + bytes));
@@ -165,13 +189,10 @@ export function curatedLinesChunk(
       out[at++] = NEWLINE;
       continue;
     }
-    if (reserialize) {
-      const tail = reserializedTail(rows, i, ctx.rawPayload);
-      if (tail !== undefined) {
-        put(metaPrefix(rows.ids[i]!, rows.times[i]!, ctx) + tail);
-        out[at++] = NEWLINE;
-        continue;
-      }
+    if (rebuild) {
+      put(metaPrefix(rows.ids[i]!, rows.times[i]!, ctx) + rebuiltTail(rows, i, ctx));
+      out[at++] = NEWLINE;
+      continue;
     }
     const body = rows.bodies[rows.owner[i]!]!;
     const end = rows.ends[i]!;

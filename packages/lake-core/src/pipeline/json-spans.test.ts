@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { arrayElementSpans, cloudEventDataSpans } from "./json-spans";
+import { arrayElementSpans, cloudEventDataSpans, lastWinsJson } from "./json-spans";
 
 function dataTexts(text: string, batch: boolean, start = 0): (string | undefined)[] {
   const body = Buffer.from(text);
@@ -72,5 +72,24 @@ describe("arrayElementSpans", () => {
       "null",
     ]);
     expect(arrayElementSpans(Buffer.from("[]"))).toEqual([]);
+  });
+});
+
+describe("lastWinsJson", () => {
+  const rebuilt = (text: string) => lastWinsJson(Buffer.from(text), 0, Buffer.byteLength(text));
+
+  it("keeps each key's last member at every depth, as JSON.parse does, and every digit as sent", () => {
+    const text =
+      '{"a":1,"b":{"x":"\\ud800","x":12345678901234567890,"y":[{"k":1,"k":0.10000000000000000001}]},"a":9007199254740993}';
+    const out = rebuilt(text);
+    expect(out).toBe(
+      '{"b":{"x":12345678901234567890,"y":[{"k":0.10000000000000000001}]},"a":9007199254740993}',
+    );
+    expect(JSON.parse(out)).toEqual(JSON.parse(text));
+  });
+
+  it("copies values without objects as sent and puts the value on one line", () => {
+    expect(rebuilt('[1,\n  "a\\nb",\r\n  [2.50]]')).toBe('[1,   "a\\nb",    [2.50]]');
+    expect(rebuilt('{\n "\\u0061": 1,\n "a": {}\n}')).toBe('{"a":{}}');
   });
 });

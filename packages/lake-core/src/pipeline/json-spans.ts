@@ -146,3 +146,104 @@ export function memberText(body: Uint8Array, start: number, key: string): string
   const { span } = objectMemberSpan(body, i, key, Buffer.from(JSON.stringify(key)));
   return span === undefined ? undefined : Buffer.from(body.subarray(span[0], span[1])).toString("utf8");
 }
+
+/** A member of a JSON object: its key as JSON.parse reads it, and where its key and value sit. */
+export interface MemberSpan {
+  key: string;
+  /** The key's opening quote. */
+  start: number;
+  /** After the key's closing quote. */
+  keyEnd: number;
+  valueStart: number;
+  /** After the value. */
+  end: number;
+}
+
+/** The key whose quoted text is `buf[start, end)`, unescaped as JSON.parse does. */
+function keyAt(buf: Uint8Array, start: number, end: number): string {
+  const quoted = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (buf.subarray(start, end).indexOf(BACKSLASH) === -1) return quoted.toString("utf8", start + 1, end - 1);
+  return JSON.parse(quoted.toString("utf8", start, end)) as string;
+}
+
+/**
+ * The members of the JSON object that starts at `start`, in the order sent (a key may repeat), for a
+ * body JSON.parse accepted; empty when no object starts there.
+ */
+export function objectMembers(body: Uint8Array, start: number): MemberSpan[] {
+  const members: MemberSpan[] = [];
+  let i = skipBlanks(body, start);
+  if (body[i] !== OPEN_BRACE) return members;
+  i = skipBlanks(body, i + 1);
+  while (i < body.length && body[i] !== CLOSE_BRACE) {
+    const keyStart = i;
+    const keyEnd = skipString(body, i);
+    i = skipBlanks(body, keyEnd);
+    if (body[i] === COLON) i = skipBlanks(body, i + 1);
+    const valueEnd = skipValue(body, i);
+    members.push({
+      key: keyAt(body, keyStart, keyEnd),
+      start: keyStart,
+      keyEnd,
+      valueStart: i,
+      end: valueEnd,
+    });
+    i = skipBlanks(body, valueEnd);
+    if (body[i] === COMMA) i = skipBlanks(body, i + 1);
+  }
+  return members;
+}
+
+/** For each member, whether it is its key's last (the one JSON.parse keeps). */
+export function lastOfEachKey(members: readonly MemberSpan[]): boolean[] {
+  const last = new Map<string, number>();
+  for (let m = 0; m < members.length; m += 1) last.set(members[m]!.key, m);
+  return members.map((member, m) => last.get(member.key) === m);
+}
+
+function appendLastWins(buf: Uint8Array, start: number, end: number, out: string[]): void {
+  const text = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
+  // Without an object inside, nothing can repeat: the text as sent.
+  if (buf.subarray(start, end).indexOf(OPEN_BRACE) === -1) {
+    out.push(text.toString("utf8", start, end));
+    return;
+  }
+  if (buf[start] === OPEN_BRACKET) {
+    out.push("[");
+    arrayElementSpans(buf, start).forEach(([from, to], e) => {
+      if (e > 0) out.push(",");
+      appendLastWins(buf, from, to, out);
+    });
+    out.push("]");
+    return;
+  }
+  if (buf[start] !== OPEN_BRACE) {
+    out.push(text.toString("utf8", start, end));
+    return;
+  }
+  const members = objectMembers(buf, start);
+  const keep = lastOfEachKey(members);
+  out.push("{");
+  let first = true;
+  for (let m = 0; m < members.length; m += 1) {
+    if (!keep[m]) continue;
+    const member = members[m]!;
+    out.push(first ? "" : ",", text.toString("utf8", member.start, member.keyEnd), ":");
+    first = false;
+    appendLastWins(buf, member.valueStart, member.end, out);
+  }
+  out.push("}");
+}
+
+/**
+ * The JSON value at `buf[start, end)` as one line of text holding what JSON.parse reads: where an
+ * object repeats a key only its last member is kept, at every depth; everything else is the text as
+ * sent, so no number loses a digit. Stores that refuse a repeated key (DuckDB) or an unpaired
+ * surrogate in a member JSON.parse drops read it as the producer's parser did.
+ */
+export function lastWinsJson(buf: Uint8Array, start: number, end: number): string {
+  const out: string[] = [];
+  appendLastWins(buf, start, end, out);
+  // Line breaks can only sit between tokens: they become spaces.
+  return out.join("").replace(/[\r\n]/g, " ");
+}

@@ -451,15 +451,18 @@ describe("review fixes", () => {
     ]);
   });
 
-  it("rejects an event nested too deeply to serialize on its own, and the rest of its batch goes on", async () => {
+  it("rejects an event nested too deeply to be walked on its own, and the rest of its batch goes on", async () => {
     const src = await createTestSource(t.db);
     const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
     const nested = (id: string, extra: string) =>
       `{"id":"${id}","amount":1,"created_at":"2024-05-01T10:00:00Z"${extra},"nest":${deep}}`;
-    // A meta key in the payload makes the worker serialize it again, which a deep value cannot survive.
+    // A meta key makes the worker rebuild the row from its text, object by object: arrays nested deep
+    // are copied as sent, objects nested deeper than the call stack cannot be walked.
+    const deepObjects = `${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}`;
     const b1 = await enqueueRawBatch({ db: t.db, store, queue }, src, [
       order("ok1"),
       nested("deep1", ',"_batch_id":"x"'),
+      nested("deep4", `,"_batch_id":"x","more":${deepObjects}`),
       order("ok2"),
     ]);
     const ce = (id: string, data: string) =>
@@ -473,22 +476,22 @@ describe("review fixes", () => {
       { rawKey: `raw/${src.slug}/dt=2024-05-01/deep-${Date.now()}.json` },
     );
     const out = await processBatches(deps, await receiveAll());
-    expect(out).toMatchObject({ committed: 2, accepted: 4, rejected: 2, retried: 0 });
+    expect(out).toMatchObject({ committed: 2, accepted: 5, rejected: 2, retried: 0 });
     const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
-    expect(rows.map((r) => r._event_id)).toEqual(["deep2", "ok1", "ok2", "ok3"]);
+    expect(rows.map((r) => r._event_id)).toEqual(["deep1", "deep2", "ok1", "ok2", "ok3"]);
     const dead = await t.db.prisma.deadLetter.findMany({
       where: { batchId: { in: [b1.batchId, b2.batchId] } },
       orderBy: { eventId: "asc" },
     });
     expect(dead.map((d) => [d.eventId, d.reasonCode])).toEqual([
-      ["deep1", "UNPROCESSABLE_EVENT"],
       ["deep3", "SCHEMA_VIOLATION"],
+      ["deep4", "UNPROCESSABLE_EVENT"],
     ]);
-    expect(dead[0]?.reason).toMatch(/^the event cannot be processed: Maximum call stack size exceeded/);
+    expect(dead[1]?.reason).toMatch(/^the event cannot be processed: Maximum call stack size exceeded/);
     // Each dead letter keeps the event's text as sent: a CloudEvent whole, attributes included.
     expect(dead.map((d) => d.payload)).toEqual([
-      nested("deep1", ',"_batch_id":"x"'),
       ce("deep3", nested("deep3", ',"qty":"x"')),
+      nested("deep4", `,"_batch_id":"x","more":${deepObjects}`),
     ]);
   });
 
@@ -530,6 +533,42 @@ describe("review fixes", () => {
       ["UNSTORABLE_VALUE", "/x"],
       ["INVALID_EVENT_ID", "/id"],
     ]);
+  });
+
+  it("stores every digit when a row is rebuilt: a column's key twice, a meta column's name, a dropped property", async () => {
+    const src = await createTestSource(t.db);
+    const big = (id: string, qty: string, rest = "") =>
+      `{"id":"${id}","amount":1,"qty":${qty},"created_at":"2024-05-01T10:00:00Z","tags":["x"]${rest}}`;
+    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+      // DuckDB refuses a column's key twice (here spelled with an escape): the flush is rebuilt.
+      `{"id":"d1","qty":9007199254740993,"amount":1,"\\u0061mount":2,"created_at":"2024-05-01T10:00:00Z"}`,
+      // Rebuilt with it, although nothing is wrong with it.
+      big("d2", "9007199254740995", ',"extra":{"n":12345678901234567890,"d":0.10000000000000000001}'),
+      // A meta column's name is dropped, the rest kept as sent.
+      big("d3", "-9007199254740997", ',"_batch_id":"spoof","\\u005fevent_id":"spoof"'),
+      // An unpaired surrogate in a property the table does not store: the row is built without it.
+      big("d4", "9007199254740999", ',"extra":"\\ud800"'),
+      // Beyond 2^53 with a fraction: DuckDB would read it as a double and round it.
+      big("d5", "12345678901234567.0"),
+      big("d6", "1.5e3"),
+    ]);
+    const out = await processBatches(deps, await receiveAll());
+    expect(out).toMatchObject({ committed: 1, accepted: 5, rejected: 1, retried: 0 });
+    const rows = await readCommittedRows(
+      { db: t.db, store },
+      `curated.${src.slug}`,
+      "_event_id, _batch_id, amount, qty::VARCHAR AS qty, tags",
+    );
+    expect(rows).toEqual([
+      { _event_id: "d1", _batch_id: b.batchId, amount: 2, qty: "9007199254740993", tags: null },
+      { _event_id: "d2", _batch_id: b.batchId, amount: 1, qty: "9007199254740995", tags: '["x"]' },
+      { _event_id: "d3", _batch_id: b.batchId, amount: 1, qty: "-9007199254740997", tags: '["x"]' },
+      { _event_id: "d4", _batch_id: b.batchId, amount: 1, qty: "9007199254740999", tags: '["x"]' },
+      { _event_id: "d6", _batch_id: b.batchId, amount: 1, qty: "1500", tags: '["x"]' },
+    ]);
+    const letter = await t.db.prisma.deadLetter.findFirstOrThrow({ where: { batchId: b.batchId } });
+    expect([letter.eventId, letter.reasonCode, letter.path]).toEqual(["d5", "UNSTORABLE_VALUE", "/qty"]);
+    expect(letter.reason).toMatch(/fraction or exponent/);
   });
 
   it("keeps a bounded prefix of the batch row's raw object in a POISON_BATCH letter", async () => {

@@ -32,10 +32,12 @@ import {
   bytesAlone,
   type CandidateRows,
   curatedLinesChunk,
+  isPayloadKey,
   type LineContext,
+  memberTail,
   type PreparedPayload,
   payloadTail,
-  textTail,
+  rawTextTail,
 } from "./curated-lines";
 import {
   type BatchFormat,
@@ -227,13 +229,16 @@ function judgeEvent(ev: EnvelopeEvent, source: LoadedSource, body: Uint8Array): 
       };
     }
     // Only in properties the table does not store (they stay in raw): the row is built without them.
-    if (surrogate) return { payload: payloadTail(storedProperties(ev.payload, schema), false) };
+    if (surrogate) return { payload: storedPropertiesTail(ev, body, schema) };
     // A row built from the event's bytes keeps neither the parsed payload nor its text.
-    if (bytesAlone(ev.payload, schema.rawPayload)) {
-      if (ev.start !== undefined) return { payload: BYTES_ONLY };
-      if (ev.text !== undefined) return { payload: textTail(ev.text, schema.rawPayload) };
+    if (bytesAlone(ev.payload, schema.rawPayload) && ev.start !== undefined) return { payload: BYTES_ONLY };
+    if (schema.rawPayload) {
+      return { payload: ev.text === undefined ? payloadTail(ev.payload, true) : rawTextTail(ev.text) };
     }
-    return { payload: payloadTail(ev.payload, schema.rawPayload) };
+    // Its text as sent, member by member: a meta column's name dropped, each key once.
+    const sent = sentPayload(ev, body);
+    if (sent && isRecord(ev.payload)) return { payload: memberTail(sent.bytes, sent.start, isPayloadKey) };
+    return { payload: payloadTail(ev.payload, false) };
   } catch (err) {
     return {
       rejected: { code: "UNPROCESSABLE_EVENT", reason: `the event cannot be processed: ${errorText(err)}` },
@@ -269,12 +274,23 @@ function unpairedSurrogate(
   return { path: anywhere, stored: false };
 }
 
-/** The payload's properties that are columns of the table. */
-function storedProperties(payload: unknown, schema: SchemaLayout): Record<string, unknown> {
+/** The payload's text as sent: its span in the batch's body, or its decoded text (data_base64). */
+function sentPayload(ev: EnvelopeEvent, body: Uint8Array): { bytes: Uint8Array; start: number } | undefined {
+  if (ev.start !== undefined) return { bytes: body, start: ev.start };
+  if (ev.text !== undefined) return { bytes: Buffer.from(ev.text), start: 0 };
+  return undefined;
+}
+
+/** The line's tail holding only the payload's properties that are columns of the table. */
+function storedPropertiesTail(ev: EnvelopeEvent, body: Uint8Array, schema: SchemaLayout): string {
+  const payload = ev.payload;
+  if (!isRecord(payload)) return "}";
+  const columns = new Set(schema.payloadColumns.map((c) => c.name));
+  const sent = sentPayload(ev, body);
+  if (sent) return memberTail(sent.bytes, sent.start, (key) => columns.has(key));
   const out: Record<string, unknown> = {};
-  if (!isRecord(payload)) return out;
-  for (const c of schema.payloadColumns) if (Object.hasOwn(payload, c.name)) out[c.name] = payload[c.name];
-  return out;
+  for (const name of columns) if (Object.hasOwn(payload, name)) out[name] = payload[name];
+  return payloadTail(out, false);
 }
 
 /**
@@ -642,21 +658,23 @@ async function writeCandidateLines(
   rows: number[],
   cols: CandidateRows,
   phase: PhaseTimings,
-  reserialize: boolean,
+  rebuild: boolean,
 ): Promise<string> {
   const started = performance.now();
   await mkdir(scratch, { recursive: true });
+  const columns = new Set(source.schema.payloadColumns.map((c) => c.name));
   const contexts: LineContext[] = parsed.map((p) => ({
     batchIdJson: JSON.stringify(p.batch.batchId),
     ingestedAtIso: p.batch.receivedAt.toISOString(),
     rawPayload: source.schema.rawPayload,
+    columns,
   }));
   const path = join(scratch, "events.ndjson");
   const handle = await open(path, "w");
   try {
     for (let from = 0; from < rows.length; from += WRITE_CHUNK_LINES) {
       const to = Math.min(rows.length, from + WRITE_CHUNK_LINES);
-      await handle.writeFile(curatedLinesChunk(cols, rows, from, to, contexts, reserialize));
+      await handle.writeFile(curatedLinesChunk(cols, rows, from, to, contexts, rebuild));
     }
   } finally {
     await handle.close();
@@ -694,7 +712,10 @@ async function toParquet(
   try {
     return await write(0);
   } catch (err) {
-    deps.logger?.warn({ err: errorText(err) }, "DuckDB refused the fast NDJSON; rewriting it re-serialized");
+    deps.logger?.warn(
+      { err: errorText(err) },
+      "DuckDB refused the fast NDJSON; rewriting its objects member by member",
+    );
     await writeCandidateLines(source, scratch, parsed, rows, cols, phase, true);
     return await write(1);
   } finally {

@@ -103,6 +103,11 @@ export function unstorableValue(
 ): SchemaViolation | undefined {
   if (typeof payload !== "object" || payload === null || Array.isArray(payload)) return undefined;
   const record = payload as Record<string, unknown>;
+  // Without the text at hand (a parsed-only payload) the number is taken as it was parsed.
+  const plainDigits = (name: string) => {
+    const text = memberText?.(name)?.trim();
+    return text === undefined || /^-?\d+$/.test(text);
+  };
   for (const c of columns) {
     const v = record[c.name];
     if (typeof v === "number" && !Number.isFinite(v)) {
@@ -117,6 +122,13 @@ export function unstorableValue(
       !fitsInt64(v, memberText && (() => memberText(c.name)))
     ) {
       return { path: `/${escapePointerToken(c.name)}`, message: "is outside the range of a 64-bit integer" };
+    }
+    if (c.type === "BIGINT" && typeof v === "number" && Math.abs(v) >= 2 ** 53 && !plainDigits(c.name)) {
+      return {
+        path: `/${escapePointerToken(c.name)}`,
+        message:
+          "is an integer beyond 2^53 written with a fraction or exponent, which would be read as a float and lose digits: send it as plain digits",
+      };
     }
     if (c.type === "TIMESTAMPTZ" && typeof v === "string" && LEAP_SECOND.test(v)) {
       return {
