@@ -267,7 +267,7 @@ describe("CloudEvents", () => {
     expect(checkCloudEvent(ce())).toEqual({ field: "id", message: 'missing required attribute "id"' });
     expect(checkCloudEvent(ce({ id: null }))?.field).toBe("id");
     // The worker reads batches accepted before ingest required ids, and assigns one.
-    expect(checkCloudEvent(ce(), undefined, { requireId: false })).toBeUndefined();
+    expect(checkCloudEvent(ce(), undefined, { atIngest: false })).toBeUndefined();
     expect(checkCloudEvent(ce({ id: "x", subject: 1 }))?.field).toBe("subject");
     expect(checkCloudEvent(ce({ id: "x", myext: [[1]] }))).toEqual({
       field: "myext",
@@ -282,6 +282,36 @@ describe("CloudEvents", () => {
     expect(checkCloudEvent({ type: "t" }, (a) => `header ce-${a}`)?.message).toBe(
       "missing required attribute header ce-specversion",
     );
+  });
+
+  it("holds structured events to the specification's names and types, as binary mode is", () => {
+    expect(checkCloudEvent(ce({ id: "x", My_Ext: "v" }))).toEqual({
+      field: "My_Ext",
+      message: '"My_Ext": CloudEvents attribute names are lowercase letters and digits (a-z, 0-9)',
+    });
+    expect(checkCloudEvent(ce({ id: "x", TYPE: "v" }))?.field).toBe("TYPE");
+    expect(checkCloudEvent(ce({ id: "x", datacontenttype: 5 }))?.message).toBe(
+      '"datacontenttype" must be a string (got 5)',
+    );
+    expect(checkCloudEvent(ce({ id: "x", dataschema: true }))?.field).toBe("dataschema");
+    for (const bad of ["!!!not base64***", 12, "AAA", "AA=A"]) {
+      expect(checkCloudEvent(ce({ id: "x", data_base64: bad }))?.field).toBe("data_base64");
+    }
+    for (const good of ["", "AA==", "AAA=", "AAAA", "e30="]) {
+      expect(checkCloudEvent(ce({ id: "x", data_base64: good }))).toBeUndefined();
+    }
+    expect(checkCloudEvent(ce({ id: "x", source: "/a\u001fb" }))).toEqual({
+      field: "source",
+      message:
+        '"source" must be a URI-reference, which holds no control characters (U+0000 to U+001F, U+007F)',
+    });
+    expect(checkCloudEvent(ce({ id: "x", time: "2016-12-31T23:59:60Z" }))?.message).toBe(
+      '"time" is a leap second (:60), which Inlet cannot represent as an instant (got "2016-12-31T23:59:60Z")',
+    );
+    // Batches accepted before these checks are still read by the worker.
+    expect(
+      checkCloudEvent(ce({ id: "x", My_Ext: "v", data_base64: "!" }), undefined, { atIngest: false }),
+    ).toBe(undefined);
   });
 });
 
@@ -381,6 +411,12 @@ describe("checkBatch", () => {
     const problem = problemOf(checkBatch(body, "cloudevents-batch", limits));
     expect(problem).toMatchObject({ code: "EVENT_TOO_LARGE", index: 2 });
     expect(problem.message).toMatch(/^event 3 is 1,1\d\d bytes; the limit is 1,024$/);
+    // As sent: escapes count as the bytes they take, as in a single event or an NDJSON line.
+    const escaped = `[${JSON.stringify(ce)},${JSON.stringify({ ...ce, data: "x" }).replace('"x"', `"${"\\u0041".repeat(200)}"`)}]`;
+    expect(problemOf(checkBatch(b(escaped), "cloudevents-batch", limits))).toMatchObject({
+      code: "EVENT_TOO_LARGE",
+      index: 1,
+    });
   });
 
   it("checks a single structured event: object, attributes and size", () => {

@@ -284,6 +284,13 @@ export function rfc3339Time(value: string): Date | undefined {
 
 // ---- CloudEvents attributes --------------------------------------------------------------------------
 
+/** CloudEvents attribute names: lowercase ASCII letters and digits. */
+export const ATTRIBUTE_NAME = /^[a-z0-9]+$/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const LEAP_SECOND_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:60(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
 export interface AttributeProblem {
@@ -299,8 +306,13 @@ export interface AttributeProblem {
 export function checkCloudEvent(
   event: unknown,
   label: (attribute: string) => string = (a) => `"${a}"`,
-  opts: { requireId?: boolean } = {},
+  /**
+   * Ingest's checks (the default). The worker passes false: it still reads batches accepted before
+   * ingest required an id, checked attribute names, data_base64 and the source's characters.
+   */
+  opts: { atIngest?: boolean } = {},
 ): AttributeProblem | undefined {
+  const atIngest = opts.atIngest !== false;
   if (!isRecord(event)) return { field: "", message: `is ${describeJson(event)}, not a JSON object` };
   const missing = (a: string): AttributeProblem => ({
     field: a,
@@ -315,21 +327,35 @@ export function checkCloudEvent(
     };
   }
   // CloudEvents 1.0 requires id: producers retry with the same id, which is what deduplication keys on.
-  // Ingest enforces it; the worker (requireId false) still reads batches accepted before it did.
   for (const a of ["id", "source", "type"] as const) {
     const v = event[a];
-    if ((v === undefined || v === null) && a === "id" && opts.requireId === false) continue;
+    if ((v === undefined || v === null) && a === "id" && !atIngest) continue;
     if (v === undefined || v === null) return missing(a);
     if (typeof v !== "string" || v === "") {
       return { field: a, message: `${label(a)} must be a non-empty string (got ${preview(v)})` };
     }
   }
-  const subject = event.subject;
-  if (subject !== undefined && subject !== null && typeof subject !== "string") {
-    return { field: "subject", message: `${label("subject")} must be a string (got ${preview(subject)})` };
+  // A URI-reference holds no control character; a dedupe key separates source and id by one.
+  if (atIngest && CONTROL_CHARACTER.test(event.source as string)) {
+    return {
+      field: "source",
+      message: `${label("source")} must be a URI-reference, which holds no control characters (U+0000 to U+001F, U+007F)`,
+    };
+  }
+  for (const a of ["subject", "datacontenttype", "dataschema"] as const) {
+    const v = event[a];
+    if (v !== undefined && v !== null && typeof v !== "string") {
+      return { field: a, message: `${label(a)} must be a string (got ${preview(v)})` };
+    }
   }
   const time = event.time;
   if (time !== undefined && time !== null) {
+    if (typeof time === "string" && LEAP_SECOND_TIME.test(time)) {
+      return {
+        field: "time",
+        message: `${label("time")} is a leap second (:60), which Inlet cannot represent as an instant (got ${preview(time)})`,
+      };
+    }
     if (typeof time !== "string" || rfc3339Time(time) === undefined) {
       return {
         field: "time",
@@ -339,6 +365,22 @@ export function checkCloudEvent(
   }
   if (event.data !== undefined && event.data_base64 !== undefined) {
     return { field: "data", message: `${label("data")} and ${label("data_base64")} cannot both be present` };
+  }
+  const b64 = event.data_base64;
+  if (atIngest && b64 !== undefined && b64 !== null && (typeof b64 !== "string" || !BASE64.test(b64))) {
+    return {
+      field: "data_base64",
+      message: `${label("data_base64")} must be a base64 string (RFC 4648: A-Z, a-z, 0-9, + and /, padded with =; got ${preview(b64)})`,
+    };
+  }
+  if (atIngest) {
+    for (const name of Object.keys(event)) {
+      if (name === "data" || name === "data_base64" || ATTRIBUTE_NAME.test(name)) continue;
+      return {
+        field: name,
+        message: `${label(name)}: CloudEvents attribute names are lowercase letters and digits (a-z, 0-9)`,
+      };
+    }
   }
   // CloudEvents attribute values are strings, integers or booleans (binary, URI and timestamp values
   // are strings in JSON); only data may be structured.
@@ -536,10 +578,11 @@ export function checkBatch(body: Uint8Array, format: BatchFormat, limits: BatchC
     const problem = cloudEventProblem(events[i], i);
     if (problem) return { ok: false, problem };
   }
-  // No single event can exceed the limit when the whole body is within it: skip the re-serialisation.
+  // An event's size is its text as sent; none can exceed the limit when the whole body is within it.
   if (buf.length > limits.maxEventBytes) {
-    for (let i = 0; i < events.length; i += 1) {
-      const bytes = Buffer.byteLength(JSON.stringify(events[i]));
+    const spans = arrayElementSpans(buf, bomLength(buf));
+    for (let i = 0; i < spans.length; i += 1) {
+      const bytes = spans[i]![1] - spans[i]![0];
       if (bytes > limits.maxEventBytes) {
         return { ok: false, problem: tooLarge(`event ${i + 1}`, bytes, limits.maxEventBytes, i) };
       }
@@ -574,9 +617,9 @@ function checkNdjson(buf: Buffer, limits: BatchCheckLimits): BatchCheck {
 function cloudEventProblem(
   event: unknown,
   index: number | undefined,
-  requireId = true,
+  atIngest = true,
 ): EnvelopeProblem | undefined {
-  const problem = checkCloudEvent(event, undefined, { requireId });
+  const problem = checkCloudEvent(event, undefined, { atIngest });
   if (!problem) return undefined;
   const at = index === undefined ? {} : { index };
   if (problem.field === "") {

@@ -3,6 +3,7 @@
 import { isUtf8 } from "node:buffer";
 import { decompressBounded, isSupportedEncoding, SUPPORTED_ENCODINGS } from "./bounded-decompress";
 import {
+  ATTRIBUTE_NAME,
   type BatchFormat,
   checkBatch,
   checkCloudEvent,
@@ -259,8 +260,6 @@ export async function decodeIngestBody(
   if (!check.ok) return fromProblem(check.problem, body);
   return { ok: true, format: kind.format, bytesToStore: body, eventCount: check.eventCount };
 }
-
-const ATTRIBUTE_NAME = /^[a-z0-9]+$/;
 
 function decodeHeaderValue(value: string): string {
   // The CloudEvents HTTP binding percent-encodes non-printable characters in ce-* header values.

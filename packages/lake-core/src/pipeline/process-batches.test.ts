@@ -412,6 +412,20 @@ describe("review fixes", () => {
       ["1", '{"v":"b1"}'],
       ["9", '{"v":"c9"}'],
     ]);
+    // An NDJSON id spelled like a CloudEvent's dedupe key cannot stand for that CloudEvent.
+    const n = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+      JSON.stringify({ id: "/a\u001f1", ts: "2024-05-01T00:00:00Z" }),
+      JSON.stringify({ id: "tab\there", ts: "2024-05-01T00:00:00Z" }),
+    ]);
+    expect(await processBatches(deps, await receiveAll())).toMatchObject({ accepted: 0, rejected: 2 });
+    const letters = await t.db.prisma.deadLetter.findMany({
+      where: { batchId: n.batchId },
+      orderBy: { reason: "asc" },
+    });
+    expect(letters.map((d) => [d.reasonCode, d.reason, d.path])).toEqual([
+      ["INVALID_EVENT_ID", "line 1: event id contains a control character (U+001F)", "/id"],
+      ["INVALID_EVENT_ID", "line 2: event id contains a control character (U+0009)", "/id"],
+    ]);
   });
 
   it("stores CloudEvents data as sent: integers beyond 2^53 keep every digit", async () => {

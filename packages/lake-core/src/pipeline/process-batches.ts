@@ -183,6 +183,9 @@ type EventVerdict =
   | { rejected: { code: string; reason: string; path?: string | undefined }; payload?: undefined }
   | { rejected?: undefined; payload: PreparedPayload };
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it finds
+const ID_CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
 /**
  * Whether an event can be stored, and what its row is built from: its bytes in the body, or the
  * payload text prepared here. Anything an event makes fail (a payload nested too deeply to
@@ -195,13 +198,21 @@ function judgeEvent(ev: EnvelopeEvent, source: LoadedSource, body: Uint8Array): 
     if (!(t >= MIN_TIME_MS && t <= MAX_TIME_MS)) {
       return { rejected: { code: "INVALID_EVENT_TIME", reason: "event time is outside years 1..9999" } };
     }
-    if (ev.id.includes("\0") || hasLoneSurrogate(ev.id)) {
+    // Ids hold no control characters: a dedupe key separates a CloudEvent's source from its id by one.
+    const control = ID_CONTROL_CHARACTER.exec(ev.id)?.[0];
+    if (control !== undefined || hasLoneSurrogate(ev.id)) {
       // An NDJSON event's id is a field of its payload; a CloudEvent's is an attribute beside it.
       const inPayload = ev.line !== undefined;
+      const what =
+        control === undefined
+          ? "an unpaired UTF-16 surrogate"
+          : control === "\0"
+            ? "a NUL character"
+            : `a control character (U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")})`;
       return {
         rejected: {
           code: "INVALID_EVENT_ID",
-          reason: `${inPayload ? `line ${ev.line}: ` : ""}event id contains ${ev.id.includes("\0") ? "a NUL character" : "an unpaired UTF-16 surrogate"}`,
+          reason: `${inPayload ? `line ${ev.line}: ` : ""}event id contains ${what}`,
           path: inPayload ? pointerOfPath(source.idField, ev.payload) : undefined,
         },
       };
