@@ -42,3 +42,43 @@ it("disconnects a producer whose body stops arriving, and stores nothing", async
   expect(await answer).toBe("");
   expect(await s.database.db.prisma.batch.count()).toBe(0);
 });
+
+it("reads a body refused as too large to its end, so a client that writes it all first gets the 413", async () => {
+  const limit = 10 * 1024 * 1024;
+  const body = Buffer.alloc(limit + 1024 * 1024, 0x20);
+  const exchange = (chunked: boolean) =>
+    new Promise<string>((resolve, reject) => {
+      const socket = connect(port, "127.0.0.1");
+      let text = "";
+      socket.on("data", (d) => {
+        text += d.toString();
+        if (text.includes("\r\n\r\n") && text.includes("}}")) socket.end();
+      });
+      socket.on("error", reject);
+      socket.on("close", () => resolve(text));
+      const head =
+        `POST /v1/sources/orders/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\n` +
+        "Content-Type: application/x-ndjson\r\n" +
+        (chunked ? "Transfer-Encoding: chunked\r\n\r\n" : `Content-Length: ${body.length}\r\n\r\n`);
+      // Everything is written before anything is read, as Python's http.client does: a server that
+      // closes early makes these writes fail with EPIPE or ECONNRESET.
+      socket.write(head);
+      if (chunked) {
+        for (let at = 0; at < body.length; at += 1024 * 1024) {
+          const part = body.subarray(at, at + 1024 * 1024);
+          socket.write(`${part.length.toString(16)}\r\n`);
+          socket.write(part);
+          socket.write("\r\n");
+        }
+        socket.write("0\r\n\r\n");
+      } else {
+        socket.write(body);
+      }
+    });
+  for (const chunked of [false, true]) {
+    const answer = await exchange(chunked);
+    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+    expect(answer).toContain('"code":"BODY_TOO_LARGE"');
+  }
+  expect(await s.database.db.prisma.batch.count()).toBe(0);
+});

@@ -27,6 +27,34 @@ import type { Config } from "../config";
 import { IngestAuthenticator, type IngestSource } from "./api-key-auth";
 import { ingestMetrics } from "./ingest-metrics";
 
+/** A refused body is read and thrown away up to this many bytes, or this long, before the connection is cut. */
+const DRAIN_MAX_BYTES = 64 * 1024 * 1024;
+const DRAIN_MAX_MS = 30_000;
+
+/**
+ * Lingering close for a body refused as too large: clients that write the whole body before reading
+ * (Python's http.client, many SDKs) would otherwise get a broken pipe instead of the 413 that tells
+ * them to split the batch. What is still coming is read and discarded, within bounds, and the
+ * connection is kept for the next request.
+ */
+function drainRefusedBody(req: FastifyRequest): void {
+  const raw = req.raw;
+  const socket = raw.socket;
+  raw.resume();
+  if (!(socket instanceof Socket) || raw.complete) return;
+  const fromByte = socket.bytesRead;
+  const since = Date.now();
+  const guard = setInterval(() => {
+    if (raw.complete || socket.destroyed) {
+      clearInterval(guard);
+    } else if (socket.bytesRead - fromByte > DRAIN_MAX_BYTES || Date.now() - since > DRAIN_MAX_MS) {
+      clearInterval(guard);
+      socket.destroy();
+    }
+  }, 200);
+  guard.unref();
+}
+
 export const INGEST_ROUTE = "/v1/sources/:slug/events";
 
 export interface IngestRouteDeps {
@@ -144,7 +172,8 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
           Number.isFinite(length) && length > limits.maxBodyBytes
             ? `The request body is ${formatCount(length)} bytes; the limit is ${limit}`
             : `The request body is larger than the limit of ${limit}`;
-        return sendError(req, reply, 413, {
+        drainRefusedBody(req);
+        return sendError(req, reply.removeHeader("connection"), 413, {
           code: "BODY_TOO_LARGE",
           message: `${size}. It was not read or stored: split the batch into smaller requests and send them again`,
         });
