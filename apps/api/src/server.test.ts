@@ -181,6 +181,55 @@ describe("tRPC control plane", () => {
     expect(denied.statusCode).toBe(403);
   });
 
+  it("shows a source and pauses and resumes it, for engineers only, auditing each change", async () => {
+    const engineer = {
+      authorization: `Bearer ${await s.tokenFor("engineer")}`,
+      "content-type": "application/json",
+    };
+    const oncall = { authorization: `Bearer ${await s.tokenFor("oncall")}` };
+    const shown = await s.app.inject({ url: trpcGet("sources.get", { slug: "orders" }), headers: oncall });
+    expect(shown.statusCode).toBe(200);
+    expect(shown.json().result.data.json).toMatchObject({
+      slug: "orders",
+      status: "active",
+      idField: "id",
+      landingPrefix: "landing/orders/",
+    });
+    expect(shown.json().result.data.json.ingestUrl).toMatch(/\/v1\/sources\/orders\/events$/);
+    const missing = await s.app.inject({ url: trpcGet("sources.get", { slug: "nope" }), headers: oncall });
+    expect(missing.statusCode).toBe(404);
+
+    const set = (status: string, headers: Record<string, string>) =>
+      s.app.inject({
+        method: "POST",
+        url: "/trpc/sources.setStatus",
+        headers: { ...headers, "content-type": "application/json" },
+        payload: { json: { slug: "orders", status } },
+      });
+    expect((await set("paused", oncall)).statusCode).toBe(403);
+    expect((await set("stopped", engineer)).statusCode).toBe(400);
+    expect((await set("paused", engineer)).statusCode).toBe(200);
+    expect((await set("paused", engineer)).statusCode).toBe(200);
+    const paused = await s.database.db.prisma.source.findUniqueOrThrow({ where: { slug: "orders" } });
+    expect(paused.status).toBe("paused");
+    expect((await set("active", engineer)).statusCode).toBe(200);
+    const actions = await s.database.db.prisma.auditLog.findMany({
+      where: { targetId: paused.id, action: { startsWith: "source." } },
+      orderBy: { id: "asc" },
+    });
+    // Setting the status it already has changes nothing and records nothing.
+    expect(actions.map((a) => a.action)).toEqual(["source.create", "source.pause", "source.resume"]);
+
+    // The audit filter matches LIKE's wildcards as typed.
+    const admin = { authorization: `Bearer ${await s.tokenFor("admin")}` };
+    const filtered = async (action: string) =>
+      (await s.app.inject({ url: trpcGet("audit.list", { action }), headers: admin })).json().result.data.json
+        .items.length;
+    expect(await filtered("source.pause")).toBe(1);
+    expect(await filtered("%")).toBe(0);
+    expect(await filtered("source_pause")).toBe(0);
+  });
+
   it("reports real overview counts", async () => {
     const token = await s.tokenFor("oncall");
     const res = await s.app.inject({

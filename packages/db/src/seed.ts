@@ -87,8 +87,17 @@ export async function seed(prisma: PrismaClient, opts: SeedOptions = {}): Promis
           data: { sourceId: source.id, version: 1, jsonSchema: ORDERS_SCHEMA, compatibility: "backward" },
         });
         await tx.source.update({ where: { id: source.id }, data: { activeSchemaVersionId: version.id } });
-        await tx.apiKey.create({
+        const sampleKey = await tx.apiKey.create({
           data: { sourceId: source.id, name: "sample key", prefix: key.prefix, keyHash: key.hash },
+        });
+        await tx.auditLog.create({
+          data: {
+            actorEmail: "system",
+            action: "api_key.create",
+            targetType: "api_key",
+            targetId: sampleKey.id,
+            details: { source: "orders", name: "sample key", reason: "first-start seed" },
+          },
         });
         await tx.auditLog.create({
           data: {

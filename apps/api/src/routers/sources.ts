@@ -9,6 +9,14 @@ const slug = z
 
 export const sourcesRouter = router({
   list: roleProcedure("engineer", "oncall").query(({ ctx }) => ctx.services.sources.list()),
+  get: roleProcedure("engineer", "oncall")
+    .input(z.object({ slug }))
+    .query(({ ctx, input }) => ctx.services.sources.get(input.slug)),
+  setStatus: roleProcedure("engineer")
+    .input(z.object({ slug, status: z.enum(["active", "paused"]) }))
+    .mutation(({ ctx, input }) =>
+      ctx.services.sources.setStatus(ctx.actor, input.slug, input.status, ctx.requestId),
+    ),
   keys: router({
     list: roleProcedure("engineer")
       .input(z.object({ slug }))

@@ -37,7 +37,10 @@ export class AuditService {
   async list(input: AuditListInput) {
     const rows = await this.db.prisma.auditLog.findMany({
       where: {
-        ...(input.action ? { action: { contains: input.action, mode: "insensitive" as const } } : {}),
+        // LIKE's wildcards and escape character are matched as typed.
+        ...(input.action
+          ? { action: { contains: input.action.replace(/[\\%_]/g, "\\$&"), mode: "insensitive" as const } }
+          : {}),
         ...(input.cursor ? { id: { lt: BigInt(input.cursor) } } : {}),
       },
       orderBy: { id: "desc" },

@@ -41,6 +41,51 @@ export class SourcesService {
     };
   }
 
+  /** One source as its page shows it: what producers need to send to it, and its state. */
+  async get(slug: string) {
+    const source = await this.db.prisma.source.findUnique({
+      where: { slug },
+      include: { activeSchemaVersion: true },
+    });
+    if (!source) throw new InletError("NOT_FOUND", `No source with slug '${slug}'`);
+    return {
+      id: source.id,
+      slug: source.slug,
+      name: source.name,
+      description: source.description,
+      kind: source.kind,
+      status: source.status,
+      idField: source.idField,
+      timeField: source.timeField,
+      createdAt: source.createdAt,
+      activeSchemaVersion: source.activeSchemaVersion?.version ?? null,
+      ingestUrl: this.ingestUrl(source.slug),
+      landingPrefix: `landing/${source.slug}/`,
+    };
+  }
+
+  /** Pauses a source (ingest answers 409 and stores nothing) or resumes it; a no-op when already so. */
+  async setStatus(actor: Actor, slug: string, status: "active" | "paused", requestId?: string) {
+    return this.db.prisma.$transaction(async (tx) => {
+      const source = await tx.source.findUnique({ where: { slug } });
+      if (!source) throw new InletError("NOT_FOUND", `No source with slug '${slug}'`);
+      if (source.status === status) return { slug, status };
+      await tx.source.update({ where: { id: source.id }, data: { status } });
+      await this.audit.record(
+        actor,
+        {
+          action: status === "paused" ? "source.pause" : "source.resume",
+          targetType: "source",
+          targetId: source.id,
+          details: { source: slug },
+        },
+        requestId,
+        tx,
+      );
+      return { slug, status };
+    });
+  }
+
   private async sourceBySlug(slug: string) {
     const source = await this.db.prisma.source.findUnique({ where: { slug } });
     if (!source) throw new InletError("NOT_FOUND", `No source with slug '${slug}'`);

@@ -69,6 +69,7 @@ export function AuditView() {
               value={actionInput}
               onChange={(event) => setActionInput(event.target.value)}
               placeholder="Filter by action, e.g. source.create"
+              maxLength={100}
               className="pl-9"
               autoComplete="off"
               spellCheck={false}

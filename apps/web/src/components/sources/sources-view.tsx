@@ -2,6 +2,7 @@
 // The Sources list: every registered source with its kind, status, today's volume and active schema.
 import { useQuery } from "@tanstack/react-query";
 import { Plug } from "lucide-react";
+import Link from "next/link";
 import { QueryError } from "@/components/query-error";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
@@ -28,7 +29,7 @@ export function SourcesView() {
     <>
       <PageHeader
         title="Sources"
-        description="Where events come in: HTTP push, webhooks and files dropped into storage."
+        description="Where events come in: HTTP push, webhooks and files dropped into storage. Open one for its ingest URL and API keys."
       />
       <Card>
         {sources.isPending ? (
@@ -62,7 +63,12 @@ export function SourcesView() {
               {sources.data.items.map((source) => (
                 <Tr key={source.id}>
                   <Td>
-                    <div className="font-medium text-gray-900">{source.name}</div>
+                    <Link
+                      href={`/sources/${encodeURIComponent(source.slug)}`}
+                      className="rounded font-medium text-accent-700 hover:underline focus-visible:outline-2 focus-visible:outline-accent-500"
+                    >
+                      {source.name}
+                    </Link>
                     <div className="font-mono text-gray-500 text-xs">{source.slug}</div>
                   </Td>
                   <Td>{KIND_LABELS[source.kind] ?? source.kind}</Td>

@@ -1,8 +1,8 @@
 // Text inputs and their labels, styled alike across forms and filters.
 import { clsx } from "clsx";
-import type { InputHTMLAttributes, LabelHTMLAttributes } from "react";
+import type { ComponentProps, LabelHTMLAttributes } from "react";
 
-export function Input({ className, ...props }: InputHTMLAttributes<HTMLInputElement>) {
+export function Input({ className, ...props }: ComponentProps<"input">) {
   return (
     <input
       className={clsx(

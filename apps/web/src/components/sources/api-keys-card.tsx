@@ -1,0 +1,186 @@
+"use client";
+// A source's API keys: create one (shown once, then only its prefix), see when each was last used,
+// revoke one after a confirmation. Only engineers and admins get here; the API checks it again.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { KeyRound, Plus } from "lucide-react";
+import { type FormEvent, useId, useState } from "react";
+import { QueryError } from "@/components/query-error";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardHeader } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Input, Label } from "@/components/ui/input";
+import { Skeleton } from "@/components/ui/skeleton";
+import { Table, TBody, Td, THead, Th, Tr } from "@/components/ui/table";
+import { formatDateTime } from "@/lib/format";
+import { useTRPC } from "@/lib/trpc";
+import { describeError } from "@/lib/trpc-errors";
+import { CopyField } from "./copy-field";
+
+export function ApiKeysCard({ slug }: { slug: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const keys = useQuery(trpc.sources.keys.list.queryOptions({ slug }));
+  const refresh = () =>
+    queryClient.invalidateQueries({ queryKey: trpc.sources.keys.list.queryKey({ slug }) });
+  const [name, setName] = useState("");
+  const [created, setCreated] = useState<{ name: string; key: string } | undefined>();
+  const [confirming, setConfirming] = useState<string | undefined>();
+  const nameId = useId();
+  const create = useMutation(
+    trpc.sources.keys.create.mutationOptions({
+      onSuccess: (key) => {
+        setCreated({ name: key.name, key: key.key });
+        setName("");
+        void refresh();
+      },
+    }),
+  );
+  const revoke = useMutation(
+    trpc.sources.keys.revoke.mutationOptions({
+      onSuccess: () => {
+        setConfirming(undefined);
+        void refresh();
+      },
+    }),
+  );
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    if (name.trim()) create.mutate({ slug, name: name.trim() });
+  };
+
+  return (
+    <Card>
+      <CardHeader
+        title="API keys"
+        description="Producers send one as Authorization: Bearer <key>. Only a hash is stored: a key is shown once, when it is created. A revoked key is refused within 5 seconds."
+      />
+      <form
+        onSubmit={submit}
+        className="flex flex-col gap-2 border-gray-100 border-b px-5 py-4 sm:flex-row sm:items-end"
+      >
+        <div className="w-full sm:max-w-xs">
+          <Label htmlFor={nameId}>New key name</Label>
+          <Input
+            id={nameId}
+            value={name}
+            onChange={(event) => setName(event.target.value)}
+            placeholder="e.g. checkout-service"
+            maxLength={80}
+            autoComplete="off"
+            required
+          />
+        </div>
+        <Button
+          type="submit"
+          loading={create.isPending}
+          icon={<Plus className="size-4" aria-hidden="true" />}
+        >
+          Create key
+        </Button>
+        {create.isError ? (
+          <p role="alert" className="text-red-700 text-sm sm:self-center">
+            {describeError(create.error)}
+          </p>
+        ) : null}
+      </form>
+      {created ? (
+        <div role="status" className="border-amber-200 border-b bg-amber-50 px-5 py-4">
+          <p className="font-medium text-amber-900 text-sm">
+            Key “{created.name}” created. Copy it now: it will not be shown again.
+          </p>
+          <div className="mt-2 flex flex-col gap-2 sm:flex-row">
+            <div className="min-w-0 flex-1">
+              <CopyField value={created.key} label="New API key" />
+            </div>
+            <Button variant="ghost" onClick={() => setCreated(undefined)}>
+              Done
+            </Button>
+          </div>
+        </div>
+      ) : null}
+      {keys.isPending ? (
+        <div role="status" aria-busy="true" aria-label="Loading API keys" className="space-y-3 px-5 py-4">
+          <Skeleton className="h-4 w-2/3" />
+          <Skeleton className="h-4 w-1/2" />
+        </div>
+      ) : keys.isError ? (
+        <QueryError
+          error={keys.error}
+          sectionLabel="API keys"
+          onRetry={() => void keys.refetch()}
+          retrying={keys.isFetching}
+        />
+      ) : keys.data.length === 0 ? (
+        <EmptyState
+          icon={KeyRound}
+          title="No keys yet"
+          description="Create a key for each producer, so that one can be revoked without stopping the others."
+        />
+      ) : (
+        <Table aria-label="API keys">
+          <THead>
+            <tr>
+              <Th>Name</Th>
+              <Th>Key</Th>
+              <Th>Created</Th>
+              <Th>Last used</Th>
+              <Th>Status</Th>
+              <Th>
+                <span className="sr-only">Actions</span>
+              </Th>
+            </tr>
+          </THead>
+          <TBody>
+            {keys.data.map((key) => (
+              <Tr key={key.id}>
+                <Td className="font-medium text-gray-900">{key.name}</Td>
+                <Td className="font-mono text-xs">{key.prefix}…</Td>
+                <Td className="whitespace-nowrap text-gray-500">{formatDateTime(key.createdAt)}</Td>
+                <Td className="whitespace-nowrap text-gray-500">
+                  {key.lastUsedAt ? formatDateTime(key.lastUsedAt) : "Never"}
+                </Td>
+                <Td>
+                  {key.revokedAt ? (
+                    <Badge tone="neutral">Revoked {formatDateTime(key.revokedAt)}</Badge>
+                  ) : (
+                    <Badge dot tone="success">
+                      Active
+                    </Badge>
+                  )}
+                </Td>
+                <Td className="whitespace-nowrap text-right">
+                  {key.revokedAt ? null : confirming === key.id ? (
+                    <span className="inline-flex items-center gap-2">
+                      <span className="text-gray-600 text-xs">Producers using it will get 401.</span>
+                      <Button
+                        size="sm"
+                        variant="danger"
+                        loading={revoke.isPending}
+                        onClick={() => revoke.mutate({ id: key.id })}
+                      >
+                        Revoke “{key.name}”
+                      </Button>
+                      <Button size="sm" variant="ghost" onClick={() => setConfirming(undefined)}>
+                        Cancel
+                      </Button>
+                    </span>
+                  ) : (
+                    <Button size="sm" variant="secondary" onClick={() => setConfirming(key.id)}>
+                      Revoke
+                    </Button>
+                  )}
+                </Td>
+              </Tr>
+            ))}
+          </TBody>
+        </Table>
+      )}
+      {revoke.isError ? (
+        <p role="alert" className="px-5 py-3 text-red-700 text-sm">
+          {describeError(revoke.error)}
+        </p>
+      ) : null}
+    </Card>
+  );
+}

@@ -1,0 +1,201 @@
+"use client";
+// One source: where producers send to it (URL, a curl line, the landing folder), its API keys, and
+// pausing or resuming its ingest. Engineers and admins manage it; on-call staff see it.
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { ArrowLeft, Pause, Play } from "lucide-react";
+import Link from "next/link";
+import { useState } from "react";
+import { QueryError } from "@/components/query-error";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { PageHeader } from "@/components/ui/page-header";
+import { Skeleton } from "@/components/ui/skeleton";
+import { formatDate } from "@/lib/format";
+import { useTRPC } from "@/lib/trpc";
+import { describeError } from "@/lib/trpc-errors";
+import { ApiKeysCard } from "./api-keys-card";
+import { CopyField } from "./copy-field";
+
+const KIND_LABELS: Record<string, string> = { http: "HTTP", webhook: "Webhook", file: "File drop" };
+
+function curlLine(url: string): string {
+  return `curl -X POST '${url}' \\
+  -H "Authorization: Bearer $INLET_KEY" \\
+  -H 'Content-Type: application/x-ndjson' \\
+  --data-binary @events.ndjson`;
+}
+
+export function SourceDetailView({ slug }: { slug: string }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const me = useQuery(trpc.me.queryOptions());
+  const source = useQuery(trpc.sources.get.queryOptions({ slug }));
+  const [confirmPause, setConfirmPause] = useState(false);
+  const setStatus = useMutation(
+    trpc.sources.setStatus.mutationOptions({
+      onSuccess: () => {
+        setConfirmPause(false);
+        void queryClient.invalidateQueries({ queryKey: trpc.sources.get.queryKey({ slug }) });
+        void queryClient.invalidateQueries({ queryKey: trpc.sources.list.queryKey() });
+      },
+    }),
+  );
+  const canManage = me.data?.roles.some((r) => r === "engineer" || r === "admin") ?? false;
+
+  const back = (
+    <Link
+      href="/sources"
+      className="mb-3 inline-flex items-center gap-1 rounded text-gray-500 text-sm hover:text-gray-800 focus-visible:outline-2 focus-visible:outline-accent-500"
+    >
+      <ArrowLeft className="size-4" aria-hidden="true" /> Sources
+    </Link>
+  );
+
+  if (source.isPending) {
+    return (
+      <div role="status" aria-busy="true" aria-label="Loading source">
+        {back}
+        <Skeleton className="h-6 w-48" />
+        <Skeleton className="mt-2 h-4 w-72" />
+        <Skeleton className="mt-8 h-48 w-full" />
+      </div>
+    );
+  }
+  if (source.isError) {
+    return (
+      <>
+        {back}
+        <Card>
+          <QueryError
+            error={source.error}
+            sectionLabel="Sources"
+            onRetry={() => void source.refetch()}
+            retrying={source.isFetching}
+          />
+        </Card>
+      </>
+    );
+  }
+  const s = source.data;
+  const paused = s.status === "paused";
+  const pauseControls = !canManage ? null : paused ? (
+    <Button
+      variant="secondary"
+      loading={setStatus.isPending}
+      icon={<Play className="size-4" aria-hidden="true" />}
+      onClick={() => setStatus.mutate({ slug, status: "active" })}
+    >
+      Resume ingest
+    </Button>
+  ) : confirmPause ? (
+    <>
+      <Button
+        variant="danger"
+        loading={setStatus.isPending}
+        onClick={() => setStatus.mutate({ slug, status: "paused" })}
+      >
+        Pause: refuse new events
+      </Button>
+      <Button variant="ghost" onClick={() => setConfirmPause(false)}>
+        Cancel
+      </Button>
+    </>
+  ) : (
+    <Button
+      variant="secondary"
+      icon={<Pause className="size-4" aria-hidden="true" />}
+      onClick={() => setConfirmPause(true)}
+    >
+      Pause ingest
+    </Button>
+  );
+
+  return (
+    <>
+      {back}
+      <PageHeader
+        title={s.name}
+        description={
+          <span className="inline-flex flex-wrap items-center gap-2">
+            <span className="font-mono text-xs">{s.slug}</span>
+            <span aria-hidden="true">·</span>
+            {KIND_LABELS[s.kind] ?? s.kind}
+            <span aria-hidden="true">·</span>
+            <Badge dot tone={paused ? "warning" : "success"}>
+              {paused ? "Paused" : "Active"}
+            </Badge>
+          </span>
+        }
+        actions={pauseControls}
+      />
+      {setStatus.isError ? (
+        <p role="alert" className="mb-4 text-red-700 text-sm">
+          {describeError(setStatus.error)}
+        </p>
+      ) : null}
+      {paused ? (
+        <p
+          role="status"
+          className="mb-4 rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-amber-900 text-sm"
+        >
+          Ingest is paused: producers get 409 SOURCE_PAUSED and nothing is stored until it is resumed. Keep
+          their batches; send them again after resuming.
+        </p>
+      ) : null}
+      <div className="space-y-6">
+        <Card>
+          <CardHeader
+            title="Send events"
+            description="NDJSON, CloudEvents (structured, batched or binary) or files dropped into the landing folder."
+          />
+          <CardBody className="space-y-4">
+            <div>
+              <p className="mb-1 font-medium text-gray-700 text-xs">Ingest URL</p>
+              <CopyField value={s.ingestUrl} label="Ingest URL" />
+            </div>
+            <div>
+              <p className="mb-1 font-medium text-gray-700 text-xs">With curl</p>
+              <pre className="overflow-x-auto rounded-md bg-gray-900 px-4 py-3 font-mono text-gray-100 text-xs leading-relaxed">
+                {curlLine(s.ingestUrl)}
+              </pre>
+            </div>
+            <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
+              <div>
+                <dt className="text-gray-500 text-xs">Event id field (NDJSON)</dt>
+                <dd className="font-mono text-gray-800 text-xs">{s.idField}</dd>
+              </div>
+              <div>
+                <dt className="text-gray-500 text-xs">Event time field (NDJSON)</dt>
+                <dd className="font-mono text-gray-800 text-xs">{s.timeField}</dd>
+              </div>
+              <div>
+                <dt className="text-gray-500 text-xs">Landing folder for files</dt>
+                <dd className="font-mono text-gray-800 text-xs">{s.landingPrefix}</dd>
+              </div>
+              <div>
+                <dt className="text-gray-500 text-xs">Schema</dt>
+                <dd className="text-gray-800 text-xs">
+                  {s.activeSchemaVersion === null
+                    ? "None (payloads stored whole)"
+                    : `v${s.activeSchemaVersion}`}
+                  {" · created "}
+                  {formatDate(s.createdAt)}
+                </dd>
+              </div>
+            </dl>
+          </CardBody>
+        </Card>
+        {canManage ? (
+          <ApiKeysCard slug={slug} />
+        ) : (
+          <Card>
+            <CardBody>
+              <p className="text-gray-500 text-sm">API keys are managed by engineers and admins.</p>
+            </CardBody>
+          </Card>
+        )}
+      </div>
+    </>
+  );
+}
