@@ -326,6 +326,22 @@ describe("binary-mode CloudEvents", () => {
   it("omits data when the body is empty", async () => {
     const r = await decode(Buffer.alloc(0), "application/json", { headers });
     expect(r.ok && JSON.parse(r.bytesToStore.toString())).not.toHaveProperty("data");
+    // Whatever its Content-Encoding says.
+    const gz = await decode(Buffer.alloc(0), "application/json", { headers, encoding: "gzip" });
+    expect(gz.ok && JSON.parse(gz.bytesToStore.toString())).toMatchObject({ id: "evt-9" });
+  });
+
+  it("keeps the attributes in the dead letter of a body that does not decompress", async () => {
+    const wire = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0xff]);
+    const r = rejected(await decode(wire, "application/json", { headers, encoding: "gzip" }));
+    expect(r).toMatchObject({ status: 400, code: "MALFORMED_ENCODING" });
+    expect(JSON.parse(Buffer.from(r.deadLetter ?? []).toString())).toMatchObject({
+      specversion: "1.0",
+      id: "evt-9",
+      source: "/shop",
+      type: "order.created",
+      data_base64: wire.toString("base64"),
+    });
   });
 
   it("refuses missing or invalid attribute headers with 400 naming the header", async () => {

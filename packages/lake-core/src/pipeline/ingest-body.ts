@@ -228,7 +228,9 @@ export async function decodeIngestBody(
   let body: Buffer = Buffer.isBuffer(input.body)
     ? input.body
     : Buffer.from(input.body.buffer, input.body.byteOffset, input.body.byteLength);
-  for (const coding of [...kind.encodings].reverse()) {
+  // A binary-mode event without a body has no data, whatever the Content-Encoding says.
+  const encodings = input.body.length === 0 ? [] : [...kind.encodings].reverse();
+  for (const coding of encodings) {
     if (!isSupportedEncoding(coding)) continue;
     const out = await decompressBounded(body, coding, lim.maxBodyBytes);
     if (!out.ok) {
@@ -247,7 +249,10 @@ export async function decodeIngestBody(
         status: 400,
         code: "MALFORMED_ENCODING",
         message: out.message,
-        deadLetter: input.body,
+        // A binary-mode event keeps its attributes: its letter is the event, the bytes as received as data_base64.
+        deadLetter: kind.binary
+          ? binaryDeadLetter(input.contentType ?? "", input.headers, Buffer.from(input.body))
+          : input.body,
       };
     }
     body = out.bytes;
