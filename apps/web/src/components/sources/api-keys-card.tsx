@@ -134,7 +134,7 @@ export function ApiKeysCard({ slug }: { slug: string }) {
           <TBody>
             {keys.data.map((key) => (
               <Tr key={key.id}>
-                <Td className="font-medium text-gray-900">{key.name}</Td>
+                <Td className="whitespace-nowrap font-medium text-gray-900">{key.name}</Td>
                 <Td className="font-mono text-xs">{key.prefix}…</Td>
                 <Td className="whitespace-nowrap text-gray-500">{formatDateTime(key.createdAt)}</Td>
                 <Td className="whitespace-nowrap text-gray-500">
