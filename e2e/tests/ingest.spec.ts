@@ -63,4 +63,27 @@ test("events posted with the source key land in curated and show on the Overview
     await expect(card("Events today")).toHaveText("2", { timeout: 1000 });
   }).toPass({ timeout: 30_000 });
   await expect(card("Open dead letters")).toHaveText("1");
+
+  // On-call opens the dead letter: its reason, JSON pointer and payload as sent.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dead letters" }).click();
+  const row = page.getByRole("row").filter({ hasText: "e2e-3" });
+  await expect(row).toContainText("SCHEMA_VIOLATION");
+  await expect(row).toContainText("/amount: must be number");
+  await row.getByRole("button", { name: "View" }).click();
+  const letter = page.getByRole("region", { name: "Dead letter" });
+  await expect(letter).toContainText("/amount");
+  await expect(letter.getByTestId("dead-letter-payload")).toContainText('"not a number"');
+
+  // A malformed body's 400 names the dead letter that keeps it; the console opens it by id.
+  const malformed = await request.post(`${E2E.apiUrl}/v1/sources/orders/events`, {
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/x-ndjson" },
+    data: '{"id":"e2e-4",\n',
+  });
+  expect(malformed.status()).toBe(400);
+  const { error } = (await malformed.json()) as { error: { deadLetterId: string } };
+  await page.getByLabel("Dead letter id").fill(error.deadLetterId);
+  await page.getByLabel("Dead letter id").press("Enter");
+  await expect(letter).toContainText("MALFORMED_JSON");
+  await expect(letter.getByTestId("dead-letter-payload")).toContainText('{"id":"e2e-4",');
+  await expect(page).toHaveURL(new RegExp(`id=${error.deadLetterId}`));
 });

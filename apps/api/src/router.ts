@@ -1,5 +1,6 @@
 // The control plane's tRPC router. The console imports only its type.
 import { auditRouter } from "./routers/audit";
+import { deadLettersRouter } from "./routers/dead-letters";
 import { meProcedure } from "./routers/me";
 import { overviewRouter } from "./routers/overview";
 import { sourcesRouter } from "./routers/sources";
@@ -10,6 +11,7 @@ export const appRouter = router({
   overview: overviewRouter,
   sources: sourcesRouter,
   audit: auditRouter,
+  deadLetters: deadLettersRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -230,6 +230,64 @@ describe("tRPC control plane", () => {
     expect(await filtered("source_pause")).toBe(0);
   });
 
+  it("lists dead letters newest first by source, reason and status, and shows one with its payload", async () => {
+    const orders = await s.database.db.prisma.source.findUniqueOrThrow({ where: { slug: "orders" } });
+    const letter = (reasonCode: string, n: number) => ({
+      sourceId: orders.id,
+      batchId: "b-1",
+      eventId: `e-${n}`,
+      reasonCode,
+      reason: `/amount: must be number (${n})`,
+      path: "/amount",
+      payload: `{"id":"e-${n}","amount":"x"}`,
+      createdAt: new Date(Date.UTC(2026, 0, 1, 0, 0, n)),
+    });
+    await s.database.db.prisma.deadLetter.createMany({
+      data: [
+        ...[1, 2, 3].map((n) => letter("SCHEMA_VIOLATION", n)),
+        letter("MALFORMED_JSON", 4),
+        { ...letter("SCHEMA_VIOLATION", 5), status: "replayed" as const },
+      ],
+    });
+    const oncall = { authorization: `Bearer ${await s.tokenFor("oncall")}` };
+    const list = async (input: Record<string, unknown>) => {
+      const res = await s.app.inject({ url: trpcGet("deadLetters.list", input), headers: oncall });
+      expect(res.statusCode).toBe(200);
+      return res.json().result.data.json;
+    };
+    const first = await list({ source: "orders", limit: 2 });
+    expect(first.items.map((d: { eventId: string }) => d.eventId)).toEqual(["e-4", "e-3"]);
+    expect(first.reasons).toEqual([
+      { reasonCode: "MALFORMED_JSON", count: 1 },
+      { reasonCode: "SCHEMA_VIOLATION", count: 3 },
+    ]);
+    const second = await list({ source: "orders", limit: 2, cursor: first.nextCursor });
+    expect(second.items.map((d: { eventId: string }) => d.eventId)).toEqual(["e-2", "e-1"]);
+    expect(second.nextCursor).toBeNull();
+    expect((await list({ reasonCode: "MALFORMED_JSON" })).items).toHaveLength(1);
+    expect((await list({ status: "replayed" })).items.map((d: { eventId: string }) => d.eventId)).toEqual([
+      "e-5",
+    ]);
+    expect(first.items[0]).not.toHaveProperty("payload");
+
+    const one = await s.app.inject({
+      url: trpcGet("deadLetters.get", { id: first.items[0].id }),
+      headers: oncall,
+    });
+    expect(one.json().result.data.json).toMatchObject({
+      source: "orders",
+      reasonCode: "MALFORMED_JSON",
+      payload: '{"id":"e-4","amount":"x"}',
+      payloadTruncated: false,
+    });
+    const missing = await s.app.inject({ url: trpcGet("deadLetters.get", { id: "nope" }), headers: oncall });
+    expect(missing.statusCode).toBe(404);
+    const analyst = { authorization: `Bearer ${await s.tokenFor("analyst")}` };
+    const denied = await s.app.inject({ url: trpcGet("deadLetters.list", {}), headers: analyst });
+    expect(denied.statusCode).toBe(403);
+    await s.database.db.prisma.deadLetter.deleteMany({ where: { batchId: "b-1" } });
+  });
+
   it("reports real overview counts", async () => {
     const token = await s.tokenFor("oncall");
     const res = await s.app.inject({

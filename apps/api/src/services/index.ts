@@ -2,11 +2,13 @@
 import type { Db } from "@inlet/db";
 import type { Queue } from "@inlet/lake-core";
 import { AuditService } from "./audit";
+import { DeadLettersService } from "./dead-letters";
 import { OverviewService } from "./overview";
 import { SourcesService } from "./sources";
 
 export interface Services {
   audit: AuditService;
+  deadLetters: DeadLettersService;
   overview: OverviewService;
   sources: SourcesService;
 }
@@ -15,6 +17,7 @@ export function createServices(deps: { db: Db; queue: Queue; publicApiUrl: strin
   const audit = new AuditService(deps.db);
   return {
     audit,
+    deadLetters: new DeadLettersService(deps.db),
     overview: new OverviewService(deps.db, deps.queue),
     sources: new SourcesService(deps.db, audit, deps.publicApiUrl),
   };

@@ -1,0 +1,109 @@
+"use client";
+// One dead letter: why it was refused, where (JSON pointer), from which batch, and the payload as
+// received, pretty-printed when it is JSON.
+import { useQuery } from "@tanstack/react-query";
+import { X } from "lucide-react";
+import { QueryError } from "@/components/query-error";
+import { CopyField } from "@/components/sources/copy-field";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { Skeleton } from "@/components/ui/skeleton";
+import { formatCount, formatDateTime } from "@/lib/format";
+import { useTRPC } from "@/lib/trpc";
+
+/** The payload indented when it is one JSON value, else as received. */
+function readable(payload: string): string {
+  try {
+    return JSON.stringify(JSON.parse(payload), null, 2);
+  } catch {
+    return payload;
+  }
+}
+
+export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => void }) {
+  const trpc = useTRPC();
+  const letter = useQuery(trpc.deadLetters.get.queryOptions({ id }));
+  const close = (
+    <Button size="sm" variant="ghost" onClick={onClose} icon={<X className="size-4" aria-hidden="true" />}>
+      Close
+    </Button>
+  );
+  return (
+    <Card aria-label="Dead letter" role="region">
+      {letter.isPending ? (
+        <div role="status" aria-busy="true" aria-label="Loading dead letter" className="space-y-3 px-5 py-4">
+          <Skeleton className="h-5 w-1/3" />
+          <Skeleton className="h-24 w-full" />
+        </div>
+      ) : letter.isError ? (
+        <>
+          <CardHeader
+            title="Dead letter"
+            description={<span className="font-mono">{id}</span>}
+            actions={close}
+          />
+          <QueryError
+            error={letter.error}
+            sectionLabel="Dead letters"
+            onRetry={() => void letter.refetch()}
+            retrying={letter.isFetching}
+          />
+        </>
+      ) : (
+        <>
+          <CardHeader
+            title={
+              <span className="inline-flex flex-wrap items-center gap-2">
+                <Badge tone="danger">{letter.data.reasonCode}</Badge>
+                <span className="font-mono text-gray-500 text-xs">{letter.data.id}</span>
+              </span>
+            }
+            description={`Received ${formatDateTime(letter.data.createdAt)} · ${letter.data.status}`}
+            actions={close}
+          />
+          <CardBody className="space-y-4">
+            <p className="text-gray-900 text-sm">{letter.data.reason}</p>
+            <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-2 lg:grid-cols-4">
+              <div>
+                <dt className="text-gray-500 text-xs">Source</dt>
+                <dd className="font-mono text-gray-800 text-xs">{letter.data.source ?? "—"}</dd>
+              </div>
+              <div>
+                <dt className="text-gray-500 text-xs">JSON pointer</dt>
+                <dd className="font-mono text-gray-800 text-xs">{letter.data.path || "—"}</dd>
+              </div>
+              <div>
+                <dt className="text-gray-500 text-xs">Event id</dt>
+                <dd className="break-all font-mono text-gray-800 text-xs">{letter.data.eventId ?? "—"}</dd>
+              </div>
+              <div>
+                <dt className="text-gray-500 text-xs">Batch · attempts</dt>
+                <dd className="break-all font-mono text-gray-800 text-xs">
+                  {letter.data.batchId ?? "—"} · {letter.data.attempts}
+                </dd>
+              </div>
+            </dl>
+            <div>
+              <p className="mb-1 font-medium text-gray-700 text-xs">
+                Payload ({formatCount(letter.data.payloadChars)} characters
+                {letter.data.payloadTruncated ? ", the first million shown" : ""})
+              </p>
+              <pre
+                data-testid="dead-letter-payload"
+                className="max-h-96 overflow-auto whitespace-pre-wrap break-words rounded-md bg-gray-50 p-3 font-mono text-gray-800 text-xs leading-relaxed ring-1 ring-gray-200 ring-inset"
+              >
+                {readable(letter.data.payload)}
+              </pre>
+            </div>
+            {letter.data.payload.length <= 100_000 ? (
+              <div className="max-w-xl">
+                <CopyField value={letter.data.payload} label="payload as received" />
+              </div>
+            ) : null}
+          </CardBody>
+        </>
+      )}
+    </Card>
+  );
+}

@@ -1,0 +1,250 @@
+"use client";
+// Dead letters: rejected events and bodies, newest first, filtered by source, reason and status, each
+// opened with its reason, JSON pointer and payload as received. `?id=` opens one directly (the
+// deadLetterId an ingest 4xx answers with). Read-only: fixing and replaying build on this page.
+import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
+import { Inbox } from "lucide-react";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { type FormEvent, useId, useState } from "react";
+import { QueryError } from "@/components/query-error";
+import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Input, Label } from "@/components/ui/input";
+import { PageHeader } from "@/components/ui/page-header";
+import { Skeleton } from "@/components/ui/skeleton";
+import { Table, TBody, Td, THead, Th, Tr } from "@/components/ui/table";
+import { formatCount, formatDateTime } from "@/lib/format";
+import { useTRPC } from "@/lib/trpc";
+import { DeadLetterDetail } from "./dead-letter-detail";
+
+const PAGE_SIZE = 50;
+const STATUSES = ["open", "replayed", "discarded"] as const;
+type Status = (typeof STATUSES)[number];
+
+const selectClasses =
+  "block h-9 w-full rounded-md border border-gray-300 bg-white px-2.5 text-gray-900 text-sm shadow-xs focus:border-accent-500 focus:outline-none focus:ring-3 focus:ring-accent-500/20";
+
+export function DeadLettersView() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const openId = params.get("id") ?? undefined;
+  const [source, setSource] = useState("");
+  const [reasonCode, setReasonCode] = useState("");
+  const [status, setStatus] = useState<Status>("open");
+  const [findInput, setFindInput] = useState("");
+  const ids = { source: useId(), reason: useId(), status: useId(), find: useId() };
+
+  const open = (id: string | undefined) => {
+    const next = new URLSearchParams(params.toString());
+    if (id) next.set("id", id);
+    else next.delete("id");
+    const query = next.toString();
+    router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+  };
+  const find = (event: FormEvent) => {
+    event.preventDefault();
+    if (findInput.trim()) open(findInput.trim());
+  };
+
+  const sources = useQuery(trpc.sources.list.queryOptions());
+  const letters = useInfiniteQuery(
+    trpc.deadLetters.list.infiniteQueryOptions(
+      {
+        limit: PAGE_SIZE,
+        status,
+        ...(source ? { source } : {}),
+        ...(reasonCode ? { reasonCode } : {}),
+      },
+      { getNextPageParam: (page) => page.nextCursor ?? undefined, placeholderData: keepPreviousData },
+    ),
+  );
+  const rows = letters.data?.pages.flatMap((page) => page.items) ?? [];
+  const reasons = letters.data?.pages[0]?.reasons ?? [];
+  const total = reasons.reduce((n, r) => n + r.count, 0);
+
+  return (
+    <>
+      <PageHeader
+        title="Dead letters"
+        description="Events and bodies the pipeline could not accept, with the reason and the payload as received."
+      />
+      {openId ? (
+        <div className="mb-6">
+          <DeadLetterDetail id={openId} onClose={() => open(undefined)} />
+        </div>
+      ) : null}
+      <Card>
+        <div className="grid grid-cols-1 gap-3 border-gray-100 border-b px-5 py-3 sm:grid-cols-2 lg:grid-cols-4">
+          <div>
+            <Label htmlFor={ids.source}>Source</Label>
+            <select
+              id={ids.source}
+              className={selectClasses}
+              value={source}
+              onChange={(event) => {
+                setSource(event.target.value);
+                setReasonCode("");
+              }}
+            >
+              <option value="">All sources</option>
+              {sources.data?.items.map((s) => (
+                <option key={s.id} value={s.slug}>
+                  {s.name} ({s.slug})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <Label htmlFor={ids.reason}>Reason</Label>
+            <select
+              id={ids.reason}
+              className={selectClasses}
+              value={reasonCode}
+              onChange={(event) => setReasonCode(event.target.value)}
+            >
+              <option value="">All reasons ({formatCount(total)})</option>
+              {reasons.map((r) => (
+                <option key={r.reasonCode} value={r.reasonCode}>
+                  {r.reasonCode} ({formatCount(r.count)})
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <Label htmlFor={ids.status}>Status</Label>
+            <select
+              id={ids.status}
+              className={selectClasses}
+              value={status}
+              onChange={(event) => setStatus(event.target.value as Status)}
+            >
+              {STATUSES.map((s) => (
+                <option key={s} value={s}>
+                  {s.charAt(0).toUpperCase() + s.slice(1)}
+                </option>
+              ))}
+            </select>
+          </div>
+          <form onSubmit={find}>
+            <Label htmlFor={ids.find}>Dead letter id</Label>
+            <div className="flex gap-2">
+              <Input
+                id={ids.find}
+                value={findInput}
+                onChange={(event) => setFindInput(event.target.value)}
+                placeholder="From a 4xx answer"
+                maxLength={64}
+                autoComplete="off"
+                spellCheck={false}
+                className="font-mono text-xs"
+              />
+              <Button type="submit" variant="secondary">
+                Open
+              </Button>
+            </div>
+          </form>
+        </div>
+        {letters.isPending ? (
+          <div
+            role="status"
+            aria-busy="true"
+            aria-label="Loading dead letters"
+            className="space-y-3 px-5 py-4"
+          >
+            <Skeleton className="h-4 w-2/3" />
+            <Skeleton className="h-4 w-1/2" />
+            <Skeleton className="h-4 w-3/5" />
+          </div>
+        ) : letters.isError && rows.length === 0 ? (
+          <QueryError
+            error={letters.error}
+            sectionLabel="Dead letters"
+            onRetry={() => void letters.refetch()}
+            retrying={letters.isFetching}
+          />
+        ) : rows.length === 0 ? (
+          <EmptyState
+            icon={Inbox}
+            title={`No ${status} dead letters`}
+            description={
+              source || reasonCode
+                ? "Nothing matches these filters."
+                : "Events that fail their schema, malformed bodies and batches the workers gave up on show up here."
+            }
+          />
+        ) : (
+          <>
+            <Table aria-label="Dead letters">
+              <THead>
+                <tr>
+                  <Th>Received</Th>
+                  <Th>Source</Th>
+                  <Th>Reason</Th>
+                  <Th>Event id</Th>
+                  <Th className="text-right">Attempts</Th>
+                  <Th>
+                    <span className="sr-only">Open</span>
+                  </Th>
+                </tr>
+              </THead>
+              <TBody>
+                {rows.map((d) => (
+                  <Tr key={d.id} className={d.id === openId ? "bg-accent-50/60" : undefined}>
+                    <Td className="whitespace-nowrap text-gray-500 tabular-nums">
+                      {formatDateTime(d.createdAt)}
+                    </Td>
+                    <Td className="font-mono text-xs">{d.source ?? "—"}</Td>
+                    <Td className="max-w-md">
+                      <Badge tone="danger">{d.reasonCode}</Badge>
+                      <div className="mt-1 truncate text-gray-700 text-xs" title={d.reason}>
+                        {d.reason}
+                      </div>
+                    </Td>
+                    <Td className="max-w-40 truncate font-mono text-xs" title={d.eventId ?? undefined}>
+                      {d.eventId ?? "—"}
+                    </Td>
+                    <Td className="text-right tabular-nums">{d.attempts}</Td>
+                    <Td className="text-right">
+                      <Button size="sm" variant="secondary" onClick={() => open(d.id)}>
+                        View
+                      </Button>
+                    </Td>
+                  </Tr>
+                ))}
+              </TBody>
+            </Table>
+            <div className="flex items-center justify-between gap-3 border-gray-100 border-t px-5 py-3">
+              <p className="text-gray-500 text-xs">
+                {formatCount(rows.length)} of{" "}
+                {formatCount(
+                  reasonCode
+                    ? (reasons.find((r) => r.reasonCode === reasonCode)?.count ?? rows.length)
+                    : total,
+                )}
+              </p>
+              {letters.isFetchNextPageError ? (
+                <p role="alert" className="text-red-600 text-xs">
+                  Couldn't load more dead letters.
+                </p>
+              ) : null}
+              {letters.hasNextPage ? (
+                <Button
+                  variant="secondary"
+                  size="sm"
+                  loading={letters.isFetchingNextPage}
+                  onClick={() => void letters.fetchNextPage()}
+                >
+                  Load more
+                </Button>
+              ) : null}
+            </div>
+          </>
+        )}
+      </Card>
+    </>
+  );
+}
