@@ -20,6 +20,8 @@ export interface LineContext {
 export interface CandidateRows {
   ids: string[];
   times: Date[];
+  /** Microseconds within each time's millisecond (0..999), which a Date cannot hold. */
+  micros: number[];
   /**
    * BYTES_ONLY when the row is built from the event's bytes in its batch's body (holding every parsed
    * object until the commit made the worker collect garbage for an eighth of its time), else the
@@ -39,8 +41,14 @@ export const BYTES_ONLY: unique symbol = Symbol("bytes-only");
 
 export type PreparedPayload = typeof BYTES_ONLY | string;
 
-function metaPrefix(id: string, time: Date, ctx: LineContext): string {
-  return `{"_event_id":${JSON.stringify(id)},"_event_time":"${time.toISOString()}","_ingested_at":"${
+/** The time as ISO 8601 UTC with microseconds when it has any (years 1..9999: always 4 digits). */
+function isoTime(time: Date, micros: number): string {
+  const iso = time.toISOString();
+  return micros === 0 ? iso : `${iso.slice(0, 23)}${String(micros).padStart(3, "0")}Z`;
+}
+
+function metaPrefix(rows: CandidateRows, i: number, ctx: LineContext): string {
+  return `{"_event_id":${JSON.stringify(rows.ids[i]!)},"_event_time":"${isoTime(rows.times[i]!, rows.micros[i]!)}","_ingested_at":"${
     ctx.ingestedAtIso
   }","_batch_id":${ctx.batchIdJson}`;
 }
@@ -185,18 +193,18 @@ export function curatedLinesChunk(
     const start = rows.starts[i]!;
     const payload = rows.payloads[i]!;
     if (payload !== BYTES_ONLY) {
-      put(metaPrefix(rows.ids[i]!, rows.times[i]!, ctx) + payload);
+      put(metaPrefix(rows, i, ctx) + payload);
       out[at++] = NEWLINE;
       continue;
     }
     if (rebuild) {
-      put(metaPrefix(rows.ids[i]!, rows.times[i]!, ctx) + rebuiltTail(rows, i, ctx));
+      put(metaPrefix(rows, i, ctx) + rebuiltTail(rows, i, ctx));
       out[at++] = NEWLINE;
       continue;
     }
     const body = rows.bodies[rows.owner[i]!]!;
     const end = rows.ends[i]!;
-    put(metaPrefix(rows.ids[i]!, rows.times[i]!, ctx));
+    put(metaPrefix(rows, i, ctx));
     if (ctx.rawPayload) {
       put(RAW_PAYLOAD_KEY);
       putBytes(body, start, end);

@@ -190,6 +190,7 @@ describe("CloudEvents", () => {
       id: "e1",
       dedupeId: "/shop\u001fe1",
       time: new Date("2024-05-01T08:00:00Z"),
+      timeMicros: 0,
       payload: { amount: 5 },
       idAssigned: false,
       timeAssigned: false,

@@ -32,6 +32,8 @@ export interface EnvelopeEvent {
    */
   dedupeId: string;
   time: Date;
+  /** Microseconds within `time`'s millisecond (0..999), as sent: a Date holds milliseconds only. */
+  timeMicros: number;
   /**
    * NDJSON: the whole object. CloudEvents: `data`; else `data_base64` decoded as UTF-8 text (parsed when
    * that text is JSON); null when neither is present.
@@ -203,6 +205,22 @@ export function eventTimeFrom(value: unknown): Date | undefined {
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? new Date(ms) : undefined;
 }
+
+/**
+ * The microseconds within the millisecond of an event time as sent (the fraction's 4th to 6th digits;
+ * finer digits are cut, as a timestamp column holds microseconds), for a time eventTimeFrom read.
+ */
+export function subMillisecondMicros(value: unknown): number {
+  if (typeof value === "number") {
+    if (!(value >= 0)) return 0;
+    return Math.min(999, Math.round((value - Math.trunc(value)) * 1000));
+  }
+  if (typeof value !== "string") return 0;
+  const fraction = SECONDS_FRACTION.exec(value)?.[1];
+  return fraction === undefined || fraction.length <= 3 ? 0 : Number(fraction.slice(3, 6).padEnd(3, "0"));
+}
+
+const SECONDS_FRACTION = /:\d\d[.,](\d+)/;
 
 /** The decimal value of the `n` ASCII digits at `at`, or -1 when one of them is not a digit. */
 function digitsAt(s: string, at: number, n: number): number {
@@ -709,13 +727,15 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
           continue;
         }
         const id = eventIdFrom(rawId);
-        const time = eventTimeFrom(timeOf(parsed.value));
+        const rawTime = timeOf(parsed.value);
+        const time = eventTimeFrom(rawTime);
         const finalId = id ?? `${batchId}:${index}`;
         yield {
           index,
           id: finalId,
           dedupeId: finalId,
           time: time ?? receivedAt,
+          timeMicros: time === undefined ? 0 : subMillisecondMicros(rawTime),
           payload: parsed.value,
           idAssigned: id === undefined,
           timeAssigned: time === undefined,
@@ -773,6 +793,7 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
       // CloudEvents ids are unique per source attribute; assigned ids are unique by themselves.
       dedupeId: id === undefined ? `${batchId}:${index}` : `${attributes.source}\u001f${id}`,
       time: time ?? receivedAt,
+      timeMicros: time === undefined ? 0 : subMillisecondMicros(event.time),
       payload: data.payload,
       ...(data.text === undefined ? {} : { text: data.text }),
       idAssigned: id === undefined,

@@ -585,6 +585,33 @@ describe("review fixes", () => {
     expect(letter.reason).toMatch(/fraction or exponent/);
   });
 
+  it("keeps an event time's microseconds in _event_time", async () => {
+    const src = await createTestSource(t.db, { schema: null, timeField: "at" });
+    await enqueueRawBatch({ db: t.db, store, queue }, src, [
+      JSON.stringify({ id: "m1", at: "2024-05-01T10:00:00.123456+02:00" }),
+      JSON.stringify({ id: "m2", at: "2024-05-01T10:00:00.000001987Z" }),
+      JSON.stringify({ id: "m3", at: 1714557600123.5 }),
+      JSON.stringify({ id: "m4", at: "2024-05-01T10:00:00.12Z" }),
+    ]);
+    const ce = `{"specversion":"1.0","type":"t","source":"/s","id":"m5","time":"2024-05-01T10:00:00.654321Z","data":{}}`;
+    await enqueueRawBatch({ db: t.db, store, queue }, src, [ce], {
+      rawKey: `raw/${src.slug}/dt=2024-05-01/micros-${Date.now()}.json`,
+    });
+    expect(await processBatches(deps, await receiveAll())).toMatchObject({ accepted: 5, retried: 0 });
+    const rows = await readCommittedRows(
+      { db: t.db, store },
+      `curated.${src.slug}`,
+      "_event_id, _event_time::VARCHAR AS t",
+    );
+    expect(rows).toEqual([
+      { _event_id: "m1", t: "2024-05-01 08:00:00.123456+00" },
+      { _event_id: "m2", t: "2024-05-01 10:00:00.000001+00" },
+      { _event_id: "m3", t: "2024-05-01 10:00:00.1235+00" },
+      { _event_id: "m4", t: "2024-05-01 10:00:00.12+00" },
+      { _event_id: "m5", t: "2024-05-01 10:00:00.654321+00" },
+    ]);
+  });
+
   it("keeps a bounded prefix of the batch row's raw object in a POISON_BATCH letter", async () => {
     const src = await createTestSource(t.db);
     const big = `{"id":"${"x".repeat(1_500_000)}"}`;

@@ -435,13 +435,14 @@ async function processSourceGroup(
   const cols: CandidateRows = {
     ids: [],
     times: [],
+    micros: [],
     payloads: [],
     starts: [],
     ends: [],
     owner: [],
     bodies: [],
   };
-  const { ids, times, payloads, starts, ends, owner } = cols;
+  const { ids, times, micros, payloads, starts, ends, owner } = cols;
   /** The key each candidate is deduplicated by (see EnvelopeEvent.dedupeId). */
   const dedupeIds: string[] = [];
   const inGroup = new Set<string>();
@@ -519,6 +520,7 @@ async function processSourceGroup(
         ids.push(ev.id);
         dedupeIds.push(ev.dedupeId);
         times.push(ev.time);
+        micros.push(ev.timeMicros);
         payloads.push(verdict.payload);
         starts.push(ev.start ?? -1);
         ends.push(ev.end ?? -1);
@@ -531,7 +533,8 @@ async function processSourceGroup(
       // Roll this batch's candidates back out of the group so its ids can be taken by no one.
       for (let i = firstCandidate; i < ids.length; i++) inGroup.delete(dedupeIds[i]!);
       ids.length = dedupeIds.length = firstCandidate;
-      times.length = payloads.length = starts.length = ends.length = owner.length = firstCandidate;
+      times.length = micros.length = payloads.length = firstCandidate;
+      starts.length = ends.length = owner.length = firstCandidate;
       await nack(b.msg, `raw object ${b.rawKey} is unparseable: ${unparseable}`);
       continue;
     }
