@@ -73,7 +73,7 @@ async function main() {
       ...(sample ? [`  ingest key for source 'orders': ${sample}`] : []),
       "",
     ].join("\n");
-    await writeFile(file, body, { mode: 0o600 });
+    // Printed first: the passwords exist nowhere else, so a file that cannot be written must not lose them.
     process.stdout.write(
       `\nInlet: first start. Sign-in accounts (also saved to ${file}):\n${lines.join("\n")}\n` +
         (sample
@@ -83,6 +83,16 @@ async function main() {
           : "") +
         "\n",
     );
+    try {
+      // With an external database and an s3:// lake nothing else has created the data folder.
+      await mkdir(config.dataDir, { recursive: true });
+      await writeFile(file, body, { mode: 0o600 });
+    } catch (err) {
+      logger.warn(
+        { file, err: err instanceof Error ? err.message : String(err) },
+        "first-start credentials could not be saved; copy them from the output above",
+      );
+    }
   }
   logger.info(
     {

@@ -47,10 +47,16 @@ async function main() {
 
   // Under the API, report counters to the parent so its /metrics covers the workers too.
   const report = process.send
-    ? setInterval(
-        () => process.send?.({ type: METRICS_MESSAGE, metrics: snapshotMetrics(worker.metrics) }),
-        1000,
-      )
+    ? setInterval(() => {
+        // The API may be gone (it exited, or was killed): a closed channel is not the worker's failure.
+        if (!process.connected) return;
+        process.send?.(
+          { type: METRICS_MESSAGE, metrics: snapshotMetrics(worker.metrics) },
+          undefined,
+          {},
+          () => {},
+        );
+      }, 1000)
     : undefined;
 
   // A standalone worker (npm run worker) serves its own counters when given a port.
