@@ -4,7 +4,7 @@ import { open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { isRecord } from "../pipeline/event-envelope";
-import { arrayElementSpans } from "../pipeline/json-spans";
+import { arrayElementSpans, objectMembers } from "../pipeline/json-spans";
 import { sqlIdent, sqlString } from "../pipeline/parquet-writer";
 import type { ColumnSpec } from "../pipeline/schema-columns";
 
@@ -183,10 +183,13 @@ async function parquetToNdjson(duck: DuckDBConnection, path: string, scratch: st
   }
 }
 
+/** The object line without its null members, every other member's text as DuckDB wrote it. */
 function stripNulls(line: string): string {
-  const obj = JSON.parse(line) as Record<string, unknown>;
-  for (const k of Object.keys(obj)) if (obj[k] === null) delete obj[k];
-  return JSON.stringify(obj);
+  const bytes = Buffer.from(line);
+  const kept = objectMembers(bytes, 0)
+    .filter((m) => bytes.toString("utf8", m.valueStart, m.end) !== "null")
+    .map((m) => bytes.toString("utf8", m.start, m.end));
+  return `{${kept.join(",")}}`;
 }
 
 /** A JSON array of events (or one event) as NDJSON lines of each event's text as written. */
