@@ -7,14 +7,27 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const dataDir = resolve(root, process.env.INLET_DATA_DIR ?? ".inlet");
-const webPort = process.env.INLET_WEB_PORT ?? "3000";
-const apiPort = process.env.INLET_API_PORT ?? "4000";
-const apiHost = process.env.INLET_API_HOST ?? "127.0.0.1";
-const consoleUrl = process.env.NEXTAUTH_URL ?? `http://localhost:${webPort}`;
+
+/** An environment variable, where an empty value counts as unset (as the API reads them). */
+function setting(name, fallback) {
+  const value = process.env[name];
+  return value === undefined || value === "" ? fallback : value;
+}
+
+const dataDir = resolve(root, setting("INLET_DATA_DIR", ".inlet"));
+const webPort = setting("INLET_WEB_PORT", "3000");
+const apiPort = setting("INLET_API_PORT", "4000");
+const apiHost = setting("INLET_API_HOST", "127.0.0.1");
+const consoleUrl = setting("NEXTAUTH_URL", `http://localhost:${webPort}`);
+
+// The API checks its own settings at start; the console's port is only used here.
+if (!/^\d+$/.test(webPort) || Number(webPort) < 1 || Number(webPort) > 65535) {
+  console.error(`inlet: INLET_WEB_PORT (${JSON.stringify(webPort)}) must be a port number from 1 to 65535`);
+  process.exit(1);
+}
 
 function authSecret() {
-  if (process.env.NEXTAUTH_SECRET) return process.env.NEXTAUTH_SECRET;
+  if (setting("NEXTAUTH_SECRET")) return process.env.NEXTAUTH_SECRET;
   const file = join(dataDir, "auth-secret");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
   mkdirSync(dataDir, { recursive: true });
@@ -28,7 +41,7 @@ const env = {
   INLET_DATA_DIR: dataDir,
   INLET_API_PORT: apiPort,
   INLET_API_HOST: apiHost,
-  INLET_LAKE_URL: process.env.INLET_LAKE_URL ?? `file://${join(dataDir, "lake")}`,
+  INLET_LAKE_URL: setting("INLET_LAKE_URL", `file://${join(dataDir, "lake")}`),
   INLET_API_URL: `http://${apiHost === "0.0.0.0" ? "127.0.0.1" : apiHost}:${apiPort}`,
   NEXTAUTH_URL: consoleUrl,
   NEXTAUTH_SECRET: authSecret(),
@@ -59,13 +72,14 @@ let stopping = false;
  * `ownGroup`: the child gets its own process group, so Ctrl+C in the terminal reaches it only through
  * stop() below. The API needs that: its embedded PostgreSQL and workers are its children, and a
  * terminal SIGINT to all of them at once would cut requests and flushes short instead of finishing
- * them. The IPC channel lets the API notice if this process dies without stopping it.
+ * them. Every child has an IPC channel, so that it notices if this process dies without stopping it
+ * (the console through scripts/exit-with-parent.cjs).
  */
 function run(name, command, args, cwd, { ownGroup = false } = {}) {
   const child = spawn(command, args, {
     cwd,
     env,
-    stdio: ownGroup ? ["inherit", "inherit", "inherit", "ipc"] : "inherit",
+    stdio: ["inherit", "inherit", "inherit", "ipc"],
     detached: ownGroup,
   });
   children.push(child);
@@ -121,7 +135,14 @@ if (!stopping) {
   run(
     "console",
     process.execPath,
-    [join(root, "node_modules/next/dist/bin/next"), "start", "-p", webPort],
+    [
+      "--require",
+      join(root, "scripts/exit-with-parent.cjs"),
+      join(root, "node_modules/next/dist/bin/next"),
+      "start",
+      "-p",
+      webPort,
+    ],
     join(root, "apps/web"),
   );
   console.log(

@@ -12,6 +12,9 @@ describe("loadConfig", () => {
     // One data directory per checkout, whichever workspace the process was started in.
     expect(c.dataDir).toMatch(/\/\.inlet$/);
     expect(c.dataDir).not.toContain("/apps/");
+    // A relative data folder is the repository root's, as for npm start, whatever the working folder.
+    const relative = loadConfig({ NEXTAUTH_SECRET: secret, INLET_DATA_DIR: "data-rel" });
+    expect(relative.dataDir).toBe(c.dataDir.replace(/\.inlet$/, "data-rel"));
     expect(c.INLET_LAKE_URL).toBe(`file://${c.dataDir}/lake`);
     expect(c.DATABASE_URL).toBeUndefined();
     expect(c.OIDC_DEFAULT_ROLES).toEqual(["analyst"]);
@@ -32,6 +35,9 @@ describe("loadConfig", () => {
     const bad = () => loadConfig({ NEXTAUTH_SECRET: secret, INLET_WORKERS: "1e1", INLET_API_PORT: "0x50" });
     expect(bad).toThrow('INLET_WORKERS ("1e1"): must be a whole number in decimal digits');
     expect(bad).toThrow('INLET_API_PORT ("0x50"): must be a whole number in decimal digits');
+    expect(() => loadConfig({ NEXTAUTH_SECRET: secret, OIDC_DEFAULT_ROLES: "root" })).toThrow(
+      'OIDC_DEFAULT_ROLES ("root"): ',
+    );
   });
 
   it("names every bad variable and why, without echoing secrets", () => {

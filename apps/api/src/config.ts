@@ -123,7 +123,8 @@ export function loadConfig(
       ? [{ path: ["NEXTAUTH_SECRET"], message: "is required by the API (the console and the API share it)" }]
       : parsed.error.issues;
     const problems = issues.map((issue) => {
-      const name = issue.path.join(".");
+      // A list variable's issue points into the list (OIDC_DEFAULT_ROLES.0): name the variable.
+      const name = String(issue.path[0] ?? "");
       const value = env[name];
       const shown = value === undefined ? "unset" : name.includes("SECRET") ? "set" : JSON.stringify(value);
       return `${name} (${shown}): ${issue.message}`;
@@ -131,7 +132,8 @@ export function loadConfig(
     throw new ConfigError(problems);
   }
   const e = parsed.data;
-  const dataDir = e.INLET_DATA_DIR ? resolve(e.INLET_DATA_DIR) : join(REPO_ROOT, ".inlet");
+  // Relative to the repository root, as `npm start` takes it, whichever folder a command runs in.
+  const dataDir = resolve(REPO_ROOT, e.INLET_DATA_DIR ?? ".inlet");
   return {
     ...e,
     dataDir,

@@ -22,10 +22,11 @@ async function main() {
     throw err;
   }
   const logger = createLogger(config.LOG_LEVEL, "worker");
-  // Without DATABASE_URL this attaches to the embedded PostgreSQL a local API started.
+  // Without DATABASE_URL this attaches to the embedded PostgreSQL a local API started, waiting for it.
   const database = await startDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: join(config.dataDir, "pg"),
+    startEmbedded: false,
     log: (msg) => logger.info(msg),
   });
   const db = createDb(database.url);

@@ -11,8 +11,25 @@ describe("startDatabase", () => {
     await chmod(dir, 0o755);
     try {
       const dataDir = join(dir, "pg");
+      // A worker does not start the server: it waits for the API's.
+      const logs: string[] = [];
+      let workerAttached = false;
+      const worker = startDatabase({
+        dataDir,
+        startEmbedded: false,
+        attachPollMs: 50,
+        log: (m) => logs.push(m),
+      });
+      void worker.then(() => {
+        workerAttached = true;
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      expect(workerAttached).toBe(false);
+      expect(logs.join("\n")).toMatch(/waiting for the embedded PostgreSQL/);
       const first = await startDatabase({ dataDir });
       expect(first.embedded).toBe(true);
+      const late = await worker;
+      expect([late.embedded, late.url]).toEqual([false, first.url]);
       const attached = await startDatabase({ dataDir });
       expect(attached.embedded).toBe(false);
       expect(attached.url).toBe(first.url);

@@ -17,6 +17,13 @@ export interface StartDatabaseOptions {
   dataDir: string;
   /** Apply pending migrations (default true). */
   migrate?: boolean;
+  /**
+   * Start the embedded server when none runs (default true). A worker passes false and waits for the
+   * API's: a server it started would stop with it, under the API and the other workers.
+   */
+  startEmbedded?: boolean;
+  /** How often a process that does not start the server looks for it again (default 2 s). */
+  attachPollMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -100,11 +107,22 @@ export async function startDatabase(opts: StartDatabaseOptions): Promise<Running
   }
 
   const runtimePath = runtimeFile(opts.dataDir);
-  const running = await readJson<{ url: string }>(runtimePath);
-  if (running && (await canConnect(running.url))) {
-    log(`using the embedded PostgreSQL already running for ${opts.dataDir}`);
-    if (shouldMigrate) await migrate(running.url);
-    return { url: running.url, embedded: false, stop: async () => {} };
+  let waiting = false;
+  for (;;) {
+    const running = await readJson<{ url: string }>(runtimePath);
+    if (running && (await canConnect(running.url))) {
+      log(`using the embedded PostgreSQL already running for ${opts.dataDir}`);
+      if (shouldMigrate) await migrate(running.url);
+      return { url: running.url, embedded: false, stop: async () => {} };
+    }
+    if (opts.startEmbedded !== false) break;
+    if (!waiting) {
+      waiting = true;
+      log(
+        `waiting for the embedded PostgreSQL in ${opts.dataDir}: start the API (npm start) with the same INLET_DATA_DIR, or set DATABASE_URL`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, opts.attachPollMs ?? 2000));
   }
 
   const credsPath = join(opts.dataDir, "..", "pg-credentials.json");
