@@ -487,7 +487,7 @@ describe("rejected batches", () => {
 });
 
 describe("failures", () => {
-  it("answers 500 INTERNAL with a request id and no stack when the store fails", async () => {
+  it("answers 503 UNAVAILABLE with Retry-After, a request id and no stack when the store fails", async () => {
     // A lake root that is a regular file: every put fails inside the real adapter.
     const notADir = join(dir, "not-a-dir");
     await writeFile(notADir, "x");
@@ -499,9 +499,11 @@ describe("failures", () => {
         headers: { "content-type": "application/x-ndjson", authorization: `Bearer ${keys.orders}` },
         payload: '{"a":1}\n',
       });
-      expect(res.statusCode).toBe(500);
+      expect(res.statusCode).toBe(503);
+      expect(res.headers["retry-after"]).toBe("5");
       const e = errorOf(res);
-      expect(e.code).toBe("INTERNAL");
+      expect(e.code).toBe("UNAVAILABLE");
+      expect(e.message).toMatch(/^The object store did not take the batch/);
       expect(e.message).toContain(e.requestId);
       expect(res.body).not.toMatch(/at .+\.ts:\d+/);
     } finally {
@@ -509,7 +511,7 @@ describe("failures", () => {
     }
   });
 
-  it("marks the batch failed when its queue message cannot be sent, so it is not ingested later", async () => {
+  it("marks the batch failed when its queue message cannot be sent, so it is not ingested later, and drops its raw object", async () => {
     const closed = new PgQueue({ pool: database.db.pool });
     await closed.close();
     const broken = await buildApp({ queue: closed });
@@ -525,9 +527,15 @@ describe("failures", () => {
         headers: { "content-type": "application/x-ndjson", authorization: `Bearer ${keys.orders}` },
         payload: '{"id":"q-1"}\n',
       });
-      expect(res.statusCode).toBe(500);
-      expect(errorOf(res).message).toContain("send it again");
+      expect(res.statusCode).toBe(503);
+      expect(errorOf(res).message).toMatch(/^The queue did not take the batch.*send it again/);
       expect(await countByStatus()).toEqual({ received: before.received, failed: before.failed + 1 });
+      // Its raw object is not kept beside the accepted ones.
+      const failed = await database.db.prisma.batch.findFirstOrThrow({
+        where: { status: "failed" },
+        orderBy: { receivedAt: "desc" },
+      });
+      expect(await store.head(failed.rawKey)).toBeUndefined();
     } finally {
       await broken.close();
     }

@@ -260,6 +260,22 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
     );
   });
 
+  /** A part the batch must reach is down: 503 with Retry-After, so producers back off and send it again. */
+  function unavailable(req: FastifyRequest, reply: FastifyReply, part: string, err: unknown): FastifyReply {
+    req.log.error({ err }, `ingest: ${part} did not take the batch`);
+    return sendError(req, reply.header("retry-after", "5"), 503, {
+      code: "UNAVAILABLE",
+      message: `${part.charAt(0).toUpperCase()}${part.slice(1)} did not take the batch, so nothing was accepted: send it again in a few seconds (events are deduplicated by id). Quote request id ${req.id}`,
+    });
+  }
+
+  /** Best effort: a raw object whose batch was not accepted is not kept beside the accepted ones. */
+  async function discardRaw(req: FastifyRequest, rawKey: string): Promise<void> {
+    await deps.store.delete([rawKey]).catch((err: unknown) => {
+      req.log.warn({ err, rawKey }, "could not delete the raw object of a batch that was not accepted");
+    });
+  }
+
   async function acceptBatch(req: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply) {
     const source = stateOf(req).source;
     if (!source) throw new Error("ingest route reached without an authenticated source");
@@ -312,20 +328,29 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
     const rawKey = rawBatchKey(source.slug, receivedAt, batchId, format);
     // Order matters: the raw object is durable before the batch row points at it, and both exist
     // before the message that makes the worker read them.
-    await deps.store.put(rawKey, bytesToStore, { contentType: rawBatchContentType(format) });
-    await deps.db.prisma.batch.create({
-      data: {
-        id: batchId,
-        sourceId: source.id,
-        rawKey,
-        origin: "http",
-        eventCount,
-        bytes: BigInt(bytesToStore.length),
-        status: "received",
-        receivedAt,
-      },
-      select: { id: true },
-    });
+    try {
+      await deps.store.put(rawKey, bytesToStore, { contentType: rawBatchContentType(format) });
+    } catch (err) {
+      return unavailable(req, reply, "the object store", err);
+    }
+    try {
+      await deps.db.prisma.batch.create({
+        data: {
+          id: batchId,
+          sourceId: source.id,
+          rawKey,
+          origin: "http",
+          eventCount,
+          bytes: BigInt(bytesToStore.length),
+          status: "received",
+          receivedAt,
+        },
+        select: { id: true },
+      });
+    } catch (err) {
+      await discardRaw(req, rawKey);
+      return unavailable(req, reply, "the catalog", err);
+    }
     const message: RawBatchMessage = {
       batchId,
       sourceId: source.id,
@@ -338,12 +363,18 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
     try {
       await deps.queue.send(BATCHES_QUEUE, message, { dedupeKey: batchId });
     } catch (err) {
-      // The producer gets a 500 and sends the batch again: this copy must not also be ingested later
-      // by the stranded-batch sweep. Marked failed, a message that did get through is acked unread.
-      await deps.db.prisma.batch
+      // The producer gets a 503 and sends the batch again: this copy must not also be ingested later
+      // by the stranded-batch sweep. Marked failed, a message that did get through is acked unread,
+      // and its raw object is not kept as if it had been accepted.
+      const marked = await deps.db.prisma.batch
         .updateMany({ where: { id: batchId, status: "received" }, data: { status: "failed" } })
-        .catch((markErr: unknown) => req.log.error({ err: markErr, batchId }, "could not mark batch failed"));
-      throw err;
+        .then(() => true)
+        .catch((markErr: unknown) => {
+          req.log.error({ err: markErr, batchId }, "could not mark batch failed");
+          return false;
+        });
+      if (marked) await discardRaw(req, rawKey);
+      return unavailable(req, reply, "the queue", err);
     }
 
     const labels = { source: source.slug };
