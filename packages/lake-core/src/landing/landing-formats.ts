@@ -1,5 +1,6 @@
 // Turns a dropped file (NDJSON, JSON array, CSV with header, Parquet) into NDJSON text, one event per
 // line, the format raw batches are stored and processed in.
+import { createReadStream } from "node:fs";
 import { open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -110,45 +111,54 @@ export function csvCellJson(text: string, type: string | undefined): string {
   return JSON.stringify(csvCellValue(text, type));
 }
 
-async function csvToNdjson(duck: DuckDBConnection, path: string, columns: ColumnSpec[]): Promise<string[]> {
+/**
+ * The CSV's rows as NDJSON lines, read in chunks. The whole file is read once first to find a
+ * malformed row anywhere in it: DuckDB's streaming fetch ends the same way on success and on a failure
+ * mid-file, which would ingest only the rows before it.
+ */
+async function* csvToNdjson(
+  duck: DuckDBConnection,
+  path: string,
+  columns: ColumnSpec[],
+): AsyncGenerator<string> {
   const types = new Map(columns.map((c) => [c.name, c.type]));
   const head = await readHead(path, 1024 * 1024);
-  if (head.trim() === "") return [];
+  if (head.trim() === "") return;
   const header = csvHeaderNames(head);
   if (new Set(header).size !== header.length) {
     throw new LandingFormatError(`the CSV header names a column twice: ${header.join(", ")}`);
   }
   const struct = `{${header.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(", ")}}`;
-  // Materialised, not streamed: DuckDB's streaming fetch ends the same way on success and on a
-  // failure mid-file (a malformed row deep in the file), which would ingest only the rows before it.
-  // A materialised read raises the error instead.
-  let result: Awaited<ReturnType<DuckDBConnection["runAndReadAll"]>>;
+  const source = `read_csv(${sqlString(path)}, header = true, auto_detect = false, strict_mode = true,
+        delim = ',', quote = '"', escape = '"', columns = ${struct})`;
   try {
-    result = await duck.runAndReadAll(
-      `SELECT * FROM read_csv(${sqlString(path)}, header = true, auto_detect = false, strict_mode = true,
-        delim = ',', quote = '"', escape = '"', columns = ${struct})`,
-    );
+    await duck.runAndReadAll(`SELECT count(*) FROM ${source}`);
   } catch (err) {
     throw new LandingFormatError(`not a readable CSV file: ${(err as Error).message}`);
   }
+  const result = await duck.stream(`SELECT * FROM ${source}`);
   const names = result.columnNames();
   const colTypes = names.map((n) => types.get(n));
   const keys = names.map((n) => JSON.stringify(n));
-  const lines: string[] = [];
-  for (const row of result.getRows()) {
-    const members: string[] = [];
-    for (let i = 0; i < names.length; i++) {
-      const cell = row[i];
-      // An empty cell is an absent field, so optional columns can be left blank.
-      if (cell === null || cell === undefined || cell === "") continue;
-      members.push(`${keys[i]}:${csvCellJson(String(cell), colTypes[i])}`);
+  for await (const rows of result.yieldRows()) {
+    for (const row of rows) {
+      const members: string[] = [];
+      for (let i = 0; i < names.length; i++) {
+        const cell = row[i];
+        // An empty cell is an absent field, so optional columns can be left blank.
+        if (cell === null || cell === undefined || cell === "") continue;
+        members.push(`${keys[i]}:${csvCellJson(String(cell), colTypes[i])}`);
+      }
+      yield `{${members.join(",")}}`;
     }
-    lines.push(`{${members.join(",")}}`);
   }
-  return lines;
 }
 
-async function parquetToNdjson(duck: DuckDBConnection, path: string, scratch: string): Promise<string[]> {
+async function* parquetToNdjson(
+  duck: DuckDBConnection,
+  path: string,
+  scratch: string,
+): AsyncGenerator<string> {
   let described: Record<string, unknown>[];
   try {
     const reader = await duck.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(path)})`);
@@ -172,12 +182,10 @@ async function parquetToNdjson(duck: DuckDBConnection, path: string, scratch: st
     `COPY (SELECT ${select} FROM read_parquet(${sqlString(path)})) TO ${sqlString(out)} (FORMAT json)`,
   );
   try {
-    const text = await readFile(out, "utf8");
     // A null column is an absent field (DuckDB writes nulls), so optional properties validate.
-    return text
-      .split("\n")
-      .filter((l) => l.length > 0)
-      .map((l) => (l.includes(":null") ? stripNulls(l) : l));
+    for await (const line of fileLines(out)) {
+      if (line.length > 0) yield line.includes(":null") ? stripNulls(line) : line;
+    }
   } finally {
     await rm(out, { force: true });
   }
@@ -234,36 +242,69 @@ async function readHead(path: string, bytes: number): Promise<string> {
   }
 }
 
-async function readUtf8(path: string): Promise<string> {
-  return utf8Text(await readFile(path));
+/** The lines of a UTF-8 text file, read in chunks (a line break is never inside a character). */
+async function* fileLines(path: string): AsyncGenerator<string> {
+  let carry = "";
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 }) as AsyncIterable<Buffer>) {
+    let text: string;
+    try {
+      text = carry + decoder.decode(chunk, { stream: true });
+    } catch {
+      throw new LandingFormatError("not valid UTF-8 text");
+    }
+    // TextDecoder drops a byte order mark at the start.
+    const lines = text.split("\n");
+    carry = lines.pop() ?? "";
+    yield* lines;
+  }
+  try {
+    carry += decoder.decode();
+  } catch {
+    throw new LandingFormatError("not valid UTF-8 text");
+  }
+  if (carry.length > 0) yield carry;
+}
+
+/** Reads the whole file once to find bytes that are not UTF-8 before any line is used. */
+async function checkUtf8File(path: string): Promise<void> {
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  try {
+    for await (const chunk of createReadStream(path, {
+      highWaterMark: 1024 * 1024,
+    }) as AsyncIterable<Buffer>) {
+      decoder.decode(chunk, { stream: true });
+    }
+    decoder.decode();
+  } catch {
+    throw new LandingFormatError("not valid UTF-8 text");
+  }
 }
 
 /**
- * The file's events as NDJSON lines (no trailing newline on each). NDJSON files are split as they are,
- * so the raw zone keeps their original bytes per line.
+ * The file's events as NDJSON lines (no trailing newline on each), read as they are used so that a
+ * large file never sits in memory whole (a .json array is the exception: it is parsed whole). NDJSON
+ * files are split as they are, so the raw zone keeps their original bytes per line. A file that
+ * cannot be read throws LandingFormatError before the first line.
  */
-export async function landingFileToNdjsonLines(
+export async function* landingFileToNdjsonLines(
   duck: DuckDBConnection,
   opts: { path: string; format: LandingFormat; payloadColumns: ColumnSpec[]; scratch: string },
-): Promise<string[]> {
-  const lines = await readLines(duck, opts);
-  // As over HTTP, where an empty batch is refused: an empty file is set aside, not reported ingested.
-  if (lines.length === 0) throw new LandingFormatError("the file holds no events");
-  return lines;
-}
-
-function readLines(
-  duck: DuckDBConnection,
-  opts: { path: string; format: LandingFormat; payloadColumns: ColumnSpec[]; scratch: string },
-): Promise<string[]> {
+): AsyncGenerator<string> {
   switch (opts.format) {
-    case "ndjson":
-      return readUtf8(opts.path).then((text) => text.split("\n").filter((l) => l.trim().length > 0));
+    case "ndjson": {
+      await checkUtf8File(opts.path);
+      for await (const line of fileLines(opts.path)) if (line.trim().length > 0) yield line;
+      return;
+    }
     case "json":
-      return readFile(opts.path).then(jsonToNdjson);
+      yield* jsonToNdjson(await readFile(opts.path));
+      return;
     case "csv":
-      return csvToNdjson(duck, opts.path, opts.payloadColumns);
+      yield* csvToNdjson(duck, opts.path, opts.payloadColumns);
+      return;
     case "parquet":
-      return parquetToNdjson(duck, opts.path, opts.scratch);
+      yield* parquetToNdjson(duck, opts.path, opts.scratch);
+      return;
   }
 }

@@ -89,24 +89,6 @@ async function moveObject(store: ObjectStore, from: string, to: string, read?: U
   return target;
 }
 
-function chunkLines(lines: string[], maxBytes: number, maxEvents: number): string[][] {
-  const chunks: string[][] = [];
-  let current: string[] = [];
-  let bytes = 0;
-  for (const line of lines) {
-    const size = Buffer.byteLength(line) + 1;
-    if (current.length > 0 && (bytes + size > maxBytes || current.length >= maxEvents)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(line);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
 interface BatchRow {
   status: string;
   raw_key: string;
@@ -186,40 +168,25 @@ export async function ingestLandingFile(deps: LandingDeps, file: ObjectInfo): Pr
   const source = await loadSource(deps.db, sourceId);
 
   const scratch = join(deps.tmpDir, `landing-${landingBatchId(file, -1)}`);
-  let lines: string[];
-  try {
-    await mkdir(scratch, { recursive: true });
-    const path = await deps.store.localPath(file.key);
-    lines = await landingFileToNdjsonLines(deps.duck, {
-      path,
-      format,
-      payloadColumns: source.schema.rawPayload ? [] : source.schema.payloadColumns,
-      scratch,
-    });
-  } catch (err) {
-    if (err instanceof LandingFormatError) return reject(deps, file, sourceId, "MALFORMED_FILE", err.message);
-    throw err;
-  } finally {
-    await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
-  }
-
-  const chunks = chunkLines(lines, deps.maxBatchBytes ?? 8 * 1024 * 1024, deps.maxBatchEvents ?? 10_000);
+  const maxBytes = deps.maxBatchBytes ?? 8 * 1024 * 1024;
+  const maxEvents = deps.maxBatchEvents ?? 10_000;
   const batchIds: string[] = [];
-  for (const [i, chunk] of chunks.entries()) {
-    const batchId = landingBatchId(file, i);
+  let events = 0;
+  /** Stores one chunk of the file as a raw batch and queues it; a retry finds its batch and skips it. */
+  const enqueue = async (chunk: string[]) => {
+    const batchId = landingBatchId(file, batchIds.length);
     batchIds.push(batchId);
     const body = new TextEncoder().encode(`${chunk.join("\n")}\n`);
-    const now = new Date();
     const res = await deps.db.pool.query<BatchRow>(UPSERT_BATCH_SQL, [
       batchId,
       sourceId,
-      rawBatchKey(source.slug, now, batchId, "ndjson"),
+      rawBatchKey(source.slug, new Date(), batchId, "ndjson"),
       `file:${file.key}`,
       chunk.length,
       String(body.byteLength),
     ]);
     const row = res.rows[0]!;
-    if (row.status !== "received") continue;
+    if (row.status !== "received") return;
     await deps.store.put(row.raw_key, body, { contentType: "application/x-ndjson" });
     const message: RawBatchMessage = {
       batchId,
@@ -231,11 +198,41 @@ export async function ingestLandingFile(deps: LandingDeps, file: ObjectInfo): Pr
       eventCount: chunk.length,
     };
     await deps.queue.send(BATCHES_QUEUE, message, { dedupeKey: batchId });
+  };
+  try {
+    await mkdir(scratch, { recursive: true });
+    const path = await deps.store.localPath(file.key);
+    // Chunks go out as the file is read: a large file is never held in memory whole.
+    let chunk: string[] = [];
+    let bytes = 0;
+    for await (const line of landingFileToNdjsonLines(deps.duck, {
+      path,
+      format,
+      payloadColumns: source.schema.rawPayload ? [] : source.schema.payloadColumns,
+      scratch,
+    })) {
+      const size = Buffer.byteLength(line) + 1;
+      if (chunk.length > 0 && (bytes + size > maxBytes || chunk.length >= maxEvents)) {
+        await enqueue(chunk);
+        chunk = [];
+        bytes = 0;
+      }
+      chunk.push(line);
+      bytes += size;
+      events += 1;
+    }
+    if (chunk.length > 0) await enqueue(chunk);
+  } catch (err) {
+    // Formats are checked before the first line (a bad file never has a batch queued).
+    if (err instanceof LandingFormatError) return reject(deps, file, sourceId, "MALFORMED_FILE", err.message);
+    throw err;
+  } finally {
+    await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
   }
+  // As over HTTP, where an empty batch is refused: an empty file is set aside, not reported ingested.
+  if (events === 0) return reject(deps, file, sourceId, "MALFORMED_FILE", "the file holds no events");
+
   await moveObject(deps.store, file.key, LANDING_DONE_PREFIX + file.key.slice(LANDING_PREFIX.length));
-  deps.logger?.info(
-    { key: file.key, format, events: lines.length, batches: batchIds.length },
-    "landing file ingested",
-  );
-  return { status: "ingested", key: file.key, batchIds, events: lines.length };
+  deps.logger?.info({ key: file.key, format, events, batches: batchIds.length }, "landing file ingested");
+  return { status: "ingested", key: file.key, batchIds, events };
 }

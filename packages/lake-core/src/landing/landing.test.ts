@@ -332,9 +332,24 @@ describe("landing zone", () => {
 
   it("rejects NDJSON that is not valid UTF-8 instead of replacing the bad bytes", async () => {
     const store = new LocalFsObjectStore(join(dir, "lake-utf8"), { fsync: false });
-    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const deps: LandingDeps = {
+      db: t.db,
+      store,
+      queue,
+      duck,
+      tmpDir: join(dir, "tmp"),
+      maxBatchEvents: 1000,
+    };
     const src = await createTestSource(t.db);
-    const good = enc('{"id":"u1","amount":1,"created_at":"2024-05-01T00:00:00Z","note":"caf');
+    // The bad byte comes after megabytes of good lines: the file is read in chunks, and no chunk of it
+    // may be queued before the whole file is known to be text.
+    const lines = Array.from(
+      { length: 30_000 },
+      (_, i) => `{"id":"g${i}","amount":1,"created_at":"2024-05-01T00:00:00Z","note":"${"x".repeat(60)}"}`,
+    );
+    const good = enc(
+      `${lines.join("\n")}\n{"id":"u1","amount":1,"created_at":"2024-05-01T00:00:00Z","note":"caf`,
+    );
     const bytes = new Uint8Array([...good, 0xff, ...enc('"}\n')]);
     await store.put(`landing/${src.slug}/bad.ndjson`, bytes);
     const results = await scanLandingZone(deps, { settleMs: 0 });
@@ -346,6 +361,7 @@ describe("landing zone", () => {
       }),
     ]);
     expect(await keys(store, "landing-failed/")).toEqual([`landing-failed/${src.slug}/bad.ndjson`]);
+    expect(await t.db.prisma.batch.count({ where: { sourceId: src.id } })).toBe(0);
   });
 
   it("keeps polling other files when one fails unexpectedly, and sets it aside after 3 attempts", async () => {
