@@ -1,11 +1,12 @@
 import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { DuckDBConnection } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { TestDatabase } from "@inlet/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
 import type { PgQueue } from "../adapters/pg-queue";
 import { S3ObjectStore } from "../adapters/s3-store";
+import { prepareConnection } from "../pipeline/parquet-writer";
 import { processBatches } from "../pipeline/process-batches";
 import { BATCHES_QUEUE } from "../pipeline/raw-batch";
 import type { ObjectStore } from "../ports/object-store";
@@ -216,6 +217,31 @@ describe("landing zone", () => {
     await drainBatches(store);
     const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
     expect(rows.map((r) => r._event_id)).toEqual(["t1", "t2", "t3"]);
+  });
+
+  it("lets workers polling the same lake take turns per file: each file ingested and moved once", async () => {
+    const store = new LocalFsObjectStore(join(dir, "lake-turns"), { fsync: false });
+    const second = await (await DuckDBInstance.create(":memory:")).connect();
+    await prepareConnection(second);
+    const src = await createTestSource(t.db);
+    for (let f = 0; f < 20; f++) {
+      const lines = [0, 1, 2].map((i) =>
+        JSON.stringify({ id: `f${f}-${i}`, amount: i, created_at: "2024-05-01T00:00:00Z" }),
+      );
+      await store.put(`landing/${src.slug}/f${f}.ndjson`, enc(lines.join("\n")));
+    }
+    const worker = (connection: DuckDBConnection) =>
+      scanLandingZone(
+        { db: t.db, store, queue, duck: connection, tmpDir: join(dir, "tmp") },
+        { settleMs: 0 },
+      );
+    const [a, b] = await Promise.all([worker(duck), worker(second)]);
+    const done = [...a, ...b].filter((r) => r.status === "ingested");
+    expect(done).toHaveLength(20);
+    expect((await keys(store, "landing-done/")).length).toBe(20);
+    expect(await keys(store, "landing/")).toEqual([]);
+    expect(await t.db.prisma.batch.count({ where: { sourceId: src.id } })).toBe(20);
+    second.closeSync();
   });
 
   it("sets aside files it cannot ingest, with a dead letter", async () => {
