@@ -39,6 +39,25 @@ describe("IngestAuthenticator", () => {
     });
   });
 
+  it("says what is wrong with an Authorization header that holds no Bearer key", async () => {
+    const { secret } = await sourceWithKey("schemes");
+    const auth = new IngestAuthenticator(database.db, pino({ level: "silent" }));
+    const message = async (header: string | undefined) => {
+      const r = await auth.authenticate("schemes", header);
+      return r.ok ? "ok" : r.message;
+    };
+    expect(await message(undefined)).toBe(
+      "Missing API key: send it as the header Authorization: Bearer <key>",
+    );
+    expect(await message(`Basic ${Buffer.from(`x:${secret}`).toString("base64")}`)).toBe(
+      "Authorization uses the Basic scheme: send the API key as Authorization: Bearer <key>",
+    );
+    expect(await message("Bearer ")).toBe(
+      "Authorization Bearer holds no key: send the API key as Authorization: Bearer <key>",
+    );
+    expect(await message(`Bearer ${secret}`)).toBe("ok");
+  });
+
   it("refuses a paused source within 5 seconds", async () => {
     const { source, secret } = await sourceWithKey("pause-me");
     let t = 1_000_000;

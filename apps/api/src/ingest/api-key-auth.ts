@@ -93,11 +93,15 @@ export class IngestAuthenticator {
   async authenticate(slug: string, authorization: string | undefined): Promise<IngestAuthResult> {
     const m = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(authorization ?? "");
     if (!m?.[1]) {
+      const scheme = /^\s*(\S+)/.exec(authorization ?? "")?.[1];
       return {
         ok: false,
         status: 401,
         code: "UNAUTHORIZED",
-        message: "Missing API key: send it as the header Authorization: Bearer <key>",
+        message:
+          scheme === undefined
+            ? "Missing API key: send it as the header Authorization: Bearer <key>"
+            : `Authorization ${/^bearer$/i.test(scheme) ? "Bearer holds no key" : `uses the ${scheme} scheme`}: send the API key as Authorization: Bearer <key>`,
       };
     }
     const hash = hashApiKey(m[1]);
