@@ -1,7 +1,7 @@
 // Journey: each persona signs in, sees exactly the navigation their roles allow, and signs out.
 import { expect, type Page, test } from "@playwright/test";
-import { emailOf, type RoleName } from "../env";
-import { signIn } from "./fixtures";
+import { E2E, emailOf, type RoleName } from "../env";
+import { sessionToken, signIn } from "./fixtures";
 
 /** The sign-in form's error (Next's route announcer is an empty alert too). */
 function signInError(page: Page) {
@@ -37,13 +37,19 @@ test("a section outside the user's roles says so instead of showing data", async
   await expect(page.getByText(/don.t have access/i)).toBeVisible();
 });
 
-test("sign out ends the session and protects every page again", async ({ page }) => {
+test("sign out ends the session and protects every page again", async ({ page, request }) => {
   await signIn(page, "engineer");
+  const token = await sessionToken(page);
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/signin/);
   await page.goto("/sources");
   await expect(page).toHaveURL(/\/signin/);
   await expect(page.getByRole("button", { name: "Sign in", exact: true })).toBeVisible();
+  // A copy of the token (taken from the browser before signing out) is refused too.
+  const replayed = await request.get(`${E2E.apiUrl}/trpc/me`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  expect(replayed.status()).toBe(401);
 });
 
 test("a wrong password gets a generic error, and repeated failures are rate-limited", async ({ page }) => {

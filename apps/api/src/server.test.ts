@@ -1,6 +1,6 @@
 import { encode } from "next-auth/jwt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestServer, TEST_PASSWORD, type TestServer } from "./testing/test-server";
+import { startTestServer, TEST_PASSWORD, TEST_SECRET, type TestServer } from "./testing/test-server";
 
 let s: TestServer;
 
@@ -286,6 +286,45 @@ describe("tRPC control plane", () => {
     const denied = await s.app.inject({ url: trpcGet("deadLetters.list", {}), headers: analyst });
     expect(denied.statusCode).toBe(403);
     await s.database.db.prisma.deadLetter.deleteMany({ where: { batchId: "b-1" } });
+  });
+
+  it("refuses a signed-out session token, signed out by its holder or by the console", async () => {
+    const own = await s.tokenFor("analyst");
+    const me = (token: string) =>
+      s.app.inject({ url: trpcGet("me"), headers: { authorization: `Bearer ${token}` } });
+    expect((await me(own)).statusCode).toBe(200);
+    const out = await s.app.inject({
+      method: "POST",
+      url: "/auth/logout",
+      headers: { authorization: `Bearer ${own}` },
+    });
+    expect(out.statusCode).toBe(204);
+    const refused = await me(own);
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json().error.json.message).toBe("This session was signed out; sign in again");
+    // A token that is not a session token cannot sign anything out.
+    const bad = await s.app.inject({
+      method: "POST",
+      url: "/auth/logout",
+      headers: { authorization: "Bearer x" },
+    });
+    expect(bad.statusCode).toBe(401);
+
+    // The console sends the token's id from its signOut event, as the internal caller.
+    const { internalToken } = await import("./auth/oidc");
+    const { decode } = await import("next-auth/jwt");
+    const other = await s.tokenFor("oncall");
+    const claims = await decode({ token: other, secret: TEST_SECRET });
+    const byConsole = await s.app.inject({
+      method: "POST",
+      url: "/auth/logout",
+      headers: { authorization: `Bearer ${internalToken(TEST_SECRET)}`, "content-type": "application/json" },
+      payload: { jti: claims?.jti, userId: claims?.sub, expiresAt: claims?.exp },
+    });
+    expect(byConsole.statusCode).toBe(204);
+    expect((await me(other)).statusCode).toBe(401);
+    const audited = await s.database.db.prisma.auditLog.count({ where: { action: "auth.sign_out" } });
+    expect(audited).toBe(2);
   });
 
   it("reports real overview counts", async () => {

@@ -132,6 +132,48 @@ export async function buildServer(runtime: Runtime, extras: ServerExtras = {}) {
       .send({ error: { code: "INVALID_CREDENTIALS", message: "Email or password is incorrect" } });
   });
 
+  // Sign-out: the console ends a session (its token's id, from the signOut event) as the internal
+  // caller; anyone else signs out the session whose token they send as Bearer.
+  const logoutBody = z.object({
+    jti: z.string().min(1).max(200),
+    userId: z.string().min(1).max(200),
+    expiresAt: z.number().int().positive(),
+  });
+  app.post("/auth/logout", async (req, reply) => {
+    let session: { jti: string; userId: string; expiresAt: Date } | undefined;
+    if (isInternalCaller(req.headers.authorization, config.NEXTAUTH_SECRET)) {
+      const parsed = logoutBody.safeParse(req.body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        return reply.status(400).send({
+          error: { code: "BAD_REQUEST", message: `${issue.path.join(".") || "body"}: ${issue.message}` },
+        });
+      }
+      session = { ...parsed.data, expiresAt: new Date(parsed.data.expiresAt * 1000) };
+    } else {
+      const token = sessionTokenFrom(req.headers);
+      session = token === undefined ? undefined : await sessions.describe(token);
+      if (!session) {
+        return reply
+          .status(401)
+          .send({ error: { code: "UNAUTHORIZED", message: "Send the session token to end as Bearer" } });
+      }
+    }
+    await sessions.revoke(session);
+    const user = await db.prisma.user.findUnique({ where: { id: session.userId }, select: { email: true } });
+    await db.prisma.auditLog.create({
+      data: {
+        actorId: user ? session.userId : null,
+        actorEmail: user?.email ?? "unknown",
+        action: "auth.sign_out",
+        targetType: "user",
+        targetId: session.userId,
+        requestId: String(req.id),
+      },
+    });
+    return reply.status(204).send();
+  });
+
   const oidcBody = z.object({
     subject: z.string().min(1).max(512),
     email: z.email(),

@@ -49,7 +49,9 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
         ? "Sign in required: no session token was sent"
         : ctx.session.reason === "invalid"
           ? "Session token is invalid or expired; sign in again"
-          : "Session user no longer exists or is disabled";
+          : ctx.session.reason === "revoked"
+            ? "This session was signed out; sign in again"
+            : "Session user no longer exists or is disabled";
     throw new TRPCError({ code: "UNAUTHORIZED", message });
   }
   return next({ ctx: { ...ctx, actor: ctx.session.actor } });

@@ -37,10 +37,12 @@ export function sessionTokenFrom(headers: {
 
 export type SessionCheck =
   | { ok: true; actor: Actor }
-  | { ok: false; reason: "missing" | "invalid" | "unknown-user" };
+  | { ok: false; reason: "missing" | "invalid" | "unknown-user" | "revoked" };
 
 export class SessionVerifier {
   private readonly cache = new Map<string, { actor: Actor; until: number }>();
+  /** Whether a token id was revoked (signed out), checked again after cacheMs. */
+  private readonly revoked = new Map<string, { revoked: boolean; until: number }>();
 
   constructor(
     private readonly db: Db,
@@ -52,6 +54,7 @@ export class SessionVerifier {
   async verify(token: string | undefined): Promise<SessionCheck> {
     if (!token) return { ok: false, reason: "missing" };
     let userId: string | undefined;
+    let jti: string | undefined;
     try {
       // decode() rejects forged tokens (wrong key) and expired ones (exp claim).
       const payload = await decode({ token, secret: this.secret });
@@ -61,10 +64,12 @@ export class SessionVerifier {
           : typeof payload?.id === "string"
             ? payload.id
             : undefined;
+      jti = typeof payload?.jti === "string" ? payload.jti : undefined;
     } catch {
       return { ok: false, reason: "invalid" };
     }
     if (!userId) return { ok: false, reason: "invalid" };
+    if (jti !== undefined && (await this.isRevoked(jti))) return { ok: false, reason: "revoked" };
     const cached = this.cache.get(userId);
     if (cached && cached.until > Date.now()) return { ok: true, actor: cached.actor };
     const user = await this.db.prisma.user.findUnique({ where: { id: userId } });
@@ -72,5 +77,37 @@ export class SessionVerifier {
     const actor: Actor = { id: user.id, email: user.email, name: user.name, roles: user.roles };
     this.cache.set(userId, { actor, until: Date.now() + this.cacheMs });
     return { ok: true, actor };
+  }
+
+  private async isRevoked(jti: string): Promise<boolean> {
+    const cached = this.revoked.get(jti);
+    if (cached && cached.until > Date.now()) return cached.revoked;
+    const row = await this.db.prisma.revokedSession.findUnique({ where: { jti }, select: { jti: true } });
+    if (this.revoked.size > 10_000) this.revoked.clear();
+    this.revoked.set(jti, { revoked: row !== null, until: Date.now() + this.cacheMs });
+    return row !== null;
+  }
+
+  /** Ends a session before its token expires; also forgets sessions that have expired anyway. */
+  async revoke(session: { jti: string; userId: string; expiresAt: Date }): Promise<void> {
+    await this.db.prisma.revokedSession.upsert({
+      where: { jti: session.jti },
+      create: session,
+      update: {},
+    });
+    this.revoked.set(session.jti, { revoked: true, until: Date.now() + this.cacheMs });
+    await this.db.prisma.revokedSession.deleteMany({ where: { expiresAt: { lt: new Date() } } });
+  }
+
+  /** The token's id, user and expiry when it is a valid session token (for signing out with it). */
+  async describe(token: string): Promise<{ jti: string; userId: string; expiresAt: Date } | undefined> {
+    try {
+      const payload = await decode({ token, secret: this.secret });
+      const userId = typeof payload?.sub === "string" ? payload.sub : undefined;
+      if (typeof payload?.jti !== "string" || !userId || typeof payload.exp !== "number") return undefined;
+      return { jti: payload.jti, userId, expiresAt: new Date(payload.exp * 1000) };
+    } catch {
+      return undefined;
+    }
   }
 }

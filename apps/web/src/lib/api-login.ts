@@ -98,3 +98,16 @@ export async function resolveOidcUser(identity: {
   if (!response.ok) throw await failure(response);
   return readUser(response);
 }
+
+/**
+ * Tells the API a session was signed out, so that a copy of its token is refused from now on. Best
+ * effort: signing out in the browser must not fail because the API is away.
+ */
+export async function endSessionAtApi(token: { jti?: unknown; sub?: unknown; exp?: unknown }): Promise<void> {
+  if (typeof token.jti !== "string" || typeof token.sub !== "string" || typeof token.exp !== "number") return;
+  try {
+    await postJson("/auth/logout", { jti: token.jti, userId: token.sub, expiresAt: Math.floor(token.exp) });
+  } catch {
+    // SIGN_IN_UNAVAILABLE: the session still ends in this browser.
+  }
+}

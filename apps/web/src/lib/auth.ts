@@ -2,7 +2,7 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import type { OAuthConfig } from "next-auth/providers/oauth";
-import { loginWithPassword, resolveOidcUser } from "./api-login";
+import { endSessionAtApi, loginWithPassword, resolveOidcUser } from "./api-login";
 import { oidcSettings } from "./server-env";
 
 const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
@@ -93,6 +93,13 @@ export const authOptions: NextAuthOptions = {
     session({ session, token }) {
       session.user = { id: token.id, email: token.email, name: token.name, roles: token.roles ?? [] };
       return session;
+    },
+  },
+  events: {
+    // The cookie goes with sign-out, but a copy of the token would stay valid until it expires: the
+    // API refuses it from now on.
+    async signOut({ token }) {
+      await endSessionAtApi(token);
     },
   },
 };

@@ -24,4 +24,10 @@ describe("rateLimitedMessage", () => {
     expect(rateLimitedMessage(4.2)).toBe("Too many attempts, try again in 5 s");
     expect(rateLimitedMessage(0)).toBe("Too many attempts, try again in 1 s");
   });
+
+  it("counts longer waits in minutes", () => {
+    expect(rateLimitedMessage(60)).toBe("Too many attempts, try again in 1 minute");
+    expect(rateLimitedMessage(886)).toBe("Too many attempts, try again in 15 minutes");
+    expect(signInErrorMessage(rateLimitedMessage(886))).toBe("Too many attempts, try again in 15 minutes");
+  });
 });

@@ -3,7 +3,10 @@ export const INCORRECT_CREDENTIALS = "Email or password is incorrect";
 export const SIGN_IN_UNAVAILABLE = "Sign-in is unavailable right now. Try again in a moment.";
 
 export function rateLimitedMessage(retryAfterSeconds: number): string {
-  return `Too many attempts, try again in ${Math.max(1, Math.ceil(retryAfterSeconds))} s`;
+  const seconds = Math.max(1, Math.ceil(retryAfterSeconds));
+  if (seconds < 60) return `Too many attempts, try again in ${seconds} s`;
+  const minutes = Math.ceil(seconds / 60);
+  return `Too many attempts, try again in ${minutes} ${minutes === 1 ? "minute" : "minutes"}`;
 }
 
 const NEXT_AUTH_CODES: Record<string, string> = {
@@ -28,6 +31,6 @@ export function signInErrorMessage(error: string | null | undefined): string | u
   const known = NEXT_AUTH_CODES[error];
   if (known) return known;
   if (error === INCORRECT_CREDENTIALS || error === SIGN_IN_UNAVAILABLE) return error;
-  if (/^Too many attempts, try again in \d+ s$/.test(error)) return error;
+  if (/^Too many attempts, try again in \d+ (s|minutes?)$/.test(error)) return error;
   return "Sign-in failed. Try again.";
 }

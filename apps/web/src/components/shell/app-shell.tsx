@@ -29,6 +29,12 @@ export function AppShell({ user, children }: { user: ShellUser; children: ReactN
 
   return (
     <div className="min-h-dvh md:pl-60">
+      <a
+        href="#main"
+        className="sr-only z-50 rounded-md bg-white px-3 py-2 font-medium text-accent-700 text-sm shadow focus:not-sr-only focus:fixed focus:top-2 focus:left-2"
+      >
+        Skip to content
+      </a>
       {menuOpen ? (
         <button
           type="button"
@@ -86,7 +92,13 @@ export function AppShell({ user, children }: { user: ShellUser; children: ReactN
         </div>
       </header>
 
-      <main className="mx-auto w-full max-w-6xl px-4 py-6 sm:px-6 lg:px-8 lg:py-8">{children}</main>
+      <main
+        id="main"
+        tabIndex={-1}
+        className="mx-auto w-full max-w-6xl px-4 py-6 outline-none sm:px-6 lg:px-8 lg:py-8"
+      >
+        {children}
+      </main>
     </div>
   );
 }
