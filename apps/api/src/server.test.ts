@@ -133,6 +133,13 @@ describe("tRPC control plane", () => {
     });
     expect(res.statusCode).toBe(403);
     expect(res.json().error.json.message).toBe("This needs the role governance; you have analyst");
+    const denied = await s.database.db.prisma.auditLog.findFirst({
+      where: { action: "access.denied", targetId: "audit.list" },
+    });
+    expect(denied).toMatchObject({
+      actorEmail: "analyst@inlet.local",
+      details: { type: "query", needs: ["governance"] },
+    });
   });
 
   it("rejects malformed input with 400 naming the field path", async () => {

@@ -59,9 +59,22 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 
 /** Allowed for the given roles; admin may do everything. */
 export function roleProcedure(...roles: Role[]) {
-  return authedProcedure.use(({ ctx, next }) => {
+  return authedProcedure.use(async ({ ctx, next, path, type }) => {
     const actor: Actor = ctx.actor;
     if (!actor.roles.includes("admin") && !roles.some((r) => actor.roles.includes(r))) {
+      // Refusals are audited too: who tried what they may not do.
+      await ctx.services.audit
+        .record(
+          actor,
+          {
+            action: "access.denied",
+            targetType: "procedure",
+            targetId: path,
+            details: { type, needs: roles },
+          },
+          ctx.requestId,
+        )
+        .catch(() => undefined);
       throw new TRPCError({
         code: "FORBIDDEN",
         message: `This needs the role ${roles.join(" or ")}; you have ${actor.roles.join(", ") || "no roles"}`,
