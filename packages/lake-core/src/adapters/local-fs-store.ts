@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { constants as fsConstants } from "node:fs";
 import {
+  copyFile,
   type FileHandle,
   link,
   mkdir,
@@ -135,6 +136,34 @@ export class LocalFsObjectStore implements ObjectStore {
       await handle.close();
       return created;
     }
+  }
+
+  async copy(from: string, to: string): Promise<boolean> {
+    const source = this.pathOf(from);
+    const target = this.pathOf(to);
+    const dir = dirname(target);
+    await mkdir(dir, { recursive: true });
+    const tmp = join(dir, `${TEMP_FILE_PREFIX}${randomUUID()}`);
+    try {
+      // A clone where the file system can (no bytes copied), else a kernel-side copy.
+      await copyFile(source, tmp, fsConstants.COPYFILE_FICLONE);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      if (MISSING.has(errnoCode(err) ?? "")) return false;
+      throw err;
+    }
+    try {
+      if (this.fsync) {
+        const handle = await open(tmp, "r");
+        await handle.sync().finally(() => handle.close());
+      }
+      await rename(tmp, target);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+    if (this.fsync) await this.syncDirectory(dir);
+    return true;
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

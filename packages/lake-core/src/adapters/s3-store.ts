@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
+  CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -145,6 +146,29 @@ export class S3ObjectStore implements ObjectStore {
       }
       throw err;
     }
+  }
+
+  async copy(from: string, to: string): Promise<boolean> {
+    const source = this.fullKey(from);
+    const encoded = `${this.bucket}/${source.split("/").map(encodeURIComponent).join("/")}`;
+    const raw = `${this.bucket}/${source}`;
+    // S3 and MinIO read CopySource URL-encoded; s3rver reads it as is. The second form is tried only
+    // for a key that encoding changes, when the first found nothing although the object is there.
+    for (const copySource of encoded === raw ? [encoded] : [encoded, raw]) {
+      try {
+        // Server-side: up to 5 GB in one request.
+        await this.client.send(
+          new CopyObjectCommand({ Bucket: this.bucket, Key: this.fullKey(to), CopySource: copySource }),
+        );
+        return true;
+      } catch (err) {
+        if (!isNotFound(err) && (err as { name?: unknown }).name !== "NoSuchKey") throw err;
+        if (!(await this.head(from))) return false;
+      }
+    }
+    throw new InletError("NOT_FOUND", `the store could not copy ${from}, although it holds it`, {
+      key: from,
+    });
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

@@ -3,7 +3,7 @@
 // Batch ids derive from the file's key, size and modification time, so a retry after a crash or a
 // second worker seeing the same file produces the same batches, never a second copy.
 import { createHash } from "node:crypto";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Db } from "@inlet/db";
@@ -11,6 +11,7 @@ import type { Logger } from "pino";
 import { recordDeadLetters } from "../catalog/dead-letters";
 import { findSourceIdBySlug, loadSource } from "../catalog/source-catalog";
 import { NOW_UTC } from "../catalog/transaction";
+import { InletError } from "../errors";
 import { BATCHES_QUEUE, type RawBatchMessage, rawBatchKey } from "../pipeline/raw-batch";
 import type { ObjectInfo, ObjectStore } from "../ports/object-store";
 import type { Queue } from "../ports/queue";
@@ -79,12 +80,36 @@ async function freeTarget(store: ObjectStore, to: string): Promise<string> {
   return dot > slash + 1 ? `${to.slice(0, dot)}.${stamp}${to.slice(dot)}` : `${to}.${stamp}`;
 }
 
-async function moveObject(store: ObjectStore, from: string, to: string, read?: Uint8Array): Promise<string> {
-  const bytes = read ?? (await store.get(from));
-  // Gone already: another worker moved it.
-  if (!bytes) return to;
+/**
+ * The first `max` bytes of an object, from its local file; when that cannot be had (the failure that
+ * sets the file aside may be that very read), from the object itself. Undefined when it is gone.
+ */
+async function letterBytes(store: ObjectStore, key: string, max: number): Promise<Uint8Array | undefined> {
+  try {
+    return await readPrefix(await store.localPath(key), max);
+  } catch (err) {
+    if (err instanceof InletError && err.code === "NOT_FOUND") return undefined;
+    return (await store.get(key))?.subarray(0, max);
+  }
+}
+
+/** The first `max` bytes of a file. */
+async function readPrefix(path: string, max: number): Promise<Uint8Array> {
+  const handle = await open(path, "r");
+  try {
+    const buf = Buffer.alloc(max);
+    const { bytesRead } = await handle.read(buf, 0, max, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
+async function moveObject(store: ObjectStore, from: string, to: string): Promise<string> {
   const target = await freeTarget(store, to);
-  await store.put(target, bytes);
+  // Copied inside the store: a large file never passes through the worker's memory.
+  // Gone already: another worker moved it.
+  if (!(await store.copy(from, target))) return to;
   await store.delete([from]);
   return target;
 }
@@ -109,11 +134,11 @@ async function reject(
   reasonCode: string,
   reason: string,
 ): Promise<LandingResult> {
-  // Read once: the first MiB goes into the dead letter, the whole is what the move copies.
-  const bytes = await deps.store.get(file.key);
+  // The first MiB goes into the dead letter; the move copies the whole inside the store.
+  const bytes = await letterBytes(deps.store, file.key, 1024 * 1024);
   // Gone already: another worker set it aside or ingested it.
   if (!bytes) return { status: "rejected", key: file.key, reasonCode, reason };
-  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes.subarray(0, 1024 * 1024));
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
   const target = await freeTarget(deps.store, LANDING_FAILED_PREFIX + file.key.slice(LANDING_PREFIX.length));
   await recordDeadLetters(deps.db, [
     {
@@ -127,7 +152,7 @@ async function reject(
       attempts: 1,
     },
   ]);
-  await moveObject(deps.store, file.key, target, bytes);
+  await moveObject(deps.store, file.key, target);
   deps.logger?.warn({ key: file.key, reasonCode, reason }, "landing file rejected");
   return { status: "rejected", key: file.key, reasonCode, reason };
 }

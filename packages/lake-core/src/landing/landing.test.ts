@@ -400,6 +400,7 @@ describe("landing zone", () => {
       head: (k) => inner.head(k),
       list: (p) => inner.list(p),
       delete: (k) => inner.delete(k),
+      copy: (f, t) => inner.copy(f, t),
       localPath: (k) =>
         k.endsWith("a-boom.ndjson") ? Promise.reject(new Error("disk on fire")) : inner.localPath(k),
     };

@@ -23,6 +23,11 @@ export interface ObjectStore {
   list(prefix: string): AsyncIterable<ObjectInfo>;
   delete(keys: string[]): Promise<void>;
   /**
+   * Copies an object to another key (replacing what is there) without passing its bytes through this
+   * process; false when there is no object at `from`. Durable and whole when the promise resolves.
+   */
+  copy(from: string, to: string): Promise<boolean>;
+  /**
    * A local file path holding the object's bytes, for engines that read files (DuckDB).
    * The local store returns its own path; remote stores download to a cache directory.
    */

@@ -191,6 +191,22 @@ export function objectStoreContract(
       expect(Buffer.from((await store.get("d/sub/three"))!).toString()).toBe("again");
     });
 
+    it("copies an object to another key, replacing what is there, and says when there is none", async () => {
+      const body = new Uint8Array(70_000).map((_, i) => (i * 7) % 256);
+      await store.put("landing/src/a file+x.ndjson", body);
+      await store.put("landing-done/src/a file+x.ndjson", text("old"));
+      expect(await store.copy("landing/src/a file+x.ndjson", "landing-done/src/a file+x.ndjson")).toBe(true);
+      expect(
+        Buffer.from((await store.get("landing-done/src/a file+x.ndjson"))!).equals(Buffer.from(body)),
+      ).toBe(true);
+      expect(await store.head("landing/src/a file+x.ndjson")).toMatchObject({ size: body.length });
+      expect(await store.copy("landing/src/none.ndjson", "landing-done/src/none.ndjson")).toBe(false);
+      expect(await store.head("landing-done/src/none.ndjson")).toBeUndefined();
+      expect((await collect(store.list("landing-done/"))).map((o) => o.key)).toEqual([
+        "landing-done/src/a file+x.ndjson",
+      ]);
+    });
+
     it("gives a local file path holding the object's bytes", async () => {
       const body = new Uint8Array(10_000).map((_, i) => (i * 31) % 256);
       await store.put("curated/orders/dt=2026-01-01/x.parquet", body);
