@@ -317,19 +317,42 @@ describe("tRPC control plane", () => {
     });
     expect(bad.statusCode).toBe(401);
 
-    // The console sends the token's id from its signOut event, as the internal caller.
+    // The console sends the session's id from its signOut event, as the internal caller. Every token
+    // of that session is refused: copies, and ones refreshed from it (same sid, new jti) after too.
     const { internalToken } = await import("./auth/oidc");
-    const { decode } = await import("next-auth/jwt");
-    const other = await s.tokenFor("oncall");
-    const claims = await decode({ token: other, secret: TEST_SECRET });
+    const { decode, encode } = await import("next-auth/jwt");
+    const oncall = await s.database.db.prisma.user.findUniqueOrThrow({
+      where: { email: "oncall@inlet.local" },
+    });
+    const sat = Math.floor(Date.now() / 1000);
+    const sessionToken = (sid: string, signedInAt = sat) =>
+      encode({
+        token: {
+          sub: oncall.id,
+          email: oncall.email,
+          name: oncall.name,
+          roles: oncall.roles,
+          sid,
+          sat: signedInAt,
+        },
+        secret: TEST_SECRET,
+      });
+    const before = await sessionToken("session-1");
+    const claims = await decode({ token: before, secret: TEST_SECRET });
+    expect((await me(before)).statusCode).toBe(200);
     const byConsole = await s.app.inject({
       method: "POST",
       url: "/auth/logout",
       headers: { authorization: `Bearer ${internalToken(TEST_SECRET)}`, "content-type": "application/json" },
-      payload: { jti: claims?.jti, userId: claims?.sub, expiresAt: claims?.exp },
+      payload: { sessionId: claims?.sid, userId: claims?.sub, expiresAt: sat + 8 * 3600 },
     });
     expect(byConsole.statusCode).toBe(204);
-    expect((await me(other)).statusCode).toBe(401);
+    expect((await me(before)).statusCode).toBe(401);
+    expect((await me(await sessionToken("session-1"))).statusCode).toBe(401);
+    // Another session of the same user is not affected.
+    expect((await me(await sessionToken("session-2"))).statusCode).toBe(200);
+    // However often a token is refreshed, its session ends 8 hours after signing in.
+    expect((await me(await sessionToken("session-3", sat - 8 * 3600 - 60))).statusCode).toBe(401);
     const audited = await s.database.db.prisma.auditLog.count({ where: { action: "auth.sign_out" } });
     expect(audited).toBe(2);
   });

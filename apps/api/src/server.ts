@@ -132,15 +132,15 @@ export async function buildServer(runtime: Runtime, extras: ServerExtras = {}) {
       .send({ error: { code: "INVALID_CREDENTIALS", message: "Email or password is incorrect" } });
   });
 
-  // Sign-out: the console ends a session (its token's id, from the signOut event) as the internal
-  // caller; anyone else signs out the session whose token they send as Bearer.
+  // Sign-out: the console ends a session (its id, from the signOut event) as the internal caller;
+  // anyone else signs out the session whose token they send as Bearer.
   const logoutBody = z.object({
-    jti: z.string().min(1).max(200),
+    sessionId: z.string().min(1).max(200),
     userId: z.string().min(1).max(200),
     expiresAt: z.number().int().positive(),
   });
   app.post("/auth/logout", async (req, reply) => {
-    let session: { jti: string; userId: string; expiresAt: Date } | undefined;
+    let session: { sessionId: string; userId: string; expiresAt: Date } | undefined;
     if (isInternalCaller(req.headers.authorization, config.NEXTAUTH_SECRET)) {
       const parsed = logoutBody.safeParse(req.body);
       if (!parsed.success) {

@@ -100,14 +100,30 @@ export async function resolveOidcUser(identity: {
 }
 
 /**
- * Tells the API a session was signed out, so that a copy of its token is refused from now on. Best
- * effort: signing out in the browser must not fail because the API is away.
+ * Tells the API a session was signed out, so that every token of it (copies, refreshed ones) is
+ * refused from now on. Returns false when the API could not be told.
  */
-export async function endSessionAtApi(token: { jti?: unknown; sub?: unknown; exp?: unknown }): Promise<void> {
-  if (typeof token.jti !== "string" || typeof token.sub !== "string" || typeof token.exp !== "number") return;
+export async function endSessionAtApi(
+  token: { sid?: unknown; jti?: unknown; sub?: unknown; sat?: unknown; exp?: unknown },
+  maxAgeSeconds: number,
+): Promise<boolean> {
+  const sessionId = typeof token.sid === "string" ? token.sid : token.jti;
+  if (typeof sessionId !== "string" || typeof token.sub !== "string") return false;
+  // The session cannot outlive its sign-in by more than the maximum age, however it is refreshed.
+  const expiresAt =
+    typeof token.sat === "number"
+      ? token.sat + maxAgeSeconds
+      : typeof token.exp === "number"
+        ? token.exp
+        : Math.floor(Date.now() / 1000) + maxAgeSeconds;
   try {
-    await postJson("/auth/logout", { jti: token.jti, userId: token.sub, expiresAt: Math.floor(token.exp) });
+    const response = await postJson("/auth/logout", {
+      sessionId,
+      userId: token.sub,
+      expiresAt: Math.ceil(expiresAt),
+    });
+    return response.ok;
   } catch {
-    // SIGN_IN_UNAVAILABLE: the session still ends in this browser.
+    return false;
   }
 }

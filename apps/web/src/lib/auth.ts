@@ -1,11 +1,12 @@
 // next-auth options for the console: password sign-in (and optional OIDC) against the API, JWT sessions with roles.
+import { randomUUID } from "node:crypto";
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import type { OAuthConfig } from "next-auth/providers/oauth";
 import { endSessionAtApi, loginWithPassword, resolveOidcUser } from "./api-login";
 import { oidcSettings } from "./server-env";
 
-const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
+export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
 
 interface OidcProfile {
   sub: string;
@@ -82,6 +83,8 @@ export const authOptions: NextAuthOptions = {
   callbacks: {
     jwt({ token, user }) {
       if (user) {
+        token.sid = randomUUID();
+        token.sat = Math.floor(Date.now() / 1000);
         token.sub = user.id;
         token.id = user.id;
         token.email = user.email;
@@ -99,7 +102,7 @@ export const authOptions: NextAuthOptions = {
     // The cookie goes with sign-out, but a copy of the token would stay valid until it expires: the
     // API refuses it from now on.
     async signOut({ token }) {
-      await endSessionAtApi(token);
+      await endSessionAtApi(token, SESSION_MAX_AGE_SECONDS);
     },
   },
 };

@@ -25,5 +25,9 @@ declare module "next-auth/jwt" {
     email: string;
     name: string;
     roles: Role[];
+    /** The session's id: the same in every token refreshed from one sign-in (sign-out revokes it). */
+    sid?: string;
+    /** When the session signed in (epoch seconds): refreshing never keeps it past the maximum age. */
+    sat?: number;
   }
 }

@@ -79,6 +79,12 @@ export async function loadSource(db: Db, sourceId: string): Promise<LoadedSource
 }
 
 /** Looks a source up by slug (landing files name their source by slug). */
+/** Whether the source is paused (its events and files are not stored until it is resumed). */
+export async function isSourcePaused(db: Db, sourceId: string): Promise<boolean> {
+  const res = await db.pool.query<{ status: string }>("SELECT status FROM sources WHERE id = $1", [sourceId]);
+  return res.rows[0]?.status === "paused";
+}
+
 export async function findSourceIdBySlug(db: Db, slug: string): Promise<string | undefined> {
   const res = await db.pool.query<{ id: string }>("SELECT id FROM sources WHERE slug = $1", [slug]);
   return res.rows[0]?.id;

@@ -9,7 +9,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Db } from "@inlet/db";
 import type { Logger } from "pino";
 import { recordDeadLetters } from "../catalog/dead-letters";
-import { findSourceIdBySlug, loadSource } from "../catalog/source-catalog";
+import { findSourceIdBySlug, isSourcePaused, loadSource } from "../catalog/source-catalog";
 import { NOW_UTC } from "../catalog/transaction";
 import { InletError } from "../errors";
 import { BATCHES_QUEUE, type RawBatchMessage, rawBatchKey } from "../pipeline/raw-batch";
@@ -43,7 +43,9 @@ export interface LandingDeps {
 export type LandingResult =
   | { status: "ingested"; key: string; batchIds: string[]; events: number }
   | { status: "rejected"; key: string; reasonCode: string; reason: string }
-  | { status: "ignored"; key: string; reason: string };
+  | { status: "ignored"; key: string; reason: string }
+  /** Left where it is for now: its source is paused (nothing is stored until it is resumed). */
+  | { status: "held"; key: string; reason: string };
 
 /** landing/{slug}/{name…} → slug and the rest, or undefined for keys outside that shape. */
 export function parseLandingKey(key: string): { slug: string; rest: string } | undefined {
@@ -189,6 +191,10 @@ export async function ingestLandingFile(deps: LandingDeps, file: ObjectInfo): Pr
       "UNSUPPORTED_FILE",
       "supported files are .ndjson, .jsonl, .json, .csv, .parquet",
     );
+  }
+  // A paused source stores nothing, from files as from HTTP: the file waits where it is.
+  if (await isSourcePaused(deps.db, sourceId)) {
+    return { status: "held", key: file.key, reason: `source "${parsedKey.slug}" is paused` };
   }
   const source = await loadSource(deps.db, sourceId);
 

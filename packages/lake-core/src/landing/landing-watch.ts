@@ -184,6 +184,9 @@ export async function handleObjectCreatedEvent(
   return sent;
 }
 
+/** How soon a file of a paused source announced by an S3 event is looked at again. */
+const HELD_RETRY_MS = 30_000;
+
 /** Receives landing-events messages once (long poll up to waitMs) and ingests the files they name. */
 export async function consumeLandingEvents(
   deps: LandingDeps,
@@ -200,7 +203,12 @@ export async function consumeLandingEvents(
     try {
       // Already moved (a duplicate notification, or another worker): nothing left to do.
       const info = key && !isHiddenLandingKey(key) ? await deps.store.head(key) : undefined;
-      if (info) results.push(await ingestLandingFile(deps, info));
+      const result = info ? await ingestLandingFile(deps, info) : undefined;
+      if (result) results.push(result);
+      // A paused source's file is announced again later, without using up this message's receives.
+      if (result?.status === "held") {
+        await deps.queue.send(LANDING_EVENTS_QUEUE, msg.body, { delayMs: HELD_RETRY_MS });
+      }
       await deps.queue.ack(LANDING_EVENTS_QUEUE, msg);
     } catch (err) {
       deps.logger?.warn(

@@ -244,6 +244,23 @@ describe("landing zone", () => {
     second.closeSync();
   });
 
+  it("holds the files of a paused source where they are until it is resumed", async () => {
+    const store = new LocalFsObjectStore(join(dir, "lake-paused"), { fsync: false });
+    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const src = await createTestSource(t.db);
+    await t.db.prisma.source.update({ where: { id: src.id }, data: { status: "paused" } });
+    const line = JSON.stringify({ id: "h1", amount: 1, created_at: "2024-05-01T00:00:00Z" });
+    await store.put(`landing/${src.slug}/held.ndjson`, enc(line));
+    const held = await scanLandingZone(deps, { settleMs: 0 });
+    expect(held.map((r) => r.status)).toEqual(["held"]);
+    expect(await keys(store, "landing/")).toEqual([`landing/${src.slug}/held.ndjson`]);
+    expect(await t.db.prisma.batch.count({ where: { sourceId: src.id } })).toBe(0);
+    await t.db.prisma.source.update({ where: { id: src.id }, data: { status: "active" } });
+    const resumed = await scanLandingZone(deps, { settleMs: 0 });
+    expect(resumed.map((r) => r.status)).toEqual(["ingested"]);
+    expect(await keys(store, "landing-done/")).toEqual([`landing-done/${src.slug}/held.ndjson`]);
+  });
+
   it("sets aside files it cannot ingest, with a dead letter", async () => {
     const store = new LocalFsObjectStore(join(dir, "lake-bad"), { fsync: false });
     const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };

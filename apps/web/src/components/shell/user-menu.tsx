@@ -23,8 +23,36 @@ function initials(name: string, email: string): string {
   );
 }
 
+/** Ends the session at the API first; false when that could not be done. */
+async function endSessionOnServer(): Promise<boolean> {
+  try {
+    const res = await fetch("/api/session/end", {
+      method: "POST",
+      headers: { "x-inlet-action": "end-session" },
+    });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
 export function UserMenu({ user }: { user: ShellUser }) {
   const [signingOut, setSigningOut] = useState(false);
+  const [serverFailed, setServerFailed] = useState(false);
+  const signOutHere = () => {
+    setSigningOut(true);
+    void signOut({ callbackUrl: "/signin" });
+  };
+  const signOutEverywhere = async () => {
+    setSigningOut(true);
+    setServerFailed(false);
+    if (await endSessionOnServer()) {
+      void signOut({ callbackUrl: "/signin" });
+      return;
+    }
+    setSigningOut(false);
+    setServerFailed(true);
+  };
   return (
     <div className="flex min-w-0 items-center gap-3">
       <ul aria-label="Your roles" className="hidden items-center gap-1.5 lg:flex">
@@ -52,13 +80,29 @@ export function UserMenu({ user }: { user: ShellUser }) {
         size="sm"
         loading={signingOut}
         icon={<LogOut aria-hidden="true" className="size-3.5" />}
-        onClick={() => {
-          setSigningOut(true);
-          void signOut({ callbackUrl: "/signin" });
-        }}
+        onClick={() => void signOutEverywhere()}
       >
         Sign out
       </Button>
+      {serverFailed ? (
+        <div
+          role="alert"
+          className="fixed top-16 right-4 z-50 max-w-sm rounded-lg border border-amber-200 bg-amber-50 p-4 text-amber-900 text-sm shadow-lg"
+        >
+          <p>
+            The Inlet API could not be reached, so your session could not be ended on the server: a copy of it
+            would keep working until it expires.
+          </p>
+          <div className="mt-3 flex gap-2">
+            <Button size="sm" variant="secondary" onClick={() => void signOutEverywhere()}>
+              Try again
+            </Button>
+            <Button size="sm" variant="ghost" onClick={signOutHere}>
+              Sign out of this browser only
+            </Button>
+          </div>
+        </div>
+      ) : null}
     </div>
   );
 }
