@@ -139,7 +139,8 @@ export function SourceDetailView({ slug }: { slug: string }) {
           role="status"
           className="mb-4 rounded-md border border-amber-200 bg-amber-50 px-4 py-3 text-amber-900 text-sm"
         >
-          Ingest is paused: producers get 409 SOURCE_PAUSED and nothing is stored until it is resumed. Keep
+          Ingest is paused: producers get 409 SOURCE_PAUSED and files dropped into the landing folder wait
+          there; nothing is stored until it is resumed (producers are let in again within 5 seconds). Keep
           their batches; send them again after resuming.
         </p>
       ) : null}
