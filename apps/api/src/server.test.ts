@@ -289,6 +289,19 @@ describe("tRPC control plane", () => {
     });
     const missing = await s.app.inject({ url: trpcGet("deadLetters.get", { id: "nope" }), headers: oncall });
     expect(missing.statusCode).toBe(404);
+    // The whole payload as a file, for the same roles.
+    const file = await s.app.inject({ url: `/dead-letters/${first.items[0].id}/payload`, headers: oncall });
+    expect(file.statusCode).toBe(200);
+    expect(file.body).toBe('{"id":"e-4","amount":"x"}');
+    expect(file.headers["content-disposition"]).toMatch(/^attachment; filename="dead-letter-/);
+    const noFile = await s.app.inject({ url: "/dead-letters/nope/payload", headers: oncall });
+    expect(noFile.statusCode).toBe(404);
+    const analystFile = await s.app.inject({
+      url: `/dead-letters/${first.items[0].id}/payload`,
+      headers: { authorization: `Bearer ${await s.tokenFor("analyst")}` },
+    });
+    expect(analystFile.statusCode).toBe(403);
+    expect((await s.app.inject({ url: `/dead-letters/${first.items[0].id}/payload` })).statusCode).toBe(401);
     const analyst = { authorization: `Bearer ${await s.tokenFor("analyst")}` };
     const denied = await s.app.inject({ url: trpcGet("deadLetters.list", {}), headers: analyst });
     expect(denied.statusCode).toBe(403);

@@ -174,6 +174,41 @@ export async function buildServer(runtime: Runtime, extras: ServerExtras = {}) {
     return reply.status(204).send();
   });
 
+  // A dead letter's whole payload as a file: the console shows the first million characters, and
+  // a malformed body of several megabytes is worth fixing in an editor.
+  app.get<{ Params: { id: string } }>("/dead-letters/:id/payload", async (req, reply) => {
+    const session = await sessions.verify(sessionTokenFrom(req.headers));
+    if (!session.ok) {
+      return reply.status(401).send({ error: { code: "UNAUTHORIZED", message: "Sign in required" } });
+    }
+    const roles = session.actor.roles;
+    if (!roles.some((r) => r === "admin" || r === "engineer" || r === "oncall")) {
+      return reply.status(403).send({
+        error: {
+          code: "FORBIDDEN",
+          message: `This needs the role engineer or oncall; you have ${roles.join(", ")}`,
+        },
+      });
+    }
+    const letter = await db.prisma.deadLetter.findUnique({
+      where: { id: req.params.id },
+      select: { id: true, payload: true },
+    });
+    if (!letter) {
+      return reply
+        .status(404)
+        .send({ error: { code: "NOT_FOUND", message: `No dead letter with id '${req.params.id}'` } });
+    }
+    return reply
+      .header("content-type", "text/plain; charset=utf-8")
+      .header(
+        "content-disposition",
+        `attachment; filename="dead-letter-${letter.id.replace(/[^\w.-]/g, "_")}.txt"`,
+      )
+      .header("cache-control", "no-store")
+      .send(letter.payload);
+  });
+
   const oidcBody = z.object({
     subject: z.string().min(1).max(512),
     email: z.email(),

@@ -27,7 +27,13 @@ export function httpStatusOf(error: unknown): number | undefined {
 export function describeError(error: unknown): string {
   if (error instanceof TRPCClientError) {
     // No `data` means the answer was not from tRPC at all: the rewrite could not reach the API.
-    if (dataOf(error) === undefined) return "The Inlet API could not be reached. Check that it is running.";
+    if (dataOf(error) === undefined) {
+      const cause = (error.cause as { name?: unknown } | undefined)?.name;
+      if (cause === "TimeoutError" || /timed? ?out/i.test(error.message)) {
+        return "The Inlet API did not answer in time. Check that it is running and not overloaded.";
+      }
+      return "The Inlet API could not be reached. Check that it is running.";
+    }
     return error.message;
   }
   if (error instanceof Error && error.message) return error.message;

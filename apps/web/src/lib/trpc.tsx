@@ -11,6 +11,9 @@ import { errorCode, httpStatusOf } from "./trpc-errors";
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
 
+/** How long a console call waits for the API before it shows an error. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 let signingOut = false;
 
 // The next-auth cookie outlived what the API accepts (expired, user removed): clear it and start over.
@@ -52,7 +55,19 @@ export function TrpcProvider({ children }: { children: ReactNode }) {
   const queryClient = getQueryClient();
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: "/api/trpc", transformer: superjson })],
+      links: [
+        httpBatchLink({
+          url: "/api/trpc",
+          transformer: superjson,
+          // An API that accepts the connection but never answers gets an error with Retry, not an
+          // endless skeleton.
+          fetch: (input, init) => {
+            const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+            const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
+            return fetch(input, { ...init, signal });
+          },
+        }),
+      ],
     }),
   );
   return (

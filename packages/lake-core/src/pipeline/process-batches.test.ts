@@ -116,7 +116,15 @@ describe("processBatches", () => {
     });
     expect(dead.map((d) => [d.reasonCode, d.reason, d.path, d.eventId, d.batchId, d.attempts])).toEqual([
       ["SCHEMA_VIOLATION", "/amount: must be number", "/amount", "o2", b1.batchId, 1],
-      ["SCHEMA_VIOLATION", "/id: must have required property 'id'", "/id", `${b2.batchId}:2`, b2.batchId, 1],
+      // Every violation is named, the first one's pointer is the letter's path.
+      [
+        "SCHEMA_VIOLATION",
+        "/id: must have required property 'id'; /amount: must have required property 'amount'; /created_at: must have required property 'created_at'",
+        "/id",
+        `${b2.batchId}:2`,
+        b2.batchId,
+        1,
+      ],
     ]);
     expect(dead[0]?.payload).toBe(order("o2", { amount: "12" }));
     const batches = await t.db.prisma.batch.findMany({ where: { sourceId: src.id }, orderBy: { id: "asc" } });

@@ -10,7 +10,12 @@ export interface SchemaViolation {
   /** JSON pointer into the event payload ("" is the payload itself). */
   path: string;
   message: string;
+  /** The event's other violations, so a producer can fix them all at once (at most MAX_LISTED). */
+  others?: { path: string; message: string }[];
 }
+
+/** How many further violations a dead letter's reason lists. */
+const MAX_LISTED = 9;
 
 export type EventValidator = (payload: unknown) => SchemaViolation | undefined;
 
@@ -30,7 +35,8 @@ export function describeAjvError(err: ErrorObject): SchemaViolation {
 
 /** The human reason stored in dead letters, e.g. "/amount: must be number". */
 export function formatViolation(v: SchemaViolation): string {
-  return `${v.path === "" ? "/" : v.path}: ${v.message}`;
+  const one = (x: { path: string; message: string }) => `${x.path === "" ? "/" : x.path}: ${x.message}`;
+  return [v, ...(v.others ?? [])].map(one).join("; ");
 }
 
 function compile(jsonSchema: unknown): EventValidator {
@@ -49,10 +55,29 @@ function compile(jsonSchema: unknown): EventValidator {
   } catch (err) {
     throw new InletError("INVALID_CONFIG", `schema does not compile: ${(err as Error).message}`);
   }
+  // Events that pass (nearly all) are checked once, stopping at the first error; one that fails is
+  // checked again for every error, compiled on the first failure.
+  let validateAll: ValidateFunction | undefined;
   return (payload) => {
     if (validate(payload)) return undefined;
     const first = validate.errors?.[0];
-    return first ? describeAjvError(first) : { path: "", message: "is invalid" };
+    const violation = first ? describeAjvError(first) : { path: "", message: "is invalid" };
+    if (!validateAll) {
+      const all = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
+      addFormats(all);
+      validateAll = all.compile(schema);
+    }
+    validateAll(payload);
+    const seen = new Set([`${violation.path}\n${violation.message}`]);
+    const others: { path: string; message: string }[] = [];
+    for (const err of validateAll.errors ?? []) {
+      const v = describeAjvError(err);
+      const id = `${v.path}\n${v.message}`;
+      if (seen.has(id) || others.length === MAX_LISTED) continue;
+      seen.add(id);
+      others.push(v);
+    }
+    return others.length === 0 ? violation : { ...violation, others };
   };
 }
 

@@ -3,6 +3,7 @@
 // received, pretty-printed when it is JSON.
 import { useQuery } from "@tanstack/react-query";
 import { X } from "lucide-react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { QueryError } from "@/components/query-error";
 import { CopyField } from "@/components/sources/copy-field";
 import { Badge } from "@/components/ui/badge";
@@ -10,27 +11,37 @@ import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
 import { formatCount, formatDateTime } from "@/lib/format";
+import { indentJson } from "@/lib/json-indent";
 import { useTRPC } from "@/lib/trpc";
-
-/** The payload indented when it is one JSON value, else as received. */
-function readable(payload: string): string {
-  try {
-    return JSON.stringify(JSON.parse(payload), null, 2);
-  } catch {
-    return payload;
-  }
-}
 
 export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => void }) {
   const trpc = useTRPC();
   const letter = useQuery(trpc.deadLetters.get.queryOptions({ id }));
+  const [indented, setIndented] = useState(true);
+  const region = useRef<HTMLDivElement>(null);
+  // Opened from a row far down the list: bring it into view and move focus to it.
+  useEffect(() => {
+    region.current?.scrollIntoView({ block: "start", behavior: "smooth" });
+    region.current?.focus({ preventScroll: true });
+  }, []);
+  const payload = letter.data?.payload ?? "";
+  const pretty = useMemo(() => (payload.length <= 2_000_000 ? indentJson(payload) : undefined), [payload]);
   const close = (
     <Button size="sm" variant="ghost" onClick={onClose} icon={<X className="size-4" aria-hidden="true" />}>
       Close
     </Button>
   );
   return (
-    <Card aria-label="Dead letter" role="region">
+    <Card
+      ref={region}
+      tabIndex={-1}
+      aria-label="Dead letter"
+      role="region"
+      className="scroll-mt-20 outline-none focus-visible:ring-2 focus-visible:ring-accent-500"
+      onKeyDown={(event) => {
+        if (event.key === "Escape") onClose();
+      }}
+    >
       {letter.isPending ? (
         <div role="status" aria-busy="true" aria-label="Loading dead letter" className="space-y-3 px-5 py-4">
           <Skeleton className="h-5 w-1/3" />
@@ -85,15 +96,35 @@ export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => v
               </div>
             </dl>
             <div>
-              <p className="mb-1 font-medium text-gray-700 text-xs">
-                Payload ({formatCount(letter.data.payloadChars)} characters
-                {letter.data.payloadTruncated ? ", the first million shown" : ""})
-              </p>
+              <div className="mb-1 flex flex-wrap items-center justify-between gap-2">
+                <p className="font-medium text-gray-700 text-xs">
+                  Payload as received ({formatCount(letter.data.payloadChars)} characters
+                  {letter.data.payloadTruncated ? ", the first million shown" : ""})
+                </p>
+                <div className="flex items-center gap-3">
+                  {pretty !== undefined ? (
+                    <label className="inline-flex items-center gap-1.5 text-gray-600 text-xs">
+                      <input
+                        type="checkbox"
+                        checked={indented}
+                        onChange={(event) => setIndented(event.target.checked)}
+                      />
+                      Indent (spacing only: every value as sent)
+                    </label>
+                  ) : null}
+                  <a
+                    href={`/api/dead-letters/${encodeURIComponent(letter.data.id)}/payload`}
+                    className="rounded text-accent-700 text-xs hover:underline focus-visible:outline-2 focus-visible:outline-accent-500"
+                  >
+                    Download whole payload
+                  </a>
+                </div>
+              </div>
               <pre
                 data-testid="dead-letter-payload"
                 className="max-h-96 overflow-auto whitespace-pre-wrap break-words rounded-md bg-gray-50 p-3 font-mono text-gray-800 text-xs leading-relaxed ring-1 ring-gray-200 ring-inset"
               >
-                {readable(letter.data.payload)}
+                {indented && pretty !== undefined ? pretty : letter.data.payload}
               </pre>
             </div>
             {letter.data.payload.length <= 100_000 ? (

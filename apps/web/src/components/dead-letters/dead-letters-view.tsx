@@ -38,12 +38,21 @@ export function DeadLettersView() {
   const [findInput, setFindInput] = useState("");
   const ids = { source: useId(), reason: useId(), status: useId(), find: useId() };
 
+  const [returnFocusTo, setReturnFocusTo] = useState<string | undefined>();
   const open = (id: string | undefined) => {
     const next = new URLSearchParams(params.toString());
     if (id) next.set("id", id);
     else next.delete("id");
     const query = next.toString();
-    router.replace(query ? `${pathname}?${query}` : pathname, { scroll: false });
+    // Opening a letter is a step Back returns from; closing it replaces the entry.
+    const url = query ? `${pathname}?${query}` : pathname;
+    if (id) router.push(url, { scroll: false });
+    else router.replace(url, { scroll: false });
+  };
+  const close = () => {
+    open(undefined);
+    // Back to the row the letter was opened from, for keyboard users.
+    if (returnFocusTo) document.getElementById(`view-${returnFocusTo}`)?.focus();
   };
   const find = (event: FormEvent) => {
     event.preventDefault();
@@ -74,7 +83,7 @@ export function DeadLettersView() {
       />
       {openId ? (
         <div className="mb-6">
-          <DeadLetterDetail id={openId} onClose={() => open(undefined)} />
+          <DeadLetterDetail key={openId} id={openId} onClose={close} />
         </div>
       ) : null}
       <Card>
@@ -120,7 +129,11 @@ export function DeadLettersView() {
               id={ids.status}
               className={selectClasses}
               value={status}
-              onChange={(event) => setStatus(event.target.value as Status)}
+              onChange={(event) => {
+                setStatus(event.target.value as Status);
+                // The reasons differ by status: a reason picked for another one would filter unseen.
+                setReasonCode("");
+              }}
             >
               {STATUSES.map((s) => (
                 <option key={s} value={s}>
@@ -182,10 +195,10 @@ export function DeadLettersView() {
               <THead>
                 <tr>
                   <Th>Received</Th>
-                  <Th>Source</Th>
+                  <Th className="hidden sm:table-cell">Source</Th>
                   <Th>Reason</Th>
-                  <Th>Event id</Th>
-                  <Th className="text-right">Attempts</Th>
+                  <Th className="hidden md:table-cell">Event id</Th>
+                  <Th className="hidden text-right md:table-cell">Attempts</Th>
                   <Th>
                     <span className="sr-only">Open</span>
                   </Th>
@@ -197,19 +210,31 @@ export function DeadLettersView() {
                     <Td className="whitespace-nowrap text-gray-500 tabular-nums">
                       {formatDateTime(d.createdAt)}
                     </Td>
-                    <Td className="font-mono text-xs">{d.source ?? "—"}</Td>
+                    <Td className="hidden font-mono text-xs sm:table-cell">{d.source ?? "—"}</Td>
                     <Td className="max-w-md">
                       <Badge tone="danger">{d.reasonCode}</Badge>
                       <div className="mt-1 truncate text-gray-700 text-xs" title={d.reason}>
                         {d.reason}
                       </div>
                     </Td>
-                    <Td className="max-w-40 truncate font-mono text-xs" title={d.eventId ?? undefined}>
+                    <Td
+                      className="hidden max-w-40 truncate font-mono text-xs md:table-cell"
+                      title={d.eventId ?? undefined}
+                    >
                       {d.eventId ?? "—"}
                     </Td>
-                    <Td className="text-right tabular-nums">{d.attempts}</Td>
+                    <Td className="hidden text-right tabular-nums md:table-cell">{d.attempts}</Td>
                     <Td className="text-right">
-                      <Button size="sm" variant="secondary" onClick={() => open(d.id)}>
+                      <Button
+                        id={`view-${d.id}`}
+                        size="sm"
+                        variant="secondary"
+                        aria-label={`View dead letter ${d.reasonCode}${d.eventId ? ` of event ${d.eventId}` : ""}, received ${formatDateTime(d.createdAt)}`}
+                        onClick={() => {
+                          setReturnFocusTo(d.id);
+                          open(d.id);
+                        }}
+                      >
                         View
                       </Button>
                     </Td>

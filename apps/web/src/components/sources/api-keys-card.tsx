@@ -44,9 +44,15 @@ export function ApiKeysCard({ slug }: { slug: string }) {
       },
     }),
   );
+  const [nameProblem, setNameProblem] = useState<string | undefined>();
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    if (name.trim()) create.mutate({ slug, name: name.trim() });
+    if (!name.trim()) {
+      setNameProblem("Give the key a name, such as the producer that will use it.");
+      return;
+    }
+    setNameProblem(undefined);
+    create.mutate({ slug, name: name.trim() });
   };
 
   return (
@@ -78,9 +84,9 @@ export function ApiKeysCard({ slug }: { slug: string }) {
         >
           Create key
         </Button>
-        {create.isError ? (
+        {nameProblem || create.isError ? (
           <p role="alert" className="text-red-700 text-sm sm:self-center">
-            {describeError(create.error)}
+            {nameProblem ?? describeError(create.error)}
           </p>
         ) : null}
       </form>
@@ -123,8 +129,8 @@ export function ApiKeysCard({ slug }: { slug: string }) {
             <tr>
               <Th>Name</Th>
               <Th>Key</Th>
-              <Th>Created</Th>
-              <Th>Last used</Th>
+              <Th className="hidden md:table-cell">Created</Th>
+              <Th className="hidden sm:table-cell">Last used</Th>
               <Th>Status</Th>
               <Th>
                 <span className="sr-only">Actions</span>
@@ -136,8 +142,10 @@ export function ApiKeysCard({ slug }: { slug: string }) {
               <Tr key={key.id}>
                 <Td className="whitespace-nowrap font-medium text-gray-900">{key.name}</Td>
                 <Td className="font-mono text-xs">{key.prefix}…</Td>
-                <Td className="whitespace-nowrap text-gray-500">{formatDateTime(key.createdAt)}</Td>
-                <Td className="whitespace-nowrap text-gray-500">
+                <Td className="hidden whitespace-nowrap text-gray-500 md:table-cell">
+                  {formatDateTime(key.createdAt)}
+                </Td>
+                <Td className="hidden whitespace-nowrap text-gray-500 sm:table-cell">
                   {key.lastUsedAt ? formatDateTime(key.lastUsedAt) : "Never"}
                 </Td>
                 <Td>
@@ -152,7 +160,9 @@ export function ApiKeysCard({ slug }: { slug: string }) {
                 <Td className="whitespace-nowrap text-right">
                   {key.revokedAt ? null : confirming === key.id ? (
                     <span className="inline-flex items-center gap-2">
-                      <span className="text-gray-600 text-xs">Producers using it will get 401.</span>
+                      <span className="hidden text-gray-600 text-xs lg:inline">
+                        Producers using it will get 401.
+                      </span>
                       <Button
                         size="sm"
                         variant="danger"

@@ -2,18 +2,19 @@
 // One source: where producers send to it (URL, a curl line, the landing folder), its API keys, and
 // pausing or resuming its ingest. Engineers and admins manage it; on-call staff see it.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowLeft, Pause, Play } from "lucide-react";
+import { ArrowLeft, Pause, Play, Plug } from "lucide-react";
 import Link from "next/link";
 import { useState } from "react";
 import { QueryError } from "@/components/query-error";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton } from "@/components/ui/skeleton";
 import { formatDate } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
-import { describeError } from "@/lib/trpc-errors";
+import { describeError, errorCode } from "@/lib/trpc-errors";
 import { ApiKeysCard } from "./api-keys-card";
 import { CopyField } from "./copy-field";
 
@@ -60,6 +61,20 @@ export function SourceDetailView({ slug }: { slug: string }) {
         <Skeleton className="mt-2 h-4 w-72" />
         <Skeleton className="mt-8 h-48 w-full" />
       </div>
+    );
+  }
+  if (source.isError && ["NOT_FOUND", "BAD_REQUEST"].includes(errorCode(source.error) ?? "")) {
+    return (
+      <>
+        {back}
+        <Card>
+          <EmptyState
+            icon={Plug}
+            title={`No source “${slug}”`}
+            description="It may have been renamed or removed. Sources lists every source you can see."
+          />
+        </Card>
+      </>
     );
   }
   if (source.isError) {

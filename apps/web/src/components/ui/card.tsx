@@ -1,8 +1,8 @@
 // Surfaces that group content: a bordered white card with optional header and body padding.
 import { clsx } from "clsx";
-import type { HTMLAttributes, ReactNode } from "react";
+import type { ComponentProps, HTMLAttributes, ReactNode } from "react";
 
-export function Card({ className, ...props }: HTMLAttributes<HTMLDivElement>) {
+export function Card({ className, ...props }: ComponentProps<"div">) {
   return (
     <div className={clsx("rounded-lg border border-gray-200 bg-white shadow-xs", className)} {...props} />
   );
