@@ -46,7 +46,7 @@ it("disconnects a producer whose body stops arriving, and stores nothing", async
 it("reads a body refused as too large to its end, so a client that writes it all first gets the 413", async () => {
   const limit = 10 * 1024 * 1024;
   const body = Buffer.alloc(limit + 1024 * 1024, 0x20);
-  const exchange = (chunked: boolean) =>
+  const exchange = (chunked: boolean, close = false) =>
     new Promise<string>((resolve, reject) => {
       const socket = connect(port, "127.0.0.1");
       let text = "";
@@ -59,6 +59,8 @@ it("reads a body refused as too large to its end, so a client that writes it all
       const head =
         `POST /v1/sources/orders/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\n` +
         "Content-Type: application/x-ndjson\r\n" +
+        // urllib always asks for the connection to be closed after the answer.
+        (close ? "Connection: close\r\n" : "") +
         (chunked ? "Transfer-Encoding: chunked\r\n\r\n" : `Content-Length: ${body.length}\r\n\r\n`);
       // Everything is written before anything is read, as Python's http.client does: a server that
       // closes early makes these writes fail with EPIPE or ECONNRESET.
@@ -75,8 +77,12 @@ it("reads a body refused as too large to its end, so a client that writes it all
         socket.write(body);
       }
     });
-  for (const chunked of [false, true]) {
-    const answer = await exchange(chunked);
+  for (const [chunked, close] of [
+    [false, false],
+    [true, false],
+    [false, true],
+  ] as const) {
+    const answer = await exchange(chunked, close);
     expect(answer).toMatch(/^HTTP\/1\.1 413 /);
     expect(answer).toContain('"code":"BODY_TOO_LARGE"');
   }

@@ -13,6 +13,7 @@ export { createObjectStore, type ObjectStoreFactoryOptions } from "./adapters/ob
 export { PgQueue, type PgQueueOptions } from "./adapters/pg-queue";
 export { createQueue, type QueueConfig } from "./adapters/queue-factory";
 export { parseS3Url, type S3Credentials, S3ObjectStore, type S3StoreOptions } from "./adapters/s3-store";
+export { pgText } from "./catalog/dead-letters";
 export { InletError, type InletErrorCode, isInletError } from "./errors";
 export { handleObjectCreatedEvent, LANDING_EVENTS_QUEUE } from "./landing/landing-watch";
 export * from "./pipeline/bounded-decompress";

@@ -361,6 +361,18 @@ describe("rejected batches", () => {
     });
   });
 
+  it("keeps the dead letter of a body holding a NUL byte, whose parser message quotes it", async () => {
+    for (const body of ["\u0000", 'a\u0000b\n{"id":"x"}\n']) {
+      const res = await post(body);
+      expect(res.statusCode).toBe(400);
+      const e = errorOf(res);
+      expect(e.code).toBe("MALFORMED_JSON");
+      const dl = await deadLetter(e.deadLetterId);
+      expect(dl?.reason).not.toContain("\u0000");
+      expect(dl?.payload).toBe(`base64:${Buffer.from(body).toString("base64")}`);
+    }
+  });
+
   it("keeps a compressed malformed body decompressed, and bytes that are not UTF-8 as base64", async () => {
     const res = await post(gzipSync('{"ok":1}\nnope\n'), { encoding: "gzip" });
     expect((await deadLetter(errorOf(res).deadLetterId)).payload).toBe('{"ok":1}\nnope\n');

@@ -16,6 +16,7 @@ import {
   type IngestRejection,
   newBatchId,
   type ObjectStore,
+  pgText,
   type Queue,
   type RawBatchMessage,
   rawBatchContentType,
@@ -33,26 +34,34 @@ const DRAIN_MAX_MS = 30_000;
 
 /**
  * Lingering close for a body refused as too large: clients that write the whole body before reading
- * (Python's http.client, many SDKs) would otherwise get a broken pipe instead of the 413 that tells
- * them to split the batch. What is still coming is read and discarded, within bounds, and the
- * connection is kept for the next request.
+ * (Python's http.client and urllib, many SDKs) would otherwise get a broken pipe instead of the 413
+ * that tells them to split the batch. What is still coming is read and discarded, within bounds,
+ * before the answer goes out; resolves when the body has ended or the connection was cut.
  */
-function drainRefusedBody(req: FastifyRequest): void {
+function drainRefusedBody(req: FastifyRequest): Promise<void> {
   const raw = req.raw;
   const socket = raw.socket;
   raw.resume();
-  if (!(socket instanceof Socket) || raw.complete) return;
+  if (!(socket instanceof Socket) || raw.complete) return Promise.resolve();
   const fromByte = socket.bytesRead;
   const since = Date.now();
-  const guard = setInterval(() => {
-    if (raw.complete || socket.destroyed) {
+  return new Promise((resolveDrained) => {
+    const done = () => {
       clearInterval(guard);
-    } else if (socket.bytesRead - fromByte > DRAIN_MAX_BYTES || Date.now() - since > DRAIN_MAX_MS) {
-      clearInterval(guard);
-      socket.destroy();
-    }
-  }, 200);
-  guard.unref();
+      resolveDrained();
+    };
+    const guard = setInterval(() => {
+      if (raw.complete || socket.destroyed) {
+        done();
+      } else if (socket.bytesRead - fromByte > DRAIN_MAX_BYTES || Date.now() - since > DRAIN_MAX_MS) {
+        socket.destroy();
+        done();
+      }
+    }, 200);
+    guard.unref();
+    raw.once("end", done);
+    raw.once("close", done);
+  });
 }
 
 export const INGEST_ROUTE = "/v1/sources/:slug/events";
@@ -163,7 +172,7 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
       ingestMetrics.requests.inc({ status: String(reply.statusCode), code });
     });
 
-    scope.setErrorHandler((err, req, reply) => {
+    scope.setErrorHandler(async (err, req, reply) => {
       const e = err as { statusCode?: unknown; code?: unknown; message?: unknown };
       if (e.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
         const length = Number(req.headers["content-length"]);
@@ -172,7 +181,7 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
           Number.isFinite(length) && length > limits.maxBodyBytes
             ? `The request body is ${formatCount(length)} bytes; the limit is ${limit}`
             : `The request body is larger than the limit of ${limit}`;
-        drainRefusedBody(req);
+        await drainRefusedBody(req);
         return sendError(req, reply.removeHeader("connection"), 413, {
           code: "BODY_TOO_LARGE",
           message: `${size}. It was not read or stored: split the batch into smaller requests and send them again`,
@@ -300,9 +309,10 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
             sourceId: source.id,
             batchId: null,
             reasonCode: decoded.code,
-            reason: decoded.message,
+            // A parser's message may quote a NUL from the body, which PostgreSQL text cannot hold.
+            reason: pgText(decoded.message),
             payload: deadLetterPayload(decoded.deadLetter),
-            ...(path === undefined ? {} : { path }),
+            ...(path === undefined ? {} : { path: pgText(path) }),
           },
           select: { id: true },
         });

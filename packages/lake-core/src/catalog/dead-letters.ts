@@ -27,7 +27,7 @@ FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text
             $9::int[]) AS d(id, source_id, batch_id, event_id, reason_code, reason, path, payload, attempts)`;
 
 /** Postgres text cannot hold NUL; the payload keeps every other byte as received. */
-function pgText(s: string): string {
+export function pgText(s: string): string {
   return s.includes("\0") ? s.replaceAll("\0", "\uFFFD") : s;
 }
 

@@ -187,7 +187,10 @@ const MAX_EPOCH_MS = 8.64e15;
  */
 export function eventTimeFrom(value: unknown): Date | undefined {
   if (typeof value === "number") {
-    return Number.isFinite(value) && Math.abs(value) <= MAX_EPOCH_MS ? new Date(value) : undefined;
+    // Floored, not truncated: -1.5 ms is 2 ms before the epoch plus 500 µs (subMillisecondMicros).
+    return Number.isFinite(value) && Math.abs(value) <= MAX_EPOCH_MS
+      ? new Date(Math.floor(value))
+      : undefined;
   }
   if (typeof value !== "string") return undefined;
   const fast = utcTimeFast(value);
@@ -212,8 +215,8 @@ export function eventTimeFrom(value: unknown): Date | undefined {
  */
 export function subMillisecondMicros(value: unknown): number {
   if (typeof value === "number") {
-    if (!(value >= 0)) return 0;
-    return Math.min(999, Math.round((value - Math.trunc(value)) * 1000));
+    if (!Number.isFinite(value)) return 0;
+    return Math.min(999, Math.round((value - Math.floor(value)) * 1000));
   }
   if (typeof value !== "string") return 0;
   const fraction = SECONDS_FRACTION.exec(value)?.[1];

@@ -600,12 +600,13 @@ describe("review fixes", () => {
       JSON.stringify({ id: "m2", at: "2024-05-01T10:00:00.000001987Z" }),
       JSON.stringify({ id: "m3", at: 1714557600123.5 }),
       JSON.stringify({ id: "m4", at: "2024-05-01T10:00:00.12Z" }),
+      JSON.stringify({ id: "m6", at: -1.5 }),
     ]);
     const ce = `{"specversion":"1.0","type":"t","source":"/s","id":"m5","time":"2024-05-01T10:00:00.654321Z","data":{}}`;
     await enqueueRawBatch({ db: t.db, store, queue }, src, [ce], {
       rawKey: `raw/${src.slug}/dt=2024-05-01/micros-${Date.now()}.json`,
     });
-    expect(await processBatches(deps, await receiveAll())).toMatchObject({ accepted: 5, retried: 0 });
+    expect(await processBatches(deps, await receiveAll())).toMatchObject({ accepted: 6, retried: 0 });
     const rows = await readCommittedRows(
       { db: t.db, store },
       `curated.${src.slug}`,
@@ -617,6 +618,7 @@ describe("review fixes", () => {
       { _event_id: "m3", t: "2024-05-01 10:00:00.1235+00" },
       { _event_id: "m4", t: "2024-05-01 10:00:00.12+00" },
       { _event_id: "m5", t: "2024-05-01 10:00:00.654321+00" },
+      { _event_id: "m6", t: "1969-12-31 23:59:59.9985+00" },
     ]);
   });
 
