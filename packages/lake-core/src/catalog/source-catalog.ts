@@ -12,6 +12,11 @@ export interface SchemaLayout {
   rawPayload: boolean;
   /** Payload columns only, in order. */
   payloadColumns: ColumnSpec[];
+  /**
+   * Names of the payload columns of type JSON (objects, arrays, mixed types): their values reach
+   * DuckDB as text, since its JSON reader would re-serialize numbers through doubles.
+   */
+  jsonColumns: ReadonlySet<string>;
   /** Payload + meta + partition columns of the curated table. */
   columns: ColumnSpec[];
 }
@@ -48,6 +53,7 @@ function layoutFor(versionId: string | undefined, jsonSchema: unknown): SchemaLa
       validate: versionId === undefined ? undefined : validatorFor(versionId, jsonSchema),
       rawPayload: payload.raw,
       payloadColumns: payload.columns,
+      jsonColumns: new Set(payload.columns.filter((c) => c.type === "JSON").map((c) => c.name)),
       columns: curatedColumns(schema),
     };
     layouts.set(key, layout);

@@ -108,6 +108,10 @@ export function csvHeaderNames(text: string): string[] {
 export function csvCellJson(text: string, type: string | undefined): string {
   const trimmed = text.trim();
   if (type === "BIGINT" && /^[+-]?\d+$/.test(trimmed)) return BigInt(trimmed).toString();
+  // A JSON cell is its own text when it is JSON (parsing and serializing would round its numbers);
+  // line breaks can only sit between its tokens, so they become spaces.
+  if (type === "JSON" && trimmed !== "" && csvCellValue(text, type) !== text)
+    return trimmed.replace(/[\r\n]/g, " ");
   return JSON.stringify(csvCellValue(text, type));
 }
 
@@ -125,8 +129,15 @@ async function* csvToNdjson(
   const head = await readHead(path, 1024 * 1024);
   if (head.trim() === "") return;
   const header = csvHeaderNames(head);
-  if (new Set(header).size !== header.length) {
-    throw new LandingFormatError(`the CSV header names a column twice: ${header.join(", ")}`);
+  const empty = header.findIndex((n) => n.trim() === "");
+  if (empty >= 0) {
+    throw new LandingFormatError(`the CSV header's column ${empty + 1} has no name: ${header.join(", ")}`);
+  }
+  // DuckDB tells column names apart without regard to case.
+  if (new Set(header.map((n) => n.toLowerCase())).size !== header.length) {
+    throw new LandingFormatError(
+      `the CSV header names a column twice (names are compared without regard to case): ${header.join(", ")}`,
+    );
   }
   const struct = `{${header.map((n) => `${sqlString(n)}: 'VARCHAR'`).join(", ")}}`;
   const source = `read_csv(${sqlString(path)}, header = true, auto_detect = false, strict_mode = true,

@@ -107,6 +107,13 @@ describe("landing zone", () => {
     expect(csvCellJson("-007", "BIGINT")).toBe("-7");
     expect(csvCellJson("1.5", "BIGINT")).toBe('"1.5"');
     expect(csvCellJson('say "hi"', "VARCHAR")).toBe('"say \\"hi\\""');
+    // A JSON cell keeps its text: digits beyond a double, trailing zeros, line breaks as spaces.
+    expect(csvCellJson('{"big":12345678901234567890,\n"x":1.50}', "JSON")).toBe(
+      '{"big":12345678901234567890, "x":1.50}',
+    );
+    expect(csvCellJson("[18446744073709551617]", "JSON")).toBe("[18446744073709551617]");
+    expect(csvCellJson(" 123456789012345678901 ", "JSON")).toBe("123456789012345678901");
+    expect(csvCellJson("not json", "JSON")).toBe('"not json"');
     expect(csvHeaderNames('\ufeffid,"a,b","say ""hi""",\r\nx,y')).toEqual(["id", "a,b", 'say "hi"', ""]);
     expect(() => csvHeaderNames('id,"open')).toThrow("unterminated quote");
     expect(csvCellValue("+2.", "DOUBLE")).toBe(2);
@@ -329,6 +336,8 @@ describe("landing zone", () => {
     await store.put(`landing/${src.slug}/header-only.csv`, enc("id,amount,created_at\n"));
     await store.put(`landing/${src.slug}/empty.ndjson`, enc(""));
     await store.put(`landing/${src.slug}/empty.json`, enc("[]"));
+    await store.put(`landing/${src.slug}/twice.csv`, enc("id,ID,amount\na,b,1\n"));
+    await store.put(`landing/${src.slug}/unnamed.csv`, enc("id,,amount\na,b,1\n"));
     const results = await scanLandingZone(deps, { settleMs: 0 });
     expect(
       results.map((r) => [r.key.split("/").pop(), r.status === "rejected" ? r.reasonCode : r.status]).sort(),
@@ -337,6 +346,8 @@ describe("landing zone", () => {
       ["empty.ndjson", "MALFORMED_FILE"],
       ["header-only.csv", "MALFORMED_FILE"],
       ["ragged.csv", "MALFORMED_FILE"],
+      ["twice.csv", "MALFORMED_FILE"],
+      ["unnamed.csv", "MALFORMED_FILE"],
     ]);
     const letters = await t.db.prisma.deadLetter.findMany({
       where: { sourceId: src.id },
@@ -347,6 +358,8 @@ describe("landing zone", () => {
       expect.stringMatching(/empty\.ndjson: the file holds no events/),
       expect.stringMatching(/header-only\.csv: the file holds no events/),
       expect.stringMatching(/ragged\.csv: not a readable CSV file: .*Line: 7/s),
+      expect.stringMatching(/twice\.csv: the CSV header names a column twice \(names are compared/),
+      expect.stringMatching(/unnamed\.csv: the CSV header's column 2 has no name/),
     ]);
     expect(await t.db.prisma.batch.count({ where: { sourceId: src.id } })).toBe(0);
   });

@@ -14,6 +14,8 @@ export interface LineContext {
   rawPayload: boolean;
   /** Names of the payload's properties that are columns. */
   columns: ReadonlySet<string>;
+  /** Those of them whose values DuckDB reads as text (JSON columns). */
+  jsonColumns: ReadonlySet<string>;
 }
 
 /** The candidate rows of one flush, as parallel columns (cheaper than one object per row). */
@@ -68,11 +70,14 @@ function objectTail(text: string): string {
   return rest.trimStart().startsWith("}") ? "}" : `,${rest}`;
 }
 
-/** Re-serialized payload without the meta keys: the slow path for odd payloads. */
-function safeTail(payload: unknown): string {
+/** Re-serialized payload without the meta keys: the slow path for payloads without their text. */
+function safeTail(payload: unknown, jsonColumns: ReadonlySet<string>): string {
   if (!isRecord(payload)) return "}";
   const copy: Record<string, unknown> = { ...payload };
   for (const k of META_KEYS) delete copy[k];
+  for (const k of jsonColumns) {
+    if (Object.hasOwn(copy, k) && copy[k] !== null) copy[k] = JSON.stringify(copy[k]);
+  }
   return objectTail(JSON.stringify(copy));
 }
 
@@ -82,12 +87,25 @@ export function isPayloadKey(key: string): boolean {
 }
 
 /**
- * A line's text after its meta prefix, from the bytes of the object at `start` as sent: the members
- * `keep` accepts, each key once at every depth (the member JSON.parse keeps and the schema judged).
- * No value is serialized again, so none loses a digit; DuckDB refuses an object with a column's key
- * twice, and a meta column's name must not reach the row.
+ * A JSON value's text for a column DuckDB reads as text and casts to JSON: a string holding it, so
+ * that no number goes through a double; null stays null (SQL NULL).
  */
-export function memberTail(body: Uint8Array, start: number, keep: (key: string) => boolean): string {
+function asJsonText(valueText: string): string {
+  return valueText === "null" ? "null" : JSON.stringify(valueText);
+}
+
+/**
+ * A line's text after its meta prefix, from the bytes of the object at `start` as sent: the members
+ * `keep` accepts, each key once at every depth (the member JSON.parse keeps and the schema judged),
+ * the values of `jsonColumns` as text. No value is serialized again, so none loses a digit; DuckDB
+ * refuses an object with a column's key twice, and a meta column's name must not reach the row.
+ */
+export function memberTail(
+  body: Uint8Array,
+  start: number,
+  keep: (key: string) => boolean,
+  jsonColumns: ReadonlySet<string> = NO_COLUMNS,
+): string {
   const members = objectMembers(body, start);
   const last = lastOfEachKey(members);
   const text = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
@@ -95,37 +113,38 @@ export function memberTail(body: Uint8Array, start: number, keep: (key: string) 
   for (let m = 0; m < members.length; m += 1) {
     const member = members[m]!;
     if (!last[m] || !keep(member.key)) continue;
+    const value = lastWinsJson(body, member.valueStart, member.end);
     kept.push(
-      `${text.toString("utf8", member.start, member.keyEnd)}:${lastWinsJson(body, member.valueStart, member.end)}`,
+      `${text.toString("utf8", member.start, member.keyEnd)}:${jsonColumns.has(member.key) ? asJsonText(value) : value}`,
     );
   }
   return kept.length === 0 ? "}" : `,${kept.join(",")}}`;
 }
 
-/**
- * Whether a payload's row can be built from its text as sent: always when the payload is kept
- * whole, else when it is an object none of whose keys is a meta column's (those are dropped).
- */
-export function bytesAlone(payload: unknown, rawPayload: boolean): boolean {
-  return rawPayload || (isRecord(payload) && !hasMetaKey(payload));
+const NO_COLUMNS: ReadonlySet<string> = new Set();
+
+/** Whether a payload holds a key named like a meta column (such a member is left out of its row). */
+export function holdsMetaKey(payload: unknown): boolean {
+  return isRecord(payload) && hasMetaKey(payload);
 }
 
 /**
- * A line's text after its meta prefix for a payload kept whole, from its JSON text as sent (a
- * CloudEvent's decoded data_base64): one line, each object's repeated keys reduced to the last.
+ * A line's text after its meta prefix for a payload kept whole, from its JSON text as sent (the
+ * bytes `start`..`end`): the text itself, each object's repeated keys reduced to the last, in a string.
  */
-export function rawTextTail(text: string): string {
-  const bytes = Buffer.from(text);
-  return `${RAW_PAYLOAD_KEY}${lastWinsJson(bytes, 0, bytes.length)}}`;
+export function rawBytesTail(body: Uint8Array, start: number, end: number): string {
+  return `${RAW_PAYLOAD_KEY}${asJsonText(lastWinsJson(body, start, end))}}`;
 }
 
 /**
- * A line's text after its meta prefix, from a parsed payload (an object with meta keys, data that is
- * not an object): serializing may throw (a payload nested deeper than the call stack), so it is done
- * per event.
+ * A line's text after its meta prefix, from a parsed payload (one whose text is not at hand):
+ * serializing may throw (a payload nested deeper than the call stack), so it is done per event.
  */
-export function payloadTail(payload: unknown, rawPayload: boolean): string {
-  return rawPayload ? `,"_payload":${JSON.stringify(payload ?? null)}}` : safeTail(payload);
+export function payloadTail(payload: unknown, rawPayload: boolean, jsonColumns: ReadonlySet<string>): string {
+  if (!rawPayload) return safeTail(payload, jsonColumns);
+  return payload === null || payload === undefined
+    ? `${RAW_PAYLOAD_KEY}null}`
+    : `${RAW_PAYLOAD_KEY}${JSON.stringify(JSON.stringify(payload))}}`;
 }
 
 const COMMA = 0x2c;
@@ -139,12 +158,12 @@ function isJsonBlank(b: number): boolean {
 
 /**
  * A byte row's tail rebuilt from its text (for a flush DuckDB refused as sent): only the members
- * that are columns, or the whole payload, each object's repeated keys reduced to the last.
+ * that are columns, each object's repeated keys reduced to the last.
  */
 function rebuiltTail(rows: CandidateRows, i: number, ctx: LineContext): string {
   const body = rows.bodies[rows.owner[i]!]!;
-  if (ctx.rawPayload) return `${RAW_PAYLOAD_KEY}${lastWinsJson(body, rows.starts[i]!, rows.ends[i]!)}}`;
-  return memberTail(body, rows.starts[i]!, (key) => ctx.columns.has(key));
+  if (ctx.rawPayload) return rawBytesTail(body, rows.starts[i]!, rows.ends[i]!);
+  return memberTail(body, rows.starts[i]!, (key) => ctx.columns.has(key), ctx.jsonColumns);
 }
 
 /**
@@ -206,9 +225,8 @@ export function curatedLinesChunk(
     const end = rows.ends[i]!;
     put(metaPrefix(rows, i, ctx));
     if (ctx.rawPayload) {
-      put(RAW_PAYLOAD_KEY);
-      putBytes(body, start, end);
-      out[at++] = CLOSE_BRACE;
+      // Kept whole, the payload is one JSON column: its text goes in a string.
+      put(rawBytesTail(body, start, end));
     } else {
       // The object's bytes after "{": "}" alone for an empty object, else "," and the members.
       let p = start + 1;

@@ -35,11 +35,15 @@ export async function prepareConnection(conn: DuckDBConnection): Promise<void> {
 const LENIENT = new Set(["BIGINT", "TIMESTAMPTZ"]);
 
 function readType(c: ColumnSpec): string {
+  // JSON values arrive as their text in a string: DuckDB's JSON reader would re-serialize numbers
+  // through doubles (1.50 → 1.5, 20 digits → 17), while a cast from text keeps them as written.
+  if (c.type === "JSON") return "VARCHAR";
   return LENIENT.has(c.type) && !isReservedColumn(c.name) ? "VARCHAR" : c.type;
 }
 
 function selectExpr(c: ColumnSpec): string {
   const id = sqlIdent(c.name);
+  if (c.type === "JSON") return `CAST(${id} AS JSON) AS ${id}`;
   if (readType(c) === c.type) return id;
   // RFC 3339 allows a lower-case "t" and "z", which DuckDB's cast refuses.
   const text = c.type === "TIMESTAMPTZ" ? `upper(${id})` : id;

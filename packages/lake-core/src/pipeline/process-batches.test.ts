@@ -216,7 +216,8 @@ describe("processBatches", () => {
     const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id, _payload");
     expect(rows).toEqual([
       { _event_id: "n1", _payload: '{"id":"n1","a":{"b":1}}' },
-      { _event_id: "n2", _payload: '{"id":"n2","x":1,"x":2}' },
+      // A repeated key is stored as JSON.parse (and the schema) read it: the last one.
+      { _event_id: "n2", _payload: '{"id":"n2","x":2}' },
     ]);
 
     const typed = await createTestSource(t.db);
@@ -463,11 +464,11 @@ describe("review fixes", () => {
       { _event_id: "c2", qty: "9007199254740995", note: null },
     ]);
     const rawRows = await readCommittedRows({ db: t.db, store }, `curated.${raw.slug}`, "_payload");
-    // DuckDB's JSON type stores the text minified; the digits are the producer's.
+    // Stored as sent, spaces between members aside: every digit is the producer's (12.50 stays 12.50).
     expect(rawRows).toEqual([
       {
         _payload:
-          '{"id":"c1","amount":12.5,"qty":9007199254740993,"note":"é","created_at":"2024-05-01T10:00:00Z"}',
+          '{"id":"c1","amount":12.50,"qty":9007199254740993,"note":"é","created_at":"2024-05-01T10:00:00Z"}',
       },
       { _payload: '{"id":"c2","amount":1,"qty":9007199254740995,"created_at":"2024-05-01T10:00:00Z"}' },
     ]);
@@ -591,6 +592,50 @@ describe("review fixes", () => {
     const letter = await t.db.prisma.deadLetter.findFirstOrThrow({ where: { batchId: b.batchId } });
     expect([letter.eventId, letter.reasonCode, letter.path]).toEqual(["d5", "UNSTORABLE_VALUE", "/qty"]);
     expect(letter.reason).toMatch(/fraction or exponent/);
+  });
+
+  it("stores JSON columns as sent: long decimals, -0, exponents and trailing zeros keep their text", async () => {
+    const raw = await createTestSource(t.db, { schema: null });
+    const typed = await createTestSource(t.db, {
+      schema: {
+        type: "object",
+        properties: {
+          id: { type: "string" },
+          obj: { type: "object" },
+          arr: { type: "array" },
+          mix: { type: ["string", "number"] },
+          nothing: { type: ["object", "null"] },
+        },
+      },
+    });
+    const odd = '{"dec":3.141592653589793238462643383279,"neg0":-0,"e":1E+2,"x":1.50,"d":1,"d":2}';
+    await enqueueRawBatch({ db: t.db, store, queue }, raw, [
+      `{"id":"r1","d":12345678.123456789,"obj":${odd}}`,
+    ]);
+    await enqueueRawBatch({ db: t.db, store, queue }, typed, [
+      `{"id":"t1","obj":${odd},"arr":[18446744073709551617,0.1000000000000000055511151231257827],"mix":12345678901234567890.5,"nothing":null}`,
+      '{"id":"t2","mix":"text","obj":{}}',
+    ]);
+    expect(await processBatches(deps, await receiveAll())).toMatchObject({ accepted: 3, retried: 0 });
+    const rawRows = await readCommittedRows({ db: t.db, store }, `curated.${raw.slug}`, "_payload");
+    // Each object's repeated keys are reduced to the last one, as JSON.parse and the schema read them.
+    const kept = '{"dec":3.141592653589793238462643383279,"neg0":-0,"e":1E+2,"x":1.50,"d":2}';
+    expect(rawRows).toEqual([{ _payload: `{"id":"r1","d":12345678.123456789,"obj":${kept}}` }]);
+    const typedRows = await readCommittedRows(
+      { db: t.db, store },
+      `curated.${typed.slug}`,
+      "_event_id, obj, arr, mix, nothing IS NULL AS nothing_null",
+    );
+    expect(typedRows).toEqual([
+      {
+        _event_id: "t1",
+        obj: kept,
+        arr: "[18446744073709551617,0.1000000000000000055511151231257827]",
+        mix: "12345678901234567890.5",
+        nothing_null: true,
+      },
+      { _event_id: "t2", obj: "{}", arr: null, mix: '"text"', nothing_null: true },
+    ]);
   });
 
   it("keeps an event time's microseconds in _event_time", async () => {

@@ -29,15 +29,15 @@ import type { ObjectStore } from "../ports/object-store";
 import type { DeadMessage, Queue, ReceivedMessage } from "../ports/queue";
 import {
   BYTES_ONLY,
-  bytesAlone,
   type CandidateRows,
   curatedLinesChunk,
+  holdsMetaKey,
   isPayloadKey,
   type LineContext,
   memberTail,
   type PreparedPayload,
   payloadTail,
-  rawTextTail,
+  rawBytesTail,
 } from "./curated-lines";
 import {
   type BatchFormat,
@@ -241,15 +241,25 @@ function judgeEvent(ev: EnvelopeEvent, source: LoadedSource, body: Uint8Array): 
     }
     // Only in properties the table does not store (they stay in raw): the row is built without them.
     if (surrogate) return { payload: storedPropertiesTail(ev, body, schema) };
-    // A row built from the event's bytes keeps neither the parsed payload nor its text.
-    if (bytesAlone(ev.payload, schema.rawPayload) && ev.start !== undefined) return { payload: BYTES_ONLY };
-    if (schema.rawPayload) {
-      return { payload: ev.text === undefined ? payloadTail(ev.payload, true) : rawTextTail(ev.text) };
-    }
-    // Its text as sent, member by member: a meta column's name dropped, each key once.
     const sent = sentPayload(ev, body);
-    if (sent && isRecord(ev.payload)) return { payload: memberTail(sent.bytes, sent.start, isPayloadKey) };
-    return { payload: payloadTail(ev.payload, false) };
+    // Kept whole: its text, in a string for the JSON column.
+    if (schema.rawPayload) {
+      return {
+        payload: sent
+          ? rawBytesTail(sent.bytes, sent.start, sent.end)
+          : payloadTail(ev.payload, true, schema.jsonColumns),
+      };
+    }
+    // Only scalar columns and no meta column's name: the row is built from the event's bytes, and
+    // keeps neither the parsed payload nor its text meanwhile.
+    const plain = schema.jsonColumns.size === 0 && isRecord(ev.payload) && !holdsMetaKey(ev.payload);
+    if (plain && ev.start !== undefined) return { payload: BYTES_ONLY };
+    // Its text as sent, member by member: a meta column's name dropped, each key once, JSON columns'
+    // values as text.
+    if (sent && isRecord(ev.payload)) {
+      return { payload: memberTail(sent.bytes, sent.start, isPayloadKey, schema.jsonColumns) };
+    }
+    return { payload: payloadTail(ev.payload, false, schema.jsonColumns) };
   } catch (err) {
     return {
       rejected: { code: "UNPROCESSABLE_EVENT", reason: `the event cannot be processed: ${errorText(err)}` },
@@ -286,9 +296,15 @@ function unpairedSurrogate(
 }
 
 /** The payload's text as sent: its span in the batch's body, or its decoded text (data_base64). */
-function sentPayload(ev: EnvelopeEvent, body: Uint8Array): { bytes: Uint8Array; start: number } | undefined {
-  if (ev.start !== undefined) return { bytes: body, start: ev.start };
-  if (ev.text !== undefined) return { bytes: Buffer.from(ev.text), start: 0 };
+function sentPayload(
+  ev: EnvelopeEvent,
+  body: Uint8Array,
+): { bytes: Uint8Array; start: number; end: number } | undefined {
+  if (ev.start !== undefined && ev.end !== undefined) return { bytes: body, start: ev.start, end: ev.end };
+  if (ev.text !== undefined) {
+    const bytes = Buffer.from(ev.text);
+    return { bytes, start: 0, end: bytes.length };
+  }
   return undefined;
 }
 
@@ -298,10 +314,10 @@ function storedPropertiesTail(ev: EnvelopeEvent, body: Uint8Array, schema: Schem
   if (!isRecord(payload)) return "}";
   const columns = new Set(schema.payloadColumns.map((c) => c.name));
   const sent = sentPayload(ev, body);
-  if (sent) return memberTail(sent.bytes, sent.start, (key) => columns.has(key));
+  if (sent) return memberTail(sent.bytes, sent.start, (key) => columns.has(key), schema.jsonColumns);
   const out: Record<string, unknown> = {};
   for (const name of columns) if (Object.hasOwn(payload, name)) out[name] = payload[name];
-  return payloadTail(out, false);
+  return payloadTail(out, false, schema.jsonColumns);
 }
 
 /**
@@ -682,6 +698,7 @@ async function writeCandidateLines(
     ingestedAtIso: p.batch.receivedAt.toISOString(),
     rawPayload: source.schema.rawPayload,
     columns,
+    jsonColumns: source.schema.jsonColumns,
   }));
   const path = join(scratch, "events.ndjson");
   const handle = await open(path, "w");
