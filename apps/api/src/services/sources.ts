@@ -144,7 +144,7 @@ export class SourcesService {
           action: "api_key.revoke",
           targetType: "api_key",
           targetId: key.id,
-          details: { source: key.source.slug },
+          details: { source: key.source.slug, name: key.name, prefix: key.prefix },
         },
         requestId,
         tx,
