@@ -16,6 +16,35 @@ export interface DeadLetterListInput {
   limit: number;
 }
 
+interface DeadLetterRow {
+  id: string;
+  source: { slug: string } | null;
+  batchId: string | null;
+  eventId: string | null;
+  reasonCode: string;
+  reason: string;
+  path: string | null;
+  attempts: number;
+  status: DeadLetterStatus;
+  createdAt: Date;
+}
+
+/** A letter as lists show it (no payload). */
+function summaryOf(d: DeadLetterRow) {
+  return {
+    id: d.id,
+    source: d.source?.slug ?? null,
+    batchId: d.batchId,
+    eventId: d.eventId,
+    reasonCode: d.reasonCode,
+    reason: d.reason,
+    path: d.path,
+    attempts: d.attempts,
+    status: d.status,
+    createdAt: d.createdAt,
+  };
+}
+
 export class DeadLettersService {
   constructor(private readonly db: Db) {}
 
@@ -50,18 +79,7 @@ export class DeadLettersService {
     ]);
     const page = rows.slice(0, input.limit);
     return {
-      items: page.map((d) => ({
-        id: d.id,
-        source: d.source?.slug ?? null,
-        batchId: d.batchId,
-        eventId: d.eventId,
-        reasonCode: d.reasonCode,
-        reason: d.reason,
-        path: d.path,
-        attempts: d.attempts,
-        status: d.status,
-        createdAt: d.createdAt,
-      })),
+      items: page.map(summaryOf),
       nextCursor: rows.length > input.limit ? page[page.length - 1]!.id : null,
       /** Letters of this source and status per reason code, for the filter. */
       reasons: byReason.map((r) => ({ reasonCode: r.reasonCode, count: r._count._all })),
@@ -76,16 +94,7 @@ export class DeadLettersService {
     if (!d) throw new InletError("NOT_FOUND", `No dead letter with id '${id}'`);
     const truncated = d.payload.length > DEAD_LETTER_PAYLOAD_MAX_CHARS;
     return {
-      id: d.id,
-      source: d.source?.slug ?? null,
-      batchId: d.batchId,
-      eventId: d.eventId,
-      reasonCode: d.reasonCode,
-      reason: d.reason,
-      path: d.path,
-      attempts: d.attempts,
-      status: d.status,
-      createdAt: d.createdAt,
+      ...summaryOf(d),
       resolvedAt: d.resolvedAt,
       payload: truncated ? d.payload.slice(0, DEAD_LETTER_PAYLOAD_MAX_CHARS) : d.payload,
       payloadChars: d.payload.length,

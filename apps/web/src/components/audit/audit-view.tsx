@@ -5,10 +5,10 @@ import { clsx } from "clsx";
 import { ChevronRight, ScrollText, Search } from "lucide-react";
 import { useEffect, useId, useState } from "react";
 import { QueryError } from "@/components/query-error";
-import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input, Label } from "@/components/ui/input";
+import { LoadMoreFooter } from "@/components/ui/load-more-footer";
 import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TBody, Td, THead, Th, Tr } from "@/components/ui/table";
@@ -146,27 +146,14 @@ export function AuditView() {
                 })}
               </TBody>
             </Table>
-            <div className="flex items-center justify-between gap-3 border-gray-100 border-t px-5 py-3">
-              <p className="text-gray-500 text-xs">
-                {rows.length} {rows.length === 1 ? "entry" : "entries"}
-                {log.hasNextPage ? " shown" : ""}
-              </p>
-              {log.isFetchNextPageError ? (
-                <p role="alert" className="text-red-600 text-xs">
-                  Couldn't load more entries.
-                </p>
-              ) : null}
-              {log.hasNextPage ? (
-                <Button
-                  variant="secondary"
-                  size="sm"
-                  loading={log.isFetchingNextPage}
-                  onClick={() => void log.fetchNextPage()}
-                >
-                  Load more
-                </Button>
-              ) : null}
-            </div>
+            <LoadMoreFooter
+              summary={`${rows.length} ${rows.length === 1 ? "entry" : "entries"}${log.hasNextPage ? " shown" : ""}`}
+              hasMore={log.hasNextPage}
+              loading={log.isFetchingNextPage}
+              failed={log.isFetchNextPageError}
+              failedMessage="Couldn't load more entries."
+              onLoadMore={() => void log.fetchNextPage()}
+            />
           </>
         )}
       </Card>

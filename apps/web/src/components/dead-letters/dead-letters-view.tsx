@@ -12,6 +12,7 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Input, Label } from "@/components/ui/input";
+import { LoadMoreFooter } from "@/components/ui/load-more-footer";
 import { PageHeader } from "@/components/ui/page-header";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TBody, Td, THead, Th, Tr } from "@/components/ui/table";
@@ -242,31 +243,16 @@ export function DeadLettersView() {
                 ))}
               </TBody>
             </Table>
-            <div className="flex items-center justify-between gap-3 border-gray-100 border-t px-5 py-3">
-              <p className="text-gray-500 text-xs">
-                {formatCount(rows.length)} of{" "}
-                {formatCount(
-                  reasonCode
-                    ? (reasons.find((r) => r.reasonCode === reasonCode)?.count ?? rows.length)
-                    : total,
-                )}
-              </p>
-              {letters.isFetchNextPageError ? (
-                <p role="alert" className="text-red-600 text-xs">
-                  Couldn't load more dead letters.
-                </p>
-              ) : null}
-              {letters.hasNextPage ? (
-                <Button
-                  variant="secondary"
-                  size="sm"
-                  loading={letters.isFetchingNextPage}
-                  onClick={() => void letters.fetchNextPage()}
-                >
-                  Load more
-                </Button>
-              ) : null}
-            </div>
+            <LoadMoreFooter
+              summary={`${formatCount(rows.length)} of ${formatCount(
+                reasonCode ? (reasons.find((r) => r.reasonCode === reasonCode)?.count ?? rows.length) : total,
+              )}`}
+              hasMore={letters.hasNextPage}
+              loading={letters.isFetchingNextPage}
+              failed={letters.isFetchNextPageError}
+              failedMessage="Couldn't load more dead letters."
+              onLoadMore={() => void letters.fetchNextPage()}
+            />
           </>
         )}
       </Card>
