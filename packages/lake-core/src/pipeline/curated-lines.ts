@@ -2,6 +2,7 @@
 // event's original JSON bytes, so the hot path neither re-serializes a payload nor re-encodes its text.
 import { isRecord } from "./event-envelope";
 import { lastOfEachKey, lastWinsJson, objectMembers } from "./json-spans";
+import { bytesMayHoldSurrogateEscape } from "./lone-surrogates";
 
 const META_KEYS = ["_event_id", "_event_time", "_ingested_at", "_batch_id"] as const;
 
@@ -113,10 +114,12 @@ export function memberTail(
   for (let m = 0; m < members.length; m += 1) {
     const member = members[m]!;
     if (!last[m] || !keep(member.key)) continue;
-    const value = lastWinsJson(body, member.valueStart, member.end);
-    kept.push(
-      `${text.toString("utf8", member.start, member.keyEnd)}:${jsonColumns.has(member.key) ? asJsonText(value) : value}`,
-    );
+    const key = text.toString("utf8", member.start, member.keyEnd);
+    if (jsonColumns.has(member.key)) {
+      kept.push(`${key}:${asJsonText(storableJson(body, member.valueStart, member.end))}`);
+    } else {
+      kept.push(`${key}:${lastWinsJson(body, member.valueStart, member.end)}`);
+    }
   }
   return kept.length === 0 ? "}" : `,${kept.join(",")}}`;
 }
@@ -129,11 +132,21 @@ export function holdsMetaKey(payload: unknown): boolean {
 }
 
 /**
+ * A JSON value's text as sent, ready to be stored: as it is, unless it may hold a \uD800-\uDFFF
+ * escape, which DuckDB's JSON cast refuses unpaired even in a member JSON.parse drops (a repeated
+ * key): then each object's repeated keys are reduced to the last, the member the schema judged.
+ */
+function storableJson(body: Uint8Array, start: number, end: number): string {
+  if (bytesMayHoldSurrogateEscape(body, start, end)) return lastWinsJson(body, start, end);
+  return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString("utf8", start, end);
+}
+
+/**
  * A line's text after its meta prefix for a payload kept whole, from its JSON text as sent (the
- * bytes `start`..`end`): the text itself, each object's repeated keys reduced to the last, in a string.
+ * bytes `start`..`end`), in a string.
  */
 export function rawBytesTail(body: Uint8Array, start: number, end: number): string {
-  return `${RAW_PAYLOAD_KEY}${asJsonText(lastWinsJson(body, start, end))}}`;
+  return `${RAW_PAYLOAD_KEY}${asJsonText(storableJson(body, start, end).trim())}}`;
 }
 
 /**
@@ -148,6 +161,8 @@ export function payloadTail(payload: unknown, rawPayload: boolean, jsonColumns: 
 }
 
 const COMMA = 0x2c;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
 const CLOSE_BRACE = 0x7d;
 const NEWLINE = 0x0a;
 const RAW_PAYLOAD_KEY = ',"_payload":';
@@ -185,8 +200,10 @@ export function curatedLinesChunk(
     const i = keep[k]!;
     const span = rows.starts[i]! >= 0 ? rows.ends[i]! - rows.starts[i]! : 0;
     // UTF-16 code units encode to at most 3 bytes each; JSON.stringify of an id at most doubles it.
+    const ctx = contexts[rows.owner[i]!]!;
+    // A payload kept whole goes in a string: its quotes and backslashes take two bytes each.
     capacity +=
-      3 * (2 * rows.ids[i]!.length + 160 + contexts[rows.owner[i]!]!.batchIdJson.length) + span + 16;
+      3 * (2 * rows.ids[i]!.length + 160 + ctx.batchIdJson.length) + (ctx.rawPayload ? 2 * span : span) + 16;
   }
   let out = Buffer.allocUnsafe(capacity);
   let at = 0;
@@ -205,6 +222,29 @@ export function curatedLinesChunk(
     ensure(to - from + 2);
     out.set(body.subarray(from, to), at);
     at += to - from;
+  };
+  /** The bytes as a JSON string: quotes, backslashes and control bytes escaped, the rest copied. */
+  const putJsonString = (body: Uint8Array, from: number, to: number) => {
+    ensure(2 * (to - from) + 2);
+    const o = out;
+    let a = at;
+    o[a++] = QUOTE;
+    for (let p = from; p < to; p += 1) {
+      const b = body[p]!;
+      if (b >= 0x20 && b !== QUOTE && b !== BACKSLASH) {
+        o[a++] = b;
+      } else if (b >= 0x20) {
+        o[a++] = BACKSLASH;
+        o[a++] = b;
+      } else {
+        // Only whitespace between tokens can be a raw control byte in JSON text that parsed:
+        // \t, \n and \r, escaped as such (two bytes, within the room made above).
+        o[a++] = BACKSLASH;
+        o[a++] = b === 0x09 ? 0x74 : b === 0x0a ? 0x6e : b === 0x0d ? 0x72 : 0x20;
+      }
+    }
+    o[a++] = QUOTE;
+    at = a;
   };
   for (let k = from; k < to; k += 1) {
     const i = keep[k]!;
@@ -225,8 +265,11 @@ export function curatedLinesChunk(
     const end = rows.ends[i]!;
     put(metaPrefix(rows, i, ctx));
     if (ctx.rawPayload) {
-      // Kept whole, the payload is one JSON column: its text goes in a string.
-      put(rawBytesTail(body, start, end));
+      // Kept whole, the payload is one JSON column: its text goes in a string, null as SQL NULL.
+      put(RAW_PAYLOAD_KEY);
+      if (end - start === 4 && body[start] === 0x6e && body[start + 3] === 0x6c) put("null");
+      else putJsonString(body, start, end);
+      out[at++] = CLOSE_BRACE;
     } else {
       // The object's bytes after "{": "}" alone for an empty object, else "," and the members.
       let p = start + 1;

@@ -242,8 +242,16 @@ function judgeEvent(ev: EnvelopeEvent, source: LoadedSource, body: Uint8Array): 
     // Only in properties the table does not store (they stay in raw): the row is built without them.
     if (surrogate) return { payload: storedPropertiesTail(ev, body, schema) };
     const sent = sentPayload(ev, body);
-    // Kept whole: its text, in a string for the JSON column.
+    // Kept whole: its text, in a string for the JSON column; from the batch's bytes unless it may hold
+    // a surrogate escape in a repeated key's dropped member (then rebuilt, see rawBytesTail).
     if (schema.rawPayload) {
+      if (
+        ev.start !== undefined &&
+        ev.end !== undefined &&
+        !bytesMayHoldSurrogateEscape(body, ev.start, ev.end)
+      ) {
+        return { payload: BYTES_ONLY };
+      }
       return {
         payload: sent
           ? rawBytesTail(sent.bytes, sent.start, sent.end)
