@@ -13,6 +13,7 @@ import { Skeleton } from "@/components/ui/skeleton";
 import { formatCount, formatDateTime } from "@/lib/format";
 import { indentJson } from "@/lib/json-indent";
 import { useTRPC } from "@/lib/trpc";
+import { errorCode } from "@/lib/trpc-errors";
 
 export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => void }) {
   const trpc = useTRPC();
@@ -21,11 +22,24 @@ export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => v
   const region = useRef<HTMLDivElement>(null);
   // Opened from a row far down the list: bring it into view and move focus to it.
   useEffect(() => {
-    region.current?.scrollIntoView({ block: "start", behavior: "smooth" });
-    region.current?.focus({ preventScroll: true });
+    // After the router's own scroll handling (Back and Forward restore a scroll position).
+    const timer = setTimeout(() => {
+      region.current?.scrollIntoView({ block: "start", behavior: "smooth" });
+      region.current?.focus({ preventScroll: true });
+    }, 50);
+    return () => clearTimeout(timer);
   }, []);
   const payload = letter.data?.payload ?? "";
-  const pretty = useMemo(() => (payload.length <= 2_000_000 ? indentJson(payload) : undefined), [payload]);
+  // Offered only for one valid JSON value: a malformed body is shown as it came, its fault in view.
+  const pretty = useMemo(() => {
+    if (payload.length > 2_000_000) return undefined;
+    try {
+      JSON.parse(payload);
+    } catch {
+      return undefined;
+    }
+    return indentJson(payload);
+  }, [payload]);
   const close = (
     <Button size="sm" variant="ghost" onClick={onClose} icon={<X className="size-4" aria-hidden="true" />}>
       Close
@@ -54,12 +68,18 @@ export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => v
             description={<span className="font-mono">{id}</span>}
             actions={close}
           />
-          <QueryError
-            error={letter.error}
-            sectionLabel="Dead letters"
-            onRetry={() => void letter.refetch()}
-            retrying={letter.isFetching}
-          />
+          {errorCode(letter.error) === "NOT_FOUND" ? (
+            <p className="px-5 py-4 text-gray-700 text-sm">
+              There is no dead letter with this id. Check it against the 4xx answer that named it.
+            </p>
+          ) : (
+            <QueryError
+              error={letter.error}
+              sectionLabel="Dead letters"
+              onRetry={() => void letter.refetch()}
+              retrying={letter.isFetching}
+            />
+          )}
         </>
       ) : (
         <>

@@ -195,7 +195,7 @@ export function DeadLettersView() {
             <Table aria-label="Dead letters">
               <THead>
                 <tr>
-                  <Th>Received</Th>
+                  <Th className="hidden sm:table-cell">Received</Th>
                   <Th className="hidden sm:table-cell">Source</Th>
                   <Th>Reason</Th>
                   <Th className="hidden md:table-cell">Event id</Th>
@@ -208,12 +208,16 @@ export function DeadLettersView() {
               <TBody>
                 {rows.map((d) => (
                   <Tr key={d.id} className={d.id === openId ? "bg-accent-50/60" : undefined}>
-                    <Td className="whitespace-nowrap text-gray-500 tabular-nums">
+                    <Td className="hidden whitespace-nowrap text-gray-500 tabular-nums sm:table-cell">
                       {formatDateTime(d.createdAt)}
                     </Td>
                     <Td className="hidden font-mono text-xs sm:table-cell">{d.source ?? "—"}</Td>
-                    <Td className="max-w-md">
+                    <Td className="max-w-[13rem] sm:max-w-md">
                       <Badge tone="danger">{d.reasonCode}</Badge>
+                      <div className="mt-1 text-gray-500 text-xs tabular-nums sm:hidden">
+                        {formatDateTime(d.createdAt)}
+                        {d.eventId ? ` · ${d.eventId}` : ""}
+                      </div>
                       <div className="mt-1 truncate text-gray-700 text-xs" title={d.reason}>
                         {d.reason}
                       </div>

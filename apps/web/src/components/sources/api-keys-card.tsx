@@ -24,13 +24,13 @@ export function ApiKeysCard({ slug }: { slug: string }) {
   const refresh = () =>
     queryClient.invalidateQueries({ queryKey: trpc.sources.keys.list.queryKey({ slug }) });
   const [name, setName] = useState("");
-  const [created, setCreated] = useState<{ name: string; key: string } | undefined>();
+  const [created, setCreated] = useState<{ id: string; name: string; key: string } | undefined>();
   const [confirming, setConfirming] = useState<string | undefined>();
   const nameId = useId();
   const create = useMutation(
     trpc.sources.keys.create.mutationOptions({
       onSuccess: (key) => {
-        setCreated({ name: key.name, key: key.key });
+        setCreated({ id: key.id, name: key.name, key: key.key });
         setName("");
         void refresh();
       },
@@ -38,8 +38,10 @@ export function ApiKeysCard({ slug }: { slug: string }) {
   );
   const revoke = useMutation(
     trpc.sources.keys.revoke.mutationOptions({
-      onSuccess: () => {
+      onSuccess: (revoked) => {
         setConfirming(undefined);
+        // A key revoked right after it was made is no longer worth copying.
+        setCreated((shown) => (shown?.id === revoked.id ? undefined : shown));
         void refresh();
       },
     }),
@@ -128,7 +130,7 @@ export function ApiKeysCard({ slug }: { slug: string }) {
           <THead>
             <tr>
               <Th>Name</Th>
-              <Th>Key</Th>
+              <Th className="hidden sm:table-cell">Key</Th>
               <Th className="hidden md:table-cell">Created</Th>
               <Th className="hidden sm:table-cell">Last used</Th>
               <Th>Status</Th>
@@ -140,8 +142,11 @@ export function ApiKeysCard({ slug }: { slug: string }) {
           <TBody>
             {keys.data.map((key) => (
               <Tr key={key.id}>
-                <Td className="whitespace-nowrap font-medium text-gray-900">{key.name}</Td>
-                <Td className="font-mono text-xs">{key.prefix}…</Td>
+                <Td className="whitespace-nowrap font-medium text-gray-900">
+                  {key.name}
+                  <div className="font-mono font-normal text-gray-500 text-xs sm:hidden">{key.prefix}…</div>
+                </Td>
+                <Td className="hidden font-mono text-xs sm:table-cell">{key.prefix}…</Td>
                 <Td className="hidden whitespace-nowrap text-gray-500 md:table-cell">
                   {formatDateTime(key.createdAt)}
                 </Td>
