@@ -36,8 +36,11 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 export function csvCellValue(text: string, type: string | undefined): unknown {
   switch (type) {
-    case "BIGINT":
-      return /^[+-]?\d+$/.test(text.trim()) && Number.isSafeInteger(Number(text)) ? Number(text) : text;
+    case "BIGINT": {
+      // As in JSON, an integer may be written with a zero fraction or an exponent (1.0, 1e3).
+      const n = Number(text);
+      return DECIMAL.test(text.trim()) && Number.isSafeInteger(n) ? n : text;
+    }
     case "DOUBLE": {
       // Decimal notation only: Number() would also read "0x1A", "0b11" or "0o7" as numbers.
       const n = Number(text);
@@ -108,6 +111,9 @@ export function csvHeaderNames(text: string): string[] {
 export function csvCellJson(text: string, type: string | undefined): string {
   const trimmed = text.trim();
   if (type === "BIGINT" && /^[+-]?\d+$/.test(trimmed)) return BigInt(trimmed).toString();
+  // An integer with a zero fraction keeps every digit too ("9007199254740993.00").
+  if (type === "BIGINT" && /^[+-]?\d+\.0*$/.test(trimmed))
+    return BigInt(trimmed.slice(0, trimmed.indexOf("."))).toString();
   // A JSON cell is its own text when it is JSON (parsing and serializing would round its numbers);
   // line breaks can only sit between its tokens, so they become spaces.
   if (type === "JSON" && trimmed !== "" && csvCellValue(text, type) !== text)

@@ -106,6 +106,11 @@ describe("landing zone", () => {
     expect(csvCellJson(" +9007199254740993", "BIGINT")).toBe("9007199254740993");
     expect(csvCellJson("-007", "BIGINT")).toBe("-7");
     expect(csvCellJson("1.5", "BIGINT")).toBe('"1.5"');
+    // Written as JSON would allow: a zero fraction or an exponent.
+    expect(csvCellJson("1.0", "BIGINT")).toBe("1");
+    expect(csvCellJson("9007199254740993.00", "BIGINT")).toBe("9007199254740993");
+    expect(csvCellJson("1e3", "BIGINT")).toBe("1000");
+    expect(csvCellJson("1e30", "BIGINT")).toBe('"1e30"');
     expect(csvCellJson('say "hi"', "VARCHAR")).toBe('"say \\"hi\\""');
     // A JSON cell keeps its text: digits beyond a double, trailing zeros, line breaks as spaces.
     expect(csvCellJson('{"big":12345678901234567890,\n"x":1.50}', "JSON")).toBe(
