@@ -241,7 +241,6 @@ function judgeEvent(ev: EnvelopeEvent, source: LoadedSource, body: Uint8Array): 
     }
     // Only in properties the table does not store (they stay in raw): the row is built without them.
     if (surrogate) return { payload: storedPropertiesTail(ev, body, schema) };
-    const sent = sentPayload(ev, body);
     // Kept whole: its text, in a string for the JSON column; from the batch's bytes unless it may hold
     // a surrogate escape in a repeated key's dropped member (then rebuilt, see rawBytesTail).
     if (schema.rawPayload) {
@@ -252,6 +251,7 @@ function judgeEvent(ev: EnvelopeEvent, source: LoadedSource, body: Uint8Array): 
       ) {
         return { payload: BYTES_ONLY };
       }
+      const sent = sentPayload(ev, body);
       return {
         payload: sent
           ? rawBytesTail(sent.bytes, sent.start, sent.end)
@@ -264,6 +264,7 @@ function judgeEvent(ev: EnvelopeEvent, source: LoadedSource, body: Uint8Array): 
     if (plain && ev.start !== undefined) return { payload: BYTES_ONLY };
     // Its text as sent, member by member: a meta column's name dropped, each key once, JSON columns'
     // values as text.
+    const sent = sentPayload(ev, body);
     if (sent && isRecord(ev.payload)) {
       return { payload: memberTail(sent.bytes, sent.start, isPayloadKey, schema.jsonColumns) };
     }
