@@ -7,9 +7,9 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { createTestDatabase } from "@inlet/db/testing";
 import { LocalFsObjectStore } from "../src/adapters/local-fs-store";
 import { PgQueue } from "../src/adapters/pg-queue";
-import { prepareConnection } from "../src/pipeline/parquet-writer";
-import { processBatches } from "../src/pipeline/process-batches";
-import { BATCHES_QUEUE } from "../src/pipeline/raw-batch";
+import { prepareConnection } from "../src/adapters/duckdb-sql";
+import { processBatches } from "../src/process/process-batches";
+import { BATCHES_QUEUE } from "../src/ingest/raw-batch";
 import { createTestSource, enqueueRawBatch, generateOrderBatches } from "../src/testing/pipeline-fixtures";
 
 const totalEvents = Number(process.argv[2] ?? 200_000);

@@ -29,3 +29,8 @@ export class InletError extends Error {
 export function isInletError(err: unknown): err is InletError {
   return err instanceof InletError;
 }
+
+/** The message of anything thrown, for logs and the reasons recorded with a retry or a dead letter. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

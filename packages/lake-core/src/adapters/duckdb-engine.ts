@@ -15,8 +15,9 @@ import {
   type Json,
   JsonDuckDBValueConverter,
 } from "@duckdb/node-api";
-import { InletError } from "../errors";
+import { errorMessage, InletError } from "../errors";
 import type { QueryEngine, QueryRequest, QueryResult, TableBinding } from "../ports/query-engine";
+import { sqlIdent, sqlString } from "./duckdb-sql";
 import { type BoundTableName, checkSerializedQuery } from "./duckdb-sql-guard";
 
 export interface DuckDbEngineOptions {
@@ -32,14 +33,6 @@ const DEFAULT_MAX_ROWS = 10_000;
 const NAME_PART = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 // Column types come from the catalog; refuse anything that could end the CAST expression early.
 const SAFE_TYPE = /^[A-Za-z0-9_ ,()[\]"]+$/;
-
-function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-function quoteString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
 
 interface PreparedBinding {
   binding: TableBinding;
@@ -77,16 +70,16 @@ function prepareBindings(tables: TableBinding[]): PreparedBinding[] {
 }
 
 function viewSql(b: PreparedBinding): string {
-  const target = `${quoteIdent(b.schema)}.${quoteIdent(b.table)}`;
+  const target = `${sqlIdent(b.schema)}.${sqlIdent(b.table)}`;
   if (b.files.length > 0) {
-    const list = b.files.map(quoteString).join(", ");
+    const list = b.files.map(sqlString).join(", ");
     return `CREATE VIEW ${target} AS SELECT * FROM read_parquet([${list}], hive_partitioning = false, union_by_name = true)`;
   }
   const columns = b.binding.columns ?? [];
   if (columns.length === 0) {
     throw new InletError("BAD_REQUEST", `table ${b.binding.name} has no data yet and no known columns`);
   }
-  const select = columns.map((c) => `CAST(NULL AS ${c.type}) AS ${quoteIdent(c.name)}`).join(", ");
+  const select = columns.map((c) => `CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`).join(", ");
   return `CREATE VIEW ${target} AS SELECT ${select} WHERE false`;
 }
 
@@ -133,16 +126,12 @@ const toJsonSafe: DuckDBValueConverter<Json> = (value, type, self) => {
 const USER_ERROR =
   /^(Parser|Binder|Catalog|Conversion|Invalid Input|Invalid type|Permission|Out of Range|Not implemented|Constraint|Out of Memory|Dependency|Type Mismatch|Mismatch Type|Sequence) Error/i;
 
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 function cancelled(signal: AbortSignal): InletError {
   const reason: unknown = signal.reason;
   const timedOut = reason instanceof Error && reason.name === "TimeoutError";
   const err = new InletError("BAD_REQUEST", timedOut ? "query timed out" : "query cancelled", {
     aborted: true,
-    reason: reason instanceof Error ? reason.message : String(reason),
+    reason: errorMessage(reason),
   });
   err.cause = reason;
   return err;
@@ -151,7 +140,7 @@ function cancelled(signal: AbortSignal): InletError {
 async function bindPreparedAndLock(connection: DuckDBConnection, bindings: PreparedBinding[]): Promise<void> {
   const schemas = new Set(bindings.map((b) => b.schema).filter((s) => s.toLowerCase() !== "main"));
   const ddl = [
-    ...[...schemas].map((s) => `CREATE SCHEMA IF NOT EXISTS ${quoteIdent(s)}`),
+    ...[...schemas].map((s) => `CREATE SCHEMA IF NOT EXISTS ${sqlIdent(s)}`),
     ...bindings.map(viewSql),
   ];
   const files = bindings.flatMap((b) => b.files);
@@ -160,12 +149,12 @@ async function bindPreparedAndLock(connection: DuckDBConnection, bindings: Prepa
     await connection.run("SET parquet_metadata_cache = true");
     for (const sql of ddl) await connection.run(sql);
     // The views read their files when queried, after external access is off: allow exactly those.
-    if (files.length > 0) await connection.run(`SET allowed_paths = [${files.map(quoteString).join(", ")}]`);
+    if (files.length > 0) await connection.run(`SET allowed_paths = [${files.map(sqlString).join(", ")}]`);
     await connection.run("SET enable_external_access = false");
     await connection.run("SET lock_configuration = true");
   } catch (err) {
     if (err instanceof InletError) throw err;
-    throw new InletError("INTERNAL", `cannot bind tables: ${messageOf(err)}`);
+    throw new InletError("INTERNAL", `cannot bind tables: ${errorMessage(err)}`);
   }
 }
 
@@ -293,7 +282,7 @@ export class DuckDbQueryEngine implements QueryEngine {
         );
       } catch (err) {
         if (signal?.aborted) throw cancelled(signal);
-        const message = messageOf(err);
+        const message = errorMessage(err);
         throw new InletError(USER_ERROR.test(message) ? "BAD_REQUEST" : "INTERNAL", message);
       }
       if (signal?.aborted) throw cancelled(signal);
@@ -325,7 +314,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     try {
       count = (await connection.extractStatements(sql)).count;
     } catch (err) {
-      throw new InletError("BAD_REQUEST", messageOf(err).replace(/^Failed to extract statements: /, ""));
+      throw new InletError("BAD_REQUEST", errorMessage(err).replace(/^Failed to extract statements: /, ""));
     }
     if (count !== 1) {
       throw new InletError("BAD_REQUEST", `exactly one SQL statement is allowed, got ${count}`);

@@ -24,7 +24,7 @@ import {
   nanos,
   headers as natsHeaders,
 } from "@nats-io/transport-node";
-import { InletError } from "../errors";
+import { errorMessage, InletError } from "../errors";
 import type {
   DeadMessage,
   Queue,
@@ -116,7 +116,7 @@ export class NatsQueue implements Queue {
     } catch (err) {
       throw new InletError(
         "INVALID_CONFIG",
-        `cannot connect to NATS at ${servers.join(",")}: ${errorText(err)}`,
+        `cannot connect to NATS at ${servers.join(",")}: ${errorMessage(err)}`,
       );
     }
     try {
@@ -127,7 +127,7 @@ export class NatsQueue implements Queue {
       await nc.close();
       throw new InletError(
         "INVALID_CONFIG",
-        `NATS at ${servers.join(",")} has no JetStream (start nats-server with -js): ${errorText(err)}`,
+        `NATS at ${servers.join(",")} has no JetStream (start nats-server with -js): ${errorMessage(err)}`,
       );
     }
   }
@@ -571,10 +571,6 @@ function unescapeHeader(s: string): string {
 
 function isApiError(err: unknown, code: number): boolean {
   return err instanceof JetStreamApiError && err.code === code;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function positiveInt(value: number, name: string): number {

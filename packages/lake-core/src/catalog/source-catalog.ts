@@ -2,8 +2,8 @@
 // per schema version id.
 import type { Db } from "@inlet/db";
 import { InletError } from "../errors";
-import { type ColumnSpec, curatedColumns, payloadLayout } from "../pipeline/schema-columns";
-import { type EventValidator, validatorFor } from "../pipeline/schema-validator";
+import { type ColumnSpec, curatedColumns, payloadLayout } from "../schema/schema-columns";
+import { type EventValidator, validatorFor } from "../schema/schema-validator";
 
 export interface SchemaLayout {
   /** Undefined when the source has no active schema: every well-formed event is accepted. */

@@ -2,7 +2,7 @@
 // snapshot each, serialized on the table row), and the files of the committed snapshot for readers.
 import { randomUUID } from "node:crypto";
 import type { Db } from "@inlet/db";
-import { type ColumnSpec, isReservedColumn } from "../pipeline/schema-columns";
+import { type ColumnSpec, isReservedColumn } from "../schema/schema-columns";
 import { type CatalogTx, NOW_UTC, type Queryable } from "./transaction";
 
 export interface CuratedTable {

@@ -4,10 +4,10 @@ import { createReadStream } from "node:fs";
 import { open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { isRecord } from "../pipeline/event-envelope";
-import { arrayElementSpans, objectMembers } from "../pipeline/json-spans";
-import { sqlIdent, sqlString } from "../pipeline/parquet-writer";
-import type { ColumnSpec } from "../pipeline/schema-columns";
+import { sqlIdent, sqlString } from "../adapters/duckdb-sql";
+import { isRecord } from "../ingest/event-envelope";
+import { arrayElementSpans, objectMembers } from "../json/json-spans";
+import type { ColumnSpec } from "../schema/schema-columns";
 
 export type LandingFormat = "ndjson" | "json" | "csv" | "parquet";
 

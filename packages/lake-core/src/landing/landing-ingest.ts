@@ -12,7 +12,7 @@ import { recordDeadLetters } from "../catalog/dead-letters";
 import { findSourceIdBySlug, isSourcePaused, loadSource } from "../catalog/source-catalog";
 import { NOW_UTC } from "../catalog/transaction";
 import { InletError } from "../errors";
-import { BATCHES_QUEUE, type RawBatchMessage, rawBatchKey } from "../pipeline/raw-batch";
+import { BATCHES_QUEUE, type RawBatchMessage, rawBatchKey } from "../ingest/raw-batch";
 import type { ObjectInfo, ObjectStore } from "../ports/object-store";
 import type { Queue } from "../ports/queue";
 import {

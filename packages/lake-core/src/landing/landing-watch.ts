@@ -1,6 +1,7 @@
 // How landing files are noticed: polling the store's landing/ prefix (local store), or S3 event
 // notifications enqueued on `landing-events` and consumed here (S3).
 import { validateObjectKey } from "../adapters/object-key";
+import { errorMessage } from "../errors";
 import type { ObjectInfo, ObjectStore } from "../ports/object-store";
 import type { Queue } from "../ports/queue";
 import {
@@ -27,7 +28,7 @@ function usableName(deps: LandingDeps, key: string): boolean {
     if (!unusableNames.has(key)) {
       unusableNames.add(key);
       deps.logger?.warn(
-        { key, err: err instanceof Error ? err.message : String(err) },
+        { key, err: errorMessage(err) },
         "landing file left alone: its name cannot be an object key; rename it",
       );
     }
@@ -79,7 +80,7 @@ export async function scanLandingZone(
       results.push(await ingestLandingFile(deps, info));
       failedAttempts.delete(id);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
+      const message = errorMessage(err);
       const attempts = (failedAttempts.get(id) ?? 0) + 1;
       deps.logger?.warn({ err: message, key: info.key, attempts }, "landing file failed");
       if (attempts < maxAttempts) {
@@ -95,7 +96,7 @@ export async function scanLandingZone(
         // Store or database trouble: try again on the next pass.
         failedAttempts.set(id, attempts);
         deps.logger?.warn(
-          { err: setAsideErr instanceof Error ? setAsideErr.message : String(setAsideErr), key: info.key },
+          { err: errorMessage(setAsideErr), key: info.key },
           "landing file could not be set aside",
         );
       }
@@ -211,13 +212,10 @@ export async function consumeLandingEvents(
       }
       await deps.queue.ack(LANDING_EVENTS_QUEUE, msg);
     } catch (err) {
-      deps.logger?.warn(
-        { err: err instanceof Error ? err.message : String(err), key },
-        "landing file failed",
-      );
+      deps.logger?.warn({ err: errorMessage(err), key }, "landing file failed");
       await deps.queue.nack(LANDING_EVENTS_QUEUE, msg, {
         delayMs: 1000,
-        error: err instanceof Error ? err.message : String(err),
+        error: errorMessage(err),
       });
     }
   }

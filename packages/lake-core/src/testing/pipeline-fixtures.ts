@@ -11,8 +11,9 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import type { Db } from "@inlet/db";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect as natsConnect } from "@nats-io/transport-node";
+import { sqlStringList } from "../adapters/duckdb-sql";
 import { visibleFiles } from "../catalog/table-catalog";
-import { BATCHES_QUEUE, newBatchId, rawBatchKey } from "../pipeline/raw-batch";
+import { BATCHES_QUEUE, newBatchId, rawBatchKey } from "../ingest/raw-batch";
 import type { ObjectStore } from "../ports/object-store";
 import type { Queue } from "../ports/queue";
 
@@ -113,9 +114,8 @@ export async function readCommittedRows(
   const conn = await instance.connect();
   try {
     await conn.run("SET TimeZone = 'UTC'");
-    const list = paths.map((p) => `'${p.replaceAll("'", "''")}'`).join(", ");
     const reader = await conn.runAndReadAll(
-      `SELECT ${select} FROM read_parquet([${list}], union_by_name = true) ORDER BY _event_id`,
+      `SELECT ${select} FROM read_parquet(${sqlStringList(paths)}, union_by_name = true) ORDER BY _event_id`,
     );
     return reader.getRowObjectsJson() as Record<string, unknown>[];
   } finally {

@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { createTestDatabase, type TestDatabase } from "@inlet/db/testing";
+import { prepareConnection } from "../adapters/duckdb-sql";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
 import { PgQueue } from "../adapters/pg-queue";
-import { prepareConnection } from "../pipeline/parquet-writer";
-import { processBatches } from "../pipeline/process-batches";
-import { BATCHES_QUEUE } from "../pipeline/raw-batch";
+import { BATCHES_QUEUE } from "../ingest/raw-batch";
+import { processBatches } from "../process/process-batches";
 import { enqueueRawBatch, type TestSource } from "./pipeline-fixtures";
 
 export interface PipelineTestBed {

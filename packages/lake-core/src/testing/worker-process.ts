@@ -4,7 +4,7 @@ import { createDb } from "@inlet/db";
 import pino from "pino";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
 import { PgQueue } from "../adapters/pg-queue";
-import { startWorker } from "../pipeline/worker";
+import { startWorker } from "../worker/worker";
 
 function required(name: string): string {
   const v = process.env[name];

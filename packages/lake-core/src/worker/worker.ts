@@ -5,16 +5,17 @@ import { mkdir, rm } from "node:fs/promises";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { Db } from "@inlet/db";
 import type { Logger } from "pino";
+import { prepareConnection } from "../adapters/duckdb-sql";
 import { batchStates } from "../catalog/batch-catalog";
 import { recordDeadLetters } from "../catalog/dead-letters";
+import { errorMessage } from "../errors";
+import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import { consumeLandingEvents, LANDING_EVENTS_QUEUE, scanLandingZone } from "../landing/landing-watch";
+import { type CompactOptions, compactTable, curatedTableNames } from "../maintenance/compact";
+import { vacuumTable } from "../maintenance/vacuum";
 import type { ObjectStore } from "../ports/object-store";
 import type { Queue, ReceivedMessage } from "../ports/queue";
-import { type CompactOptions, compactTable, curatedTableNames } from "./compact";
-import { prepareConnection } from "./parquet-writer";
-import { processBatches, recordPoisonBatches, requeueStrandedBatches } from "./process-batches";
-import { BATCHES_QUEUE } from "./raw-batch";
-import { vacuumTable } from "./vacuum";
+import { processBatches, recordPoisonBatches, requeueStrandedBatches } from "../process/process-batches";
 import { WorkerMetrics } from "./worker-metrics";
 import { removeOrphanedScratch, workerScratchPath } from "./worker-scratch";
 
@@ -71,10 +72,6 @@ export interface Worker {
   readonly metrics: WorkerMetrics;
   /** Stops receiving, finishes the flushes in progress (buffered messages are flushed now), then returns. */
   stop(): Promise<void>;
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -150,12 +147,12 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       metrics.flushErrors += 1;
       catalogSuspect = true;
       logger.error(
-        { err: errorText(err), messages: group.length },
+        { err: errorMessage(err), messages: group.length },
         "flush failed; handing its messages back",
       );
       await Promise.all(
         group.map((m) =>
-          queue.nack(BATCHES_QUEUE, m, { delayMs: 1000, error: errorText(err) }).catch(() => undefined),
+          queue.nack(BATCHES_QUEUE, m, { delayMs: 1000, error: errorMessage(err) }).catch(() => undefined),
         ),
       );
     } finally {
@@ -182,7 +179,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
           return;
         } catch (err) {
           if (!warned) {
-            logger.warn({ err: errorText(err) }, "catalog database unreachable; not receiving batches");
+            logger.warn({ err: errorMessage(err) }, "catalog database unreachable; not receiving batches");
             warned = true;
           }
           await sleep(delayMs, stopping.signal);
@@ -228,7 +225,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
           for (const s of (await batchStates(db, ids)).values()) bytes += s.bytes;
         }
       } catch (err) {
-        logger.error({ err: errorText(err), slot }, "receiving batches failed; retrying");
+        logger.error({ err: errorMessage(err), slot }, "receiving batches failed; retrying");
         catalogSuspect = true;
         if (group.length === 0) await sleep(1000, stopping.signal);
       }
@@ -266,7 +263,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       try {
         await fn();
       } catch (err) {
-        logger.error({ err: errorText(err) }, `${name} failed`);
+        logger.error({ err: errorMessage(err) }, `${name} failed`);
       }
     }
   }
@@ -349,7 +346,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
             try {
               countIngested(await consumeLandingEvents(landingDeps, { waitMs: 1000 }));
             } catch (err) {
-              logger.error({ err: errorText(err) }, "landing events failed");
+              logger.error({ err: errorMessage(err) }, "landing events failed");
               await sleep(1000, stopping.signal);
             }
           }

@@ -2,6 +2,7 @@
 // or in a dead letter of its own, never in a batch retried until it is poison.
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import {
   createTestSource,
   enqueueRawBatch,
@@ -10,7 +11,6 @@ import {
 } from "../testing/pipeline-fixtures";
 import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
 import { type ProcessDeps, processBatches } from "./process-batches";
-import { BATCHES_QUEUE } from "./raw-batch";
 
 let bed: PipelineTestBed;
 let deps: ProcessDeps;

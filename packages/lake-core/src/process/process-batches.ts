@@ -25,8 +25,27 @@ import {
   type NewDataFile,
 } from "../catalog/table-catalog";
 import { withTransaction } from "../catalog/transaction";
+import { errorMessage } from "../errors";
+import {
+  type BatchFormat,
+  type EnvelopeEvent,
+  type EventProblem,
+  isRecord,
+  iterateEvents,
+  pointerOfPath,
+} from "../ingest/event-envelope";
+import { BATCHES_QUEUE, newBatchId, type RawBatchMessage } from "../ingest/raw-batch";
+import { escapePointerToken } from "../json/json-pointer";
+import { memberText } from "../json/json-spans";
+import {
+  bytesMayHoldSurrogateEscape,
+  hasLoneSurrogate,
+  loneSurrogatePath,
+  mayHoldSurrogateEscape,
+} from "../json/lone-surrogates";
 import type { ObjectStore } from "../ports/object-store";
 import type { DeadMessage, Queue, ReceivedMessage } from "../ports/queue";
+import { formatViolation, unstorableValue } from "../schema/schema-validator";
 import {
   BYTES_ONLY,
   type CandidateRows,
@@ -39,25 +58,7 @@ import {
   payloadTail,
   rawBytesTail,
 } from "./curated-lines";
-import {
-  type BatchFormat,
-  type EnvelopeEvent,
-  type EventProblem,
-  isRecord,
-  iterateEvents,
-  pointerOfPath,
-} from "./event-envelope";
-import { escapePointerToken } from "./json-pointer";
-import { memberText } from "./json-spans";
-import {
-  bytesMayHoldSurrogateEscape,
-  hasLoneSurrogate,
-  loneSurrogatePath,
-  mayHoldSurrogateEscape,
-} from "./lone-surrogates";
 import { type WrittenFile, writeCuratedParquet } from "./parquet-writer";
-import { BATCHES_QUEUE, newBatchId, type RawBatchMessage } from "./raw-batch";
-import { formatViolation, unstorableValue } from "./schema-validator";
 
 export interface ProcessDeps {
   db: Db;
@@ -160,21 +161,17 @@ function emptyOutcome(messages: number): ProcessOutcome {
   };
 }
 
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 async function readRaw(store: ObjectStore, key: string): Promise<Uint8Array> {
   let path: string;
   try {
     path = await store.localPath(key);
   } catch (err) {
-    throw new Error(`raw object ${key} is not readable: ${errorText(err)}`);
+    throw new Error(`raw object ${key} is not readable: ${errorMessage(err)}`);
   }
   try {
     return await readFile(path);
   } catch (err) {
-    throw new Error(`raw object ${key} is not readable: ${errorText(err)}`);
+    throw new Error(`raw object ${key} is not readable: ${errorMessage(err)}`);
   }
 }
 
@@ -271,7 +268,10 @@ function judgeEvent(ev: EnvelopeEvent, source: LoadedSource, body: Uint8Array): 
     return { payload: payloadTail(ev.payload, false, schema.jsonColumns) };
   } catch (err) {
     return {
-      rejected: { code: "UNPROCESSABLE_EVENT", reason: `the event cannot be processed: ${errorText(err)}` },
+      rejected: {
+        code: "UNPROCESSABLE_EVENT",
+        reason: `the event cannot be processed: ${errorMessage(err)}`,
+      },
     };
   }
 }
@@ -345,7 +345,7 @@ function eventText(ev: EnvelopeEvent, body: Uint8Array): string {
   try {
     return JSON.stringify(ev.payload) ?? "null";
   } catch (err) {
-    return `(cannot be serialized: ${errorText(err)}; the event is in the batch's raw object)`;
+    return `(cannot be serialized: ${errorMessage(err)}; the event is in the batch's raw object)`;
   }
 }
 
@@ -406,7 +406,7 @@ export async function processBatches(
     if (state.status !== "received" || seenBatch.has(p.batchId)) {
       out.alreadyDone += 1;
       await deps.queue.ack(queueName, p.msg).catch((err: unknown) => {
-        deps.logger?.warn({ err: errorText(err), batchId: p.batchId }, "ack of a finished batch failed");
+        deps.logger?.warn({ err: errorMessage(err), batchId: p.batchId }, "ack of a finished batch failed");
       });
       continue;
     }
@@ -436,7 +436,7 @@ async function processSourceGroup(
     source = await loadSource(deps.db, sourceId);
     table = await ensureCuratedTable(deps.db, source, source.schema.columns);
   } catch (err) {
-    for (const b of group) await nack(b.msg, `source ${sourceId}: ${errorText(err)}`);
+    for (const b of group) await nack(b.msg, `source ${sourceId}: ${errorMessage(err)}`);
     return;
   }
 
@@ -451,7 +451,7 @@ async function processSourceGroup(
     group.map((b) =>
       readRaw(deps.store, b.rawKey).then(
         (body) => ({ b, body, error: undefined }),
-        (err: unknown) => ({ b, body: undefined, error: errorText(err) }),
+        (err: unknown) => ({ b, body: undefined, error: errorMessage(err) }),
       ),
     ),
   );
@@ -552,7 +552,7 @@ async function processSourceGroup(
         owner.push(batchIndex);
       }
     } catch (err) {
-      unparseable = errorText(err);
+      unparseable = errorMessage(err);
     }
     if (unparseable !== undefined) {
       // Roll this batch's candidates back out of the group so its ids can be taken by no one.
@@ -666,12 +666,12 @@ async function processSourceGroup(
     if (parsed.length > 1) {
       // One bad batch must not hold the others back: retry them one by one, so only it is retried.
       deps.logger?.warn(
-        { err: errorText(err), batches: parsed.length },
+        { err: errorMessage(err), batches: parsed.length },
         "group commit failed; retrying batch by batch",
       );
       for (const p of parsed) await processSourceGroup(deps, queueName, sourceId, [p.batch], out, nack);
     } else {
-      for (const p of parsed) await nack(p.batch.msg, `commit failed: ${errorText(err)}`);
+      for (const p of parsed) await nack(p.batch.msg, `commit failed: ${errorMessage(err)}`);
     }
     return;
   } finally {
@@ -681,7 +681,7 @@ async function processSourceGroup(
     parsed.map((p) =>
       deps.queue.ack(queueName, p.batch.msg).catch((err: unknown) => {
         // Committed already: a redelivery finds the batch committed and is acked without work.
-        deps.logger?.warn({ err: errorText(err), batchId: p.batch.batchId }, "ack after commit failed");
+        deps.logger?.warn({ err: errorMessage(err), batchId: p.batch.batchId }, "ack after commit failed");
       }),
     ),
   );
@@ -753,7 +753,7 @@ async function toParquet(
     return await write(0);
   } catch (err) {
     deps.logger?.warn(
-      { err: errorText(err) },
+      { err: errorMessage(err) },
       "DuckDB refused the fast NDJSON; rewriting its objects member by member",
     );
     await writeCandidateLines(source, scratch, parsed, rows, cols, phase, true);

@@ -1,8 +1,8 @@
 // Builds the NDJSON lines DuckDB turns into curated rows: the meta columns spliced in front of the
 // event's original JSON bytes, so the hot path neither re-serializes a payload nor re-encodes its text.
-import { isRecord } from "./event-envelope";
-import { lastOfEachKey, lastWinsJson, objectMembers } from "./json-spans";
-import { bytesMayHoldSurrogateEscape } from "./lone-surrogates";
+import { isRecord } from "../ingest/event-envelope";
+import { lastOfEachKey, lastWinsJson, objectMembers } from "../json/json-spans";
+import { bytesMayHoldSurrogateEscape } from "../json/lone-surrogates";
 
 const META_KEYS = ["_event_id", "_event_time", "_ingested_at", "_batch_id"] as const;
 

@@ -3,7 +3,7 @@
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { InletError } from "../errors";
-import { escapePointerToken } from "./json-pointer";
+import { escapePointerToken } from "../json/json-pointer";
 import type { ColumnSpec } from "./schema-columns";
 
 export interface SchemaViolation {

@@ -2,9 +2,9 @@
 // derives each one's id, time, payload and CloudEvents attributes by one set of rules.
 import { isUtf8 } from "node:buffer";
 import { InletError } from "../errors";
-import { locateJsonError } from "./json-error-location";
-import { escapePointerToken } from "./json-pointer";
-import { arrayElementSpans, type ByteSpan, cloudEventDataSpans } from "./json-spans";
+import { locateJsonError } from "../json/json-error-location";
+import { escapePointerToken } from "../json/json-pointer";
+import { arrayElementSpans, type ByteSpan, cloudEventDataSpans } from "../json/json-spans";
 
 export type BatchFormat = "ndjson" | "cloudevents-batch" | "cloudevents";
 export const BATCH_FORMATS: readonly BatchFormat[] = ["ndjson", "cloudevents-batch", "cloudevents"];

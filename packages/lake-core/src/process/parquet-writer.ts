@@ -2,7 +2,8 @@
 // columns → COPY … PARTITION_BY (dt), and reports each file written with its stats.
 import { relative } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { type ColumnSpec, isReservedColumn, META_COLUMNS } from "./schema-columns";
+import { sqlIdent, sqlString } from "../adapters/duckdb-sql";
+import { type ColumnSpec, isReservedColumn, META_COLUMNS } from "../schema/schema-columns";
 
 export interface WrittenFile {
   localPath: string;
@@ -14,19 +15,6 @@ export interface WrittenFile {
   bytes: number;
   minEventTime: Date | undefined;
   maxEventTime: Date | undefined;
-}
-
-export function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
-
-export function sqlIdent(s: string): string {
-  return `"${s.replaceAll('"', '""')}"`;
-}
-
-/** Every connection writing or reading curated data computes dates in UTC. */
-export async function prepareConnection(conn: DuckDBConnection): Promise<void> {
-  await conn.run("SET TimeZone = 'UTC'");
 }
 
 // Range problems AJV cannot see (a BIGINT beyond 64 bits, a leap second) are dead-lettered before this

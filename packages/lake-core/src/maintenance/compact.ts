@@ -5,11 +5,11 @@ import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Db } from "@inlet/db";
 import type { Logger } from "pino";
+import { sqlString } from "../adapters/duckdb-sql";
 import { commitCompaction, type NewDataFile, type VisibleFile, visibleFiles } from "../catalog/table-catalog";
 import { withTransaction } from "../catalog/transaction";
+import { newBatchId } from "../ingest/raw-batch";
 import type { ObjectStore } from "../ports/object-store";
-import { sqlString } from "./parquet-writer";
-import { newBatchId } from "./raw-batch";
 
 export interface CompactDeps {
   db: Db;

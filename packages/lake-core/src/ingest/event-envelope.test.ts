@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { locateJsonError } from "../json/json-error-location";
 import {
   checkBatch,
   checkCloudEvent,
@@ -13,7 +14,6 @@ import {
   parseEvents,
   pointerOfPath,
 } from "./event-envelope";
-import { locateJsonError } from "./json-error-location";
 
 const batchId = "0190a0b0-0000-7000-8000-000000000001";
 const receivedAt = new Date("2024-05-02T08:00:00.000Z");

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalFsObjectStore } from "../adapters/local-fs-store";
 import type { PgQueue } from "../adapters/pg-queue";
 import { visibleFiles } from "../catalog/table-catalog";
+import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import { createTestSource, enqueueRawBatch, readCommittedRows } from "../testing/pipeline-fixtures";
 import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
 import {
@@ -13,7 +14,6 @@ import {
   recordPoisonBatches,
   requeueStrandedBatches,
 } from "./process-batches";
-import { BATCHES_QUEUE } from "./raw-batch";
 
 let bed: PipelineTestBed;
 let t: TestDatabase;
