@@ -5,11 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { createTestDatabase } from "@inlet/db/testing";
+import { prepareConnection } from "../src/adapters/duckdb-sql";
 import { LocalFsObjectStore } from "../src/adapters/local-fs-store";
 import { PgQueue } from "../src/adapters/pg-queue";
-import { prepareConnection } from "../src/adapters/duckdb-sql";
-import { processBatches } from "../src/process/process-batches";
 import { BATCHES_QUEUE } from "../src/ingest/raw-batch";
+import { processBatches } from "../src/process/process-batches";
 import { createTestSource, enqueueRawBatch, generateOrderBatches } from "../src/testing/pipeline-fixtures";
 
 const totalEvents = Number(process.argv[2] ?? 200_000);
