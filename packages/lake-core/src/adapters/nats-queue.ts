@@ -34,6 +34,7 @@ import type {
   ReceiveOptions,
   SendOptions,
 } from "../ports/queue";
+import { positiveInt } from "./positive-int";
 
 export interface NatsQueueOptions {
   /** One URL or a comma-separated list, e.g. "nats://127.0.0.1:4222". */
@@ -571,11 +572,4 @@ function unescapeHeader(s: string): string {
 
 function isApiError(err: unknown, code: number): boolean {
   return err instanceof JetStreamApiError && err.code === code;
-}
-
-function positiveInt(value: number, name: string): number {
-  if (!Number.isFinite(value) || value < 1) {
-    throw new InletError("BAD_REQUEST", `${name} must be a positive number, got ${value}`);
-  }
-  return Math.floor(value);
 }

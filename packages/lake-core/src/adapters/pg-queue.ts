@@ -10,6 +10,7 @@ import type {
   ReceiveOptions,
   SendOptions,
 } from "../ports/queue";
+import { positiveInt } from "./positive-int";
 
 export interface PgQueueOptions {
   /** Owned by the caller: close() leaves it open. */
@@ -370,11 +371,4 @@ export class PgQueue implements Queue {
 
 function compareIds(a: string, b: string): number {
   return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
-
-function positiveInt(value: number, name: string): number {
-  if (!Number.isFinite(value) || value < 1) {
-    throw new InletError("BAD_REQUEST", `${name} must be a positive number, got ${value}`);
-  }
-  return Math.floor(value);
 }
