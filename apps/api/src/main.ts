@@ -9,6 +9,7 @@ import { openDataPlaneAdapters } from "./data-plane-adapters";
 import { dataPlaneRoutes } from "./data-plane-routes";
 import { createLogger } from "./logger";
 import { buildServer } from "./server";
+import { stopOnSignals } from "./shutdown";
 import { startWorkerProcesses } from "./worker-processes";
 
 function configOrExit(): ApiConfig {
@@ -103,28 +104,19 @@ async function main() {
     "api ready",
   );
 
-  let shuttingDown = false;
-  const shutdown = async (signal: string) => {
-    if (shuttingDown) return;
-    shuttingDown = true;
-    logger.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 30_000);
-    force.unref();
-    try {
-      await app.close();
-      await workers?.stop();
-      await queue.close();
-      await db.close();
-      await database.stop();
-    } catch (err) {
-      logger.error({ err }, "error during shutdown");
-    }
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  // Started by `npm start` with an IPC channel: if that process dies, even by SIGKILL, stop too.
-  process.on("disconnect", () => void shutdown("parent exited"));
+  stopOnSignals({
+    logger,
+    stoppingMessage: "shutting down",
+    failedMessage: "error during shutdown",
+    graceMs: 30_000,
+    steps: [
+      () => app.close(),
+      () => workers?.stop(),
+      () => queue.close(),
+      () => db.close(),
+      () => database.stop(),
+    ],
+  });
 }
 
 main().catch((err: unknown) => {

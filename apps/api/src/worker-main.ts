@@ -8,6 +8,7 @@ import { renderWorkerMetrics, startWorker, type Worker } from "@inlet/lake-core"
 import { type Config, ConfigError, loadConfig } from "./config";
 import { openDataPlaneAdapters } from "./data-plane-adapters";
 import { createLogger } from "./logger";
+import { stopOnSignals } from "./shutdown";
 import { METRICS_MESSAGE, snapshotMetrics } from "./worker-metrics-ipc";
 
 async function main() {
@@ -72,28 +73,21 @@ async function main() {
     );
   }
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, "worker stopping");
-    if (report) clearInterval(report);
-    metricsServer?.close();
-    const force = setTimeout(() => process.exit(1), 60_000);
-    force.unref();
-    try {
-      await worker.stop();
-      await queue.close();
-      await db.close();
-      await database.stop();
-    } catch (err) {
-      logger.error({ err }, "error while stopping");
-    }
-    process.exit(0);
-  };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-  process.on("disconnect", () => void shutdown("parent exited"));
+  stopOnSignals({
+    logger,
+    stoppingMessage: "worker stopping",
+    failedMessage: "error while stopping",
+    // Longer than the API's: the flush in progress is finished or released first.
+    graceMs: 60_000,
+    steps: [
+      () => clearInterval(report),
+      () => metricsServer?.close(),
+      () => worker.stop(),
+      () => queue.close(),
+      () => db.close(),
+      () => database.stop(),
+    ],
+  });
 }
 
 function serveMetrics(worker: Worker, host: string, port: number): Promise<Server> {
