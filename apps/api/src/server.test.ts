@@ -301,6 +301,14 @@ describe("tRPC control plane", () => {
       headers: { authorization: `Bearer ${await s.tokenFor("analyst")}` },
     });
     expect(analystFile.statusCode).toBe(403);
+    expect(analystFile.json().error.message).toBe("This needs the role engineer or oncall; you have analyst");
+    const deniedFile = await s.database.db.prisma.auditLog.findFirst({
+      where: { action: "access.denied", targetId: "GET /dead-letters/:id/payload" },
+    });
+    expect(deniedFile).toMatchObject({
+      actorEmail: "analyst@inlet.local",
+      details: { needs: ["engineer", "oncall"] },
+    });
     expect((await s.app.inject({ url: `/dead-letters/${first.items[0].id}/payload` })).statusCode).toBe(401);
     const analyst = { authorization: `Bearer ${await s.tokenFor("analyst")}` };
     const denied = await s.app.inject({ url: trpcGet("deadLetters.list", {}), headers: analyst });

@@ -4,7 +4,8 @@ import type { Role } from "@inlet/db";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
-import type { Actor, SessionCheck } from "./auth/session";
+import { refuseUnlessRole } from "./auth/role-check";
+import type { SessionCheck } from "./auth/session";
 import { toTrpcError } from "./errors";
 import type { Services } from "./services";
 
@@ -60,26 +61,14 @@ export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
 /** Allowed for the given roles; admin may do everything. */
 export function roleProcedure(...roles: Role[]) {
   return authedProcedure.use(async ({ ctx, next, path, type }) => {
-    const actor: Actor = ctx.actor;
-    if (!actor.roles.includes("admin") && !roles.some((r) => actor.roles.includes(r))) {
-      // Refusals are audited too: who tried what they may not do.
-      await ctx.services.audit
-        .record(
-          actor,
-          {
-            action: "access.denied",
-            targetType: "procedure",
-            targetId: path,
-            details: { type, needs: roles },
-          },
-          ctx.requestId,
-        )
-        .catch(() => undefined);
-      throw new TRPCError({
-        code: "FORBIDDEN",
-        message: `This needs the role ${roles.join(" or ")}; you have ${actor.roles.join(", ") || "no roles"}`,
-      });
-    }
+    const refused = await refuseUnlessRole(
+      ctx.services.audit,
+      ctx.actor,
+      roles,
+      { targetType: "procedure", targetId: path, details: { type } },
+      ctx.requestId,
+    );
+    if (refused) throw new TRPCError({ code: "FORBIDDEN", message: refused });
     return next();
   });
 }

@@ -1,6 +1,7 @@
 // Password sign-in for the console's credentials provider: argon2 verification, throttling of
 // repeated failures per account and per client address (in Postgres, so every API process agrees).
 import { type Db, dummyPasswordHash, verifyPassword } from "@inlet/db";
+import type { AuditService } from "../services/audit";
 import type { Actor } from "./session";
 
 export interface LoginPolicy {
@@ -16,6 +17,7 @@ export type LoginResult =
 export class LoginService {
   constructor(
     private readonly db: Db,
+    private readonly audit: AuditService,
     private readonly policy: LoginPolicy,
   ) {}
 
@@ -42,15 +44,15 @@ export class LoginService {
     const user = await this.db.prisma.user.findUnique({ where: { email: normalized } });
     const valid = await verifyPassword(user?.passwordHash ?? (await dummyPasswordHash()), password);
     if (!user || !valid || user.disabled || !user.passwordHash) {
-      await this.db.prisma.auditLog.create({
-        data: {
-          actorEmail: normalized,
+      await this.audit.record(
+        { id: null, email: normalized },
+        {
           action: "auth.sign_in_failed",
           targetType: "user",
           targetId: user?.id ?? null,
           details: { clientIp: clientIp ?? null },
         },
-      });
+      );
       const lockedNow = over(false);
       if (lockedNow > 0) return { ok: false, code: "RATE_LIMITED", retryAfterSeconds: lockedNow };
       return { ok: false, code: "INVALID_CREDENTIALS" };
@@ -67,15 +69,11 @@ export class LoginService {
           ]
         : []),
       this.db.prisma.user.update({ where: { id: user.id }, data: { lastLoginAt: new Date() } }),
-      this.db.prisma.auditLog.create({
-        data: {
-          actorId: user.id,
-          actorEmail: user.email,
-          action: "auth.sign_in",
-          targetType: "user",
-          targetId: user.id,
-          details: { method: "password", clientIp: clientIp ?? null },
-        },
+      this.audit.insert(user, {
+        action: "auth.sign_in",
+        targetType: "user",
+        targetId: user.id,
+        details: { method: "password", clientIp: clientIp ?? null },
       }),
     ]);
     return { ok: true, user: { id: user.id, email: user.email, name: user.name, roles: user.roles } };

@@ -2,6 +2,7 @@
 // created with OIDC_DEFAULT_ROLES. Only the console server may call this (shared-secret HMAC).
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Db, Role } from "@inlet/db";
+import type { AuditService } from "../services/audit";
 import type { Actor } from "./session";
 
 /** The header value the console sends: HMAC-SHA256 of a fixed label under NEXTAUTH_SECRET. */
@@ -24,6 +25,7 @@ export type OidcResult = { ok: true; user: Actor } | { ok: false; message: strin
  */
 export async function upsertOidcUser(
   db: Db,
+  audit: AuditService,
   input: { subject: string; email: string; emailVerified: boolean; name: string },
   defaultRoles: Role[],
 ): Promise<OidcResult> {
@@ -56,16 +58,17 @@ export async function upsertOidcUser(
           },
         });
     if (u.disabled) return { ok: false as const, message: "This account is disabled" };
-    await tx.auditLog.create({
-      data: {
-        actorId: u.id,
-        actorEmail: u.email,
+    await audit.record(
+      u,
+      {
         action: existing ? "auth.sign_in" : "user.create",
         targetType: "user",
         targetId: u.id,
         details: { method: "oidc", created: !existing },
       },
-    });
+      undefined,
+      tx,
+    );
     return { ok: true as const, user: { id: u.id, email: u.email, name: u.name, roles: u.roles } };
   });
 }

@@ -1,10 +1,15 @@
+// The console's dead-letter queries: the list and one letter, for the roles that may read them.
+import type { Role } from "@inlet/db";
 import { z } from "zod";
 import { roleProcedure, router } from "../trpc";
+
+/** Who may read dead letters, here and as a downloaded file (admin may do everything). */
+export const deadLetterReaders: Role[] = ["engineer", "oncall"];
 
 const slug = z.string().min(1).max(64);
 
 export const deadLettersRouter = router({
-  list: roleProcedure("engineer", "oncall")
+  list: roleProcedure(...deadLetterReaders)
     .input(
       z.object({
         source: slug.optional(),
@@ -19,7 +24,7 @@ export const deadLettersRouter = router({
       }),
     )
     .query(({ ctx, input }) => ctx.services.deadLetters.list(input)),
-  get: roleProcedure("engineer", "oncall")
+  get: roleProcedure(...deadLetterReaders)
     .input(z.object({ id: z.string().min(1).max(64) }))
     .query(({ ctx, input }) => ctx.services.deadLetters.get(input.id)),
 });

@@ -1,6 +1,5 @@
 // The audit log: every mutation records who did what to which object, with the request id.
 import type { Db, Prisma } from "@inlet/db";
-import type { Actor } from "../auth/session";
 
 export interface AuditEntry {
   action: string;
@@ -15,13 +14,29 @@ export interface AuditListInput {
   action?: string | undefined;
 }
 
+/** Who did it; id is null when no account stands behind the email (a failed sign-in, a deleted user). */
+export interface AuditActor {
+  id: string | null;
+  email: string;
+}
+
 type Tx = Pick<Db["prisma"], "auditLog">;
 
 export class AuditService {
   constructor(private readonly db: Db) {}
 
-  async record(actor: Actor, entry: AuditEntry, requestId?: string, tx: Tx = this.db.prisma): Promise<void> {
-    await tx.auditLog.create({
+  async record(
+    actor: AuditActor,
+    entry: AuditEntry,
+    requestId?: string,
+    tx: Tx = this.db.prisma,
+  ): Promise<void> {
+    await this.insert(actor, entry, requestId, tx);
+  }
+
+  /** The entry's insert, not yet sent: for a batch `$transaction([...])` beside the writes it records. */
+  insert(actor: AuditActor, entry: AuditEntry, requestId?: string, tx: Tx = this.db.prisma) {
+    return tx.auditLog.create({
       data: {
         actorId: actor.id,
         actorEmail: actor.email,
