@@ -3,14 +3,14 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { handleObjectCreatedEvent } from "@inlet/lake-core";
 import type { FastifyInstance } from "fastify";
-import { renderIngestMetrics } from "./ingest/ingest-metrics";
+import { Gauge, type Registry } from "prom-client";
 import { registerIngestRoutes } from "./ingest/routes";
-import { Gauge, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "./metrics";
+import { apiRegistry, renderMetrics } from "./metrics";
 import type { Runtime } from "./server";
 
 export interface DataPlaneRouteOptions {
-  /** Prometheus text of the workers (aggregated), when this process runs them. */
-  workerMetrics?: () => string;
+  /** The workers' metrics (aggregated), when this process runs them. */
+  workerMetrics?: () => Registry;
 }
 
 const QUEUES = ["batches"] as const;
@@ -46,18 +46,22 @@ function parseNotificationBody(body: unknown): Record<string, unknown> | undefin
     : undefined;
 }
 
+function queueGauge(name: string, help: string): Gauge<"queue"> {
+  return new Gauge({ name, help, labelNames: ["queue"], registers: [apiRegistry] });
+}
+
 const queueMetrics = {
-  depth: new Gauge("inlet_queue_depth", "Messages waiting to be delivered, by queue."),
-  inFlight: new Gauge("inlet_queue_in_flight", "Messages received and not yet acknowledged, by queue."),
-  dead: new Gauge(
+  depth: queueGauge("inlet_queue_depth", "Messages waiting to be delivered, by queue."),
+  inFlight: queueGauge("inlet_queue_in_flight", "Messages received and not yet acknowledged, by queue."),
+  dead: queueGauge(
     "inlet_queue_dead",
     "Messages that exhausted their receives and wait to be recorded, by queue.",
   ),
-  oldestAge: new Gauge(
+  oldestAge: queueGauge(
     "inlet_queue_oldest_age_seconds",
     "Age of the oldest waiting or in-flight message, by queue.",
   ),
-  up: new Gauge("inlet_queue_up", "1 when the queue answered the last scrape, by queue."),
+  up: queueGauge("inlet_queue_up", "1 when the queue answered the last scrape, by queue."),
 };
 
 export function dataPlaneRoutes(opts: DataPlaneRouteOptions = {}) {
@@ -132,11 +136,7 @@ export function dataPlaneRoutes(opts: DataPlaneRouteOptions = {}) {
           queueMetrics.up.set({ queue }, 0);
         }
       }
-      const body =
-        renderIngestMetrics() +
-        renderPrometheus(Object.values(queueMetrics)) +
-        (opts.workerMetrics?.() ?? "");
-      return reply.type(PROMETHEUS_CONTENT_TYPE).send(body);
+      return reply.type(apiRegistry.contentType).send(await renderMetrics(opts.workerMetrics?.()));
     });
   };
 }

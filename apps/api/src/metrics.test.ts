@@ -1,40 +1,27 @@
+import { Counter, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { Counter, Gauge, renderPrometheus } from "./metrics";
+import { apiRegistry, renderMetrics } from "./metrics";
 
-describe("renderPrometheus", () => {
-  it("renders counters and gauges with sorted, escaped labels", () => {
-    const requests = new Counter("inlet_test_requests_total", "Requests.\nBy status.");
-    requests.inc({ status: "202", code: "ACCEPTED" });
-    requests.inc({ code: "ACCEPTED", status: "202" }, 2);
-    requests.inc({ status: "400", code: 'say "hi"\\\n' });
-    const depth = new Gauge("inlet_test_depth", "Depth.");
-    depth.set({}, 5);
-    depth.dec({}, 2);
-    expect(renderPrometheus([requests, depth])).toBe(
-      [
-        "# HELP inlet_test_requests_total Requests.\\nBy status.",
-        "# TYPE inlet_test_requests_total counter",
-        'inlet_test_requests_total{code="ACCEPTED",status="202"} 3',
-        'inlet_test_requests_total{code="say \\"hi\\"\\\\\\n",status="400"} 1',
-        "# HELP inlet_test_depth Depth.",
-        "# TYPE inlet_test_depth gauge",
-        "inlet_test_depth 3",
-        "",
-      ].join("\n"),
+describe("the API's registry", () => {
+  it("carries Node's process metrics, without the gauges named like counters", async () => {
+    const names = (await apiRegistry.getMetricsAsJSON()).map((m) => m.name);
+    expect(names).toEqual(
+      expect.arrayContaining(["process_cpu_seconds_total", "nodejs_heap_size_used_bytes"]),
     );
-    expect(requests.get({ status: "202", code: "ACCEPTED" })).toBe(3);
+    expect(names.filter((n) => n.startsWith("nodejs_active_") && n.endsWith("_total"))).toEqual([]);
   });
 
-  it("refuses a decreasing counter and an invalid name", () => {
-    expect(() => new Counter("inlet_c_total", "c").inc({}, -1)).toThrow();
-    expect(() => new Gauge("bad name", "g")).toThrow();
-  });
+  it("renders the workers' registry after its own, and refuses a name both hold", async () => {
+    const workers = new Registry();
+    new Counter({ name: "inlet_test_worker_total", help: "A worker's counter.", registers: [workers] }).inc(
+      2,
+    );
+    const text = await renderMetrics(workers);
+    expect(text).toContain("# TYPE process_cpu_seconds_total counter");
+    expect(text).toContain("inlet_test_worker_total 2\n");
 
-  it("renders nothing for no metrics and special values in Prometheus spelling", () => {
-    expect(renderPrometheus([])).toBe("");
-    const g = new Gauge("inlet_g", "g");
-    g.set({ k: "inf" }, Number.POSITIVE_INFINITY);
-    g.set({ k: "nan" }, Number.NaN);
-    expect(renderPrometheus([g])).toContain('inlet_g{k="inf"} +Inf\ninlet_g{k="nan"} NaN');
+    const clash = new Registry();
+    new Counter({ name: "process_cpu_seconds_total", help: "Clash.", registers: [clash] });
+    await expect(async () => renderMetrics(clash)).rejects.toThrow(/already been registered/);
   });
 });

@@ -4,12 +4,12 @@
 import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { createDb, startDatabase } from "@inlet/db";
-import { renderWorkerMetrics, startWorker, type Worker } from "@inlet/lake-core";
+import { startWorker, type Worker } from "@inlet/lake-core";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { openDataPlaneAdapters } from "./data-plane-adapters";
 import { createLogger } from "./logger";
 import { stopOnSignals } from "./shutdown";
-import { METRICS_MESSAGE, snapshotMetrics } from "./worker-metrics-ipc";
+import { reportMetrics } from "./worker-metrics-ipc";
 
 async function main() {
   let config: Config;
@@ -47,19 +47,8 @@ async function main() {
   });
   logger.info({ lake: store.url, queue: queue.kind }, "worker ready");
 
-  // Under the API, report counters to the parent so its /metrics covers the workers too.
-  const report = process.send
-    ? setInterval(() => {
-        // The API may be gone (it exited, or was killed): a closed channel is not the worker's failure.
-        if (!process.connected) return;
-        process.send?.(
-          { type: METRICS_MESSAGE, metrics: snapshotMetrics(worker.metrics) },
-          undefined,
-          {},
-          () => {},
-        );
-      }, 1000)
-    : undefined;
+  // Under the API, report metrics to the parent so its /metrics covers the workers too.
+  const report = process.send ? setInterval(() => void reportMetrics(worker.metrics), 1000) : undefined;
 
   // A standalone worker (npm run worker) serves its own counters when given a port.
   const metricsServer =
@@ -94,8 +83,10 @@ function serveMetrics(worker: Worker, host: string, port: number): Promise<Serve
   const server = createServer((req, res) => {
     const path = (req.url ?? "").split("?")[0];
     if (req.method === "GET" && path === "/metrics") {
-      res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-      res.end(renderWorkerMetrics(worker.metrics));
+      void worker.metrics.registry.metrics().then((text) => {
+        res.writeHead(200, { "content-type": worker.metrics.registry.contentType });
+        res.end(text);
+      });
     } else if (req.method === "GET" && path === "/healthz") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end('{"status":"ok"}');

@@ -1,60 +1,43 @@
-// Worker processes send their counters to the API over the fork channel; the API sums them so
-// one /metrics covers every worker it runs.
-import { Histogram, renderWorkerMetrics, WorkerMetrics } from "@inlet/lake-core";
+// Worker processes send their registry's metrics (prom-client's getMetricsAsJSON()) to the API over
+// the fork channel; the API sums them with prom-client's AggregatorRegistry so one /metrics covers
+// every worker it runs.
+import type { WorkerMetrics } from "@inlet/lake-core";
+import { AggregatorRegistry, type Registry } from "prom-client";
+import { z } from "zod";
 
 export const METRICS_MESSAGE = "inlet.worker.metrics";
 
-type HistogramSnapshot = { buckets: number[]; counts: number[]; count: number; sum: number };
-export type MetricsSnapshot = Record<string, number | HistogramSnapshot>;
+const metricSnapshot = z.object({
+  name: z.string(),
+  help: z.string(),
+  type: z.enum(["counter", "gauge", "histogram", "summary"]),
+  aggregator: z.enum(["omit", "sum", "first", "min", "max", "average"]),
+  values: z.array(
+    z.object({
+      value: z.number(),
+      labels: z.record(z.string(), z.union([z.string(), z.number()])),
+      metricName: z.string().optional(),
+    }),
+  ),
+});
+const metricsMessage = z.object({ type: z.literal(METRICS_MESSAGE), metrics: z.array(metricSnapshot) });
 
-export function snapshotMetrics(m: WorkerMetrics): MetricsSnapshot {
-  const out: MetricsSnapshot = {};
-  for (const [key, value] of Object.entries(m)) {
-    if (typeof value === "number") out[key] = value;
-    else if (value instanceof Histogram) {
-      out[key] = {
-        buckets: [...value.buckets],
-        counts: [...value.counts],
-        count: value.count,
-        sum: value.sum,
-      };
-    }
-  }
-  return out;
+/** One worker's metrics as the channel carries them. */
+export type MetricsSnapshot = z.infer<typeof metricSnapshot>[];
+
+/** Sends the worker's metrics to the API that forked it, if any. */
+export async function reportMetrics(metrics: WorkerMetrics): Promise<void> {
+  const snapshot = await metrics.registry.getMetricsAsJSON();
+  // The API may be gone (it exited, or was killed): a closed channel is not the worker's failure.
+  if (!process.connected) return;
+  process.send?.({ type: METRICS_MESSAGE, metrics: snapshot }, undefined, {}, () => {});
 }
 
-export function isMetricsMessage(msg: unknown): msg is { type: string; metrics: MetricsSnapshot } {
-  return typeof msg === "object" && msg !== null && (msg as { type?: unknown }).type === METRICS_MESSAGE;
+/** The metrics a worker sent, or undefined for any other message. */
+export function metricsOfMessage(msg: unknown): MetricsSnapshot | undefined {
+  const parsed = metricsMessage.safeParse(msg);
+  return parsed.success ? parsed.data.metrics : undefined;
 }
-
-/** The sum of every worker's latest snapshot, rendered in Prometheus text. */
-export function renderMergedWorkerMetrics(snapshots: Iterable<MetricsSnapshot>): string {
-  const merged = new WorkerMetrics();
-  const target = merged as unknown as Record<string, number | Histogram>;
-  let any = false;
-  for (const snap of snapshots) {
-    any = true;
-    for (const [key, value] of Object.entries(snap)) {
-      const current = target[key];
-      if (typeof value === "number" && typeof current === "number") target[key] = current + value;
-      else if (
-        typeof value === "object" &&
-        current instanceof Histogram &&
-        value.counts.length === current.counts.length
-      ) {
-        current.count += value.count;
-        current.sum += value.sum;
-        value.counts.forEach((c, i) => {
-          current.counts[i] = (current.counts[i] ?? 0) + c;
-        });
-      }
-    }
-  }
-  return any ? renderWorkerMetrics(merged) : "";
-}
-
-/** Gauges of a worker's snapshot: what it is doing now, which ends with the process. */
-const GAUGES = new Set(["inFlightFlushes"]);
 
 /**
  * The latest snapshot of each worker slot, plus the counters of workers that exited: a restarted
@@ -69,15 +52,24 @@ export class WorkerMetricsBook {
     this.latest.set(slot, snapshot);
   }
 
-  /** The worker in `slot` exited: its counters stay in the sums, its gauges go. */
+  /** The worker in `slot` exited: its counters and histograms stay in the sums, its gauges go to 0. */
   retire(slot: number): void {
     const last = this.latest.get(slot);
     if (!last) return;
     this.latest.delete(slot);
-    this.retired.push(Object.fromEntries(Object.entries(last).filter(([key]) => !GAUGES.has(key))));
+    // A gauge says what the worker is doing now, which ends with the process; kept at 0 rather than
+    // dropped so the family stays on /metrics while no worker runs.
+    this.retired.push(
+      last.map((metric) =>
+        metric.type === "gauge"
+          ? { ...metric, values: metric.values.map((v) => ({ ...v, value: 0 })) }
+          : metric,
+      ),
+    );
   }
 
-  render(): string {
-    return renderMergedWorkerMetrics([...this.retired, ...this.latest.values()]);
+  /** Every worker's metrics summed; empty until a worker has reported. */
+  registry(): Registry {
+    return AggregatorRegistry.aggregate([...this.retired, ...this.latest.values()]);
   }
 }

@@ -4,14 +4,15 @@ import { type ChildProcess, fork } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
-import { isMetricsMessage, WorkerMetricsBook } from "./worker-metrics-ipc";
+import type { Registry } from "prom-client";
+import { metricsOfMessage, WorkerMetricsBook } from "./worker-metrics-ipc";
 
 const WORKER_ENTRY = join(dirname(fileURLToPath(import.meta.url)), "worker-main.ts");
 
 export interface WorkerProcesses {
   pids(): number[];
-  /** Prometheus text of all workers' counters, summed. */
-  metrics(): string;
+  /** All workers' metrics, summed. */
+  metrics(): Registry;
   stop(timeoutMs?: number): Promise<void>;
 }
 
@@ -36,7 +37,8 @@ export function startWorkerProcesses(count: number, env: NodeJS.ProcessEnv, logg
     });
     children.add(child);
     child.on("message", (msg) => {
-      if (isMetricsMessage(msg)) book.update(slot, msg.metrics);
+      const snapshot = metricsOfMessage(msg);
+      if (snapshot) book.update(slot, snapshot);
     });
     child.on("exit", (code, signal) => {
       children.delete(child);
@@ -52,7 +54,7 @@ export function startWorkerProcesses(count: number, env: NodeJS.ProcessEnv, logg
 
   return {
     pids: () => [...children].map((c) => c.pid ?? 0),
-    metrics: () => book.render(),
+    metrics: () => book.registry(),
     async stop(timeoutMs = 15_000) {
       stopping = true;
       await Promise.all(

@@ -24,4 +24,4 @@ export type * from "./ports/object-store";
 export type * from "./ports/query-engine";
 export type * from "./ports/queue";
 export { startWorker, type Worker, type WorkerConfig, type WorkerDeps } from "./worker/worker";
-export { Histogram, renderWorkerMetrics, WorkerMetrics } from "./worker/worker-metrics";
+export { WorkerMetrics } from "./worker/worker-metrics";

@@ -199,7 +199,7 @@ describe("worker", () => {
     expect(letter.attempts).toBe(2);
     expect(JSON.parse(letter.payload).message.rawKey).toBe(bad.rawKey);
     expect((await t.db.prisma.batch.findUniqueOrThrow({ where: { id: bad.batchId } })).status).toBe("failed");
-    expect(worker.metrics.poisonBatches).toBe(1);
+    expect((await worker.metrics.poisonBatches.get()).values[0]?.value).toBe(1);
     await t.drop();
   });
 
@@ -236,7 +236,7 @@ describe("worker", () => {
       { _event_id: "w1", amount: 2.5 },
       { _event_id: "w2", amount: 3 },
     ]);
-    expect(worker.metrics.landingFiles).toBe(1);
+    expect((await worker.metrics.landingFiles.get()).values[0]?.value).toBe(1);
     await t.drop();
   });
 

@@ -125,26 +125,26 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
 
   async function flush(duck: DuckDBConnection, group: ReceivedMessage[]): Promise<void> {
     const started = performance.now();
-    metrics.inFlightFlushes += 1;
+    metrics.inFlightFlushes.inc();
     try {
       const out = await processBatches({ db, store, queue, duck, tmpDir, logger }, group);
       if (out.retried > 0) catalogSuspect = true;
-      metrics.flushes += 1;
-      metrics.batchesCommitted += out.committed;
-      metrics.batchesAlreadyDone += out.alreadyDone;
-      metrics.batchesRetried += out.retried;
-      metrics.eventsAccepted += out.accepted;
-      metrics.eventsRejected += out.rejected;
-      metrics.eventsDuplicate += out.duplicates;
-      metrics.filesWritten += out.filesWritten;
-      for (const f of out.freshnessMs) metrics.freshnessMs.observe(f);
+      metrics.flushes.inc();
+      metrics.batchesCommitted.inc(out.committed);
+      metrics.batchesAlreadyDone.inc(out.alreadyDone);
+      metrics.batchesRetried.inc(out.retried);
+      metrics.eventsAccepted.inc(out.accepted);
+      metrics.eventsRejected.inc(out.rejected);
+      metrics.eventsDuplicate.inc(out.duplicates);
+      metrics.filesWritten.inc(out.filesWritten);
+      for (const f of out.freshnessMs) metrics.freshnessSeconds.observe(f / 1000);
       logger.debug(
         { ...out, freshnessMs: undefined, durationMs: Math.round(performance.now() - started) },
         "flushed",
       );
     } catch (err) {
       // Only catalog reads before any work can fail here; the messages come back after a short delay.
-      metrics.flushErrors += 1;
+      metrics.flushErrors.inc();
       catalogSuspect = true;
       logger.error(
         { err: errorMessage(err), messages: group.length },
@@ -156,8 +156,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
         ),
       );
     } finally {
-      metrics.inFlightFlushes -= 1;
-      metrics.flushDurationMs.observe(performance.now() - started);
+      metrics.inFlightFlushes.dec();
+      metrics.flushDurationSeconds.observe((performance.now() - started) / 1000);
     }
   }
 
@@ -238,7 +238,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     for (;;) {
       const dead = await queue.takeDead(BATCHES_QUEUE, 100);
       if (dead.length === 0) break;
-      metrics.poisonBatches += await recordPoisonBatches({ db, store, logger }, dead);
+      metrics.poisonBatches.inc(await recordPoisonBatches({ db, store, logger }, dead));
     }
     const deadFiles = await queue.takeDead(LANDING_EVENTS_QUEUE, 100);
     await recordDeadLetters(
@@ -294,16 +294,16 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   function compactAll(duck: DuckDBConnection): Promise<void> {
     return maintainTables(async (name) => {
       const r = await compactTable({ db, store, duck, tmpDir, logger }, name, cfg.compaction);
-      metrics.compactions += r.filesAdded;
-      metrics.filesCompacted += r.filesRemoved;
+      metrics.compactions.inc(r.filesAdded);
+      metrics.filesCompacted.inc(r.filesRemoved);
     });
   }
 
   function vacuumAll(): Promise<void> {
     return maintainTables(async (name) => {
       const r = await vacuumTable({ db, store, logger }, name, { retentionMs: cfg.fileRetentionMs });
-      metrics.filesVacuumed += r.expiredFiles + r.orphanFiles;
-      metrics.bytesVacuumed += r.bytesFreed;
+      metrics.filesVacuumed.inc(r.expiredFiles + r.orphanFiles);
+      metrics.bytesVacuumed.inc(r.bytesFreed);
     });
   }
 
@@ -330,8 +330,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     connections.push(duck);
     const landingDeps = { db, store, queue, duck, tmpDir, logger };
     const countIngested = (results: { status: string }[]) => {
-      metrics.landingFiles += results.filter((r) => r.status === "ingested").length;
-      metrics.landingFilesRejected += results.filter((r) => r.status === "rejected").length;
+      metrics.landingFiles.inc(results.filter((r) => r.status === "ingested").length);
+      metrics.landingFilesRejected.inc(results.filter((r) => r.status === "rejected").length);
     };
     if (landingMode === "poll") {
       tasks.push(
