@@ -1,13 +1,20 @@
-// Opens the configured ObjectStore and Queue: the same choice for the API and every worker.
+// Opens the catalog and the configured ObjectStore and Queue: the same choice for the API and every worker.
 import { join } from "node:path";
 import type { Db } from "@inlet/db";
-import { createObjectStore, createQueue, type ObjectStore, type Queue } from "@inlet/lake-core";
+import {
+  type Catalog,
+  createObjectStore,
+  createQueue,
+  type ObjectStore,
+  PgCatalog,
+  type Queue,
+} from "@inlet/lake-core";
 import type { Config } from "./config";
 
 export async function openDataPlaneAdapters(
   config: Config,
   db: Db,
-): Promise<{ store: ObjectStore; queue: Queue }> {
+): Promise<{ catalog: Catalog; store: ObjectStore; queue: Queue }> {
   const store = createObjectStore(config.INLET_LAKE_URL, {
     s3Endpoint: config.INLET_S3_ENDPOINT,
     s3Region: config.INLET_S3_REGION,
@@ -24,5 +31,5 @@ export async function openDataPlaneAdapters(
           maxReceives,
         })
       : await createQueue({ kind: "postgres", pool: db.pool, maxReceives });
-  return { store, queue };
+  return { catalog: new PgCatalog(db), store, queue };
 }

@@ -1,21 +1,22 @@
 // A dead letter's whole payload as a file: the console shows the first million characters, and a
 // malformed body of several megabytes is worth fixing in an editor.
-import type { Db } from "@inlet/db";
+import { isInletError } from "@inlet/lake-core";
 import type { FastifyInstance } from "fastify";
 import { refuseUnlessRole } from "./auth/role-check";
 import { type SessionVerifier, sessionTokenFrom } from "./auth/session";
 import { deadLetterReaders } from "./routers/dead-letters";
 import type { AuditService } from "./services/audit";
+import type { DeadLettersService } from "./services/dead-letters";
 
 export interface DeadLetterPayloadRouteDeps {
-  db: Db;
+  deadLetters: DeadLettersService;
   sessions: SessionVerifier;
   audit: AuditService;
 }
 
 export function registerDeadLetterPayloadRoute(
   app: FastifyInstance,
-  { db, sessions, audit }: DeadLetterPayloadRouteDeps,
+  { deadLetters, sessions, audit }: DeadLetterPayloadRouteDeps,
 ): void {
   app.get<{ Params: { id: string } }>("/dead-letters/:id/payload", async (req, reply) => {
     const session = await sessions.verify(sessionTokenFrom(req.headers));
@@ -30,7 +31,10 @@ export function registerDeadLetterPayloadRoute(
       String(req.id),
     );
     if (refused) return reply.status(403).send({ error: { code: "FORBIDDEN", message: refused } });
-    const letter = await readDeadLetterPayload(db, req.params.id);
+    const letter = await deadLetters.payload(session.actor, req.params.id).catch((err: unknown) => {
+      if (isInletError(err) && err.code === "NOT_FOUND") return undefined;
+      throw err;
+    });
     if (!letter) {
       return reply
         .status(404)
@@ -45,15 +49,4 @@ export function registerDeadLetterPayloadRoute(
       .header("cache-control", "no-store")
       .send(letter.payload);
   });
-}
-
-async function readDeadLetterPayload(
-  db: Db,
-  id: string,
-): Promise<{ id: string; payload: string } | undefined> {
-  const letter = await db.prisma.deadLetter.findUnique({
-    where: { id },
-    select: { id: true, payload: true },
-  });
-  return letter ?? undefined;
 }

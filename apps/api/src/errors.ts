@@ -16,6 +16,7 @@ const MAP: Record<InletErrorCode, { status: number; trpc: TrpcCode }> = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: "UNSUPPORTED_MEDIA_TYPE" },
   RATE_LIMITED: { status: 429, trpc: "TOO_MANY_REQUESTS" },
   INVALID_CONFIG: { status: 500, trpc: "INTERNAL_SERVER_ERROR" },
+  UNAVAILABLE: { status: 503, trpc: "SERVICE_UNAVAILABLE" },
   INTERNAL: { status: 500, trpc: "INTERNAL_SERVER_ERROR" },
 };
 

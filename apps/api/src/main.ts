@@ -42,7 +42,7 @@ async function main() {
   if (config.INLET_ONCALL_PASSWORD) passwords.oncall = config.INLET_ONCALL_PASSWORD;
   const seeded = await seed(db.prisma, { passwords, sampleSource: config.INLET_SEED_SAMPLE_SOURCE });
 
-  const { store, queue } = await openDataPlaneAdapters(config, db);
+  const { catalog, store, queue } = await openDataPlaneAdapters(config, db);
   if (store.url.startsWith("file:")) {
     // A local lake shows where files can be dropped: landing/{slug}/ of every source.
     const root = fileURLToPath(store.url);
@@ -51,7 +51,7 @@ async function main() {
     }
   }
 
-  const runtime = { config, db, store, queue, logger };
+  const runtime = { config, db, catalog, store, queue, logger };
   const workers =
     config.INLET_WORKERS > 0
       ? startWorkerProcesses(config.INLET_WORKERS, { ...process.env, DATABASE_URL: database.url }, logger)

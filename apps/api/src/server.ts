@@ -1,7 +1,7 @@
 // Composition of the HTTP server: health, sign-in, the tRPC control plane, dead-letter downloads, ingest and metrics.
 import { randomUUID } from "node:crypto";
 import type { Db } from "@inlet/db";
-import type { ObjectStore, Queue } from "@inlet/lake-core";
+import { type Catalog, createDuckDbEngine, LakeReader, type ObjectStore, type Queue } from "@inlet/lake-core";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -16,6 +16,7 @@ import type { Context } from "./trpc";
 export interface Runtime {
   config: ApiConfig;
   db: Db;
+  catalog: Catalog;
   store: ObjectStore;
   queue: Queue;
   logger: Logger;
@@ -42,7 +43,17 @@ export async function buildServer(runtime: Runtime, extras: ServerExtras = {}) {
     reply.header("x-request-id", req.id);
   });
 
-  const services: Services = createServices({ db, queue: runtime.queue, publicApiUrl: config.publicApiUrl });
+  // Every read of lake data for a person goes through this one reader (see LakeReader).
+  const engine = createDuckDbEngine({ store: runtime.store });
+  app.addHook("onClose", () => engine.close());
+  const lake = new LakeReader({ catalog: runtime.catalog, engine, logger });
+  const services: Services = createServices({
+    db,
+    catalog: runtime.catalog,
+    lake,
+    queue: runtime.queue,
+    publicApiUrl: config.publicApiUrl,
+  });
   const sessions = new SessionVerifier(db, config.NEXTAUTH_SECRET);
 
   app.setErrorHandler((err, req, reply) => {
@@ -84,7 +95,7 @@ export async function buildServer(runtime: Runtime, extras: ServerExtras = {}) {
   });
 
   registerAuthRoutes(app, { config, db, sessions, audit: services.audit });
-  registerDeadLetterPayloadRoute(app, { db, sessions, audit: services.audit });
+  registerDeadLetterPayloadRoute(app, { deadLetters: services.deadLetters, sessions, audit: services.audit });
 
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",

@@ -31,9 +31,9 @@ async function main() {
     log: (msg) => logger.info(msg),
   });
   const db = createDb(database.url);
-  const { store, queue } = await openDataPlaneAdapters(config, db);
+  const { catalog, store, queue } = await openDataPlaneAdapters(config, db);
   const worker = await startWorker({
-    db,
+    catalog,
     store,
     queue,
     logger,

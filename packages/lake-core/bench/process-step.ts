@@ -8,6 +8,7 @@ import { createTestDatabase } from "@inlet/db/testing";
 import { prepareConnection } from "../src/adapters/duckdb-sql";
 import { LocalFsObjectStore } from "../src/adapters/local-fs-store";
 import { PgQueue } from "../src/adapters/pg-queue";
+import { PgCatalog } from "../src/catalog/pg-catalog";
 import { BATCHES_QUEUE } from "../src/ingest/raw-batch";
 import { processBatches } from "../src/process/process-batches";
 import { createTestSource, enqueueRawBatch, generateOrderBatches } from "../src/testing/pipeline-fixtures";
@@ -34,6 +35,7 @@ const t = await createTestDatabase();
 const dir = await mkdtemp(join(tmpdir(), "inlet-bench-"));
 const store = new LocalFsObjectStore(join(dir, "lake"), { fsync: false });
 const queue = new PgQueue({ pool: t.db.pool });
+const catalog = new PgCatalog(t.db);
 const instance = await DuckDBInstance.create(":memory:");
 const ducks = await Promise.all(
   Array.from({ length: concurrency }, async () => {
@@ -55,7 +57,7 @@ try {
   let rawBytes = 0;
   for (const lines of gen.batches) {
     rawBytes += lines.reduce((n, l) => n + l.length + 1, 0);
-    await enqueueRawBatch({ db: t.db, store, queue }, src, lines);
+    await enqueueRawBatch({ catalog, store, queue }, src, lines);
   }
   const batchesPerFlush = Math.max(1, Math.floor((flushMiB * 1024 * 1024) / (rawBytes / gen.batches.length)));
   const started = performance.now();
@@ -73,7 +75,7 @@ try {
       const msgs = await queue.receive(BATCHES_QUEUE, { max: batchesPerFlush, visibilityTimeoutMs: 600_000 });
       if (msgs.length === 0) break;
       const f0 = performance.now();
-      const out = await processBatches({ db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") }, msgs);
+      const out = await processBatches({ catalog, store, queue, duck, tmpDir: join(dir, "tmp") }, msgs);
       flushMs.push(performance.now() - f0);
       accepted += out.accepted;
       rejected += out.rejected;

@@ -12,6 +12,8 @@ export type InletErrorCode =
   | "OBJECT_EXISTS"
   | "SCHEMA_INCOMPATIBLE"
   | "INVALID_CONFIG"
+  /** A part the request needs (store, catalog, queue) did not answer: try again later. */
+  | "UNAVAILABLE"
   | "INTERNAL";
 
 export class InletError extends Error {

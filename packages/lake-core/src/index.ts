@@ -13,15 +13,24 @@ export { createObjectStore, type ObjectStoreFactoryOptions } from "./adapters/ob
 export { PgQueue, type PgQueueOptions } from "./adapters/pg-queue";
 export { createQueue, type QueueConfig } from "./adapters/queue-factory";
 export { parseS3Url, type S3Credentials, S3ObjectStore, type S3StoreOptions } from "./adapters/s3-store";
-export { pgText } from "./catalog/dead-letters";
+export { curatedTableName, PgCatalog } from "./catalog";
 export { InletError, type InletErrorCode, isInletError } from "./errors";
+export * from "./ingest/accept-batch";
 export * from "./ingest/bounded-decompress";
 export * from "./ingest/event-envelope";
 export * from "./ingest/ingest-body";
 export * from "./ingest/raw-batch";
 export { handleObjectCreatedEvent, LANDING_EVENTS_QUEUE } from "./landing/landing-watch";
+export type * from "./ports/catalog";
 export type * from "./ports/object-store";
 export type * from "./ports/query-engine";
 export type * from "./ports/queue";
+export {
+  bindingOf,
+  LakeReader,
+  type LakeReaderDeps,
+  PREVIEW_MAX_ROWS,
+  type Reader,
+} from "./query/lake-reader";
 export { startWorker, type Worker, type WorkerConfig, type WorkerDeps } from "./worker/worker";
 export { WorkerMetrics } from "./worker/worker-metrics";

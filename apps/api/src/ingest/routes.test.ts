@@ -6,7 +6,7 @@ import { Readable } from "node:stream";
 import { gzipSync } from "node:zlib";
 import { generateApiKey } from "@inlet/db";
 import { createTestDatabase, type TestDatabase } from "@inlet/db/testing";
-import { LocalFsObjectStore, PgQueue } from "@inlet/lake-core";
+import { LocalFsObjectStore, PgCatalog, PgQueue } from "@inlet/lake-core";
 import Fastify, { type FastifyInstance } from "fastify";
 import pino from "pino";
 import type { Counter } from "prom-client";
@@ -65,6 +65,7 @@ async function buildApp(
   const instance = Fastify({ logger: false });
   await registerIngestRoutes(instance, {
     db: database.db,
+    catalog: new PgCatalog(database.db),
     store: overrides.store ?? store,
     queue: overrides.queue ?? queue,
     logger: pino({ level: "silent" }),

@@ -5,7 +5,8 @@
 import { Socket } from "node:net";
 import type { Db } from "@inlet/db";
 import {
-  BATCHES_QUEUE,
+  acceptBatch,
+  type Catalog,
   classifyIngestRequest,
   DEFAULT_INGEST_LIMITS,
   deadLetterPayload,
@@ -14,13 +15,9 @@ import {
   INGEST_LIMIT_ENV,
   type IngestLimits,
   type IngestRejection,
-  newBatchId,
+  isInletError,
   type ObjectStore,
-  pgText,
   type Queue,
-  type RawBatchMessage,
-  rawBatchContentType,
-  rawBatchKey,
 } from "@inlet/lake-core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
@@ -68,6 +65,7 @@ export const INGEST_ROUTE = "/v1/sources/:slug/events";
 
 export interface IngestRouteDeps {
   db: Db;
+  catalog: Catalog;
   store: ObjectStore;
   queue: Queue;
   logger: Logger;
@@ -261,7 +259,7 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
         stateOf(req).stopIdleTimer?.(true);
         ingestMetrics.inFlight.inc();
         try {
-          return await acceptBatch(req, reply);
+          return await acceptRequest(req, reply);
         } finally {
           ingestMetrics.inFlight.dec();
         }
@@ -278,14 +276,7 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
     });
   }
 
-  /** Best effort: a raw object whose batch was not accepted is not kept beside the accepted ones. */
-  async function discardRaw(req: FastifyRequest, rawKey: string): Promise<void> {
-    await deps.store.delete([rawKey]).catch((err: unknown) => {
-      req.log.warn({ err, rawKey }, "could not delete the raw object of a batch that was not accepted");
-    });
-  }
-
-  async function acceptBatch(req: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply) {
+  async function acceptRequest(req: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply) {
     const source = stateOf(req).source;
     if (!source) throw new Error("ingest route reached without an authenticated source");
     const wire = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -304,19 +295,18 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
       let deadLetterId: string | undefined;
       if (decoded.deadLetter) {
         const path = problemPath(decoded);
-        const row = await deps.db.prisma.deadLetter.create({
-          data: {
+        [deadLetterId] = await deps.catalog.recordDeadLetters([
+          {
             sourceId: source.id,
-            batchId: null,
+            batchId: undefined,
+            eventId: undefined,
             reasonCode: decoded.code,
-            // A parser's message may quote a NUL from the body, which PostgreSQL text cannot hold.
-            reason: pgText(decoded.message),
+            reason: decoded.message,
+            path,
             payload: deadLetterPayload(decoded.deadLetter),
-            ...(path === undefined ? {} : { path: pgText(path) }),
+            attempts: 1,
           },
-          select: { id: true },
-        });
-        deadLetterId = row.id;
+        ]);
         ingestMetrics.deadLetters.inc({ reason: decoded.code });
       }
       req.log.info(
@@ -334,57 +324,15 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
     }
 
     const { format, bytesToStore, eventCount } = decoded;
-    const batchId = newBatchId(receivedAt);
-    const rawKey = rawBatchKey(source.slug, receivedAt, batchId, format);
-    // Order matters: the raw object is durable before the batch row points at it, and both exist
-    // before the message that makes the worker read them.
+    let batchId: string;
     try {
-      await deps.store.put(rawKey, bytesToStore, { contentType: rawBatchContentType(format) });
+      ({ batchId } = await acceptBatch(
+        { catalog: deps.catalog, store: deps.store, queue: deps.queue, logger: deps.logger },
+        { source, body: bytesToStore, format, eventCount, receivedAt, origin: "http" },
+      ));
     } catch (err) {
-      return unavailable(req, reply, "the object store", err);
-    }
-    try {
-      await deps.db.prisma.batch.create({
-        data: {
-          id: batchId,
-          sourceId: source.id,
-          rawKey,
-          origin: "http",
-          eventCount,
-          bytes: BigInt(bytesToStore.length),
-          status: "received",
-          receivedAt,
-        },
-        select: { id: true },
-      });
-    } catch (err) {
-      await discardRaw(req, rawKey);
-      return unavailable(req, reply, "the catalog", err);
-    }
-    const message: RawBatchMessage = {
-      batchId,
-      sourceId: source.id,
-      slug: source.slug,
-      rawKey,
-      format,
-      receivedAt: receivedAt.toISOString(),
-      eventCount,
-    };
-    try {
-      await deps.queue.send(BATCHES_QUEUE, message, { dedupeKey: batchId });
-    } catch (err) {
-      // The producer gets a 503 and sends the batch again: this copy must not also be ingested later
-      // by the stranded-batch sweep. Marked failed, a message that did get through is acked unread,
-      // and its raw object is not kept as if it had been accepted.
-      const marked = await deps.db.prisma.batch
-        .updateMany({ where: { id: batchId, status: "received" }, data: { status: "failed" } })
-        .then(() => true)
-        .catch((markErr: unknown) => {
-          req.log.error({ err: markErr, batchId }, "could not mark batch failed");
-          return false;
-        });
-      if (marked) await discardRaw(req, rawKey);
-      return unavailable(req, reply, "the queue", err);
+      if (!isInletError(err) || err.code !== "UNAVAILABLE") throw err;
+      return unavailable(req, reply, String(err.details?.part ?? "a part of the lake"), err);
     }
 
     const labels = { source: source.slug };

@@ -23,8 +23,8 @@ export const deadLettersRouter = router({
         limit: z.number().int().min(1).max(100).default(50),
       }),
     )
-    .query(({ ctx, input }) => ctx.services.deadLetters.list(input)),
+    .query(({ ctx, input }) => ctx.services.deadLetters.list(ctx.actor, input)),
   get: roleProcedure(...deadLetterReaders)
     .input(z.object({ id: z.string().min(1).max(64) }))
-    .query(({ ctx, input }) => ctx.services.deadLetters.get(input.id)),
+    .query(({ ctx, input }) => ctx.services.deadLetters.get(ctx.actor, input.id)),
 });

@@ -1,7 +1,14 @@
 // Dead letters as on-call staff read them: newest first, filtered by source, reason and status, one at
-// a time with its payload. Read-only: fixing and replaying them builds on this.
-import type { Db } from "@inlet/db";
-import { InletError } from "@inlet/lake-core";
+// a time with its payload, or the whole payload as a file. Every read goes through the LakeReader with
+// the person reading. Read-only: fixing and replaying them builds on this.
+import {
+  type Catalog,
+  type DeadLetterSummary,
+  InletError,
+  type LakeReader,
+  type Reader,
+} from "@inlet/lake-core";
+import type { Actor } from "../auth/session";
 
 /** A payload above this many characters is cut in a detail answer (the whole row stays in the catalog). */
 export const DEAD_LETTER_PAYLOAD_MAX_CHARS = 1_000_000;
@@ -16,29 +23,20 @@ export interface DeadLetterListInput {
   limit: number;
 }
 
-interface DeadLetterRow {
-  id: string;
-  source: { slug: string } | null;
-  batchId: string | null;
-  eventId: string | null;
-  reasonCode: string;
-  reason: string;
-  path: string | null;
-  attempts: number;
-  status: DeadLetterStatus;
-  createdAt: Date;
+function readerOf(actor: Actor): Reader {
+  return { userId: actor.id, roles: actor.roles };
 }
 
 /** A letter as lists show it (no payload). */
-function summaryOf(d: DeadLetterRow) {
+function summaryOf(d: DeadLetterSummary) {
   return {
     id: d.id,
-    source: d.source?.slug ?? null,
-    batchId: d.batchId,
-    eventId: d.eventId,
+    source: d.sourceSlug ?? null,
+    batchId: d.batchId ?? null,
+    eventId: d.eventId ?? null,
     reasonCode: d.reasonCode,
     reason: d.reason,
-    path: d.path,
+    path: d.path ?? null,
     attempts: d.attempts,
     status: d.status,
     createdAt: d.createdAt,
@@ -46,59 +44,53 @@ function summaryOf(d: DeadLetterRow) {
 }
 
 export class DeadLettersService {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly lake: LakeReader,
+    private readonly catalog: Catalog,
+  ) {}
 
-  private async sourceFilter(slug: string | undefined): Promise<{ sourceId?: string }> {
-    if (slug === undefined) return {};
-    const source = await this.db.prisma.source.findUnique({ where: { slug } });
+  private async sourceId(slug: string | undefined): Promise<string | undefined> {
+    if (slug === undefined) return undefined;
+    const source = await this.catalog.findSourceBySlug(slug);
     if (!source) throw new InletError("NOT_FOUND", `No source with slug '${slug}'`);
-    return { sourceId: source.id };
+    return source.id;
   }
 
-  async list(input: DeadLetterListInput) {
-    const where = {
-      ...(await this.sourceFilter(input.source)),
-      ...(input.reasonCode ? { reasonCode: input.reasonCode } : {}),
-      status: input.status,
-    };
-    const [rows, byReason] = await Promise.all([
-      this.db.prisma.deadLetter.findMany({
-        where,
-        orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-        ...(input.cursor ? { cursor: { id: input.cursor }, skip: 1 } : {}),
-        take: input.limit + 1,
-        omit: { payload: true },
-        include: { source: { select: { slug: true } } },
-      }),
-      this.db.prisma.deadLetter.groupBy({
-        by: ["reasonCode"],
-        where: { ...(await this.sourceFilter(input.source)), status: input.status },
-        _count: { _all: true },
-        orderBy: { reasonCode: "asc" },
-      }),
+  async list(actor: Actor, input: DeadLetterListInput) {
+    const reader = readerOf(actor);
+    const sourceId = await this.sourceId(input.source);
+    const [page, reasons] = await Promise.all([
+      this.lake.listDeadLetters(
+        reader,
+        { sourceId, reasonCode: input.reasonCode, status: input.status },
+        { cursor: input.cursor, limit: input.limit },
+      ),
+      this.lake.countDeadLettersByReason(reader, { sourceId, status: input.status }),
     ]);
-    const page = rows.slice(0, input.limit);
     return {
-      items: page.map(summaryOf),
-      nextCursor: rows.length > input.limit ? page[page.length - 1]!.id : null,
+      items: page.items.map(summaryOf),
+      nextCursor: page.nextCursor ?? null,
       /** Letters of this source and status per reason code, for the filter. */
-      reasons: byReason.map((r) => ({ reasonCode: r.reasonCode, count: r._count._all })),
+      reasons,
     };
   }
 
-  async get(id: string) {
-    const d = await this.db.prisma.deadLetter.findUnique({
-      where: { id },
-      include: { source: { select: { slug: true } } },
+  async get(actor: Actor, id: string) {
+    const d = await this.lake.deadLetter(readerOf(actor), id, {
+      maxPayloadChars: DEAD_LETTER_PAYLOAD_MAX_CHARS,
     });
-    if (!d) throw new InletError("NOT_FOUND", `No dead letter with id '${id}'`);
-    const truncated = d.payload.length > DEAD_LETTER_PAYLOAD_MAX_CHARS;
     return {
       ...summaryOf(d),
-      resolvedAt: d.resolvedAt,
-      payload: truncated ? d.payload.slice(0, DEAD_LETTER_PAYLOAD_MAX_CHARS) : d.payload,
-      payloadChars: d.payload.length,
-      payloadTruncated: truncated,
+      resolvedAt: d.resolvedAt ?? null,
+      payload: d.payload,
+      payloadChars: d.payloadChars,
+      payloadTruncated: d.payloadChars > d.payload.length,
     };
+  }
+
+  /** The whole payload, for a download. */
+  async payload(actor: Actor, id: string): Promise<{ id: string; payload: string }> {
+    const d = await this.lake.deadLetter(readerOf(actor), id);
+    return { id: d.id, payload: d.payload };
   }
 }

@@ -1,6 +1,6 @@
 // The control plane's services, built once per process from the runtime's adapters.
 import type { Db } from "@inlet/db";
-import type { Queue } from "@inlet/lake-core";
+import type { Catalog, LakeReader, Queue } from "@inlet/lake-core";
 import { AuditService } from "./audit";
 import { DeadLettersService } from "./dead-letters";
 import { OverviewService } from "./overview";
@@ -13,11 +13,17 @@ export interface Services {
   sources: SourcesService;
 }
 
-export function createServices(deps: { db: Db; queue: Queue; publicApiUrl: string }): Services {
+export function createServices(deps: {
+  db: Db;
+  catalog: Catalog;
+  lake: LakeReader;
+  queue: Queue;
+  publicApiUrl: string;
+}): Services {
   const audit = new AuditService(deps.db);
   return {
     audit,
-    deadLetters: new DeadLettersService(deps.db),
+    deadLetters: new DeadLettersService(deps.lake, deps.catalog),
     overview: new OverviewService(deps.db, deps.queue),
     sources: new SourcesService(deps.db, audit, deps.publicApiUrl),
   };

@@ -3,9 +3,9 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Role, seed } from "@inlet/db";
+import { ROLES, type Role, seed } from "@inlet/db";
 import { createTestDatabase, type TestDatabase } from "@inlet/db/testing";
-import { createObjectStore, createQueue, type ObjectStore, type Queue } from "@inlet/lake-core";
+import { createObjectStore, createQueue, type ObjectStore, PgCatalog, type Queue } from "@inlet/lake-core";
 import { encode } from "next-auth/jwt";
 import pino from "pino";
 import { type ApiConfig, loadConfig } from "../config";
@@ -36,18 +36,15 @@ export async function startTestServer(
     LOG_LEVEL: "silent",
     ...env,
   });
-  const passwords = {
-    admin: TEST_PASSWORD,
-    engineer: TEST_PASSWORD,
-    governance: TEST_PASSWORD,
-    analyst: TEST_PASSWORD,
-    oncall: TEST_PASSWORD,
-  };
+  const passwords = Object.fromEntries(ROLES.map((role) => [role, TEST_PASSWORD]));
   await seed(database.db.prisma, { passwords });
   const store = storeOverride ?? createObjectStore(`file://${join(dir, "lake")}`);
   const queue = await createQueue({ kind: "postgres", pool: database.db.pool });
   const logger = pino({ level: "silent" });
-  const { app } = await buildServer({ config, db: database.db, store, queue, logger }, extras);
+  const { app } = await buildServer(
+    { config, db: database.db, catalog: new PgCatalog(database.db), store, queue, logger },
+    extras,
+  );
   await app.ready();
   return {
     app,

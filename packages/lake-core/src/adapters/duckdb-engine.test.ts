@@ -9,9 +9,10 @@ import {
   queryEngineContract,
 } from "../testing/query-engine-contract";
 import { bindTablesAndLock, createDuckDbEngine } from "./duckdb-engine";
+import { LocalFsObjectStore } from "./local-fs-store";
 
-queryEngineContract("duckdb", async () => {
-  const engine = createDuckDbEngine({ threads: 2 });
+queryEngineContract("duckdb", async (fx) => {
+  const engine = createDuckDbEngine({ store: fx.store, threads: 2 });
   return { engine, cleanup: () => engine.close() };
 });
 
@@ -33,7 +34,7 @@ describe("bindTablesAndLock", () => {
   async function lockedConnection() {
     const instance = await DuckDBInstance.create(":memory:");
     const connection = await instance.connect();
-    await bindTablesAndLock(connection, [fx.orders, fx.refunds, fx.events]);
+    await bindTablesAndLock(connection, [fx.orders, fx.refunds, fx.events], fx.store);
     return {
       connection,
       close: () => {
@@ -71,7 +72,7 @@ describe("bindTablesAndLock", () => {
 
 describe("DuckDbQueryEngine", () => {
   it("refuses queries after close", async () => {
-    const engine = createDuckDbEngine();
+    const engine = createDuckDbEngine({ store: new LocalFsObjectStore(tmpdir()) });
     await engine.close();
     await expect(engine.query({ sql: "SELECT 1", tables: [] })).rejects.toThrow(/closed/);
   });

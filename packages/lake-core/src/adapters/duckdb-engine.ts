@@ -1,6 +1,5 @@
 // DuckDbQueryEngine: the embedded QueryEngine, analyst SQL over committed Parquet files in DuckDB.
 
-import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import {
   type DuckDBConnection,
@@ -16,11 +15,14 @@ import {
   JsonDuckDBValueConverter,
 } from "@duckdb/node-api";
 import { errorMessage, InletError } from "../errors";
+import type { ObjectStore } from "../ports/object-store";
 import type { QueryEngine, QueryRequest, QueryResult, TableBinding } from "../ports/query-engine";
 import { sqlIdent, sqlString } from "./duckdb-sql";
 import { type BoundTableName, checkSerializedQuery } from "./duckdb-sql-guard";
 
 export interface DuckDbEngineOptions {
+  /** Where the bound tables' files are: DuckDB reads each through the store's local path. */
+  store: ObjectStore;
   /** DuckDB worker threads per query; default DuckDB's own (one per core). */
   threads?: number;
   /** Per-query memory limit in DuckDB syntax, e.g. "1GB"; default DuckDB's (80% of RAM). */
@@ -40,12 +42,13 @@ interface PreparedBinding {
   /** Exact-case parts, as given, for the DDL. */
   schema: string;
   table: string;
+  /** Local paths of the bound files, in the binding's order. */
   files: string[];
 }
 
-function prepareBindings(tables: TableBinding[]): PreparedBinding[] {
+async function prepareBindings(tables: TableBinding[], store: ObjectStore): Promise<PreparedBinding[]> {
   const seen = new Set<string>();
-  return tables.map((binding) => {
+  const prepared = tables.map((binding) => {
     const parts = binding.name.split(".");
     if (parts.length > 2 || parts.some((p) => !NAME_PART.test(p))) {
       throw new InletError("INTERNAL", `invalid table binding name: "${binding.name}"`);
@@ -64,9 +67,13 @@ function prepareBindings(tables: TableBinding[]): PreparedBinding[] {
       name: { schema: schema.toLowerCase(), table: table.toLowerCase() },
       schema,
       table,
-      files: binding.files.map((f) => resolve(f)),
+      files: [] as string[],
     };
   });
+  for (const p of prepared) {
+    p.files = await Promise.all(p.binding.files.map(async (f) => resolve(await store.localPath(f.key))));
+  }
+  return prepared;
 }
 
 function viewSql(b: PreparedBinding): string {
@@ -162,8 +169,12 @@ async function bindPreparedAndLock(connection: DuckDBConnection, bindings: Prepa
  * Creates a view per table binding, then turns off all file access except the bound files and
  * locks the configuration, so nothing run on this connection afterwards can read other files.
  */
-export async function bindTablesAndLock(connection: DuckDBConnection, tables: TableBinding[]): Promise<void> {
-  await bindPreparedAndLock(connection, prepareBindings(tables));
+export async function bindTablesAndLock(
+  connection: DuckDBConnection,
+  tables: TableBinding[],
+  store: ObjectStore,
+): Promise<void> {
+  await bindPreparedAndLock(connection, await prepareBindings(tables, store));
 }
 
 /**
@@ -225,7 +236,7 @@ export class DuckDbQueryEngine implements QueryEngine {
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
 
-  constructor(opts: DuckDbEngineOptions = {}) {
+  constructor(opts: DuckDbEngineOptions) {
     this.opts = opts;
   }
 
@@ -254,7 +265,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     if (!Number.isInteger(maxRows) || maxRows < 0) {
       throw new InletError("BAD_REQUEST", `maxRows must be a non-negative integer, got ${maxRows}`);
     }
-    const bindings = prepareBindings(req.tables);
+    const bindings = await prepareBindings(req.tables, this.opts.store);
 
     const instance = await DuckDBInstance.create(":memory:", {
       autoinstall_known_extensions: "false",
@@ -269,7 +280,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       connection = await instance.connect();
       await bindPreparedAndLock(connection, bindings);
       const referenced = await this.checkStatement(connection, req.sql, bindings);
-      const bytesScanned = await this.sizeOf(bindings, referenced);
+      const bytesScanned = this.sizeOf(bindings, referenced);
       if (signal?.aborted) throw cancelled(signal);
 
       // Materialised with a LIMIT, not streamed: DuckDB's streaming fetch ends the same way on
@@ -331,17 +342,17 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   /**
-   * bytesScanned is the total size of the Parquet files of the tables the query references: a
-   * sound upper bound (column pruning and row-group skipping only read less). DuckDB's profiler
-   * reports real bytes, but not for results read only partly, so it is not used.
+   * bytesScanned is the total size of the Parquet files of the tables the query references, as the
+   * catalog recorded them: a sound upper bound (column pruning and row-group skipping only read
+   * less). DuckDB's profiler reports real bytes, but not for results read only partly, so it is not used.
    */
-  private async sizeOf(bindings: PreparedBinding[], referenced: Set<number>): Promise<number> {
-    const files = [...referenced].flatMap((i) => bindings[i]?.files ?? []);
-    const sizes = await Promise.all(files.map((f) => stat(f).then((s) => s.size)));
-    return sizes.reduce((a, b) => a + b, 0);
+  private sizeOf(bindings: PreparedBinding[], referenced: Set<number>): number {
+    let bytes = 0;
+    for (const i of referenced) for (const f of bindings[i]?.binding.files ?? []) bytes += f.bytes;
+    return bytes;
   }
 }
 
-export function createDuckDbEngine(opts: DuckDbEngineOptions = {}): DuckDbQueryEngine {
+export function createDuckDbEngine(opts: DuckDbEngineOptions): DuckDbQueryEngine {
   return new DuckDbQueryEngine(opts);
 }

@@ -1,18 +1,7 @@
-// Batch rows in the catalog: what the worker checks before work, locks at commit, and marks failed.
-import type { Db } from "@inlet/db";
-import { type CatalogTx, NOW_UTC } from "./transaction";
-
-export type BatchStatus = "received" | "committed" | "failed";
-
-export interface BatchState {
-  id: string;
-  sourceId: string;
-  status: BatchStatus;
-  bytes: number;
-  /** Where the batch's raw object is: the worker reads this, never a key named by a queue message. */
-  rawKey: string;
-  receivedAt: Date;
-}
+// Batch rows in the catalog: registered at ingest, checked by the worker before work, locked at
+// commit, marked failed.
+import type { BatchState, BatchStatus, NewBatch, RegisteredBatch, StrandedBatch } from "../ports/catalog";
+import { NOW_UTC, type Queryable } from "./transaction";
 
 interface BatchRow {
   id: string;
@@ -40,13 +29,12 @@ function toState(r: BatchRow): BatchState {
 }
 
 /** Current state of the given batches (missing ids are absent from the map). */
-export async function batchStates(db: Db, ids: string[]): Promise<Map<string, BatchState>> {
+export async function batchStates(q: Queryable, ids: string[]): Promise<Map<string, BatchState>> {
   const out = new Map<string, BatchState>();
   if (ids.length === 0) return out;
-  const res = await db.pool.query<BatchRow>(
-    `SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ANY($1::text[])`,
-    [ids],
-  );
+  const res = await q.query<BatchRow>(`SELECT ${BATCH_COLUMNS} FROM batches WHERE id = ANY($1::text[])`, [
+    ids,
+  ]);
   for (const r of res.rows) out.set(r.id, toState(r));
   return out;
 }
@@ -55,7 +43,7 @@ export async function batchStates(db: Db, ids: string[]): Promise<Map<string, Ba
  * Like batchStates, but inside a transaction with the rows locked (FOR UPDATE, in id order so two
  * lockers never deadlock) until it ends: a status read here cannot change before the commit.
  */
-export async function lockBatchStates(tx: CatalogTx, ids: string[]): Promise<Map<string, BatchState>> {
+export async function lockBatchStates(tx: Queryable, ids: string[]): Promise<Map<string, BatchState>> {
   const out = new Map<string, BatchState>();
   if (ids.length === 0) return out;
   const res = await tx.query<BatchRow>(
@@ -66,22 +54,17 @@ export async function lockBatchStates(tx: CatalogTx, ids: string[]): Promise<Map
   return out;
 }
 
-export interface StrandedBatch {
-  id: string;
-  sourceId: string;
-  slug: string;
-  rawKey: string;
-  eventCount: number;
-  receivedAt: Date;
-}
-
 /**
  * Batches still `received` longer than olderThanMs after receipt and without a POISON_BATCH dead
  * letter: candidates whose queue message may have been lost (e.g. drained as dead, then the process
  * died before the dead letter was written). Oldest first.
  */
-export async function strandedBatches(db: Db, olderThanMs: number, limit: number): Promise<StrandedBatch[]> {
-  const res = await db.pool.query<{
+export async function strandedBatches(
+  q: Queryable,
+  olderThanMs: number,
+  limit: number,
+): Promise<StrandedBatch[]> {
+  const res = await q.query<{
     id: string;
     source_id: string;
     slug: string;
@@ -115,7 +98,7 @@ export async function strandedBatches(db: Db, olderThanMs: number, limit: number
  * Locks the batch rows until the transaction ends, in id order so two workers never deadlock, and
  * returns the ids still waiting to be committed (a concurrent worker may have committed some).
  */
-export async function lockPendingBatches(tx: CatalogTx, ids: string[]): Promise<Set<string>> {
+export async function lockPendingBatches(tx: Queryable, ids: string[]): Promise<Set<string>> {
   const res = await tx.query<{ id: string; status: BatchStatus }>(
     "SELECT id, status FROM batches WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE",
     [ids],
@@ -124,11 +107,32 @@ export async function lockPendingBatches(tx: CatalogTx, ids: string[]): Promise<
 }
 
 /** Marks batches that could not be processed (poison) as failed; committed ones stay committed. */
-export async function markBatchesFailed(db: Db | CatalogTx, ids: string[]): Promise<void> {
+export async function markBatchesFailed(q: Queryable, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
-  const q = "pool" in db ? db.pool : db;
   await q.query(
     `UPDATE batches SET status = 'failed', committed_at = ${NOW_UTC} WHERE id = ANY($1::text[]) AND status = 'received'`,
     [ids],
   );
+}
+
+// The no-op update makes RETURNING give back an existing row, so a retry reuses its raw key.
+const REGISTER_SQL = `
+INSERT INTO batches (id, source_id, raw_key, origin, event_count, bytes, status, received_at)
+VALUES ($1, $2, $3, $4, $5, $6, 'received', COALESCE($7::timestamptz AT TIME ZONE 'UTC', ${NOW_UTC}))
+ON CONFLICT (id) DO UPDATE SET id = batches.id
+RETURNING status, raw_key, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms`;
+
+export async function registerBatch(q: Queryable, batch: NewBatch): Promise<RegisteredBatch> {
+  const res = await q.query<{ status: BatchStatus; raw_key: string; received_ms: number }>(REGISTER_SQL, [
+    batch.id,
+    batch.sourceId,
+    batch.rawKey,
+    batch.origin,
+    batch.eventCount,
+    String(batch.bytes),
+    batch.receivedAt?.toISOString() ?? null,
+  ]);
+  const row = res.rows[0];
+  if (!row) throw new Error(`batch ${batch.id} was not registered`);
+  return { status: row.status, rawKey: row.raw_key, receivedAt: new Date(row.received_ms) };
 }

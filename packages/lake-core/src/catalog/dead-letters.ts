@@ -1,22 +1,14 @@
-// Records dead letters in bulk (one statement per call), inside a commit transaction or on their own.
+// Dead letters in the catalog: recorded in bulk (one statement per call, inside a commit transaction or
+// on their own), listed newest first, read one at a time.
 import { randomUUID } from "node:crypto";
-import type { Db } from "@inlet/db";
-import type { Queryable } from "./transaction";
-import { NOW_UTC } from "./transaction";
-
-export interface NewDeadLetter {
-  sourceId: string | undefined;
-  batchId: string | undefined;
-  eventId: string | undefined;
-  /** Stable code, e.g. SCHEMA_VIOLATION, POISON_BATCH. */
-  reasonCode: string;
-  reason: string;
-  /** JSON pointer into the event where validation failed, when there is one. */
-  path: string | undefined;
-  /** The rejected bytes as text. */
-  payload: string;
-  attempts: number;
-}
+import type {
+  DeadLetterFilter,
+  DeadLetterRecord,
+  DeadLetterStatus,
+  DeadLetterSummary,
+  NewDeadLetter,
+} from "../ports/catalog";
+import { NOW_UTC, type Queryable } from "./transaction";
 
 const INSERT_SQL = `
 INSERT INTO dead_letters (id, source_id, batch_id, event_id, reason_code, reason, path, payload, attempts,
@@ -31,11 +23,12 @@ export function pgText(s: string): string {
   return s.includes("\0") ? s.replaceAll("\0", "\uFFFD") : s;
 }
 
-export async function recordDeadLetters(db: Db | Queryable, rows: NewDeadLetter[]): Promise<void> {
-  if (rows.length === 0) return;
-  const q: Queryable = "pool" in db ? db.pool : db;
+/** Inserts the letters; returns their new ids, in order. */
+export async function recordDeadLetters(q: Queryable, rows: NewDeadLetter[]): Promise<string[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map(() => randomUUID());
   await q.query(INSERT_SQL, [
-    rows.map(() => randomUUID()),
+    ids,
     rows.map((r) => r.sourceId ?? null),
     rows.map((r) => r.batchId ?? null),
     rows.map((r) => (r.eventId === undefined ? null : pgText(r.eventId))),
@@ -45,4 +38,106 @@ export async function recordDeadLetters(db: Db | Queryable, rows: NewDeadLetter[
     rows.map((r) => pgText(r.payload)),
     rows.map((r) => r.attempts),
   ]);
+  return ids;
+}
+
+interface SummaryRow {
+  id: string;
+  source_id: string | null;
+  slug: string | null;
+  batch_id: string | null;
+  event_id: string | null;
+  reason_code: string;
+  reason: string;
+  path: string | null;
+  attempts: number;
+  status: DeadLetterStatus;
+  created_ms: number;
+  resolved_ms: number | null;
+}
+
+// Timestamps are UTC wall-clock time without a zone: converted in SQL so node-pg cannot shift them.
+const SUMMARY_COLUMNS = `d.id, d.source_id, s.slug, d.batch_id, d.event_id, d.reason_code, d.reason, d.path,
+  d.attempts, d.status::text AS status, (extract(epoch FROM d.created_at) * 1000)::float8 AS created_ms,
+  (extract(epoch FROM d.resolved_at) * 1000)::float8 AS resolved_ms`;
+
+function toSummary(r: SummaryRow): DeadLetterSummary {
+  return {
+    id: r.id,
+    sourceId: r.source_id ?? undefined,
+    sourceSlug: r.slug ?? undefined,
+    batchId: r.batch_id ?? undefined,
+    eventId: r.event_id ?? undefined,
+    reasonCode: r.reason_code,
+    reason: r.reason,
+    path: r.path ?? undefined,
+    attempts: r.attempts,
+    status: r.status,
+    createdAt: new Date(r.created_ms),
+    resolvedAt: r.resolved_ms === null ? undefined : new Date(r.resolved_ms),
+  };
+}
+
+/** The filter as SQL conditions over `d`, with its parameters numbered from `from`. */
+function where(filter: Omit<DeadLetterFilter, "reasonCode"> & { reasonCode?: string | undefined }, from = 1) {
+  const conditions = [`d.status = $${from}::"DeadLetterStatus"`];
+  const params: unknown[] = [filter.status];
+  if (filter.sourceId !== undefined) {
+    params.push(filter.sourceId);
+    conditions.push(`d.source_id = $${from + params.length - 1}`);
+  }
+  if (filter.reasonCode !== undefined) {
+    params.push(filter.reasonCode);
+    conditions.push(`d.reason_code = $${from + params.length - 1}`);
+  }
+  return { sql: conditions.join(" AND "), params };
+}
+
+export async function listDeadLetters(
+  q: Queryable,
+  filter: DeadLetterFilter,
+  page: { cursor?: string | undefined; limit: number },
+): Promise<{ items: DeadLetterSummary[]; nextCursor: string | undefined }> {
+  const w = where(filter);
+  const params = [...w.params, page.limit + 1];
+  let after = "";
+  if (page.cursor !== undefined) {
+    params.push(page.cursor);
+    // Keyset paging on (created_at, id), the list's order: stable while letters keep arriving.
+    after = ` AND (d.created_at, d.id) < (SELECT c.created_at, c.id FROM dead_letters c WHERE c.id = $${params.length})`;
+  }
+  const res = await q.query<SummaryRow>(
+    `SELECT ${SUMMARY_COLUMNS} FROM dead_letters d LEFT JOIN sources s ON s.id = d.source_id
+     WHERE ${w.sql}${after} ORDER BY d.created_at DESC, d.id DESC LIMIT $${w.params.length + 1}`,
+    params,
+  );
+  const items = res.rows.slice(0, page.limit).map(toSummary);
+  return { items, nextCursor: res.rows.length > page.limit ? items.at(-1)?.id : undefined };
+}
+
+export async function countDeadLettersByReason(
+  q: Queryable,
+  filter: Omit<DeadLetterFilter, "reasonCode">,
+): Promise<{ reasonCode: string; count: number }[]> {
+  const w = where({ status: filter.status, sourceId: filter.sourceId });
+  const res = await q.query<{ reason_code: string; n: number }>(
+    `SELECT d.reason_code, count(*)::int AS n FROM dead_letters d WHERE ${w.sql}
+     GROUP BY d.reason_code ORDER BY d.reason_code`,
+    w.params,
+  );
+  return res.rows.map((r) => ({ reasonCode: r.reason_code, count: r.n }));
+}
+
+export async function getDeadLetter(
+  q: Queryable,
+  id: string,
+  opts: { maxPayloadChars?: number } = {},
+): Promise<DeadLetterRecord | undefined> {
+  const res = await q.query<SummaryRow & { payload: string; payload_chars: number }>(
+    `SELECT ${SUMMARY_COLUMNS}, left(d.payload, $2) AS payload, length(d.payload) AS payload_chars
+     FROM dead_letters d LEFT JOIN sources s ON s.id = d.source_id WHERE d.id = $1`,
+    [id, opts.maxPayloadChars ?? 2_147_483_647],
+  );
+  const r = res.rows[0];
+  return r ? { ...toSummary(r), payload: r.payload, payloadChars: r.payload_chars } : undefined;
 }

@@ -1,7 +1,4 @@
-// The catalog adapter of the data plane over @inlet/db.
-export * from "./batch-catalog";
-export * from "./dead-letters";
-export * from "./seen-events";
-export * from "./source-catalog";
-export * from "./table-catalog";
-export * from "./transaction";
+// The Catalog port's PostgreSQL adapter; the statements behind it stay inside this folder.
+
+export { PgCatalog } from "./pg-catalog";
+export { curatedTableName } from "./table-catalog";

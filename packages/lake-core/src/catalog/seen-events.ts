@@ -1,6 +1,6 @@
 // The durable deduplication index: claims (source, event id) pairs set-based inside the commit
 // transaction; concurrent claims of the same id serialize on the primary key, so exactly one wins.
-import type { CatalogTx } from "./transaction";
+import type { Queryable } from "./transaction";
 
 // The key is md5(source id ':' event id) as a uuid (see the SeenEvent model). Rows are inserted
 // in key order so two transactions claiming overlapping ids lock them in the same order and cannot
@@ -17,7 +17,7 @@ WITH ids AS (
 SELECT ids.event_id FROM ids JOIN claimed USING (key)`;
 
 /** Inserts the ids (unique within the call) and returns those that were new for this source. */
-export async function claimEventIds(tx: CatalogTx, sourceId: string, ids: string[]): Promise<Set<string>> {
+export async function claimEventIds(tx: Queryable, sourceId: string, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const res = await tx.query<{ event_id: string }>(CLAIM_SQL, [sourceId, ids]);
   return new Set(res.rows.map((r) => r.event_id));

@@ -1,53 +1,18 @@
 // Lake tables in the catalog: the curated table of a source, append and compaction commits (one
 // snapshot each, serialized on the table row), and the files of the committed snapshot for readers.
 import { randomUUID } from "node:crypto";
-import type { Db } from "@inlet/db";
-import { type ColumnSpec, isReservedColumn } from "../schema/schema-columns";
-import { type CatalogTx, NOW_UTC, type Queryable } from "./transaction";
-
-export interface CuratedTable {
-  id: string;
-  name: string;
-}
-
-export interface NewDataFile {
-  /** Object store key. */
-  path: string;
-  /** Hive partition path, e.g. "dt=2024-05-01". */
-  partition: string;
-  rowCount: number;
-  bytes: number;
-  minEventTime?: Date | undefined;
-  maxEventTime?: Date | undefined;
-  batchId?: string | undefined;
-}
-
-export interface BatchOutcome {
-  accepted: number;
-  rejected: number;
-  duplicates: number;
-}
-
-export interface VisibleFile {
-  id: string;
-  path: string;
-  partition: string;
-  rowCount: number;
-  bytes: number;
-  minEventTime: Date | undefined;
-  maxEventTime: Date | undefined;
-  addedSeq: number;
-}
-
-export interface TableSnapshotView {
-  tableId: string;
-  name: string;
-  /** The committed snapshot these files belong to. */
-  seq: number;
-  columns: ColumnSpec[];
-  partitionBy: string[];
-  files: VisibleFile[];
-}
+import type {
+  AppendCommit,
+  BatchOutcome,
+  ColumnSpec,
+  CompactionCommit,
+  CuratedTable,
+  NewDataFile,
+  TableInfo,
+  TableSnapshotView,
+  VisibleFile,
+} from "../ports/catalog";
+import { NOW_UTC, type Queryable } from "./transaction";
 
 export function curatedTableName(slug: string): string {
   return `curated.${slug}`;
@@ -55,42 +20,36 @@ export function curatedTableName(slug: string): string {
 
 const ensured = new Map<string, string>();
 
-/** Columns after a schema change: existing payload columns stay (old files have them), new ones join. */
-function mergeColumns(existing: ColumnSpec[], next: ColumnSpec[]): ColumnSpec[] {
-  const nextNames = new Set(next.map((c) => c.name));
-  const payload = next.filter((c) => !isReservedColumn(c.name));
-  const kept = existing.filter((c) => !nextNames.has(c.name) && !isReservedColumn(c.name));
-  return [...payload, ...kept, ...next.filter((c) => isReservedColumn(c.name))];
-}
-
 /**
  * Creates `curated.{slug}` on first use and keeps its column list in step with the active schema.
  * Cached per (source, schema version) so the steady state costs no catalog write.
  */
 export async function ensureCuratedTable(
-  db: Db,
+  q: Queryable,
+  catalogUrl: string,
   source: { id: string; slug: string; schemaVersionId: string | undefined },
-  columns: ColumnSpec[],
+  evolve: (existing: ColumnSpec[]) => ColumnSpec[],
 ): Promise<CuratedTable> {
   const name = curatedTableName(source.slug);
-  const cacheKey = `${db.url}\0${source.id}\0${source.schemaVersionId ?? ""}`;
+  const cacheKey = `${catalogUrl}\0${source.id}\0${source.schemaVersionId ?? ""}`;
   const cachedId = ensured.get(cacheKey);
   if (cachedId) return { id: cachedId, name };
-  await db.pool.query(
+  const initial = evolve([]);
+  await q.query(
     `INSERT INTO lake_tables (id, name, zone, source_id, partition_by, columns, current_seq, created_at, updated_at)
      VALUES ($1, $2, 'curated', $3, ARRAY['dt'], $4::jsonb, 0, ${NOW_UTC}, ${NOW_UTC})
      ON CONFLICT (name) DO NOTHING`,
-    [randomUUID(), name, source.id, JSON.stringify(columns)],
+    [randomUUID(), name, source.id, JSON.stringify(initial)],
   );
-  const res = await db.pool.query<{ id: string; columns: ColumnSpec[] }>(
+  const res = await q.query<{ id: string; columns: ColumnSpec[] }>(
     "SELECT id, columns FROM lake_tables WHERE name = $1",
     [name],
   );
   const row = res.rows[0];
   if (!row) throw new Error(`lake table ${name} vanished after insert`);
-  const merged = mergeColumns(row.columns ?? [], columns);
+  const merged = evolve(row.columns ?? []);
   if (JSON.stringify(merged) !== JSON.stringify(row.columns)) {
-    await db.pool.query(`UPDATE lake_tables SET columns = $2::jsonb, updated_at = ${NOW_UTC} WHERE id = $1`, [
+    await q.query(`UPDATE lake_tables SET columns = $2::jsonb, updated_at = ${NOW_UTC} WHERE id = $1`, [
       row.id,
       JSON.stringify(merged),
     ]);
@@ -100,7 +59,7 @@ export async function ensureCuratedTable(
 }
 
 /** Locks the table row until the transaction ends; returns the newest committed snapshot seq. */
-async function lockTable(tx: CatalogTx, tableId: string): Promise<number> {
+async function lockTable(tx: Queryable, tableId: string): Promise<number> {
   const res = await tx.query<{ current_seq: number }>(
     "SELECT current_seq FROM lake_tables WHERE id = $1 FOR UPDATE",
     [tableId],
@@ -118,7 +77,7 @@ SELECT f.id, $1, f.path, f.partition, f.row_count, f.bytes,
 FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::timestamptz[], $9::timestamptz[],
             $10::text[]) AS f(id, path, partition, row_count, bytes, min_t, max_t, batch_id)`;
 
-async function insertFiles(tx: CatalogTx, tableId: string, seq: number, files: NewDataFile[]): Promise<void> {
+async function insertFiles(tx: Queryable, tableId: string, seq: number, files: NewDataFile[]): Promise<void> {
   if (files.length === 0) return;
   await tx.query(INSERT_FILES_SQL, [
     tableId,
@@ -135,7 +94,7 @@ async function insertFiles(tx: CatalogTx, tableId: string, seq: number, files: N
 }
 
 async function insertSnapshot(
-  tx: CatalogTx,
+  tx: Queryable,
   tableId: string,
   seq: number,
   operation: "append" | "compact",
@@ -164,20 +123,13 @@ async function insertSnapshot(
   ]);
 }
 
-export interface AppendCommit {
-  tableId: string;
-  files: NewDataFile[];
-  batchIds: string[];
-  counts: Map<string, BatchOutcome>;
-}
-
 /**
  * Commits an append inside the caller's transaction: the new files become visible at
  * current_seq + 1 together with the batches turning committed. With no files (everything rejected
  * or duplicate) no snapshot is made; the batches are still marked committed. Returns the table's
  * newest seq.
  */
-export async function commitAppend(tx: CatalogTx, commit: AppendCommit): Promise<number> {
+export async function commitAppend(tx: Queryable, commit: AppendCommit): Promise<number> {
   const current = await lockTable(tx, commit.tableId);
   let seq = current;
   if (commit.files.length > 0) {
@@ -202,17 +154,11 @@ async function markBatchesCommitted(tx: Queryable, ids: string[], counts: Map<st
   );
 }
 
-export interface CompactionCommit {
-  tableId: string;
-  added: NewDataFile;
-  removedFileIds: string[];
-}
-
 /**
  * Replaces small files by one file in a `compact` snapshot. Returns false (and changes nothing) when
  * one of the files was already removed by a concurrent compaction or retention.
  */
-export async function commitCompaction(tx: CatalogTx, commit: CompactionCommit): Promise<boolean> {
+export async function commitCompaction(tx: Queryable, commit: CompactionCommit): Promise<boolean> {
   const current = await lockTable(tx, commit.tableId);
   const live = await tx.query<{ n: number }>(
     "SELECT count(*)::int AS n FROM data_files WHERE table_id = $1 AND id = ANY($2::text[]) AND removed_seq IS NULL",
@@ -262,11 +208,7 @@ WHERE t.name = $1
 ORDER BY f.partition, f.added_seq, f.path`;
 
 /** The files of a table's committed snapshot (a query never sees half a batch), or undefined. */
-export async function visibleFiles(
-  db: Db | Queryable,
-  tableName: string,
-): Promise<TableSnapshotView | undefined> {
-  const q: Queryable = "pool" in db ? db.pool : db;
+export async function visibleFiles(q: Queryable, tableName: string): Promise<TableSnapshotView | undefined> {
   const res = await q.query<VisibleRow>(VISIBLE_SQL, [tableName]);
   const first = res.rows[0];
   if (!first) return undefined;
@@ -292,4 +234,72 @@ export async function visibleFiles(
     partitionBy: first.partition_by ?? [],
     files,
   };
+}
+
+export async function describeTable(q: Queryable, name: string): Promise<TableInfo | undefined> {
+  const res = await q.query<{
+    id: string;
+    name: string;
+    zone: string;
+    source_id: string | null;
+    slug: string | null;
+  }>(
+    `SELECT t.id, t.name, t.zone, t.source_id, s.slug
+     FROM lake_tables t LEFT JOIN sources s ON s.id = t.source_id WHERE t.name = $1`,
+    [name],
+  );
+  const r = res.rows[0];
+  if (!r) return undefined;
+  return {
+    id: r.id,
+    name: r.name,
+    zone: r.zone,
+    sourceId: r.source_id ?? undefined,
+    sourceSlug: r.slug ?? undefined,
+  };
+}
+
+export async function tableNames(q: Queryable, zone: string): Promise<string[]> {
+  const res = await q.query<{ name: string }>("SELECT name FROM lake_tables WHERE zone = $1 ORDER BY name", [
+    zone,
+  ]);
+  return res.rows.map((r) => r.name);
+}
+
+export async function knownFilePaths(q: Queryable, tableId: string, paths: string[]): Promise<Set<string>> {
+  const known = new Set<string>();
+  for (let i = 0; i < paths.length; i += 5_000) {
+    const res = await q.query<{ path: string }>(
+      "SELECT path FROM data_files WHERE table_id = $1 AND path = ANY($2::text[])",
+      [tableId, paths.slice(i, i + 5_000)],
+    );
+    for (const r of res.rows) known.add(r.path);
+  }
+  return known;
+}
+
+/**
+ * Deletes the rows of files whose replacing snapshot was committed more than retentionMs ago, with the
+ * table row locked so a compaction cannot commit against them meanwhile; returns what they named.
+ */
+export async function expireReplacedFiles(
+  tx: Queryable,
+  tableId: string,
+  retentionMs: number,
+  limit: number,
+): Promise<{ path: string; bytes: number }[]> {
+  await tx.query("SELECT 1 FROM lake_tables WHERE id = $1 FOR UPDATE", [tableId]);
+  const res = await tx.query<{ path: string; bytes: string }>(
+    `DELETE FROM data_files f
+     WHERE f.id IN (
+       SELECT f2.id FROM data_files f2
+       JOIN snapshots s ON s.table_id = f2.table_id AND s.seq = f2.removed_seq
+       WHERE f2.table_id = $1 AND f2.removed_seq IS NOT NULL
+         AND s.created_at < now() - make_interval(secs => $2::float8 / 1000)
+       ORDER BY f2.removed_seq
+       LIMIT $3)
+     RETURNING f.path, f.bytes::text`,
+    [tableId, retentionMs, limit],
+  );
+  return res.rows.map((r) => ({ path: r.path, bytes: Number(r.bytes) }));
 }

@@ -6,15 +6,13 @@ import { createHash } from "node:crypto";
 import { mkdir, open, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { Db } from "@inlet/db";
 import type { Logger } from "pino";
-import { recordDeadLetters } from "../catalog/dead-letters";
-import { findSourceIdBySlug, isSourcePaused, loadSource } from "../catalog/source-catalog";
-import { NOW_UTC } from "../catalog/transaction";
 import { InletError } from "../errors";
-import { BATCHES_QUEUE, type RawBatchMessage, rawBatchKey } from "../ingest/raw-batch";
+import { acceptBatch } from "../ingest/accept-batch";
+import type { Catalog } from "../ports/catalog";
 import type { ObjectInfo, ObjectStore } from "../ports/object-store";
 import type { Queue } from "../ports/queue";
+import { withSchema } from "../schema/source-schema";
 import {
   type LandingFormat,
   LandingFormatError,
@@ -27,7 +25,7 @@ export const LANDING_DONE_PREFIX = "landing-done/";
 export const LANDING_FAILED_PREFIX = "landing-failed/";
 
 export interface LandingDeps {
-  db: Db;
+  catalog: Catalog;
   store: ObjectStore;
   queue: Queue;
   /** Used by one landing call at a time, prepared with prepareConnection(). */
@@ -116,19 +114,6 @@ async function moveObject(store: ObjectStore, from: string, to: string): Promise
   return target;
 }
 
-interface BatchRow {
-  status: string;
-  raw_key: string;
-  received_ms: number;
-}
-
-// The no-op update makes RETURNING give back the existing row, so a retry reuses its raw key.
-const UPSERT_BATCH_SQL = `
-INSERT INTO batches (id, source_id, raw_key, origin, event_count, bytes, status, received_at)
-VALUES ($1, $2, $3, $4, $5, $6, 'received', ${NOW_UTC})
-ON CONFLICT (id) DO UPDATE SET id = batches.id
-RETURNING status, raw_key, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms`;
-
 async function reject(
   deps: LandingDeps,
   file: ObjectInfo,
@@ -142,7 +127,7 @@ async function reject(
   if (!bytes) return { status: "rejected", key: file.key, reasonCode, reason };
   const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes);
   const target = await freeTarget(deps.store, LANDING_FAILED_PREFIX + file.key.slice(LANDING_PREFIX.length));
-  await recordDeadLetters(deps.db, [
+  await deps.catalog.recordDeadLetters([
     {
       sourceId,
       batchId: undefined,
@@ -170,7 +155,7 @@ export async function setAsideLandingFile(
 ): Promise<LandingResult> {
   const parsedKey = parseLandingKey(file.key);
   const sourceId = parsedKey
-    ? await findSourceIdBySlug(deps.db, parsedKey.slug).catch(() => undefined)
+    ? (await deps.catalog.findSourceBySlug(parsedKey.slug).catch(() => undefined))?.id
     : undefined;
   return reject(deps, file, sourceId, "INGEST_FAILED", reason);
 }
@@ -180,9 +165,10 @@ export async function ingestLandingFile(deps: LandingDeps, file: ObjectInfo): Pr
   const parsedKey = parseLandingKey(file.key);
   if (!parsedKey) return { status: "ignored", key: file.key, reason: "not under landing/{source}/" };
   const format: LandingFormat | undefined = landingFormatOf(file.key);
-  const sourceId = await findSourceIdBySlug(deps.db, parsedKey.slug);
-  if (!sourceId)
+  const record = await deps.catalog.findSourceBySlug(parsedKey.slug);
+  if (!record)
     return reject(deps, file, undefined, "UNKNOWN_SOURCE", `no source with slug "${parsedKey.slug}"`);
+  const sourceId = record.id;
   if (!format) {
     return reject(
       deps,
@@ -193,10 +179,10 @@ export async function ingestLandingFile(deps: LandingDeps, file: ObjectInfo): Pr
     );
   }
   // A paused source stores nothing, from files as from HTTP: the file waits where it is.
-  if (await isSourcePaused(deps.db, sourceId)) {
+  if (record.status === "paused") {
     return { status: "held", key: file.key, reason: `source "${parsedKey.slug}" is paused` };
   }
-  const source = await loadSource(deps.db, sourceId);
+  const source = withSchema(record);
 
   const scratch = join(deps.tmpDir, `landing-${landingBatchId(file, -1)}`);
   const maxBytes = deps.maxBatchBytes ?? 8 * 1024 * 1024;
@@ -207,28 +193,15 @@ export async function ingestLandingFile(deps: LandingDeps, file: ObjectInfo): Pr
   const enqueue = async (chunk: string[]) => {
     const batchId = landingBatchId(file, batchIds.length);
     batchIds.push(batchId);
-    const body = new TextEncoder().encode(`${chunk.join("\n")}\n`);
-    const res = await deps.db.pool.query<BatchRow>(UPSERT_BATCH_SQL, [
-      batchId,
-      sourceId,
-      rawBatchKey(source.slug, new Date(), batchId, "ndjson"),
-      `file:${file.key}`,
-      chunk.length,
-      String(body.byteLength),
-    ]);
-    const row = res.rows[0]!;
-    if (row.status !== "received") return;
-    await deps.store.put(row.raw_key, body, { contentType: "application/x-ndjson" });
-    const message: RawBatchMessage = {
-      batchId,
-      sourceId,
-      slug: source.slug,
-      rawKey: row.raw_key,
+    await acceptBatch(deps, {
+      source,
+      body: new TextEncoder().encode(`${chunk.join("\n")}\n`),
       format: "ndjson",
-      receivedAt: new Date(row.received_ms).toISOString(),
       eventCount: chunk.length,
-    };
-    await deps.queue.send(BATCHES_QUEUE, message, { dedupeKey: batchId });
+      receivedAt: new Date(),
+      origin: `file:${file.key}`,
+      batchId,
+    });
   };
   try {
     await mkdir(scratch, { recursive: true });

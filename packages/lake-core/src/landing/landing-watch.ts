@@ -72,7 +72,7 @@ export async function scanLandingZone(
     if (opts.shouldStop?.()) break;
     const id = attemptKey(deps.store, info);
     // Workers polling the same lake take turns per file: one ingests and moves it, the others skip it.
-    const claim = await claimLandingFile(deps, `${deps.store.url}\n${info.key}`);
+    const claim = await deps.catalog.tryLease(`inlet.landing:${deps.store.url}\n${info.key}`);
     if (!claim) continue;
     try {
       // Another worker may have finished it since the listing.
@@ -105,41 +105,6 @@ export async function scanLandingZone(
     }
   }
   return results;
-}
-
-/**
- * A session-level advisory lock on the file (store URL and key), held on its own connection while the
- * file is handled; undefined when another worker holds it.
- */
-async function claimLandingFile(
-  deps: LandingDeps,
-  id: string,
-): Promise<{ release(): Promise<void> } | undefined> {
-  const client = await deps.db.pool.connect();
-  try {
-    const { rows } = await client.query<{ ok: boolean }>(
-      "SELECT pg_try_advisory_lock(hashtextextended($1, 7100)) AS ok",
-      [id],
-    );
-    if (!rows[0]?.ok) {
-      client.release();
-      return undefined;
-    }
-  } catch (err) {
-    client.release(true);
-    throw err;
-  }
-  return {
-    async release() {
-      try {
-        await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 7100))", [id]);
-        client.release();
-      } catch {
-        // The lock goes with the connection.
-        client.release(true);
-      }
-    },
-  };
 }
 
 /** Bucket and key prefix of an s3:// store URL ("" for other stores). */

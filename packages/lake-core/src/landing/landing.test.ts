@@ -7,6 +7,7 @@ import { prepareConnection } from "../adapters/duckdb-sql";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
 import type { PgQueue } from "../adapters/pg-queue";
 import { S3ObjectStore } from "../adapters/s3-store";
+import { PgCatalog } from "../catalog/pg-catalog";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import type { ObjectStore } from "../ports/object-store";
 import { processBatches } from "../process/process-batches";
@@ -54,7 +55,10 @@ async function drainBatches(store: ObjectStore) {
   for (;;) {
     const msgs = await queue.receive(BATCHES_QUEUE, { max: 100 });
     if (msgs.length === 0) return;
-    await processBatches({ db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") }, msgs);
+    await processBatches(
+      { catalog: new PgCatalog(t.db), store, queue, duck, tmpDir: join(dir, "tmp") },
+      msgs,
+    );
   }
 }
 
@@ -63,7 +67,7 @@ describe("landing zone", () => {
     const root = join(dir, "lake-hidden");
     const store = new LocalFsObjectStore(root, { fsync: false });
     const src = await createTestSource(t.db);
-    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const deps: LandingDeps = { catalog: new PgCatalog(t.db), store, queue, duck, tmpDir: join(dir, "tmp") };
     const line = (id: string) =>
       enc(`${JSON.stringify({ id, amount: 1, created_at: "2024-05-01T00:00:00Z" })}\n`);
     // What rsync writes before renaming the file into place.
@@ -129,7 +133,7 @@ describe("landing zone", () => {
 
   it("ingests NDJSON, JSON array, CSV and Parquet files dropped into a local store", async () => {
     const store = new LocalFsObjectStore(join(dir, "lake-local"), { fsync: false });
-    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const deps: LandingDeps = { catalog: new PgCatalog(t.db), store, queue, duck, tmpDir: join(dir, "tmp") };
     const src = await createTestSource(t.db);
     const ev = (id: string, amount: unknown) => ({ id, amount, qty: 2, created_at: "2024-05-01T10:00:00Z" });
     await store.put(
@@ -166,7 +170,7 @@ describe("landing zone", () => {
 
     await drainBatches(store);
     const rows = await readCommittedRows(
-      { db: t.db, store },
+      { catalog: new PgCatalog(t.db), store },
       `curated.${src.slug}`,
       "_event_id, amount, qty, paid, note, _event_time::VARCHAR AS t",
     );
@@ -212,7 +216,14 @@ describe("landing zone", () => {
 
   it("ingests the same file once even when it is handled twice", async () => {
     const store = new LocalFsObjectStore(join(dir, "lake-twice"), { fsync: false });
-    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp"), maxBatchEvents: 2 };
+    const deps: LandingDeps = {
+      catalog: new PgCatalog(t.db),
+      store,
+      queue,
+      duck,
+      tmpDir: join(dir, "tmp"),
+      maxBatchEvents: 2,
+    };
     const src = await createTestSource(t.db);
     const lines = [1, 2, 3].map((i) =>
       JSON.stringify({ id: `t${i}`, amount: i, created_at: "2024-05-01T00:00:00Z" }),
@@ -227,7 +238,11 @@ describe("landing zone", () => {
     expect(second).toEqual(first);
     expect(await t.db.prisma.batch.count({ where: { sourceId: src.id } })).toBe(2);
     await drainBatches(store);
-    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
+    const rows = await readCommittedRows(
+      { catalog: new PgCatalog(t.db), store },
+      `curated.${src.slug}`,
+      "_event_id",
+    );
     expect(rows.map((r) => r._event_id)).toEqual(["t1", "t2", "t3"]);
   });
 
@@ -244,7 +259,7 @@ describe("landing zone", () => {
     }
     const worker = (connection: DuckDBConnection) =>
       scanLandingZone(
-        { db: t.db, store, queue, duck: connection, tmpDir: join(dir, "tmp") },
+        { catalog: new PgCatalog(t.db), store, queue, duck: connection, tmpDir: join(dir, "tmp") },
         { settleMs: 0 },
       );
     const [a, b] = await Promise.all([worker(duck), worker(second)]);
@@ -258,7 +273,7 @@ describe("landing zone", () => {
 
   it("holds the files of a paused source where they are until it is resumed", async () => {
     const store = new LocalFsObjectStore(join(dir, "lake-paused"), { fsync: false });
-    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const deps: LandingDeps = { catalog: new PgCatalog(t.db), store, queue, duck, tmpDir: join(dir, "tmp") };
     const src = await createTestSource(t.db);
     await t.db.prisma.source.update({ where: { id: src.id }, data: { status: "paused" } });
     const line = JSON.stringify({ id: "h1", amount: 1, created_at: "2024-05-01T00:00:00Z" });
@@ -275,7 +290,7 @@ describe("landing zone", () => {
 
   it("sets aside files it cannot ingest, with a dead letter", async () => {
     const store = new LocalFsObjectStore(join(dir, "lake-bad"), { fsync: false });
-    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const deps: LandingDeps = { catalog: new PgCatalog(t.db), store, queue, duck, tmpDir: join(dir, "tmp") };
     const src = await createTestSource(t.db);
     await store.put("landing/no_such_source/a.ndjson", enc('{"id":1}\n'));
     await store.put(`landing/${src.slug}/b.txt`, enc("hello"));
@@ -302,7 +317,7 @@ describe("landing zone", () => {
 
   it("keeps every digit of JSON and CSV files, pretty-printed JSON included", async () => {
     const store = new LocalFsObjectStore(join(dir, "lake-json-exact"), { fsync: false });
-    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const deps: LandingDeps = { catalog: new PgCatalog(t.db), store, queue, duck, tmpDir: join(dir, "tmp") };
     const src = await createTestSource(t.db);
     const file = `\ufeff[\n  {\n    "id": "big1",\n    "amount": 1,\n    "qty": 9007199254740993,\n    "note": "a\\nb é",\n    "created_at": "2024-05-01T10:00:00Z"\n  }\n]\n`;
     await store.put(`landing/${src.slug}/pretty.json`, enc(file));
@@ -316,7 +331,7 @@ describe("landing zone", () => {
     ]);
     await drainBatches(store);
     const rows = await readCommittedRows(
-      { db: t.db, store },
+      { catalog: new PgCatalog(t.db), store },
       `curated.${src.slug}`,
       "_event_id, qty::VARCHAR AS qty, note",
     );
@@ -328,7 +343,7 @@ describe("landing zone", () => {
 
   it("sets aside empty files and CSV files whose rows do not match the header", async () => {
     const store = new LocalFsObjectStore(join(dir, "lake-odd-files"), { fsync: false });
-    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const deps: LandingDeps = { catalog: new PgCatalog(t.db), store, queue, duck, tmpDir: join(dir, "tmp") };
     const src = await createTestSource(t.db);
     const good = (i: number) => `r${i},${i},2024-05-01T00:00:00Z`;
     const ragged = [
@@ -371,7 +386,7 @@ describe("landing zone", () => {
 
   it("sets aside a CSV file with a malformed row deep in the file, ingesting none of it", async () => {
     const store = new LocalFsObjectStore(join(dir, "lake-deep-csv"), { fsync: false });
-    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const deps: LandingDeps = { catalog: new PgCatalog(t.db), store, queue, duck, tmpDir: join(dir, "tmp") };
     const src = await createTestSource(t.db);
     const rows = ["id,amount,created_at"];
     for (let i = 0; i < 100_000; i++) {
@@ -394,7 +409,7 @@ describe("landing zone", () => {
   it("rejects NDJSON that is not valid UTF-8 instead of replacing the bad bytes", async () => {
     const store = new LocalFsObjectStore(join(dir, "lake-utf8"), { fsync: false });
     const deps: LandingDeps = {
-      db: t.db,
+      catalog: new PgCatalog(t.db),
       store,
       queue,
       duck,
@@ -439,7 +454,7 @@ describe("landing zone", () => {
       localPath: (k) =>
         k.endsWith("a-boom.ndjson") ? Promise.reject(new Error("disk on fire")) : inner.localPath(k),
     };
-    const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+    const deps: LandingDeps = { catalog: new PgCatalog(t.db), store, queue, duck, tmpDir: join(dir, "tmp") };
     const src = await createTestSource(t.db);
     const line = (id: string) => `${JSON.stringify({ id, amount: 1, created_at: "2024-05-01T00:00:00Z" })}\n`;
     await store.put(`landing/${src.slug}/a-boom.ndjson`, enc(line("b1")));
@@ -481,7 +496,13 @@ describe("landing zone", () => {
         ...s3.storeOptions(),
         cacheDir: join(dir, "s3-cache"),
       });
-      const deps: LandingDeps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+      const deps: LandingDeps = {
+        catalog: new PgCatalog(t.db),
+        store,
+        queue,
+        duck,
+        tmpDir: join(dir, "tmp"),
+      };
       const src = await createTestSource(t.db);
       const enqueued: Promise<number>[] = [];
       const unsubscribe = s3.onEvent((e) => {
@@ -504,7 +525,11 @@ describe("landing zone", () => {
         unsubscribe();
         await Promise.all(enqueued);
       }
-      const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id, amount");
+      const rows = await readCommittedRows(
+        { catalog: new PgCatalog(t.db), store },
+        `curated.${src.slug}`,
+        "_event_id, amount",
+      );
       expect(rows).toEqual([{ _event_id: "s1", amount: 1.25 }]);
       expect(await keys(store, "landing/")).toEqual([]);
       expect(await keys(store, "landing-done/")).toEqual([`landing-done/${src.slug}/drop.csv`]);

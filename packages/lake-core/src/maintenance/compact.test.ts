@@ -3,7 +3,7 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { TestDatabase } from "@inlet/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalFsObjectStore } from "../adapters/local-fs-store";
-import { visibleFiles } from "../catalog/table-catalog";
+import { PgCatalog } from "../catalog/pg-catalog";
 import { createTestSource, generateOrderBatches, readCommittedRows } from "../testing/pipeline-fixtures";
 import {
   commitBatchesOneByOne,
@@ -58,22 +58,26 @@ describe("compaction", () => {
     // One flush per batch: many small files per partition.
     await commitBatchesOneByOne(bed, src, gen.batches);
     const table = `curated.${src.slug}`;
-    const before = await visibleFiles(t.db, table);
-    const rowsBefore = await readCommittedRows({ db: t.db, store }, table);
+    const before = await new PgCatalog(t.db).tableSnapshot(table);
+    const rowsBefore = await readCommittedRows({ catalog: new PgCatalog(t.db), store }, table);
     expect(rowsBefore.length).toBe(gen.validIds.size);
 
-    const result = await compactTable({ db: t.db, store, duck, tmpDir: join(dir, "tmp") }, table, {
-      minFiles: 4,
-    });
+    const result = await compactTable(
+      { catalog: new PgCatalog(t.db), store, duck, tmpDir: join(dir, "tmp") },
+      table,
+      {
+        minFiles: 4,
+      },
+    );
     expect(result.filesRemoved).toBe(before!.files.length);
     expect(result.filesAdded).toBe(result.partitions);
 
-    const after = await visibleFiles(t.db, table);
+    const after = await new PgCatalog(t.db).tableSnapshot(table);
     expect(after!.files.length).toBe(result.partitions);
     expect(after!.files.length).toBeLessThan(before!.files.length);
     expect(after!.seq).toBe(before!.seq + result.filesAdded);
     expect(after!.files.reduce((n, f) => n + f.rowCount, 0)).toBe(gen.validIds.size);
-    const rowsAfter = await readCommittedRows({ db: t.db, store }, table);
+    const rowsAfter = await readCommittedRows({ catalog: new PgCatalog(t.db), store }, table);
     expect(rowsAfter).toEqual(rowsBefore);
 
     // Readers that listed files at the old snapshot can still open them.
@@ -83,9 +87,13 @@ describe("compaction", () => {
     });
     expect(snap.removedFiles).toBeGreaterThan(1);
 
-    const again = await compactTable({ db: t.db, store, duck, tmpDir: join(dir, "tmp") }, table, {
-      minFiles: 4,
-    });
+    const again = await compactTable(
+      { catalog: new PgCatalog(t.db), store, duck, tmpDir: join(dir, "tmp") },
+      table,
+      {
+        minFiles: 4,
+      },
+    );
     expect(again.filesAdded).toBe(0);
   });
 });

@@ -3,16 +3,14 @@
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import type { Db } from "@inlet/db";
 import type { Logger } from "pino";
 import { sqlString } from "../adapters/duckdb-sql";
-import { commitCompaction, type NewDataFile, type VisibleFile, visibleFiles } from "../catalog/table-catalog";
-import { withTransaction } from "../catalog/transaction";
 import { newBatchId } from "../ingest/raw-batch";
+import type { Catalog, NewDataFile, VisibleFile } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
 
 export interface CompactDeps {
-  db: Db;
+  catalog: Catalog;
   store: ObjectStore;
   /** Used by this call alone, prepared with prepareConnection(). */
   duck: DuckDBConnection;
@@ -87,7 +85,7 @@ export async function compactTable(
     targetFileBytes: options.targetFileBytes ?? 64 * 1024 * 1024,
   };
   const result: CompactResult = { partitions: 0, filesRemoved: 0, filesAdded: 0, conflicts: 0 };
-  const view = await visibleFiles(deps.db, tableName);
+  const view = await deps.catalog.tableSnapshot(tableName);
   if (!view) return result;
   const groups = planCompaction(view.files, opts);
   const partitions = new Set<string>();
@@ -115,8 +113,8 @@ export async function compactTable(
         minEventTime: group.map((f) => f.minEventTime).reduce(minDate),
         maxEventTime: group.map((f) => f.maxEventTime).reduce(maxDate),
       };
-      const ok = await withTransaction(deps.db.pool, (tx) =>
-        commitCompaction(tx, { tableId: view.tableId, added, removedFileIds: group.map((f) => f.id) }),
+      const ok = await deps.catalog.transaction((tx) =>
+        tx.commitCompaction({ tableId: view.tableId, added, removedFileIds: group.map((f) => f.id) }),
       );
       if (!ok) {
         result.conflicts += 1;
@@ -136,12 +134,4 @@ export async function compactTable(
   }
   result.partitions = partitions.size;
   return result;
-}
-
-/** Names of all curated tables, for the periodic compaction run. */
-export async function curatedTableNames(db: Db): Promise<string[]> {
-  const res = await db.pool.query<{ name: string }>(
-    "SELECT name FROM lake_tables WHERE zone = 'curated' ORDER BY name",
-  );
-  return res.rows.map((r) => r.name);
 }

@@ -1,12 +1,23 @@
-// The QueryEngine port: SQL over the committed data files of catalog tables.
+// The QueryEngine port: SQL over catalog tables bound at one committed snapshot.
+import type { ColumnSpec } from "./catalog";
+
+/** A data file of the bound snapshot, named by its object-store key (the adapter resolves it). */
+export interface BoundFile {
+  key: string;
+  bytes: number;
+  rowCount: number;
+}
 
 export interface TableBinding {
   /** Name as it appears in SQL, e.g. curated.orders. */
   name: string;
-  /** Local Parquet file paths of the table's current snapshot (may be empty). */
-  files: string[];
-  /** Columns to expose when there are no files yet: [{ name, type }] in DuckDB type names. */
-  columns?: { name: string; type: string }[];
+  /** The catalog table and the committed snapshot read: a query never sees half a batch. */
+  tableId: string;
+  snapshotSeq: number;
+  /** The snapshot's data files (may be empty). */
+  files: BoundFile[];
+  /** The table's columns, exposed as they are when there are no files yet. */
+  columns?: ColumnSpec[];
 }
 
 export interface QueryRequest {

@@ -17,7 +17,13 @@ let deps: ProcessDeps;
 
 beforeAll(async () => {
   bed = await startPipelineTestBed("adversarial", { maxReceives: 3 });
-  deps = { db: bed.t.db, store: bed.store, queue: bed.queue, duck: bed.duck, tmpDir: join(bed.dir, "tmp") };
+  deps = {
+    catalog: bed.catalog,
+    store: bed.store,
+    queue: bed.queue,
+    duck: bed.duck,
+    tmpDir: join(bed.dir, "tmp"),
+  };
 });
 afterAll(async () => {
   await bed?.close();
@@ -135,7 +141,11 @@ it.each([2026, 7, 99])(
     let rows = 0;
     for (const src of [typed, raw]) {
       rows += (
-        await readCommittedRows({ db: bed.t.db, store: bed.store }, `curated.${src.slug}`, "_event_id")
+        await readCommittedRows(
+          { catalog: bed.catalog, store: bed.store },
+          `curated.${src.slug}`,
+          "_event_id",
+        )
       ).length;
     }
     expect(rows).toBe(out.accepted);

@@ -4,16 +4,13 @@ import type { TestDatabase } from "@inlet/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LocalFsObjectStore } from "../adapters/local-fs-store";
 import type { PgQueue } from "../adapters/pg-queue";
-import { visibleFiles } from "../catalog/table-catalog";
+import { PgCatalog } from "../catalog/pg-catalog";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import { createTestSource, enqueueRawBatch, readCommittedRows } from "../testing/pipeline-fixtures";
 import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
-import {
-  type ProcessDeps,
-  processBatches,
-  recordPoisonBatches,
-  requeueStrandedBatches,
-} from "./process-batches";
+import { recordPoisonBatches } from "./poison-batches";
+import { type ProcessDeps, processBatches } from "./process-batches";
+import { requeueStrandedBatches } from "./stranded-batches";
 
 let bed: PipelineTestBed;
 let t: TestDatabase;
@@ -26,7 +23,7 @@ let deps: ProcessDeps;
 beforeAll(async () => {
   bed = await startPipelineTestBed("process", { maxReceives: 3 });
   ({ t, dir, store, queue, duck } = bed);
-  deps = { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") };
+  deps = { catalog: new PgCatalog(t.db), store, queue, duck, tmpDir: join(dir, "tmp") };
 });
 
 afterAll(async () => {
@@ -51,13 +48,13 @@ async function receiveAll() {
 describe("processBatches", () => {
   it("writes valid events to curated Parquet, dead-letters invalid ones and dedupes by id", async () => {
     const src = await createTestSource(t.db);
-    const b1 = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+    const b1 = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [
       order("o1"),
       order("o2", { amount: "12" }),
       order("o3", { created_at: "2024-05-02T23:30:00-02:00", note: "it's" }),
       order("o1", { amount: 99 }),
     ]);
-    const b2 = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+    const b2 = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [
       order("o3"),
       order("o4", { _event_id: "x" }),
       "{}",
@@ -66,7 +63,7 @@ describe("processBatches", () => {
     expect(out).toMatchObject({ committed: 2, accepted: 3, rejected: 2, duplicates: 2, retried: 0 });
 
     const rows = await readCommittedRows(
-      { db: t.db, store },
+      { catalog: new PgCatalog(t.db), store },
       `curated.${src.slug}`,
       "_event_id, amount, qty, paid, note, tags, _batch_id, dt::VARCHAR AS dt, _event_time::VARCHAR AS t",
     );
@@ -105,7 +102,7 @@ describe("processBatches", () => {
         t: "2024-05-01 10:00:00+00",
       },
     ]);
-    const view = await visibleFiles(t.db, `curated.${src.slug}`);
+    const view = await new PgCatalog(t.db).tableSnapshot(`curated.${src.slug}`);
     expect(view?.files.map((f) => f.partition).sort()).toEqual(["dt=2024-05-01", "dt=2024-05-03"]);
     for (const f of view!.files)
       expect(f.path).toMatch(new RegExp(`^curated/${src.slug}/dt=2024-05-0[13]/[0-9a-f-]{36}-0\\.parquet$`));
@@ -153,12 +150,12 @@ describe("processBatches", () => {
         const line = order(id, { created_at: time, note: `${id} ${padding}` });
         lines.push(i % 2 === 0 ? `${line}\r` : line);
       }
-      await enqueueRawBatch({ db: t.db, store, queue }, src, lines);
+      await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, lines);
     }
     const out = await processBatches(deps, await receiveAll());
     expect(out).toMatchObject({ committed: 8, accepted: expected.size, retried: 0 });
     const rows = await readCommittedRows(
-      { db: t.db, store },
+      { catalog: new PgCatalog(t.db), store },
       `curated.${src.slug}`,
       "id, _event_id, note, strftime(_event_time, '%Y-%m-%dT%H:%M:%SZ') AS t",
     );
@@ -171,12 +168,12 @@ describe("processBatches", () => {
 
   it("changes nothing when a committed batch is processed again", async () => {
     const src = await createTestSource(t.db);
-    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+    const b = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [
       order("r1"),
       order("r2", { amount: "x" }),
     ]);
     await processBatches(deps, await receiveAll());
-    const before = await visibleFiles(t.db, `curated.${src.slug}`);
+    const before = await new PgCatalog(t.db).tableSnapshot(`curated.${src.slug}`);
     const deadBefore = await t.db.prisma.deadLetter.count({ where: { sourceId: src.id } });
     // The same message again (a redelivery after a lost ack).
     await queue.send(BATCHES_QUEUE, {
@@ -190,30 +187,38 @@ describe("processBatches", () => {
     });
     const again = await processBatches(deps, await receiveAll());
     expect(again).toMatchObject({ alreadyDone: 1, committed: 0, accepted: 0 });
-    expect(await visibleFiles(t.db, `curated.${src.slug}`)).toEqual(before);
+    expect(await new PgCatalog(t.db).tableSnapshot(`curated.${src.slug}`)).toEqual(before);
     expect(await t.db.prisma.deadLetter.count({ where: { sourceId: src.id } })).toBe(deadBefore);
   });
 
   it("keeps events whose ids were committed earlier out of curated", async () => {
     const src = await createTestSource(t.db);
-    await enqueueRawBatch({ db: t.db, store, queue }, src, [order("d1"), order("d2")]);
+    await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [order("d1"), order("d2")]);
     await processBatches(deps, await receiveAll());
-    await enqueueRawBatch({ db: t.db, store, queue }, src, [order("d2"), order("d3")]);
+    await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [order("d2"), order("d3")]);
     const out = await processBatches(deps, await receiveAll());
     expect(out).toMatchObject({ accepted: 1, duplicates: 1 });
-    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
+    const rows = await readCommittedRows(
+      { catalog: new PgCatalog(t.db), store },
+      `curated.${src.slug}`,
+      "_event_id",
+    );
     expect(rows.map((r) => r._event_id)).toEqual(["d1", "d2", "d3"]);
   });
 
   it("stores the whole payload as JSON for a source without a schema and handles duplicate keys", async () => {
     const src = await createTestSource(t.db, { schema: null, timeField: "ts" });
-    await enqueueRawBatch({ db: t.db, store, queue }, src, [
+    await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [
       '{"id":"n1","a":{"b":1}}',
       '{"id":"n2","x":1,"x":2}',
     ]);
     const out = await processBatches(deps, await receiveAll());
     expect(out.accepted).toBe(2);
-    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id, _payload");
+    const rows = await readCommittedRows(
+      { catalog: new PgCatalog(t.db), store },
+      `curated.${src.slug}`,
+      "_event_id, _payload",
+    );
     expect(rows).toEqual([
       { _event_id: "n1", _payload: '{"id":"n1","a":{"b":1}}' },
       // Stored as sent, a repeated key included.
@@ -221,7 +226,7 @@ describe("processBatches", () => {
     ]);
 
     const typed = await createTestSource(t.db);
-    await enqueueRawBatch({ db: t.db, store, queue }, typed, [
+    await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, typed, [
       JSON.stringify({ id: "k1", amount: 1, created_at: "2024-05-01T00:00:00Z" }).replace(
         "}",
         ',"amount":2}',
@@ -232,7 +237,7 @@ describe("processBatches", () => {
     // k2's qty and time are valid JSON Schema but no BIGINT or TIMESTAMPTZ: a dead letter, not NULLs.
     expect(typedOut).toMatchObject({ accepted: 1, rejected: 1, retried: 0 });
     const typedRows = await readCommittedRows(
-      { db: t.db, store },
+      { catalog: new PgCatalog(t.db), store },
       `curated.${typed.slug}`,
       "_event_id, amount, qty",
     );
@@ -243,8 +248,10 @@ describe("processBatches", () => {
 
   it("hands a poison batch back until the queue gives up, then records it as a dead letter", async () => {
     const src = await createTestSource(t.db);
-    const good = await enqueueRawBatch({ db: t.db, store, queue }, src, [order("p1")]);
-    const bad = await enqueueRawBatch({ db: t.db, store, queue }, src, [order("p2")], { skipPut: true });
+    const good = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [order("p1")]);
+    const bad = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [order("p2")], {
+      skipPut: true,
+    });
     const first = await processBatches(deps, await receiveAll());
     expect(first).toMatchObject({ committed: 1, retried: 1 });
     for (let i = 0; i < 3; i++) {
@@ -254,7 +261,7 @@ describe("processBatches", () => {
     }
     const dead = await queue.takeDead(BATCHES_QUEUE, 10);
     expect(dead.map((d) => d.body.batchId)).toEqual([bad.batchId]);
-    expect(await recordPoisonBatches({ db: t.db, store }, dead)).toBe(1);
+    expect(await recordPoisonBatches({ catalog: new PgCatalog(t.db), store }, dead)).toBe(1);
     const letter = await t.db.prisma.deadLetter.findFirstOrThrow({ where: { batchId: bad.batchId } });
     expect(letter.reasonCode).toBe("POISON_BATCH");
     expect(letter.attempts).toBe(3);
@@ -286,7 +293,9 @@ describe("review fixes", () => {
     const victimKey = `raw/${victim.slug}/dt=2024-05-01/secret.ndjson`;
     await store.put(victimKey, new TextEncoder().encode(`${order("v-secret")}\n`));
     const receivedAt = new Date("2024-05-01T09:00:00.000Z");
-    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [order("a1")], { receivedAt });
+    const b = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [order("a1")], {
+      receivedAt,
+    });
     await dropMessages(b.batchId);
     await queue.send(BATCHES_QUEUE, {
       batchId: b.batchId,
@@ -299,7 +308,7 @@ describe("review fixes", () => {
     const out = await processBatches(deps, await receiveAll());
     expect(out).toMatchObject({ committed: 1, accepted: 1, retried: 0 });
     const rows = await readCommittedRows(
-      { db: t.db, store },
+      { catalog: new PgCatalog(t.db), store },
       `curated.${src.slug}`,
       "_event_id, _ingested_at::VARCHAR AS ingested",
     );
@@ -308,7 +317,7 @@ describe("review fixes", () => {
 
   it("dead-letters NDJSON numeric ids above 2^53 instead of merging them", async () => {
     const src = await createTestSource(t.db, { schema: null });
-    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+    const b = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [
       '{"id":1234567890123456789}',
       '{"id":1234567890123456700}',
       '{"id":"1234567890123456789"}',
@@ -330,7 +339,7 @@ describe("review fixes", () => {
 
   it("dead-letters values the schema accepts but a column cannot hold, instead of storing them changed", async () => {
     const src = await createTestSource(t.db);
-    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+    const b = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [
       '{"id":"huge","amount":1e400,"created_at":"2024-05-01T10:00:00Z"}',
       '{"id":"leap","amount":1,"created_at":"2016-12-31T23:59:60Z"}',
       '{"id":"tab","amount":1,"created_at":"2016-12-31\\t23:59:59Z"}',
@@ -346,7 +355,7 @@ describe("review fixes", () => {
     expect(out).toMatchObject({ accepted: 4, rejected: 5 });
     // RFC 3339's lower-case "t" and "z" are read, not stored as NULL.
     const rows = await readCommittedRows(
-      { db: t.db, store },
+      { catalog: new PgCatalog(t.db), store },
       `curated.${src.slug}`,
       "_event_id, created_at::VARCHAR AS created_at, qty::VARCHAR AS qty",
     );
@@ -391,12 +400,17 @@ describe("review fixes", () => {
     });
     const json = (events: unknown[]) => JSON.stringify(events);
     const key = (n: number) => `raw/${src.slug}/dt=2024-05-01/ce-${n}-${Date.now()}.json`;
-    await enqueueRawBatch({ db: t.db, store, queue }, src, [json([ce("/a", "1", { v: "a1" })])], {
-      rawKey: key(1),
-    });
+    await enqueueRawBatch(
+      { catalog: new PgCatalog(t.db), store, queue },
+      src,
+      [json([ce("/a", "1", { v: "a1" })])],
+      {
+        rawKey: key(1),
+      },
+    );
     await processBatches(deps, await receiveAll());
     await enqueueRawBatch(
-      { db: t.db, store, queue },
+      { catalog: new PgCatalog(t.db), store, queue },
       src,
       [
         json([
@@ -415,14 +429,18 @@ describe("review fixes", () => {
     );
     const out = await processBatches(deps, await receiveAll());
     expect(out).toMatchObject({ committed: 1, accepted: 2, duplicates: 1, retried: 0 });
-    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id, _payload");
+    const rows = await readCommittedRows(
+      { catalog: new PgCatalog(t.db), store },
+      `curated.${src.slug}`,
+      "_event_id, _payload",
+    );
     expect(rows.map((r) => [r._event_id, r._payload]).sort()).toEqual([
       ["1", '{"v":"a1"}'],
       ["1", '{"v":"b1"}'],
       ["9", '{"v":"c9"}'],
     ]);
     // An NDJSON id spelled like a CloudEvent's dedupe key cannot stand for that CloudEvent.
-    const n = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+    const n = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [
       JSON.stringify({ id: "/a\u001f1", ts: "2024-05-01T00:00:00Z" }),
       JSON.stringify({ id: "tab\there", ts: "2024-05-01T00:00:00Z" }),
     ]);
@@ -448,14 +466,14 @@ describe("review fixes", () => {
     ).toString("base64");
     const body = `[{"specversion":"1.0","type":"t","source":"/s","id":"c1","data":${data}},{"specversion":"1.0","type":"t","source":"/s","id":"c2","data_base64":"${base64}"}]`;
     for (const src of [typed, raw]) {
-      await enqueueRawBatch({ db: t.db, store, queue }, src, [body], {
+      await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [body], {
         rawKey: `raw/${src.slug}/dt=2024-05-01/big-${Date.now()}.json`,
       });
     }
     const out = await processBatches(deps, await receiveAll());
     expect(out).toMatchObject({ committed: 2, accepted: 4, retried: 0 });
     const typedRows = await readCommittedRows(
-      { db: t.db, store },
+      { catalog: new PgCatalog(t.db), store },
       `curated.${typed.slug}`,
       "_event_id, qty::VARCHAR AS qty, note",
     );
@@ -463,7 +481,11 @@ describe("review fixes", () => {
       { _event_id: "c1", qty: "9007199254740993", note: "é" },
       { _event_id: "c2", qty: "9007199254740995", note: null },
     ]);
-    const rawRows = await readCommittedRows({ db: t.db, store }, `curated.${raw.slug}`, "_payload");
+    const rawRows = await readCommittedRows(
+      { catalog: new PgCatalog(t.db), store },
+      `curated.${raw.slug}`,
+      "_payload",
+    );
     // Stored as sent, spacing included: every digit is the producer's (12.50 stays 12.50).
     expect(rawRows).toEqual([{ _payload: data }, { _payload: Buffer.from(base64, "base64").toString() }]);
   });
@@ -476,7 +498,7 @@ describe("review fixes", () => {
     // A meta key makes the worker rebuild the row from its text, object by object: arrays nested deep
     // are copied as sent, objects nested deeper than the call stack cannot be walked.
     const deepObjects = `${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}`;
-    const b1 = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+    const b1 = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [
       order("ok1"),
       nested("deep1", ',"_batch_id":"x"'),
       nested("deep4", `,"_batch_id":"x","more":${deepObjects}`),
@@ -485,7 +507,7 @@ describe("review fixes", () => {
     const ce = (id: string, data: string) =>
       `{"specversion":"1.0","type":"t","source":"/s","id":"${id}","data":${data}}`;
     const b2 = await enqueueRawBatch(
-      { db: t.db, store, queue },
+      { catalog: new PgCatalog(t.db), store, queue },
       src,
       [
         `[${ce("ok3", order("ok3"))},${ce("deep2", nested("deep2", ""))},${ce("deep3", nested("deep3", ',"qty":"x"'))}]`,
@@ -494,7 +516,11 @@ describe("review fixes", () => {
     );
     const out = await processBatches(deps, await receiveAll());
     expect(out).toMatchObject({ committed: 2, accepted: 5, rejected: 2, retried: 0 });
-    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
+    const rows = await readCommittedRows(
+      { catalog: new PgCatalog(t.db), store },
+      `curated.${src.slug}`,
+      "_event_id",
+    );
     expect(rows.map((r) => r._event_id)).toEqual(["deep1", "deep2", "ok1", "ok2", "ok3"]);
     const dead = await t.db.prisma.deadLetter.findMany({
       where: { batchId: { in: [b1.batchId, b2.batchId] } },
@@ -526,20 +552,28 @@ describe("review fixes", () => {
       // A proper pair is fine.
       order("u5", { note: "\ud83d\ude00" }),
     ];
-    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, lines);
-    const r = await enqueueRawBatch({ db: t.db, store, queue }, raw, [
+    const b = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, lines);
+    const r = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, raw, [
       order("r1"),
       order("r2", { x: "\udfff" }),
     ]);
     const out = await processBatches(deps, await receiveAll());
     expect(out).toMatchObject({ committed: 2, accepted: 4, rejected: 3, retried: 0 });
-    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id, note");
+    const rows = await readCommittedRows(
+      { catalog: new PgCatalog(t.db), store },
+      `curated.${src.slug}`,
+      "_event_id, note",
+    );
     expect(rows).toEqual([
       { _event_id: "u1", note: null },
       { _event_id: "u3", note: null },
       { _event_id: "u5", note: "😀" },
     ]);
-    const rawRows = await readCommittedRows({ db: t.db, store }, `curated.${raw.slug}`, "_event_id");
+    const rawRows = await readCommittedRows(
+      { catalog: new PgCatalog(t.db), store },
+      `curated.${raw.slug}`,
+      "_event_id",
+    );
     expect(rawRows).toEqual([{ _event_id: "r1" }]);
     const dead = await t.db.prisma.deadLetter.findMany({
       where: { batchId: { in: [b.batchId, r.batchId] } },
@@ -556,7 +590,7 @@ describe("review fixes", () => {
     const src = await createTestSource(t.db);
     const big = (id: string, qty: string, rest = "") =>
       `{"id":"${id}","amount":1,"qty":${qty},"created_at":"2024-05-01T10:00:00Z","tags":["x"]${rest}}`;
-    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+    const b = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [
       // DuckDB refuses a column's key twice (here spelled with an escape): the flush is rebuilt.
       `{"id":"d1","qty":9007199254740993,"amount":1,"\\u0061mount":2,"created_at":"2024-05-01T10:00:00Z"}`,
       // Rebuilt with it, although nothing is wrong with it.
@@ -572,7 +606,7 @@ describe("review fixes", () => {
     const out = await processBatches(deps, await receiveAll());
     expect(out).toMatchObject({ committed: 1, accepted: 5, rejected: 1, retried: 0 });
     const rows = await readCommittedRows(
-      { db: t.db, store },
+      { catalog: new PgCatalog(t.db), store },
       `curated.${src.slug}`,
       "_event_id, _batch_id, amount, qty::VARCHAR AS qty, tags",
     );
@@ -603,19 +637,23 @@ describe("review fixes", () => {
       },
     });
     const odd = '{"dec":3.141592653589793238462643383279,"neg0":-0,"e":1E+2,"x":1.50,"d":1,"d":2}';
-    await enqueueRawBatch({ db: t.db, store, queue }, raw, [
+    await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, raw, [
       `{"id":"r1","d":12345678.123456789,"obj":${odd}}`,
     ]);
-    await enqueueRawBatch({ db: t.db, store, queue }, typed, [
+    await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, typed, [
       `{"id":"t1","obj":${odd},"arr":[18446744073709551617,0.1000000000000000055511151231257827],"mix":12345678901234567890.5,"nothing":null}`,
       '{"id":"t2","mix":"text","obj":{}}',
     ]);
     expect(await processBatches(deps, await receiveAll())).toMatchObject({ accepted: 3, retried: 0 });
-    const rawRows = await readCommittedRows({ db: t.db, store }, `curated.${raw.slug}`, "_payload");
+    const rawRows = await readCommittedRows(
+      { catalog: new PgCatalog(t.db), store },
+      `curated.${raw.slug}`,
+      "_payload",
+    );
     // The text as sent, a repeated key included.
     expect(rawRows).toEqual([{ _payload: `{"id":"r1","d":12345678.123456789,"obj":${odd}}` }]);
     const typedRows = await readCommittedRows(
-      { db: t.db, store },
+      { catalog: new PgCatalog(t.db), store },
       `curated.${typed.slug}`,
       "_event_id, obj, arr, mix, nothing IS NULL AS nothing_null",
     );
@@ -633,7 +671,7 @@ describe("review fixes", () => {
 
   it("keeps an event time's microseconds in _event_time", async () => {
     const src = await createTestSource(t.db, { schema: null, timeField: "at" });
-    await enqueueRawBatch({ db: t.db, store, queue }, src, [
+    await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [
       JSON.stringify({ id: "m1", at: "2024-05-01T10:00:00.123456+02:00" }),
       JSON.stringify({ id: "m2", at: "2024-05-01T10:00:00.000001987Z" }),
       JSON.stringify({ id: "m3", at: 1714557600123.5 }),
@@ -641,12 +679,12 @@ describe("review fixes", () => {
       JSON.stringify({ id: "m6", at: -1.5 }),
     ]);
     const ce = `{"specversion":"1.0","type":"t","source":"/s","id":"m5","time":"2024-05-01T10:00:00.654321Z","data":{}}`;
-    await enqueueRawBatch({ db: t.db, store, queue }, src, [ce], {
+    await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [ce], {
       rawKey: `raw/${src.slug}/dt=2024-05-01/micros-${Date.now()}.json`,
     });
     expect(await processBatches(deps, await receiveAll())).toMatchObject({ accepted: 6, retried: 0 });
     const rows = await readCommittedRows(
-      { db: t.db, store },
+      { catalog: new PgCatalog(t.db), store },
       `curated.${src.slug}`,
       "_event_id, _event_time::VARCHAR AS t",
     );
@@ -663,12 +701,12 @@ describe("review fixes", () => {
   it("keeps a bounded prefix of the batch row's raw object in a POISON_BATCH letter", async () => {
     const src = await createTestSource(t.db);
     const big = `{"id":"${"x".repeat(1_500_000)}"}`;
-    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [big]);
+    const b = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [big]);
     await dropMessages(b.batchId);
     const elsewhere = `raw/other/dt=2024-05-01/not-this.ndjson`;
     await store.put(elsewhere, new TextEncoder().encode("secret\n"));
     expect(
-      await recordPoisonBatches({ db: t.db, store }, [
+      await recordPoisonBatches({ catalog: new PgCatalog(t.db), store }, [
         deadMessage({ batchId: b.batchId, rawKey: elsewhere }),
       ]),
     ).toBe(1);
@@ -679,19 +717,25 @@ describe("review fixes", () => {
     expect(payload.raw.startsWith('{"id":"xxx')).toBe(true);
     expect((await t.db.prisma.batch.findUniqueOrThrow({ where: { id: b.batchId } })).status).toBe("failed");
     // Recorded once: the same dead message again changes nothing.
-    expect(await recordPoisonBatches({ db: t.db, store }, [deadMessage({ batchId: b.batchId })])).toBe(0);
+    expect(
+      await recordPoisonBatches({ catalog: new PgCatalog(t.db), store }, [
+        deadMessage({ batchId: b.batchId }),
+      ]),
+    ).toBe(0);
   });
 
   it("does not record a batch a slow worker commits meanwhile as poison", async () => {
     const src = await createTestSource(t.db);
-    const b = await enqueueRawBatch({ db: t.db, store, queue }, src, [order("slow1")]);
+    const b = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [order("slow1")]);
     await dropMessages(b.batchId);
     // The slow worker holds the batch row in its commit transaction.
     const slow = await t.db.pool.connect();
     try {
       await slow.query("BEGIN");
       await slow.query("SELECT id FROM batches WHERE id = $1 FOR UPDATE", [b.batchId]);
-      const recording = recordPoisonBatches({ db: t.db, store }, [deadMessage({ batchId: b.batchId })]);
+      const recording = recordPoisonBatches({ catalog: new PgCatalog(t.db), store }, [
+        deadMessage({ batchId: b.batchId }),
+      ]);
       await sleep(300);
       await slow.query("UPDATE batches SET status = 'committed' WHERE id = $1", [b.batchId]);
       await slow.query("COMMIT");
@@ -707,19 +751,27 @@ describe("review fixes", () => {
 
   it("re-enqueues a received batch whose message was lost, without duplicating live messages", async () => {
     const src = await createTestSource(t.db);
-    const lost = await enqueueRawBatch({ db: t.db, store, queue }, src, [order("lost1")]);
-    const live = await enqueueRawBatch({ db: t.db, store, queue }, src, [order("live1")]);
+    const lost = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [order("lost1")]);
+    const live = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [order("live1")]);
     // takeDead removed the message, then the process died before recordPoisonBatches.
     await dropMessages(lost.batchId);
-    expect(await requeueStrandedBatches({ db: t.db, queue }, { olderThanMs: 60_000 })).toBe(0);
-    expect(await requeueStrandedBatches({ db: t.db, queue }, { olderThanMs: 0 })).toBeGreaterThanOrEqual(2);
+    expect(
+      await requeueStrandedBatches({ catalog: new PgCatalog(t.db), queue }, { olderThanMs: 60_000 }),
+    ).toBe(0);
+    expect(
+      await requeueStrandedBatches({ catalog: new PgCatalog(t.db), queue }, { olderThanMs: 0 }),
+    ).toBeGreaterThanOrEqual(2);
     const msgs = await receiveAll();
     const ids = msgs.map((m) => m.body.batchId);
     expect(ids.filter((id) => id === lost.batchId)).toHaveLength(1);
     expect(ids.filter((id) => id === live.batchId)).toHaveLength(1);
     const out = await processBatches(deps, msgs);
     expect(out).toMatchObject({ retried: 0 });
-    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
+    const rows = await readCommittedRows(
+      { catalog: new PgCatalog(t.db), store },
+      `curated.${src.slug}`,
+      "_event_id",
+    );
     expect(rows.map((r) => r._event_id)).toEqual(["live1", "lost1"]);
   });
 });

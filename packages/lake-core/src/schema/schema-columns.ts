@@ -1,10 +1,8 @@
 // Maps a source's JSON Schema to the curated table's DuckDB columns (payload, meta, partition).
 
-export interface ColumnSpec {
-  name: string;
-  /** DuckDB type name. */
-  type: string;
-}
+import type { ColumnSpec } from "../ports/catalog";
+
+export type { ColumnSpec };
 
 /** Columns the pipeline adds to every curated row; payload properties with these names are dropped. */
 export const META_COLUMNS: readonly ColumnSpec[] = [
@@ -120,4 +118,17 @@ export function payloadLayout(jsonSchema: unknown | undefined): { raw: boolean; 
 /** All columns of a curated table: payload columns, then meta columns, then the partition column. */
 export function curatedColumns(jsonSchema: unknown | undefined): ColumnSpec[] {
   return [...payloadLayout(jsonSchema).columns, ...META_COLUMNS, PARTITION_COLUMN];
+}
+
+/**
+ * The columns of a table after a schema change: the new payload columns, then payload columns only
+ * old files hold (they stay readable), then the meta and partition columns.
+ */
+export function evolveColumns(next: ColumnSpec[]): (existing: ColumnSpec[]) => ColumnSpec[] {
+  return (existing) => {
+    const nextNames = new Set(next.map((c) => c.name));
+    const payload = next.filter((c) => !isReservedColumn(c.name));
+    const kept = existing.filter((c) => !nextNames.has(c.name) && !isReservedColumn(c.name));
+    return [...payload, ...kept, ...next.filter((c) => isReservedColumn(c.name))];
+  };
 }

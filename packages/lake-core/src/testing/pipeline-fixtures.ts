@@ -12,8 +12,9 @@ import type { Db } from "@inlet/db";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect as natsConnect } from "@nats-io/transport-node";
 import { sqlStringList } from "../adapters/duckdb-sql";
-import { visibleFiles } from "../catalog/table-catalog";
-import { BATCHES_QUEUE, newBatchId, rawBatchKey } from "../ingest/raw-batch";
+import { acceptBatch } from "../ingest/accept-batch";
+import type { BatchFormat } from "../ingest/event-envelope";
+import type { Catalog } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
 import type { Queue } from "../ports/queue";
 
@@ -62,52 +63,53 @@ export async function createTestSource(
   return { id: source.id, slug };
 }
 
-/** Puts an NDJSON raw batch, records its batches row and sends its message, as ingest does. */
+/** The format a test's raw key implies: `.json` holds CloudEvents (a batch when it starts with "["). */
+function formatOf(rawKey: string | undefined, lines: string[]): BatchFormat {
+  if (rawKey === undefined || rawKey.endsWith(".ndjson")) return "ndjson";
+  return lines.join("").trimStart().startsWith("[") ? "cloudevents-batch" : "cloudevents";
+}
+
+/**
+ * Accepts a raw batch of these lines through acceptBatch, as HTTP ingest does. `rawKey` only chooses
+ * the format (`.json`: CloudEvents); `skipPut` removes the raw object afterwards (a batch whose object
+ * is gone).
+ */
 export async function enqueueRawBatch(
-  deps: { db: Db; store: ObjectStore; queue: Queue },
+  deps: { catalog: Catalog; store: ObjectStore; queue: Queue },
   source: TestSource,
   lines: string[],
-  opts: { batchId?: string; receivedAt?: Date; rawKey?: string; skipPut?: boolean } = {},
+  opts: {
+    batchId?: string;
+    receivedAt?: Date;
+    rawKey?: string;
+    skipPut?: boolean;
+    format?: BatchFormat;
+  } = {},
 ): Promise<{ batchId: string; rawKey: string }> {
-  const receivedAt = opts.receivedAt ?? new Date();
-  const batchId = opts.batchId ?? newBatchId(receivedAt);
-  const rawKey = opts.rawKey ?? rawBatchKey(source.slug, receivedAt, batchId, "ndjson");
-  const body = new TextEncoder().encode(lines.map((l) => `${l}\n`).join(""));
-  if (!opts.skipPut) await deps.store.put(rawKey, body);
-  await deps.db.prisma.batch.create({
-    data: {
-      id: batchId,
-      sourceId: source.id,
-      rawKey,
-      origin: "http",
-      eventCount: lines.length,
-      bytes: BigInt(body.byteLength),
-      receivedAt,
-    },
-  });
-  await deps.queue.send(
-    BATCHES_QUEUE,
-    {
-      batchId,
-      sourceId: source.id,
-      slug: source.slug,
-      rawKey,
-      format: "ndjson",
-      receivedAt: receivedAt.toISOString(),
-      eventCount: lines.length,
-    },
-    { dedupeKey: batchId },
+  const format = opts.format ?? formatOf(opts.rawKey, lines);
+  const body = new TextEncoder().encode(
+    format === "ndjson" ? lines.map((l) => `${l}\n`).join("") : lines.join("\n"),
   );
-  return { batchId, rawKey };
+  const accepted = await acceptBatch(deps, {
+    source,
+    body,
+    format,
+    eventCount: lines.length,
+    receivedAt: opts.receivedAt ?? new Date(),
+    origin: "http",
+    ...(opts.batchId === undefined ? {} : { batchId: opts.batchId }),
+  });
+  if (opts.skipPut) await deps.store.delete([accepted.rawKey]);
+  return { batchId: accepted.batchId, rawKey: accepted.rawKey };
 }
 
 /** Every row of a table's committed snapshot, read with DuckDB from the object store's files. */
 export async function readCommittedRows(
-  deps: { db: Db; store: ObjectStore },
+  deps: { catalog: Catalog; store: ObjectStore },
   tableName: string,
   select = "*",
 ): Promise<Record<string, unknown>[]> {
-  const view = await visibleFiles(deps.db, tableName);
+  const view = await deps.catalog.tableSnapshot(tableName);
   if (!view || view.files.length === 0) return [];
   const paths = await Promise.all(view.files.map((f) => deps.store.localPath(f.path)));
   const instance = await DuckDBInstance.create(":memory:");

@@ -8,6 +8,7 @@ import { createTestDatabase, type TestDatabase } from "@inlet/db/testing";
 import { prepareConnection } from "../adapters/duckdb-sql";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
 import { PgQueue } from "../adapters/pg-queue";
+import { PgCatalog } from "../catalog/pg-catalog";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import { processBatches } from "../process/process-batches";
 import { enqueueRawBatch, type TestSource } from "./pipeline-fixtures";
@@ -16,6 +17,7 @@ export interface PipelineTestBed {
   t: TestDatabase;
   dir: string;
   store: LocalFsObjectStore;
+  catalog: PgCatalog;
   queue: PgQueue;
   duck: DuckDBConnection;
   close(): Promise<void>;
@@ -39,6 +41,7 @@ export async function startPipelineTestBed(
     t,
     dir,
     store,
+    catalog: new PgCatalog(t.db),
     queue,
     duck,
     async close() {
@@ -57,11 +60,11 @@ export async function commitBatchesOneByOne(
   source: TestSource,
   batches: string[][],
 ): Promise<void> {
-  const { t, store, queue, duck, dir } = bed;
+  const { store, queue, duck, dir, catalog } = bed;
   for (const lines of batches) {
-    await enqueueRawBatch({ db: t.db, store, queue }, source, lines);
+    await enqueueRawBatch({ catalog, store, queue }, source, lines);
     await processBatches(
-      { db: t.db, store, queue, duck, tmpDir: join(dir, "tmp") },
+      { catalog, store, queue, duck, tmpDir: join(dir, "tmp") },
       await queue.receive(BATCHES_QUEUE, { max: 10 }),
     );
   }

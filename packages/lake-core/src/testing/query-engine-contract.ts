@@ -2,11 +2,13 @@
 
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { LocalFsObjectStore } from "../adapters/local-fs-store";
 import { InletError } from "../errors";
-import type { QueryEngine, QueryRequest, TableBinding } from "../ports/query-engine";
+import type { ObjectStore } from "../ports/object-store";
+import type { BoundFile, QueryEngine, QueryRequest, TableBinding } from "../ports/query-engine";
 
 export interface QueryEngineUnderTest {
   engine: QueryEngine;
@@ -15,6 +17,8 @@ export interface QueryEngineUnderTest {
 
 export interface QueryFixtures {
   dir: string;
+  /** The store holding the fixtures' files (a local directory). */
+  store: ObjectStore;
   /** curated.orders: 1,000 rows in two files; the second file adds a `coupon` column. */
   orders: TableBinding;
   /** curated.refunds: no files yet, only declared columns. */
@@ -57,12 +61,21 @@ export async function createQueryFixtures(dir: string): Promise<QueryFixtures> {
     connection.closeSync();
     instance.closeSync();
   }
-  const ordersBytes = (await stat(ordersA)).size + (await stat(ordersB)).size;
+  const bound = async (path: string, rowCount: number): Promise<BoundFile> => ({
+    key: relative(dir, path),
+    bytes: (await stat(path)).size,
+    rowCount,
+  });
+  const orderFiles = [await bound(ordersA, 600), await bound(ordersB, 400)];
+  const ordersBytes = orderFiles.reduce((n, f) => n + f.bytes, 0);
   return {
     dir,
-    orders: { name: "curated.orders", files: [ordersA, ordersB] },
+    store: new LocalFsObjectStore(dir, { fsync: false }),
+    orders: { name: "curated.orders", tableId: "t-orders", snapshotSeq: 2, files: orderFiles },
     refunds: {
       name: "curated.refunds",
+      tableId: "t-refunds",
+      snapshotSeq: 0,
       files: [],
       columns: [
         { name: "id", type: "BIGINT" },
@@ -70,7 +83,7 @@ export async function createQueryFixtures(dir: string): Promise<QueryFixtures> {
         { name: "amount", type: "DECIMAL(12,2)" },
       ],
     },
-    events: { name: "events", files: [events] },
+    events: { name: "events", tableId: "t-events", snapshotSeq: 1, files: [await bound(events, 3)] },
     ordersBytes,
   };
 }
@@ -84,7 +97,10 @@ async function rejection(promise: Promise<unknown>): Promise<InletError> {
   return err as InletError;
 }
 
-export function queryEngineContract(name: string, makeEngine: () => Promise<QueryEngineUnderTest>): void {
+export function queryEngineContract(
+  name: string,
+  makeEngine: (fixtures: QueryFixtures) => Promise<QueryEngineUnderTest>,
+): void {
   describe(`QueryEngine contract: ${name}`, () => {
     let subject: QueryEngineUnderTest;
     let dir: string | undefined;
@@ -95,7 +111,7 @@ export function queryEngineContract(name: string, makeEngine: () => Promise<Quer
       dir = await mkdtemp(join(tmpdir(), "inlet-query-fixtures-"));
       fx = await createQueryFixtures(dir);
       tables = [fx.orders, fx.refunds, fx.events];
-      subject = await makeEngine();
+      subject = await makeEngine(fx);
     });
 
     afterAll(async () => {
@@ -254,8 +270,8 @@ export function queryEngineContract(name: string, makeEngine: () => Promise<Quer
         "SELECT * FROM '/etc/passwd'",
         "SELECT * FROM glob('/etc/*')",
         "SELECT * FROM query('SELECT 1')",
-        `SELECT * FROM read_parquet('${fx.orders.files[0]}')`,
-        `SELECT * FROM '${fx.orders.files[0]}'`,
+        `SELECT * FROM read_parquet('${join(fx.dir, fx.orders.files[0]!.key)}')`,
+        `SELECT * FROM '${join(fx.dir, fx.orders.files[0]!.key)}'`,
         "SET enable_external_access = true",
         "COPY (SELECT 1) TO '/tmp/inlet-should-not-exist.csv'",
         "ATTACH '/tmp/inlet-should-not-exist.duckdb' AS x",

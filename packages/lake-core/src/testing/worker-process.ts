@@ -4,6 +4,7 @@ import { createDb } from "@inlet/db";
 import pino from "pino";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
 import { PgQueue } from "../adapters/pg-queue";
+import { PgCatalog } from "../catalog/pg-catalog";
 import { startWorker } from "../worker/worker";
 
 function required(name: string): string {
@@ -16,7 +17,7 @@ const db = createDb(required("WORKER_DATABASE_URL"), { poolSize: 4 });
 const store = new LocalFsObjectStore(required("WORKER_LAKE_DIR"), { fsync: false });
 const queue = new PgQueue({ pool: db.pool });
 const worker = await startWorker({
-  db,
+  catalog: new PgCatalog(db),
   store,
   queue,
   logger: pino({ level: process.env.WORKER_LOG_LEVEL ?? "info" }),

@@ -8,6 +8,7 @@ import pino from "pino";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
 import { PgQueue } from "../adapters/pg-queue";
+import { PgCatalog } from "../catalog/pg-catalog";
 import {
   createTestSource,
   enqueueRawBatch,
@@ -55,7 +56,8 @@ it("loses and doubles nothing when a worker is killed with SIGKILL in the middle
     eventBytes: 1000,
     seed: 11,
   });
-  for (const lines of gen.batches) await enqueueRawBatch({ db: t.db, store, queue }, src, lines);
+  for (const lines of gen.batches)
+    await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, lines);
 
   const child: ChildProcess = fork(childEntry, [], {
     execArgv: ["--import", "tsx"],
@@ -84,7 +86,7 @@ it("loses and doubles nothing when a worker is killed with SIGKILL in the middle
   expect(pendingAfterKill).toBeGreaterThan(0);
 
   const worker = await startWorker({
-    db: t.db,
+    catalog: new PgCatalog(t.db),
     store,
     queue,
     logger: pino({ level: "silent" }),
@@ -102,7 +104,11 @@ it("loses and doubles nothing when a worker is killed with SIGKILL in the middle
     await queue.close();
   }
 
-  const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
+  const rows = await readCommittedRows(
+    { catalog: new PgCatalog(t.db), store },
+    `curated.${src.slug}`,
+    "_event_id",
+  );
   expect(rows.length).toBe(gen.validIds.size);
   expect(new Set(rows.map((r) => String(r._event_id)))).toEqual(gen.validIds);
   const dead = await t.db.prisma.deadLetter.findMany({

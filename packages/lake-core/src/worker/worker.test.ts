@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
 import { NatsQueue } from "../adapters/nats-queue";
 import { PgQueue } from "../adapters/pg-queue";
+import { PgCatalog } from "../catalog/pg-catalog";
 import type { Queue } from "../ports/queue";
 import {
   createTestSource,
@@ -42,14 +43,15 @@ async function exactlyOnceScenario(t: TestDatabase, makeQueue: () => Promise<Que
   const producer = await makeQueue();
   const src = await createTestSource(t.db);
   const gen = generateOrderBatches({ batches: 40, perBatch: 100, dupRate: 0.02, invalidRate: 0.05, seed: 7 });
-  for (const lines of gen.batches) await enqueueRawBatch({ db: t.db, store, queue: producer }, src, lines);
+  for (const lines of gen.batches)
+    await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue: producer }, src, lines);
 
   const queues = [await makeQueue(), await makeQueue()];
   const workers: Worker[] = [];
   for (const queue of queues) {
     workers.push(
       await startWorker({
-        db: t.db,
+        catalog: new PgCatalog(t.db),
         store,
         queue,
         logger,
@@ -75,7 +77,11 @@ async function exactlyOnceScenario(t: TestDatabase, makeQueue: () => Promise<Que
     for (const q of [...queues, producer]) await q.close();
   }
 
-  const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
+  const rows = await readCommittedRows(
+    { catalog: new PgCatalog(t.db), store },
+    `curated.${src.slug}`,
+    "_event_id",
+  );
   const ids = rows.map((r) => String(r._event_id));
   expect(ids.length).toBe(gen.validIds.size);
   expect(new Set(ids)).toEqual(gen.validIds);
@@ -169,12 +175,14 @@ describe("worker", () => {
     const store = new LocalFsObjectStore(join(dir, "lake-poison"), { fsync: false });
     const queue = new PgQueue({ pool: t.db.pool, maxReceives: 2 });
     const src = await createTestSource(t.db);
-    const bad = await enqueueRawBatch({ db: t.db, store, queue }, src, ['{"id":"a"}'], { skipPut: true });
-    const good = await enqueueRawBatch({ db: t.db, store, queue }, src, [
+    const bad = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, ['{"id":"a"}'], {
+      skipPut: true,
+    });
+    const good = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [
       JSON.stringify({ id: "g1", amount: 1, created_at: "2024-05-01T00:00:00Z" }),
     ]);
     const worker = await startWorker({
-      db: t.db,
+      catalog: new PgCatalog(t.db),
       store,
       queue,
       logger,
@@ -209,7 +217,7 @@ describe("worker", () => {
     const queue = new PgQueue({ pool: t.db.pool });
     const src = await createTestSource(t.db);
     const worker = await startWorker({
-      db: t.db,
+      catalog: new PgCatalog(t.db),
       store,
       queue,
       logger,
@@ -231,7 +239,11 @@ describe("worker", () => {
       await worker.stop();
       await queue.close();
     }
-    const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id, amount");
+    const rows = await readCommittedRows(
+      { catalog: new PgCatalog(t.db), store },
+      `curated.${src.slug}`,
+      "_event_id, amount",
+    );
     expect(rows).toEqual([
       { _event_id: "w1", amount: 2.5 },
       { _event_id: "w2", amount: 3 },
@@ -257,7 +269,7 @@ describe("worker", () => {
     const store = new LocalFsObjectStore(join(dir, "lake-outage"), { fsync: false });
     const src = await createTestSource(t.db);
     const worker = await startWorker({
-      db,
+      catalog: new PgCatalog(db),
       store,
       queue,
       logger,
@@ -267,7 +279,7 @@ describe("worker", () => {
       proxy.cut();
       const gen = generateOrderBatches({ batches: 5, perBatch: 20, seed: 5 });
       for (const lines of gen.batches)
-        await enqueueRawBatch({ db: t.db, store, queue: producer }, src, lines);
+        await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue: producer }, src, lines);
       // Long enough for every message to be received and nacked many times over without the gate.
       await new Promise((resolve) => setTimeout(resolve, 6_000));
       await proxy.restore();
@@ -277,7 +289,11 @@ describe("worker", () => {
           (await t.db.prisma.batch.count({ where: { sourceId: src.id, status: "committed" } })) === 5,
       );
       expect(await t.db.prisma.deadLetter.count({ where: { reasonCode: "POISON_BATCH" } })).toBe(0);
-      const rows = await readCommittedRows({ db: t.db, store }, `curated.${src.slug}`, "_event_id");
+      const rows = await readCommittedRows(
+        { catalog: new PgCatalog(t.db), store },
+        `curated.${src.slug}`,
+        "_event_id",
+      );
       expect(new Set(rows.map((r) => String(r._event_id)))).toEqual(gen.validIds);
     } finally {
       await worker.stop();

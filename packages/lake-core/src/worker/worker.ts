@@ -3,19 +3,19 @@
 // curated tables on an interval and watches the landing zone.
 import { mkdir, rm } from "node:fs/promises";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import type { Db } from "@inlet/db";
 import type { Logger } from "pino";
 import { prepareConnection } from "../adapters/duckdb-sql";
-import { batchStates } from "../catalog/batch-catalog";
-import { recordDeadLetters } from "../catalog/dead-letters";
 import { errorMessage } from "../errors";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import { consumeLandingEvents, LANDING_EVENTS_QUEUE, scanLandingZone } from "../landing/landing-watch";
-import { type CompactOptions, compactTable, curatedTableNames } from "../maintenance/compact";
+import { type CompactOptions, compactTable } from "../maintenance/compact";
 import { vacuumTable } from "../maintenance/vacuum";
+import type { Catalog } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
 import type { Queue, ReceivedMessage } from "../ports/queue";
-import { processBatches, recordPoisonBatches, requeueStrandedBatches } from "../process/process-batches";
+import { recordPoisonBatches } from "../process/poison-batches";
+import { processBatches } from "../process/process-batches";
+import { requeueStrandedBatches } from "../process/stranded-batches";
 import { WorkerMetrics } from "./worker-metrics";
 import { removeOrphanedScratch, workerScratchPath } from "./worker-scratch";
 
@@ -61,7 +61,7 @@ export interface WorkerConfig {
 }
 
 export interface WorkerDeps {
-  db: Db;
+  catalog: Catalog;
   store: ObjectStore;
   queue: Queue;
   logger: Logger;
@@ -103,7 +103,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const landingPollMs = cfg.landingPollMs ?? 500;
   const tmpDir = cfg.tmpDir ?? workerScratchPath();
   const ownsTmp = cfg.tmpDir === undefined;
-  const { db, store, queue, logger } = deps;
+  const { catalog, store, queue, logger } = deps;
   const metrics = new WorkerMetrics();
   const stopping = new AbortController();
 
@@ -127,7 +127,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     const started = performance.now();
     metrics.inFlightFlushes.inc();
     try {
-      const out = await processBatches({ db, store, queue, duck, tmpDir, logger }, group);
+      const out = await processBatches({ catalog, store, queue, duck, tmpDir, logger }, group);
       if (out.retried > 0) catalogSuspect = true;
       metrics.flushes.inc();
       metrics.batchesCommitted.inc(out.committed);
@@ -173,7 +173,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       let warned = false;
       while (!stopping.signal.aborted) {
         try {
-          await db.pool.query("SELECT 1");
+          await catalog.ping();
           if (warned) logger.info("catalog database reachable again; receiving batches");
           catalogSuspect = false;
           return;
@@ -222,7 +222,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
           const ids = got
             .map((m) => (typeof m.body.batchId === "string" ? m.body.batchId : ""))
             .filter(Boolean);
-          for (const s of (await batchStates(db, ids)).values()) bytes += s.bytes;
+          for (const s of (await catalog.batchStates(ids)).values()) bytes += s.bytes;
         }
       } catch (err) {
         logger.error({ err: errorMessage(err), slot }, "receiving batches failed; retrying");
@@ -238,11 +238,10 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     for (;;) {
       const dead = await queue.takeDead(BATCHES_QUEUE, 100);
       if (dead.length === 0) break;
-      metrics.poisonBatches.inc(await recordPoisonBatches({ db, store, logger }, dead));
+      metrics.poisonBatches.inc(await recordPoisonBatches({ catalog, store, logger }, dead));
     }
     const deadFiles = await queue.takeDead(LANDING_EVENTS_QUEUE, 100);
-    await recordDeadLetters(
-      db,
+    await catalog.recordDeadLetters(
       deadFiles.map((d) => ({
         sourceId: undefined,
         batchId: undefined,
@@ -270,30 +269,22 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
 
   /** Runs fn on each curated table that no other worker is maintaining right now. */
   async function maintainTables(fn: (table: string) => Promise<void>): Promise<void> {
-    for (const name of await curatedTableNames(db)) {
+    for (const name of await catalog.tableNames("curated")) {
       if (stopping.signal.aborted) return;
       // One maintainer (compaction or vacuum) per table across all workers; the others skip it this round.
-      const client = await db.pool.connect();
+      const lease = await catalog.tryLease(`inlet.maintain:${name}`);
+      if (!lease) continue;
       try {
-        const lock = await client.query<{ ok: boolean }>(
-          "SELECT pg_try_advisory_lock(hashtext('inlet.compact:' || $1)) AS ok",
-          [name],
-        );
-        if (!lock.rows[0]?.ok) continue;
-        try {
-          await fn(name);
-        } finally {
-          await client.query("SELECT pg_advisory_unlock(hashtext('inlet.compact:' || $1))", [name]);
-        }
+        await fn(name);
       } finally {
-        client.release();
+        await lease.release();
       }
     }
   }
 
   function compactAll(duck: DuckDBConnection): Promise<void> {
     return maintainTables(async (name) => {
-      const r = await compactTable({ db, store, duck, tmpDir, logger }, name, cfg.compaction);
+      const r = await compactTable({ catalog, store, duck, tmpDir, logger }, name, cfg.compaction);
       metrics.compactions.inc(r.filesAdded);
       metrics.filesCompacted.inc(r.filesRemoved);
     });
@@ -301,7 +292,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
 
   function vacuumAll(): Promise<void> {
     return maintainTables(async (name) => {
-      const r = await vacuumTable({ db, store, logger }, name, { retentionMs: cfg.fileRetentionMs });
+      const r = await vacuumTable({ catalog, store, logger }, name, { retentionMs: cfg.fileRetentionMs });
       metrics.filesVacuumed.inc(r.expiredFiles + r.orphanFiles);
       metrics.bytesVacuumed.inc(r.bytesFreed);
     });
@@ -315,7 +306,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     // failed transaction in between would strand the batch; this sweep hands such batches back.
     tasks.push(
       periodic("stranded batch sweep", strandedSweepMs, async () => {
-        await requeueStrandedBatches({ db, queue, logger }, { olderThanMs: strandedAfterMs });
+        await requeueStrandedBatches({ catalog, queue, logger }, { olderThanMs: strandedAfterMs });
       }),
     );
   }
@@ -328,7 +319,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   if (landingMode !== "off") {
     const duck = await connect();
     connections.push(duck);
-    const landingDeps = { db, store, queue, duck, tmpDir, logger };
+    const landingDeps = { catalog, store, queue, duck, tmpDir, logger };
     const countIngested = (results: { status: string }[]) => {
       metrics.landingFiles.inc(results.filter((r) => r.status === "ingested").length);
       metrics.landingFilesRejected.inc(results.filter((r) => r.status === "rejected").length);

@@ -1,0 +1,150 @@
+// The Catalog port's PostgreSQL adapter: set-based SQL over the catalog tables (the Prisma schema in
+// prisma/ defines them), each statement in its own module of this folder.
+import type { Db } from "@inlet/db";
+import type pg from "pg";
+import type {
+  BatchState,
+  Catalog,
+  CatalogLease,
+  CatalogTransaction,
+  ColumnSpec,
+  CuratedTable,
+  DeadLetterFilter,
+  DeadLetterRecord,
+  DeadLetterSummary,
+  NewBatch,
+  NewDeadLetter,
+  RegisteredBatch,
+  SourceRecord,
+  StrandedBatch,
+  TableInfo,
+  TableSnapshotView,
+} from "../ports/catalog";
+import {
+  batchStates,
+  lockBatchStates,
+  lockPendingBatches,
+  markBatchesFailed,
+  registerBatch,
+  strandedBatches,
+} from "./batch-catalog";
+import { tryLease } from "./catalog-lease";
+import { countDeadLettersByReason, getDeadLetter, listDeadLetters, recordDeadLetters } from "./dead-letters";
+import { claimEventIds } from "./seen-events";
+import { existingSourceIds, findSourceBySlug, getSource } from "./source-catalog";
+import {
+  commitAppend,
+  commitCompaction,
+  describeTable,
+  ensureCuratedTable,
+  expireReplacedFiles,
+  knownFilePaths,
+  tableNames,
+  visibleFiles,
+} from "./table-catalog";
+import { type Queryable, withTransaction } from "./transaction";
+
+function transactionOn(tx: Queryable): CatalogTransaction {
+  return {
+    lockBatchStates: (ids) => lockBatchStates(tx, ids),
+    lockPendingBatches: (ids) => lockPendingBatches(tx, ids),
+    claimEventIds: (sourceId, ids) => claimEventIds(tx, sourceId, ids),
+    commitAppend: (commit) => commitAppend(tx, commit),
+    commitCompaction: (commit) => commitCompaction(tx, commit),
+    recordDeadLetters: (rows) => recordDeadLetters(tx, rows),
+    markBatchesFailed: (ids) => markBatchesFailed(tx, ids),
+    existingSourceIds: (ids) => existingSourceIds(tx, ids),
+    expireReplacedFiles: (tableId, retentionMs, limit) =>
+      expireReplacedFiles(tx, tableId, retentionMs, limit),
+  };
+}
+
+export class PgCatalog implements Catalog {
+  readonly url: string;
+  private readonly pool: pg.Pool;
+
+  constructor(db: Pick<Db, "pool" | "url">) {
+    this.pool = db.pool;
+    this.url = db.url;
+  }
+
+  transaction<T>(fn: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
+    return withTransaction(this.pool, (client) => fn(transactionOn(client)));
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query("SELECT 1");
+  }
+
+  getSource(id: string): Promise<SourceRecord | undefined> {
+    return getSource(this.pool, id);
+  }
+
+  findSourceBySlug(slug: string): Promise<SourceRecord | undefined> {
+    return findSourceBySlug(this.pool, slug);
+  }
+
+  registerBatch(batch: NewBatch): Promise<RegisteredBatch> {
+    return registerBatch(this.pool, batch);
+  }
+
+  batchStates(ids: string[]): Promise<Map<string, BatchState>> {
+    return batchStates(this.pool, ids);
+  }
+
+  strandedBatches(olderThanMs: number, limit: number): Promise<StrandedBatch[]> {
+    return strandedBatches(this.pool, olderThanMs, limit);
+  }
+
+  markBatchesFailed(ids: string[]): Promise<void> {
+    return markBatchesFailed(this.pool, ids);
+  }
+
+  recordDeadLetters(rows: NewDeadLetter[]): Promise<string[]> {
+    return recordDeadLetters(this.pool, rows);
+  }
+
+  listDeadLetters(
+    filter: DeadLetterFilter,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<{ items: DeadLetterSummary[]; nextCursor: string | undefined }> {
+    return listDeadLetters(this.pool, filter, page);
+  }
+
+  countDeadLettersByReason(
+    filter: Omit<DeadLetterFilter, "reasonCode">,
+  ): Promise<{ reasonCode: string; count: number }[]> {
+    return countDeadLettersByReason(this.pool, filter);
+  }
+
+  getDeadLetter(id: string, opts?: { maxPayloadChars?: number }): Promise<DeadLetterRecord | undefined> {
+    return getDeadLetter(this.pool, id, opts);
+  }
+
+  ensureCuratedTable(
+    source: { id: string; slug: string; schemaVersionId: string | undefined },
+    evolve: (existing: ColumnSpec[]) => ColumnSpec[],
+  ): Promise<CuratedTable> {
+    return ensureCuratedTable(this.pool, this.url, source, evolve);
+  }
+
+  describeTable(name: string): Promise<TableInfo | undefined> {
+    return describeTable(this.pool, name);
+  }
+
+  tableSnapshot(name: string): Promise<TableSnapshotView | undefined> {
+    return visibleFiles(this.pool, name);
+  }
+
+  tableNames(zone: string): Promise<string[]> {
+    return tableNames(this.pool, zone);
+  }
+
+  knownFilePaths(tableId: string, paths: string[]): Promise<Set<string>> {
+    return knownFilePaths(this.pool, tableId, paths);
+  }
+
+  tryLease(key: string): Promise<CatalogLease | undefined> {
+    return tryLease(this.pool, key);
+  }
+}

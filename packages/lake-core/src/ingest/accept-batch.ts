@@ -1,0 +1,127 @@
+// Accepting a raw batch, the one way into the lake: put the raw object, register the batch in the
+// catalog, enqueue it for the worker, and undo what was done when a later step fails. HTTP ingest,
+// dropped files and the tests all come through here.
+import type { Logger } from "pino";
+import { errorMessage, InletError } from "../errors";
+import type { Catalog } from "../ports/catalog";
+import type { ObjectStore } from "../ports/object-store";
+import type { Queue } from "../ports/queue";
+import type { BatchFormat } from "./event-envelope";
+import {
+  BATCHES_QUEUE,
+  newBatchId,
+  type RawBatchMessage,
+  rawBatchContentType,
+  rawBatchKey,
+} from "./raw-batch";
+
+export interface AcceptBatchDeps {
+  catalog: Catalog;
+  store: ObjectStore;
+  queue: Queue;
+  logger?: Logger | undefined;
+}
+
+export interface BatchToAccept {
+  source: { id: string; slug: string };
+  /** The bytes the raw zone keeps, as sent (decompressed). */
+  body: Uint8Array;
+  format: BatchFormat;
+  eventCount: number;
+  receivedAt: Date;
+  /** "http", or "file:{landing key}". */
+  origin: string;
+  /**
+   * A deterministic id (a landing file's chunk) makes a retry find the batch an earlier attempt
+   * registered; without one, a new UUIDv7 is used.
+   */
+  batchId?: string;
+}
+
+export interface AcceptedBatch {
+  batchId: string;
+  rawKey: string;
+  /** True when an earlier attempt with the same batch id was already committed or failed: nothing was sent. */
+  alreadyDone: boolean;
+}
+
+/** The part that did not take the batch, for the 503's message. */
+export type UnavailablePart = "the object store" | "the catalog" | "the queue";
+
+function unavailable(part: UnavailablePart, err: unknown): InletError {
+  const e = new InletError("UNAVAILABLE", `${part} did not take the batch: ${errorMessage(err)}`, { part });
+  e.cause = err;
+  return e;
+}
+
+/**
+ * Durable when it resolves: the raw object, its batch row and its queue message all exist, in that
+ * order, so the worker never reads a batch whose object is missing. Throws UNAVAILABLE naming the part
+ * that failed; then nothing of a new batch is kept (a deterministic batch id keeps what an earlier
+ * attempt may share, and a retry completes it).
+ */
+export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): Promise<AcceptedBatch> {
+  const fresh = batch.batchId === undefined;
+  const batchId = batch.batchId ?? newBatchId(batch.receivedAt);
+  const rawKey = rawBatchKey(batch.source.slug, batch.receivedAt, batchId, batch.format);
+  const discard = async (key: string) => {
+    await deps.store.delete([key]).catch((err: unknown) => {
+      deps.logger?.warn(
+        { err: errorMessage(err), rawKey: key },
+        "could not delete the raw object of a batch not accepted",
+      );
+    });
+  };
+
+  try {
+    await deps.store.put(rawKey, batch.body, { contentType: rawBatchContentType(batch.format) });
+  } catch (err) {
+    throw unavailable("the object store", err);
+  }
+  let registered: Awaited<ReturnType<Catalog["registerBatch"]>>;
+  try {
+    registered = await deps.catalog.registerBatch({
+      id: batchId,
+      sourceId: batch.source.id,
+      rawKey,
+      origin: batch.origin,
+      eventCount: batch.eventCount,
+      bytes: batch.body.byteLength,
+      receivedAt: batch.receivedAt,
+    });
+  } catch (err) {
+    if (fresh) await discard(rawKey);
+    throw unavailable("the catalog", err);
+  }
+  // A retry on another day: the earlier attempt's object is the batch's; this copy is not needed.
+  if (registered.rawKey !== rawKey) await discard(rawKey);
+  if (registered.status !== "received") return { batchId, rawKey: registered.rawKey, alreadyDone: true };
+
+  const message: RawBatchMessage = {
+    batchId,
+    sourceId: batch.source.id,
+    slug: batch.source.slug,
+    rawKey: registered.rawKey,
+    format: batch.format,
+    receivedAt: registered.receivedAt.toISOString(),
+    eventCount: batch.eventCount,
+  };
+  try {
+    await deps.queue.send(BATCHES_QUEUE, message, { dedupeKey: batchId });
+  } catch (err) {
+    if (fresh) {
+      // The sender is told to send the batch again: this copy must not also be ingested later by the
+      // stranded-batch sweep. Marked failed, a message that did get through is acked unread.
+      const marked = await deps.catalog.markBatchesFailed([batchId]).then(
+        () => true,
+        (markErr: unknown) => {
+          deps.logger?.error({ err: errorMessage(markErr), batchId }, "could not mark batch failed");
+          return false;
+        },
+      );
+      if (marked) await discard(rawKey);
+    }
+    throw unavailable("the queue", err);
+  }
+  return { batchId, rawKey: registered.rawKey, alreadyDone: false };
+}

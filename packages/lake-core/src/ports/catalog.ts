@@ -1,0 +1,256 @@
+// The Catalog port: the only reader and writer of the lake's catalog (sources, schema versions,
+// batches, tables, snapshots, data files, dead letters, dedupe claims) for the data plane and ingest.
+
+export interface ColumnSpec {
+  name: string;
+  /** DuckDB type name. */
+  type: string;
+}
+
+export interface SourceRecord {
+  id: string;
+  slug: string;
+  status: string;
+  idField: string;
+  timeField: string;
+  /** The active schema version; undefined when the source is schemaless. */
+  schemaVersionId: string | undefined;
+  /** The active version's JSON Schema; undefined when the source is schemaless. */
+  jsonSchema: unknown;
+}
+
+export type BatchStatus = "received" | "committed" | "failed";
+
+export interface NewBatch {
+  id: string;
+  sourceId: string;
+  /** Where the batch's raw object is: the worker reads this, never a key named by a queue message. */
+  rawKey: string;
+  /** "http", or "file:{landing key}" for a dropped file. */
+  origin: string;
+  eventCount: number;
+  bytes: number;
+  /** Defaults to the database's clock. */
+  receivedAt?: Date;
+}
+
+/** A batch row as registering it found it: new, or the one an earlier attempt with the same id made. */
+export interface RegisteredBatch {
+  status: BatchStatus;
+  rawKey: string;
+  receivedAt: Date;
+}
+
+export interface BatchState {
+  id: string;
+  sourceId: string;
+  status: BatchStatus;
+  bytes: number;
+  rawKey: string;
+  receivedAt: Date;
+}
+
+export interface StrandedBatch {
+  id: string;
+  sourceId: string;
+  slug: string;
+  rawKey: string;
+  eventCount: number;
+  receivedAt: Date;
+}
+
+export interface NewDeadLetter {
+  sourceId: string | undefined;
+  batchId: string | undefined;
+  eventId: string | undefined;
+  /** Stable code, e.g. SCHEMA_VIOLATION, POISON_BATCH. */
+  reasonCode: string;
+  reason: string;
+  /** JSON pointer into the event where validation failed, when there is one. */
+  path: string | undefined;
+  /** The rejected bytes as text. */
+  payload: string;
+  attempts: number;
+}
+
+export type DeadLetterStatus = "open" | "replayed" | "discarded";
+
+export interface DeadLetterFilter {
+  sourceId?: string | undefined;
+  reasonCode?: string | undefined;
+  status: DeadLetterStatus;
+}
+
+/** A dead letter without its payload, as lists show it. */
+export interface DeadLetterSummary {
+  id: string;
+  sourceId: string | undefined;
+  sourceSlug: string | undefined;
+  batchId: string | undefined;
+  eventId: string | undefined;
+  reasonCode: string;
+  reason: string;
+  path: string | undefined;
+  attempts: number;
+  status: DeadLetterStatus;
+  createdAt: Date;
+  resolvedAt: Date | undefined;
+}
+
+export interface DeadLetterRecord extends DeadLetterSummary {
+  /** The payload as received, cut at the caller's maxPayloadChars. */
+  payload: string;
+  /** The whole payload's length in characters. */
+  payloadChars: number;
+}
+
+export interface CuratedTable {
+  id: string;
+  name: string;
+}
+
+export interface TableInfo {
+  id: string;
+  name: string;
+  zone: string;
+  sourceId: string | undefined;
+  sourceSlug: string | undefined;
+}
+
+export interface NewDataFile {
+  /** Object store key. */
+  path: string;
+  /** Hive partition path, e.g. "dt=2024-05-01". */
+  partition: string;
+  rowCount: number;
+  bytes: number;
+  minEventTime?: Date | undefined;
+  maxEventTime?: Date | undefined;
+  batchId?: string | undefined;
+}
+
+export interface BatchOutcome {
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+}
+
+export interface VisibleFile {
+  id: string;
+  path: string;
+  partition: string;
+  rowCount: number;
+  bytes: number;
+  minEventTime: Date | undefined;
+  maxEventTime: Date | undefined;
+  addedSeq: number;
+}
+
+/** A table at one committed snapshot: what a reader may see (never half a batch). */
+export interface TableSnapshotView {
+  tableId: string;
+  name: string;
+  /** The committed snapshot these files belong to. */
+  seq: number;
+  columns: ColumnSpec[];
+  partitionBy: string[];
+  files: VisibleFile[];
+}
+
+export interface AppendCommit {
+  tableId: string;
+  files: NewDataFile[];
+  batchIds: string[];
+  counts: Map<string, BatchOutcome>;
+}
+
+export interface CompactionCommit {
+  tableId: string;
+  added: NewDataFile;
+  removedFileIds: string[];
+}
+
+/** Work that commits or rolls back as one; only valid inside Catalog.transaction's callback. */
+export interface CatalogTransaction {
+  /** Batch states with the rows locked until the transaction ends (so a status cannot change meanwhile). */
+  lockBatchStates(ids: string[]): Promise<Map<string, BatchState>>;
+  /** Locks the batch rows and returns the ids still waiting to be committed. */
+  lockPendingBatches(ids: string[]): Promise<Set<string>>;
+  /** Claims (source, event id) pairs, unique within the call; returns those that were new. */
+  claimEventIds(sourceId: string, ids: string[]): Promise<Set<string>>;
+  /**
+   * Makes the files visible in a new snapshot together with the batches turning committed (no
+   * snapshot when there are no files); returns the table's newest snapshot seq.
+   */
+  commitAppend(commit: AppendCommit): Promise<number>;
+  /** Replaces files by one in a new snapshot; false (nothing changed) when one was already replaced. */
+  commitCompaction(commit: CompactionCommit): Promise<boolean>;
+  /** Returns the new dead letters' ids, in order. */
+  recordDeadLetters(rows: NewDeadLetter[]): Promise<string[]>;
+  /** Marks batches that could not be processed as failed; committed ones stay committed. */
+  markBatchesFailed(ids: string[]): Promise<void>;
+  /** Which of these source ids still exist. */
+  existingSourceIds(ids: string[]): Promise<Set<string>>;
+  /** Deletes the rows of files replaced by a snapshot older than retentionMs; returns what they named. */
+  expireReplacedFiles(
+    tableId: string,
+    retentionMs: number,
+    limit: number,
+  ): Promise<{ path: string; bytes: number }[]>;
+}
+
+/** An exclusive right to some work among all processes sharing the catalog, until released. */
+export interface CatalogLease {
+  release(): Promise<void>;
+}
+
+export interface Catalog {
+  /** Names the catalog (for caches and logs). */
+  readonly url: string;
+  transaction<T>(fn: (tx: CatalogTransaction) => Promise<T>): Promise<T>;
+  /** Resolves when the catalog answers. */
+  ping(): Promise<void>;
+
+  getSource(id: string): Promise<SourceRecord | undefined>;
+  findSourceBySlug(slug: string): Promise<SourceRecord | undefined>;
+
+  /**
+   * Records a batch as received, or returns the row an earlier call with the same id made (so a retry
+   * of a deterministic batch id reuses its raw key and learns whether it was committed).
+   */
+  registerBatch(batch: NewBatch): Promise<RegisteredBatch>;
+  batchStates(ids: string[]): Promise<Map<string, BatchState>>;
+  /** Batches still received long after receipt and without a POISON_BATCH dead letter, oldest first. */
+  strandedBatches(olderThanMs: number, limit: number): Promise<StrandedBatch[]>;
+  markBatchesFailed(ids: string[]): Promise<void>;
+
+  recordDeadLetters(rows: NewDeadLetter[]): Promise<string[]>;
+  /** Newest first; the page after `cursor` (a letter id) when one is given. */
+  listDeadLetters(
+    filter: DeadLetterFilter,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<{ items: DeadLetterSummary[]; nextCursor: string | undefined }>;
+  /** Letters matching the filter (its reason code aside) per reason code. */
+  countDeadLettersByReason(
+    filter: Omit<DeadLetterFilter, "reasonCode">,
+  ): Promise<{ reasonCode: string; count: number }[]>;
+  getDeadLetter(id: string, opts?: { maxPayloadChars?: number }): Promise<DeadLetterRecord | undefined>;
+
+  /**
+   * Creates the source's curated table on first use and keeps its columns in step with the active
+   * schema: `evolve` gets the recorded columns and returns the new list.
+   */
+  ensureCuratedTable(
+    source: { id: string; slug: string; schemaVersionId: string | undefined },
+    evolve: (existing: ColumnSpec[]) => ColumnSpec[],
+  ): Promise<CuratedTable>;
+  describeTable(name: string): Promise<TableInfo | undefined>;
+  /** The table at its current committed snapshot, or undefined when there is no such table. */
+  tableSnapshot(name: string): Promise<TableSnapshotView | undefined>;
+  tableNames(zone: string): Promise<string[]>;
+  /** Which of these object keys are data files of the table (committed or replaced). */
+  knownFilePaths(tableId: string, paths: string[]): Promise<Set<string>>;
+
+  /** An exclusive lease on `key` for as long as it is held, or undefined when another holder has it. */
+  tryLease(key: string): Promise<CatalogLease | undefined>;
+}

@@ -1,0 +1,79 @@
+// What processing a group of batches needs and what it reports: committed, retried, counts, and
+// where the time went.
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { Logger } from "pino";
+import type { Catalog } from "../ports/catalog";
+import type { ObjectStore } from "../ports/object-store";
+import type { Queue, ReceivedMessage } from "../ports/queue";
+
+export interface ProcessDeps {
+  catalog: Catalog;
+  store: ObjectStore;
+  queue: Queue;
+  /** A connection used by this call alone, prepared with prepareConnection(). */
+  duck: DuckDBConnection;
+  /** Scratch directory for NDJSON and Parquet files before they go to the store. */
+  tmpDir: string;
+  logger?: Logger;
+  /** Queue the messages came from (default "batches"). */
+  queueName?: string;
+}
+
+export interface ProcessOutcome {
+  messages: number;
+  /** Batches committed by this call. */
+  committed: number;
+  /** Messages whose batch was already committed or failed: acked without work. */
+  alreadyDone: number;
+  /** Messages handed back to the queue (nack) because they could not be processed. */
+  retried: number;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  filesWritten: number;
+  /** Per committed batch: milliseconds from receipt at the API to commit. */
+  freshnessMs: number[];
+  /** Where the time went, summed over the call (for logs and tuning). */
+  phaseMs: PhaseTimings;
+}
+
+export interface PhaseTimings {
+  /** Reading raw objects. */
+  read: number;
+  /** Envelope parsing, validation and in-group dedupe (JavaScript). */
+  parse: number;
+  /** Locking batches and claiming ids in seen_events. */
+  claim: number;
+  /** Building the NDJSON lines and writing the temp file. */
+  lines: number;
+  /** DuckDB read_json → Parquet. */
+  parquet: number;
+  /** Putting Parquet files into the object store. */
+  upload: number;
+  /** Catalog writes and COMMIT. */
+  commit: number;
+}
+
+/** A batch whose message was received and whose catalog row says it is still waiting. */
+export interface PendingBatch {
+  msg: ReceivedMessage;
+  batchId: string;
+  sourceId: string;
+  rawKey: string;
+  receivedAt: Date;
+}
+
+export function emptyOutcome(messages: number): ProcessOutcome {
+  return {
+    messages,
+    committed: 0,
+    alreadyDone: 0,
+    retried: 0,
+    accepted: 0,
+    rejected: 0,
+    duplicates: 0,
+    filesWritten: 0,
+    freshnessMs: [],
+    phaseMs: { read: 0, parse: 0, claim: 0, lines: 0, parquet: 0, upload: 0, commit: 0 },
+  };
+}

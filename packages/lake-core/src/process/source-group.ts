@@ -1,0 +1,90 @@
+// One source's share of a received group: load the source and its table, read the raw batches,
+// accumulate candidate rows, commit them, then ack; a failed group commit is retried batch by batch.
+import { errorMessage } from "../errors";
+import type { CuratedTable } from "../ports/catalog";
+import type { ReceivedMessage } from "../ports/queue";
+import { evolveColumns } from "../schema/schema-columns";
+import { type LoadedSource, loadSource } from "../schema/source-schema";
+import { accumulateCandidates } from "./accumulate-candidates";
+import { commitGroup } from "./commit-group";
+import type { PendingBatch, ProcessDeps, ProcessOutcome } from "./process-outcome";
+import { readRaw } from "./read-raw-batch";
+
+export interface GroupContext {
+  deps: ProcessDeps;
+  queueName: string;
+  out: ProcessOutcome;
+  nack: (msg: ReceivedMessage, error: string) => Promise<void>;
+}
+
+/**
+ * Never throws for a bad batch: its message is handed back (nack) with the error. Messages are acked
+ * only after the commit that covers them.
+ */
+export async function processSourceGroup(
+  ctx: GroupContext,
+  sourceId: string,
+  group: PendingBatch[],
+): Promise<void> {
+  const { deps, out, nack } = ctx;
+  let source: LoadedSource;
+  let table: CuratedTable;
+  try {
+    source = await loadSource(deps.catalog, sourceId);
+    table = await deps.catalog.ensureCuratedTable(source, evolveColumns(source.schema.columns));
+  } catch (err) {
+    for (const b of group) await nack(b.msg, `source ${sourceId}: ${errorMessage(err)}`);
+    return;
+  }
+
+  const phase = out.phaseMs;
+  const readStarted = performance.now();
+  const bodies = await Promise.all(
+    group.map((b) =>
+      readRaw(deps.store, b.rawKey).then(
+        (body) => ({ b, body, error: undefined }),
+        (err: unknown) => ({ b, body: undefined, error: errorMessage(err) }),
+      ),
+    ),
+  );
+  const parseStarted = performance.now();
+  phase.read += parseStarted - readStarted;
+  const candidates = await accumulateCandidates(source, bodies, nack);
+  phase.parse += performance.now() - parseStarted;
+  const { parsed } = candidates;
+  if (parsed.length === 0) return;
+
+  try {
+    const { committed, filesWritten } = await commitGroup(deps, source, table, candidates, phase);
+    out.filesWritten += filesWritten;
+    const now = Date.now();
+    for (const p of committed) {
+      out.committed += 1;
+      out.accepted += p.outcome.accepted;
+      out.rejected += p.outcome.rejected;
+      out.duplicates += p.outcome.duplicates;
+      out.freshnessMs.push(now - p.batch.receivedAt.getTime());
+    }
+    out.alreadyDone += parsed.length - committed.length;
+  } catch (err) {
+    if (parsed.length > 1) {
+      // One bad batch must not hold the others back: retry them one by one, so only it is retried.
+      deps.logger?.warn(
+        { err: errorMessage(err), batches: parsed.length },
+        "group commit failed; retrying batch by batch",
+      );
+      for (const p of parsed) await processSourceGroup(ctx, sourceId, [p.batch]);
+    } else {
+      for (const p of parsed) await nack(p.batch.msg, `commit failed: ${errorMessage(err)}`);
+    }
+    return;
+  }
+  await Promise.all(
+    parsed.map((p) =>
+      deps.queue.ack(ctx.queueName, p.batch.msg).catch((err: unknown) => {
+        // Committed already: a redelivery finds the batch committed and is acked without work.
+        deps.logger?.warn({ err: errorMessage(err), batchId: p.batch.batchId }, "ack after commit failed");
+      }),
+    ),
+  );
+}

@@ -1,0 +1,347 @@
+// The Catalog port's contract: what every catalog adapter must do, driven only through the port.
+import { describe, expect, it } from "vitest";
+import type { Catalog, NewDataFile } from "../ports/catalog";
+import { curatedColumns } from "../schema/schema-columns";
+
+export interface CatalogUnderTest {
+  catalog: Catalog;
+  /** Makes a source the catalog can read (sources are created by the control plane). */
+  createSource(opts?: { paused?: boolean; schema?: unknown }): Promise<{ id: string; slug: string }>;
+}
+
+function file(path: string, rows = 1): NewDataFile {
+  return {
+    path,
+    partition: "dt=2024-05-01",
+    rowCount: rows,
+    bytes: 100,
+    minEventTime: new Date("2024-05-01T01:00:00Z"),
+    maxEventTime: new Date("2024-05-01T02:00:00Z"),
+  };
+}
+
+const COLUMNS = curatedColumns({ type: "object", properties: { id: { type: "string" } } });
+
+export function catalogContract(name: string, setup: () => CatalogUnderTest): void {
+  describe(`Catalog contract: ${name}`, () => {
+    async function sourceWithTable(opts?: { schema?: unknown }) {
+      const { catalog, createSource } = setup();
+      const src = await createSource(opts);
+      const record = await catalog.getSource(src.id);
+      if (!record) throw new Error("source not readable");
+      const table = await catalog.ensureCuratedTable(record, () => COLUMNS);
+      return { catalog, src, record, table };
+    }
+
+    async function registered(catalog: Catalog, sourceId: string, id: string, receivedAt?: Date) {
+      return catalog.registerBatch({
+        id,
+        sourceId,
+        rawKey: `raw/x/${id}.ndjson`,
+        origin: "http",
+        eventCount: 1,
+        bytes: 10,
+        ...(receivedAt ? { receivedAt } : {}),
+      });
+    }
+
+    it("reads a source by id and slug with its active schema and status", async () => {
+      const { catalog, createSource } = setup();
+      const schema = { type: "object", properties: { id: { type: "string" } } };
+      const src = await createSource({ schema, paused: true });
+      const byId = await catalog.getSource(src.id);
+      expect(byId).toMatchObject({ id: src.id, slug: src.slug, status: "paused", jsonSchema: schema });
+      expect(byId?.schemaVersionId).toBeTypeOf("string");
+      expect(await catalog.findSourceBySlug(src.slug)).toEqual(byId);
+      const schemaless = await createSource({ schema: null });
+      expect(await catalog.getSource(schemaless.id)).toMatchObject({
+        schemaVersionId: undefined,
+        jsonSchema: undefined,
+      });
+      expect(await catalog.getSource("missing")).toBeUndefined();
+      expect(await catalog.findSourceBySlug("missing")).toBeUndefined();
+    });
+
+    it("registers a batch once: a retry with the same id gets the first row back", async () => {
+      const { catalog, src } = await sourceWithTable();
+      const at = new Date("2024-05-01T09:00:00.123Z");
+      const first = await registered(catalog, src.id, `r-${src.slug}`, at);
+      expect(first).toEqual({ status: "received", rawKey: `raw/x/r-${src.slug}.ndjson`, receivedAt: at });
+      const retry = await catalog.registerBatch({
+        id: `r-${src.slug}`,
+        sourceId: src.id,
+        rawKey: "raw/x/elsewhere.ndjson",
+        origin: "http",
+        eventCount: 1,
+        bytes: 10,
+      });
+      expect(retry).toEqual(first);
+      const states = await catalog.batchStates([`r-${src.slug}`, "missing"]);
+      expect([...states.keys()]).toEqual([`r-${src.slug}`]);
+      expect(states.get(`r-${src.slug}`)).toMatchObject({ sourceId: src.id, status: "received", bytes: 10 });
+    });
+
+    it("commits an append atomically and shows readers only committed snapshots", async () => {
+      const { catalog, src, table } = await sourceWithTable();
+      const batchId = `b-${src.slug}-1`;
+      await registered(catalog, src.id, batchId);
+      expect((await catalog.tableSnapshot(table.name))?.files).toEqual([]);
+      const seq = await catalog.transaction(async (tx) => {
+        const s = await tx.commitAppend({
+          tableId: table.id,
+          files: [file(`curated/${src.slug}/dt=2024-05-01/f1-0.parquet`, 3)],
+          batchIds: [batchId],
+          counts: new Map([[batchId, { accepted: 3, rejected: 1, duplicates: 2 }]]),
+        });
+        // Inside the open transaction, other readers still see the previous snapshot.
+        expect((await catalog.tableSnapshot(table.name))?.files).toEqual([]);
+        return s;
+      });
+      expect(seq).toBe(1);
+      const view = await catalog.tableSnapshot(table.name);
+      expect(view?.seq).toBe(1);
+      expect(view?.columns).toEqual(COLUMNS);
+      expect(view?.files.map((f) => [f.path, f.rowCount])).toEqual([
+        [`curated/${src.slug}/dt=2024-05-01/f1-0.parquet`, 3],
+      ]);
+      expect(view?.files[0]?.minEventTime?.toISOString()).toBe("2024-05-01T01:00:00.000Z");
+      expect((await catalog.batchStates([batchId])).get(batchId)?.status).toBe("committed");
+    });
+
+    it("rolls back everything when the transaction fails", async () => {
+      const { catalog, src, table } = await sourceWithTable();
+      const batchId = `b-${src.slug}-r`;
+      await registered(catalog, src.id, batchId);
+      await expect(
+        catalog.transaction(async (tx) => {
+          await tx.claimEventIds(src.id, ["e1"]);
+          await tx.commitAppend({
+            tableId: table.id,
+            files: [file(`curated/${src.slug}/dt=2024-05-01/x.parquet`)],
+            batchIds: [batchId],
+            counts: new Map(),
+          });
+          throw new Error("crash before commit");
+        }),
+      ).rejects.toThrow("crash before commit");
+      expect((await catalog.tableSnapshot(table.name))?.seq).toBe(0);
+      expect((await catalog.batchStates([batchId])).get(batchId)?.status).toBe("received");
+      // The claim went with the rollback: the id is new again.
+      expect([...(await catalog.transaction((tx) => tx.claimEventIds(src.id, ["e1"])))]).toEqual(["e1"]);
+    });
+
+    it("claims each event id exactly once across concurrent transactions", async () => {
+      const { catalog, src } = await sourceWithTable();
+      const ids = Array.from({ length: 500 }, (_, i) => `e${i}`);
+      const a = ids.slice(0, 300);
+      const b = ids.slice(200).reverse();
+      const [ra, rb] = await Promise.all([
+        catalog.transaction((tx) => tx.claimEventIds(src.id, a)),
+        catalog.transaction((tx) => tx.claimEventIds(src.id, b)),
+      ]);
+      expect(ra.size + rb.size).toBe(500);
+      for (const id of ids) expect(ra.has(id) !== rb.has(id)).toBe(true);
+      const again = await catalog.transaction((tx) => tx.claimEventIds(src.id, ["e1", "new"]));
+      expect([...again]).toEqual(["new"]);
+    });
+
+    it("locks only batches still pending and marks poison batches failed", async () => {
+      const { catalog, src } = await sourceWithTable();
+      await registered(catalog, src.id, `p-${src.slug}-1`);
+      await registered(catalog, src.id, `p-${src.slug}-2`);
+      await catalog.markBatchesFailed([`p-${src.slug}-2`]);
+      const pending = await catalog.transaction((tx) =>
+        tx.lockPendingBatches([`p-${src.slug}-1`, `p-${src.slug}-2`, "missing"]),
+      );
+      expect([...pending]).toEqual([`p-${src.slug}-1`]);
+      const locked = await catalog.transaction((tx) => tx.lockBatchStates([`p-${src.slug}-2`]));
+      expect(locked.get(`p-${src.slug}-2`)?.status).toBe("failed");
+    });
+
+    it("lists batches stranded long after receipt, oldest first", async () => {
+      const { catalog, src } = await sourceWithTable();
+      const old = new Date(Date.now() - 3_600_000);
+      await registered(catalog, src.id, `s-${src.slug}-2`, new Date(old.getTime() + 1000));
+      await registered(catalog, src.id, `s-${src.slug}-1`, old);
+      await registered(catalog, src.id, `s-${src.slug}-new`);
+      const stranded = (await catalog.strandedBatches(60_000, 1000)).filter((b) => b.sourceId === src.id);
+      expect(stranded.map((b) => b.id)).toEqual([`s-${src.slug}-1`, `s-${src.slug}-2`]);
+      expect(stranded[0]).toMatchObject({ slug: src.slug, eventCount: 1, receivedAt: old });
+    });
+
+    it("compacts: new file visible at the next snapshot, old files removed at it", async () => {
+      const { catalog, table } = await sourceWithTable();
+      for (const n of [1, 2]) {
+        await catalog.transaction((tx) =>
+          tx.commitAppend({
+            tableId: table.id,
+            files: [file(`c/${n}.parquet`, n)],
+            batchIds: [],
+            counts: new Map(),
+          }),
+        );
+      }
+      const before = await catalog.tableSnapshot(table.name);
+      expect(before?.files.length).toBe(2);
+      const ids = before!.files.map((f) => f.id);
+      const ok = await catalog.transaction((tx) =>
+        tx.commitCompaction({ tableId: table.id, added: file("c/merged.parquet", 3), removedFileIds: ids }),
+      );
+      expect(ok).toBe(true);
+      const after = await catalog.tableSnapshot(table.name);
+      expect(after?.seq).toBe(3);
+      expect(after?.files.map((f) => f.path)).toEqual(["c/merged.parquet"]);
+      const again = await catalog.transaction((tx) =>
+        tx.commitCompaction({ tableId: table.id, added: file("c/merged2.parquet", 3), removedFileIds: ids }),
+      );
+      expect(again).toBe(false);
+      expect((await catalog.tableSnapshot(table.name))?.seq).toBe(3);
+      expect(
+        await catalog.knownFilePaths(table.id, ["c/1.parquet", "c/merged.parquet", "c/other.parquet"]),
+      ).toEqual(new Set(["c/1.parquet", "c/merged.parquet"]));
+      // Replaced just now: kept while the retention lasts, expired once it is over.
+      expect(await catalog.transaction((tx) => tx.expireReplacedFiles(table.id, 3_600_000, 100))).toEqual([]);
+      const expired = await catalog.transaction((tx) => tx.expireReplacedFiles(table.id, 0, 100));
+      expect(expired.map((f) => f.path).sort()).toEqual(["c/1.parquet", "c/2.parquet"]);
+      expect(expired[0]?.bytes).toBe(100);
+    });
+
+    it("describes tables and lists them by zone", async () => {
+      const { catalog, src, table } = await sourceWithTable();
+      expect(await catalog.describeTable(table.name)).toEqual({
+        id: table.id,
+        name: table.name,
+        zone: "curated",
+        sourceId: src.id,
+        sourceSlug: src.slug,
+      });
+      expect(await catalog.tableNames("curated")).toContain(table.name);
+      expect(await catalog.describeTable("curated.missing")).toBeUndefined();
+      expect(await catalog.tableSnapshot("curated.missing")).toBeUndefined();
+    });
+
+    it("evolves a table's columns through the caller's rule and keeps the table", async () => {
+      const { catalog, record, table } = await sourceWithTable();
+      const seen: unknown[] = [];
+      const again = await catalog.ensureCuratedTable(
+        { ...record, schemaVersionId: `${record.schemaVersionId ?? ""}-v2` },
+        (existing) => {
+          seen.push(existing);
+          return [{ name: "added", type: "VARCHAR" }, ...existing];
+        },
+      );
+      expect(again).toEqual(table);
+      expect(seen.at(-1)).toEqual(COLUMNS);
+      expect((await catalog.tableSnapshot(table.name))?.columns[0]).toEqual({
+        name: "added",
+        type: "VARCHAR",
+      });
+    });
+
+    it("records dead letters in bulk and returns their ids; text keeps everything but NUL", async () => {
+      const { catalog, src } = await sourceWithTable();
+      const ids = await catalog.recordDeadLetters([
+        {
+          sourceId: src.id,
+          batchId: "b1",
+          eventId: "e1",
+          reasonCode: "SCHEMA_VIOLATION",
+          reason: "/amount: must be number",
+          path: "/amount",
+          payload: '{"amount":"x\u0000"}',
+          attempts: 2,
+        },
+        {
+          sourceId: src.id,
+          batchId: "b1",
+          eventId: undefined,
+          reasonCode: "POISON_BATCH",
+          reason: "raw object missing",
+          path: undefined,
+          payload: "{}",
+          attempts: 5,
+        },
+      ]);
+      expect(ids).toHaveLength(2);
+      expect(new Set(ids).size).toBe(2);
+      expect(await catalog.recordDeadLetters([])).toEqual([]);
+      expect(await catalog.transaction((tx) => tx.existingSourceIds([src.id, "gone"]))).toEqual(
+        new Set([src.id]),
+      );
+    });
+
+    it("lists dead letters newest first, filtered and paged, and reads one with its payload", async () => {
+      const { catalog, src } = await sourceWithTable();
+      const letter = (n: number, reasonCode: string) => ({
+        sourceId: src.id,
+        batchId: undefined,
+        eventId: `e${n}`,
+        reasonCode,
+        reason: `reason ${n}`,
+        path: n === 0 ? "/amount" : undefined,
+        payload: `{"n":${n},"pad":"${"x".repeat(20)}"}`,
+        attempts: 1,
+      });
+      const ids: string[] = [];
+      for (let n = 0; n < 5; n++)
+        ids.push(...(await catalog.recordDeadLetters([letter(n, n % 2 ? "B" : "A")])));
+      // Letters recorded within one millisecond tie on time and are ordered by id: take the full
+      // list as the order, check it is newest first, and that paging walks it exactly.
+      const all = await catalog.listDeadLetters({ sourceId: src.id, status: "open" }, { limit: 10 });
+      const times = all.items.map((d) => d.createdAt.getTime());
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      expect(new Set(all.items.map((d) => d.id))).toEqual(new Set(ids));
+      const newestFirst = all.items.map((d) => d.id);
+      const first = await catalog.listDeadLetters({ sourceId: src.id, status: "open" }, { limit: 2 });
+      expect(first.items.map((d) => d.id)).toEqual(newestFirst.slice(0, 2));
+      expect(first.items[0]).toMatchObject({
+        sourceSlug: src.slug,
+        eventId: "e4",
+        reasonCode: "A",
+        status: "open",
+      });
+      const second = await catalog.listDeadLetters(
+        { sourceId: src.id, status: "open" },
+        { limit: 2, cursor: first.nextCursor },
+      );
+      expect(second.items.map((d) => d.id)).toEqual(newestFirst.slice(2, 4));
+      const last = await catalog.listDeadLetters(
+        { sourceId: src.id, status: "open" },
+        { limit: 2, cursor: second.nextCursor },
+      );
+      expect([last.items.map((d) => d.id), last.nextCursor]).toEqual([newestFirst.slice(4), undefined]);
+      const onlyB = await catalog.listDeadLetters(
+        { sourceId: src.id, reasonCode: "B", status: "open" },
+        { limit: 10 },
+      );
+      expect(onlyB.items.map((d) => d.eventId).sort()).toEqual(["e1", "e3"]);
+      expect(await catalog.countDeadLettersByReason({ sourceId: src.id, status: "open" })).toEqual([
+        { reasonCode: "A", count: 3 },
+        { reasonCode: "B", count: 2 },
+      ]);
+      expect(
+        (await catalog.listDeadLetters({ sourceId: src.id, status: "replayed" }, { limit: 10 })).items,
+      ).toEqual([]);
+
+      const whole = await catalog.getDeadLetter(ids[0]!);
+      expect(whole).toMatchObject({ id: ids[0], path: "/amount", payload: letter(0, "A").payload });
+      expect(whole?.payloadChars).toBe(letter(0, "A").payload.length);
+      const cut = await catalog.getDeadLetter(ids[0]!, { maxPayloadChars: 5 });
+      expect([cut?.payload, cut?.payloadChars]).toEqual(['{"n":', letter(0, "A").payload.length]);
+      expect(await catalog.getDeadLetter("missing")).toBeUndefined();
+    });
+
+    it("grants a lease to one holder at a time", async () => {
+      const { catalog } = setup();
+      const key = `lease-${Math.random()}`;
+      const first = await catalog.tryLease(key);
+      expect(first).toBeDefined();
+      expect(await catalog.tryLease(key)).toBeUndefined();
+      await first?.release();
+      const second = await catalog.tryLease(key);
+      expect(second).toBeDefined();
+      await second?.release();
+      await expect(catalog.ping()).resolves.toBeUndefined();
+    });
+  });
+}
