@@ -6,7 +6,7 @@ import { errorMessage, InletError } from "../errors";
 import type { Catalog } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
 import type { Queue } from "../ports/queue";
-import type { BatchFormat } from "./event-envelope";
+import type { BatchFormat } from "./envelope";
 import {
   BATCHES_QUEUE,
   newBatchId,

@@ -1,17 +1,11 @@
 // What ingest makes of a request body: its format from the content type, decompression within the size
 // limit, binary-mode CloudEvents turned structured, the envelope checks — or a precise, typed rejection.
 import { isUtf8 } from "node:buffer";
+import { checkBatch } from "./batch-check";
 import { decompressBounded, isSupportedEncoding, SUPPORTED_ENCODINGS } from "./bounded-decompress";
-import {
-  ATTRIBUTE_NAME,
-  type BatchFormat,
-  checkBatch,
-  checkCloudEvent,
-  type EnvelopeProblem,
-  type EnvelopeProblemCode,
-  formatCount,
-  parseJsonBody,
-} from "./event-envelope";
+import { ATTRIBUTE_NAME, checkCloudEvent } from "./cloud-event-attributes";
+import { type BatchFormat, type EnvelopeProblem, type EnvelopeProblemCode, formatCount } from "./envelope";
+import { parseJsonBody } from "./json-body";
 
 export interface IngestLimits {
   /** Largest body after decompression (and on the wire). */

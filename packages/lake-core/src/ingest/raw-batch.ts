@@ -1,6 +1,6 @@
 // The hand-off between ingest and the worker: batch ids, raw-zone object keys and the queue message.
 import { randomBytes } from "node:crypto";
-import type { BatchFormat } from "./event-envelope";
+import type { BatchFormat } from "./envelope";
 
 /** Queue the ingest API sends one message per accepted batch to. */
 export const BATCHES_QUEUE = "batches";

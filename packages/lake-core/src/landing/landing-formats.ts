@@ -5,7 +5,7 @@ import { open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { sqlIdent, sqlString } from "../adapters/duckdb-sql";
-import { isRecord } from "../ingest/event-envelope";
+import { isRecord } from "../ingest/envelope";
 import { arrayElementSpans, objectMembers } from "../json/json-spans";
 import type { ColumnSpec } from "../schema/schema-columns";
 

@@ -1,7 +1,8 @@
 // Accumulating a group's candidate rows: each batch's events are read from its raw bytes, judged,
 // deduplicated within the group, and held as parallel columns; rejected events become dead letters.
 import { errorMessage } from "../errors";
-import { iterateEvents, pointerOfPath } from "../ingest/event-envelope";
+import { iterateEvents } from "../ingest/batch-events";
+import { pointerOfPath } from "../ingest/event-fields";
 import type { BatchOutcome, NewDeadLetter } from "../ports/catalog";
 import type { ReceivedMessage } from "../ports/queue";
 import type { LoadedSource } from "../schema/source-schema";

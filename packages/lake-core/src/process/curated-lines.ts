@@ -1,6 +1,6 @@
 // Builds the NDJSON lines DuckDB turns into curated rows: the meta columns spliced in front of the
 // event's original JSON bytes, so the hot path neither re-serializes a payload nor re-encodes its text.
-import { isRecord } from "../ingest/event-envelope";
+import { isRecord } from "../ingest/envelope";
 import { lastOfEachKey, lastWinsJson, objectMembers } from "../json/json-spans";
 import { bytesMayHoldSurrogateEscape } from "../json/lone-surrogates";
 

@@ -1,7 +1,8 @@
 // Judging one event: whether it can be stored, and what its curated row is built from (its bytes in
 // the batch, or payload text prepared here); a rejected event gets its dead letter's code and reason.
 import { errorMessage } from "../errors";
-import { type EnvelopeEvent, type EventProblem, isRecord, pointerOfPath } from "../ingest/event-envelope";
+import { type EnvelopeEvent, type EventProblem, isRecord } from "../ingest/envelope";
+import { pointerOfPath } from "../ingest/event-fields";
 import { escapePointerToken } from "../json/json-pointer";
 import { memberText } from "../json/json-spans";
 import {

@@ -1,7 +1,7 @@
 // Reading a batch's raw object back from the store: its bytes, its format, or a bounded prefix of it.
 import { open, readFile } from "node:fs/promises";
 import { errorMessage } from "../errors";
-import type { BatchFormat } from "../ingest/event-envelope";
+import type { BatchFormat } from "../ingest/envelope";
 import type { ObjectStore } from "../ports/object-store";
 
 /**

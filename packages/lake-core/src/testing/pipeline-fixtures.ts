@@ -13,7 +13,7 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect as natsConnect } from "@nats-io/transport-node";
 import { sqlStringList } from "../adapters/duckdb-sql";
 import { acceptBatch } from "../ingest/accept-batch";
-import type { BatchFormat } from "../ingest/event-envelope";
+import type { BatchFormat } from "../ingest/envelope";
 import type { Catalog } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
 import type { Queue } from "../ports/queue";
