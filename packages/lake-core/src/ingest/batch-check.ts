@@ -2,7 +2,7 @@
 // problem (size, id, time, attributes) without keeping the events.
 import { isUtf8 } from "node:buffer";
 import { arrayElementSpans } from "../json/json-spans";
-import { checkCloudEvent, cloudEventProblem } from "./cloud-event-attributes";
+import { cloudEventProblem } from "./cloud-event-attributes";
 import { type BatchFormat, describeJson, type EnvelopeProblem, formatCount, isRecord } from "./envelope";
 import { asBuffer, bomLength, ndjsonLines, parseJsonBody, parseLine } from "./json-body";
 
