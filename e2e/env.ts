@@ -1,15 +1,13 @@
 // Ports, paths and the seeded accounts the e2e suite runs with (its own, so it never meets `npm start`'s).
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ROLES, type Role } from "@inlet/db/roles";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const webPort = process.env.E2E_WEB_PORT ?? "3107";
 const apiPort = process.env.E2E_API_PORT ?? "4107";
 
-export const ROLE_NAMES = ["admin", "engineer", "governance", "analyst", "oncall"] as const;
-export type RoleName = (typeof ROLE_NAMES)[number];
-
-export const PASSWORDS: Record<RoleName, string> = {
+export const PASSWORDS: Record<Role, string> = {
   admin: "e2e-admin-pass-1",
   engineer: "e2e-engineer-pass-1",
   governance: "e2e-governance-pass-1",
@@ -28,17 +26,13 @@ export const E2E = {
     INLET_API_PORT: apiPort,
     NEXTAUTH_URL: `http://localhost:${webPort}`,
     NEXTAUTH_SECRET: "e2e-only-secret-0123456789abcdefghijklmnop",
-    INLET_ADMIN_PASSWORD: PASSWORDS.admin,
-    INLET_ENGINEER_PASSWORD: PASSWORDS.engineer,
-    INLET_GOVERNANCE_PASSWORD: PASSWORDS.governance,
-    INLET_ANALYST_PASSWORD: PASSWORDS.analyst,
-    INLET_ONCALL_PASSWORD: PASSWORDS.oncall,
+    ...Object.fromEntries(ROLES.map((role) => [`INLET_${role.toUpperCase()}_PASSWORD`, PASSWORDS[role]])),
     INLET_LOGIN_MAX_FAILURES: "3",
     LOG_LEVEL: "warn",
     INLET_WORKERS: process.env.E2E_WORKERS ?? "1",
   } as Record<string, string>,
 };
 
-export function emailOf(role: RoleName): string {
+export function emailOf(role: Role): string {
   return `${role}@inlet.local`;
 }

@@ -1,8 +1,9 @@
 // Shared steps of the e2e journeys: signing in through the console like a person would.
+import type { Role } from "@inlet/db/roles";
 import { expect, type Page } from "@playwright/test";
-import { E2E, emailOf, PASSWORDS, type RoleName } from "../env";
+import { E2E, emailOf, PASSWORDS } from "../env";
 
-export async function signIn(page: Page, role: RoleName): Promise<void> {
+export async function signIn(page: Page, role: Role): Promise<void> {
   await page.goto("/signin");
   await page.getByLabel("Email").fill(emailOf(role));
   await page.getByLabel("Password").fill(PASSWORDS[role]);

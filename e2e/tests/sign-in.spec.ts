@@ -1,6 +1,7 @@
 // Journey: each persona signs in, sees exactly the navigation their roles allow, and signs out.
+import { ROLES, type Role } from "@inlet/db/roles";
 import { expect, type Page, test } from "@playwright/test";
-import { E2E, emailOf, type RoleName } from "../env";
+import { E2E, emailOf } from "../env";
 import { sessionToken, signIn } from "./fixtures";
 
 /** The sign-in form's error (Next's route announcer is an empty alert too). */
@@ -8,7 +9,7 @@ function signInError(page: Page) {
   return page.getByRole("alert").filter({ hasText: /\S/ });
 }
 
-const NAV: Record<RoleName, string[]> = {
+const NAV: Record<Role, string[]> = {
   admin: ["Overview", "Sources", "Tables", "Queries", "Policies", "Dead letters", "Audit"],
   engineer: ["Overview", "Sources", "Tables", "Queries", "Dead letters"],
   governance: ["Overview", "Tables", "Policies", "Audit"],
@@ -16,7 +17,7 @@ const NAV: Record<RoleName, string[]> = {
   oncall: ["Overview", "Sources", "Tables", "Dead letters"],
 };
 
-for (const role of Object.keys(NAV) as RoleName[]) {
+for (const role of ROLES) {
   test(`${role} signs in and sees only the sections of that role`, async ({ page }) => {
     await signIn(page, role);
     const nav = page.getByRole("navigation", { name: "Main" });

@@ -2,6 +2,7 @@
 // each bad one. README's configuration table mirrors this file.
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ROLES } from "@inlet/db/roles";
 import { z } from "zod";
 
 const bool = z
@@ -83,7 +84,7 @@ export const envSchema = z.object({
         .map((r) => r.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.enum(["admin", "engineer", "governance", "analyst", "oncall"])).min(1)),
+    .pipe(z.array(z.enum(ROLES)).min(1)),
 });
 
 export type Env = z.infer<typeof envSchema>;

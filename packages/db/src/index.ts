@@ -11,6 +11,7 @@ export type * from "./generated/prisma/client";
 export { Prisma, PrismaClient } from "./generated/prisma/client";
 export * from "./generated/prisma/enums";
 export { MIGRATIONS_DIR, migrate, readMigrations } from "./migrate";
+export { ROLE_LABELS, ROLES, type Role } from "./roles";
 export {
   dummyPasswordHash,
   type GeneratedApiKey,
@@ -22,7 +23,6 @@ export {
 } from "./secrets";
 export {
   ORDERS_SCHEMA,
-  ROLES,
   SEED_DOMAIN,
   type SeedOptions,
   type SeedResult,

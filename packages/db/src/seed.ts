@@ -1,10 +1,9 @@
 // First-start data: one user per role and the sample "orders" source with its schema and an API key.
 import type { PrismaClient } from "./generated/prisma/client";
-import { Role } from "./generated/prisma/enums";
+import { ROLE_LABELS, ROLES, type Role } from "./roles";
 import { generateApiKey, generatePassword, hashPassword } from "./secrets";
 
 export const SEED_DOMAIN = "inlet.local";
-export const ROLES = [Role.admin, Role.engineer, Role.governance, Role.analyst, Role.oncall] as const;
 
 export const ORDERS_SCHEMA = {
   $schema: "https://json-schema.org/draft/2020-12/schema",
@@ -52,11 +51,10 @@ export async function seed(prisma: PrismaClient, opts: SeedOptions = {}): Promis
     if (existing) continue;
     const given = opts.passwords?.[role];
     const password = given ?? generatePassword();
-    const name = `${role[0]!.toUpperCase()}${role.slice(1)}`;
     await prisma.user.create({
       data: {
         email,
-        name: role === "oncall" ? "On-call" : name,
+        name: ROLE_LABELS[role],
         roles: [role],
         passwordHash: await hashPassword(password),
       },
@@ -68,7 +66,7 @@ export async function seed(prisma: PrismaClient, opts: SeedOptions = {}): Promis
   if (opts.sampleSource ?? true) {
     const exists = await prisma.source.findUnique({ where: { slug: "orders" } });
     if (!exists) {
-      const admin = await prisma.user.findUnique({ where: { email: seedEmail(Role.admin) } });
+      const admin = await prisma.user.findUnique({ where: { email: seedEmail("admin") } });
       const key = generateApiKey();
       await prisma.$transaction(async (tx) => {
         const source = await tx.source.create({

@@ -1,5 +1,5 @@
 // Which console sections each role may use. The server decides; the console only renders it.
-import type { Role } from "@inlet/db";
+import { ROLES, type Role } from "@inlet/db";
 
 export const SECTIONS = [
   "overview",
@@ -13,9 +13,9 @@ export const SECTIONS = [
 export type Section = (typeof SECTIONS)[number];
 
 export const SECTION_ROLES: Record<Section, readonly Role[]> = {
-  overview: ["admin", "engineer", "governance", "analyst", "oncall"],
+  overview: ROLES,
   sources: ["admin", "engineer", "oncall"],
-  tables: ["admin", "engineer", "governance", "analyst", "oncall"],
+  tables: ROLES,
   queries: ["admin", "engineer", "analyst"],
   policies: ["admin", "governance"],
   "dead-letters": ["admin", "engineer", "oncall"],

@@ -1,7 +1,7 @@
 // Calls the API's login endpoints for next-auth and turns their answers into a console user or a readable error.
 import { createHmac } from "node:crypto";
+import { ROLES } from "@inlet/db/roles";
 import { z } from "zod";
-import { ROLES } from "./roles";
 import { apiUrl } from "./server-env";
 import { INCORRECT_CREDENTIALS, rateLimitedMessage, SIGN_IN_UNAVAILABLE } from "./sign-in-errors";
 

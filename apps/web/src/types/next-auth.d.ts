@@ -1,5 +1,5 @@
 // next-auth type augmentation: the console's user, session and JWT carry the Inlet user id and roles.
-import type { Role } from "@/lib/roles";
+import type { Role } from "@inlet/db/roles";
 
 declare module "next-auth" {
   interface User {

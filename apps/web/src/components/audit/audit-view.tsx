@@ -4,14 +4,10 @@ import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { clsx } from "clsx";
 import { ChevronRight, ScrollText, Search } from "lucide-react";
 import { useEffect, useId, useState } from "react";
-import { QueryError } from "@/components/query-error";
 import { Card } from "@/components/ui/card";
-import { EmptyState } from "@/components/ui/empty-state";
+import { DataTable } from "@/components/ui/data-table";
 import { Input, Label } from "@/components/ui/input";
-import { LoadMoreFooter } from "@/components/ui/load-more-footer";
 import { PageHeader } from "@/components/ui/page-header";
-import { Skeleton } from "@/components/ui/skeleton";
-import { Table, TBody, Td, THead, Th, Tr } from "@/components/ui/table";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 
@@ -81,81 +77,70 @@ export function AuditView() {
             </span>
           ) : null}
         </div>
-        {log.isPending ? (
-          <AuditSkeleton />
-        ) : log.isError && rows.length === 0 ? (
-          <QueryError
-            error={log.error}
-            sectionLabel="Audit"
-            onRetry={() => void log.refetch()}
-            retrying={log.isFetching}
-          />
-        ) : rows.length === 0 ? (
-          <EmptyState
-            icon={ScrollText}
-            title={action ? "No entries match this action" : "No audit entries yet"}
-            description={
-              action
-                ? `Nothing has been recorded with the action "${action}".`
-                : "Changes to sources, schemas, policies and users are recorded here as they happen."
-            }
-          />
-        ) : (
-          <>
-            <Table aria-label="Audit log">
-              <THead>
-                <tr>
-                  <Th>Time</Th>
-                  <Th>Actor</Th>
-                  <Th>Action</Th>
-                  <Th className="hidden md:table-cell">Target</Th>
-                  <Th>Details</Th>
-                </tr>
-              </THead>
-              <TBody>
-                {rows.map((entry) => {
-                  const details = detailsText(entry.details);
-                  return (
-                    <Tr key={entry.id} className="align-top">
-                      <Td className="whitespace-nowrap text-gray-500 tabular-nums">
-                        <time dateTime={entry.at.toISOString()} title={entry.at.toISOString()}>
-                          {formatDateTime(entry.at)}
-                        </time>
-                      </Td>
-                      <Td className="max-w-32 truncate sm:max-w-56">{entry.actorEmail}</Td>
-                      <Td>
-                        <code className="rounded bg-gray-100 px-1.5 py-0.5 font-mono text-gray-800 text-xs">
-                          {entry.action}
-                        </code>
-                      </Td>
-                      <Td className="hidden md:table-cell">
-                        <span className="text-gray-900">{entry.targetType}</span>
-                        {entry.targetId ? (
-                          <span className="ml-1.5 font-mono text-gray-500 text-xs">{entry.targetId}</span>
-                        ) : null}
-                      </Td>
-                      <Td className="max-w-xs">
-                        {details ? (
-                          <DetailsToggle text={details} />
-                        ) : (
-                          <span className="text-gray-400">—</span>
-                        )}
-                      </Td>
-                    </Tr>
-                  );
-                })}
-              </TBody>
-            </Table>
-            <LoadMoreFooter
-              summary={`${rows.length} ${rows.length === 1 ? "entry" : "entries"}${log.hasNextPage ? " shown" : ""}`}
-              hasMore={log.hasNextPage}
-              loading={log.isFetchingNextPage}
-              failed={log.isFetchNextPageError}
-              failedMessage="Couldn't load more entries."
-              onLoadMore={() => void log.fetchNextPage()}
-            />
-          </>
-        )}
+        <DataTable
+          label="Audit log"
+          loadingLabel="Loading audit log"
+          sectionLabel="Audit"
+          query={log}
+          rows={rows}
+          rowKey={(entry) => entry.id}
+          rowClassName={() => "align-top"}
+          empty={{
+            icon: ScrollText,
+            title: action ? "No entries match this action" : "No audit entries yet",
+            description: action
+              ? `Nothing has been recorded with the action "${action}".`
+              : "Changes to sources, schemas, policies and users are recorded here as they happen.",
+          }}
+          paging={{
+            summary: `${rows.length} ${rows.length === 1 ? "entry" : "entries"}${log.hasNextPage ? " shown" : ""}`,
+            failedMessage: "Couldn't load more entries.",
+          }}
+          columns={[
+            {
+              header: "Time",
+              cellClassName: "whitespace-nowrap text-gray-500 tabular-nums",
+              cell: (entry) => (
+                <time dateTime={entry.at.toISOString()} title={entry.at.toISOString()}>
+                  {formatDateTime(entry.at)}
+                </time>
+              ),
+            },
+            {
+              header: "Actor",
+              cellClassName: "max-w-32 truncate sm:max-w-56",
+              cell: (entry) => entry.actorEmail,
+            },
+            {
+              header: "Action",
+              cell: (entry) => (
+                <code className="rounded bg-gray-100 px-1.5 py-0.5 font-mono text-gray-800 text-xs">
+                  {entry.action}
+                </code>
+              ),
+            },
+            {
+              header: "Target",
+              className: "hidden md:table-cell",
+              cell: (entry) => (
+                <>
+                  <span className="text-gray-900">{entry.targetType}</span>
+                  {entry.targetId ? (
+                    <span className="ml-1.5 font-mono text-gray-500 text-xs">{entry.targetId}</span>
+                  ) : null}
+                </>
+              ),
+            },
+            {
+              header: "Details",
+              cellClassName: "max-w-xs",
+              cell: (entry) => {
+                const details = detailsText(entry.details);
+                return details ? <DetailsToggle text={details} /> : <span className="text-gray-400">—</span>;
+              },
+            },
+          ]}
+        />
       </Card>
     </>
   );
@@ -187,21 +172,6 @@ function DetailsToggle({ text }: { text: string }) {
           {text}
         </pre>
       ) : null}
-    </div>
-  );
-}
-
-function AuditSkeleton() {
-  return (
-    <div role="status" aria-busy="true" aria-label="Loading audit log" className="divide-y divide-gray-100">
-      {[0, 1, 2, 3, 4].map((row) => (
-        <div key={row} className="flex items-center gap-6 px-5 py-3.5">
-          <Skeleton className="h-3.5 w-28" />
-          <Skeleton className="h-3.5 w-36" />
-          <Skeleton className="h-5 w-24" />
-          <Skeleton className="h-3.5 w-32" />
-        </div>
-      ))}
     </div>
   );
 }

@@ -1,11 +1,11 @@
 "use client";
+import { ROLE_LABELS, type Role } from "@inlet/db/roles";
 // The signed-in person in the top bar: who they are, which roles they hold, and the way out.
 import { LogOut } from "lucide-react";
 import { signOut } from "next-auth/react";
 import { useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
-import { ROLE_LABELS, type Role } from "@/lib/roles";
 
 export interface ShellUser {
   name: string;

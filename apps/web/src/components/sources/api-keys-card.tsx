@@ -4,14 +4,11 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { KeyRound, Plus } from "lucide-react";
 import { type FormEvent, useId, useState } from "react";
-import { QueryError } from "@/components/query-error";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
-import { EmptyState } from "@/components/ui/empty-state";
+import { DataTable } from "@/components/ui/data-table";
 import { Input, Label } from "@/components/ui/input";
-import { Skeleton } from "@/components/ui/skeleton";
-import { Table, TBody, Td, THead, Th, Tr } from "@/components/ui/table";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { describeError } from "@/lib/trpc-errors";
@@ -107,90 +104,88 @@ export function ApiKeysCard({ slug }: { slug: string }) {
           </div>
         </div>
       ) : null}
-      {keys.isPending ? (
-        <div role="status" aria-busy="true" aria-label="Loading API keys" className="space-y-3 px-5 py-4">
-          <Skeleton className="h-4 w-2/3" />
-          <Skeleton className="h-4 w-1/2" />
-        </div>
-      ) : keys.isError ? (
-        <QueryError
-          error={keys.error}
-          sectionLabel="API keys"
-          onRetry={() => void keys.refetch()}
-          retrying={keys.isFetching}
-        />
-      ) : keys.data.length === 0 ? (
-        <EmptyState
-          icon={KeyRound}
-          title="No keys yet"
-          description="Create a key for each producer, so that one can be revoked without stopping the others."
-        />
-      ) : (
-        <Table aria-label="API keys">
-          <THead>
-            <tr>
-              <Th>Name</Th>
-              <Th className="hidden sm:table-cell">Key</Th>
-              <Th className="hidden md:table-cell">Created</Th>
-              <Th className="hidden sm:table-cell">Last used</Th>
-              <Th>Status</Th>
-              <Th>
-                <span className="sr-only">Actions</span>
-              </Th>
-            </tr>
-          </THead>
-          <TBody>
-            {keys.data.map((key) => (
-              <Tr key={key.id}>
-                <Td className="whitespace-nowrap font-medium text-gray-900">
-                  {key.name}
-                  <div className="font-mono font-normal text-gray-500 text-xs sm:hidden">{key.prefix}…</div>
-                </Td>
-                <Td className="hidden font-mono text-xs sm:table-cell">{key.prefix}…</Td>
-                <Td className="hidden whitespace-nowrap text-gray-500 md:table-cell">
-                  {formatDateTime(key.createdAt)}
-                </Td>
-                <Td className="hidden whitespace-nowrap text-gray-500 sm:table-cell">
-                  {key.lastUsedAt ? formatDateTime(key.lastUsedAt) : "Never"}
-                </Td>
-                <Td>
-                  {key.revokedAt ? (
-                    <Badge tone="neutral">Revoked {formatDateTime(key.revokedAt)}</Badge>
-                  ) : (
-                    <Badge dot tone="success">
-                      Active
-                    </Badge>
-                  )}
-                </Td>
-                <Td className="whitespace-nowrap text-right">
-                  {key.revokedAt ? null : confirming === key.id ? (
-                    <span className="inline-flex items-center gap-2">
-                      <span className="hidden text-gray-600 text-xs lg:inline">
-                        Producers using it will get 401.
-                      </span>
-                      <Button
-                        size="sm"
-                        variant="danger"
-                        loading={revoke.isPending}
-                        onClick={() => revoke.mutate({ id: key.id })}
-                      >
-                        Revoke “{key.name}”
-                      </Button>
-                      <Button size="sm" variant="ghost" onClick={() => setConfirming(undefined)}>
-                        Cancel
-                      </Button>
-                    </span>
-                  ) : (
-                    <Button size="sm" variant="secondary" onClick={() => setConfirming(key.id)}>
-                      Revoke
-                    </Button>
-                  )}
-                </Td>
-              </Tr>
-            ))}
-          </TBody>
-        </Table>
-      )}
+      <DataTable
+        label="API keys"
+        loadingLabel="Loading API keys"
+        query={keys}
+        rows={keys.data}
+        rowKey={(key) => key.id}
+        empty={{
+          icon: KeyRound,
+          title: "No keys yet",
+          description:
+            "Create a key for each producer, so that one can be revoked without stopping the others.",
+        }}
+        columns={[
+          {
+            header: "Name",
+            cellClassName: "whitespace-nowrap font-medium text-gray-900",
+            cell: (key) => (
+              <>
+                {key.name}
+                <div className="font-mono font-normal text-gray-500 text-xs sm:hidden">{key.prefix}…</div>
+              </>
+            ),
+          },
+          {
+            header: "Key",
+            className: "hidden sm:table-cell",
+            cellClassName: "font-mono text-xs",
+            cell: (key) => `${key.prefix}…`,
+          },
+          {
+            header: "Created",
+            className: "hidden md:table-cell",
+            cellClassName: "whitespace-nowrap text-gray-500",
+            cell: (key) => formatDateTime(key.createdAt),
+          },
+          {
+            header: "Last used",
+            className: "hidden sm:table-cell",
+            cellClassName: "whitespace-nowrap text-gray-500",
+            cell: (key) => (key.lastUsedAt ? formatDateTime(key.lastUsedAt) : "Never"),
+          },
+          {
+            header: "Status",
+            cell: (key) =>
+              key.revokedAt ? (
+                <Badge tone="neutral">Revoked {formatDateTime(key.revokedAt)}</Badge>
+              ) : (
+                <Badge dot tone="success">
+                  Active
+                </Badge>
+              ),
+          },
+          {
+            header: "Actions",
+            headerHidden: true,
+            cellClassName: "whitespace-nowrap text-right",
+            cell: (key) =>
+              key.revokedAt ? null : confirming === key.id ? (
+                <span className="inline-flex items-center gap-2">
+                  <span className="hidden text-gray-600 text-xs lg:inline">
+                    Producers using it will get 401.
+                  </span>
+                  <Button
+                    size="sm"
+                    variant="danger"
+                    loading={revoke.isPending}
+                    onClick={() => revoke.mutate({ id: key.id })}
+                  >
+                    Revoke “{key.name}”
+                  </Button>
+                  <Button size="sm" variant="ghost" onClick={() => setConfirming(undefined)}>
+                    Cancel
+                  </Button>
+                </span>
+              ) : (
+                <Button size="sm" variant="secondary" onClick={() => setConfirming(key.id)}>
+                  Revoke
+                </Button>
+              ),
+          },
+        ]}
+      />
       {revoke.isError ? (
         <p role="alert" className="px-5 py-3 text-red-700 text-sm">
           {describeError(revoke.error)}

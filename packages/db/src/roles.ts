@@ -1,4 +1,6 @@
-// The roles a console user can hold, as the API assigns them, and how each is labelled on screen.
+// The roles a person can hold, in the order they are seeded and listed, and how each is labelled.
+// No imports: the console's browser bundle takes this module through `@inlet/db/roles` without Prisma.
+
 export const ROLES = ["admin", "engineer", "governance", "analyst", "oncall"] as const;
 
 export type Role = (typeof ROLES)[number];
