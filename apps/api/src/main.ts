@@ -46,7 +46,7 @@ async function main() {
   if (store.url.startsWith("file:")) {
     // A local lake shows where files can be dropped: landing/{slug}/ of every source.
     const root = fileURLToPath(store.url);
-    for (const { slug } of await db.prisma.source.findMany({ select: { slug: true } })) {
+    for (const { slug } of await catalog.listSources()) {
       await mkdir(join(root, "landing", slug), { recursive: true });
     }
   }

@@ -13,7 +13,7 @@ export { createObjectStore, type ObjectStoreFactoryOptions } from "./adapters/ob
 export { PgQueue, type PgQueueOptions } from "./adapters/pg-queue";
 export { createQueue, type QueueConfig } from "./adapters/queue-factory";
 export { parseS3Url, type S3Credentials, S3ObjectStore, type S3StoreOptions } from "./adapters/s3-store";
-export { curatedTableName, PgCatalog } from "./catalog";
+export { curatedTableName, PgCatalog, pgCatalogTransaction, type Queryable } from "./catalog";
 export { InletError, type InletErrorCode, isInletError } from "./errors";
 export * from "./ingest/accept-batch";
 export * from "./ingest/bounded-decompress";

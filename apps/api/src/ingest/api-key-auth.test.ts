@@ -1,5 +1,6 @@
 import { generateApiKey } from "@inlet/db";
 import { createTestDatabase, type TestDatabase } from "@inlet/db/testing";
+import { PgCatalog } from "@inlet/lake-core";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { IngestAuthenticator } from "./api-key-auth";
@@ -27,7 +28,9 @@ describe("IngestAuthenticator", () => {
   it("refuses a revoked key within 5 seconds, not before its cached lookup expires", async () => {
     const { key, secret } = await sourceWithKey("revoke-me");
     let t = 1_000_000;
-    const auth = new IngestAuthenticator(database.db, pino({ level: "silent" }), { clock: () => t });
+    const auth = new IngestAuthenticator(database.db, new PgCatalog(database.db), pino({ level: "silent" }), {
+      clock: () => t,
+    });
     expect((await auth.authenticate("revoke-me", `Bearer ${secret}`)).ok).toBe(true);
     await database.db.prisma.apiKey.update({ where: { id: key.id }, data: { revokedAt: new Date() } });
     t += 4_000;
@@ -41,7 +44,7 @@ describe("IngestAuthenticator", () => {
 
   it("says what is wrong with an Authorization header that holds no Bearer key", async () => {
     const { secret } = await sourceWithKey("schemes");
-    const auth = new IngestAuthenticator(database.db, pino({ level: "silent" }));
+    const auth = new IngestAuthenticator(database.db, new PgCatalog(database.db), pino({ level: "silent" }));
     const message = async (header: string | undefined) => {
       const r = await auth.authenticate("schemes", header);
       return r.ok ? "ok" : r.message;
@@ -61,7 +64,9 @@ describe("IngestAuthenticator", () => {
   it("refuses a paused source within 5 seconds", async () => {
     const { source, secret } = await sourceWithKey("pause-me");
     let t = 1_000_000;
-    const auth = new IngestAuthenticator(database.db, pino({ level: "silent" }), { clock: () => t });
+    const auth = new IngestAuthenticator(database.db, new PgCatalog(database.db), pino({ level: "silent" }), {
+      clock: () => t,
+    });
     expect((await auth.authenticate("pause-me", `bearer ${secret}`)).ok).toBe(true);
     await database.db.prisma.source.update({ where: { id: source.id }, data: { status: "paused" } });
     t += 5_001;
@@ -71,7 +76,7 @@ describe("IngestAuthenticator", () => {
   it("never caches longer than 5 seconds, whatever it is asked", async () => {
     const { key, secret } = await sourceWithKey("ttl-capped");
     let t = 1_000_000;
-    const auth = new IngestAuthenticator(database.db, pino({ level: "silent" }), {
+    const auth = new IngestAuthenticator(database.db, new PgCatalog(database.db), pino({ level: "silent" }), {
       clock: () => t,
       cacheTtlMs: 60_000,
     });
@@ -84,7 +89,9 @@ describe("IngestAuthenticator", () => {
   it("writes last_used_at at most once a minute", async () => {
     const { key, secret } = await sourceWithKey("touch-me");
     let t = Date.parse("2024-05-01T10:00:00Z");
-    const auth = new IngestAuthenticator(database.db, pino({ level: "silent" }), { clock: () => t });
+    const auth = new IngestAuthenticator(database.db, new PgCatalog(database.db), pino({ level: "silent" }), {
+      clock: () => t,
+    });
     const lastUsed = async () =>
       (
         await database.db.prisma.apiKey.findUniqueOrThrow({ where: { id: key.id } })
@@ -101,7 +108,7 @@ describe("IngestAuthenticator", () => {
 
   it("shares one lookup between concurrent requests with the same key", async () => {
     const { secret } = await sourceWithKey("concurrent");
-    const auth = new IngestAuthenticator(database.db, pino({ level: "silent" }));
+    const auth = new IngestAuthenticator(database.db, new PgCatalog(database.db), pino({ level: "silent" }));
     const results = await Promise.all(
       Array.from({ length: 10 }, () => auth.authenticate("concurrent", `Bearer ${secret}`)),
     );

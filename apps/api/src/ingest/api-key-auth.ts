@@ -4,6 +4,7 @@
 // paused in the console is refused within 5 s everywhere. last_used_at is written at most once a minute
 // per key and process, so a busy key costs no extra write per request.
 import { type Db, hashApiKey } from "@inlet/db";
+import type { Catalog, SourceRecord } from "@inlet/lake-core";
 import type { Logger } from "pino";
 
 export const MAX_AUTH_CACHE_TTL_MS = 5_000;
@@ -23,7 +24,11 @@ export type IngestAuthResult =
 interface KeyRow {
   id: string;
   revokedAt: Date | null;
-  source: IngestSource;
+  source: IngestSource | null;
+}
+
+function ingestSource(s: SourceRecord | undefined): IngestSource | null {
+  return s ? { id: s.id, slug: s.slug, status: s.status } : null;
 }
 
 interface Cached<T> {
@@ -77,6 +82,7 @@ export class IngestAuthenticator {
 
   constructor(
     private readonly db: Db,
+    private readonly catalog: Catalog,
     private readonly logger: Logger,
     opts: IngestAuthOptions = {},
   ) {
@@ -106,7 +112,7 @@ export class IngestAuthenticator {
     }
     const hash = hashApiKey(m[1]);
     const key = await this.keys.get(hash, () => this.loadKey(hash));
-    if (!key || key.revokedAt)
+    if (!key?.source || key.revokedAt)
       return { ok: false, status: 401, code: "UNAUTHORIZED", message: UNAUTHORIZED_MESSAGE };
     if (key.source.slug !== slug) {
       const exists = await this.sources.get(slug, () => this.loadSource(slug));
@@ -126,20 +132,23 @@ export class IngestAuthenticator {
   }
 
   private async loadKey(keyHash: string): Promise<KeyRow | null> {
+    // The key is the control plane's; its source is the catalog's.
     const row = await this.db.prisma.apiKey.findUnique({
       where: { keyHash },
-      select: { id: true, revokedAt: true, source: { select: { id: true, slug: true, status: true } } },
+      select: { id: true, revokedAt: true, sourceId: true },
     });
-    return row;
+    if (!row) return null;
+    return {
+      id: row.id,
+      revokedAt: row.revokedAt,
+      source: ingestSource(await this.catalog.getSource(row.sourceId)),
+    };
   }
 
   private async loadSource(slug: string): Promise<IngestSource | null> {
     // PostgreSQL text cannot hold NUL: such a slug names no source (and must not become a 500).
     if (slug.includes("\0")) return null;
-    return this.db.prisma.source.findUnique({
-      where: { slug },
-      select: { id: true, slug: true, status: true },
-    });
+    return ingestSource(await this.catalog.findSourceBySlug(slug));
   }
 
   /** Records use at most once a minute per key; a failure is logged, never fails the request. */

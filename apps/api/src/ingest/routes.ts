@@ -129,7 +129,7 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
   const limits = resolveLimits(deps);
   const idleTimeoutMs = deps.config?.INLET_INGEST_IDLE_TIMEOUT_MS ?? 60_000;
   const now = deps.now ?? (() => new Date());
-  const auth = new IngestAuthenticator(deps.db, deps.logger, {
+  const auth = new IngestAuthenticator(deps.db, deps.catalog, deps.logger, {
     ...(deps.authCacheTtlMs === undefined ? {} : { cacheTtlMs: deps.authCacheTtlMs }),
   });
   const states = new WeakMap<FastifyRequest, RequestState>();

@@ -24,7 +24,7 @@ export function createServices(deps: {
   return {
     audit,
     deadLetters: new DeadLettersService(deps.lake, deps.catalog),
-    overview: new OverviewService(deps.db, deps.queue),
-    sources: new SourcesService(deps.db, audit, deps.publicApiUrl),
+    overview: new OverviewService(deps.catalog, deps.queue),
+    sources: new SourcesService(deps.db, deps.catalog, audit, deps.publicApiUrl),
   };
 }

@@ -1,6 +1,5 @@
 // The Overview page's figures, all measured from the catalog and the queue.
-import type { Db } from "@inlet/db";
-import type { Queue } from "@inlet/lake-core";
+import type { Catalog, Queue } from "@inlet/lake-core";
 
 function startOfUtcDay(now: Date): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
@@ -8,35 +7,32 @@ function startOfUtcDay(now: Date): Date {
 
 export class OverviewService {
   constructor(
-    private readonly db: Db,
+    private readonly catalog: Catalog,
     private readonly queue: Queue,
   ) {}
 
   async summary(now = new Date()) {
     const today = startOfUtcDay(now);
     const since = new Date(now.getTime() - 24 * 3600 * 1000);
-    const [sources, batchesToday, eventsToday, deadLettersOpen, hourly, queue] = await Promise.all([
-      this.db.prisma.source.count(),
-      this.db.prisma.batch.count({ where: { receivedAt: { gte: today } } }),
-      this.db.prisma.batch.aggregate({ _sum: { accepted: true }, where: { committedAt: { gte: today } } }),
-      this.db.prisma.deadLetter.count({ where: { status: "open" } }),
-      this.db.pool.query<{ hour: Date; events: string }>(
-        `SELECT date_trunc('hour', committed_at) AS hour, sum(accepted)::bigint AS events
-           FROM batches WHERE committed_at >= $1 GROUP BY 1 ORDER BY 1`,
-        [since],
-      ),
+    const [sources, todays, lastDay, deadLettersOpen, queue] = await Promise.all([
+      this.catalog.listSources(),
+      this.catalog.ingestActivity(today),
+      this.catalog.ingestActivity(since),
+      this.catalog.countDeadLetters("open"),
       this.queue.stats("batches").catch(() => null),
     ]);
-    const byHour = new Map(hourly.rows.map((r) => [r.hour.getTime(), Number(r.events)]));
+    const byHour = new Map(lastDay.acceptedByHour.map((r) => [r.hour.getTime(), r.events]));
     const eventsByHour: { hour: string; events: number }[] = [];
     const firstHour = Math.floor(since.getTime() / 3_600_000) * 3_600_000 + 3_600_000;
     for (let h = firstHour; h <= now.getTime(); h += 3_600_000) {
       eventsByHour.push({ hour: new Date(h).toISOString(), events: byHour.get(h) ?? 0 });
     }
+    let eventsToday = 0;
+    for (const n of todays.acceptedBySource.values()) eventsToday += n;
     return {
-      sources,
-      eventsToday: eventsToday._sum.accepted ?? 0,
-      batchesToday,
+      sources: sources.length,
+      eventsToday,
+      batchesToday: todays.batchesReceived,
       deadLettersOpen,
       queue: queue ? { depth: queue.depth, oldestAgeMs: queue.oldestAgeMs } : null,
       eventsByHour,

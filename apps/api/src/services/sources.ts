@@ -1,12 +1,15 @@
-// Sources and their API keys (several per source, revocable; only a hash is stored).
+// Sources and their API keys (several per source, revocable; only a hash is stored). Sources are the
+// catalog's; keys are the control plane's.
 import { type Db, generateApiKey } from "@inlet/db";
-import { InletError } from "@inlet/lake-core";
+import { type Catalog, InletError } from "@inlet/lake-core";
 import type { Actor } from "../auth/session";
 import type { AuditService } from "./audit";
+import { withCatalogTransaction } from "./catalog-transaction";
 
 export class SourcesService {
   constructor(
     private readonly db: Db,
+    private readonly catalog: Catalog,
     private readonly audit: AuditService,
     private readonly publicApiUrl: string,
   ) {}
@@ -17,15 +20,10 @@ export class SourcesService {
 
   async list(now = new Date()) {
     const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-    const [sources, counts] = await Promise.all([
-      this.db.prisma.source.findMany({ orderBy: { name: "asc" }, include: { activeSchemaVersion: true } }),
-      this.db.prisma.batch.groupBy({
-        by: ["sourceId"],
-        _sum: { accepted: true },
-        where: { committedAt: { gte: today } },
-      }),
+    const [sources, activity] = await Promise.all([
+      this.catalog.listSources(),
+      this.catalog.ingestActivity(today),
     ]);
-    const todayBySource = new Map(counts.map((c) => [c.sourceId, c._sum.accepted ?? 0]));
     return {
       items: sources.map((s) => ({
         id: s.id,
@@ -34,8 +32,8 @@ export class SourcesService {
         kind: s.kind,
         status: s.status,
         createdAt: s.createdAt,
-        eventsToday: todayBySource.get(s.id) ?? 0,
-        activeSchemaVersion: s.activeSchemaVersion?.version ?? null,
+        eventsToday: activity.acceptedBySource.get(s.id) ?? 0,
+        activeSchemaVersion: s.schemaVersion ?? null,
         ingestUrl: this.ingestUrl(s.slug),
       })),
     };
@@ -43,11 +41,7 @@ export class SourcesService {
 
   /** One source as its page shows it: what producers need to send to it, and its state. */
   async get(slug: string) {
-    const source = await this.db.prisma.source.findUnique({
-      where: { slug },
-      include: { activeSchemaVersion: true },
-    });
-    if (!source) throw new InletError("NOT_FOUND", `No source with slug '${slug}'`);
+    const source = await this.sourceBySlug(slug);
     return {
       id: source.id,
       slug: source.slug,
@@ -58,7 +52,7 @@ export class SourcesService {
       idField: source.idField,
       timeField: source.timeField,
       createdAt: source.createdAt,
-      activeSchemaVersion: source.activeSchemaVersion?.version ?? null,
+      activeSchemaVersion: source.schemaVersion ?? null,
       ingestUrl: this.ingestUrl(source.slug),
       landingPrefix: `landing/${source.slug}/`,
     };
@@ -66,11 +60,11 @@ export class SourcesService {
 
   /** Pauses a source (ingest answers 409 and stores nothing) or resumes it; a no-op when already so. */
   async setStatus(actor: Actor, slug: string, status: "active" | "paused", requestId?: string) {
-    return this.db.prisma.$transaction(async (tx) => {
-      const source = await tx.source.findUnique({ where: { slug } });
-      if (!source) throw new InletError("NOT_FOUND", `No source with slug '${slug}'`);
-      if (source.status === status) return { slug, status };
-      await tx.source.update({ where: { id: source.id }, data: { status } });
+    const source = await this.sourceBySlug(slug);
+    return withCatalogTransaction(this.db, async (tx) => {
+      const before = await tx.catalog.setSourceStatus(source.id, status);
+      if (before === undefined) throw new InletError("NOT_FOUND", `No source with slug '${slug}'`);
+      if (before === status) return { slug, status };
       await this.audit.record(
         actor,
         {
@@ -80,14 +74,14 @@ export class SourcesService {
           details: { source: slug },
         },
         requestId,
-        tx,
+        tx.prisma,
       );
       return { slug, status };
     });
   }
 
   private async sourceBySlug(slug: string) {
-    const source = await this.db.prisma.source.findUnique({ where: { slug } });
+    const source = await this.catalog.findSourceBySlug(slug);
     if (!source) throw new InletError("NOT_FOUND", `No source with slug '${slug}'`);
     return source;
   }
@@ -134,8 +128,9 @@ export class SourcesService {
 
   async revokeKey(actor: Actor, keyId: string, requestId?: string) {
     return this.db.prisma.$transaction(async (tx) => {
-      const key = await tx.apiKey.findUnique({ where: { id: keyId }, include: { source: true } });
+      const key = await tx.apiKey.findUnique({ where: { id: keyId } });
       if (!key) throw new InletError("NOT_FOUND", `No API key with id '${keyId}'`);
+      const source = await this.catalog.getSource(key.sourceId);
       if (key.revokedAt) return { id: key.id, revokedAt: key.revokedAt };
       const updated = await tx.apiKey.update({ where: { id: keyId }, data: { revokedAt: new Date() } });
       await this.audit.record(
@@ -144,7 +139,7 @@ export class SourcesService {
           action: "api_key.revoke",
           targetType: "api_key",
           targetId: key.id,
-          details: { source: key.source.slug, name: key.name, prefix: key.prefix },
+          details: { source: source?.slug ?? null, name: key.name, prefix: key.prefix },
         },
         requestId,
         tx,

@@ -1,6 +1,13 @@
 // Batch rows in the catalog: registered at ingest, checked by the worker before work, locked at
 // commit, marked failed.
-import type { BatchState, BatchStatus, NewBatch, RegisteredBatch, StrandedBatch } from "../ports/catalog";
+import type {
+  BatchState,
+  BatchStatus,
+  IngestActivity,
+  NewBatch,
+  RegisteredBatch,
+  StrandedBatch,
+} from "../ports/catalog";
 import { NOW_UTC, type Queryable } from "./transaction";
 
 interface BatchRow {
@@ -135,4 +142,32 @@ export async function registerBatch(q: Queryable, batch: NewBatch): Promise<Regi
   const row = res.rows[0];
   if (!row) throw new Error(`batch ${batch.id} was not registered`);
   return { status: row.status, rawKey: row.raw_key, receivedAt: new Date(row.received_ms) };
+}
+
+/** Batch activity since a time: committed events per source and per hour, batches received. */
+export async function ingestActivity(q: Queryable, since: Date): Promise<IngestActivity> {
+  const at = since.toISOString();
+  // Timestamps are UTC wall-clock time without a zone: compared and truncated as such.
+  const [bySource, received, byHour] = await Promise.all([
+    q.query<{ source_id: string; events: number }>(
+      `SELECT source_id, sum(accepted)::float8 AS events FROM batches
+       WHERE committed_at >= $1::timestamptz AT TIME ZONE 'UTC' GROUP BY source_id`,
+      [at],
+    ),
+    q.query<{ n: number }>(
+      "SELECT count(*)::float8 AS n FROM batches WHERE received_at >= $1::timestamptz AT TIME ZONE 'UTC'",
+      [at],
+    ),
+    q.query<{ hour_ms: number; events: number }>(
+      `SELECT (extract(epoch FROM date_trunc('hour', committed_at)) * 1000)::float8 AS hour_ms,
+              sum(accepted)::float8 AS events
+       FROM batches WHERE committed_at >= $1::timestamptz AT TIME ZONE 'UTC' GROUP BY 1 ORDER BY 1`,
+      [at],
+    ),
+  ]);
+  return {
+    acceptedBySource: new Map(bySource.rows.map((r) => [r.source_id, r.events])),
+    batchesReceived: received.rows[0]?.n ?? 0,
+    acceptedByHour: byHour.rows.map((r) => ({ hour: new Date(r.hour_ms), events: r.events })),
+  };
 }

@@ -141,3 +141,11 @@ export async function getDeadLetter(
   const r = res.rows[0];
   return r ? { ...toSummary(r), payload: r.payload, payloadChars: r.payload_chars } : undefined;
 }
+
+export async function countDeadLetters(q: Queryable, status: DeadLetterStatus): Promise<number> {
+  const res = await q.query<{ n: number }>(
+    `SELECT count(*)::float8 AS n FROM dead_letters WHERE status = $1::"DeadLetterStatus"`,
+    [status],
+  );
+  return res.rows[0]?.n ?? 0;
+}

@@ -11,7 +11,9 @@ import type {
   CuratedTable,
   DeadLetterFilter,
   DeadLetterRecord,
+  DeadLetterStatus,
   DeadLetterSummary,
+  IngestActivity,
   NewBatch,
   NewDeadLetter,
   RegisteredBatch,
@@ -22,6 +24,7 @@ import type {
 } from "../ports/catalog";
 import {
   batchStates,
+  ingestActivity,
   lockBatchStates,
   lockPendingBatches,
   markBatchesFailed,
@@ -29,9 +32,21 @@ import {
   strandedBatches,
 } from "./batch-catalog";
 import { tryLease } from "./catalog-lease";
-import { countDeadLettersByReason, getDeadLetter, listDeadLetters, recordDeadLetters } from "./dead-letters";
+import {
+  countDeadLetters,
+  countDeadLettersByReason,
+  getDeadLetter,
+  listDeadLetters,
+  recordDeadLetters,
+} from "./dead-letters";
 import { claimEventIds } from "./seen-events";
-import { existingSourceIds, findSourceBySlug, getSource } from "./source-catalog";
+import {
+  existingSourceIds,
+  findSourceBySlug,
+  getSource,
+  listSources,
+  setSourceStatus,
+} from "./source-catalog";
 import {
   commitAppend,
   commitCompaction,
@@ -44,7 +59,11 @@ import {
 } from "./table-catalog";
 import { type Queryable, withTransaction } from "./transaction";
 
-function transactionOn(tx: Queryable): CatalogTransaction {
+/**
+ * The catalog's writes on a connection whose transaction the caller runs: so a control-plane row (an
+ * audit entry) can commit or roll back together with the catalog change it records.
+ */
+export function pgCatalogTransaction(tx: Queryable): CatalogTransaction {
   return {
     lockBatchStates: (ids) => lockBatchStates(tx, ids),
     lockPendingBatches: (ids) => lockPendingBatches(tx, ids),
@@ -54,6 +73,7 @@ function transactionOn(tx: Queryable): CatalogTransaction {
     recordDeadLetters: (rows) => recordDeadLetters(tx, rows),
     markBatchesFailed: (ids) => markBatchesFailed(tx, ids),
     existingSourceIds: (ids) => existingSourceIds(tx, ids),
+    setSourceStatus: (id, status) => setSourceStatus(tx, id, status),
     expireReplacedFiles: (tableId, retentionMs, limit) =>
       expireReplacedFiles(tx, tableId, retentionMs, limit),
   };
@@ -69,7 +89,7 @@ export class PgCatalog implements Catalog {
   }
 
   transaction<T>(fn: (tx: CatalogTransaction) => Promise<T>): Promise<T> {
-    return withTransaction(this.pool, (client) => fn(transactionOn(client)));
+    return withTransaction(this.pool, (client) => fn(pgCatalogTransaction(client)));
   }
 
   async ping(): Promise<void> {
@@ -82,6 +102,18 @@ export class PgCatalog implements Catalog {
 
   findSourceBySlug(slug: string): Promise<SourceRecord | undefined> {
     return findSourceBySlug(this.pool, slug);
+  }
+
+  listSources(): Promise<SourceRecord[]> {
+    return listSources(this.pool);
+  }
+
+  countDeadLetters(status: DeadLetterStatus): Promise<number> {
+    return countDeadLetters(this.pool, status);
+  }
+
+  ingestActivity(since: Date): Promise<IngestActivity> {
+    return ingestActivity(this.pool, since);
   }
 
   registerBatch(batch: NewBatch): Promise<RegisteredBatch> {

@@ -1,8 +1,13 @@
 // Runs catalog statements in one Postgres transaction on a pooled connection.
 import type pg from "pg";
 
-/** Anything that runs SQL: the pool (autocommit) or a client inside a transaction. */
-export type Queryable = Pick<pg.Pool, "query"> | pg.PoolClient;
+/**
+ * Anything that runs SQL: the pool (autocommit), a client inside a transaction, or a caller's own
+ * transaction on the same database (so a control-plane row can commit with a catalog change).
+ */
+export interface Queryable {
+  query<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<{ rows: R[] }>;
+}
 
 /** A client with an open transaction; only valid inside withTransaction's callback. */
 export type CatalogTx = pg.PoolClient;

@@ -7,16 +7,32 @@ export interface ColumnSpec {
   type: string;
 }
 
+export type SourceStatus = "active" | "paused";
+
 export interface SourceRecord {
   id: string;
   slug: string;
-  status: string;
+  name: string;
+  description: string;
+  kind: string;
+  status: SourceStatus;
+  createdAt: Date;
   idField: string;
   timeField: string;
   /** The active schema version; undefined when the source is schemaless. */
   schemaVersionId: string | undefined;
-  /** The active version's JSON Schema; undefined when the source is schemaless. */
+  /** The active version's number and JSON Schema; undefined when the source is schemaless. */
+  schemaVersion: number | undefined;
   jsonSchema: unknown;
+}
+
+/** What the catalog's batches say about a period: events committed, batches received. */
+export interface IngestActivity {
+  /** Events committed since the period's start, per source id. */
+  acceptedBySource: Map<string, number>;
+  batchesReceived: number;
+  /** Events committed per hour (start of the hour, UTC), for hours that had any. */
+  acceptedByHour: { hour: Date; events: number }[];
 }
 
 export type BatchStatus = "received" | "committed" | "failed";
@@ -191,6 +207,8 @@ export interface CatalogTransaction {
   markBatchesFailed(ids: string[]): Promise<void>;
   /** Which of these source ids still exist. */
   existingSourceIds(ids: string[]): Promise<Set<string>>;
+  /** Pauses (nothing is stored) or resumes a source; returns its status before, undefined when none. */
+  setSourceStatus(id: string, status: SourceStatus): Promise<SourceStatus | undefined>;
   /** Deletes the rows of files replaced by a snapshot older than retentionMs; returns what they named. */
   expireReplacedFiles(
     tableId: string,
@@ -213,6 +231,8 @@ export interface Catalog {
 
   getSource(id: string): Promise<SourceRecord | undefined>;
   findSourceBySlug(slug: string): Promise<SourceRecord | undefined>;
+  /** Every source, by name. */
+  listSources(): Promise<SourceRecord[]>;
 
   /**
    * Records a batch as received, or returns the row an earlier call with the same id made (so a retry
@@ -235,6 +255,10 @@ export interface Catalog {
     filter: Omit<DeadLetterFilter, "reasonCode">,
   ): Promise<{ reasonCode: string; count: number }[]>;
   getDeadLetter(id: string, opts?: { maxPayloadChars?: number }): Promise<DeadLetterRecord | undefined>;
+  /** How many letters have this status (no payloads read). */
+  countDeadLetters(status: DeadLetterStatus): Promise<number>;
+  /** Batch activity since `since` (committed events per source and per hour, batches received). */
+  ingestActivity(since: Date): Promise<IngestActivity>;
 
   /**
    * Creates the source's curated table on first use and keeps its columns in step with the active

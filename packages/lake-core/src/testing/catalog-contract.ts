@@ -50,12 +50,20 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       const schema = { type: "object", properties: { id: { type: "string" } } };
       const src = await createSource({ schema, paused: true });
       const byId = await catalog.getSource(src.id);
-      expect(byId).toMatchObject({ id: src.id, slug: src.slug, status: "paused", jsonSchema: schema });
+      expect(byId).toMatchObject({
+        id: src.id,
+        slug: src.slug,
+        status: "paused",
+        jsonSchema: schema,
+        schemaVersion: 1,
+      });
+      expect(byId?.createdAt).toBeInstanceOf(Date);
       expect(byId?.schemaVersionId).toBeTypeOf("string");
       expect(await catalog.findSourceBySlug(src.slug)).toEqual(byId);
       const schemaless = await createSource({ schema: null });
       expect(await catalog.getSource(schemaless.id)).toMatchObject({
         schemaVersionId: undefined,
+        schemaVersion: undefined,
         jsonSchema: undefined,
       });
       expect(await catalog.getSource("missing")).toBeUndefined();
@@ -329,6 +337,66 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       const cut = await catalog.getDeadLetter(ids[0]!, { maxPayloadChars: 5 });
       expect([cut?.payload, cut?.payloadChars]).toEqual(['{"n":', letter(0, "A").payload.length]);
       expect(await catalog.getDeadLetter("missing")).toBeUndefined();
+    });
+
+    it("lists sources and pauses or resumes one, writing only a real change", async () => {
+      const { catalog, createSource } = setup();
+      const src = await createSource();
+      const listed = await catalog.listSources();
+      expect(listed.map((x) => x.id)).toContain(src.id);
+      const names = listed.map((x) => x.name);
+      expect(names).toEqual([...names].sort());
+      expect(await catalog.transaction((tx) => tx.setSourceStatus(src.id, "paused"))).toBe("active");
+      expect((await catalog.getSource(src.id))?.status).toBe("paused");
+      expect(await catalog.transaction((tx) => tx.setSourceStatus(src.id, "paused"))).toBe("paused");
+      // Rolled back with the transaction around it.
+      await expect(
+        catalog.transaction(async (tx) => {
+          await tx.setSourceStatus(src.id, "active");
+          throw new Error("audit write failed");
+        }),
+      ).rejects.toThrow("audit write failed");
+      expect((await catalog.getSource(src.id))?.status).toBe("paused");
+      expect(await catalog.transaction((tx) => tx.setSourceStatus("missing", "paused"))).toBeUndefined();
+    });
+
+    it("sums batch activity since a time and counts dead letters by status", async () => {
+      const { catalog, src, table } = await sourceWithTable();
+      const since = new Date(Date.now() - 60_000);
+      const before = await catalog.ingestActivity(since);
+      for (const n of [1, 2]) await registered(catalog, src.id, `a-${src.slug}-${n}`);
+      await catalog.transaction((tx) =>
+        tx.commitAppend({
+          tableId: table.id,
+          files: [],
+          batchIds: [`a-${src.slug}-1`, `a-${src.slug}-2`],
+          counts: new Map([
+            [`a-${src.slug}-1`, { accepted: 5, rejected: 1, duplicates: 0 }],
+            [`a-${src.slug}-2`, { accepted: 7, rejected: 0, duplicates: 2 }],
+          ]),
+        }),
+      );
+      const after = await catalog.ingestActivity(since);
+      expect(after.acceptedBySource.get(src.id)).toBe(12);
+      expect(after.batchesReceived - before.batchesReceived).toBe(2);
+      const hourTotal = (a: typeof after) => a.acceptedByHour.reduce((n, h) => n + h.events, 0);
+      expect(hourTotal(after) - hourTotal(before)).toBe(12);
+      expect(after.acceptedByHour.every((h) => h.hour.getUTCMinutes() === 0)).toBe(true);
+
+      const open = await catalog.countDeadLetters("open");
+      await catalog.recordDeadLetters([
+        {
+          sourceId: src.id,
+          batchId: undefined,
+          eventId: undefined,
+          reasonCode: "X",
+          reason: "r",
+          path: undefined,
+          payload: "",
+          attempts: 1,
+        },
+      ]);
+      expect(await catalog.countDeadLetters("open")).toBe(open + 1);
     });
 
     it("grants a lease to one holder at a time", async () => {
