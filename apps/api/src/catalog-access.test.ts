@@ -1,9 +1,8 @@
 // Guards the catalog's one writer: the API reaches catalog tables (sources, schema versions, batches,
 // tables, snapshots, data files, dead letters, dedupe claims) only through the Catalog port, and
 // Prisma only for control-plane tables (users, keys, audit, sessions, …).
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
+import { apiModules } from "./testing/api-modules";
 
 const CATALOG_MODELS = [
   "source",
@@ -28,14 +27,6 @@ const CATALOG_TABLES = [
 const PRISMA_ACCESS = new RegExp(`\\b(?:prisma|tx)\\.(${CATALOG_MODELS.join("|")})\\.`);
 const SQL_ACCESS = new RegExp(`\\b(?:FROM|JOIN|INTO|UPDATE)\\s+"?(${CATALOG_TABLES.join("|")})\\b`, "i");
 
-function modules(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const path = join(dir, e.name);
-    if (e.isDirectory()) return e.name === "testing" ? [] : modules(path);
-    return /\.tsx?$/.test(e.name) && !/\.test\.tsx?$/.test(e.name) ? [path] : [];
-  });
-}
-
 export function catalogAccessIn(name: string, text: string): string[] {
   const found: string[] = [];
   const prisma = PRISMA_ACCESS.exec(text)?.[1];
@@ -47,9 +38,7 @@ export function catalogAccessIn(name: string, text: string): string[] {
 
 describe("the API reaches catalog tables only through the Catalog port", () => {
   it("finds no module using Prisma or SQL on a catalog table", () => {
-    const found = modules(import.meta.dirname).flatMap((file) =>
-      catalogAccessIn(relative(import.meta.dirname, file), readFileSync(file, "utf8")),
-    );
+    const found = apiModules().flatMap(([name, text]) => catalogAccessIn(name, text));
     expect(found).toEqual([]);
   });
 

@@ -27,22 +27,6 @@ function readerOf(actor: Actor): Reader {
   return { userId: actor.id, roles: actor.roles };
 }
 
-/** A letter as lists show it (no payload). */
-function summaryOf(d: DeadLetterSummary) {
-  return {
-    id: d.id,
-    source: d.sourceSlug ?? null,
-    batchId: d.batchId ?? null,
-    eventId: d.eventId ?? null,
-    reasonCode: d.reasonCode,
-    reason: d.reason,
-    path: d.path ?? null,
-    attempts: d.attempts,
-    status: d.status,
-    createdAt: d.createdAt,
-  };
-}
-
 export class DeadLettersService {
   constructor(
     private readonly lake: LakeReader,
@@ -68,7 +52,7 @@ export class DeadLettersService {
       this.lake.countDeadLettersByReason(reader, { sourceId, status: input.status }),
     ]);
     return {
-      items: page.items.map(summaryOf),
+      items: page.items,
       nextCursor: page.nextCursor ?? null,
       /** Letters of this source and status per reason code, for the filter. */
       reasons,
@@ -79,13 +63,7 @@ export class DeadLettersService {
     const d = await this.lake.deadLetter(readerOf(actor), id, {
       maxPayloadChars: DEAD_LETTER_PAYLOAD_MAX_CHARS,
     });
-    return {
-      ...summaryOf(d),
-      resolvedAt: d.resolvedAt ?? null,
-      payload: d.payload,
-      payloadChars: d.payloadChars,
-      payloadTruncated: d.payloadChars > d.payload.length,
-    };
+    return { ...d, payloadTruncated: d.payloadChars > d.payload.length };
   }
 
   /** The whole payload, for a download. */

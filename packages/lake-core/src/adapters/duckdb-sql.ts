@@ -21,3 +21,11 @@ export function sqlStringList(values: readonly string[]): string {
 export async function prepareConnection(conn: DuckDBConnection): Promise<void> {
   await conn.run("SET TimeZone = 'UTC'");
 }
+
+/** What a step that works in DuckDB is given: a connection of its own and scratch space. */
+export interface DuckDbWork {
+  /** Used by one call at a time, prepared with prepareConnection(). */
+  duck: DuckDBConnection;
+  /** Scratch directory for NDJSON and Parquet files before they go to the store. */
+  tmpDir: string;
+}

@@ -41,42 +41,10 @@ export async function recordDeadLetters(q: Queryable, rows: NewDeadLetter[]): Pr
   return ids;
 }
 
-interface SummaryRow {
-  id: string;
-  source_id: string | null;
-  slug: string | null;
-  batch_id: string | null;
-  event_id: string | null;
-  reason_code: string;
-  reason: string;
-  path: string | null;
-  attempts: number;
-  status: DeadLetterStatus;
-  created_ms: number;
-  resolved_ms: number | null;
-}
-
-// Timestamps are UTC wall-clock time without a zone: converted in SQL so node-pg cannot shift them.
-const SUMMARY_COLUMNS = `d.id, d.source_id, s.slug, d.batch_id, d.event_id, d.reason_code, d.reason, d.path,
-  d.attempts, d.status::text AS status, (extract(epoch FROM d.created_at) * 1000)::float8 AS created_ms,
-  (extract(epoch FROM d.resolved_at) * 1000)::float8 AS resolved_ms`;
-
-function toSummary(r: SummaryRow): DeadLetterSummary {
-  return {
-    id: r.id,
-    sourceId: r.source_id ?? undefined,
-    sourceSlug: r.slug ?? undefined,
-    batchId: r.batch_id ?? undefined,
-    eventId: r.event_id ?? undefined,
-    reasonCode: r.reason_code,
-    reason: r.reason,
-    path: r.path ?? undefined,
-    attempts: r.attempts,
-    status: r.status,
-    createdAt: new Date(r.created_ms),
-    resolvedAt: r.resolved_ms === null ? undefined : new Date(r.resolved_ms),
-  };
-}
+// Named as the read model's fields; zone-less UTC timestamps become timestamptz, which node-pg reads right.
+const SUMMARY_COLUMNS = `d.id, d.source_id AS "sourceId", s.slug AS source, d.batch_id AS "batchId",
+  d.event_id AS "eventId", d.reason_code AS "reasonCode", d.reason, d.path, d.attempts, d.status::text AS status,
+  d.created_at AT TIME ZONE 'UTC' AS "createdAt", d.resolved_at AT TIME ZONE 'UTC' AS "resolvedAt"`;
 
 /** The filter as SQL conditions over `d`, with its parameters numbered from `from`. */
 function where(filter: Omit<DeadLetterFilter, "reasonCode"> & { reasonCode?: string | undefined }, from = 1) {
@@ -106,12 +74,12 @@ export async function listDeadLetters(
     // Keyset paging on (created_at, id), the list's order: stable while letters keep arriving.
     after = ` AND (d.created_at, d.id) < (SELECT c.created_at, c.id FROM dead_letters c WHERE c.id = $${params.length})`;
   }
-  const res = await q.query<SummaryRow>(
+  const res = await q.query<DeadLetterSummary>(
     `SELECT ${SUMMARY_COLUMNS} FROM dead_letters d LEFT JOIN sources s ON s.id = d.source_id
      WHERE ${w.sql}${after} ORDER BY d.created_at DESC, d.id DESC LIMIT $${w.params.length + 1}`,
     params,
   );
-  const items = res.rows.slice(0, page.limit).map(toSummary);
+  const items = res.rows.slice(0, page.limit);
   return { items, nextCursor: res.rows.length > page.limit ? items.at(-1)?.id : undefined };
 }
 
@@ -133,13 +101,12 @@ export async function getDeadLetter(
   id: string,
   opts: { maxPayloadChars?: number } = {},
 ): Promise<DeadLetterRecord | undefined> {
-  const res = await q.query<SummaryRow & { payload: string; payload_chars: number }>(
-    `SELECT ${SUMMARY_COLUMNS}, left(d.payload, $2) AS payload, length(d.payload) AS payload_chars
+  const res = await q.query<DeadLetterRecord>(
+    `SELECT ${SUMMARY_COLUMNS}, left(d.payload, $2) AS payload, length(d.payload) AS "payloadChars"
      FROM dead_letters d LEFT JOIN sources s ON s.id = d.source_id WHERE d.id = $1`,
     [id, opts.maxPayloadChars ?? 2_147_483_647],
   );
-  const r = res.rows[0];
-  return r ? { ...toSummary(r), payload: r.payload, payloadChars: r.payload_chars } : undefined;
+  return res.rows[0];
 }
 
 export async function countDeadLetters(q: Queryable, status: DeadLetterStatus): Promise<number> {

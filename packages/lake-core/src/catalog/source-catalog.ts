@@ -3,43 +3,27 @@
 import type { SourceRecord, SourceStatus } from "../ports/catalog";
 import { NOW_UTC, type Queryable } from "./transaction";
 
-interface SourceRow {
-  id: string;
-  slug: string;
-  name: string;
-  description: string;
-  kind: string;
-  status: SourceStatus;
-  created_ms: number;
-  version: number | null;
-  id_field: string;
-  time_field: string;
-  active_schema_version_id: string | null;
-  json_schema: unknown;
+/** A source row as selected: the record's fields, with NULL where a schemaless source has no version. */
+interface SourceRow extends Omit<SourceRecord, "schemaVersionId" | "schemaVersion" | "jsonSchema"> {
+  schemaVersionId: string | null;
+  schemaVersion: number | null;
+  jsonSchema: unknown;
 }
 
+// Zone-less UTC timestamps become timestamptz, which node-pg reads right.
 const SELECT_SQL = `
 SELECT s.id, s.slug, s.name, s.description, s.kind::text AS kind, s.status::text AS status,
-       (extract(epoch FROM s.created_at) * 1000)::float8 AS created_ms, s.id_field, s.time_field,
-       s.active_schema_version_id, v.version,
-       CASE WHEN s.active_schema_version_id IS NULL THEN NULL ELSE v.json_schema END AS json_schema
+       s.created_at AT TIME ZONE 'UTC' AS "createdAt", s.id_field AS "idField", s.time_field AS "timeField",
+       s.active_schema_version_id AS "schemaVersionId", v.version AS "schemaVersion", v.json_schema AS "jsonSchema"
 FROM sources s LEFT JOIN schema_versions v ON v.id = s.active_schema_version_id`;
 
 function toRecord(row: SourceRow): SourceRecord {
-  const versionId = row.active_schema_version_id ?? undefined;
+  const versioned = row.schemaVersionId !== null;
   return {
-    id: row.id,
-    slug: row.slug,
-    name: row.name,
-    description: row.description,
-    kind: row.kind,
-    status: row.status,
-    createdAt: new Date(row.created_ms),
-    idField: row.id_field,
-    timeField: row.time_field,
-    schemaVersionId: versionId,
-    schemaVersion: versionId === undefined ? undefined : (row.version ?? undefined),
-    jsonSchema: versionId === undefined ? undefined : row.json_schema,
+    ...row,
+    schemaVersionId: row.schemaVersionId ?? undefined,
+    schemaVersion: versioned ? (row.schemaVersion ?? undefined) : undefined,
+    jsonSchema: versioned ? row.jsonSchema : undefined,
   };
 }
 

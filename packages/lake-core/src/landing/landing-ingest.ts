@@ -5,13 +5,10 @@
 import { createHash } from "node:crypto";
 import { mkdir, open, rm } from "node:fs/promises";
 import { join } from "node:path";
-import type { DuckDBConnection } from "@duckdb/node-api";
-import type { Logger } from "pino";
+import type { DuckDbWork } from "../adapters/duckdb-sql";
 import { InletError } from "../errors";
-import { acceptBatch } from "../ingest/accept-batch";
-import type { Catalog } from "../ports/catalog";
+import { type AcceptBatchDeps, acceptBatch } from "../ingest/accept-batch";
 import type { ObjectInfo, ObjectStore } from "../ports/object-store";
-import type { Queue } from "../ports/queue";
 import { withSchema } from "../schema/source-schema";
 import {
   type LandingFormat,
@@ -24,14 +21,7 @@ export const LANDING_PREFIX = "landing/";
 export const LANDING_DONE_PREFIX = "landing-done/";
 export const LANDING_FAILED_PREFIX = "landing-failed/";
 
-export interface LandingDeps {
-  catalog: Catalog;
-  store: ObjectStore;
-  queue: Queue;
-  /** Used by one landing call at a time, prepared with prepareConnection(). */
-  duck: DuckDBConnection;
-  tmpDir: string;
-  logger?: Logger;
+export interface LandingDeps extends AcceptBatchDeps, DuckDbWork {
   /** A file is split into raw batches of at most this many bytes (default 8 MiB)… */
   maxBatchBytes?: number;
   /** …and this many events (default 10,000, the HTTP ingest default). */

@@ -2,21 +2,13 @@
 // in by a `compact` snapshot (old files stay readable for readers of older snapshots).
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { DuckDBConnection } from "@duckdb/node-api";
-import type { Logger } from "pino";
+import type { DuckDbWork } from "../adapters/duckdb-sql";
 import { sqlString } from "../adapters/duckdb-sql";
+import type { AcceptBatchDeps } from "../ingest/accept-batch";
 import { newBatchId } from "../ingest/raw-batch";
-import type { Catalog, NewDataFile, VisibleFile } from "../ports/catalog";
-import type { ObjectStore } from "../ports/object-store";
+import type { NewDataFile, VisibleFile } from "../ports/catalog";
 
-export interface CompactDeps {
-  catalog: Catalog;
-  store: ObjectStore;
-  /** Used by this call alone, prepared with prepareConnection(). */
-  duck: DuckDBConnection;
-  tmpDir: string;
-  logger?: Logger;
-}
+export interface CompactDeps extends Omit<AcceptBatchDeps, "queue">, DuckDbWork {}
 
 export interface CompactOptions {
   /** A partition is compacted when it has at least this many small files (default 8). */

@@ -97,20 +97,21 @@ export interface DeadLetterFilter {
   status: DeadLetterStatus;
 }
 
-/** A dead letter without its payload, as lists show it. */
+/** A dead letter without its payload, as lists show it (null where a letter has no such part). */
 export interface DeadLetterSummary {
   id: string;
-  sourceId: string | undefined;
-  sourceSlug: string | undefined;
-  batchId: string | undefined;
-  eventId: string | undefined;
+  sourceId: string | null;
+  /** The source's slug; null once the source is deleted. */
+  source: string | null;
+  batchId: string | null;
+  eventId: string | null;
   reasonCode: string;
   reason: string;
-  path: string | undefined;
+  path: string | null;
   attempts: number;
   status: DeadLetterStatus;
   createdAt: Date;
-  resolvedAt: Date | undefined;
+  resolvedAt: Date | null;
 }
 
 export interface DeadLetterRecord extends DeadLetterSummary {

@@ -1,20 +1,10 @@
 // What processing a group of batches needs and what it reports: committed, retried, counts, and
 // where the time went.
-import type { DuckDBConnection } from "@duckdb/node-api";
-import type { Logger } from "pino";
-import type { Catalog } from "../ports/catalog";
-import type { ObjectStore } from "../ports/object-store";
-import type { Queue, ReceivedMessage } from "../ports/queue";
+import type { DuckDbWork } from "../adapters/duckdb-sql";
+import type { AcceptBatchDeps } from "../ingest/accept-batch";
+import type { ReceivedMessage } from "../ports/queue";
 
-export interface ProcessDeps {
-  catalog: Catalog;
-  store: ObjectStore;
-  queue: Queue;
-  /** A connection used by this call alone, prepared with prepareConnection(). */
-  duck: DuckDBConnection;
-  /** Scratch directory for NDJSON and Parquet files before they go to the store. */
-  tmpDir: string;
-  logger?: Logger;
+export interface ProcessDeps extends AcceptBatchDeps, DuckDbWork {
   /** Queue the messages came from (default "batches"). */
   queueName?: string;
 }

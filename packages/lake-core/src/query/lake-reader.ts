@@ -93,7 +93,7 @@ export class LakeReader {
   ): Promise<DeadLetterRecord> {
     const letter = await this.deps.catalog.getDeadLetter(id, opts);
     if (!letter) throw new InletError("NOT_FOUND", `No dead letter with id '${id}'`);
-    this.note(reader, "dead letter read", { deadLetterId: id, source: letter.sourceSlug });
+    this.note(reader, "dead letter read", { deadLetterId: id, source: letter.source });
     return letter;
   }
 }

@@ -303,10 +303,10 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       const first = await catalog.listDeadLetters({ sourceId: src.id, status: "open" }, { limit: 2 });
       expect(first.items.map((d) => d.id)).toEqual(newestFirst.slice(0, 2));
       expect(first.items[0]).toMatchObject({
-        sourceSlug: src.slug,
-        eventId: "e4",
-        reasonCode: "A",
+        source: src.slug,
+        sourceId: src.id,
         status: "open",
+        resolvedAt: null,
       });
       const second = await catalog.listDeadLetters(
         { sourceId: src.id, status: "open" },
