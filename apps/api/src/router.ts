@@ -4,6 +4,7 @@ import { deadLettersRouter } from "./routers/dead-letters";
 import { meProcedure } from "./routers/me";
 import { overviewRouter } from "./routers/overview";
 import { sourcesRouter } from "./routers/sources";
+import { tablesRouter } from "./routers/tables";
 import { router } from "./trpc";
 
 export const appRouter = router({
@@ -12,6 +13,7 @@ export const appRouter = router({
   sources: sourcesRouter,
   audit: auditRouter,
   deadLetters: deadLettersRouter,
+  tables: tablesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -5,12 +5,14 @@ import { AuditService } from "./audit";
 import { DeadLettersService } from "./dead-letters";
 import { OverviewService } from "./overview";
 import { SourcesService } from "./sources";
+import { TablesService } from "./tables";
 
 export interface Services {
   audit: AuditService;
   deadLetters: DeadLettersService;
   overview: OverviewService;
   sources: SourcesService;
+  tables: TablesService;
 }
 
 export function createServices(deps: {
@@ -26,5 +28,6 @@ export function createServices(deps: {
     deadLetters: new DeadLettersService(deps.lake, deps.catalog),
     overview: new OverviewService(deps.catalog, deps.queue),
     sources: new SourcesService(deps.db, deps.catalog, audit, deps.publicApiUrl),
+    tables: new TablesService(deps.lake),
   };
 }

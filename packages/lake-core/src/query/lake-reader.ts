@@ -53,7 +53,11 @@ export class LakeReader {
   }
 
   /** The first rows of a table's current snapshot (at most PREVIEW_MAX_ROWS), newest events first. */
-  async previewTable(reader: Reader, tableName: string, limit = PREVIEW_MAX_ROWS): Promise<QueryResult> {
+  async previewTable(
+    reader: Reader,
+    tableName: string,
+    limit = PREVIEW_MAX_ROWS,
+  ): Promise<QueryResult & { snapshotSeq: number }> {
     const binding = await this.bind(tableName);
     const rows = Math.max(0, Math.min(limit, PREVIEW_MAX_ROWS));
     const orderBy = binding.columns?.some((c) => c.name === "_event_time")
@@ -61,11 +65,12 @@ export class LakeReader {
       : "";
     const name = binding.name.split(".").map(sqlIdent).join(".");
     this.note(reader, "table preview", { table: tableName, snapshot: binding.snapshotSeq });
-    return this.deps.engine.query({
+    const result = await this.deps.engine.query({
       sql: `SELECT * FROM ${name}${orderBy} LIMIT ${rows}`,
       tables: [binding],
       maxRows: rows,
     });
+    return { ...result, snapshotSeq: binding.snapshotSeq };
   }
 
   listDeadLetters(
