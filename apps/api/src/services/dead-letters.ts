@@ -1,13 +1,7 @@
 // Dead letters as on-call staff read them: newest first, filtered by source, reason and status, one at
 // a time with its payload, or the whole payload as a file. Every read goes through the LakeReader with
 // the person reading. Read-only: fixing and replaying them builds on this.
-import {
-  type Catalog,
-  type DeadLetterSummary,
-  InletError,
-  type LakeReader,
-  type Reader,
-} from "@inlet/lake-core";
+import { type Catalog, InletError, type LakeReader, type Reader } from "@inlet/lake-core";
 import type { Actor } from "../auth/session";
 
 /** A payload above this many characters is cut in a detail answer (the whole row stays in the catalog). */
