@@ -1,5 +1,5 @@
 import { encode } from "next-auth/jwt";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTestServer, TEST_PASSWORD, TEST_SECRET, type TestServer } from "./testing/test-server";
 
 let s: TestServer;
@@ -11,6 +11,19 @@ afterAll(async () => {
   await s.close();
 });
 
+// Failed sign-ins are throttled per client address too, so each test signs in from an address of
+// its own: one test's failures never throttle another's sign-ins.
+let clientAddress = "";
+let addressesUsed = 0;
+beforeEach(() => {
+  addressesUsed += 1;
+  clientAddress = `192.0.2.${addressesUsed}`;
+});
+
+function signIn(payload: Record<string, unknown>, headers: Record<string, string> = {}) {
+  return s.app.inject({ method: "POST", url: "/auth/login", payload, headers, remoteAddress: clientAddress });
+}
+
 function trpcGet(path: string, input?: unknown) {
   return input === undefined
     ? `/trpc/${path}`
@@ -19,11 +32,7 @@ function trpcGet(path: string, input?: unknown) {
 
 describe("sign-in", () => {
   it("returns the user with roles for the right password and audits it", async () => {
-    const res = await s.app.inject({
-      method: "POST",
-      url: "/auth/login",
-      payload: { email: "Analyst@inlet.local", password: TEST_PASSWORD },
-    });
+    const res = await signIn({ email: "Analyst@inlet.local", password: TEST_PASSWORD });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ email: "analyst@inlet.local", roles: ["analyst"] });
     const audit = await s.database.db.prisma.auditLog.findFirst({
@@ -33,16 +42,8 @@ describe("sign-in", () => {
   });
 
   it("answers a wrong password and an unknown user with the same generic 401", async () => {
-    const wrong = await s.app.inject({
-      method: "POST",
-      url: "/auth/login",
-      payload: { email: "oncall@inlet.local", password: "nope" },
-    });
-    const unknown = await s.app.inject({
-      method: "POST",
-      url: "/auth/login",
-      payload: { email: "ghost@inlet.local", password: "nope" },
-    });
+    const wrong = await signIn({ email: "oncall@inlet.local", password: "nope" });
+    const unknown = await signIn({ email: "ghost@inlet.local", password: "nope" });
     expect(wrong.statusCode).toBe(401);
     expect(unknown.statusCode).toBe(401);
     expect(wrong.json()).toEqual(unknown.json());
@@ -50,12 +51,7 @@ describe("sign-in", () => {
 
   it("rate-limits repeated failures per account and resets on success elsewhere", async () => {
     const attempt = (password: string) =>
-      s.app.inject({
-        method: "POST",
-        url: "/auth/login",
-        payload: { email: "engineer@inlet.local", password },
-        headers: { "x-forwarded-for": "10.1.1.1" },
-      });
+      signIn({ email: "engineer@inlet.local", password }, { "x-forwarded-for": "10.1.1.1" });
     const codes: number[] = [];
     for (let i = 0; i < 4; i++) codes.push((await attempt(`bad-${i}`)).statusCode);
     expect(codes).toEqual([401, 401, 429, 429]);
@@ -63,22 +59,14 @@ describe("sign-in", () => {
     expect(locked.statusCode).toBe(429);
     expect(locked.headers["retry-after"]).toBeDefined();
     expect(locked.json().error.message).toMatch(/try again in \d+ s/);
-    const other = await s.app.inject({
-      method: "POST",
-      url: "/auth/login",
-      payload: { email: "admin@inlet.local", password: TEST_PASSWORD },
-    });
+    const other = await signIn({ email: "admin@inlet.local", password: TEST_PASSWORD });
     expect(other.statusCode).toBe(200);
   });
 
   it("counts parallel guesses before checking them, so a burst cannot exceed the limit", async () => {
     const burst = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
-        s.app.inject({
-          method: "POST",
-          url: "/auth/login",
-          payload: { email: "governance@inlet.local", password: `guess-${i}` },
-        }),
+        signIn({ email: "governance@inlet.local", password: `guess-${i}` }),
       ),
     );
     const codes = burst.map((r) => r.statusCode);
@@ -88,7 +76,7 @@ describe("sign-in", () => {
   });
 
   it("rejects a malformed body with 400 naming the field", async () => {
-    const res = await s.app.inject({ method: "POST", url: "/auth/login", payload: { email: "a@b.c" } });
+    const res = await signIn({ email: "a@b.c" });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.field).toBe("password");
   });
@@ -404,12 +392,7 @@ describe("client address throttling", () => {
   it("trusts x-forwarded-for only from the console's server", async () => {
     const { internalToken } = await import("./auth/oidc");
     const fail = (headers: Record<string, string>) =>
-      s.app.inject({
-        method: "POST",
-        url: "/auth/login",
-        payload: { email: `x${Math.random()}@inlet.local`, password: "bad" },
-        headers,
-      });
+      signIn({ email: `x${Math.random()}@inlet.local`, password: "bad" }, headers);
     // 3 failures × 4 per address: the 13th failure from one address is throttled even across accounts.
     const spoofed: number[] = [];
     for (let i = 0; i < 13; i++) spoofed.push((await fail({ "x-forwarded-for": `10.9.9.${i}` })).statusCode);

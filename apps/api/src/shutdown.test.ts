@@ -25,6 +25,7 @@ describe("stopping a process", () => {
     const { events, exits, done, proc } = fakeProcess();
     const order: string[] = [];
     const step = (name: string) => async () => {
+      // A step takes time, like closing a server: the later signals come while the steps run.
       await new Promise((r) => setTimeout(r, 5));
       order.push(name);
     };

@@ -10,7 +10,7 @@ import { LocalFsObjectStore, PgCatalog, PgQueue } from "@inlet/lake-core";
 import Fastify, { type FastifyInstance } from "fastify";
 import pino from "pino";
 import type { Counter } from "prom-client";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { apiRegistry } from "../metrics";
 import { ingestMetrics } from "./ingest-metrics";
 import { type IngestErrorBody, registerIngestRoutes } from "./routes";
@@ -241,10 +241,14 @@ describe("accepted batches", () => {
   });
 
   it("records when the key was last used", async () => {
-    const row = await database.db.prisma.apiKey.findFirstOrThrow({
-      where: { sourceId: ordersId, revokedAt: null },
-    });
-    expect(row.lastUsedAt).toBeInstanceOf(Date);
+    // A key of its own: the authenticator writes a key's use at most once a minute.
+    const sourceId = await addSource("key-use");
+    const key = await addKey(sourceId);
+    const lastUsed = async () =>
+      (await database.db.prisma.apiKey.findFirstOrThrow({ where: { sourceId } })).lastUsedAt;
+    expect(await lastUsed()).toBeNull();
+    expect((await post(ORDERS_NDJSON, { slug: "key-use", key })).statusCode).toBe(202);
+    expect(await lastUsed()).toBeInstanceOf(Date);
   });
 
   it("keeps 20 concurrent batches apart: 20 batches, 20 messages, 20 raw objects", async () => {
@@ -268,9 +272,17 @@ describe("accepted batches", () => {
   });
 
   it("counts accepted requests, events and bytes for /metrics", async () => {
-    const accepted = await count(ingestMetrics.requests, { status: "202", code: "ACCEPTED" });
-    expect(accepted).toBeGreaterThanOrEqual(26);
-    expect(await count(ingestMetrics.events, { source: "orders" })).toBeGreaterThanOrEqual(173);
+    const counts = async () => [
+      await count(ingestMetrics.requests, { status: "202", code: "ACCEPTED" }),
+      await count(ingestMetrics.events, { source: "orders" }),
+      await count(ingestMetrics.bytes, { source: "orders" }),
+    ];
+    const [requests = 0, events = 0, bytes = 0] = await counts();
+    expect((await post(ORDERS_NDJSON)).statusCode).toBe(202);
+    // A request is counted by the onResponse hook, which need not have run when inject() resolves.
+    await vi.waitFor(async () =>
+      expect(await counts()).toEqual([requests + 1, events + 50, bytes + ORDERS_NDJSON.length]),
+    );
     const text = await apiRegistry.metrics();
     expect(text).toContain("# TYPE inlet_ingest_requests_total counter");
     expect(text).toMatch(/inlet_ingest_requests_total\{status="202",code="ACCEPTED"\} \d+/);
@@ -506,10 +518,18 @@ describe("rejected batches", () => {
   });
 
   it("counts rejections by status and code", async () => {
-    const requests = (status: string, code: string) => count(ingestMetrics.requests, { status, code });
-    expect(await requests("401", "UNAUTHORIZED")).toBeGreaterThanOrEqual(5);
-    expect(await requests("413", "BODY_TOO_LARGE")).toBeGreaterThanOrEqual(2);
-    expect(await count(ingestMetrics.deadLetters, { reason: "MALFORMED_JSON" })).toBeGreaterThanOrEqual(3);
+    const counts = async () => [
+      await count(ingestMetrics.requests, { status: "401", code: "UNAUTHORIZED" }),
+      await count(ingestMetrics.requests, { status: "413", code: "BODY_TOO_LARGE" }),
+      await count(ingestMetrics.requests, { status: "400", code: "MALFORMED_JSON" }),
+      await count(ingestMetrics.deadLetters, { reason: "MALFORMED_JSON" }),
+    ];
+    const before = await counts();
+    expect((await post(ORDERS_NDJSON, { key: null })).statusCode).toBe(401);
+    expect((await post(Buffer.alloc(LIMITS.maxBodyBytes + 1, 0x20))).statusCode).toBe(413);
+    expect((await post('{"id":"a",}\n')).statusCode).toBe(400);
+    // A request is counted by the onResponse hook, which need not have run when inject() resolves.
+    await vi.waitFor(async () => expect(await counts()).toEqual(before.map((n) => n + 1)));
   });
 });
 

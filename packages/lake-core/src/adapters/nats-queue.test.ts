@@ -70,6 +70,8 @@ afterAll(async () => {
   if (storeDir) await rm(storeDir, { recursive: true, force: true });
 });
 
+// No pollIntervalMs: a waiting receive is a pull request the server answers when a message arrives,
+// so the wake-up test's bound holds the server's push to it, with no client poll to rescue it.
 queueContract("NatsQueue", async ({ maxReceives }) => {
   const queue = await NatsQueue.connect({ servers: SERVERS, streamName, subjectPrefix, maxReceives });
   return { queue, cleanup: () => queue.close() };

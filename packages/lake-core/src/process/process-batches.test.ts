@@ -6,7 +6,12 @@ import type { LocalFsObjectStore } from "../adapters/local-fs-store";
 import type { PgQueue } from "../adapters/pg-queue";
 import { PgCatalog } from "../catalog/pg-catalog";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
-import { createTestSource, enqueueRawBatch, readCommittedRows } from "../testing/pipeline-fixtures";
+import {
+  createTestSource,
+  enqueueRawBatch,
+  readCommittedRows,
+  waitUntil,
+} from "../testing/pipeline-fixtures";
 import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
 import { recordPoisonBatches } from "./poison-batches";
 import { type ProcessDeps, processBatches } from "./process-batches";
@@ -276,7 +281,6 @@ describe("processBatches", () => {
 });
 
 describe("review fixes", () => {
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const dropMessages = (...batchIds: string[]) =>
     t.db.pool.query("DELETE FROM queue_messages WHERE dedupe_key = ANY($1::text[])", [batchIds]);
   const deadMessage = (body: Record<string, unknown>) => ({
@@ -731,12 +735,20 @@ describe("review fixes", () => {
     // The slow worker holds the batch row in its commit transaction.
     const slow = await t.db.pool.connect();
     try {
+      const slowPid = (await slow.query<{ pid: number }>("SELECT pg_backend_pid() AS pid")).rows[0]?.pid;
       await slow.query("BEGIN");
       await slow.query("SELECT id FROM batches WHERE id = $1 FOR UPDATE", [b.batchId]);
       const recording = recordPoisonBatches({ catalog: new PgCatalog(t.db), store }, [
         deadMessage({ batchId: b.batchId }),
       ]);
-      await sleep(300);
+      // The commit must land while the recorder waits for the row, or this would not test the lock.
+      await waitUntil("the recorder to wait for the slow worker's row lock", async () => {
+        const blocked = await t.db.pool.query(
+          "SELECT 1 FROM pg_stat_activity WHERE $1::int = ANY(pg_blocking_pids(pid))",
+          [slowPid],
+        );
+        return (blocked.rowCount ?? 0) > 0;
+      });
       await slow.query("UPDATE batches SET status = 'committed' WHERE id = $1", [b.batchId]);
       await slow.query("COMMIT");
       expect(await recording).toBe(0);

@@ -11,5 +11,10 @@ export {
   type QueryFixtures,
   queryEngineContract,
 } from "./query-engine-contract";
-export { CONTRACT_MAX_RECEIVES, type QueueUnderTest, queueContract } from "./queue-contract";
+export {
+  CONTRACT_MAX_RECEIVES,
+  type QueueUnderTest,
+  type QueueUnderTestOptions,
+  queueContract,
+} from "./queue-contract";
 export { type S3EventNotification, type S3rverHandle, type StartS3rverOptions, startS3rver } from "./s3rver";

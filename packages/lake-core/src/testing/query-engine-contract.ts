@@ -328,6 +328,7 @@ export function queryEngineContract(
         "SELECT count(*) FROM range(1000000000) a, range(1000) b WHERE (a.range * b.range) % 7 = 3",
         { signal: controller.signal },
       );
+      // Aborted while it runs: an abort before the query starts would take the already-aborted path.
       setTimeout(() => controller.abort(), 300);
       const err = await rejection(running);
       expect(err.details?.aborted).toBe(true);

@@ -8,15 +8,28 @@ export interface QueueUnderTest {
   cleanup(): Promise<void>;
 }
 
+export interface QueueUnderTestOptions {
+  maxReceives: number;
+  /**
+   * For an adapter that also polls while a receive waits: poll no more often than this. The wake-up
+   * test sets it far above its latency bound, so that only the adapter's wake-up on send can pass.
+   */
+  pollIntervalMs?: number;
+}
+
 /** The suite creates its queues with this many receives before a message is dead. */
 export const CONTRACT_MAX_RECEIVES = 3;
 
 const LONG_WAIT_MS = 20_000;
 const SHORT_VISIBILITY_MS = 1_000;
+const WAKE_TEST_POLL_INTERVAL_MS = 10_000;
+// Generous for a loaded machine, yet well under that poll interval: a receive woken by its next poll
+// instead of by the send misses it by seconds.
+const WAKE_BOUND_MS = 3_000;
 
 export function queueContract(
   name: string,
-  makeQueue: (opts: { maxReceives: number }) => Promise<QueueUnderTest>,
+  makeQueue: (opts: QueueUnderTestOptions) => Promise<QueueUnderTest>,
 ): void {
   describe(`Queue contract: ${name}`, () => {
     let q: Queue;
@@ -210,13 +223,30 @@ export function queueContract(
       expect(await q.stats(queueName)).toEqual({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 });
     });
 
-    it("returns a message sent while a receive is waiting", async () => {
-      const waiting = q.receive(queueName, { max: 5, waitMs: LONG_WAIT_MS });
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await q.send(queueName, { woke: true });
-      const got = await waiting;
-      expect(got.map((m) => m.body)).toEqual([{ woke: true }]);
-      await q.ack(queueName, got[0]!);
+    it("returns a message sent while a receive is waiting as soon as it is sent, not at a later poll", async () => {
+      const slowPoll = await makeQueue({
+        maxReceives: CONTRACT_MAX_RECEIVES,
+        pollIntervalMs: WAKE_TEST_POLL_INTERVAL_MS,
+      });
+      try {
+        const sq = slowPoll.queue;
+        // Sets up what the adapter waits with (a LISTEN connection, a consumer), so that the long
+        // receive below finds the queue empty at once and is waiting when the message is sent.
+        expect(await sq.receive(queueName, { max: 1, waitMs: 10 })).toEqual([]);
+        const waiting = sq.receive(queueName, { max: 5, waitMs: LONG_WAIT_MS });
+        // The behaviour under test: the send comes while the receive waits. Nothing outside the
+        // adapter shows that moment, so this pause stands for it.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const sentAt = Date.now();
+        await sq.send(queueName, { woke: true });
+        const got = await waiting;
+        const latencyMs = Date.now() - sentAt;
+        expect(got.map((m) => m.body)).toEqual([{ woke: true }]);
+        expect(latencyMs).toBeLessThan(WAKE_BOUND_MS);
+        await sq.ack(queueName, got[0]!);
+      } finally {
+        await slowPoll.cleanup();
+      }
     });
 
     it("acks each of 500 messages exactly once across 4 concurrent consumers", async () => {

@@ -280,8 +280,13 @@ describe("worker", () => {
       const gen = generateOrderBatches({ batches: 5, perBatch: 20, seed: 5 });
       for (const lines of gen.batches)
         await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue: producer }, src, lines);
-      // Long enough for every message to be received and nacked many times over without the gate.
-      await new Promise((resolve) => setTimeout(resolve, 6_000));
+      await waitUntil(
+        "the worker to hand a flush back for the unreachable catalog",
+        async () => ((await worker.metrics.flushErrors.get()).values[0]?.value ?? 0) > 0,
+      );
+      // The outage under test, from the worker's first failure on: without the gate, 3 receives with
+      // the worker's 1 s nack delay would dead-letter every batch within it.
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
       await proxy.restore();
       await waitUntil(
         "all batches committed after the outage",
