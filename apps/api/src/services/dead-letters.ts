@@ -1,13 +1,17 @@
 // Dead letters as on-call staff read them: newest first, filtered by source, reason and status, one at
 // a time with its payload, or the whole payload as a file. Every read goes through the LakeReader with
 // the person reading. Read-only: fixing and replaying them builds on this.
-import { type Catalog, InletError, type LakeReader, type Reader } from "@inlet/lake-core";
+import {
+  type Catalog,
+  type DeadLetterStatus,
+  InletError,
+  type LakeReader,
+  type Reader,
+} from "@inlet/lake-core";
 import type { Actor } from "../auth/session";
 
 /** A payload above this many characters is cut in a detail answer (the whole row stays in the catalog). */
 export const DEAD_LETTER_PAYLOAD_MAX_CHARS = 1_000_000;
-
-export type DeadLetterStatus = "open" | "replayed" | "discarded";
 
 export interface DeadLetterListInput {
   source?: string;
@@ -54,10 +58,7 @@ export class DeadLettersService {
   }
 
   async get(actor: Actor, id: string) {
-    const d = await this.lake.deadLetter(readerOf(actor), id, {
-      maxPayloadChars: DEAD_LETTER_PAYLOAD_MAX_CHARS,
-    });
-    return { ...d, payloadTruncated: d.payloadChars > d.payload.length };
+    return this.lake.deadLetter(readerOf(actor), id, { maxPayloadChars: DEAD_LETTER_PAYLOAD_MAX_CHARS });
   }
 
   /** The whole payload, for a download. */

@@ -14,25 +14,26 @@ export class OverviewService {
   async summary(now = new Date()) {
     const today = startOfUtcDay(now);
     const since = new Date(now.getTime() - 24 * 3600 * 1000);
-    const [sources, todays, lastDay, deadLettersOpen, queue] = await Promise.all([
-      this.catalog.listSources(),
-      this.catalog.ingestActivity(today),
-      this.catalog.ingestActivity(since),
+    const [sources, acceptedToday, batchesToday, hourly, deadLettersOpen, queue] = await Promise.all([
+      this.catalog.countSources(),
+      this.catalog.acceptedEventsBySource(today),
+      this.catalog.batchesReceivedSince(today),
+      this.catalog.acceptedEventsByHour(since),
       this.catalog.countDeadLetters("open"),
       this.queue.stats("batches").catch(() => null),
     ]);
-    const byHour = new Map(lastDay.acceptedByHour.map((r) => [r.hour.getTime(), r.events]));
+    const byHour = new Map(hourly.map((r) => [r.hour.getTime(), r.events]));
     const eventsByHour: { hour: string; events: number }[] = [];
     const firstHour = Math.floor(since.getTime() / 3_600_000) * 3_600_000 + 3_600_000;
     for (let h = firstHour; h <= now.getTime(); h += 3_600_000) {
       eventsByHour.push({ hour: new Date(h).toISOString(), events: byHour.get(h) ?? 0 });
     }
     let eventsToday = 0;
-    for (const n of todays.acceptedBySource.values()) eventsToday += n;
+    for (const n of acceptedToday.values()) eventsToday += n;
     return {
-      sources: sources.length,
+      sources,
       eventsToday,
-      batchesToday: todays.batchesReceived,
+      batchesToday,
       deadLettersOpen,
       queue: queue ? { depth: queue.depth, oldestAgeMs: queue.oldestAgeMs } : null,
       eventsByHour,

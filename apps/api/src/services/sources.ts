@@ -20,9 +20,9 @@ export class SourcesService {
 
   async list(now = new Date()) {
     const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
-    const [sources, activity] = await Promise.all([
+    const [sources, acceptedToday] = await Promise.all([
       this.catalog.listSources(),
-      this.catalog.ingestActivity(today),
+      this.catalog.acceptedEventsBySource(today),
     ]);
     return {
       items: sources.map((s) => ({
@@ -32,7 +32,7 @@ export class SourcesService {
         kind: s.kind,
         status: s.status,
         createdAt: s.createdAt,
-        eventsToday: activity.acceptedBySource.get(s.id) ?? 0,
+        eventsToday: acceptedToday.get(s.id) ?? 0,
         activeSchemaVersion: s.schemaVersion ?? null,
         ingestUrl: this.ingestUrl(s.slug),
       })),

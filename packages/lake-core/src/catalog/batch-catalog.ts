@@ -1,13 +1,6 @@
 // Batch rows in the catalog: registered at ingest, checked by the worker before work, locked at
 // commit, marked failed.
-import type {
-  BatchState,
-  BatchStatus,
-  IngestActivity,
-  NewBatch,
-  RegisteredBatch,
-  StrandedBatch,
-} from "../ports/catalog";
+import type { BatchState, BatchStatus, NewBatch, RegisteredBatch, StrandedBatch } from "../ports/catalog";
 import { NOW_UTC, type Queryable } from "./transaction";
 
 interface BatchRow {
@@ -113,13 +106,15 @@ export async function lockPendingBatches(tx: Queryable, ids: string[]): Promise<
   return new Set(res.rows.filter((r) => r.status === "received").map((r) => r.id));
 }
 
-/** Marks batches that could not be processed (poison) as failed; committed ones stay committed. */
-export async function markBatchesFailed(q: Queryable, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await q.query(
-    `UPDATE batches SET status = 'failed', committed_at = ${NOW_UTC} WHERE id = ANY($1::text[]) AND status = 'received'`,
+/** Marks batches still received as failed (poison, or not accepted after all); returns those it marked. */
+export async function markBatchesFailed(q: Queryable, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const res = await q.query<{ id: string }>(
+    `UPDATE batches SET status = 'failed', committed_at = ${NOW_UTC} WHERE id = ANY($1::text[]) AND status = 'received'
+     RETURNING id`,
     [ids],
   );
+  return new Set(res.rows.map((r) => r.id));
 }
 
 // The no-op update makes RETURNING give back an existing row, so a retry reuses its raw key.
@@ -144,30 +139,34 @@ export async function registerBatch(q: Queryable, batch: NewBatch): Promise<Regi
   return { status: row.status, rawKey: row.raw_key, receivedAt: new Date(row.received_ms) };
 }
 
-/** Batch activity since a time: committed events per source and per hour, batches received. */
-export async function ingestActivity(q: Queryable, since: Date): Promise<IngestActivity> {
-  const at = since.toISOString();
-  // Timestamps are UTC wall-clock time without a zone: compared and truncated as such.
-  const [bySource, received, byHour] = await Promise.all([
-    q.query<{ source_id: string; events: number }>(
-      `SELECT source_id, sum(accepted)::float8 AS events FROM batches
-       WHERE committed_at >= $1::timestamptz AT TIME ZONE 'UTC' GROUP BY source_id`,
-      [at],
-    ),
-    q.query<{ n: number }>(
-      "SELECT count(*)::float8 AS n FROM batches WHERE received_at >= $1::timestamptz AT TIME ZONE 'UTC'",
-      [at],
-    ),
-    q.query<{ hour_ms: number; events: number }>(
-      `SELECT (extract(epoch FROM date_trunc('hour', committed_at)) * 1000)::float8 AS hour_ms,
-              sum(accepted)::float8 AS events
-       FROM batches WHERE committed_at >= $1::timestamptz AT TIME ZONE 'UTC' GROUP BY 1 ORDER BY 1`,
-      [at],
-    ),
-  ]);
-  return {
-    acceptedBySource: new Map(bySource.rows.map((r) => [r.source_id, r.events])),
-    batchesReceived: received.rows[0]?.n ?? 0,
-    acceptedByHour: byHour.rows.map((r) => ({ hour: new Date(r.hour_ms), events: r.events })),
-  };
+// Timestamps are UTC wall-clock time without a zone: compared and truncated as such.
+
+export async function acceptedEventsBySource(q: Queryable, since: Date): Promise<Map<string, number>> {
+  const res = await q.query<{ source_id: string; events: number }>(
+    `SELECT source_id, sum(accepted)::float8 AS events FROM batches
+     WHERE committed_at >= $1::timestamptz AT TIME ZONE 'UTC' GROUP BY source_id`,
+    [since.toISOString()],
+  );
+  return new Map(res.rows.map((r) => [r.source_id, r.events]));
+}
+
+export async function acceptedEventsByHour(
+  q: Queryable,
+  since: Date,
+): Promise<{ hour: Date; events: number }[]> {
+  const res = await q.query<{ hour_ms: number; events: number }>(
+    `SELECT (extract(epoch FROM date_trunc('hour', committed_at)) * 1000)::float8 AS hour_ms,
+            sum(accepted)::float8 AS events
+     FROM batches WHERE committed_at >= $1::timestamptz AT TIME ZONE 'UTC' GROUP BY 1 ORDER BY 1`,
+    [since.toISOString()],
+  );
+  return res.rows.map((r) => ({ hour: new Date(r.hour_ms), events: r.events }));
+}
+
+export async function batchesReceivedSince(q: Queryable, since: Date): Promise<number> {
+  const res = await q.query<{ n: number }>(
+    "SELECT count(*)::float8 AS n FROM batches WHERE received_at >= $1::timestamptz AT TIME ZONE 'UTC'",
+    [since.toISOString()],
+  );
+  return res.rows[0]?.n ?? 0;
 }

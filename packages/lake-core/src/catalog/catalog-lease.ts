@@ -2,21 +2,22 @@
 // own connection for as long as the lease is.
 import type pg from "pg";
 import type { CatalogLease } from "../ports/catalog";
+import { holdConnection } from "./transaction";
 
 /** The lease on `key`, or undefined when another session holds it. */
 export async function tryLease(pool: pg.Pool, key: string): Promise<CatalogLease | undefined> {
-  const client = await pool.connect();
+  const held = await holdConnection(pool);
   try {
-    const { rows } = await client.query<{ ok: boolean }>(
+    const { rows } = await held.client.query<{ ok: boolean }>(
       "SELECT pg_try_advisory_lock(hashtextextended($1, 7100)) AS ok",
       [key],
     );
     if (!rows[0]?.ok) {
-      client.release();
+      held.release();
       return undefined;
     }
   } catch (err) {
-    client.release(err instanceof Error ? err : true);
+    held.release(err instanceof Error ? err : new Error(String(err)));
     throw err;
   }
   let released = false;
@@ -25,11 +26,11 @@ export async function tryLease(pool: pg.Pool, key: string): Promise<CatalogLease
       if (released) return;
       released = true;
       try {
-        await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 7100))", [key]);
-        client.release();
+        await held.client.query("SELECT pg_advisory_unlock(hashtextextended($1, 7100))", [key]);
+        held.release();
       } catch (err) {
         // A connection that cannot unlock is dropped: ending the session releases the lock.
-        client.release(err instanceof Error ? err : true);
+        held.release(err instanceof Error ? err : new Error(String(err)));
       }
     },
   };

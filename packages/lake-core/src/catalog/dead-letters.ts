@@ -102,7 +102,8 @@ export async function getDeadLetter(
   opts: { maxPayloadChars?: number } = {},
 ): Promise<DeadLetterRecord | undefined> {
   const res = await q.query<DeadLetterRecord>(
-    `SELECT ${SUMMARY_COLUMNS}, left(d.payload, $2) AS payload, length(d.payload) AS "payloadChars"
+    `SELECT ${SUMMARY_COLUMNS}, left(d.payload, $2) AS payload, length(d.payload) AS "payloadChars",
+            length(d.payload) > $2 AS "payloadTruncated"
      FROM dead_letters d LEFT JOIN sources s ON s.id = d.source_id WHERE d.id = $1`,
     [id, opts.maxPayloadChars ?? 2_147_483_647],
   );

@@ -13,7 +13,6 @@ import type {
   DeadLetterRecord,
   DeadLetterStatus,
   DeadLetterSummary,
-  IngestActivity,
   NewBatch,
   NewDeadLetter,
   RegisteredBatch,
@@ -23,8 +22,10 @@ import type {
   TableSnapshotView,
 } from "../ports/catalog";
 import {
+  acceptedEventsByHour,
+  acceptedEventsBySource,
+  batchesReceivedSince,
   batchStates,
-  ingestActivity,
   lockBatchStates,
   lockPendingBatches,
   markBatchesFailed,
@@ -41,6 +42,7 @@ import {
 } from "./dead-letters";
 import { claimEventIds } from "./seen-events";
 import {
+  countSources,
   existingSourceIds,
   findSourceBySlug,
   getSource,
@@ -55,7 +57,7 @@ import {
   expireReplacedFiles,
   knownFilePaths,
   tableNames,
-  visibleFiles,
+  tableSnapshot,
 } from "./table-catalog";
 import { type Queryable, withTransaction } from "./transaction";
 
@@ -112,8 +114,20 @@ export class PgCatalog implements Catalog {
     return countDeadLetters(this.pool, status);
   }
 
-  ingestActivity(since: Date): Promise<IngestActivity> {
-    return ingestActivity(this.pool, since);
+  countSources(): Promise<number> {
+    return countSources(this.pool);
+  }
+
+  acceptedEventsBySource(since: Date): Promise<Map<string, number>> {
+    return acceptedEventsBySource(this.pool, since);
+  }
+
+  acceptedEventsByHour(since: Date): Promise<{ hour: Date; events: number }[]> {
+    return acceptedEventsByHour(this.pool, since);
+  }
+
+  batchesReceivedSince(since: Date): Promise<number> {
+    return batchesReceivedSince(this.pool, since);
   }
 
   registerBatch(batch: NewBatch): Promise<RegisteredBatch> {
@@ -128,7 +142,7 @@ export class PgCatalog implements Catalog {
     return strandedBatches(this.pool, olderThanMs, limit);
   }
 
-  markBatchesFailed(ids: string[]): Promise<void> {
+  markBatchesFailed(ids: string[]): Promise<Set<string>> {
     return markBatchesFailed(this.pool, ids);
   }
 
@@ -165,7 +179,7 @@ export class PgCatalog implements Catalog {
   }
 
   tableSnapshot(name: string): Promise<TableSnapshotView | undefined> {
-    return visibleFiles(this.pool, name);
+    return tableSnapshot(this.pool, name);
   }
 
   tableNames(zone: string): Promise<string[]> {

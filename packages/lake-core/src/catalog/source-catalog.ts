@@ -66,3 +66,8 @@ export async function setSourceStatus(
   );
   return res.rows[0]?.before;
 }
+
+export async function countSources(q: Queryable): Promise<number> {
+  const res = await q.query<{ n: number }>("SELECT count(*)::float8 AS n FROM sources");
+  return res.rows[0]?.n ?? 0;
+}

@@ -208,7 +208,7 @@ WHERE t.name = $1
 ORDER BY f.partition, f.added_seq, f.path`;
 
 /** The files of a table's committed snapshot (a query never sees half a batch), or undefined. */
-export async function visibleFiles(q: Queryable, tableName: string): Promise<TableSnapshotView | undefined> {
+export async function tableSnapshot(q: Queryable, tableName: string): Promise<TableSnapshotView | undefined> {
   const res = await q.query<VisibleRow>(VISIBLE_SQL, [tableName]);
   const first = res.rows[0];
   if (!first) return undefined;
@@ -295,7 +295,7 @@ export async function expireReplacedFiles(
        SELECT f2.id FROM data_files f2
        JOIN snapshots s ON s.table_id = f2.table_id AND s.seq = f2.removed_seq
        WHERE f2.table_id = $1 AND f2.removed_seq IS NOT NULL
-         AND s.created_at < now() - make_interval(secs => $2::float8 / 1000)
+         AND s.created_at < ${NOW_UTC} - make_interval(secs => $2::float8 / 1000)
        ORDER BY f2.removed_seq
        LIMIT $3)
      RETURNING f.path, f.bytes::text`,

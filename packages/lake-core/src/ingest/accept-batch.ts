@@ -3,7 +3,7 @@
 // dropped files and the tests all come through here.
 import type { Logger } from "pino";
 import { errorMessage, InletError } from "../errors";
-import type { Catalog } from "../ports/catalog";
+import type { BatchState, Catalog, RegisteredBatch } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
 import type { Queue } from "../ports/queue";
 import type { BatchFormat } from "./envelope";
@@ -63,7 +63,7 @@ function unavailable(part: UnavailablePart, err: unknown): InletError {
 export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): Promise<AcceptedBatch> {
   const fresh = batch.batchId === undefined;
   const batchId = batch.batchId ?? newBatchId(batch.receivedAt);
-  const rawKey = rawBatchKey(batch.source.slug, batch.receivedAt, batchId, batch.format);
+  let rawKey = rawBatchKey(batch.source.slug, batch.receivedAt, batchId, batch.format);
   const discard = async (key: string) => {
     await deps.store.delete([key]).catch((err: unknown) => {
       deps.logger?.warn(
@@ -73,12 +73,25 @@ export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): 
     });
   };
 
+  if (!fresh) {
+    // A retry of a deterministic batch: one already finished is not stored again, and one still
+    // waiting keeps the raw key its row names (its object may be missing if that put failed).
+    let earlier: BatchState | undefined;
+    try {
+      earlier = (await deps.catalog.batchStates([batchId])).get(batchId);
+    } catch (err) {
+      throw unavailable("the catalog", err);
+    }
+    if (earlier && earlier.status !== "received")
+      return { batchId, rawKey: earlier.rawKey, alreadyDone: true };
+    if (earlier) rawKey = earlier.rawKey;
+  }
   try {
     await deps.store.put(rawKey, batch.body, { contentType: rawBatchContentType(batch.format) });
   } catch (err) {
     throw unavailable("the object store", err);
   }
-  let registered: Awaited<ReturnType<Catalog["registerBatch"]>>;
+  let registered: RegisteredBatch;
   try {
     registered = await deps.catalog.registerBatch({
       id: batchId,
@@ -93,7 +106,7 @@ export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): 
     if (fresh) await discard(rawKey);
     throw unavailable("the catalog", err);
   }
-  // A retry on another day: the earlier attempt's object is the batch's; this copy is not needed.
+  // Another attempt registered the batch meanwhile under another key: that object is the batch's.
   if (registered.rawKey !== rawKey) await discard(rawKey);
   if (registered.status !== "received") return { batchId, rawKey: registered.rawKey, alreadyDone: true };
 
@@ -111,9 +124,10 @@ export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): 
   } catch (err) {
     if (fresh) {
       // The sender is told to send the batch again: this copy must not also be ingested later by the
-      // stranded-batch sweep. Marked failed, a message that did get through is acked unread.
+      // stranded-batch sweep. Marked failed, a message that did get through is acked unread; one a
+      // worker committed already keeps its raw object.
       const marked = await deps.catalog.markBatchesFailed([batchId]).then(
-        () => true,
+        (ids) => ids.has(batchId),
         (markErr: unknown) => {
           deps.logger?.error({ err: errorMessage(markErr), batchId }, "could not mark batch failed");
           return false;

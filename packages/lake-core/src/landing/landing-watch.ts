@@ -72,7 +72,7 @@ export async function scanLandingZone(
     if (opts.shouldStop?.()) break;
     const id = attemptKey(deps.store, info);
     // Workers polling the same lake take turns per file: one ingests and moves it, the others skip it.
-    const claim = await deps.catalog.tryLease(`inlet.landing:${deps.store.url}\n${info.key}`);
+    const claim = await deps.catalog.tryLease(`${deps.store.url}\n${info.key}`);
     if (!claim) continue;
     try {
       // Another worker may have finished it since the listing.

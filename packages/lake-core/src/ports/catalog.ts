@@ -26,15 +26,6 @@ export interface SourceRecord {
   jsonSchema: unknown;
 }
 
-/** What the catalog's batches say about a period: events committed, batches received. */
-export interface IngestActivity {
-  /** Events committed since the period's start, per source id. */
-  acceptedBySource: Map<string, number>;
-  batchesReceived: number;
-  /** Events committed per hour (start of the hour, UTC), for hours that had any. */
-  acceptedByHour: { hour: Date; events: number }[];
-}
-
 export type BatchStatus = "received" | "committed" | "failed";
 
 export interface NewBatch {
@@ -117,8 +108,10 @@ export interface DeadLetterSummary {
 export interface DeadLetterRecord extends DeadLetterSummary {
   /** The payload as received, cut at the caller's maxPayloadChars. */
   payload: string;
-  /** The whole payload's length in characters. */
+  /** The whole payload's length in characters (code points: an emoji is one). */
   payloadChars: number;
+  /** Whether `payload` was cut. */
+  payloadTruncated: boolean;
 }
 
 export interface CuratedTable {
@@ -204,8 +197,8 @@ export interface CatalogTransaction {
   commitCompaction(commit: CompactionCommit): Promise<boolean>;
   /** Returns the new dead letters' ids, in order. */
   recordDeadLetters(rows: NewDeadLetter[]): Promise<string[]>;
-  /** Marks batches that could not be processed as failed; committed ones stay committed. */
-  markBatchesFailed(ids: string[]): Promise<void>;
+  /** Marks batches still received as failed; returns the ids it marked (committed ones stay committed). */
+  markBatchesFailed(ids: string[]): Promise<Set<string>>;
   /** Which of these source ids still exist. */
   existingSourceIds(ids: string[]): Promise<Set<string>>;
   /** Pauses (nothing is stored) or resumes a source; returns its status before, undefined when none. */
@@ -223,18 +216,17 @@ export interface CatalogLease {
   release(): Promise<void>;
 }
 
-export interface Catalog {
-  /** Names the catalog (for caches and logs). */
-  readonly url: string;
-  transaction<T>(fn: (tx: CatalogTransaction) => Promise<T>): Promise<T>;
-  /** Resolves when the catalog answers. */
-  ping(): Promise<void>;
-
+/** Sources as the data plane and the console read them. */
+export interface SourceCatalog {
   getSource(id: string): Promise<SourceRecord | undefined>;
   findSourceBySlug(slug: string): Promise<SourceRecord | undefined>;
   /** Every source, by name. */
   listSources(): Promise<SourceRecord[]>;
+  countSources(): Promise<number>;
+}
 
+/** Raw batches from receipt to commit, and what they add up to. */
+export interface BatchCatalog {
   /**
    * Records a batch as received, or returns the row an earlier call with the same id made (so a retry
    * of a deterministic batch id reuses its raw key and learns whether it was committed).
@@ -243,8 +235,17 @@ export interface Catalog {
   batchStates(ids: string[]): Promise<Map<string, BatchState>>;
   /** Batches still received long after receipt and without a POISON_BATCH dead letter, oldest first. */
   strandedBatches(olderThanMs: number, limit: number): Promise<StrandedBatch[]>;
-  markBatchesFailed(ids: string[]): Promise<void>;
+  /** Marks batches still received as failed; returns the ids it marked (committed ones stay committed). */
+  markBatchesFailed(ids: string[]): Promise<Set<string>>;
+  /** Events committed since `since`, per source id. */
+  acceptedEventsBySource(since: Date): Promise<Map<string, number>>;
+  /** Events committed per hour (start of the hour, UTC) since `since`, for hours that had any. */
+  acceptedEventsByHour(since: Date): Promise<{ hour: Date; events: number }[]>;
+  batchesReceivedSince(since: Date): Promise<number>;
+}
 
+/** Dead letters: recorded by ingest and the worker, read by people through the LakeReader. */
+export interface DeadLetterCatalog {
   recordDeadLetters(rows: NewDeadLetter[]): Promise<string[]>;
   /** Newest first; the page after `cursor` (a letter id) when one is given. */
   listDeadLetters(
@@ -255,12 +256,14 @@ export interface Catalog {
   countDeadLettersByReason(
     filter: Omit<DeadLetterFilter, "reasonCode">,
   ): Promise<{ reasonCode: string; count: number }[]>;
+  /** One letter, its payload cut at maxPayloadChars characters (code points) when given. */
   getDeadLetter(id: string, opts?: { maxPayloadChars?: number }): Promise<DeadLetterRecord | undefined>;
   /** How many letters have this status (no payloads read). */
   countDeadLetters(status: DeadLetterStatus): Promise<number>;
-  /** Batch activity since `since` (committed events per source and per hour, batches received). */
-  ingestActivity(since: Date): Promise<IngestActivity>;
+}
 
+/** Lake tables, their committed snapshots and data files. */
+export interface TableCatalog {
   /**
    * Creates the source's curated table on first use and keeps its columns in step with the active
    * schema: `evolve` gets the recorded columns and returns the new list.
@@ -275,7 +278,15 @@ export interface Catalog {
   tableNames(zone: string): Promise<string[]>;
   /** Which of these object keys are data files of the table (committed or replaced). */
   knownFilePaths(tableId: string, paths: string[]): Promise<Set<string>>;
+}
 
+export interface Catalog extends SourceCatalog, BatchCatalog, DeadLetterCatalog, TableCatalog {
+  /** Names the catalog (for caches and logs). */
+  readonly url: string;
+  /** Runs the writes that must commit together (see CatalogTransaction). */
+  transaction<T>(fn: (tx: CatalogTransaction) => Promise<T>): Promise<T>;
+  /** Resolves when the catalog answers. */
+  ping(): Promise<void>;
   /** An exclusive lease on `key` for as long as it is held, or undefined when another holder has it. */
   tryLease(key: string): Promise<CatalogLease | undefined>;
 }

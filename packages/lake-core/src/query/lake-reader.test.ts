@@ -44,6 +44,7 @@ describe("LakeReader", () => {
     );
     const preview = await lake.previewTable(analyst, `curated.${src.slug}`);
     expect(preview.rows.map((r) => r._event_id).sort()).toEqual(["a1", "a2"]);
+    expect([preview.truncated, preview.snapshotSeq]).toEqual([false, 1]);
     expect(preview.columns.map((c) => c.name)).toEqual(
       expect.arrayContaining(["id", "amount", "_event_time", "dt"]),
     );
@@ -56,7 +57,8 @@ describe("LakeReader", () => {
       src,
       Array.from({ length: 150 }, (_, i) => order(`p${i}`)),
     );
-    expect((await lake.previewTable(analyst, `curated.${src.slug}`, 1000)).rows).toHaveLength(100);
+    const capped = await lake.previewTable(analyst, `curated.${src.slug}`, 1000);
+    expect([capped.rows.length, capped.truncated]).toEqual([100, true]);
     expect((await lake.previewTable(analyst, `curated.${src.slug}`, 5)).rows).toHaveLength(5);
 
     const empty = await createTestSource(bed.t.db);
@@ -68,6 +70,21 @@ describe("LakeReader", () => {
     const none = await lake.previewTable(analyst, `curated.${empty.slug}`);
     expect([none.rows, none.columns.map((c) => c.name)]).toEqual([[], ["id", "_event_time"]]);
     await expect(lake.previewTable(analyst, "curated.missing")).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+
+  it("reads a preview from the newest files only", async () => {
+    const src = await createTestSource(bed.t.db);
+    for (const b of [1, 2, 3])
+      await ingest(
+        src,
+        Array.from({ length: 10 }, (_, i) => order(`n${b}-${i}`)),
+      );
+    const view = await bed.catalog.tableSnapshot(`curated.${src.slug}`);
+    const newest = view!.files.reduce((a, f) => (f.addedSeq > a.addedSeq ? f : a));
+    const preview = await lake.previewTable(analyst, `curated.${src.slug}`, 5);
+    expect(preview.rows).toHaveLength(5);
+    expect(new Set(preview.rows.map((r) => String(r._event_id).slice(0, 2)))).toEqual(new Set(["n3"]));
+    expect([preview.bytesScanned, preview.truncated, preview.snapshotSeq]).toEqual([newest.bytes, true, 3]);
   });
 
   it("lists and reads dead letters with their payloads", async () => {

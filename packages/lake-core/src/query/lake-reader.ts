@@ -45,21 +45,41 @@ export class LakeReader {
     this.deps.logger?.debug({ userId: reader.userId, roles: reader.roles, ...details }, what);
   }
 
-  /** The table at its current snapshot, or NOT_FOUND. */
-  async bind(tableName: string): Promise<TableBinding> {
+  private async snapshot(tableName: string): Promise<TableSnapshotView> {
     const view = await this.deps.catalog.tableSnapshot(tableName);
     if (!view) throw new InletError("NOT_FOUND", `No table named '${tableName}'`);
-    return bindingOf(view);
+    return view;
   }
 
-  /** The first rows of a table's current snapshot (at most PREVIEW_MAX_ROWS), newest events first. */
+  /** The table bound at its current snapshot, or NOT_FOUND. */
+  async bind(tableName: string): Promise<TableBinding> {
+    return bindingOf(await this.snapshot(tableName));
+  }
+
+  /**
+   * The newest rows of a table's current snapshot (at most PREVIEW_MAX_ROWS): read from its newest
+   * files only, enough of them to hold the rows asked for, so a preview of a large table stays cheap.
+   */
   async previewTable(
     reader: Reader,
     tableName: string,
     limit = PREVIEW_MAX_ROWS,
   ): Promise<QueryResult & { snapshotSeq: number }> {
-    const binding = await this.bind(tableName);
+    const view = await this.snapshot(tableName);
     const rows = Math.max(0, Math.min(limit, PREVIEW_MAX_ROWS));
+    const newestFirst = [...view.files].sort(
+      (a, b) =>
+        b.addedSeq - a.addedSeq || (a.partition < b.partition ? 1 : a.partition > b.partition ? -1 : 0),
+    );
+    const chosen: typeof view.files = [];
+    let held = 0;
+    for (const f of newestFirst) {
+      if (held >= rows && chosen.length > 0) break;
+      chosen.push(f);
+      held += f.rowCount;
+    }
+    const binding = bindingOf({ ...view, files: chosen });
+    const total = view.files.reduce((n, f) => n + f.rowCount, 0);
     const orderBy = binding.columns?.some((c) => c.name === "_event_time")
       ? " ORDER BY _event_time DESC"
       : "";
@@ -70,7 +90,7 @@ export class LakeReader {
       tables: [binding],
       maxRows: rows,
     });
-    return { ...result, snapshotSeq: binding.snapshotSeq };
+    return { ...result, truncated: total > result.rows.length, snapshotSeq: binding.snapshotSeq };
   }
 
   listDeadLetters(

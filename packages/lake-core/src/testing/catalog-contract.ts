@@ -157,7 +157,10 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       const { catalog, src } = await sourceWithTable();
       await registered(catalog, src.id, `p-${src.slug}-1`);
       await registered(catalog, src.id, `p-${src.slug}-2`);
-      await catalog.markBatchesFailed([`p-${src.slug}-2`]);
+      expect(await catalog.markBatchesFailed([`p-${src.slug}-2`, "missing"])).toEqual(
+        new Set([`p-${src.slug}-2`]),
+      );
+      expect(await catalog.markBatchesFailed([`p-${src.slug}-2`])).toEqual(new Set());
       const pending = await catalog.transaction((tx) =>
         tx.lockPendingBatches([`p-${src.slug}-1`, `p-${src.slug}-2`, "missing"]),
       );
@@ -336,6 +339,16 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       expect(whole?.payloadChars).toBe(letter(0, "A").payload.length);
       const cut = await catalog.getDeadLetter(ids[0]!, { maxPayloadChars: 5 });
       expect([cut?.payload, cut?.payloadChars]).toEqual(['{"n":', letter(0, "A").payload.length]);
+      // Characters are code points: an emoji is one, and a cut never splits it.
+      const [emoji] = await catalog.recordDeadLetters([{ ...letter(9, "A"), payload: "😀😀😀abc" }]);
+      expect(await catalog.getDeadLetter(emoji!, { maxPayloadChars: 2 })).toMatchObject({
+        payload: "😀😀",
+        payloadChars: 6,
+        payloadTruncated: true,
+      });
+      expect(await catalog.getDeadLetter(emoji!, { maxPayloadChars: 6 })).toMatchObject({
+        payloadTruncated: false,
+      });
       expect(await catalog.getDeadLetter("missing")).toBeUndefined();
     });
 
@@ -363,7 +376,13 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
     it("sums batch activity since a time and counts dead letters by status", async () => {
       const { catalog, src, table } = await sourceWithTable();
       const since = new Date(Date.now() - 60_000);
-      const before = await catalog.ingestActivity(since);
+      const activity = async () => ({
+        bySource: await catalog.acceptedEventsBySource(since),
+        byHour: await catalog.acceptedEventsByHour(since),
+        received: await catalog.batchesReceivedSince(since),
+        sources: await catalog.countSources(),
+      });
+      const before = await activity();
       for (const n of [1, 2]) await registered(catalog, src.id, `a-${src.slug}-${n}`);
       await catalog.transaction((tx) =>
         tx.commitAppend({
@@ -376,12 +395,13 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
           ]),
         }),
       );
-      const after = await catalog.ingestActivity(since);
-      expect(after.acceptedBySource.get(src.id)).toBe(12);
-      expect(after.batchesReceived - before.batchesReceived).toBe(2);
-      const hourTotal = (a: typeof after) => a.acceptedByHour.reduce((n, h) => n + h.events, 0);
+      const after = await activity();
+      expect(after.bySource.get(src.id)).toBe(12);
+      expect(after.received - before.received).toBe(2);
+      const hourTotal = (a: typeof after) => a.byHour.reduce((n, h) => n + h.events, 0);
       expect(hourTotal(after) - hourTotal(before)).toBe(12);
-      expect(after.acceptedByHour.every((h) => h.hour.getUTCMinutes() === 0)).toBe(true);
+      expect(after.byHour.every((h) => h.hour.getUTCMinutes() === 0)).toBe(true);
+      expect(after.sources).toBe((await catalog.listSources()).length);
 
       const open = await catalog.countDeadLetters("open");
       await catalog.recordDeadLetters([
