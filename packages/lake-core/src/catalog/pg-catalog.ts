@@ -43,6 +43,7 @@ import {
 import { claimEventIds } from "./seen-events";
 import {
   countSources,
+  createSource,
   existingSourceIds,
   findSourceBySlug,
   getSource,
@@ -75,6 +76,7 @@ export function pgCatalogTransaction(tx: Queryable): CatalogTransaction {
     recordDeadLetters: (rows) => recordDeadLetters(tx, rows),
     markBatchesFailed: (ids) => markBatchesFailed(tx, ids),
     existingSourceIds: (ids) => existingSourceIds(tx, ids),
+    createSource: (source) => createSource(tx, source),
     setSourceStatus: (id, status) => setSourceStatus(tx, id, status),
     expireReplacedFiles: (tableId, retentionMs, limit) =>
       expireReplacedFiles(tx, tableId, retentionMs, limit),

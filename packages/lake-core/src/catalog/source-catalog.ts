@@ -1,6 +1,9 @@
 // Source rows as the data plane reads them: identity, status, event-id and time fields, and the active
 // schema version's JSON Schema (compiled by schema/, not here).
-import type { SourceRecord, SourceStatus } from "../ports/catalog";
+import { randomUUID } from "node:crypto";
+import { InletError } from "../errors";
+import type { NewSource, SourceRecord, SourceStatus } from "../ports/catalog";
+import { curatedTableName } from "./table-catalog";
 import { NOW_UTC, type Queryable } from "./transaction";
 
 /** A source row as selected: the record's fields, with NULL where a schemaless source has no version. */
@@ -70,4 +73,56 @@ export async function setSourceStatus(
 export async function countSources(q: Queryable): Promise<number> {
   const res = await q.query<{ n: number }>("SELECT count(*)::float8 AS n FROM sources");
   return res.rows[0]?.n ?? 0;
+}
+
+/** Whether an error is PostgreSQL's unique violation on the given constraint. */
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  const e = err as { code?: unknown; constraint?: unknown; message?: unknown };
+  return e.code === "23505" && (e.constraint === constraint || String(e.message).includes(constraint));
+}
+
+export async function createSource(q: Queryable, source: NewSource): Promise<SourceRecord> {
+  const id = randomUUID();
+  try {
+    await q.query(
+      `INSERT INTO sources (id, slug, name, description, kind, id_field, time_field, retention_days, created_by_id,
+                            created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5::"SourceKind", $6, $7, $8, $9, ${NOW_UTC}, ${NOW_UTC})`,
+      [
+        id,
+        source.slug,
+        source.name,
+        source.description,
+        source.kind,
+        source.idField,
+        source.timeField,
+        source.retentionDays,
+        source.createdById ?? null,
+      ],
+    );
+  } catch (err) {
+    if (isUniqueViolation(err, "sources_slug_key")) {
+      throw new InletError("CONFLICT", `A source with slug '${source.slug}' exists already`, {
+        field: "slug",
+      });
+    }
+    throw err;
+  }
+  if (source.jsonSchema !== undefined) {
+    const versionId = randomUUID();
+    await q.query(
+      `INSERT INTO schema_versions (id, source_id, version, json_schema, created_by_id, created_at)
+       VALUES ($1, $2, 1, $3::jsonb, $4, ${NOW_UTC})`,
+      [versionId, id, JSON.stringify(source.jsonSchema), source.createdById ?? null],
+    );
+    await q.query("UPDATE sources SET active_schema_version_id = $2 WHERE id = $1", [id, versionId]);
+  }
+  await q.query(
+    `INSERT INTO lake_tables (id, name, zone, source_id, partition_by, columns, current_seq, created_at, updated_at)
+     VALUES ($1, $2, 'curated', $3, ARRAY['dt'], $4::jsonb, 0, ${NOW_UTC}, ${NOW_UTC})`,
+    [randomUUID(), curatedTableName(source.slug), id, JSON.stringify(source.columns)],
+  );
+  const created = await getSource(q, id);
+  if (!created) throw new Error(`source ${source.slug} vanished after insert`);
+  return created;
 }

@@ -26,6 +26,22 @@ export interface SourceRecord {
   jsonSchema: unknown;
 }
 
+/** A source as registered: its first schema version (none for a schemaless source) and curated table. */
+export interface NewSource {
+  slug: string;
+  name: string;
+  description: string;
+  kind: "http" | "file";
+  idField: string;
+  timeField: string;
+  retentionDays: number;
+  /** The first schema version's JSON Schema; undefined for a schemaless source. */
+  jsonSchema: unknown;
+  /** The curated table's columns for that schema. */
+  columns: ColumnSpec[];
+  createdById: string | undefined;
+}
+
 export type BatchStatus = "received" | "committed" | "failed";
 
 export interface NewBatch {
@@ -201,6 +217,11 @@ export interface CatalogTransaction {
   markBatchesFailed(ids: string[]): Promise<Set<string>>;
   /** Which of these source ids still exist. */
   existingSourceIds(ids: string[]): Promise<Set<string>>;
+  /**
+   * Registers a source with its first schema version and its curated table, all or nothing; CONFLICT
+   * (details.field "slug") when the slug is taken.
+   */
+  createSource(source: NewSource): Promise<SourceRecord>;
   /** Pauses (nothing is stored) or resumes a source; returns its status before, undefined when none. */
   setSourceStatus(id: string, status: SourceStatus): Promise<SourceStatus | undefined>;
   /** Deletes the rows of files replaced by a snapshot older than retentionMs; returns what they named. */

@@ -352,6 +352,83 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       expect(await catalog.getDeadLetter("missing")).toBeUndefined();
     });
 
+    it("registers a source with its first schema version and curated table, all or nothing", async () => {
+      const { catalog } = setup();
+      const slug = `reg-${Math.random().toString(36).slice(2, 10)}`;
+      const schema = { type: "object", properties: { id: { type: "string" } }, required: ["id"] };
+      const fields = {
+        name: "Registered",
+        description: "d",
+        kind: "http" as const,
+        idField: "id",
+        timeField: "time",
+      };
+      const created = await catalog.transaction((tx) =>
+        tx.createSource({
+          slug,
+          ...fields,
+          retentionDays: 30,
+          jsonSchema: schema,
+          columns: COLUMNS,
+          createdById: undefined,
+        }),
+      );
+      expect(created).toMatchObject({
+        slug,
+        name: "Registered",
+        status: "active",
+        schemaVersion: 1,
+        jsonSchema: schema,
+      });
+      expect(await catalog.findSourceBySlug(slug)).toEqual(created);
+      const table = await catalog.tableSnapshot(`curated.${slug}`);
+      expect([table?.seq, table?.columns, table?.partitionBy]).toEqual([0, COLUMNS, ["dt"]]);
+
+      const again = catalog.transaction((tx) =>
+        tx.createSource({
+          slug,
+          ...fields,
+          retentionDays: 30,
+          jsonSchema: undefined,
+          columns: COLUMNS,
+          createdById: undefined,
+        }),
+      );
+      await expect(again).rejects.toMatchObject({ code: "CONFLICT", details: { field: "slug" } });
+
+      const schemaless = `${slug}-raw`;
+      await expect(
+        catalog.transaction(async (tx) => {
+          await tx.createSource({
+            slug: schemaless,
+            ...fields,
+            retentionDays: 7,
+            jsonSchema: undefined,
+            columns: COLUMNS,
+            createdById: undefined,
+          });
+          throw new Error("the key could not be stored");
+        }),
+      ).rejects.toThrow("the key could not be stored");
+      expect(await catalog.findSourceBySlug(schemaless)).toBeUndefined();
+      expect(await catalog.describeTable(`curated.${schemaless}`)).toBeUndefined();
+      const raw = await catalog.transaction((tx) =>
+        tx.createSource({
+          slug: schemaless,
+          ...fields,
+          retentionDays: 7,
+          jsonSchema: undefined,
+          columns: COLUMNS,
+          createdById: undefined,
+        }),
+      );
+      expect([raw.schemaVersion, raw.schemaVersionId, raw.jsonSchema]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ]);
+    });
+
     it("lists sources and pauses or resumes one, writing only a real change", async () => {
       const { catalog, createSource } = setup();
       const src = await createSource();
