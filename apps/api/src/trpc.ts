@@ -1,6 +1,7 @@
 // tRPC setup: context (who is calling), error shape (field paths for bad input), and the
 // procedure builders every router uses: authedProcedure and roleProcedure(...roles).
 import type { Role } from "@inlet/db";
+import { InletError } from "@inlet/lake-core";
 import { initTRPC, TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { ZodError } from "zod";
@@ -18,13 +19,18 @@ export interface Context {
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
+    // A service's refusal that names a field (InletError details.field) is shaped like a zod issue.
+    const field = error.cause instanceof InletError ? error.cause.details?.field : undefined;
     const issues =
       error.cause instanceof ZodError
         ? error.cause.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }))
-        : undefined;
-    const message = issues
-      ? `Invalid input: ${issues.map((i) => `${i.path || "(input)"}: ${i.message}`).join("; ")}`
-      : shape.message;
+        : typeof field === "string"
+          ? [{ path: field, message: error.message }]
+          : undefined;
+    const message =
+      error.cause instanceof ZodError && issues
+        ? `Invalid input: ${issues.map((i) => `${i.path || "(input)"}: ${i.message}`).join("; ")}`
+        : shape.message;
     return { ...shape, message, data: { ...shape.data, issues, stack: undefined } };
   },
 });

@@ -32,5 +32,6 @@ export {
   PREVIEW_MAX_ROWS,
   type Reader,
 } from "./query/lake-reader";
+export { checkNewSchema } from "./schema/new-schema";
 export { startWorker, type Worker, type WorkerConfig, type WorkerDeps } from "./worker/worker";
 export { WorkerMetrics } from "./worker/worker-metrics";

@@ -5,9 +5,38 @@ const slug = z
   .string()
   .min(1)
   .max(64)
-  .regex(/^[a-z][a-z0-9_]*$/, "must start with a letter and use only a-z, 0-9 and _");
+  .regex(/^[a-z][a-z0-9_-]*$/, "must start with a letter and use only a-z, 0-9, - and _");
+
+/** A new source's slug: what the ingest URL, the landing folder and the table name are made of. */
+const newSlug = z
+  .string()
+  .min(2)
+  .max(63)
+  .regex(/^[a-z][a-z0-9-]*$/, "must start with a letter and use only a-z, 0-9 and -");
+
+const registration = z.object({
+  name: z.string().trim().min(1).max(100),
+  slug: newSlug,
+  description: z.string().trim().max(2000).default(""),
+  kind: z.enum(["http", "file"]).default("http"),
+  schema: z.record(z.string(), z.unknown()).nullable(),
+  idField: z.string().trim().min(1).max(200).default("id"),
+  timeField: z.string().trim().min(1).max(200).default("time"),
+  retentionDays: z
+    .number()
+    .int()
+    .min(1, "must be at least 1 day")
+    .max(3650, "must be at most 3,650 days (10 years)")
+    .default(365),
+});
 
 export const sourcesRouter = router({
+  create: roleProcedure("engineer")
+    .input(registration)
+    .mutation(({ ctx, input }) => ctx.services.sourceRegistration.register(ctx.actor, input, ctx.requestId)),
+  slugAvailable: roleProcedure("engineer")
+    .input(z.object({ slug: newSlug }))
+    .query(({ ctx, input }) => ctx.services.sourceRegistration.slugAvailable(input.slug)),
   list: roleProcedure("engineer", "oncall").query(({ ctx }) => ctx.services.sources.list()),
   get: roleProcedure("engineer", "oncall")
     .input(z.object({ slug }))

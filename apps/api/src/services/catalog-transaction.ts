@@ -3,10 +3,35 @@
 import type { Db, Prisma } from "@inlet/db";
 import { type CatalogTransaction, pgCatalogTransaction, type Queryable } from "@inlet/lake-core";
 
+interface DriverErrorCause {
+  originalCode?: string;
+  originalMessage?: string;
+  constraint?: { index?: string };
+}
+
+/**
+ * PostgreSQL's own error as node-pg gives it (code, constraint, message), from the shape Prisma wraps a
+ * raw query's failure in, so the catalog reads a unique violation the same way on either connection.
+ */
+function asPgError(err: unknown): unknown {
+  const cause = (err as { meta?: { driverAdapterError?: { cause?: DriverErrorCause } } }).meta
+    ?.driverAdapterError?.cause;
+  if (!cause?.originalCode) return err;
+  return Object.assign(new Error(cause.originalMessage ?? String(err)), {
+    code: cause.originalCode,
+    constraint: cause.constraint?.index,
+    cause: err,
+  });
+}
+
 function sqlOn(prisma: Prisma.TransactionClient): Queryable {
   return {
     async query<R>(text: string, values: unknown[] = []) {
-      return { rows: await prisma.$queryRawUnsafe<R[]>(text, ...values) };
+      try {
+        return { rows: await prisma.$queryRawUnsafe<R[]>(text, ...values) };
+      } catch (err) {
+        throw asPgError(err);
+      }
     },
   };
 }

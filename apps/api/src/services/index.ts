@@ -4,6 +4,7 @@ import type { Catalog, LakeReader, Queue } from "@inlet/lake-core";
 import { AuditService } from "./audit";
 import { DeadLettersService } from "./dead-letters";
 import { OverviewService } from "./overview";
+import { SourceRegistrationService } from "./source-registration";
 import { SourcesService } from "./sources";
 import { TablesService } from "./tables";
 
@@ -12,6 +13,7 @@ export interface Services {
   deadLetters: DeadLettersService;
   overview: OverviewService;
   sources: SourcesService;
+  sourceRegistration: SourceRegistrationService;
   tables: TablesService;
 }
 
@@ -23,11 +25,15 @@ export function createServices(deps: {
   publicApiUrl: string;
 }): Services {
   const audit = new AuditService(deps.db);
+  const sources = new SourcesService(deps.db, deps.catalog, audit, deps.publicApiUrl);
   return {
     audit,
     deadLetters: new DeadLettersService(deps.lake, deps.catalog),
     overview: new OverviewService(deps.catalog, deps.queue),
-    sources: new SourcesService(deps.db, deps.catalog, audit, deps.publicApiUrl),
+    sources,
+    sourceRegistration: new SourceRegistrationService(deps.db, deps.catalog, audit, (slug) =>
+      sources.ingestUrl(slug),
+    ),
     tables: new TablesService(deps.lake),
   };
 }

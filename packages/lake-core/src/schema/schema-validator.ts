@@ -170,3 +170,6 @@ export function unstorableValue(
   }
   return undefined;
 }
+
+/** Compiles a schema without caching it (a check before a version exists); throws INVALID_CONFIG. */
+export { compile as compileEventValidator };

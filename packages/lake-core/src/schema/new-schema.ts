@@ -1,0 +1,68 @@
+// Checking a schema before it is registered: it compiles, it describes objects, and the fields that
+// give an event its id and time are among its properties; its curated columns follow from it.
+import { InletError } from "../errors";
+import type { ColumnSpec } from "../ports/catalog";
+import { curatedColumns } from "./schema-columns";
+import { compileEventValidator } from "./schema-validator";
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The declared top-level properties, or undefined when the schema declares none (payload kept whole). */
+function declaredProperties(jsonSchema: Record<string, unknown>): string[] | undefined {
+  return isObject(jsonSchema.properties) ? Object.keys(jsonSchema.properties) : undefined;
+}
+
+function checkField(field: "idField" | "timeField", path: string, properties: string[] | undefined): void {
+  const top = path.split(".")[0] ?? "";
+  if (properties === undefined || properties.includes(path) || properties.includes(top)) return;
+  const what = field === "idField" ? "event-id field" : "event-time field";
+  const known =
+    properties.length === 0
+      ? "it declares none"
+      : `it declares ${properties.map((p) => `'${p}'`).join(", ")}`;
+  throw new InletError("BAD_REQUEST", `The ${what} '${path}' is not a property of the schema (${known})`, {
+    field,
+  });
+}
+
+/**
+ * The curated columns of a schema about to be registered (undefined: a schemaless source). Throws
+ * BAD_REQUEST naming the field (`schema`, `idField` or `timeField`) and the reason.
+ */
+export function checkNewSchema(
+  jsonSchema: unknown,
+  fields: { idField: string; timeField: string },
+): ColumnSpec[] {
+  if (jsonSchema === undefined) return curatedColumns(undefined);
+  if (!isObject(jsonSchema)) {
+    throw new InletError("BAD_REQUEST", "The schema must be a JSON object (a JSON Schema)", {
+      field: "schema",
+    });
+  }
+  if (jsonSchema.type !== undefined && jsonSchema.type !== "object") {
+    throw new InletError(
+      "BAD_REQUEST",
+      `The schema must describe objects ("type": "object"), not ${JSON.stringify(jsonSchema.type)}`,
+      {
+        field: "schema",
+      },
+    );
+  }
+  try {
+    compileEventValidator(jsonSchema);
+  } catch (err) {
+    throw new InletError(
+      "BAD_REQUEST",
+      `The schema is not valid JSON Schema: ${(err as Error).message.replace(/^schema does not compile: /, "")}`,
+      {
+        field: "schema",
+      },
+    );
+  }
+  const properties = declaredProperties(jsonSchema);
+  checkField("idField", fields.idField, properties);
+  checkField("timeField", fields.timeField, properties);
+  return curatedColumns(jsonSchema);
+}
