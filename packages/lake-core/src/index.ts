@@ -33,5 +33,31 @@ export {
   type Reader,
 } from "./query/lake-reader";
 export { checkNewSchema } from "./schema/new-schema";
+export {
+  assertCompatible,
+  COMPATIBILITY_MODES,
+  type CompatibilityMode,
+  type CompatibilityProblem,
+  type CompatibilityResult,
+  checkCompatibility,
+  compatibilityMessage,
+  problemMessage,
+} from "./schema/schema-compatibility";
+export {
+  type ChangeEffect,
+  diffSchemas,
+  type SchemaChange,
+  type SchemaChangeKind,
+} from "./schema/schema-diff";
+export {
+  type FieldSuggestions,
+  type InferredSchema,
+  inferSchema,
+  MAX_SAMPLE_BYTES,
+  MAX_SAMPLE_ROWS,
+  type SampleFormat,
+  type SampleKind,
+} from "./schema/schema-inference";
+export type { JsonSchema } from "./schema/schema-node";
 export { startWorker, type Worker, type WorkerConfig, type WorkerDeps } from "./worker/worker";
 export { WorkerMetrics } from "./worker/worker-metrics";
