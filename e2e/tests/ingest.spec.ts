@@ -68,7 +68,7 @@ test("events posted with the source key land in curated and show on the Overview
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dead letters" }).click();
   const row = page.getByRole("row").filter({ hasText: "e2e-3" });
   await expect(row).toContainText("SCHEMA_VIOLATION");
-  await expect(row).toContainText("/amount: must be number");
+  await expect(row).toContainText('/amount: must be a number, got the string "not a number"');
   await row.getByRole("button", { name: "View" }).click();
   const letter = page.getByRole("region", { name: "Dead letter" });
   await expect(letter).toContainText("/amount");

@@ -41,6 +41,7 @@ test("a section outside the user's roles says so instead of showing data", async
 test("sign out ends the session and protects every page again", async ({ page, request }) => {
   await signIn(page, "engineer");
   const token = await sessionToken(page);
+  const signingOut = new Date();
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/signin/);
   await page.goto("/sources");
@@ -51,6 +52,19 @@ test("sign out ends the session and protects every page again", async ({ page, r
     headers: { authorization: `Bearer ${token}` },
   });
   expect(replayed.status()).toBe(401);
+
+  // One sign-out, one audit entry.
+  await signIn(page, "admin");
+  const input = encodeURIComponent(JSON.stringify({ json: { action: "auth.sign_out" } }));
+  const audit = await request.get(`${E2E.apiUrl}/trpc/audit.list?input=${input}`, {
+    headers: { authorization: `Bearer ${await sessionToken(page)}` },
+  });
+  expect(audit.status()).toBe(200);
+  const entries: { actorEmail: string; at: string }[] = (await audit.json()).result.data.json.items;
+  const engineers = entries.filter(
+    (e) => e.actorEmail === emailOf("engineer") && new Date(e.at).getTime() >= signingOut.getTime() - 1000,
+  );
+  expect(engineers).toHaveLength(1);
 });
 
 test("a wrong password gets a generic error, and repeated failures are rate-limited", async ({ page }) => {

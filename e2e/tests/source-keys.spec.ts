@@ -40,6 +40,11 @@ test("an engineer creates a key, a producer sends with it, and revoking it refus
   await page.getByRole("link", { name: "Orders" }).click();
   await expect(page.getByRole("heading", { name: "Orders" })).toBeVisible();
   await expect(page.getByLabel("Ingest URL", { exact: true })).toHaveValue(/\/v1\/sources\/orders\/events$/);
+  // The schema events are checked against, with the fields that give an event its id and time.
+  const schema = page.getByRole("region", { name: "Schema", exact: true });
+  await expect(schema).toContainText("Version 1");
+  await expect(schema).toContainText("created_at");
+  await expect(schema.getByLabel("JSON Schema, version 1")).toContainText('"enum": [');
 
   // Keyboard only: type a name and press Enter.
   await page.getByLabel("New key name").fill("e2e-producer");
@@ -47,7 +52,8 @@ test("an engineer creates a key, a producer sends with it, and revoking it refus
   const shown = page.getByLabel("New API key", { exact: true });
   await expect(shown).toHaveValue(/^inlet_/);
   const key = await shown.inputValue();
-  const row = page.getByRole("row").filter({ hasText: "e2e-producer" });
+  // The key's own row (a confirmation opens in a row under it).
+  const row = page.getByRole("row").filter({ hasText: "e2e-producer" }).first();
   await expect(row).toContainText("Active");
   await expect(row).toContainText(key.slice(0, 10));
   // Shown once: after Done, only the prefix is left on the page.
@@ -58,7 +64,25 @@ test("an engineer creates a key, a producer sends with it, and revoking it refus
   expect((await send(request, key, "e2e-key-1")).status()).toBe(202);
 
   await row.getByRole("button", { name: "Revoke" }).click();
-  await row.getByRole("button", { name: "Revoke “e2e-producer”" }).click();
+  // The confirmation fits the card on a wide screen and on a phone: nothing scrolls out of sight.
+  for (const width of [1400, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    for (const name of ["Revoke “e2e-producer”", "Cancel"]) {
+      const button = await page.getByRole("button", { name, exact: true }).boundingBox();
+      const frame = await page.getByRole("table", { name: "API keys" }).locator("..").boundingBox();
+      expect(button && frame, `${name} at ${width} px`).toBeTruthy();
+      expect(button!.x, `${name} at ${width} px`).toBeGreaterThanOrEqual(frame!.x);
+      expect(button!.x + button!.width, `${name} at ${width} px`).toBeLessThanOrEqual(
+        frame!.x + frame!.width,
+      );
+    }
+    const overflow = await page
+      .getByRole("table", { name: "API keys" })
+      .evaluate((table) => table.parentElement!.scrollWidth - table.parentElement!.clientWidth);
+    expect(overflow, `keys table overflow at ${width} px`).toBeLessThanOrEqual(0);
+  }
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await page.getByRole("button", { name: "Revoke “e2e-producer”" }).click();
   await expect(row).toContainText("Revoked");
   // Keys are cached for up to 5 s by the API.
   await expect(async () => {

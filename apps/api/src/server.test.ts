@@ -1,3 +1,4 @@
+import { ORDERS_SCHEMA } from "@inlet/db";
 import { encode } from "next-auth/jwt";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTestServer, TEST_PASSWORD, TEST_SECRET, type TestServer } from "./testing/test-server";
@@ -191,6 +192,12 @@ describe("tRPC control plane", () => {
       landingPrefix: "landing/orders/",
     });
     expect(shown.json().result.data.json.ingestUrl).toMatch(/\/v1\/sources\/orders\/events$/);
+    // The active schema version and its JSON Schema, as registered.
+    expect(shown.json().result.data.json).toMatchObject({
+      activeSchemaVersion: 1,
+      schema: { version: 1, jsonSchema: ORDERS_SCHEMA },
+      timeField: "created_at",
+    });
     const missing = await s.app.inject({ url: trpcGet("sources.get", { slug: "nope" }), headers: oncall });
     expect(missing.statusCode).toBe(404);
 

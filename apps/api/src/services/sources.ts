@@ -53,6 +53,11 @@ export class SourcesService {
       timeField: source.timeField,
       createdAt: source.createdAt,
       activeSchemaVersion: source.schemaVersion ?? null,
+      /** The active schema version and its JSON Schema; null for a schemaless source. */
+      schema:
+        source.schemaVersion === undefined
+          ? null
+          : { version: source.schemaVersion, jsonSchema: source.jsonSchema },
       ingestUrl: this.ingestUrl(source.slug),
       landingPrefix: `landing/${source.slug}/`,
     };

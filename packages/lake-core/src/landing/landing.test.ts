@@ -200,7 +200,9 @@ describe("landing zone", () => {
       },
     ]);
     const dead = await t.db.prisma.deadLetter.findMany({ where: { sourceId: src.id } });
-    expect(dead.map((d) => [d.eventId, d.reason])).toEqual([["j2", "/amount: must be number"]]);
+    expect(dead.map((d) => [d.eventId, d.reason])).toEqual([
+      ["j2", '/amount: must be a number, got the string "bad"'],
+    ]);
     const batches = await t.db.prisma.batch.findMany({
       where: { sourceId: src.id },
       orderBy: { origin: "asc" },

@@ -117,11 +117,11 @@ describe("processBatches", () => {
       orderBy: { reason: "asc" },
     });
     expect(dead.map((d) => [d.reasonCode, d.reason, d.path, d.eventId, d.batchId, d.attempts])).toEqual([
-      ["SCHEMA_VIOLATION", "/amount: must be number", "/amount", "o2", b1.batchId, 1],
+      ["SCHEMA_VIOLATION", '/amount: must be a number, got the string "12"', "/amount", "o2", b1.batchId, 1],
       // Every violation is named, the first one's pointer is the letter's path.
       [
         "SCHEMA_VIOLATION",
-        "/id: must have required property 'id'; /amount: must have required property 'amount'; /created_at: must have required property 'created_at'",
+        '/id: the required property "id" is missing; /amount: the required property "amount" is missing; /created_at: the required property "created_at" is missing',
         "/id",
         `${b2.batchId}:2`,
         b2.batchId,

@@ -23,8 +23,8 @@ describe("schema validator", () => {
   it("reports the JSON pointer and message of a violation", () => {
     const v = validatorFor(`v-${Math.random()}`, schema);
     const r = v({ id: "a", amount: "12" });
-    expect(r).toEqual({ path: "/amount", message: "must be number" });
-    expect(formatViolation(r!)).toBe("/amount: must be number");
+    expect(r).toEqual({ path: "/amount", message: 'must be a number, got the string "12"' });
+    expect(formatViolation(r!)).toBe('/amount: must be a number, got the string "12"');
   });
 
   it("points at a missing required property and at nested items", () => {
@@ -32,14 +32,16 @@ describe("schema validator", () => {
     expect(v({ amount: 1 })?.path).toBe("/id");
     expect(v({ id: "a", amount: 1, lines: [{ sku: 1 }] })).toEqual({
       path: "/lines/0/sku",
-      message: "must be string",
+      message: "must be a string, got the number 1",
     });
-    expect(formatViolation(v("nope")!)).toBe("/: must be object");
+    expect(formatViolation(v("nope")!)).toBe('/: must be an object, got the string "nope"');
   });
 
   it("checks formats", () => {
     const v = validatorFor(`v-${Math.random()}`, schema);
-    expect(v({ id: "a", amount: 1, at: "yesterday" })?.message).toBe('must match format "date-time"');
+    expect(v({ id: "a", amount: 1, at: "yesterday" })?.message).toBe(
+      'must be a date-time (RFC 3339), got "yesterday"',
+    );
   });
 
   it("compiles once per schema version id", () => {
@@ -52,6 +54,6 @@ describe("schema validator", () => {
     const a = validatorFor(`v-${Math.random()}`, { $id: "https://example.com/orders.json", type: "object" });
     const b = validatorFor(`v-${Math.random()}`, { $id: "https://example.com/orders.json", type: "string" });
     expect(a({})).toBeUndefined();
-    expect(b({})?.message).toBe("must be string");
+    expect(b({})?.message).toBe("must be a string, got an object");
   });
 });

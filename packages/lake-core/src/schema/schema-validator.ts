@@ -1,10 +1,12 @@
 // Compiles a source's JSON Schema once per schema version (AJV, draft 2020-12 + formats) and turns
-// validation errors into { path: JSON pointer, message } for dead letters.
+// validation errors into { path: JSON pointer, message } for dead letters (the message's wording is
+// violation-message.ts's).
 import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import { InletError } from "../errors";
 import { escapePointerToken } from "../json/json-pointer";
 import type { ColumnSpec } from "./schema-columns";
+import { violationMessage } from "./violation-message";
 
 export interface SchemaViolation {
   /** JSON pointer into the event payload ("" is the payload itself). */
@@ -21,19 +23,30 @@ export type EventValidator = (payload: unknown) => SchemaViolation | undefined;
 
 const cache = new Map<string, EventValidator>();
 
-/** One AJV error as a pointer and a message; a missing or extra property points at that property. */
+/**
+ * One AJV error as a pointer and a message saying what was expected and what was sent; a missing or
+ * extra property points at that property. The error must come from a validator compiled with
+ * `verbose` (its `data` is the value the message quotes).
+ */
 export function describeAjvError(err: ErrorObject): SchemaViolation {
   const params = err.params as Record<string, unknown>;
-  let path = err.instancePath;
-  if (err.keyword === "required" && typeof params.missingProperty === "string") {
-    path = `${path}/${escapePointerToken(params.missingProperty)}`;
-  } else if (err.keyword === "additionalProperties" && typeof params.additionalProperty === "string") {
-    path = `${path}/${escapePointerToken(params.additionalProperty)}`;
-  }
-  return { path, message: err.message ?? `failed ${err.keyword}` };
+  const named =
+    err.keyword === "required" || err.keyword === "dependentRequired"
+      ? params.missingProperty
+      : err.keyword === "additionalProperties"
+        ? params.additionalProperty
+        : err.keyword === "unevaluatedProperties"
+          ? params.unevaluatedProperty
+          : undefined;
+  const path =
+    typeof named === "string" ? `${err.instancePath}/${escapePointerToken(named)}` : err.instancePath;
+  return { path, message: violationMessage(err) };
 }
 
-/** The human reason stored in dead letters, e.g. "/amount: must be number". */
+/**
+ * The human reason stored in dead letters, e.g.
+ * `/status: must be one of "paid", "void"; got "pending"; /amount: must be ≥ 0, got -5`.
+ */
 export function formatViolation(v: SchemaViolation): string {
   const one = (x: { path: string; message: string }) => `${x.path === "" ? "/" : x.path}: ${x.message}`;
   return [v, ...(v.others ?? [])].map(one).join("; ");
@@ -47,7 +60,7 @@ function compile(jsonSchema: unknown): EventValidator {
   // 2020-12, and an unknown meta-schema would make AJV refuse to compile.
   const { $schema: _ignored, ...schema } = jsonSchema as Record<string, unknown>;
   // One AJV instance per version: two versions may share an $id, which one instance refuses.
-  const ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: true });
+  const ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: true, verbose: true });
   addFormats(ajv);
   let validate: ValidateFunction;
   try {
@@ -63,7 +76,7 @@ function compile(jsonSchema: unknown): EventValidator {
     const first = validate.errors?.[0];
     const violation = first ? describeAjvError(first) : { path: "", message: "is invalid" };
     if (!validateAll) {
-      const all = new Ajv2020({ allErrors: true, strict: false, validateFormats: true });
+      const all = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, verbose: true });
       addFormats(all);
       validateAll = all.compile(schema);
     }

@@ -24,6 +24,7 @@ export function ApiKeysCard({ slug }: { slug: string }) {
   const [created, setCreated] = useState<{ id: string; name: string; key: string } | undefined>();
   const [confirming, setConfirming] = useState<string | undefined>();
   const nameId = useId();
+  const confirmId = useId();
   const create = useMutation(
     trpc.sources.keys.create.mutationOptions({
       onSuccess: (key) => {
@@ -119,7 +120,8 @@ export function ApiKeysCard({ slug }: { slug: string }) {
         columns={[
           {
             header: "Name",
-            cellClassName: "whitespace-nowrap font-medium text-gray-900",
+            // A long name wraps rather than pushing the actions out of the card on a phone.
+            cellClassName: "font-medium text-gray-900 [overflow-wrap:anywhere]",
             cell: (key) => (
               <>
                 {key.name}
@@ -160,31 +162,48 @@ export function ApiKeysCard({ slug }: { slug: string }) {
             header: "Actions",
             headerHidden: true,
             cellClassName: "whitespace-nowrap text-right",
+            // Opens the confirmation in a row of its own under the key's, as wide as the table: in this
+            // cell it would widen the column past the card and cut its buttons off.
             cell: (key) =>
-              key.revokedAt ? null : confirming === key.id ? (
-                <span className="inline-flex items-center gap-2">
-                  <span className="hidden text-gray-600 text-xs lg:inline">
-                    Producers using it will get 401.
-                  </span>
-                  <Button
-                    size="sm"
-                    variant="danger"
-                    loading={revoke.isPending}
-                    onClick={() => revoke.mutate({ id: key.id })}
-                  >
-                    Revoke “{key.name}”
-                  </Button>
-                  <Button size="sm" variant="ghost" onClick={() => setConfirming(undefined)}>
-                    Cancel
-                  </Button>
-                </span>
-              ) : (
-                <Button size="sm" variant="secondary" onClick={() => setConfirming(key.id)}>
+              key.revokedAt ? null : (
+                <Button
+                  size="sm"
+                  variant="secondary"
+                  aria-expanded={confirming === key.id}
+                  aria-controls={confirming === key.id ? `${confirmId}-${key.id}` : undefined}
+                  onClick={() => setConfirming((open) => (open === key.id ? undefined : key.id))}
+                >
                   Revoke
                 </Button>
               ),
           },
         ]}
+        rowClassName={(key) => (confirming === key.id ? "bg-red-50/50" : undefined)}
+        rowDetail={(key) =>
+          confirming === key.id && !key.revokedAt
+            ? {
+                id: `${confirmId}-${key.id}`,
+                content: (
+                  <div className="flex flex-wrap items-center justify-end gap-x-3 gap-y-2">
+                    <p className="text-gray-600 text-xs">Producers using it will get 401 within 5 seconds.</p>
+                    <div className="flex flex-wrap justify-end gap-2">
+                      <Button
+                        size="sm"
+                        variant="danger"
+                        loading={revoke.isPending}
+                        onClick={() => revoke.mutate({ id: key.id })}
+                      >
+                        <span className="max-w-48 truncate sm:max-w-sm">Revoke “{key.name}”</span>
+                      </Button>
+                      <Button size="sm" variant="ghost" onClick={() => setConfirming(undefined)}>
+                        Cancel
+                      </Button>
+                    </div>
+                  </div>
+                ),
+              }
+            : undefined
+        }
       />
       {revoke.isError ? (
         <p role="alert" className="px-5 py-3 text-red-700 text-sm">

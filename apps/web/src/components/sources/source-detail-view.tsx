@@ -1,6 +1,7 @@
 "use client";
-// One source: where producers send to it (URL, a curl line, the landing folder), its API keys, and
-// pausing or resuming its ingest. Engineers and admins manage it; on-call staff see it.
+// One source: where producers send to it (URL, a curl line, the landing folder), the schema its
+// events are checked against, its API keys, and pausing or resuming its ingest. Engineers and
+// admins manage it; on-call staff see it.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ArrowLeft, Pause, Play, Plug } from "lucide-react";
 import Link from "next/link";
@@ -17,6 +18,7 @@ import { useTRPC } from "@/lib/trpc";
 import { describeError, errorCode } from "@/lib/trpc-errors";
 import { ApiKeysCard } from "./api-keys-card";
 import { CopyField } from "./copy-field";
+import { SchemaCard } from "./schema-card";
 
 const KIND_LABELS: Record<string, string> = { http: "HTTP", webhook: "Webhook", file: "File drop" };
 
@@ -178,30 +180,17 @@ export function SourceDetailView({ slug }: { slug: string }) {
             </div>
             <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-2">
               <div>
-                <dt className="text-gray-500 text-xs">Event id field (NDJSON)</dt>
-                <dd className="font-mono text-gray-800 text-xs">{s.idField}</dd>
-              </div>
-              <div>
-                <dt className="text-gray-500 text-xs">Event time field (NDJSON)</dt>
-                <dd className="font-mono text-gray-800 text-xs">{s.timeField}</dd>
-              </div>
-              <div>
                 <dt className="text-gray-500 text-xs">Landing folder for files</dt>
                 <dd className="font-mono text-gray-800 text-xs">{s.landingPrefix}</dd>
               </div>
               <div>
-                <dt className="text-gray-500 text-xs">Schema</dt>
-                <dd className="text-gray-800 text-xs">
-                  {s.activeSchemaVersion === null
-                    ? "None (payloads stored whole)"
-                    : `v${s.activeSchemaVersion}`}
-                  {" · created "}
-                  {formatDate(s.createdAt)}
-                </dd>
+                <dt className="text-gray-500 text-xs">Created</dt>
+                <dd className="text-gray-800 text-xs">{formatDate(s.createdAt)}</dd>
               </div>
             </dl>
           </CardBody>
         </Card>
+        <SchemaCard schema={s.schema} idField={s.idField} timeField={s.timeField} />
         {canManage ? (
           <ApiKeysCard slug={slug} />
         ) : (

@@ -88,4 +88,33 @@ describe("DataTable", () => {
     expect(html).not.toContain("Load more");
     expect(html).not.toContain("1 of 3");
   });
+
+  it("shows a row's detail in a row of its own under it, across every column", () => {
+    const html = renderToStaticMarkup(
+      <DataTable
+        label="API keys"
+        loadingLabel="Loading API keys"
+        query={settled}
+        rows={[
+          { id: "a", reason: "first" },
+          { id: "b", reason: "second" },
+        ]}
+        rowKey={(letter) => letter.id}
+        columns={columns}
+        empty={{ icon: Inbox, title: "No keys" }}
+        rowDetail={(letter) =>
+          letter.id === "a" ? { id: "confirm-a", content: <button type="button">Confirm</button> } : undefined
+        }
+      />,
+    );
+    const rows = html.match(/<tr[\s\S]*?<\/tr>/g) ?? [];
+    // The heading row, row a, its detail, row b.
+    expect(rows).toHaveLength(4);
+    expect(rows[1]).toContain("first");
+    expect(rows[2]).toContain('id="confirm-a"');
+    expect(rows[2]).toContain(`colSpan="${columns.length}"`);
+    expect(rows[2]).toContain("Confirm");
+    expect(rows[3]).toContain("second");
+    expect(html.match(/Confirm/g)).toHaveLength(1);
+  });
 });

@@ -1,7 +1,7 @@
 // A list's table with the states every list has: loading, failed (with Retry), empty, and paged with "Load more".
 import { clsx } from "clsx";
 import type { LucideIcon } from "lucide-react";
-import type { ReactNode } from "react";
+import { Fragment, type ReactNode } from "react";
 import { QueryError } from "@/components/query-error";
 import { EmptyState } from "./empty-state";
 import { LoadMoreFooter } from "./load-more-footer";
@@ -62,6 +62,11 @@ interface DataTableBaseProps<Row> {
   rows: readonly Row[] | undefined;
   rowKey: (row: Row) => string;
   rowClassName?: (row: Row) => string | undefined;
+  /**
+   * Content shown under a row across every column (such as a confirmation), when the row has any:
+   * it takes the table's width, so it never widens a column.
+   */
+  rowDetail?: (row: Row) => { id: string; content: ReactNode } | undefined;
   columns: readonly DataTableColumn<Row>[];
   empty: DataTableEmpty;
 }
@@ -110,19 +115,31 @@ export function DataTable<Row>(props: DataTableProps<Row>) {
           </tr>
         </THead>
         <TBody>
-          {rows.map((row) => (
-            <Tr key={props.rowKey(row)} className={props.rowClassName?.(row)}>
-              {columns.map((column) => (
-                <Td
-                  key={column.header}
-                  className={clsx(column.className, column.cellClassName)}
-                  title={column.cellTitle?.(row)}
-                >
-                  {column.cell(row)}
-                </Td>
-              ))}
-            </Tr>
-          ))}
+          {rows.map((row) => {
+            const detail = props.rowDetail?.(row);
+            return (
+              <Fragment key={props.rowKey(row)}>
+                <Tr className={clsx(props.rowClassName?.(row), detail && "border-b-0")}>
+                  {columns.map((column) => (
+                    <Td
+                      key={column.header}
+                      className={clsx(column.className, column.cellClassName)}
+                      title={column.cellTitle?.(row)}
+                    >
+                      {column.cell(row)}
+                    </Td>
+                  ))}
+                </Tr>
+                {detail ? (
+                  <tr id={detail.id} className={props.rowClassName?.(row)}>
+                    <Td colSpan={columns.length} className="pt-0">
+                      {detail.content}
+                    </Td>
+                  </tr>
+                ) : null}
+              </Fragment>
+            );
+          })}
         </TBody>
       </Table>
       {props.paging ? (
