@@ -57,3 +57,16 @@ describe("schema validator", () => {
     expect(b({})?.message).toBe("must be a string, got an object");
   });
 });
+
+describe("properties named like Object.prototype members", () => {
+  it("checks only the event's own members, so an absent optional 'constructor' is not a violation", () => {
+    const validate = validatorFor("proto-names", {
+      type: "object",
+      properties: { constructor: { type: "string" }, toString: { type: "number" }, id: { type: "string" } },
+      required: ["id"],
+    });
+    expect(validate({ id: "a" })).toBeUndefined();
+    expect(validate({ id: "a", constructor: 5 })?.path).toBe("/constructor");
+    expect(validate(JSON.parse('{"toString": "x", "id": "b"}'))?.path).toBe("/toString");
+  });
+});

@@ -60,7 +60,15 @@ function compile(jsonSchema: unknown): EventValidator {
   // 2020-12, and an unknown meta-schema would make AJV refuse to compile.
   const { $schema: _ignored, ...schema } = jsonSchema as Record<string, unknown>;
   // One AJV instance per version: two versions may share an $id, which one instance refuses.
-  const ajv = new Ajv2020({ allErrors: false, strict: false, validateFormats: true, verbose: true });
+  // ownProperties: a payload is checked for its own members only, so a property the schema names like
+  // an Object.prototype member ("constructor", "toString") is not found on an event that lacks it.
+  const ajv = new Ajv2020({
+    allErrors: false,
+    strict: false,
+    validateFormats: true,
+    verbose: true,
+    ownProperties: true,
+  });
   addFormats(ajv);
   let validate: ValidateFunction;
   try {
@@ -76,7 +84,13 @@ function compile(jsonSchema: unknown): EventValidator {
     const first = validate.errors?.[0];
     const violation = first ? describeAjvError(first) : { path: "", message: "is invalid" };
     if (!validateAll) {
-      const all = new Ajv2020({ allErrors: true, strict: false, validateFormats: true, verbose: true });
+      const all = new Ajv2020({
+        allErrors: true,
+        strict: false,
+        validateFormats: true,
+        verbose: true,
+        ownProperties: true,
+      });
       addFormats(all);
       validateAll = all.compile(schema);
     }
