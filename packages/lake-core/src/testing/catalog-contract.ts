@@ -1,6 +1,6 @@
 // The Catalog port's contract: what every catalog adapter must do, driven only through the port.
 import { describe, expect, it } from "vitest";
-import type { Catalog, NewDataFile } from "../ports/catalog";
+import type { Catalog, NewDataFile, NewSource } from "../ports/catalog";
 import { curatedColumns } from "../schema/schema-columns";
 
 export interface CatalogUnderTest {
@@ -356,23 +356,19 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       const { catalog } = setup();
       const slug = `reg-${Math.random().toString(36).slice(2, 10)}`;
       const schema = { type: "object", properties: { id: { type: "string" } }, required: ["id"] };
-      const fields = {
+      const source = (s: string, jsonSchema: unknown): NewSource => ({
+        slug: s,
         name: "Registered",
         description: "d",
-        kind: "http" as const,
+        kind: "http",
         idField: "id",
         timeField: "time",
-      };
-      const created = await catalog.transaction((tx) =>
-        tx.createSource({
-          slug,
-          ...fields,
-          retentionDays: 30,
-          jsonSchema: schema,
-          columns: COLUMNS,
-          createdById: undefined,
-        }),
-      );
+        retentionDays: 30,
+        jsonSchema,
+        columns: COLUMNS,
+        createdById: undefined,
+      });
+      const created = await catalog.transaction((tx) => tx.createSource(source(slug, schema)));
       expect(created).toMatchObject({
         slug,
         name: "Registered",
@@ -384,44 +380,19 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       const table = await catalog.tableSnapshot(`curated.${slug}`);
       expect([table?.seq, table?.columns, table?.partitionBy]).toEqual([0, COLUMNS, ["dt"]]);
 
-      const again = catalog.transaction((tx) =>
-        tx.createSource({
-          slug,
-          ...fields,
-          retentionDays: 30,
-          jsonSchema: undefined,
-          columns: COLUMNS,
-          createdById: undefined,
-        }),
-      );
+      const again = catalog.transaction((tx) => tx.createSource(source(slug, undefined)));
       await expect(again).rejects.toMatchObject({ code: "CONFLICT", details: { field: "slug" } });
 
       const schemaless = `${slug}-raw`;
       await expect(
         catalog.transaction(async (tx) => {
-          await tx.createSource({
-            slug: schemaless,
-            ...fields,
-            retentionDays: 7,
-            jsonSchema: undefined,
-            columns: COLUMNS,
-            createdById: undefined,
-          });
+          await tx.createSource(source(schemaless, undefined));
           throw new Error("the key could not be stored");
         }),
       ).rejects.toThrow("the key could not be stored");
       expect(await catalog.findSourceBySlug(schemaless)).toBeUndefined();
       expect(await catalog.describeTable(`curated.${schemaless}`)).toBeUndefined();
-      const raw = await catalog.transaction((tx) =>
-        tx.createSource({
-          slug: schemaless,
-          ...fields,
-          retentionDays: 7,
-          jsonSchema: undefined,
-          columns: COLUMNS,
-          createdById: undefined,
-        }),
-      );
+      const raw = await catalog.transaction((tx) => tx.createSource(source(schemaless, undefined)));
       expect([raw.schemaVersion, raw.schemaVersionId, raw.jsonSchema]).toEqual([
         undefined,
         undefined,
