@@ -1,30 +1,10 @@
 import { join } from "node:path";
-import type { DuckDBConnection } from "@duckdb/node-api";
-import type { TestDatabase } from "@inlet/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LocalFsObjectStore } from "../adapters/local-fs-store";
-import { PgCatalog } from "../catalog/pg-catalog";
+import { describe, expect, it } from "vitest";
 import { createTestSource, generateOrderBatches, readCommittedRows } from "../testing/pipeline-fixtures";
-import {
-  commitBatchesOneByOne,
-  type PipelineTestBed,
-  startPipelineTestBed,
-} from "../testing/pipeline-test-bed";
+import { commitBatchesOneByOne, usePipelineTestBed } from "../testing/pipeline-test-bed";
 import { compactTable, planCompaction } from "./compact";
 
-let bed: PipelineTestBed;
-let t: TestDatabase;
-let dir: string;
-let store: LocalFsObjectStore;
-let duck: DuckDBConnection;
-
-beforeAll(async () => {
-  bed = await startPipelineTestBed("compact");
-  ({ t, dir, store, duck } = bed);
-});
-afterAll(async () => {
-  await bed?.close();
-});
+const bed = usePipelineTestBed("compact");
 
 describe("compaction", () => {
   it("plans merges only for partitions with enough small files", () => {
@@ -53,47 +33,39 @@ describe("compaction", () => {
   });
 
   it("keeps the row set identical, reduces the file count and leaves old snapshots readable", async () => {
-    const src = await createTestSource(t.db);
+    const src = await createTestSource(bed.t.db);
     const gen = generateOrderBatches({ batches: 12, perBatch: 50, seed: 3 });
     // One flush per batch: many small files per partition.
     await commitBatchesOneByOne(bed, src, gen.batches);
     const table = `curated.${src.slug}`;
-    const before = await new PgCatalog(t.db).tableSnapshot(table);
-    const rowsBefore = await readCommittedRows({ catalog: new PgCatalog(t.db), store }, table);
+    const before = await bed.catalog.tableSnapshot(table);
+    const rowsBefore = await readCommittedRows(bed, table);
     expect(rowsBefore.length).toBe(gen.validIds.size);
 
-    const result = await compactTable(
-      { catalog: new PgCatalog(t.db), store, duck, tmpDir: join(dir, "tmp") },
-      table,
-      {
-        minFiles: 4,
-      },
-    );
+    const result = await compactTable({ ...bed, tmpDir: join(bed.dir, "tmp") }, table, {
+      minFiles: 4,
+    });
     expect(result.filesRemoved).toBe(before!.files.length);
     expect(result.filesAdded).toBe(result.partitions);
 
-    const after = await new PgCatalog(t.db).tableSnapshot(table);
+    const after = await bed.catalog.tableSnapshot(table);
     expect(after!.files.length).toBe(result.partitions);
     expect(after!.files.length).toBeLessThan(before!.files.length);
     expect(after!.seq).toBe(before!.seq + result.filesAdded);
     expect(after!.files.reduce((n, f) => n + f.rowCount, 0)).toBe(gen.validIds.size);
-    const rowsAfter = await readCommittedRows({ catalog: new PgCatalog(t.db), store }, table);
+    const rowsAfter = await readCommittedRows(bed, table);
     expect(rowsAfter).toEqual(rowsBefore);
 
     // Readers that listed files at the old snapshot can still open them.
-    for (const f of before!.files) expect(await store.head(f.path)).toBeDefined();
-    const snap = await t.db.prisma.snapshot.findFirstOrThrow({
+    for (const f of before!.files) expect(await bed.store.head(f.path)).toBeDefined();
+    const snap = await bed.t.db.prisma.snapshot.findFirstOrThrow({
       where: { table: { name: table }, operation: "compact" },
     });
     expect(snap.removedFiles).toBeGreaterThan(1);
 
-    const again = await compactTable(
-      { catalog: new PgCatalog(t.db), store, duck, tmpDir: join(dir, "tmp") },
-      table,
-      {
-        minFiles: 4,
-      },
-    );
+    const again = await compactTable({ ...bed, tmpDir: join(bed.dir, "tmp") }, table, {
+      minFiles: 4,
+    });
     expect(again.filesAdded).toBe(0);
   });
 });

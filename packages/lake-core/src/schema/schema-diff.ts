@@ -11,6 +11,7 @@ import {
   isSchemaObject,
   type JsonSchema,
   type SchemaObject,
+  SHAPE_KEYWORDS,
   schemaNode,
   typesCover,
 } from "./schema-node";
@@ -59,14 +60,8 @@ const UPPER_BOUNDS = ["maximum", "exclusiveMaximum", "maxLength", "maxItems", "m
 const LOWER_BOUNDS = ["minimum", "exclusiveMinimum", "minLength", "minItems", "minProperties"];
 
 /** Keywords a family below reads; every other keyword is compared whole by `otherKeywordChanges`. */
-const FAMILY_KEYWORDS = new Set([
-  "type",
-  "enum",
-  "const",
-  "properties",
-  "required",
-  "additionalProperties",
-  "items",
+const FAMILY_KEYWORDS = new Set<string>([
+  ...SHAPE_KEYWORDS,
   "anyOf",
   "oneOf",
   "multipleOf",

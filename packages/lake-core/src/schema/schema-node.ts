@@ -24,11 +24,8 @@ export const ANNOTATIONS: ReadonlySet<string> = new Set([
   "contentSchema",
 ]);
 
-/**
- * Keywords that only ever constrain values of the type they go with (or, like enum and const, are
- * extended with null here): a branch made of these plus a `{type: "null"}` branch is one nullable node.
- */
-const FOLDABLE = new Set([
+/** The keywords that say what a value is: its type, its values, its members and items. */
+export const SHAPE_KEYWORDS = [
   "type",
   "enum",
   "const",
@@ -36,6 +33,14 @@ const FOLDABLE = new Set([
   "required",
   "additionalProperties",
   "items",
+] as const;
+
+/**
+ * Keywords that only ever constrain values of the type they go with (or, like enum and const, are
+ * extended with null here): a branch made of these plus a `{type: "null"}` branch is one nullable node.
+ */
+const FOLDABLE = new Set([
+  ...SHAPE_KEYWORDS,
   "format",
   "pattern",
   "minimum",

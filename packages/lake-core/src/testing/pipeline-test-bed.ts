@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { createTestDatabase, type TestDatabase } from "@inlet/db/testing";
+import { afterAll, beforeAll } from "vitest";
 import { prepareConnection } from "../adapters/duckdb-sql";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
 import { PgQueue } from "../adapters/pg-queue";
@@ -52,6 +53,21 @@ export async function startPipelineTestBed(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A bed started before the file's tests and closed after them; the object returned is filled in when
+ * the tests begin, so tests read its fields (bed.store, bed.catalog, …) rather than copies of them.
+ */
+export function usePipelineTestBed(name: string, opts: { maxReceives?: number } = {}): PipelineTestBed {
+  const bed = {} as PipelineTestBed;
+  beforeAll(async () => {
+    Object.assign(bed, await startPipelineTestBed(name, opts));
+  });
+  afterAll(async () => {
+    await bed.close?.();
+  });
+  return bed;
 }
 
 /** Enqueues and commits each batch in its own flush: one small Parquet file per batch and partition. */
