@@ -1,6 +1,17 @@
 import { z } from "zod";
 import { roleProcedure, router } from "../trpc";
 
+/** Schema compatibility modes as the API takes them (lower case, like the catalog). */
+export const COMPATIBILITY = [
+  "backward",
+  "backward_transitive",
+  "forward",
+  "forward_transitive",
+  "full",
+  "full_transitive",
+  "none",
+] as const;
+
 const slug = z
   .string()
   .min(1)
@@ -18,7 +29,7 @@ const registration = z.object({
   name: z.string().trim().min(1).max(100),
   slug: newSlug,
   description: z.string().trim().max(2000).default(""),
-  kind: z.enum(["http", "file"]).default("http"),
+  kind: z.enum(["http", "file", "both"]).default("http"),
   schema: z.record(z.string(), z.unknown()).nullable(),
   idField: z.string().trim().min(1).max(200).default("id"),
   timeField: z.string().trim().min(1).max(200).default("time"),
@@ -28,6 +39,22 @@ const registration = z.object({
     .min(1, "must be at least 1 day")
     .max(3650, "must be at most 3,650 days (10 years)")
     .default(365),
+  /** A low-cardinality property of the schema to partition by after the event date. */
+  partitionProperty: z.string().trim().min(1).max(200).nullable().default(null),
+  rawRetentionDays: z
+    .number()
+    .int()
+    .min(1, "must be at least 1 day")
+    .max(3650, "must be at most 3,650 days (10 years)")
+    .default(30),
+  rawArchiveDays: z
+    .number()
+    .int()
+    .min(1, "must be at least 1 day")
+    .max(3650, "must be at most 3,650 days (10 years)")
+    .nullable()
+    .default(null),
+  compatibility: z.enum(COMPATIBILITY).default("backward"),
 });
 
 export const sourcesRouter = router({

@@ -1,7 +1,7 @@
 // Registering a source: its first schema version, curated table and first API key, created in one
 // transaction with the audit row; bad input is refused naming the field, and nothing is half-created.
 import { type Db, generateApiKey } from "@inlet/db";
-import { type Catalog, checkNewSchema } from "@inlet/lake-core";
+import { type Catalog, checkNewSchema, type SchemaCompatibility, type SourceKind } from "@inlet/lake-core";
 import type { Actor } from "../auth/session";
 import type { AuditService } from "./audit";
 import { withCatalogTransaction } from "./catalog-transaction";
@@ -10,12 +10,16 @@ export interface SourceRegistration {
   name: string;
   slug: string;
   description: string;
-  kind: "http" | "file";
+  kind: SourceKind;
   /** A JSON Schema, or null for a schemaless source (each event's payload kept whole). */
   schema: Record<string, unknown> | null;
   idField: string;
   timeField: string;
   retentionDays: number;
+  partitionProperty: string | null;
+  rawRetentionDays: number;
+  rawArchiveDays: number | null;
+  compatibility: SchemaCompatibility;
 }
 
 export class SourceRegistrationService {
@@ -34,7 +38,11 @@ export class SourceRegistrationService {
   /** The source, its ingest URL and its first API key, which is shown here once (only its hash is kept). */
   async register(actor: Actor, input: SourceRegistration, requestId?: string) {
     const jsonSchema = input.schema ?? undefined;
-    const columns = checkNewSchema(jsonSchema, input);
+    const columns = checkNewSchema(jsonSchema, {
+      idField: input.idField,
+      timeField: input.timeField,
+      partitionProperty: input.partitionProperty ?? undefined,
+    });
     const key = generateApiKey();
     const source = await withCatalogTransaction(this.db, async (tx) => {
       const created = await tx.catalog.createSource({
@@ -45,6 +53,10 @@ export class SourceRegistrationService {
         idField: input.idField,
         timeField: input.timeField,
         retentionDays: input.retentionDays,
+        partitionProperty: input.partitionProperty ?? undefined,
+        rawRetentionDays: input.rawRetentionDays,
+        rawArchiveDays: input.rawArchiveDays ?? undefined,
+        compatibility: input.compatibility,
         jsonSchema,
         columns,
         createdById: actor.id,

@@ -7,7 +7,13 @@ import { curatedTableName } from "./table-catalog";
 import { NOW_UTC, type Queryable } from "./transaction";
 
 /** A source row as selected: the record's fields, with NULL where a schemaless source has no version. */
-interface SourceRow extends Omit<SourceRecord, "schemaVersionId" | "schemaVersion" | "jsonSchema"> {
+interface SourceRow
+  extends Omit<
+    SourceRecord,
+    "schemaVersionId" | "schemaVersion" | "jsonSchema" | "partitionProperty" | "rawArchiveDays"
+  > {
+  partitionProperty: string | null;
+  rawArchiveDays: number | null;
   schemaVersionId: string | null;
   schemaVersion: number | null;
   jsonSchema: unknown;
@@ -17,6 +23,9 @@ interface SourceRow extends Omit<SourceRecord, "schemaVersionId" | "schemaVersio
 const SELECT_SQL = `
 SELECT s.id, s.slug, s.name, s.description, s.kind::text AS kind, s.status::text AS status,
        s.created_at AT TIME ZONE 'UTC' AS "createdAt", s.id_field AS "idField", s.time_field AS "timeField",
+       s.partition_property AS "partitionProperty", s.retention_days AS "retentionDays",
+       s.raw_retention_days AS "rawRetentionDays", s.raw_archive_days AS "rawArchiveDays",
+       s.compatibility::text AS compatibility,
        s.active_schema_version_id AS "schemaVersionId", v.version AS "schemaVersion", v.json_schema AS "jsonSchema"
 FROM sources s LEFT JOIN schema_versions v ON v.id = s.active_schema_version_id`;
 
@@ -24,6 +33,8 @@ function toRecord(row: SourceRow): SourceRecord {
   const versioned = row.schemaVersionId !== null;
   return {
     ...row,
+    partitionProperty: row.partitionProperty ?? undefined,
+    rawArchiveDays: row.rawArchiveDays ?? undefined,
     schemaVersionId: row.schemaVersionId ?? undefined,
     schemaVersion: versioned ? (row.schemaVersion ?? undefined) : undefined,
     jsonSchema: versioned ? row.jsonSchema : undefined,
@@ -86,8 +97,10 @@ export async function createSource(q: Queryable, source: NewSource): Promise<Sou
   try {
     await q.query(
       `INSERT INTO sources (id, slug, name, description, kind, id_field, time_field, retention_days, created_by_id,
+                            partition_property, raw_retention_days, raw_archive_days, compatibility,
                             created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5::"SourceKind", $6, $7, $8, $9, ${NOW_UTC}, ${NOW_UTC})`,
+       VALUES ($1, $2, $3, $4, $5::"SourceKind", $6, $7, $8, $9, $10, $11, $12, $13::"Compatibility",
+               ${NOW_UTC}, ${NOW_UTC})`,
       [
         id,
         source.slug,
@@ -98,6 +111,10 @@ export async function createSource(q: Queryable, source: NewSource): Promise<Sou
         source.timeField,
         source.retentionDays,
         source.createdById ?? null,
+        source.partitionProperty ?? null,
+        source.rawRetentionDays ?? 30,
+        source.rawArchiveDays ?? null,
+        source.compatibility ?? "backward",
       ],
     );
   } catch (err) {
@@ -111,16 +128,28 @@ export async function createSource(q: Queryable, source: NewSource): Promise<Sou
   if (source.jsonSchema !== undefined) {
     const versionId = randomUUID();
     await q.query(
-      `INSERT INTO schema_versions (id, source_id, version, json_schema, created_by_id, created_at)
-       VALUES ($1, $2, 1, $3::jsonb, $4, ${NOW_UTC})`,
-      [versionId, id, JSON.stringify(source.jsonSchema), source.createdById ?? null],
+      `INSERT INTO schema_versions (id, source_id, version, json_schema, compatibility, created_by_id, created_at)
+       VALUES ($1, $2, 1, $3::jsonb, $4::"Compatibility", $5, ${NOW_UTC})`,
+      [
+        versionId,
+        id,
+        JSON.stringify(source.jsonSchema),
+        source.compatibility ?? "backward",
+        source.createdById ?? null,
+      ],
     );
     await q.query("UPDATE sources SET active_schema_version_id = $2 WHERE id = $1", [id, versionId]);
   }
   await q.query(
     `INSERT INTO lake_tables (id, name, zone, source_id, partition_by, columns, current_seq, created_at, updated_at)
-     VALUES ($1, $2, 'curated', $3, ARRAY['dt'], $4::jsonb, 0, ${NOW_UTC}, ${NOW_UTC})`,
-    [randomUUID(), curatedTableName(source.slug), id, JSON.stringify(source.columns)],
+     VALUES ($1, $2, 'curated', $3, $5::text[], $4::jsonb, 0, ${NOW_UTC}, ${NOW_UTC})`,
+    [
+      randomUUID(),
+      curatedTableName(source.slug),
+      id,
+      JSON.stringify(source.columns),
+      source.partitionProperty ? ["dt", source.partitionProperty] : ["dt"],
+    ],
   );
   const created = await getSource(q, id);
   if (!created) throw new Error(`source ${source.slug} vanished after insert`);

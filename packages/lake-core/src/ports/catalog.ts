@@ -9,6 +9,18 @@ export interface ColumnSpec {
 
 export type SourceStatus = "active" | "paused";
 
+export type SourceKind = "http" | "file" | "both";
+
+/** How a source's next schema version is checked (lower case, as the catalog stores it). */
+export type SchemaCompatibility =
+  | "backward"
+  | "backward_transitive"
+  | "forward"
+  | "forward_transitive"
+  | "full"
+  | "full_transitive"
+  | "none";
+
 export interface SourceRecord {
   id: string;
   slug: string;
@@ -19,6 +31,16 @@ export interface SourceRecord {
   createdAt: Date;
   idField: string;
   timeField: string;
+  /** A low-cardinality property curated data is partitioned by after the event date; undefined when none. */
+  partitionProperty: string | undefined;
+  /** Curated partitions older than this many days are dropped. */
+  retentionDays: number;
+  /** Raw batches committed longer ago than this many days are deleted. */
+  rawRetentionDays: number;
+  /** On an s3:// lake, raw objects move to a colder storage class after this many days; undefined: never. */
+  rawArchiveDays: number | undefined;
+  /** The mode the next schema version is checked against. */
+  compatibility: SchemaCompatibility;
   /** The active schema version; undefined when the source is schemaless. */
   schemaVersionId: string | undefined;
   /** The active version's number and JSON Schema; undefined when the source is schemaless. */
@@ -31,10 +53,14 @@ export interface NewSource {
   slug: string;
   name: string;
   description: string;
-  kind: "http" | "file";
+  kind: SourceKind;
   idField: string;
   timeField: string;
+  partitionProperty?: string | undefined;
   retentionDays: number;
+  rawRetentionDays?: number | undefined;
+  rawArchiveDays?: number | undefined;
+  compatibility?: SchemaCompatibility | undefined;
   /** The first schema version's JSON Schema; undefined for a schemaless source. */
   jsonSchema: unknown;
   /** The curated table's columns for that schema. */

@@ -46,4 +46,27 @@ describe("checkNewSchema", () => {
     const nested = { ...orders, properties: { ...orders.properties, meta: { type: "object" } } };
     expect(() => checkNewSchema(nested, { idField: "meta.eventId", timeField: "created_at" })).not.toThrow();
   });
+
+  it("takes a declared string, integer or boolean property as the extra partition, and nothing else", () => {
+    const withRegion = {
+      ...orders,
+      properties: { ...orders.properties, region: { type: "string" }, meta: { type: "object" } },
+    };
+    expect(() => checkNewSchema(withRegion, { ...fields, partitionProperty: "region" })).not.toThrow();
+    const refused = (partitionProperty: string, message: RegExp) =>
+      expect(() => checkNewSchema(withRegion, { ...fields, partitionProperty })).toThrow(
+        expect.objectContaining({
+          details: { field: "partitionProperty" },
+          message: expect.stringMatching(message),
+        }),
+      );
+    refused("country", /is not a top-level property/);
+    refused("meta", /must be a string, integer or boolean/);
+    refused("amount", /must be a string, integer or boolean/);
+    refused("dt", /must not be 'dt'/);
+    refused("a.b", /top-level property name/);
+    expect(() => checkNewSchema(undefined, { ...fields, partitionProperty: "region" })).toThrow(
+      /schemaless source cannot be partitioned/,
+    );
+  });
 });

@@ -27,15 +27,47 @@ function checkField(field: "idField" | "timeField", path: string, properties: st
   });
 }
 
+const PARTITION_TYPES = new Set(["string", "integer", "boolean"]);
+
+/** The extra partition property must be a declared top-level string, integer or boolean property. */
+function checkPartitionProperty(
+  jsonSchema: Record<string, unknown> | undefined,
+  property: string | undefined,
+): void {
+  if (property === undefined) return;
+  const refuse = (reason: string) => {
+    throw new InletError("BAD_REQUEST", `The partition property '${property}' ${reason}`, {
+      field: "partitionProperty",
+    });
+  };
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(property)) {
+    refuse("must be a top-level property name (letters, digits and _)");
+  }
+  if (property === "dt") refuse("must not be 'dt': the event date is the first partition");
+  const declared = isObject(jsonSchema?.properties) ? jsonSchema.properties[property] : undefined;
+  if (!isObject(declared)) refuse("is not a top-level property of the schema");
+  const types = ([] as unknown[]).concat((declared as Record<string, unknown>).type ?? []);
+  if (types.length === 0 || !types.every((t) => t === "null" || PARTITION_TYPES.has(String(t)))) {
+    refuse("must be a string, integer or boolean property (a low-cardinality value such as a region)");
+  }
+}
+
 /**
  * The curated columns of a schema about to be registered (undefined: a schemaless source). Throws
  * BAD_REQUEST naming the field (`schema`, `idField` or `timeField`) and the reason.
  */
 export function checkNewSchema(
   jsonSchema: unknown,
-  fields: { idField: string; timeField: string },
+  fields: { idField: string; timeField: string; partitionProperty?: string | undefined },
 ): ColumnSpec[] {
-  if (jsonSchema === undefined) return curatedColumns(undefined);
+  if (jsonSchema === undefined) {
+    if (fields.partitionProperty !== undefined) {
+      throw new InletError("BAD_REQUEST", "A schemaless source cannot be partitioned by a property", {
+        field: "partitionProperty",
+      });
+    }
+    return curatedColumns(undefined);
+  }
   if (!isObject(jsonSchema)) {
     throw new InletError("BAD_REQUEST", "The schema must be a JSON object (a JSON Schema)", {
       field: "schema",
@@ -64,5 +96,6 @@ export function checkNewSchema(
   const properties = declaredProperties(jsonSchema);
   checkField("idField", fields.idField, properties);
   checkField("timeField", fields.timeField, properties);
+  checkPartitionProperty(jsonSchema, fields.partitionProperty);
   return curatedColumns(jsonSchema);
 }
