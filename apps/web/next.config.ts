@@ -7,6 +7,8 @@ const nextConfig: NextConfig = {
   reactStrictMode: true,
   poweredByHeader: false,
   typedRoutes: false,
+  // Two consoles built from one checkout (e.g. side by side on other ports) each need their own folder.
+  distDir: process.env.INLET_NEXT_DIST_DIR || ".next",
 };
 
 export default nextConfig;
