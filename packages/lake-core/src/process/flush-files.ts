@@ -71,6 +71,10 @@ export async function toParquet(
       filePrefix: flushId,
       payloadColumns: source.schema.payloadColumns,
       excludeIdsPath,
+      // Only a property the active version still declares as a column (a later version may drop it).
+      partitionProperty: source.schema.payloadColumns.some((c) => c.name === source.partitionProperty)
+        ? source.partitionProperty
+        : undefined,
     });
   const started = performance.now();
   try {
@@ -87,7 +91,7 @@ export async function toParquet(
   }
 }
 
-/** Puts the Parquet files at curated/{slug}/dt=…/{flushId}-{n}.parquet; returns them for the catalog. */
+/** Puts the Parquet files at curated/{slug}/dt=…[/{property}=…]/{flushId}-{n}.parquet; returns them for the catalog. */
 export function uploadFiles(store: ObjectStore, slug: string, files: WrittenFile[]): Promise<NewDataFile[]> {
   const prefix = `curated/${slug}/`;
   return Promise.all(

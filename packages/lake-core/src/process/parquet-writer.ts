@@ -1,5 +1,5 @@
 // Writes curated rows to ZSTD Parquet with DuckDB: NDJSON temp file → read_json with the table's
-// columns → COPY … PARTITION_BY (dt), and reports each file written with its stats.
+// columns → COPY … PARTITION_BY (dt[, property]), and reports each file written with its stats.
 import { relative } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { sqlIdent, sqlString } from "../adapters/duckdb-sql";
@@ -9,7 +9,7 @@ export interface WrittenFile {
   localPath: string;
   /** Path below the output directory, e.g. "dt=2024-05-01/{flushId}-0.parquet". */
   relPath: string;
-  /** "dt=2024-05-01" */
+  /** "dt=2024-05-01", or "dt=2024-05-01/region=eu" with an extra partition property (values URL-encoded). */
   partition: string;
   rowCount: number;
   bytes: number;
@@ -55,15 +55,20 @@ function mapOf(v: unknown): Map<string, unknown> {
   return m;
 }
 
-/** COPY (select) TO outDir partitioned by its dt column, ZSTD; returns the files with their stats. */
+/**
+ * COPY (select) TO outDir partitioned by its dt column (then the extra property, if any), ZSTD; returns
+ * the files with their stats. A NULL property value lands in `{property}=__HIVE_DEFAULT_PARTITION__`.
+ */
 async function copyPartitioned(
   conn: DuckDBConnection,
   select: string,
   outDir: string,
   filePrefix: string,
+  partitionProperty: string | undefined,
 ): Promise<WrittenFile[]> {
+  const partitionBy = partitionProperty ? `dt, ${sqlIdent(partitionProperty)}` : "dt";
   const sql = `COPY (${select})
-    TO ${sqlString(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (dt), WRITE_PARTITION_COLUMNS true,
+    TO ${sqlString(outDir)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${partitionBy}), WRITE_PARTITION_COLUMNS true,
       FILENAME_PATTERN ${sqlString(`${filePrefix}-{i}`)}, RETURN_STATS)`;
   const reader = await conn.runAndReadAll(sql);
   const rows = reader.getRowObjectsJson() as Record<string, unknown>[];
@@ -72,11 +77,11 @@ async function copyPartitioned(
     const relPath = relative(outDir, localPath).split("\\").join("/");
     const stats = mapOf(r.column_statistics);
     const eventTime = mapOf(stats.get("_event_time"));
-    const keys = mapOf(r.partition_keys);
     return {
       localPath,
       relPath,
-      partition: `dt=${String(keys.get("dt") ?? relPath.split("/")[0]?.slice(3))}`,
+      // The folders DuckDB wrote, as written: "dt=2024-05-01" or "dt=2024-05-01/region=eu".
+      partition: relPath.split("/").slice(0, -1).join("/"),
       rowCount: Number(r.count),
       bytes: Number(r.file_size_bytes),
       minEventTime: parseStatTime(eventTime.get("min") as string | undefined),
@@ -87,7 +92,7 @@ async function copyPartitioned(
 
 /**
  * Reads the NDJSON file (one object per line with payload properties and the meta columns) and
- * writes one Parquet file per dt partition into outDir, named `{filePrefix}-{i}.parquet`. Rows whose
+ * writes one Parquet file per partition (dt, then the optional property) into outDir, named `{filePrefix}-{i}.parquet`. Rows whose
  * _event_id is listed in excludeIdsPath (NDJSON lines of {"id": …}) are left out.
  */
 export function writeCuratedParquet(
@@ -98,6 +103,8 @@ export function writeCuratedParquet(
     filePrefix: string;
     payloadColumns: ColumnSpec[];
     excludeIdsPath?: string | undefined;
+    /** A payload column partitioned by after dt. */
+    partitionProperty?: string | undefined;
   },
 ): Promise<WrittenFile[]> {
   const readCols = [...opts.payloadColumns, ...META_COLUMNS];
@@ -113,5 +120,6 @@ export function writeCuratedParquet(
       columns = ${columnsStruct}, maximum_object_size = 67108864)${where}`,
     opts.outDir,
     opts.filePrefix,
+    opts.partitionProperty,
   );
 }

@@ -41,7 +41,14 @@ export interface TestSource {
 
 export async function createTestSource(
   db: Db,
-  opts: { slug?: string; schema?: unknown; idField?: string; timeField?: string } = {},
+  opts: {
+    slug?: string;
+    schema?: unknown;
+    idField?: string;
+    timeField?: string;
+    partitionProperty?: string;
+    retentionDays?: number;
+  } = {},
 ): Promise<TestSource> {
   const slug = opts.slug ?? `src_${randomBytes(4).toString("hex")}`;
   const source = await db.prisma.source.create({
@@ -51,6 +58,8 @@ export async function createTestSource(
       kind: "http",
       idField: opts.idField ?? "id",
       timeField: opts.timeField ?? "created_at",
+      partitionProperty: opts.partitionProperty ?? null,
+      ...(opts.retentionDays === undefined ? {} : { retentionDays: opts.retentionDays }),
     },
   });
   const schema = opts.schema === undefined ? TEST_ORDER_SCHEMA : opts.schema;
