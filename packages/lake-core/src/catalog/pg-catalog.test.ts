@@ -72,4 +72,28 @@ describe("PostgreSQL catalog rows", () => {
     const row = await t.db.prisma.deadLetter.findUniqueOrThrow({ where: { id: id! } });
     expect([row.eventId, row.payload, row.status]).toEqual(["e\uFFFD", '{"a":"x\uFFFD"}', "open"]);
   });
+
+  it("finds analytics tables whose definition names a table, and the policies set on it", async () => {
+    const src = await createTestSource(t.db);
+    const record = await catalog.getSource(src.id);
+    const table = await catalog.ensureCuratedTable(record!, () => [{ name: "amount", type: "DOUBLE" }]);
+    const definition = `SELECT sum(amount) AS total FROM curated."${src.slug}"`;
+    await t.db.prisma.lakeTable.create({
+      data: { name: `analytics.${src.slug}_totals`, zone: "analytics", partitionBy: [], definition },
+    });
+    await t.db.prisma.lakeTable.create({
+      data: { name: `analytics.${src.slug}_x`, zone: "analytics", partitionBy: [], definition: "SELECT 1" },
+    });
+    await t.db.prisma.columnPolicy.create({
+      data: { tableId: table.id, role: "analyst", column: "amount", action: "mask" },
+    });
+    await t.db.prisma.rowFilterPolicy.create({
+      data: { tableId: table.id, role: "analyst", predicate: "amount < 100" },
+    });
+    expect(await catalog.tableDependents(table.name)).toEqual({
+      analyticsTables: [{ name: `analytics.${src.slug}_totals`, definition }],
+      columnPolicies: [{ role: "analyst", column: "amount", action: "mask" }],
+      rowFilters: [{ role: "analyst", predicate: "amount < 100" }],
+    });
+  });
 });

@@ -16,8 +16,10 @@ import type {
   NewBatch,
   NewDeadLetter,
   RegisteredBatch,
+  SchemaVersionRecord,
   SourceRecord,
   StrandedBatch,
+  TableDependents,
   TableInfo,
   TableSnapshotView,
 } from "../ports/catalog";
@@ -40,6 +42,13 @@ import {
   listDeadLetters,
   recordDeadLetters,
 } from "./dead-letters";
+import {
+  getSchemaVersion,
+  listSchemaVersions,
+  registerSchemaVersion,
+  setSourceCompatibility,
+  tableDependents,
+} from "./schema-versions";
 import { claimEventIds } from "./seen-events";
 import {
   countSources,
@@ -78,6 +87,8 @@ export function pgCatalogTransaction(tx: Queryable): CatalogTransaction {
     existingSourceIds: (ids) => existingSourceIds(tx, ids),
     createSource: (source) => createSource(tx, source),
     setSourceStatus: (id, status) => setSourceStatus(tx, id, status),
+    registerSchemaVersion: (version) => registerSchemaVersion(tx, version),
+    setSourceCompatibility: (id, mode) => setSourceCompatibility(tx, id, mode),
     expireReplacedFiles: (tableId, retentionMs, limit) =>
       expireReplacedFiles(tx, tableId, retentionMs, limit),
   };
@@ -190,6 +201,18 @@ export class PgCatalog implements Catalog {
 
   knownFilePaths(tableId: string, paths: string[]): Promise<Set<string>> {
     return knownFilePaths(this.pool, tableId, paths);
+  }
+
+  listSchemaVersions(sourceId: string): Promise<SchemaVersionRecord[]> {
+    return listSchemaVersions(this.pool, sourceId);
+  }
+
+  getSchemaVersion(sourceId: string, version: number): Promise<SchemaVersionRecord | undefined> {
+    return getSchemaVersion(this.pool, sourceId, version);
+  }
+
+  tableDependents(tableName: string): Promise<TableDependents> {
+    return tableDependents(this.pool, tableName);
   }
 
   tryLease(key: string): Promise<CatalogLease | undefined> {

@@ -68,6 +68,44 @@ export interface NewSource {
   createdById: string | undefined;
 }
 
+/** One version of a source's schema, as the registry lists it. */
+export interface SchemaVersionRecord {
+  id: string;
+  sourceId: string;
+  /** 1 is the first. */
+  version: number;
+  jsonSchema: unknown;
+  /** The mode the version was checked under when it was registered. */
+  compatibility: SchemaCompatibility;
+  createdById: string | undefined;
+  createdAt: Date;
+  /** Whether events are validated against this version now. */
+  active: boolean;
+}
+
+/** The next version of a source's schema, already checked by the caller. */
+export interface NewSchemaVersion {
+  sourceId: string;
+  jsonSchema: unknown;
+  /**
+   * The latest version the caller checked against (0 when there was none) and the mode it checked
+   * under: CONFLICT when another version was registered, or the mode changed, since.
+   */
+  checkedAgainst: number;
+  compatibility: SchemaCompatibility;
+  /** The curated table's columns after the change, from those it has (no file is rewritten). */
+  evolveColumns: (existing: ColumnSpec[]) => ColumnSpec[];
+  createdById: string | undefined;
+}
+
+/** What may read a table's columns: analytics tables over it and the access policies set on it. */
+export interface TableDependents {
+  /** Analytics tables whose definition mentions the table's name (the caller matches precisely). */
+  analyticsTables: { name: string; definition: string }[];
+  columnPolicies: { role: string; column: string; action: string }[];
+  rowFilters: { role: string; predicate: string }[];
+}
+
 export type BatchStatus = "received" | "committed" | "failed";
 
 export interface NewBatch {
@@ -250,6 +288,14 @@ export interface CatalogTransaction {
   createSource(source: NewSource): Promise<SourceRecord>;
   /** Pauses (nothing is stored) or resumes a source; returns its status before, undefined when none. */
   setSourceStatus(id: string, status: SourceStatus): Promise<SourceStatus | undefined>;
+  /**
+   * Registers the source's next schema version (the latest + 1) and makes it active, with the source
+   * row locked; the curated table's columns evolve at once. NOT_FOUND without such a source; CONFLICT
+   * (details.field "schema") when the source moved on since the caller's check.
+   */
+  registerSchemaVersion(version: NewSchemaVersion): Promise<SchemaVersionRecord>;
+  /** Sets the mode a source's next schema version is checked under; returns the mode before, undefined when no source. */
+  setSourceCompatibility(id: string, mode: SchemaCompatibility): Promise<SchemaCompatibility | undefined>;
   /** Deletes the rows of files replaced by a snapshot older than retentionMs; returns what they named. */
   expireReplacedFiles(
     tableId: string,
@@ -270,6 +316,15 @@ export interface SourceCatalog {
   /** Every source, by name. */
   listSources(): Promise<SourceRecord[]>;
   countSources(): Promise<number>;
+}
+
+/** A source's schema versions and what reads the columns they shape. */
+export interface SchemaRegistryCatalog {
+  /** Every version of the source's schema, oldest first (none for a schemaless or unknown source). */
+  listSchemaVersions(sourceId: string): Promise<SchemaVersionRecord[]>;
+  getSchemaVersion(sourceId: string, version: number): Promise<SchemaVersionRecord | undefined>;
+  /** Analytics tables and policies that may read the table's columns. */
+  tableDependents(tableName: string): Promise<TableDependents>;
 }
 
 /** Raw batches from receipt to commit, and what they add up to. */
@@ -327,7 +382,12 @@ export interface TableCatalog {
   knownFilePaths(tableId: string, paths: string[]): Promise<Set<string>>;
 }
 
-export interface Catalog extends SourceCatalog, BatchCatalog, DeadLetterCatalog, TableCatalog {
+export interface Catalog
+  extends SourceCatalog,
+    BatchCatalog,
+    DeadLetterCatalog,
+    TableCatalog,
+    SchemaRegistryCatalog {
   /** Names the catalog (for caches and logs). */
   readonly url: string;
   /** Runs the writes that must commit together (see CatalogTransaction). */

@@ -1,6 +1,6 @@
 // The Catalog port's contract: what every catalog adapter must do, driven only through the port.
 import { describe, expect, it } from "vitest";
-import type { Catalog, NewDataFile, NewSource } from "../ports/catalog";
+import type { Catalog, NewDataFile, NewSchemaVersion, NewSource } from "../ports/catalog";
 import { curatedColumns } from "../schema/schema-columns";
 
 export interface CatalogUnderTest {
@@ -465,6 +465,96 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
         },
       ]);
       expect(await catalog.countDeadLetters("open")).toBe(open + 1);
+    });
+
+    it("registers a source's next schema version, active at once, with the table's columns evolved", async () => {
+      const v1 = { type: "object", properties: { id: { type: "string" } } };
+      const { catalog, src, record, table } = await sourceWithTable({ schema: v1 });
+      const v2 = { type: "object", properties: { id: { type: "string" }, coupon: { type: "string" } } };
+      const next = (overrides: Partial<NewSchemaVersion> = {}): NewSchemaVersion => ({
+        sourceId: src.id,
+        jsonSchema: v2,
+        checkedAgainst: 1,
+        compatibility: "backward",
+        evolveColumns: (existing) => [{ name: "coupon", type: "VARCHAR" }, ...existing],
+        createdById: undefined,
+        ...overrides,
+      });
+      const registered = await catalog.transaction((tx) => tx.registerSchemaVersion(next()));
+      expect(registered).toMatchObject({
+        sourceId: src.id,
+        version: 2,
+        jsonSchema: v2,
+        compatibility: "backward",
+        createdById: undefined,
+        active: true,
+      });
+      expect(registered.createdAt).toBeInstanceOf(Date);
+      expect(await catalog.getSource(src.id)).toMatchObject({
+        schemaVersion: 2,
+        schemaVersionId: registered.id,
+        jsonSchema: v2,
+      });
+      const versions = await catalog.listSchemaVersions(src.id);
+      expect(versions.map((v) => [v.version, v.active, v.jsonSchema])).toEqual([
+        [1, false, v1],
+        [2, true, v2],
+      ]);
+      expect(versions[0]?.id).toBe(record.schemaVersionId);
+      expect(await catalog.getSchemaVersion(src.id, 2)).toEqual(registered);
+      expect(await catalog.getSchemaVersion(src.id, 3)).toBeUndefined();
+      // The new column shows before any event carries it; no snapshot, no file rewritten.
+      const view = await catalog.tableSnapshot(table.name);
+      expect([view?.seq, view?.columns]).toEqual([0, [{ name: "coupon", type: "VARCHAR" }, ...COLUMNS]]);
+
+      const stale = catalog.transaction((tx) => tx.registerSchemaVersion(next()));
+      await expect(stale).rejects.toMatchObject({ code: "CONFLICT", details: { field: "schema" } });
+      const otherMode = catalog.transaction((tx) =>
+        tx.registerSchemaVersion(next({ checkedAgainst: 2, compatibility: "full" })),
+      );
+      await expect(otherMode).rejects.toMatchObject({ code: "CONFLICT", details: { field: "schema" } });
+      await expect(
+        catalog.transaction(async (tx) => {
+          await tx.registerSchemaVersion(next({ checkedAgainst: 2, evolveColumns: () => [] }));
+          throw new Error("the audit row could not be written");
+        }),
+      ).rejects.toThrow("the audit row could not be written");
+      expect((await catalog.listSchemaVersions(src.id)).map((v) => v.version)).toEqual([1, 2]);
+      expect((await catalog.tableSnapshot(table.name))?.columns).toEqual(view?.columns);
+      await expect(
+        catalog.transaction((tx) => tx.registerSchemaVersion(next({ sourceId: "missing" }))),
+      ).rejects.toMatchObject({ code: "NOT_FOUND" });
+      expect(await catalog.listSchemaVersions("missing")).toEqual([]);
+    });
+
+    it("sets a source's compatibility mode, writing only a real change", async () => {
+      const { catalog, createSource } = setup();
+      const src = await createSource();
+      expect((await catalog.getSource(src.id))?.compatibility).toBe("backward");
+      expect(await catalog.transaction((tx) => tx.setSourceCompatibility(src.id, "full_transitive"))).toBe(
+        "backward",
+      );
+      expect((await catalog.getSource(src.id))?.compatibility).toBe("full_transitive");
+      expect(await catalog.transaction((tx) => tx.setSourceCompatibility(src.id, "full_transitive"))).toBe(
+        "full_transitive",
+      );
+      await expect(
+        catalog.transaction(async (tx) => {
+          await tx.setSourceCompatibility(src.id, "none");
+          throw new Error("audit write failed");
+        }),
+      ).rejects.toThrow("audit write failed");
+      expect((await catalog.getSource(src.id))?.compatibility).toBe("full_transitive");
+      expect(await catalog.transaction((tx) => tx.setSourceCompatibility("missing", "none"))).toBeUndefined();
+    });
+
+    it("lists nothing reading a table that no analytics table or policy names", async () => {
+      const { catalog, table } = await sourceWithTable();
+      expect(await catalog.tableDependents(table.name)).toEqual({
+        analyticsTables: [],
+        columnPolicies: [],
+        rowFilters: [],
+      });
     });
 
     it("grants a lease to one holder at a time", async () => {
