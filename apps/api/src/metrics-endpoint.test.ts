@@ -118,6 +118,8 @@ const INLET_SERIES = [
   "inlet_worker_landing_files_rejected_total counter: {}",
   "inlet_worker_landing_files_total counter: {}",
   "inlet_worker_poison_batches_total counter: {}",
+  "inlet_worker_raw_batches_expired_total counter: {}",
+  "inlet_worker_retention_files_total counter: {}",
 ];
 
 /** Runs `promtool check metrics` on an exposition: its complaints, empty when it has none. */

@@ -11,6 +11,7 @@ import type { ApiConfig } from "./config";
 import { registerDeadLetterPayloadRoute } from "./dead-letter-payload-route";
 import { type AppRouter, appRouter } from "./router";
 import { createServices, type Services } from "./services";
+import { SourceChanges } from "./source-changes";
 import type { Context } from "./trpc";
 
 export interface Runtime {
@@ -20,6 +21,8 @@ export interface Runtime {
   store: ObjectStore;
   queue: Queue;
   logger: Logger;
+  /** Source and key changes this process must act on at once (its ingest key cache); made when absent. */
+  sourceChanges?: SourceChanges;
 }
 
 export interface ServerExtras {
@@ -27,7 +30,8 @@ export interface ServerExtras {
   register?: (app: FastifyInstance, runtime: Runtime) => Promise<void> | void;
 }
 
-export async function buildServer(runtime: Runtime, extras: ServerExtras = {}) {
+export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
+  const runtime: Runtime = { ...given, sourceChanges: given.sourceChanges ?? new SourceChanges() };
   const { config, db, logger } = runtime;
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -52,6 +56,9 @@ export async function buildServer(runtime: Runtime, extras: ServerExtras = {}) {
     catalog: runtime.catalog,
     lake,
     queue: runtime.queue,
+    store: runtime.store,
+    sourceChanges: runtime.sourceChanges ?? new SourceChanges(),
+    logger,
     publicApiUrl: config.publicApiUrl,
   });
   const sessions = new SessionVerifier(db, config.NEXTAUTH_SECRET);

@@ -8,6 +8,8 @@ import { startWorker, type Worker } from "@inlet/lake-core";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { openDataPlaneAdapters } from "./data-plane-adapters";
 import { createLogger } from "./logger";
+import { recordRetention } from "./retention-audit";
+import { AuditService } from "./services/audit";
 import { stopOnSignals } from "./shutdown";
 import { reportMetrics } from "./worker-metrics-ipc";
 
@@ -32,6 +34,7 @@ async function main() {
   });
   const db = createDb(database.url);
   const { catalog, store, queue } = await openDataPlaneAdapters(config, db);
+  const audit = new AuditService(db);
   const worker = await startWorker({
     catalog,
     store,
@@ -43,7 +46,9 @@ async function main() {
       concurrency: config.INLET_WORKER_CONCURRENCY,
       vacuumIntervalMs: config.INLET_VACUUM_INTERVAL_MS,
       fileRetentionMs: config.INLET_FILE_RETENTION_MS,
+      retentionIntervalMs: config.INLET_RETENTION_INTERVAL_MS,
     },
+    onRetention: (applied) => recordRetention(audit, applied),
   });
   logger.info({ lake: store.url, queue: queue.kind }, "worker ready");
 

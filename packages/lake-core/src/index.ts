@@ -21,12 +21,20 @@ export * from "./ingest/event-envelope";
 export * from "./ingest/ingest-body";
 export * from "./ingest/raw-batch";
 export { handleObjectCreatedEvent, LANDING_EVENTS_QUEUE } from "./landing/landing-watch";
+export {
+  applyRetention,
+  type RetentionApplied,
+  type RetentionOptions,
+  type RetentionResult,
+  retentionCutoff,
+} from "./maintenance/retention";
 export type * from "./ports/catalog";
 export type * from "./ports/object-store";
 export type * from "./ports/query-engine";
 export type * from "./ports/queue";
 export {
   bindingOf,
+  LATEST_EVENTS_MAX_ROWS,
   LakeReader,
   type LakeReaderDeps,
   PREVIEW_MAX_ROWS,

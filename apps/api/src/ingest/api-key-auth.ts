@@ -40,6 +40,10 @@ interface Cached<T> {
 class LookupCache<T> {
   private readonly entries = new Map<string, Cached<T>>();
 
+  clear(): void {
+    this.entries.clear();
+  }
+
   constructor(
     private readonly ttlMs: number,
     private readonly clock: () => number,
@@ -90,6 +94,12 @@ export class IngestAuthenticator {
     const ttl = Math.min(Math.max(0, opts.cacheTtlMs ?? MAX_AUTH_CACHE_TTL_MS), MAX_AUTH_CACHE_TTL_MS);
     this.keys = new LookupCache(ttl, this.clock);
     this.sources = new LookupCache(ttl, this.clock);
+  }
+
+  /** Drops every cached lookup: a source was deleted or paused, or a key revoked, in this process. */
+  forgetAll(): void {
+    this.keys.clear();
+    this.sources.clear();
   }
 
   /**

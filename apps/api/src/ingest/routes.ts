@@ -22,6 +22,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "../config";
+import type { SourceChanges } from "../source-changes";
 import { IngestAuthenticator, type IngestSource } from "./api-key-auth";
 import { ingestMetrics } from "./ingest-metrics";
 
@@ -79,6 +80,8 @@ export interface IngestRouteDeps {
     | "INLET_INGEST_IDLE_TIMEOUT_MS"
   >;
   now?: () => Date;
+  /** When given, a change to a source or its keys empties the key cache at once. */
+  sourceChanges?: SourceChanges;
   /** How long API key lookups are cached, in ms (at most 5,000, the default). */
   authCacheTtlMs?: number;
 }
@@ -132,6 +135,8 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
   const auth = new IngestAuthenticator(deps.db, deps.catalog, deps.logger, {
     ...(deps.authCacheTtlMs === undefined ? {} : { cacheTtlMs: deps.authCacheTtlMs }),
   });
+  const unsubscribe = deps.sourceChanges?.onChange(() => auth.forgetAll());
+  if (unsubscribe) app.addHook("onClose", async () => void unsubscribe());
   const states = new WeakMap<FastifyRequest, RequestState>();
   const stateOf = (req: FastifyRequest): RequestState => {
     let s = states.get(req);
@@ -331,6 +336,9 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
         { source, body: bytesToStore, format, eventCount, receivedAt, origin: "http" },
       ));
     } catch (err) {
+      if (isInletError(err) && err.code === "NOT_FOUND") {
+        return sendError(req, reply, 404, { code: "NOT_FOUND", message: err.message });
+      }
       if (!isInletError(err) || err.code !== "UNAVAILABLE") throw err;
       return unavailable(req, reply, String(err.details?.part ?? "a part of the lake"), err);
     }

@@ -68,6 +68,17 @@ export const sourcesRouter = router({
   get: roleProcedure("engineer", "oncall")
     .input(z.object({ slug }))
     .query(({ ctx, input }) => ctx.services.sources.get(input.slug)),
+  delete: roleProcedure("engineer")
+    .input(
+      z.object({
+        slug,
+        /** The slug typed again, as confirmation. */
+        confirm: z.string().max(64),
+        /** keep: the curated table stays, detached and queryable; purge: every object and row goes. */
+        data: z.enum(["keep", "purge"]),
+      }),
+    )
+    .mutation(({ ctx, input }) => ctx.services.sourceDeletion.delete(ctx.actor, input, ctx.requestId)),
   setStatus: roleProcedure("engineer")
     .input(z.object({ slug, status: z.enum(["active", "paused"]) }))
     .mutation(({ ctx, input }) =>

@@ -1,9 +1,12 @@
 // The control plane's services, built once per process from the runtime's adapters.
 import type { Db } from "@inlet/db";
-import type { Catalog, LakeReader, Queue } from "@inlet/lake-core";
+import type { Catalog, LakeReader, ObjectStore, Queue } from "@inlet/lake-core";
+import type { Logger } from "pino";
+import type { SourceChanges } from "../source-changes";
 import { AuditService } from "./audit";
 import { DeadLettersService } from "./dead-letters";
 import { OverviewService } from "./overview";
+import { SourceDeletionService } from "./source-deletion";
 import { SourceRegistrationService } from "./source-registration";
 import { SourcesService } from "./sources";
 import { TablesService } from "./tables";
@@ -14,6 +17,7 @@ export interface Services {
   overview: OverviewService;
   sources: SourcesService;
   sourceRegistration: SourceRegistrationService;
+  sourceDeletion: SourceDeletionService;
   tables: TablesService;
 }
 
@@ -22,10 +26,13 @@ export function createServices(deps: {
   catalog: Catalog;
   lake: LakeReader;
   queue: Queue;
+  store: ObjectStore;
+  sourceChanges: SourceChanges;
+  logger?: Logger;
   publicApiUrl: string;
 }): Services {
   const audit = new AuditService(deps.db);
-  const sources = new SourcesService(deps.db, deps.catalog, audit, deps.publicApiUrl);
+  const sources = new SourcesService(deps.db, deps.catalog, audit, deps.publicApiUrl, deps.sourceChanges);
   return {
     audit,
     deadLetters: new DeadLettersService(deps.lake, deps.catalog),
@@ -34,6 +41,14 @@ export function createServices(deps: {
     sourceRegistration: new SourceRegistrationService(deps.db, deps.catalog, audit, (slug) =>
       sources.ingestUrl(slug),
     ),
-    tables: new TablesService(deps.lake),
+    sourceDeletion: new SourceDeletionService(
+      deps.db,
+      deps.catalog,
+      deps.store,
+      audit,
+      deps.sourceChanges,
+      deps.logger,
+    ),
+    tables: new TablesService(deps.lake, deps.catalog),
   };
 }

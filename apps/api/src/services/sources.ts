@@ -3,6 +3,7 @@
 import { type Db, generateApiKey } from "@inlet/db";
 import { type Catalog, InletError } from "@inlet/lake-core";
 import type { Actor } from "../auth/session";
+import type { SourceChanges } from "../source-changes";
 import type { AuditService } from "./audit";
 import { withCatalogTransaction } from "./catalog-transaction";
 
@@ -12,6 +13,7 @@ export class SourcesService {
     private readonly catalog: Catalog,
     private readonly audit: AuditService,
     private readonly publicApiUrl: string,
+    private readonly changes?: SourceChanges,
   ) {}
 
   ingestUrl(slug: string): string {
@@ -66,7 +68,7 @@ export class SourcesService {
   /** Pauses a source (ingest answers 409 and stores nothing) or resumes it; a no-op when already so. */
   async setStatus(actor: Actor, slug: string, status: "active" | "paused", requestId?: string) {
     const source = await this.sourceBySlug(slug);
-    return withCatalogTransaction(this.db, async (tx) => {
+    const result = await withCatalogTransaction(this.db, async (tx) => {
       const before = await tx.catalog.setSourceStatus(source.id, status);
       if (before === undefined) throw new InletError("NOT_FOUND", `No source with slug '${slug}'`);
       if (before === status) return { slug, status };
@@ -83,6 +85,8 @@ export class SourcesService {
       );
       return { slug, status };
     });
+    this.changes?.changed(source.id);
+    return result;
   }
 
   private async sourceBySlug(slug: string) {
@@ -132,11 +136,11 @@ export class SourcesService {
   }
 
   async revokeKey(actor: Actor, keyId: string, requestId?: string) {
-    return this.db.prisma.$transaction(async (tx) => {
+    const revoked = await this.db.prisma.$transaction(async (tx) => {
       const key = await tx.apiKey.findUnique({ where: { id: keyId } });
       if (!key) throw new InletError("NOT_FOUND", `No API key with id '${keyId}'`);
       const source = await this.catalog.getSource(key.sourceId);
-      if (key.revokedAt) return { id: key.id, revokedAt: key.revokedAt };
+      if (key.revokedAt) return { id: key.id, revokedAt: key.revokedAt, sourceId: key.sourceId };
       const updated = await tx.apiKey.update({ where: { id: keyId }, data: { revokedAt: new Date() } });
       await this.audit.record(
         actor,
@@ -149,7 +153,9 @@ export class SourcesService {
         requestId,
         tx,
       );
-      return { id: updated.id, revokedAt: updated.revokedAt };
+      return { id: updated.id, revokedAt: updated.revokedAt, sourceId: key.sourceId };
     });
+    this.changes?.changed(revoked.sourceId);
+    return { id: revoked.id, revokedAt: revoked.revokedAt };
   }
 }

@@ -1,5 +1,6 @@
 // Batch rows in the catalog: registered at ingest, checked by the worker before work, locked at
 // commit, marked failed.
+import { InletError } from "../errors";
 import type { BatchState, BatchStatus, NewBatch, RegisteredBatch, StrandedBatch } from "../ports/catalog";
 import { NOW_UTC, type Queryable } from "./transaction";
 
@@ -125,15 +126,23 @@ ON CONFLICT (id) DO UPDATE SET id = batches.id
 RETURNING status, raw_key, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms`;
 
 export async function registerBatch(q: Queryable, batch: NewBatch): Promise<RegisteredBatch> {
-  const res = await q.query<{ status: BatchStatus; raw_key: string; received_ms: number }>(REGISTER_SQL, [
-    batch.id,
-    batch.sourceId,
-    batch.rawKey,
-    batch.origin,
-    batch.eventCount,
-    String(batch.bytes),
-    batch.receivedAt?.toISOString() ?? null,
-  ]);
+  const res = await q
+    .query<{ status: BatchStatus; raw_key: string; received_ms: number }>(REGISTER_SQL, [
+      batch.id,
+      batch.sourceId,
+      batch.rawKey,
+      batch.origin,
+      batch.eventCount,
+      String(batch.bytes),
+      batch.receivedAt?.toISOString() ?? null,
+    ])
+    .catch((err: unknown) => {
+      // The source was deleted after the request was authorized: refused like an unknown source.
+      if ((err as { code?: unknown }).code === "23503") {
+        throw new InletError("NOT_FOUND", "The source was deleted; nothing was stored");
+      }
+      throw err;
+    });
   const row = res.rows[0];
   if (!row) throw new Error(`batch ${batch.id} was not registered`);
   return { status: row.status, rawKey: row.raw_key, receivedAt: new Date(row.received_ms) };

@@ -3,25 +3,35 @@
 import type { Db } from "@inlet/db";
 import type pg from "pg";
 import type {
+  BatchProgress,
   BatchState,
   Catalog,
   CatalogLease,
+  CatalogPage,
   CatalogTransaction,
   ColumnSpec,
+  CommitLatency,
   CuratedTable,
   DeadLetterFilter,
   DeadLetterRecord,
   DeadLetterStatus,
   DeadLetterSummary,
+  ExpiredRawBatch,
+  MinuteActivity,
   NewBatch,
   NewDeadLetter,
+  PartitionSummary,
+  RawZoneDay,
+  RawZoneSource,
   RegisteredBatch,
   SchemaVersionRecord,
+  SnapshotSummary,
   SourceRecord,
   StrandedBatch,
   TableDependents,
   TableInfo,
   TableSnapshotView,
+  TableSummary,
 } from "../ports/catalog";
 import {
   acceptedEventsByHour,
@@ -42,6 +52,7 @@ import {
   listDeadLetters,
   recordDeadLetters,
 } from "./dead-letters";
+import { commitRetention, deleteBatches, deleteSource, expiredRawBatches } from "./lifecycle";
 import {
   getSchemaVersion,
   listSchemaVersions,
@@ -50,6 +61,7 @@ import {
   tableDependents,
 } from "./schema-versions";
 import { claimEventIds } from "./seen-events";
+import { batchProgress, commitLatency, sourceActivityByMinute } from "./source-activity";
 import {
   countSources,
   createSource,
@@ -59,6 +71,14 @@ import {
   listSources,
   setSourceStatus,
 } from "./source-catalog";
+import {
+  getTableSummary,
+  listPartitions,
+  listSnapshots,
+  listTables,
+  rawZoneDays,
+  rawZoneSources,
+} from "./table-browse";
 import {
   commitAppend,
   commitCompaction,
@@ -91,6 +111,8 @@ export function pgCatalogTransaction(tx: Queryable): CatalogTransaction {
     setSourceCompatibility: (id, mode) => setSourceCompatibility(tx, id, mode),
     expireReplacedFiles: (tableId, retentionMs, limit) =>
       expireReplacedFiles(tx, tableId, retentionMs, limit),
+    commitRetention: (tableId, before) => commitRetention(tx, tableId, before),
+    deleteSource: (id, mode) => deleteSource(tx, id, mode),
   };
 }
 
@@ -141,6 +163,26 @@ export class PgCatalog implements Catalog {
 
   batchesReceivedSince(since: Date): Promise<number> {
     return batchesReceivedSince(this.pool, since);
+  }
+
+  expiredRawBatches(now: Date, limit: number): Promise<ExpiredRawBatch[]> {
+    return expiredRawBatches(this.pool, now, limit);
+  }
+
+  deleteBatches(ids: string[]): Promise<number> {
+    return deleteBatches(this.pool, ids);
+  }
+
+  sourceActivityByMinute(sourceId: string, since: Date): Promise<MinuteActivity[]> {
+    return sourceActivityByMinute(this.pool, sourceId, since);
+  }
+
+  commitLatency(sourceId: string, since: Date): Promise<CommitLatency> {
+    return commitLatency(this.pool, sourceId, since);
+  }
+
+  batchProgress(id: string): Promise<BatchProgress | undefined> {
+    return batchProgress(this.pool, id);
   }
 
   registerBatch(batch: NewBatch): Promise<RegisteredBatch> {
@@ -213,6 +255,39 @@ export class PgCatalog implements Catalog {
 
   tableDependents(tableName: string): Promise<TableDependents> {
     return tableDependents(this.pool, tableName);
+  }
+
+  listTables(): Promise<TableSummary[]> {
+    return listTables(this.pool);
+  }
+
+  getTableSummary(name: string): Promise<TableSummary | undefined> {
+    return getTableSummary(this.pool, name);
+  }
+
+  listPartitions(
+    tableId: string,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<CatalogPage<PartitionSummary> & { seq: number }> {
+    return listPartitions(this.pool, tableId, page);
+  }
+
+  listSnapshots(
+    tableId: string,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<CatalogPage<SnapshotSummary>> {
+    return listSnapshots(this.pool, tableId, page);
+  }
+
+  rawZoneSources(): Promise<RawZoneSource[]> {
+    return rawZoneSources(this.pool);
+  }
+
+  rawZoneDays(
+    sourceId: string,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<CatalogPage<RawZoneDay>> {
+    return rawZoneDays(this.pool, sourceId, page);
   }
 
   tryLease(key: string): Promise<CatalogLease | undefined> {

@@ -140,17 +140,28 @@ export async function createSource(q: Queryable, source: NewSource): Promise<Sou
     );
     await q.query("UPDATE sources SET active_schema_version_id = $2 WHERE id = $1", [id, versionId]);
   }
-  await q.query(
-    `INSERT INTO lake_tables (id, name, zone, source_id, partition_by, columns, current_seq, created_at, updated_at)
+  await q
+    .query(
+      `INSERT INTO lake_tables (id, name, zone, source_id, partition_by, columns, current_seq, created_at, updated_at)
      VALUES ($1, $2, 'curated', $3, $5::text[], $4::jsonb, 0, ${NOW_UTC}, ${NOW_UTC})`,
-    [
-      randomUUID(),
-      curatedTableName(source.slug),
-      id,
-      JSON.stringify(source.columns),
-      source.partitionProperty ? ["dt", source.partitionProperty] : ["dt"],
-    ],
-  );
+      [
+        randomUUID(),
+        curatedTableName(source.slug),
+        id,
+        JSON.stringify(source.columns),
+        source.partitionProperty ? ["dt", source.partitionProperty] : ["dt"],
+      ],
+    )
+    .catch((err: unknown) => {
+      if (isUniqueViolation(err, "lake_tables_name_key")) {
+        throw new InletError(
+          "CONFLICT",
+          `The table ${curatedTableName(source.slug)} is kept from a deleted source with slug '${source.slug}'; choose another slug`,
+          { field: "slug" },
+        );
+      }
+      throw err;
+    });
   const created = await getSource(q, id);
   if (!created) throw new Error(`source ${source.slug} vanished after insert`);
   return created;

@@ -59,7 +59,8 @@ export async function ensureCuratedTable(
 }
 
 /** Locks the table row until the transaction ends; returns the newest committed snapshot seq. */
-async function lockTable(tx: Queryable, tableId: string): Promise<number> {
+/** Locks the table row until the transaction ends; returns its current seq. */
+export async function lockTable(tx: Queryable, tableId: string): Promise<number> {
   const res = await tx.query<{ current_seq: number }>(
     "SELECT current_seq FROM lake_tables WHERE id = $1 FOR UPDATE",
     [tableId],
@@ -93,11 +94,12 @@ async function insertFiles(tx: Queryable, tableId: string, seq: number, files: N
   ]);
 }
 
-async function insertSnapshot(
+/** Records snapshot `seq` of the table and makes it the current one. */
+export async function insertSnapshot(
   tx: Queryable,
   tableId: string,
   seq: number,
-  operation: "append" | "compact",
+  operation: "append" | "compact" | "retention",
   added: NewDataFile[],
   removedFiles: number,
   summary: Record<string, unknown>,

@@ -104,6 +104,7 @@ export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): 
     });
   } catch (err) {
     if (fresh) await discard(rawKey);
+    if (err instanceof InletError && err.code === "NOT_FOUND") throw err;
     throw unavailable("the catalog", err);
   }
   // Another attempt registered the batch meanwhile under another key: that object is the batch's.

@@ -165,6 +165,8 @@ export type DeadLetterStatus = "open" | "replayed" | "discarded";
 export interface DeadLetterFilter {
   sourceId?: string | undefined;
   reasonCode?: string | undefined;
+  /** Only the letters of this batch. */
+  batchId?: string | undefined;
   status: DeadLetterStatus;
 }
 
@@ -260,6 +262,42 @@ export interface CompactionCommit {
   removedFileIds: string[];
 }
 
+/** What a retention snapshot removed. */
+export interface RetentionCommit {
+  seq: number;
+  /** The partitions dropped, e.g. "dt=2024-01-01" or "dt=2024-01-01/region=eu". */
+  partitions: string[];
+  files: number;
+  rows: number;
+  bytes: number;
+}
+
+/** A committed batch whose raw object is past its source's raw retention. */
+export interface ExpiredRawBatch {
+  id: string;
+  rawKey: string;
+  sourceId: string;
+  slug: string;
+  bytes: number;
+}
+
+/** Deleting a source: keep its curated table (detached, still queryable) or purge everything. */
+export type SourceDeletion = "keep" | "purge";
+
+export interface DeletedSource {
+  slug: string;
+  mode: SourceDeletion;
+  /** The kept table's name (keep), undefined on purge. */
+  table: string | undefined;
+  /** Files, bytes, batches and dead letters the source had when deleted. */
+  files: number;
+  bytes: number;
+  batches: number;
+  deadLetters: number;
+  /** Object-store prefixes to delete once the transaction commits (purge only). */
+  purgePrefixes: string[];
+}
+
 /** Work that commits or rolls back as one; only valid inside Catalog.transaction's callback. */
 export interface CatalogTransaction {
   /** Batch states with the rows locked until the transaction ends (so a status cannot change meanwhile). */
@@ -296,6 +334,13 @@ export interface CatalogTransaction {
   registerSchemaVersion(version: NewSchemaVersion): Promise<SchemaVersionRecord>;
   /** Sets the mode a source's next schema version is checked under; returns the mode before, undefined when no source. */
   setSourceCompatibility(id: string, mode: SchemaCompatibility): Promise<SchemaCompatibility | undefined>;
+  /**
+   * Drops the table's files whose partition date is before `before` (YYYY-MM-DD) in a `retention`
+   * snapshot; undefined (no snapshot) when none is that old.
+   */
+  commitRetention(tableId: string, before: string): Promise<RetentionCommit | undefined>;
+  /** Deletes a source (see SourceDeletion); undefined when there is none with this id. */
+  deleteSource(id: string, mode: SourceDeletion): Promise<DeletedSource | undefined>;
   /** Deletes the rows of files replaced by a snapshot older than retentionMs; returns what they named. */
   expireReplacedFiles(
     tableId: string,
@@ -327,6 +372,49 @@ export interface SchemaRegistryCatalog {
   tableDependents(tableName: string): Promise<TableDependents>;
 }
 
+/** Events of one source in one minute (UTC): accepted by the batches committed then, and dead-lettered then. */
+export interface MinuteActivity {
+  /** Start of the minute. */
+  minute: Date;
+  accepted: number;
+  deadLettered: number;
+}
+
+/** How long a source's batches took from acceptance (received) to commit. */
+export interface CommitLatency {
+  /** Committed batches the percentiles are computed from. */
+  batches: number;
+  /** In milliseconds; undefined when no batch was committed. */
+  p50Ms: number | undefined;
+  p99Ms: number | undefined;
+}
+
+/** One batch's state and, once committed, what became of its events. */
+export interface BatchProgress {
+  id: string;
+  sourceId: string;
+  status: BatchStatus;
+  accepted: number;
+  rejected: number;
+  duplicates: number;
+  receivedAt: Date;
+  /** When it was committed (or marked failed); undefined while received. */
+  committedAt: Date | undefined;
+}
+
+/** A source's recent work, as its page shows it. */
+export interface SourceActivityCatalog {
+  /**
+   * The minutes since `since` in which the source committed or dead-lettered events, oldest first
+   * (minutes with neither are absent).
+   */
+  sourceActivityByMinute(sourceId: string, since: Date): Promise<MinuteActivity[]>;
+  /** Accept-to-commit latency of the source's batches committed since `since`. */
+  commitLatency(sourceId: string, since: Date): Promise<CommitLatency>;
+  /** One batch's progress, undefined when there is no such batch. */
+  batchProgress(id: string): Promise<BatchProgress | undefined>;
+}
+
 /** Raw batches from receipt to commit, and what they add up to. */
 export interface BatchCatalog {
   /**
@@ -344,6 +432,10 @@ export interface BatchCatalog {
   /** Events committed per hour (start of the hour, UTC) since `since`, for hours that had any. */
   acceptedEventsByHour(since: Date): Promise<{ hour: Date; events: number }[]>;
   batchesReceivedSince(since: Date): Promise<number>;
+  /** Committed batches received longer ago than their source's raw retention (at `now`), oldest first. */
+  expiredRawBatches(now: Date, limit: number): Promise<ExpiredRawBatch[]>;
+  /** Forgets committed batches (their raw objects deleted); returns how many went. */
+  deleteBatches(ids: string[]): Promise<number>;
 }
 
 /** Dead letters: recorded by ingest and the worker, read by people through the LakeReader. */
@@ -382,12 +474,127 @@ export interface TableCatalog {
   knownFilePaths(tableId: string, paths: string[]): Promise<Set<string>>;
 }
 
+/** A lake table as the tables browser lists it: its shape and what its current snapshot holds. */
+export interface TableSummary {
+  id: string;
+  name: string;
+  zone: string;
+  sourceId: string | undefined;
+  sourceSlug: string | undefined;
+  columns: ColumnSpec[];
+  partitionBy: string[];
+  /** The current committed snapshot; 0 before the first commit. */
+  currentSeq: number;
+  /** Rows, bytes and files of the current snapshot's files. */
+  rows: number;
+  bytes: number;
+  files: number;
+  /** When the current snapshot was committed; undefined before the first commit. */
+  lastCommitAt: Date | undefined;
+}
+
+/** One partition of a table at a snapshot: what its visible files add up to. */
+export interface PartitionSummary {
+  /** Hive partition path, e.g. "dt=2024-05-01". */
+  partition: string;
+  rows: number;
+  bytes: number;
+  files: number;
+  minEventTime: Date | undefined;
+  maxEventTime: Date | undefined;
+}
+
+export type SnapshotOperation = "append" | "compact" | "retention" | "replay";
+
+/** A committed snapshot and what committed it. */
+export interface SnapshotSummary {
+  seq: number;
+  createdAt: Date;
+  operation: SnapshotOperation;
+  addedFiles: number;
+  /** Files the snapshot replaced or dropped: for a compaction, the files it merged. */
+  removedFiles: number;
+  addedRows: number;
+  /** The batches an append or replay committed (the first 20 of them); batchCount counts them all. */
+  batchIds: string[];
+  batchCount: number;
+  /** The partition a compaction merged files in, or those a retention dropped. */
+  partitions: string[];
+}
+
+/** A page of a keyset-paged list: `nextCursor` asks for the page after it. */
+export interface CatalogPage<T> {
+  items: T[];
+  nextCursor: string | undefined;
+  /** How many the whole list holds. */
+  total: number;
+}
+
+/**
+ * A source's raw zone as its batch records count it: one raw object per accepted request or dropped
+ * file (a failed batch keeps its object).
+ */
+export interface RawZoneSource {
+  sourceId: string;
+  sourceSlug: string;
+  sourceName: string;
+  objects: number;
+  bytes: number;
+  events: number;
+  /** Objects of batches the worker gave up on. */
+  failedObjects: number;
+  oldestReceivedAt: Date | undefined;
+  newestReceivedAt: Date | undefined;
+}
+
+/** A source's raw objects received on one day (UTC): the dt= folder their keys are under. */
+export interface RawZoneDay {
+  /** "dt=YYYY-MM-DD". */
+  partition: string;
+  objects: number;
+  bytes: number;
+  events: number;
+  firstReceivedAt: Date;
+  lastReceivedAt: Date;
+}
+
+/** The tables browser's reads: tables with their totals, partitions and snapshots, and the raw zone. */
+export interface TableBrowseCatalog {
+  /** Every lake table with its totals at its current snapshot, by zone then name. */
+  listTables(): Promise<TableSummary[]>;
+  /** One table as listTables shows it, or undefined. */
+  getTableSummary(name: string): Promise<TableSummary | undefined>;
+  /**
+   * The partitions of a table's current snapshot, highest value (newest date) first. Later pages stay
+   * at the snapshot the first page read (`seq`), so commits meanwhile do not shift them; BAD_REQUEST
+   * (details.field "cursor") for a cursor this list did not give.
+   */
+  listPartitions(
+    tableId: string,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<CatalogPage<PartitionSummary> & { seq: number }>;
+  /** A table's committed snapshots, newest first. */
+  listSnapshots(
+    tableId: string,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<CatalogPage<SnapshotSummary>>;
+  /** Every source's raw zone, by slug (a source with nothing received yet too). */
+  rawZoneSources(): Promise<RawZoneSource[]>;
+  /** A source's raw objects per receive day, newest first. */
+  rawZoneDays(
+    sourceId: string,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<CatalogPage<RawZoneDay>>;
+}
+
 export interface Catalog
   extends SourceCatalog,
     BatchCatalog,
     DeadLetterCatalog,
     TableCatalog,
-    SchemaRegistryCatalog {
+    TableBrowseCatalog,
+    SchemaRegistryCatalog,
+    SourceActivityCatalog {
   /** Names the catalog (for caches and logs). */
   readonly url: string;
   /** Runs the writes that must commit together (see CatalogTransaction). */

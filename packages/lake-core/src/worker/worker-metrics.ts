@@ -48,6 +48,15 @@ export class WorkerMetrics {
     "inlet_worker_bytes_vacuumed_total",
     "Bytes of curated files deleted by the vacuum",
   );
+  /** Curated files dropped from their tables by retention snapshots (deleted later by the vacuum). */
+  readonly retentionFiles = this.counter(
+    "inlet_worker_retention_files_total",
+    "Curated files dropped by retention snapshots",
+  );
+  readonly rawBatchesExpired = this.counter(
+    "inlet_worker_raw_batches_expired_total",
+    "Raw batches deleted by raw retention",
+  );
   readonly landingFiles = this.counter(
     "inlet_worker_landing_files_total",
     "Files ingested from the landing zone",

@@ -9,6 +9,7 @@ import { errorMessage } from "../errors";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import { consumeLandingEvents, LANDING_EVENTS_QUEUE, scanLandingZone } from "../landing/landing-watch";
 import { type CompactOptions, compactTable } from "../maintenance/compact";
+import { applyRetention, type RetentionApplied } from "../maintenance/retention";
 import { vacuumTable } from "../maintenance/vacuum";
 import type { Catalog } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
@@ -49,6 +50,11 @@ export interface WorkerConfig {
   /** How long replaced and uncommitted files are kept before the vacuum deletes them (default 1 hour). */
   fileRetentionMs?: number;
   /**
+   * How often sources' retention is applied (curated partitions past `retentionDays`, raw batches past
+   * `rawRetentionDays`), by one worker at a time; 0 turns it off (default 1 hour).
+   */
+  retentionIntervalMs?: number;
+  /**
    * How landing files are found: "poll" lists landing/ (local stores), "events" consumes
    * `landing-events` (S3 notifications), "off". Default: poll for file:// stores, events otherwise.
    */
@@ -66,6 +72,8 @@ export interface WorkerDeps {
   queue: Queue;
   logger: Logger;
   config?: WorkerConfig;
+  /** Told of each retention snapshot once it commits (the API writes it to the audit log). */
+  onRetention?: (applied: RetentionApplied) => Promise<void> | void;
 }
 
 export interface Worker {
@@ -97,6 +105,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const deadDrainMs = cfg.deadDrainIntervalMs ?? 5000;
   const compactMs = cfg.compactIntervalMs ?? 60_000;
   const vacuumMs = cfg.vacuumIntervalMs ?? 10 * 60_000;
+  const retentionMs = cfg.retentionIntervalMs ?? 60 * 60_000;
   const strandedSweepMs = cfg.strandedSweepIntervalMs ?? 60_000;
   const strandedAfterMs = cfg.strandedAfterMs ?? 15 * 60_000;
   const landingMode = cfg.landing ?? (deps.store.url.startsWith("file:") ? "poll" : "events");
@@ -298,6 +307,25 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     });
   }
 
+  async function retainAll(): Promise<void> {
+    // One worker applies retention at a time; the others skip this round.
+    const lease = await catalog.tryLease("inlet.retention");
+    if (!lease) return;
+    try {
+      const r = await applyRetention(
+        { catalog, store, logger },
+        {
+          shouldStop: () => stopping.signal.aborted,
+          ...(deps.onRetention ? { onApplied: deps.onRetention } : {}),
+        },
+      );
+      metrics.retentionFiles.inc(r.tables.reduce((n, t) => n + t.files, 0));
+      metrics.rawBatchesExpired.inc(r.rawBatches);
+    } finally {
+      await lease.release();
+    }
+  }
+
   const tasks: Promise<void>[] = [];
   for (let i = 0; i < concurrency; i++) tasks.push(flushLoop(i));
   tasks.push(periodic("dead-letter drain", deadDrainMs, drainDead));
@@ -316,6 +344,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     tasks.push(periodic("compaction", compactMs, () => compactAll(duck)));
   }
   if (vacuumMs > 0) tasks.push(periodic("vacuum", vacuumMs, vacuumAll));
+  if (retentionMs > 0) tasks.push(periodic("retention", retentionMs, retainAll));
   if (landingMode !== "off") {
     const duck = await connect();
     connections.push(duck);
@@ -346,7 +375,16 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     }
   }
   logger.info(
-    { concurrency, flushIntervalMs, flushBytes, maxBatches, landing: landingMode, compactMs, vacuumMs },
+    {
+      concurrency,
+      flushIntervalMs,
+      flushBytes,
+      maxBatches,
+      landing: landingMode,
+      compactMs,
+      vacuumMs,
+      retentionMs,
+    },
     "worker started",
   );
 

@@ -1,0 +1,143 @@
+import { PgCatalog } from "@inlet/lake-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dataPlaneRoutes } from "../data-plane-routes";
+import { startTestServer, type TestServer } from "../testing/test-server";
+
+let s: TestServer;
+let catalog: PgCatalog;
+
+beforeAll(async () => {
+  s = await startTestServer({}, { register: dataPlaneRoutes() });
+  catalog = new PgCatalog(s.database.db);
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+const schema = {
+  type: "object",
+  properties: { id: { type: "string" }, time: { type: "string", format: "date-time" } },
+  required: ["id"],
+};
+
+async function call(procedure: string, input: unknown, role: "engineer" | "analyst" = "engineer") {
+  return s.app.inject({
+    method: "POST",
+    url: `/trpc/${procedure}`,
+    headers: { authorization: `Bearer ${await s.tokenFor(role)}`, "content-type": "application/json" },
+    payload: { json: input },
+  });
+}
+
+async function register(slug: string): Promise<string> {
+  const res = await call("sources.create", { name: slug, slug, schema, idField: "id", timeField: "time" });
+  expect(res.statusCode).toBe(200);
+  return res.json().result.data.json.apiKey.key;
+}
+
+function ingest(slug: string, key: string) {
+  return s.app.inject({
+    method: "POST",
+    url: `/v1/sources/${slug}/events`,
+    headers: { authorization: `Bearer ${key}`, "content-type": "application/x-ndjson" },
+    payload: `${JSON.stringify({ id: "e1", time: "2024-05-01T00:00:00Z" })}\n`,
+  });
+}
+
+async function rawObjects(slug: string): Promise<string[]> {
+  const store = (await import("@inlet/lake-core")).createObjectStore(`file://${s.config.dataDir}/lake`);
+  const keys: string[] = [];
+  for await (const o of store.list(`raw/${slug}/`)) keys.push(o.key);
+  return keys;
+}
+
+describe("sources.delete", () => {
+  it("asks for the slug typed again, naming the field, and deletes nothing without it", async () => {
+    await register("typo-guard");
+    const res = await call("sources.delete", { slug: "typo-guard", confirm: "typo-gaurd", data: "purge" });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().error.json.data.issues).toEqual([
+      { path: "confirm", message: "Type the source's slug 'typo-guard' to confirm" },
+    ]);
+    expect(await catalog.findSourceBySlug("typo-guard")).toBeDefined();
+  });
+
+  it("is for engineers only", async () => {
+    const res = await call(
+      "sources.delete",
+      { slug: "typo-guard", confirm: "typo-guard", data: "keep" },
+      "analyst",
+    );
+    expect(res.statusCode).toBe(403);
+    expect(await catalog.findSourceBySlug("typo-guard")).toBeDefined();
+  });
+
+  it("keep: the key stops at once, the table stays queryable without a source, and the slug stays taken", async () => {
+    const key = await register("kept-orders");
+    expect((await ingest("kept-orders", key)).statusCode).toBe(202);
+
+    const res = await call("sources.delete", { slug: "kept-orders", confirm: "kept-orders", data: "keep" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().result.data.json).toMatchObject({
+      slug: "kept-orders",
+      data: "keep",
+      keptTable: "curated.kept-orders",
+      keysStopped: 1,
+      purged: null,
+    });
+    // Refused on the very next request, although the key was looked up a moment ago.
+    const after = await ingest("kept-orders", key);
+    expect(after.statusCode).toBe(401);
+    expect(await catalog.findSourceBySlug("kept-orders")).toBeUndefined();
+    expect(await catalog.describeTable("curated.kept-orders")).toMatchObject({ sourceId: undefined });
+    expect(await rawObjects("kept-orders")).toHaveLength(1);
+
+    const audit = await s.database.db.prisma.auditLog.findFirst({ where: { action: "source.delete" } });
+    expect(audit?.details).toMatchObject({ source: "kept-orders", data: "keep", keysStopped: 1 });
+
+    const again = await call("sources.create", {
+      name: "again",
+      slug: "kept-orders",
+      schema,
+      idField: "id",
+      timeField: "time",
+    });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.json.data.issues[0]).toMatchObject({
+      path: "slug",
+      message: expect.stringContaining("kept from a deleted source"),
+    });
+  });
+
+  it("purge: the table, dead letters and objects go, and the slug can be registered again", async () => {
+    const key = await register("purged-orders");
+    expect((await ingest("purged-orders", key)).statusCode).toBe(202);
+    const bad = await s.app.inject({
+      method: "POST",
+      url: "/v1/sources/purged-orders/events",
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/x-ndjson" },
+      payload: "{not json\n",
+    });
+    expect(bad.statusCode).toBe(400);
+    const letters = { where: { payload: { contains: "{not json" } } };
+    expect(await s.database.db.prisma.deadLetter.count(letters)).toBe(1);
+    expect(await rawObjects("purged-orders")).toHaveLength(1);
+
+    const res = await call("sources.delete", {
+      slug: "purged-orders",
+      confirm: "purged-orders",
+      data: "purge",
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().result.data.json).toMatchObject({
+      data: "purge",
+      keptTable: null,
+      purged: { objects: 1 },
+    });
+    expect(await rawObjects("purged-orders")).toEqual([]);
+    expect(await catalog.describeTable("curated.purged-orders")).toBeUndefined();
+    expect(await s.database.db.prisma.deadLetter.count(letters)).toBe(0);
+    expect((await ingest("purged-orders", key)).statusCode).toBe(401);
+    await register("purged-orders");
+  });
+});
