@@ -58,6 +58,10 @@ function where(filter: Omit<DeadLetterFilter, "reasonCode"> & { reasonCode?: str
     params.push(filter.reasonCode);
     conditions.push(`d.reason_code = $${from + params.length - 1}`);
   }
+  if (filter.batchId !== undefined) {
+    params.push(filter.batchId);
+    conditions.push(`d.batch_id = $${from + params.length - 1}`);
+  }
   return { sql: conditions.join(" AND "), params };
 }
 
@@ -87,7 +91,7 @@ export async function countDeadLettersByReason(
   q: Queryable,
   filter: Omit<DeadLetterFilter, "reasonCode">,
 ): Promise<{ reasonCode: string; count: number }[]> {
-  const w = where({ status: filter.status, sourceId: filter.sourceId });
+  const w = where({ status: filter.status, sourceId: filter.sourceId, batchId: filter.batchId });
   const res = await q.query<{ reason_code: string; n: number }>(
     `SELECT d.reason_code, count(*)::int AS n FROM dead_letters d WHERE ${w.sql}
      GROUP BY d.reason_code ORDER BY d.reason_code`,

@@ -87,6 +87,32 @@ describe("LakeReader", () => {
     expect([preview.bytesScanned, preview.truncated, preview.snapshotSeq]).toEqual([newest.bytes, true, 3]);
   });
 
+  it("shows a source's latest events newest ingested first, from its newest files", async () => {
+    const src = await createTestSource(bed.t.db);
+    for (const b of [1, 2, 3]) await ingest(src, [order(`l${b}-a`), order(`l${b}-b`)]);
+    const latest = await lake.latestEvents(analyst, `curated.${src.slug}`, 3);
+    expect(latest.rows).toHaveLength(3);
+    expect(latest.rows.slice(0, 2).map((r) => String(r._event_id).slice(0, 2))).toEqual(["l3", "l3"]);
+    expect(String(latest.rows[2]?._event_id).slice(0, 2)).toBe("l2");
+    const ingestedAt = latest.rows.map((r) => String(r._ingested_at));
+    expect(ingestedAt).toEqual([...ingestedAt].sort().reverse());
+    expect([latest.truncated, latest.snapshotSeq]).toEqual([true, 3]);
+    expect((await lake.latestEvents(analyst, `curated.${src.slug}`, 500)).rows).toHaveLength(6);
+  });
+
+  it("reads one recent event by its id as it landed, and nothing for an id it does not hold", async () => {
+    const src = await createTestSource(bed.t.db);
+    await ingest(src, [order("r1", 12.5), order("r2'; DROP", 3)]);
+    const found = await lake.recentEvent(analyst, `curated.${src.slug}`, "r1");
+    expect(found.row).toMatchObject({ id: "r1", amount: 12.5, _event_id: "r1" });
+    expect(found.columns.map((c) => c.name)).toEqual(expect.arrayContaining(["id", "_ingested_at", "dt"]));
+    expect((await lake.recentEvent(analyst, `curated.${src.slug}`, "r2'; DROP")).row?.id).toBe("r2'; DROP");
+    expect((await lake.recentEvent(analyst, `curated.${src.slug}`, "nope")).row).toBeUndefined();
+    await expect(lake.recentEvent(analyst, "curated.missing", "r1")).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+  });
+
   it("lists and reads dead letters with their payloads", async () => {
     const src = await createTestSource(bed.t.db);
     await ingest(src, [order("d1", "x"), order("d2")]);

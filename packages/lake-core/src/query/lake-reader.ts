@@ -1,8 +1,8 @@
-// LakeReader: every read of lake data for a person — table previews, dead letters and their payloads,
-// and the SQL runner to come — goes through here with the caller, so access policies (column rules,
-// row filters) have exactly one place to apply.
+// LakeReader: every read of lake data for a person — table previews, a source's latest events, dead
+// letters and their payloads, and the SQL runner to come — goes through here with the caller, so
+// access policies (column rules, row filters) have exactly one place to apply.
 import type { Logger } from "pino";
-import { sqlIdent } from "../adapters/duckdb-sql";
+import { sqlIdent, sqlString } from "../adapters/duckdb-sql";
 import { InletError } from "../errors";
 import type {
   Catalog,
@@ -10,6 +10,7 @@ import type {
   DeadLetterRecord,
   DeadLetterSummary,
   TableSnapshotView,
+  VisibleFile,
 } from "../ports/catalog";
 import type { QueryEngine, QueryResult, TableBinding } from "../ports/query-engine";
 
@@ -26,6 +27,31 @@ export interface LakeReaderDeps {
 }
 
 export const PREVIEW_MAX_ROWS = 100;
+
+/** The most latest events one call returns. */
+export const LATEST_EVENTS_MAX_ROWS = 50;
+
+/** How many of a table's newest files recentEvent looks in. */
+export const EVENT_LOOKUP_FILES = 32;
+
+/** Files newest first: by the snapshot that added them, then by partition, latest first. */
+function newestFirst(files: readonly VisibleFile[]): VisibleFile[] {
+  return [...files].sort(
+    (a, b) => b.addedSeq - a.addedSeq || (a.partition < b.partition ? 1 : a.partition > b.partition ? -1 : 0),
+  );
+}
+
+/** The newest files that together hold at least `rows` rows (at least one file, when there is any). */
+function newestFiles(files: readonly VisibleFile[], rows: number): VisibleFile[] {
+  const chosen: VisibleFile[] = [];
+  let held = 0;
+  for (const f of newestFirst(files)) {
+    if (held >= rows && chosen.length > 0) break;
+    chosen.push(f);
+    held += f.rowCount;
+  }
+  return chosen;
+}
 
 /** A table bound at its current committed snapshot. */
 export function bindingOf(view: TableSnapshotView): TableBinding {
@@ -67,26 +93,66 @@ export class LakeReader {
   ): Promise<QueryResult & { snapshotSeq: number }> {
     const view = await this.snapshot(tableName);
     const rows = Math.max(0, Math.min(limit, PREVIEW_MAX_ROWS));
-    const newestFirst = [...view.files].sort(
-      (a, b) =>
-        b.addedSeq - a.addedSeq || (a.partition < b.partition ? 1 : a.partition > b.partition ? -1 : 0),
-    );
-    const chosen: typeof view.files = [];
-    let held = 0;
-    for (const f of newestFirst) {
-      if (held >= rows && chosen.length > 0) break;
-      chosen.push(f);
-      held += f.rowCount;
-    }
-    const binding = bindingOf({ ...view, files: chosen });
-    const total = view.files.reduce((n, f) => n + f.rowCount, 0);
-    const orderBy = binding.columns?.some((c) => c.name === "_event_time")
-      ? " ORDER BY _event_time DESC"
-      : "";
+    this.note(reader, "table preview", { table: tableName, snapshot: view.seq });
+    return this.readNewest(view, newestFiles(view.files, rows), ["_event_time"], rows);
+  }
+
+  /**
+   * A table's latest events as they landed (at most LATEST_EVENTS_MAX_ROWS), newest ingested first
+   * (then newest event time), from its newest files as previewTable chooses them.
+   */
+  async latestEvents(
+    reader: Reader,
+    tableName: string,
+    limit = LATEST_EVENTS_MAX_ROWS,
+  ): Promise<QueryResult & { snapshotSeq: number }> {
+    const view = await this.snapshot(tableName);
+    const rows = Math.max(0, Math.min(limit, LATEST_EVENTS_MAX_ROWS));
+    this.note(reader, "latest events", { table: tableName, snapshot: view.seq });
+    return this.readNewest(view, newestFiles(view.files, rows), ["_ingested_at", "_event_time"], rows);
+  }
+
+  /**
+   * One event of a table by its id, as it landed; looked for in the table's EVENT_LOOKUP_FILES newest
+   * files, where an event that was just committed is (an older one may be missed: this is no search).
+   */
+  async recentEvent(
+    reader: Reader,
+    tableName: string,
+    eventId: string,
+  ): Promise<{
+    columns: QueryResult["columns"];
+    row: Record<string, unknown> | undefined;
+    snapshotSeq: number;
+  }> {
+    const view = await this.snapshot(tableName);
+    const files = newestFirst(view.files).slice(0, EVENT_LOOKUP_FILES);
+    const binding = bindingOf({ ...view, files });
     const name = binding.name.split(".").map(sqlIdent).join(".");
-    this.note(reader, "table preview", { table: tableName, snapshot: binding.snapshotSeq });
+    this.note(reader, "event read", { table: tableName, snapshot: view.seq, eventId });
     const result = await this.deps.engine.query({
-      sql: `SELECT * FROM ${name}${orderBy} LIMIT ${rows}`,
+      sql: `SELECT * FROM ${name} WHERE _event_id = ${sqlString(eventId)} LIMIT 1`,
+      tables: [binding],
+      maxRows: 1,
+    });
+    return { columns: result.columns, row: result.rows[0], snapshotSeq: view.seq };
+  }
+
+  /** The rows of the chosen files, newest first by the first of `orderBy` the table has. */
+  private async readNewest(
+    view: TableSnapshotView,
+    files: VisibleFile[],
+    orderBy: string[],
+    rows: number,
+  ): Promise<QueryResult & { snapshotSeq: number }> {
+    const binding = bindingOf({ ...view, files });
+    const total = view.files.reduce((n, f) => n + f.rowCount, 0);
+    const present = orderBy.filter((c) => binding.columns?.some((col) => col.name === c));
+    const order =
+      present.length > 0 ? ` ORDER BY ${present.map((c) => `${sqlIdent(c)} DESC`).join(", ")}` : "";
+    const name = binding.name.split(".").map(sqlIdent).join(".");
+    const result = await this.deps.engine.query({
+      sql: `SELECT * FROM ${name}${order} LIMIT ${rows}`,
       tables: [binding],
       maxRows: rows,
     });

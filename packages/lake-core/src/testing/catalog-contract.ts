@@ -557,6 +557,186 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       });
     });
 
+    it("sums a source's events per minute and its accept-to-commit latency, and follows one batch", async () => {
+      const { catalog, src, table } = await sourceWithTable();
+      const other = await sourceWithTable();
+      const since = new Date(Date.now() - 3_600_000);
+      expect(await catalog.sourceActivityByMinute(src.id, since)).toEqual([]);
+      expect(await catalog.commitLatency(src.id, since)).toEqual({
+        batches: 0,
+        p50Ms: undefined,
+        p99Ms: undefined,
+      });
+      // Ten batches received 10, 20, … 100 seconds ago, committed now; one more that fails.
+      const ids = Array.from({ length: 10 }, (_, i) => `l-${src.slug}-${i + 1}`);
+      for (const [i, id] of ids.entries())
+        await registered(catalog, src.id, id, new Date(Date.now() - (i + 1) * 10_000));
+      await registered(catalog, src.id, `l-${src.slug}-failed`, new Date(Date.now() - 500_000));
+      await registered(catalog, other.src.id, `l-${other.src.slug}-1`);
+      const before = await catalog.batchProgress(ids[0]!);
+      expect(before).toMatchObject({ id: ids[0], sourceId: src.id, status: "received", accepted: 0 });
+      expect(before?.committedAt).toBeUndefined();
+      await catalog.markBatchesFailed([`l-${src.slug}-failed`]);
+      await catalog.transaction((tx) =>
+        tx.commitAppend({
+          tableId: table.id,
+          files: [],
+          batchIds: ids,
+          counts: new Map(ids.map((id, i) => [id, { accepted: i + 1, rejected: 1, duplicates: 0 }])),
+        }),
+      );
+      await catalog.transaction((tx) =>
+        tx.commitAppend({
+          tableId: other.table.id,
+          files: [],
+          batchIds: [`l-${other.src.slug}-1`],
+          counts: new Map([[`l-${other.src.slug}-1`, { accepted: 100, rejected: 0, duplicates: 0 }]]),
+        }),
+      );
+      const letter = (sourceId: string, batchId: string | undefined, reasonCode: string) => ({
+        sourceId,
+        batchId,
+        eventId: undefined,
+        reasonCode,
+        reason: "r",
+        path: undefined,
+        payload: "{}",
+        attempts: 1,
+      });
+      await catalog.recordDeadLetters([
+        letter(src.id, ids[0], "SCHEMA_VIOLATION"),
+        letter(src.id, ids[0], "DUPLICATE_ID"),
+        letter(src.id, undefined, "MALFORMED_JSON"),
+        letter(other.src.id, undefined, "MALFORMED_JSON"),
+      ]);
+
+      const minutes = await catalog.sourceActivityByMinute(src.id, since);
+      expect(minutes.length).toBeGreaterThan(0);
+      expect(minutes.every((m) => m.minute.getTime() % 60_000 === 0)).toBe(true);
+      const times = minutes.map((m) => m.minute.getTime());
+      expect(times).toEqual([...times].sort((a, b) => a - b));
+      const sum = (key: "accepted" | "deadLettered") => minutes.reduce((n, m) => n + m[key], 0);
+      expect([sum("accepted"), sum("deadLettered")]).toEqual([55, 3]);
+      expect(await catalog.sourceActivityByMinute(src.id, new Date(Date.now() + 120_000))).toEqual([]);
+
+      const latency = await catalog.commitLatency(src.id, since);
+      expect(latency.batches).toBe(10);
+      // Interpolated percentiles of 10 s … 100 s, plus the moments between receipt and commit here.
+      expect(latency.p50Ms).toBeGreaterThanOrEqual(55_000);
+      expect(latency.p50Ms).toBeLessThan(60_000);
+      expect(latency.p99Ms).toBeGreaterThanOrEqual(99_100);
+      expect(latency.p99Ms).toBeLessThan(104_100);
+      expect((await catalog.commitLatency(other.src.id, since)).batches).toBe(1);
+
+      const after = await catalog.batchProgress(ids[1]!);
+      expect(after).toMatchObject({ status: "committed", accepted: 2, rejected: 1, duplicates: 0 });
+      expect(after?.committedAt).toBeInstanceOf(Date);
+      expect((await catalog.batchProgress(`l-${src.slug}-failed`))?.status).toBe("failed");
+      expect(await catalog.batchProgress("missing")).toBeUndefined();
+
+      const ofBatch = await catalog.listDeadLetters(
+        { sourceId: src.id, batchId: ids[0], status: "open" },
+        { limit: 10 },
+      );
+      expect(ofBatch.items.map((d) => d.reasonCode).sort()).toEqual(["DUPLICATE_ID", "SCHEMA_VIOLATION"]);
+      expect(
+        await catalog.countDeadLettersByReason({ sourceId: src.id, batchId: ids[0], status: "open" }),
+      ).toEqual([
+        { reasonCode: "DUPLICATE_ID", count: 1 },
+        { reasonCode: "SCHEMA_VIOLATION", count: 1 },
+      ]);
+    });
+
+    it("registers a source's next schema version, active at once, with the table's columns evolved", async () => {
+      const v1 = { type: "object", properties: { id: { type: "string" } } };
+      const { catalog, src, record, table } = await sourceWithTable({ schema: v1 });
+      const v2 = { type: "object", properties: { id: { type: "string" }, coupon: { type: "string" } } };
+      const next = (overrides: Partial<NewSchemaVersion> = {}): NewSchemaVersion => ({
+        sourceId: src.id,
+        jsonSchema: v2,
+        checkedAgainst: 1,
+        compatibility: "backward",
+        evolveColumns: (existing) => [{ name: "coupon", type: "VARCHAR" }, ...existing],
+        createdById: undefined,
+        ...overrides,
+      });
+      const registered = await catalog.transaction((tx) => tx.registerSchemaVersion(next()));
+      expect(registered).toMatchObject({
+        sourceId: src.id,
+        version: 2,
+        jsonSchema: v2,
+        compatibility: "backward",
+        createdById: undefined,
+        active: true,
+      });
+      expect(registered.createdAt).toBeInstanceOf(Date);
+      expect(await catalog.getSource(src.id)).toMatchObject({
+        schemaVersion: 2,
+        schemaVersionId: registered.id,
+        jsonSchema: v2,
+      });
+      const versions = await catalog.listSchemaVersions(src.id);
+      expect(versions.map((v) => [v.version, v.active, v.jsonSchema])).toEqual([
+        [1, false, v1],
+        [2, true, v2],
+      ]);
+      expect(versions[0]?.id).toBe(record.schemaVersionId);
+      expect(await catalog.getSchemaVersion(src.id, 2)).toEqual(registered);
+      expect(await catalog.getSchemaVersion(src.id, 3)).toBeUndefined();
+      // The new column shows before any event carries it; no snapshot, no file rewritten.
+      const view = await catalog.tableSnapshot(table.name);
+      expect([view?.seq, view?.columns]).toEqual([0, [{ name: "coupon", type: "VARCHAR" }, ...COLUMNS]]);
+
+      const stale = catalog.transaction((tx) => tx.registerSchemaVersion(next()));
+      await expect(stale).rejects.toMatchObject({ code: "CONFLICT", details: { field: "schema" } });
+      const otherMode = catalog.transaction((tx) =>
+        tx.registerSchemaVersion(next({ checkedAgainst: 2, compatibility: "full" })),
+      );
+      await expect(otherMode).rejects.toMatchObject({ code: "CONFLICT", details: { field: "schema" } });
+      await expect(
+        catalog.transaction(async (tx) => {
+          await tx.registerSchemaVersion(next({ checkedAgainst: 2, evolveColumns: () => [] }));
+          throw new Error("the audit row could not be written");
+        }),
+      ).rejects.toThrow("the audit row could not be written");
+      expect((await catalog.listSchemaVersions(src.id)).map((v) => v.version)).toEqual([1, 2]);
+      expect((await catalog.tableSnapshot(table.name))?.columns).toEqual(view?.columns);
+      await expect(
+        catalog.transaction((tx) => tx.registerSchemaVersion(next({ sourceId: "missing" }))),
+      ).rejects.toMatchObject({ code: "NOT_FOUND" });
+      expect(await catalog.listSchemaVersions("missing")).toEqual([]);
+    });
+
+    it("sets a source's compatibility mode, writing only a real change", async () => {
+      const { catalog, createSource } = setup();
+      const src = await createSource();
+      expect((await catalog.getSource(src.id))?.compatibility).toBe("backward");
+      expect(await catalog.transaction((tx) => tx.setSourceCompatibility(src.id, "full_transitive"))).toBe(
+        "backward",
+      );
+      expect((await catalog.getSource(src.id))?.compatibility).toBe("full_transitive");
+      expect(await catalog.transaction((tx) => tx.setSourceCompatibility(src.id, "full_transitive"))).toBe(
+        "full_transitive",
+      );
+      await expect(
+        catalog.transaction(async (tx) => {
+          await tx.setSourceCompatibility(src.id, "none");
+          throw new Error("audit write failed");
+        }),
+      ).rejects.toThrow("audit write failed");
+      expect((await catalog.getSource(src.id))?.compatibility).toBe("full_transitive");
+      expect(await catalog.transaction((tx) => tx.setSourceCompatibility("missing", "none"))).toBeUndefined();
+    });
+
+    it("lists nothing reading a table that no analytics table or policy names", async () => {
+      const { catalog, table } = await sourceWithTable();
+      expect(await catalog.tableDependents(table.name)).toEqual({
+        analyticsTables: [],
+        columnPolicies: [],
+        rowFilters: [],
+      });
+    });
+
     it("grants a lease to one holder at a time", async () => {
       const { catalog } = setup();
       const key = `lease-${Math.random()}`;
