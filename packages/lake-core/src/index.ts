@@ -41,6 +41,7 @@ export {
   type Reader,
 } from "./query/lake-reader";
 export { checkNewSchema } from "./schema/new-schema";
+export { curatedColumns, evolveColumns } from "./schema/schema-columns";
 export {
   assertCompatible,
   COMPATIBILITY_MODES,
@@ -57,6 +58,14 @@ export {
   type SchemaChange,
   type SchemaChangeKind,
 } from "./schema/schema-diff";
+export {
+  type ColumnImpact,
+  changedColumns,
+  downstreamImpact,
+  mentionsColumn,
+  referencesTable,
+  type SavedQueryText,
+} from "./schema/schema-impact";
 export {
   type FieldSuggestions,
   type InferredSchema,

@@ -15,6 +15,7 @@ import {
   JsonDuckDBValueConverter,
 } from "@duckdb/node-api";
 import { errorMessage, InletError } from "../errors";
+import type { ColumnSpec } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
 import type { QueryEngine, QueryRequest, QueryResult, TableBinding } from "../ports/query-engine";
 import { sqlIdent, sqlString } from "./duckdb-sql";
@@ -76,11 +77,30 @@ async function prepareBindings(tables: TableBinding[], store: ObjectStore): Prom
   return prepared;
 }
 
-function viewSql(b: PreparedBinding): string {
+/** The bound files read as one table: a column some files lack reads as NULL in their rows. */
+function readFilesSql(b: PreparedBinding): string {
+  const list = b.files.map(sqlString).join(", ");
+  return `read_parquet([${list}], hive_partitioning = false, union_by_name = true)`;
+}
+
+/**
+ * The table's columns no bound file holds yet (one a newer schema version added before any event
+ * carried it): the view shows them as NULL, so the table reads the same before and after its first
+ * file with the column.
+ */
+async function columnsInNoFile(connection: DuckDBConnection, b: PreparedBinding): Promise<ColumnSpec[]> {
+  const declared = b.binding.columns ?? [];
+  if (b.files.length === 0 || declared.length === 0) return [];
+  const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${readFilesSql(b)}`);
+  const held = new Set(reader.getRowObjectsJson().map((r) => String(r.column_name).toLowerCase()));
+  return declared.filter((c) => !held.has(c.name.toLowerCase()));
+}
+
+function viewSql(b: PreparedBinding, absent: ColumnSpec[]): string {
   const target = `${sqlIdent(b.schema)}.${sqlIdent(b.table)}`;
   if (b.files.length > 0) {
-    const list = b.files.map(sqlString).join(", ");
-    return `CREATE VIEW ${target} AS SELECT * FROM read_parquet([${list}], hive_partitioning = false, union_by_name = true)`;
+    const nulls = absent.map((c) => `, CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`).join("");
+    return `CREATE VIEW ${target} AS SELECT *${nulls} FROM ${readFilesSql(b)}`;
   }
   const columns = b.binding.columns ?? [];
   if (columns.length === 0) {
@@ -146,15 +166,12 @@ function cancelled(signal: AbortSignal): InletError {
 
 async function bindPreparedAndLock(connection: DuckDBConnection, bindings: PreparedBinding[]): Promise<void> {
   const schemas = new Set(bindings.map((b) => b.schema).filter((s) => s.toLowerCase() !== "main"));
-  const ddl = [
-    ...[...schemas].map((s) => `CREATE SCHEMA IF NOT EXISTS ${sqlIdent(s)}`),
-    ...bindings.map(viewSql),
-  ];
   const files = bindings.flatMap((b) => b.files);
   try {
     // Views are bound once when created and again when queried: read each file footer only once.
     await connection.run("SET parquet_metadata_cache = true");
-    for (const sql of ddl) await connection.run(sql);
+    for (const s of schemas) await connection.run(`CREATE SCHEMA IF NOT EXISTS ${sqlIdent(s)}`);
+    for (const b of bindings) await connection.run(viewSql(b, await columnsInNoFile(connection, b)));
     // The views read their files when queried, after external access is off: allow exactly those.
     if (files.length > 0) await connection.run(`SET allowed_paths = [${files.map(sqlString).join(", ")}]`);
     await connection.run("SET enable_external_access = false");

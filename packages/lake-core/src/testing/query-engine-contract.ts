@@ -144,6 +144,27 @@ export function queryEngineContract(
       ]);
     });
 
+    it("shows a declared column that no file holds yet as NULL (added by a newer schema version)", async () => {
+      const orders = {
+        ...fx.orders,
+        columns: [
+          { name: "id", type: "BIGINT" },
+          { name: "channel", type: "VARCHAR" },
+          { name: "coupon", type: "VARCHAR" },
+        ],
+      };
+      const res = await subject.engine.query({
+        sql: "SELECT count(*) AS n, count(channel) AS with_channel, count(coupon) AS with_coupon FROM curated.orders",
+        tables: [orders],
+      });
+      expect(res.rows).toEqual([{ n: "1000", with_channel: "0", with_coupon: "200" }]);
+      const typed = await subject.engine.query({
+        sql: "SELECT channel FROM curated.orders LIMIT 1",
+        tables: [orders],
+      });
+      expect(typed.columns).toEqual([{ name: "channel", type: "VARCHAR" }]);
+    });
+
     it("supports CTEs, joins and unqualified table names", async () => {
       const res = await query(`
         WITH big AS (SELECT id, customer FROM curated.orders WHERE amount > 98)
