@@ -19,6 +19,12 @@ export * from "./ingest/accept-batch";
 export * from "./ingest/bounded-decompress";
 export * from "./ingest/event-envelope";
 export * from "./ingest/ingest-body";
+export {
+  EXAMPLE_CONTENT_TYPE,
+  type IngestExampleInput,
+  type IngestExamples,
+  ingestExamples,
+} from "./ingest/ingest-examples";
 export * from "./ingest/raw-batch";
 export { handleObjectCreatedEvent, LANDING_EVENTS_QUEUE } from "./landing/landing-watch";
 export {
@@ -40,6 +46,7 @@ export {
   PREVIEW_MAX_ROWS,
   type Reader,
 } from "./query/lake-reader";
+export { type ExampleEventOptions, exampleEvent } from "./schema/example-event";
 export { checkNewSchema } from "./schema/new-schema";
 export { curatedColumns, evolveColumns } from "./schema/schema-columns";
 export {
@@ -76,5 +83,6 @@ export {
   type SampleKind,
 } from "./schema/schema-inference";
 export type { JsonSchema } from "./schema/schema-node";
+export { compileEventValidator, type EventValidator } from "./schema/schema-validator";
 export { startWorker, type Worker, type WorkerConfig, type WorkerDeps } from "./worker/worker";
 export { WorkerMetrics } from "./worker/worker-metrics";
