@@ -231,6 +231,198 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       expect(await catalog.tableSnapshot("curated.missing")).toBeUndefined();
     });
 
+    it("sums each table at its current snapshot and pages its partitions, newest first, at one snapshot", async () => {
+      const { catalog, src, table } = await sourceWithTable();
+      expect(await catalog.getTableSummary(table.name)).toEqual({
+        id: table.id,
+        name: table.name,
+        zone: "curated",
+        sourceId: src.id,
+        sourceSlug: src.slug,
+        columns: COLUMNS,
+        partitionBy: ["dt"],
+        currentSeq: 0,
+        rows: 0,
+        bytes: 0,
+        files: 0,
+        lastCommitAt: undefined,
+      });
+      expect(await catalog.listPartitions(table.id, { limit: 10 })).toEqual({
+        items: [],
+        nextCursor: undefined,
+        total: 0,
+        seq: 0,
+      });
+      const inPartition = (path: string, partition: string, rows: number, hour: number): NewDataFile => ({
+        ...file(path, rows),
+        partition,
+        minEventTime: new Date(`${partition.slice(3)}T${String(hour).padStart(2, "0")}:00:00Z`),
+        maxEventTime: new Date(`${partition.slice(3)}T${String(hour + 1).padStart(2, "0")}:00:00Z`),
+      });
+      const append = (files: NewDataFile[]) =>
+        catalog.transaction((tx) =>
+          tx.commitAppend({ tableId: table.id, files, batchIds: [], counts: new Map() }),
+        );
+      await append([
+        inPartition("p/1.parquet", "dt=2024-05-01", 3, 1),
+        inPartition("p/2.parquet", "dt=2024-05-01", 2, 5),
+        inPartition("p/3.parquet", "dt=2024-05-02", 4, 7),
+      ]);
+      const summary = await catalog.getTableSummary(table.name);
+      expect(summary).toMatchObject({ currentSeq: 1, rows: 9, bytes: 300, files: 3 });
+      expect(summary?.lastCommitAt).toBeInstanceOf(Date);
+      expect((await catalog.listTables()).find((t) => t.name === table.name)).toEqual(summary);
+
+      const first = await catalog.listPartitions(table.id, { limit: 1 });
+      expect(first).toMatchObject({ seq: 1, total: 2 });
+      expect(first.items).toEqual([
+        {
+          partition: "dt=2024-05-02",
+          rows: 4,
+          bytes: 100,
+          files: 1,
+          minEventTime: new Date("2024-05-02T07:00:00Z"),
+          maxEventTime: new Date("2024-05-02T08:00:00Z"),
+        },
+      ]);
+      // A commit between pages does not shift them: the next page reads the first page's snapshot.
+      await append([inPartition("p/4.parquet", "dt=2024-05-01", 10, 9)]);
+      const second = await catalog.listPartitions(table.id, { limit: 1, cursor: first.nextCursor });
+      expect(second).toMatchObject({ seq: 1, total: 2, nextCursor: undefined });
+      expect(second.items).toEqual([
+        {
+          partition: "dt=2024-05-01",
+          rows: 5,
+          bytes: 200,
+          files: 2,
+          minEventTime: new Date("2024-05-01T01:00:00Z"),
+          maxEventTime: new Date("2024-05-01T06:00:00Z"),
+        },
+      ]);
+      const now = await catalog.listPartitions(table.id, { limit: 10 });
+      expect([now.seq, now.items.map((p) => [p.partition, p.rows, p.files])]).toEqual([
+        2,
+        [
+          ["dt=2024-05-02", 4, 1],
+          ["dt=2024-05-01", 15, 3],
+        ],
+      ]);
+      await expect(catalog.listPartitions(table.id, { limit: 1, cursor: "nonsense" })).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+        details: { field: "cursor" },
+      });
+      expect(await catalog.getTableSummary("curated.missing")).toBeUndefined();
+    });
+
+    it("lists a table's snapshots newest first with what committed them: batches or a compaction", async () => {
+      const { catalog, src, table } = await sourceWithTable();
+      const batchIds = Array.from({ length: 25 }, (_, i) => `snap-${src.slug}-${String(i).padStart(2, "0")}`);
+      for (const id of batchIds) await registered(catalog, src.id, id);
+      const append = (path: string, ids: string[]) =>
+        catalog.transaction((tx) =>
+          tx.commitAppend({
+            tableId: table.id,
+            files: [file(path, 2)],
+            batchIds: ids,
+            counts: new Map(ids.map((id) => [id, { accepted: 1, rejected: 0, duplicates: 0 }])),
+          }),
+        );
+      await append("s/1.parquet", batchIds.slice(0, 1));
+      await append("s/2.parquet", batchIds.slice(1));
+      const files = (await catalog.tableSnapshot(table.name))?.files ?? [];
+      await catalog.transaction((tx) =>
+        tx.commitCompaction({
+          tableId: table.id,
+          added: file("s/merged.parquet", 4),
+          removedFileIds: files.map((f) => f.id),
+        }),
+      );
+      const first = await catalog.listSnapshots(table.id, { limit: 2 });
+      expect(first.total).toBe(3);
+      expect(first.items.map(({ createdAt, ...rest }) => rest)).toEqual([
+        {
+          seq: 3,
+          operation: "compact",
+          addedFiles: 1,
+          removedFiles: 2,
+          addedRows: 4,
+          batchIds: [],
+          batchCount: 0,
+          partitions: ["dt=2024-05-01"],
+        },
+        {
+          seq: 2,
+          operation: "append",
+          addedFiles: 1,
+          removedFiles: 0,
+          addedRows: 2,
+          batchIds: batchIds.slice(1, 21),
+          batchCount: 24,
+          partitions: [],
+        },
+      ]);
+      expect(first.items[0]?.createdAt).toBeInstanceOf(Date);
+      const rest = await catalog.listSnapshots(table.id, { limit: 2, cursor: first.nextCursor });
+      expect(rest.items.map((s) => [s.seq, s.operation, s.batchIds])).toEqual([[1, "append", [batchIds[0]]]]);
+      expect([rest.nextCursor, rest.total]).toEqual([undefined, 3]);
+      await expect(catalog.listSnapshots(table.id, { limit: 2, cursor: "x" })).rejects.toMatchObject({
+        code: "BAD_REQUEST",
+      });
+    });
+
+    it("counts each source's raw zone from its batches, per receive day, newest first", async () => {
+      const { catalog, createSource } = setup();
+      const src = await createSource();
+      const quiet = await createSource();
+      const day1 = new Date("2024-05-01T08:00:00Z");
+      const day2 = new Date("2024-05-02T09:30:00Z");
+      await registered(catalog, src.id, `raw-${src.slug}-1`, day1);
+      await registered(catalog, src.id, `raw-${src.slug}-2`, new Date("2024-05-01T23:59:00Z"));
+      await registered(catalog, src.id, `raw-${src.slug}-3`, day2);
+      await catalog.markBatchesFailed([`raw-${src.slug}-3`]);
+      const zones = await catalog.rawZoneSources();
+      expect(zones.find((z) => z.sourceId === src.id)).toMatchObject({
+        sourceSlug: src.slug,
+        objects: 3,
+        bytes: 30,
+        events: 3,
+        failedObjects: 1,
+        oldestReceivedAt: day1,
+        newestReceivedAt: day2,
+      });
+      expect(zones.find((z) => z.sourceId === quiet.id)).toMatchObject({
+        objects: 0,
+        bytes: 0,
+        oldestReceivedAt: undefined,
+        newestReceivedAt: undefined,
+      });
+      const slugs = zones.map((z) => z.sourceSlug);
+      expect(slugs).toEqual([...slugs].sort());
+
+      const first = await catalog.rawZoneDays(src.id, { limit: 1 });
+      expect(first).toMatchObject({ total: 2, nextCursor: "dt=2024-05-02" });
+      expect(first.items).toEqual([
+        {
+          partition: "dt=2024-05-02",
+          objects: 1,
+          bytes: 10,
+          events: 1,
+          firstReceivedAt: day2,
+          lastReceivedAt: day2,
+        },
+      ]);
+      const second = await catalog.rawZoneDays(src.id, { limit: 1, cursor: first.nextCursor });
+      expect(second.items.map((d) => [d.partition, d.objects, d.lastReceivedAt])).toEqual([
+        ["dt=2024-05-01", 2, new Date("2024-05-01T23:59:00Z")],
+      ]);
+      expect([second.nextCursor, second.total]).toEqual([undefined, 2]);
+      expect(await catalog.rawZoneDays(quiet.id, { limit: 5 })).toEqual({
+        items: [],
+        nextCursor: undefined,
+        total: 0,
+      });
+    });
+
     it("evolves a table's columns through the caller's rule and keeps the table", async () => {
       const { catalog, record, table } = await sourceWithTable();
       const seen: unknown[] = [];
