@@ -60,6 +60,9 @@ export const envSchema = z.object({
   INLET_VACUUM_INTERVAL_MS: nonNegativeInt.default(10 * 60_000),
   INLET_FILE_RETENTION_MS: nonNegativeInt.default(60 * 60_000),
   INLET_RETENTION_INTERVAL_MS: nonNegativeInt.default(60 * 60_000),
+  INLET_RAW_ARCHIVE_STORAGE_CLASS: z
+    .enum(["STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"])
+    .default("GLACIER_IR"),
   INLET_INGEST_MAX_BODY_BYTES: positiveInt.default(10 * 1024 * 1024),
   INLET_INGEST_MAX_EVENT_BYTES: positiveInt.default(1024 * 1024),
   INLET_INGEST_IDLE_TIMEOUT_MS: positiveInt.default(60_000),

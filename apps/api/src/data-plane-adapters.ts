@@ -19,6 +19,7 @@ export async function openDataPlaneAdapters(
     s3Endpoint: config.INLET_S3_ENDPOINT,
     s3Region: config.INLET_S3_REGION,
     s3ForcePathStyle: config.INLET_S3_FORCE_PATH_STYLE,
+    s3ArchiveStorageClass: config.INLET_RAW_ARCHIVE_STORAGE_CLASS,
     cacheDir: join(config.dataDir, "cache"),
   });
   const maxReceives = config.INLET_QUEUE_MAX_RECEIVES;

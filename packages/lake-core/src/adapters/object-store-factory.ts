@@ -2,6 +2,7 @@
 
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { TransitionStorageClass } from "@aws-sdk/client-s3";
 import { InletError } from "../errors";
 import type { ObjectStore } from "../ports/object-store";
 import { LocalFsObjectStore } from "./local-fs-store";
@@ -19,6 +20,8 @@ export interface ObjectStoreFactoryOptions {
   baseDir?: string;
   /** fsync on put for file:// stores; default true. */
   fsync?: boolean;
+  /** Storage class raw objects are archived to on s3:// stores (default GLACIER_IR). */
+  s3ArchiveStorageClass?: TransitionStorageClass;
 }
 
 const ACCEPTED = "INLET_LAKE_URL must be file://./relative/dir, file:///absolute/dir or s3://bucket[/prefix]";
@@ -58,6 +61,7 @@ export function createObjectStore(url: string, opts: ObjectStoreFactoryOptions =
         ...(opts.s3Region ? { region: opts.s3Region } : {}),
         ...(opts.s3ForcePathStyle !== undefined ? { forcePathStyle: opts.s3ForcePathStyle } : {}),
         ...(opts.s3Credentials ? { credentials: opts.s3Credentials } : {}),
+        ...(opts.s3ArchiveStorageClass ? { archiveStorageClass: opts.s3ArchiveStorageClass } : {}),
         ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
       });
     } catch (err) {

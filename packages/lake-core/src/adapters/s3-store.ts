@@ -15,10 +15,12 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  type TransitionStorageClass,
 } from "@aws-sdk/client-s3";
 import { InletError } from "../errors";
-import type { ObjectInfo, ObjectStore, PutOptions } from "../ports/object-store";
+import type { ArchiveRule, ObjectInfo, ObjectStore, PutOptions } from "../ports/object-store";
 import { TEMP_FILE_PREFIX, validateObjectKey, validateObjectPrefix } from "./object-key";
+import { syncArchiveRules } from "./s3-lifecycle";
 
 export interface S3Credentials {
   accessKeyId: string;
@@ -44,6 +46,8 @@ export interface S3StoreOptions {
   cacheGraceMs?: number;
   /** Page size for ListObjectsV2 (S3 caps it at 1,000). */
   listPageSize?: number;
+  /** Where archive rules move objects (default GLACIER_IR: still readable at once, for replay). */
+  archiveStorageClass?: TransitionStorageClass;
 }
 
 const DELETE_BATCH = 1000;
@@ -92,6 +96,7 @@ export class S3ObjectStore implements ObjectStore {
   /** Serialises cache hand-outs and deletions. */
   private cacheLock: Promise<void> = Promise.resolve();
   private readonly listPageSize: number;
+  private readonly archiveStorageClass: TransitionStorageClass;
 
   constructor(url: string, opts: S3StoreOptions = {}) {
     const { bucket, prefix } = parseS3Url(url);
@@ -102,6 +107,7 @@ export class S3ObjectStore implements ObjectStore {
     this.cacheMaxBytes = opts.cacheMaxBytes ?? 1024 ** 3;
     this.cacheGraceMs = opts.cacheGraceMs ?? 10 * 60_000;
     this.listPageSize = Math.min(Math.max(opts.listPageSize ?? 1000, 1), 1000);
+    this.archiveStorageClass = opts.archiveStorageClass ?? "GLACIER_IR";
     this.client = new S3Client({
       region: opts.region ?? process.env.AWS_REGION ?? "us-east-1",
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
@@ -112,6 +118,19 @@ export class S3ObjectStore implements ObjectStore {
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
     });
+  }
+
+  setArchiveRules(rules: ArchiveRule[]): Promise<{ changed: boolean }> {
+    for (const r of rules) validateObjectPrefix(r.prefix);
+    return syncArchiveRules(
+      {
+        client: this.client,
+        bucket: this.bucket,
+        keyPrefix: this.prefix,
+        storageClass: this.archiveStorageClass,
+      },
+      rules,
+    );
   }
 
   private fullKey(key: string): string {

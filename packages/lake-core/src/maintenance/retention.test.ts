@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
+import type { ArchiveRule } from "../ports/object-store";
 import { processBatches } from "../process/process-batches";
 import { createTestSource, enqueueRawBatch, readCommittedRows } from "../testing/pipeline-fixtures";
 import { usePipelineTestBed } from "../testing/pipeline-test-bed";
-import { applyRetention, type RetentionApplied, retentionCutoff } from "./retention";
+import { applyRetention, type RetentionApplied, retentionCutoff, syncRawArchiveRules } from "./retention";
 
 const NOW = new Date("2024-06-15T12:00:00Z");
 const DAY = 86_400_000;
@@ -96,5 +97,21 @@ describe("retention", () => {
     // The events stay in curated: raw retention only removes the raw copies.
     const rows = await readCommittedRows(bed, `curated.${source.slug}`, "_event_id");
     expect(rows.map((r) => r._event_id)).toEqual(["r1", "r2"]);
+  });
+
+  it("asks a store with storage classes for one archive rule per source with a raw archive age", async () => {
+    const source = await createTestSource(bed.t.db);
+    await bed.t.db.prisma.source.update({ where: { id: source.id }, data: { rawArchiveDays: 45 } });
+    const asked: ArchiveRule[][] = [];
+    const store = Object.assign(Object.create(bed.store), {
+      setArchiveRules: async (rules: ArchiveRule[]) => {
+        asked.push(rules);
+        return { changed: true };
+      },
+    });
+    expect(await syncRawArchiveRules({ catalog: bed.catalog, store })).toEqual({ changed: true });
+    expect(asked).toEqual([[{ name: `raw/${source.slug}`, prefix: `raw/${source.slug}/`, days: 45 }]]);
+    // A local folder has no storage classes: nothing to do.
+    expect(await syncRawArchiveRules(bed)).toBeUndefined();
   });
 });

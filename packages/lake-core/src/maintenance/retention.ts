@@ -40,6 +40,22 @@ export interface RetentionOptions {
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Makes the store's archive rules those of the sources with a raw archive age (raw/{slug}/ moves to
+ * a colder storage class after that many days); undefined on a store without storage classes.
+ */
+export async function syncRawArchiveRules(deps: RetentionDeps): Promise<{ changed: boolean } | undefined> {
+  if (!deps.store.setArchiveRules) return undefined;
+  const rules = (await deps.catalog.listSources()).flatMap((s) =>
+    s.rawArchiveDays === undefined
+      ? []
+      : [{ name: `raw/${s.slug}`, prefix: `raw/${s.slug}/`, days: s.rawArchiveDays }],
+  );
+  const result = await deps.store.setArchiveRules(rules);
+  if (result.changed) deps.logger?.info({ rules: rules.length }, "raw archive rules written to the bucket");
+  return result;
+}
+
 /** The first day kept: today (UTC) minus `days`, as YYYY-MM-DD. */
 export function retentionCutoff(now: Date, days: number): string {
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());

@@ -12,6 +12,14 @@ export interface PutOptions {
   contentType?: string;
 }
 
+/** Objects under `prefix` move to a colder storage class once `days` old. */
+export interface ArchiveRule {
+  /** Stable name of the rule, e.g. "raw/orders"; rules are matched to what the store holds by it. */
+  name: string;
+  prefix: string;
+  days: number;
+}
+
 export interface ObjectStore {
   /** A URL naming the store, e.g. file:///abs/dir or s3://bucket/prefix (for logs and the console). */
   readonly url: string;
@@ -32,4 +40,9 @@ export interface ObjectStore {
    * The local store returns its own path; remote stores download to a cache directory.
    */
   localPath(key: string): Promise<string>;
+  /**
+   * Makes Inlet's archive rules exactly these (other rules on the store stay as they are); returns
+   * whether anything changed. Absent on stores without storage classes (a local folder).
+   */
+  setArchiveRules?(rules: ArchiveRule[]): Promise<{ changed: boolean }>;
 }

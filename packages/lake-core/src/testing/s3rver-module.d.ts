@@ -33,6 +33,9 @@ declare module "s3rver" {
   }
 
   export interface S3rverContext {
+    req: import("node:http").IncomingMessage;
+    /** The response's content type. */
+    type: string;
     method: string;
     path: string;
     query: Record<string, string | string[] | undefined>;

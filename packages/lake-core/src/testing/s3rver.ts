@@ -136,6 +136,45 @@ function listObjectsV2Middleware(store: S3rverStore): S3rverMiddleware {
   };
 }
 
+/**
+ * s3rver answers NotImplemented to a bucket's lifecycle configuration. This middleware keeps one per
+ * bucket as S3 does (PUT replaces it whole, GET returns it or NoSuchLifecycleConfiguration, DELETE
+ * removes it), so the S3 adapter's archive rules are tested against the API's contract; it does not
+ * move objects between storage classes.
+ */
+function lifecycleMiddleware(store: S3rverStore): S3rverMiddleware {
+  const configurations = new Map<string, string>();
+  return async (ctx, next) => {
+    const bucket = /^\/([^/]+)\/?$/.exec(ctx.path)?.[1];
+    if (!bucket || !("lifecycle" in ctx.query) || !(await store.getBucket(bucket))) return next();
+    if (ctx.method === "PUT") {
+      const chunks: Buffer[] = [];
+      for await (const chunk of ctx.req) chunks.push(chunk as Buffer);
+      configurations.set(bucket, Buffer.concat(chunks).toString("utf8"));
+      ctx.status = 200;
+      ctx.body = "";
+      return;
+    }
+    if (ctx.method === "DELETE") {
+      configurations.delete(bucket);
+      ctx.status = 204;
+      ctx.body = "";
+      return;
+    }
+    const xml = configurations.get(bucket);
+    if (ctx.method !== "GET") return next();
+    if (xml === undefined) {
+      ctx.status = 404;
+      ctx.type = "application/xml";
+      ctx.body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchLifecycleConfiguration</Code><Message>The lifecycle configuration does not exist</Message><BucketName>${bucket}</BucketName></Error>`;
+      return;
+    }
+    ctx.status = 200;
+    ctx.type = "application/xml";
+    ctx.body = xml;
+  };
+}
+
 export async function startS3rver(opts: StartS3rverOptions = {}): Promise<S3rverHandle> {
   const bucket = opts.bucket ?? `inlet-test-${randomBytes(6).toString("hex")}`;
   const directory = await mkdtemp(join(tmpdir(), "inlet-s3rver-"));
@@ -148,6 +187,7 @@ export async function startS3rver(opts: StartS3rverOptions = {}): Promise<S3rver
   });
   // Before the router (last in the stack) and inside the XML encoder that wraps it.
   server.middleware.splice(server.middleware.length - 1, 0, listObjectsV2Middleware(server.store));
+  server.middleware.splice(server.middleware.length - 1, 0, lifecycleMiddleware(server.store));
 
   const events = new EventEmitter();
   server.on("event", (event: S3EventNotification) => events.emit("event", event));

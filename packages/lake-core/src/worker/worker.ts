@@ -9,7 +9,7 @@ import { errorMessage } from "../errors";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import { consumeLandingEvents, LANDING_EVENTS_QUEUE, scanLandingZone } from "../landing/landing-watch";
 import { type CompactOptions, compactTable } from "../maintenance/compact";
-import { applyRetention, type RetentionApplied } from "../maintenance/retention";
+import { applyRetention, type RetentionApplied, syncRawArchiveRules } from "../maintenance/retention";
 import { vacuumTable } from "../maintenance/vacuum";
 import type { Catalog } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
@@ -312,6 +312,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     const lease = await catalog.tryLease("inlet.retention");
     if (!lease) return;
     try {
+      await syncRawArchiveRules({ catalog, store, logger });
       const r = await applyRetention(
         { catalog, store, logger },
         {
