@@ -9,6 +9,7 @@ import { registerAuthRoutes } from "./auth/routes";
 import { SessionVerifier, sessionTokenFrom } from "./auth/session";
 import type { ApiConfig } from "./config";
 import { registerDeadLetterPayloadRoute } from "./dead-letter-payload-route";
+import { listeningUrl } from "./listening-url";
 import { type AppRouter, appRouter } from "./router";
 import { createServices, type Services } from "./services";
 import { SourceChanges } from "./source-changes";
@@ -60,6 +61,7 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
     sourceChanges: runtime.sourceChanges ?? new SourceChanges(),
     logger,
     publicApiUrl: config.publicApiUrl,
+    ownUrl: () => listeningUrl(app.server),
   });
   const sessions = new SessionVerifier(db, config.NEXTAUTH_SECRET);
 

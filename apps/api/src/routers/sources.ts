@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { roleProcedure, router } from "../trpc";
+import { sourceActivityProcedures } from "./source-activity";
 
 /** Schema compatibility modes as the API takes them (lower case, like the catalog). */
 export const COMPATIBILITY = [
@@ -68,6 +69,7 @@ export const sourcesRouter = router({
   get: roleProcedure("engineer", "oncall")
     .input(z.object({ slug }))
     .query(({ ctx, input }) => ctx.services.sources.get(input.slug)),
+  ...sourceActivityProcedures,
   delete: roleProcedure("engineer")
     .input(
       z.object({

@@ -6,19 +6,23 @@ import type { SourceChanges } from "../source-changes";
 import { AuditService } from "./audit";
 import { DeadLettersService } from "./dead-letters";
 import { OverviewService } from "./overview";
+import { SourceActivityService } from "./source-activity";
 import { SourceDeletionService } from "./source-deletion";
 import { SourceRegistrationService } from "./source-registration";
 import { SourcesService } from "./sources";
 import { TablesService } from "./tables";
+import { TestEventService } from "./test-event";
 
 export interface Services {
   audit: AuditService;
   deadLetters: DeadLettersService;
   overview: OverviewService;
   sources: SourcesService;
+  sourceActivity: SourceActivityService;
   sourceRegistration: SourceRegistrationService;
   sourceDeletion: SourceDeletionService;
   tables: TablesService;
+  testEvents: TestEventService;
 }
 
 export function createServices(deps: {
@@ -30,6 +34,8 @@ export function createServices(deps: {
   sourceChanges: SourceChanges;
   logger?: Logger;
   publicApiUrl: string;
+  /** This process's own base URL while it listens (test events go through its ingest API). */
+  ownUrl?: () => string | undefined;
 }): Services {
   const audit = new AuditService(deps.db);
   const sources = new SourcesService(deps.db, deps.catalog, audit, deps.publicApiUrl, deps.sourceChanges);
@@ -38,6 +44,7 @@ export function createServices(deps: {
     deadLetters: new DeadLettersService(deps.lake, deps.catalog),
     overview: new OverviewService(deps.catalog, deps.queue),
     sources,
+    sourceActivity: new SourceActivityService(deps.catalog, deps.lake),
     sourceRegistration: new SourceRegistrationService(deps.db, deps.catalog, audit, (slug) =>
       sources.ingestUrl(slug),
     ),
@@ -50,5 +57,12 @@ export function createServices(deps: {
       deps.logger,
     ),
     tables: new TablesService(deps.lake, deps.catalog),
+    testEvents: new TestEventService({
+      db: deps.db,
+      catalog: deps.catalog,
+      lake: deps.lake,
+      audit,
+      ownUrl: deps.ownUrl ?? (() => undefined),
+    }),
   };
 }
