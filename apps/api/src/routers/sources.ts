@@ -26,6 +26,13 @@ const newSlug = z
   .max(63)
   .regex(/^[a-z][a-z0-9-]*$/, "must start with a letter and use only a-z, 0-9 and -");
 
+/** A retention or archive age in days: at least one day, at most ten years. */
+const days = z
+  .number()
+  .int("must be a whole number of days")
+  .min(1, "must be at least 1 day")
+  .max(3650, "must be at most 3,650 days (10 years)");
+
 const registration = z.object({
   name: z.string().trim().min(1).max(100),
   slug: newSlug,
@@ -34,27 +41,11 @@ const registration = z.object({
   schema: z.record(z.string(), z.unknown()).nullable(),
   idField: z.string().trim().min(1).max(200).default("id"),
   timeField: z.string().trim().min(1).max(200).default("time"),
-  retentionDays: z
-    .number()
-    .int()
-    .min(1, "must be at least 1 day")
-    .max(3650, "must be at most 3,650 days (10 years)")
-    .default(365),
+  retentionDays: days.default(365),
   /** A low-cardinality property of the schema to partition by after the event date. */
   partitionProperty: z.string().trim().min(1).max(200).nullable().default(null),
-  rawRetentionDays: z
-    .number()
-    .int()
-    .min(1, "must be at least 1 day")
-    .max(3650, "must be at most 3,650 days (10 years)")
-    .default(30),
-  rawArchiveDays: z
-    .number()
-    .int()
-    .min(1, "must be at least 1 day")
-    .max(3650, "must be at most 3,650 days (10 years)")
-    .nullable()
-    .default(null),
+  rawRetentionDays: days.default(30),
+  rawArchiveDays: days.nullable().default(null),
   compatibility: z.enum(COMPATIBILITY).default("backward"),
 });
 
@@ -70,6 +61,18 @@ export const sourcesRouter = router({
     .input(z.object({ slug }))
     .query(({ ctx, input }) => ctx.services.sources.get(input.slug)),
   ...sourceActivityProcedures,
+  updateLifecycle: roleProcedure("engineer")
+    .input(
+      z.object({
+        slug,
+        retentionDays: days,
+        rawRetentionDays: days,
+        rawArchiveDays: days.nullable(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      ctx.services.sourceLifecycle.updateLifecycle(ctx.actor, input, ctx.requestId),
+    ),
   delete: roleProcedure("engineer")
     .input(
       z.object({
@@ -80,7 +83,7 @@ export const sourcesRouter = router({
         data: z.enum(["keep", "purge"]),
       }),
     )
-    .mutation(({ ctx, input }) => ctx.services.sourceDeletion.delete(ctx.actor, input, ctx.requestId)),
+    .mutation(({ ctx, input }) => ctx.services.sourceLifecycle.delete(ctx.actor, input, ctx.requestId)),
   setStatus: roleProcedure("engineer")
     .input(z.object({ slug, status: z.enum(["active", "paused"]) }))
     .mutation(({ ctx, input }) =>

@@ -6,8 +6,9 @@ import type { SourceChanges } from "../source-changes";
 import { AuditService } from "./audit";
 import { DeadLettersService } from "./dead-letters";
 import { OverviewService } from "./overview";
+import { SchemaRegistryService } from "./schema-registry";
 import { SourceActivityService } from "./source-activity";
-import { SourceDeletionService } from "./source-deletion";
+import { SourceLifecycleService } from "./source-lifecycle";
 import { SourceRegistrationService } from "./source-registration";
 import { SourcesService } from "./sources";
 import { TablesService } from "./tables";
@@ -17,10 +18,11 @@ export interface Services {
   audit: AuditService;
   deadLetters: DeadLettersService;
   overview: OverviewService;
+  schemaRegistry: SchemaRegistryService;
   sources: SourcesService;
   sourceActivity: SourceActivityService;
   sourceRegistration: SourceRegistrationService;
-  sourceDeletion: SourceDeletionService;
+  sourceLifecycle: SourceLifecycleService;
   tables: TablesService;
   testEvents: TestEventService;
 }
@@ -43,12 +45,13 @@ export function createServices(deps: {
     audit,
     deadLetters: new DeadLettersService(deps.lake, deps.catalog),
     overview: new OverviewService(deps.catalog, deps.queue),
+    schemaRegistry: new SchemaRegistryService(deps.db, deps.catalog, audit),
     sources,
     sourceActivity: new SourceActivityService(deps.catalog, deps.lake),
     sourceRegistration: new SourceRegistrationService(deps.db, deps.catalog, audit, (slug) =>
       sources.ingestUrl(slug),
     ),
-    sourceDeletion: new SourceDeletionService(
+    sourceLifecycle: new SourceLifecycleService(
       deps.db,
       deps.catalog,
       deps.store,

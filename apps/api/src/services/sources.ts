@@ -53,6 +53,11 @@ export class SourcesService {
       status: source.status,
       idField: source.idField,
       timeField: source.timeField,
+      partitionProperty: source.partitionProperty ?? null,
+      retentionDays: source.retentionDays,
+      rawRetentionDays: source.rawRetentionDays,
+      rawArchiveDays: source.rawArchiveDays ?? null,
+      compatibility: source.compatibility,
       createdAt: source.createdAt,
       activeSchemaVersion: source.schemaVersion ?? null,
       /** The active schema version and its JSON Schema; null for a schemaless source. */

@@ -1,6 +1,12 @@
 // The catalog side of a source's lifecycle: retention snapshots that drop curated partitions past the
 // source's retention, raw batches past raw retention, and deleting a source (its data kept or purged).
-import type { DeletedSource, ExpiredRawBatch, RetentionCommit, SourceDeletion } from "../ports/catalog";
+import type {
+  DeletedSource,
+  ExpiredRawBatch,
+  RetentionCommit,
+  SourceDeletion,
+  SourceLifecycle,
+} from "../ports/catalog";
 import { curatedTableName, insertSnapshot, lockTable } from "./table-catalog";
 import type { Queryable } from "./transaction";
 
@@ -113,5 +119,34 @@ export async function deleteSource(
     batches: s.batches,
     deadLetters: s.letters,
     purgePrefixes: mode === "purge" ? [`raw/${slug}/`, `curated/${slug}/`, `landing/${slug}/`] : [],
+  };
+}
+
+/** Sets a source's retention, raw retention and raw archive age; returns the values before, undefined when none. */
+export async function updateSourceLifecycle(
+  tx: Queryable,
+  id: string,
+  next: SourceLifecycle,
+): Promise<SourceLifecycle | undefined> {
+  const res = await tx.query<{
+    retention_days: number;
+    raw_retention_days: number;
+    raw_archive_days: number | null;
+  }>(
+    `WITH old AS (SELECT id, retention_days, raw_retention_days, raw_archive_days FROM sources WHERE id = $1 FOR UPDATE),
+     changed AS (
+       UPDATE sources s SET retention_days = $2, raw_retention_days = $3, raw_archive_days = $4,
+                            updated_at = (now() AT TIME ZONE 'UTC')
+       FROM old WHERE s.id = old.id RETURNING s.id
+     )
+     SELECT retention_days, raw_retention_days, raw_archive_days FROM old`,
+    [id, next.retentionDays, next.rawRetentionDays, next.rawArchiveDays ?? null],
+  );
+  const row = res.rows[0];
+  if (!row) return undefined;
+  return {
+    retentionDays: row.retention_days,
+    rawRetentionDays: row.raw_retention_days,
+    rawArchiveDays: row.raw_archive_days ?? undefined,
   };
 }

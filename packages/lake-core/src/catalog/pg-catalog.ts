@@ -52,7 +52,13 @@ import {
   listDeadLetters,
   recordDeadLetters,
 } from "./dead-letters";
-import { commitRetention, deleteBatches, deleteSource, expiredRawBatches } from "./lifecycle";
+import {
+  commitRetention,
+  deleteBatches,
+  deleteSource,
+  expiredRawBatches,
+  updateSourceLifecycle,
+} from "./lifecycle";
 import {
   getSchemaVersion,
   listSchemaVersions,
@@ -113,6 +119,7 @@ export function pgCatalogTransaction(tx: Queryable): CatalogTransaction {
       expireReplacedFiles(tx, tableId, retentionMs, limit),
     commitRetention: (tableId, before) => commitRetention(tx, tableId, before),
     deleteSource: (id, mode) => deleteSource(tx, id, mode),
+    updateSourceLifecycle: (id, next) => updateSourceLifecycle(tx, id, next),
   };
 }
 

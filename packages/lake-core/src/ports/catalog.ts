@@ -281,6 +281,13 @@ export interface ExpiredRawBatch {
   bytes: number;
 }
 
+/** How long a source's data is kept, and when its raw objects are archived (undefined: never). */
+export interface SourceLifecycle {
+  retentionDays: number;
+  rawRetentionDays: number;
+  rawArchiveDays: number | undefined;
+}
+
 /** Deleting a source: keep its curated table (detached, still queryable) or purge everything. */
 export type SourceDeletion = "keep" | "purge";
 
@@ -339,6 +346,8 @@ export interface CatalogTransaction {
    * snapshot; undefined (no snapshot) when none is that old.
    */
   commitRetention(tableId: string, before: string): Promise<RetentionCommit | undefined>;
+  /** Sets the source's retention settings; returns those before, undefined when there is no such source. */
+  updateSourceLifecycle(id: string, next: SourceLifecycle): Promise<SourceLifecycle | undefined>;
   /** Deletes a source (see SourceDeletion); undefined when there is none with this id. */
   deleteSource(id: string, mode: SourceDeletion): Promise<DeletedSource | undefined>;
   /** Deletes the rows of files replaced by a snapshot older than retentionMs; returns what they named. */

@@ -51,7 +51,7 @@ async function rawObjects(slug: string): Promise<string[]> {
   return keys;
 }
 
-describe("sources.delete", () => {
+describe("a source's lifecycle", () => {
   it("asks for the slug typed again, naming the field, and deletes nothing without it", async () => {
     await register("typo-guard");
     const res = await call("sources.delete", { slug: "typo-guard", confirm: "typo-gaurd", data: "purge" });
@@ -139,5 +139,44 @@ describe("sources.delete", () => {
     expect(await s.database.db.prisma.deadLetter.count(letters)).toBe(0);
     expect((await ingest("purged-orders", key)).statusCode).toBe(401);
     await register("purged-orders");
+  });
+
+  it("sets retention, raw retention and archive age, refusing 0 or 100 years by field, and audits before and after", async () => {
+    await register("tuned-orders");
+    const bad = await call("sources.updateLifecycle", {
+      slug: "tuned-orders",
+      retentionDays: 0,
+      rawRetentionDays: 36500,
+      rawArchiveDays: null,
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error.json.data.issues).toEqual([
+      { path: "retentionDays", message: "must be at least 1 day" },
+      { path: "rawRetentionDays", message: "must be at most 3,650 days (10 years)" },
+    ]);
+    const res = await call("sources.updateLifecycle", {
+      slug: "tuned-orders",
+      retentionDays: 90,
+      rawRetentionDays: 7,
+      rawArchiveDays: 3,
+    });
+    expect(res.statusCode).toBe(200);
+    expect(await catalog.findSourceBySlug("tuned-orders")).toMatchObject({
+      retentionDays: 90,
+      rawRetentionDays: 7,
+      rawArchiveDays: 3,
+    });
+    const audit = await s.database.db.prisma.auditLog.findFirst({ where: { action: "source.lifecycle" } });
+    expect(audit?.details).toMatchObject({
+      source: "tuned-orders",
+      before: { retentionDays: 365, rawRetentionDays: 30, rawArchiveDays: null },
+      after: { retentionDays: 90, rawRetentionDays: 7, rawArchiveDays: 3 },
+    });
+    const refused = await call(
+      "sources.updateLifecycle",
+      { slug: "tuned-orders", retentionDays: 1, rawRetentionDays: 1, rawArchiveDays: null },
+      "analyst",
+    );
+    expect(refused.statusCode).toBe(403);
   });
 });

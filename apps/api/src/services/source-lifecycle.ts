@@ -1,4 +1,5 @@
-// Deleting a source: confirmed by typing its slug; its keys stop at once (the key rows go with the
+// A source's lifecycle settings (curated retention, raw retention, raw archive age), and deleting it:
+// confirmed by typing its slug; its keys stop at once (the key rows go with the
 // source, and this process forgets its cached lookups); its data is kept (the curated table stays,
 // detached and queryable) or purged (table, dead letters, and every object under its prefixes).
 import type { Db } from "@inlet/db";
@@ -18,7 +19,7 @@ export interface PurgeOutcome {
   error?: string;
 }
 
-export class SourceDeletionService {
+export class SourceLifecycleService {
   constructor(
     private readonly db: Db,
     private readonly catalog: Catalog,
@@ -27,6 +28,41 @@ export class SourceDeletionService {
     private readonly changes: SourceChanges,
     private readonly logger?: Logger,
   ) {}
+
+  /** Sets how long the source's data is kept; audited with the values before and after. */
+  async updateLifecycle(
+    actor: Actor,
+    input: { slug: string; retentionDays: number; rawRetentionDays: number; rawArchiveDays: number | null },
+    requestId?: string,
+  ) {
+    const source = await this.catalog.findSourceBySlug(input.slug);
+    if (!source) throw new InletError("NOT_FOUND", `No source with slug '${input.slug}'`);
+    const next = {
+      retentionDays: input.retentionDays,
+      rawRetentionDays: input.rawRetentionDays,
+      rawArchiveDays: input.rawArchiveDays ?? undefined,
+    };
+    return withCatalogTransaction(this.db, async (tx) => {
+      const before = await tx.catalog.updateSourceLifecycle(source.id, next);
+      if (!before) throw new InletError("NOT_FOUND", `No source with slug '${input.slug}'`);
+      await this.audit.record(
+        actor,
+        {
+          action: "source.lifecycle",
+          targetType: "source",
+          targetId: source.id,
+          details: {
+            source: input.slug,
+            before: { ...before, rawArchiveDays: before.rawArchiveDays ?? null },
+            after: { ...next, rawArchiveDays: input.rawArchiveDays },
+          },
+        },
+        requestId,
+        tx.prisma,
+      );
+      return { slug: input.slug, ...next, rawArchiveDays: input.rawArchiveDays };
+    });
+  }
 
   async delete(
     actor: Actor,
