@@ -3,6 +3,7 @@ import { auditRouter } from "./routers/audit";
 import { deadLettersRouter } from "./routers/dead-letters";
 import { meProcedure } from "./routers/me";
 import { overviewRouter } from "./routers/overview";
+import { schemasRouter } from "./routers/schemas";
 import { sourcesRouter } from "./routers/sources";
 import { tablesRouter } from "./routers/tables";
 import { router } from "./trpc";
@@ -11,6 +12,7 @@ export const appRouter = router({
   me: meProcedure,
   overview: overviewRouter,
   sources: sourcesRouter,
+  schemas: schemasRouter,
   audit: auditRouter,
   deadLetters: deadLettersRouter,
   tables: tablesRouter,
