@@ -7,7 +7,6 @@ import { AuditService } from "./audit";
 import { DeadLettersService } from "./dead-letters";
 import { OverviewService } from "./overview";
 import { SchemaRegistryService } from "./schema-registry";
-import { SchemaRegistryService } from "./schema-registry";
 import { SourceActivityService } from "./source-activity";
 import { SourceLifecycleService } from "./source-lifecycle";
 import { SourceRegistrationService } from "./source-registration";
@@ -19,7 +18,6 @@ export interface Services {
   audit: AuditService;
   deadLetters: DeadLettersService;
   overview: OverviewService;
-  schemaRegistry: SchemaRegistryService;
   schemaRegistry: SchemaRegistryService;
   sources: SourcesService;
   sourceActivity: SourceActivityService;
@@ -47,7 +45,6 @@ export function createServices(deps: {
     audit,
     deadLetters: new DeadLettersService(deps.lake, deps.catalog),
     overview: new OverviewService(deps.catalog, deps.queue),
-    schemaRegistry: new SchemaRegistryService(deps.db, deps.catalog, audit),
     schemaRegistry: new SchemaRegistryService(deps.db, deps.catalog, audit),
     sources,
     sourceActivity: new SourceActivityService(deps.catalog, deps.lake),
