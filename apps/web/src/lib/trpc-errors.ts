@@ -4,6 +4,7 @@ import { TRPCClientError } from "@trpc/client";
 interface ErrorShapeData {
   code?: unknown;
   httpStatus?: unknown;
+  issues?: unknown;
 }
 
 function dataOf(error: unknown): ErrorShapeData | undefined {
@@ -38,4 +39,19 @@ export function describeError(error: unknown): string {
   }
   if (error instanceof Error && error.message) return error.message;
   return "Something went wrong.";
+}
+
+/**
+ * The API's complaints by field ("slug" → "must start with a letter …"), for messages beside each
+ * field: the first issue per path of a 400, or a refusal that names a field. Empty for anything else.
+ */
+export function fieldIssues(error: unknown): Record<string, string> {
+  const issues = dataOf(error)?.issues;
+  const out: Record<string, string> = {};
+  if (!Array.isArray(issues)) return out;
+  for (const issue of issues as { path?: unknown; message?: unknown }[]) {
+    if (typeof issue.path !== "string" || typeof issue.message !== "string") continue;
+    out[issue.path] ??= issue.message;
+  }
+  return out;
 }

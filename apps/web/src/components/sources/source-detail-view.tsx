@@ -18,6 +18,7 @@ import { useTRPC } from "@/lib/trpc";
 import { describeError, errorCode } from "@/lib/trpc-errors";
 import { ApiKeysCard } from "./api-keys-card";
 import { CopyField } from "./copy-field";
+import { LifecycleCard } from "./lifecycle-card";
 import { SchemaCard } from "./schema-card";
 
 const KIND_LABELS: Record<string, string> = { http: "HTTP", webhook: "Webhook", file: "File drop" };
@@ -200,6 +201,7 @@ export function SourceDetailView({ slug }: { slug: string }) {
             </CardBody>
           </Card>
         )}
+        <LifecycleCard source={s} canManage={canManage} />
       </div>
     </>
   );
