@@ -62,6 +62,8 @@ async function main() {
   await app.listen({ host: config.INLET_API_HOST, port: config.INLET_API_PORT });
 
   const sample = seeded.sampleApiKey;
+  // Where people open the console (set by npm start; the default console port otherwise).
+  const consoleUrl = (process.env.NEXTAUTH_URL || "http://localhost:3000").replace(/\/+$/, "");
   const firstStart = seeded.createdUsers.length > 0;
   if (firstStart) {
     const lines = seeded.createdUsers.map(
@@ -80,7 +82,10 @@ async function main() {
         (sample
           ? `\nSample source 'orders' ingest key: ${sample}\n  curl -X POST ${config.publicApiUrl}/v1/sources/orders/events \\\n` +
             `    -H 'Authorization: Bearer ${sample}' -H 'Content-Type: application/x-ndjson' \\\n` +
-            `    --data-binary '{"id":"o-1","customer_id":"c-1","amount":12.5,"currency":"EUR","status":"placed","created_at":"${new Date().toISOString()}"}'\n`
+            `    --data-binary '{"id":"o-1","customer_id":"c-1","amount":12.5,"currency":"EUR","status":"placed","created_at":"${new Date().toISOString()}"}'\n` +
+            `\nThen see it land (a second or two): sign in at ${consoleUrl} as engineer@inlet.local and open\n` +
+            `  ${consoleUrl}/sources/orders   latest events, ingest rate, rejects by reason, schema\n` +
+            `  ${consoleUrl}/tables/curated.orders   columns, partitions, snapshots, preview\n`
           : "") +
         "\n",
     );
