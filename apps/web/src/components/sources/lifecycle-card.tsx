@@ -20,6 +20,26 @@ export interface LifecycleSettings {
   rawArchiveDays: number | null;
 }
 
+type LifecycleField = "retentionDays" | "rawRetentionDays" | "rawArchiveDays";
+
+const fields: { field: LifecycleField; label: string; hint: string }[] = [
+  {
+    field: "retentionDays",
+    label: "Curated retention",
+    hint: "Partitions whose event date is older are dropped.",
+  },
+  {
+    field: "rawRetentionDays",
+    label: "Raw retention",
+    hint: "Raw batches (the replay source) older than this are deleted once committed.",
+  },
+  {
+    field: "rawArchiveDays",
+    label: "Archive raw after",
+    hint: "s3:// lakes only: raw objects move to a colder storage class. Empty: never.",
+  },
+];
+
 function DaysField({
   label,
   hint,
@@ -196,9 +216,11 @@ function DeleteSource({ slug }: { slug: string }) {
 export function LifecycleCard({ source, canManage }: { source: LifecycleSettings; canManage: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [retention, setRetention] = useState(String(source.retentionDays));
-  const [rawRetention, setRawRetention] = useState(String(source.rawRetentionDays));
-  const [archive, setArchive] = useState(source.rawArchiveDays === null ? "" : String(source.rawArchiveDays));
+  const [values, setValues] = useState<Record<LifecycleField, string>>({
+    retentionDays: String(source.retentionDays),
+    rawRetentionDays: String(source.rawRetentionDays),
+    rawArchiveDays: source.rawArchiveDays === null ? "" : String(source.rawArchiveDays),
+  });
   const [saved, setSaved] = useState(false);
   const update = useMutation(
     trpc.sources.updateLifecycle.mutationOptions({
@@ -214,9 +236,9 @@ export function LifecycleCard({ source, canManage }: { source: LifecycleSettings
     setSaved(false);
     update.mutate({
       slug: source.slug,
-      retentionDays: Number(retention),
-      rawRetentionDays: Number(rawRetention),
-      rawArchiveDays: archive.trim() === "" ? null : Number(archive),
+      retentionDays: Number(values.retentionDays),
+      rawRetentionDays: Number(values.rawRetentionDays),
+      rawArchiveDays: values.rawArchiveDays.trim() === "" ? null : Number(values.rawArchiveDays),
     });
   };
   const partitioning = source.partitionProperty
@@ -231,31 +253,18 @@ export function LifecycleCard({ source, canManage }: { source: LifecycleSettings
       />
       <CardBody>
         <form onSubmit={submit} aria-label="Retention settings" className="grid gap-4 sm:grid-cols-3">
-          <DaysField
-            label="Curated retention"
-            hint="Partitions whose event date is older are dropped."
-            value={retention}
-            onChange={setRetention}
-            problem={issues.retentionDays}
-            disabled={!canManage}
-          />
-          <DaysField
-            label="Raw retention"
-            hint="Raw batches (the replay source) older than this are deleted once committed."
-            value={rawRetention}
-            onChange={setRawRetention}
-            problem={issues.rawRetentionDays}
-            disabled={!canManage}
-          />
-          <DaysField
-            label="Archive raw after"
-            hint="s3:// lakes only: raw objects move to a colder storage class. Empty: never."
-            value={archive}
-            onChange={setArchive}
-            problem={issues.rawArchiveDays}
-            disabled={!canManage}
-            optional
-          />
+          {fields.map((f) => (
+            <DaysField
+              key={f.field}
+              label={f.label}
+              hint={f.hint}
+              value={values[f.field]}
+              onChange={(value) => setValues((v) => ({ ...v, [f.field]: value }))}
+              problem={issues[f.field]}
+              disabled={!canManage}
+              optional={f.field === "rawArchiveDays"}
+            />
+          ))}
           {canManage ? (
             <div className="flex items-center gap-3 sm:col-span-3">
               <Button type="submit" variant="secondary" loading={update.isPending}>
