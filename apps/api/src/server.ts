@@ -14,6 +14,7 @@ import { type AppRouter, appRouter } from "./router";
 import { createServices, type Services } from "./services";
 import { SourceChanges } from "./source-changes";
 import type { Context } from "./trpc";
+import { registerTrpcBodyLimits } from "./trpc-body-limits";
 
 export interface Runtime {
   config: ApiConfig;
@@ -106,6 +107,7 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
   registerAuthRoutes(app, { config, db, sessions, audit: services.audit });
   registerDeadLetterPayloadRoute(app, { deadLetters: services.deadLetters, sessions, audit: services.audit });
 
+  registerTrpcBodyLimits(app, { prefix: "/trpc", router: appRouter });
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",
     trpcOptions: {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { roleProcedure, router } from "../trpc";
+import { schemaInferenceProcedures } from "./schema-inference";
 import { sourceActivityProcedures } from "./source-activity";
 
 /** Schema compatibility modes as the API takes them (lower case, like the catalog). */
@@ -53,6 +54,7 @@ export const sourcesRouter = router({
   create: roleProcedure("engineer")
     .input(registration)
     .mutation(({ ctx, input }) => ctx.services.sourceRegistration.register(ctx.actor, input, ctx.requestId)),
+  ...schemaInferenceProcedures,
   slugAvailable: roleProcedure("engineer")
     .input(z.object({ slug: newSlug }))
     .query(({ ctx, input }) => ctx.services.sourceRegistration.slugAvailable(input.slug)),

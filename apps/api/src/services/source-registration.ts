@@ -1,7 +1,22 @@
-// Registering a source: its first schema version, curated table and first API key, created in one
-// transaction with the audit row; bad input is refused naming the field, and nothing is half-created.
+// Registering a source: a schema inferred from a sample, then the source with its first schema
+// version, curated table and first API key, created in one transaction with the audit row, and the
+// copy-paste examples that send it an event; bad input is refused naming the field, and nothing is
+// half-created.
 import { type Db, generateApiKey } from "@inlet/db";
-import { type Catalog, checkNewSchema, type SchemaCompatibility, type SourceKind } from "@inlet/lake-core";
+import {
+  type Catalog,
+  checkNewSchema,
+  exampleEvent,
+  type InferredSchema,
+  InletError,
+  inferSchema,
+  ingestExamples,
+  isInletError,
+  MAX_SAMPLE_BYTES,
+  type SampleKind,
+  type SchemaCompatibility,
+  type SourceKind,
+} from "@inlet/lake-core";
 import type { Actor } from "../auth/session";
 import type { AuditService } from "./audit";
 import { withCatalogTransaction } from "./catalog-transaction";
@@ -35,7 +50,28 @@ export class SourceRegistrationService {
     return { slug, available: (await this.catalog.findSourceBySlug(slug)) === undefined };
   }
 
-  /** The source, its ingest URL and its first API key, which is shown here once (only its hash is kept). */
+  /**
+   * A JSON Schema for a pasted or uploaded sample, with the detected format, the rows read and the
+   * fields that look like the event id and time. Refusals name the field `sample`; a sample over the
+   * size limit is PAYLOAD_TOO_LARGE.
+   */
+  inferSchema(sample: string, kind?: SampleKind): InferredSchema {
+    try {
+      return inferSchema(sample, kind);
+    } catch (err) {
+      if (!isInletError(err) || err.code !== "BAD_REQUEST") throw err;
+      const tooLarge = err.details?.limit === MAX_SAMPLE_BYTES;
+      throw new InletError(tooLarge ? "PAYLOAD_TOO_LARGE" : "BAD_REQUEST", err.message, {
+        ...err.details,
+        field: "sample",
+      });
+    }
+  }
+
+  /**
+   * The source, its ingest URL, its first API key (shown here once: only its hash is kept) and
+   * copy-paste examples that send it an event its schema accepts with that key.
+   */
   async register(actor: Actor, input: SourceRegistration, requestId?: string) {
     const jsonSchema = input.schema ?? undefined;
     const columns = checkNewSchema(jsonSchema, {
@@ -82,14 +118,18 @@ export class SourceRegistrationService {
       );
       return created;
     });
+    const ingestUrl = this.ingestUrl(source.slug);
+    const event = exampleEvent(jsonSchema, { idField: input.idField, timeField: input.timeField });
     return {
       id: source.id,
       slug: source.slug,
       name: source.name,
       schemaVersion: source.schemaVersion ?? null,
       table: `curated.${source.slug}`,
-      ingestUrl: this.ingestUrl(source.slug),
+      ingestUrl,
       apiKey: { key: key.key, prefix: key.prefix },
+      exampleEvent: event,
+      examples: ingestExamples({ url: ingestUrl, apiKey: key.key, event }),
     };
   }
 }
