@@ -886,3 +886,125 @@ describe("schema compatibility", () => {
     }
   });
 });
+
+/** One kind of change, and the verdict of each mode on it (in COMPATIBILITY_MODES order: ✓ compatible). */
+interface MatrixRow {
+  change: string;
+  before: JsonSchema;
+  after: JsonSchema;
+  verdicts: string;
+  /** What a refusal's message names: the field, the change and what the mode forbids. */
+  field: string;
+  changed: string;
+  forbids: string;
+}
+
+const MATRIX: MatrixRow[] = [
+  {
+    change: "add a required field",
+    before: order(),
+    after: order({ currency: { type: "string" } }, { required: ["id", "amount", "currency"] }),
+    verdicts: "✗✗✓✓✗✗✓",
+    field: "field 'currency'",
+    changed: "added, required (string)",
+    forbids: "forbids adding a required field",
+  },
+  {
+    change: "remove a required field",
+    before: order(),
+    after: order({ amount: undefined }, { required: ["id"] }),
+    verdicts: "✓✓✗✗✗✗✓",
+    field: "field 'amount'",
+    changed: "removed, was required (number)",
+    forbids: "forbids removing a required field",
+  },
+  {
+    change: "retype: widen integer to number",
+    before: order({ qty: { type: "integer" } }),
+    after: order({ qty: { type: "number" } }),
+    verdicts: "✓✓✗✗✗✗✓",
+    field: "field 'qty'",
+    changed: "type changed from integer to number",
+    forbids: "forbids widening a type",
+  },
+  {
+    change: "require an optional field",
+    before: order(),
+    after: order({}, { required: ["id", "amount", "note"] }),
+    verdicts: "✗✗✓✓✗✗✓",
+    field: "field 'note'",
+    changed: "became required",
+    forbids: "forbids making a field required",
+  },
+  {
+    change: "extend an enum",
+    before: order(),
+    after: order({ status: { type: "string", enum: ["new", "paid", "refunded"] } }),
+    verdicts: "✓✓✗✗✗✗✓",
+    field: "field 'status'",
+    changed: '"refunded"',
+    forbids: "forbids extending an enum",
+  },
+  {
+    change: "retype a nested field",
+    before: order({ customer: customer({}) }),
+    after: order({ customer: customer({ name: { type: "integer" } }) }),
+    verdicts: "✗✗✗✗✗✗✓",
+    field: "field 'customer.name'",
+    changed: "type changed from string to integer",
+    forbids: "forbids changing a type",
+  },
+  {
+    change: "require a field of array items",
+    before: order({ lines: lines({}) }),
+    after: order({ lines: lines({}, ["sku", "qty"]) }),
+    verdicts: "✗✗✓✓✗✗✓",
+    field: "field 'lines[].qty'",
+    changed: "became required",
+    forbids: "forbids making a field required",
+  },
+  {
+    change: "close an object to undeclared fields (additionalProperties)",
+    before: order(),
+    after: closedOrder(),
+    verdicts: "✗✗✓✓✗✗✓",
+    field: "the event",
+    changed: "additionalProperties",
+    forbids: "forbids closing an object to undeclared fields",
+  },
+];
+
+const MODES: CompatibilityMode[] = [
+  "BACKWARD",
+  "BACKWARD_TRANSITIVE",
+  "FORWARD",
+  "FORWARD_TRANSITIVE",
+  "FULL",
+  "FULL_TRANSITIVE",
+  "NONE",
+];
+
+const matrixCases = MATRIX.flatMap((row) =>
+  MODES.map((mode, i) => ({ ...row, mode, compatible: [...row.verdicts][i] === "✓" })),
+);
+
+describe("schema compatibility: every mode × every kind of change", () => {
+  it("covers eight kinds of change in all seven modes", () => {
+    expect(matrixCases).toHaveLength(56);
+    for (const row of MATRIX) expect([...row.verdicts]).toHaveLength(MODES.length);
+  });
+
+  it.each(matrixCases)("$mode: $change", (c) => {
+    // A transitive mode is judged against two earlier versions, the older one first.
+    const history = c.mode.endsWith("_TRANSITIVE") ? [c.before, c.before] : [c.before];
+    const result = checkCompatibility(history, c.after, c.mode);
+    const message = compatibilityMessage(result);
+    if (c.compatible) {
+      expect(message).toBe("compatible");
+      return;
+    }
+    expect(result.compatible).toBe(false);
+    for (const part of [`${c.field}:`, c.changed, `${c.mode} ${c.forbids}`]) expect(message).toContain(part);
+    if (c.mode.endsWith("_TRANSITIVE")) expect(message).toContain("version 2");
+  });
+});
