@@ -159,6 +159,21 @@ describe("schemas router", () => {
     expect(await auditRows("schema.register", slug)).toHaveLength(1);
   });
 
+  it("counts only the new column as added for a source whose curated table the worker has not made yet", async () => {
+    const seeded = await call<{ jsonSchema: { properties: Record<string, unknown> } }>("schemas.get", {
+      slug: "orders",
+      version: 1,
+    });
+    expect(await catalog.tableSnapshot("curated.orders")).toBeUndefined();
+    const { properties } = seeded.data.jsonSchema;
+    const next = { ...seeded.data.jsonSchema, properties: { ...properties, gift_note: { type: "string" } } };
+    const check = await call("schemas.check", { slug: "orders", schema: next });
+    expect(check.data).toMatchObject({
+      compatible: true,
+      columnsAdded: [{ name: "gift_note", type: "VARCHAR" }],
+    });
+  });
+
   it.each([
     [
       "a new required field",

@@ -12,6 +12,7 @@ import {
   type CompatibilityProblem,
   checkCompatibility,
   checkNewSchema,
+  curatedColumns,
   curatedTableName,
   diffSchemas,
   downstreamImpact,
@@ -126,7 +127,7 @@ export class SchemaRegistryService {
       this.catalog.tableDependents(tableName),
       this.savedQueriesNaming(source.slug),
     ]);
-    const existing = table?.columns ?? [];
+    const existing = table?.columns ?? curatedColumns(schemaOf(judged.latest));
     const known = new Map(existing.map((c) => [c.name.toLowerCase(), c]));
     const evolved = evolveColumns(judged.columns)(existing);
     return {
@@ -173,7 +174,8 @@ export class SchemaRegistryService {
       );
     }
     const tableName = curatedTableName(source.slug);
-    const before = new Set((await this.catalog.getTableSummary(tableName))?.columns.map((c) => c.name) ?? []);
+    const table = await this.catalog.getTableSummary(tableName);
+    const before = new Set((table?.columns ?? curatedColumns(schemaOf(judged.latest))).map((c) => c.name));
     const registered = await withCatalogTransaction(this.db, async (tx) => {
       const version = await tx.catalog.registerSchemaVersion({
         sourceId: source.id,
