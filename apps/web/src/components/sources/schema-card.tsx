@@ -1,6 +1,9 @@
 // A source's active schema as producers need it: its version, the fields that give an event its id
-// and time, and the JSON Schema every event is checked against, indented for reading.
+// and time, and the JSON Schema every event is checked against, indented for reading; a link to the
+// source's schema registry (every version, comparing them, registering the next).
+import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
+import { buttonClasses } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 
 export interface SourceSchema {
@@ -12,10 +15,13 @@ export function SchemaCard({
   schema,
   idField,
   timeField,
+  registryHref,
 }: {
   schema: SourceSchema | null;
   idField: string;
   timeField: string;
+  /** Where the source's schema registry is; no link when not given. */
+  registryHref?: string;
 }) {
   return (
     <Card role="region" aria-labelledby="source-schema-title">
@@ -26,7 +32,18 @@ export function SchemaCard({
             ? "Every event is checked against this JSON Schema; one that fails it becomes a dead letter whose reason names the field and what was expected."
             : "None: payloads are stored whole, unchecked, in the _payload column."
         }
-        actions={schema ? <Badge tone="accent">Version {schema.version}</Badge> : null}
+        actions={
+          schema ? (
+            <>
+              <Badge tone="accent">Version {schema.version}</Badge>
+              {registryHref ? (
+                <Link href={registryHref} className={buttonClasses("secondary", "sm")}>
+                  Schema registry
+                </Link>
+              ) : null}
+            </>
+          ) : null
+        }
       />
       <CardBody className="space-y-4">
         <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-2">

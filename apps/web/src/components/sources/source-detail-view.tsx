@@ -191,7 +191,12 @@ export function SourceDetailView({ slug }: { slug: string }) {
             </dl>
           </CardBody>
         </Card>
-        <SchemaCard schema={s.schema} idField={s.idField} timeField={s.timeField} />
+        <SchemaCard
+          schema={s.schema}
+          idField={s.idField}
+          timeField={s.timeField}
+          registryHref={`/sources/${encodeURIComponent(slug)}/schema`}
+        />
         {canManage ? (
           <ApiKeysCard slug={slug} />
         ) : (
