@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatCount, formatDuration } from "./format";
+import { formatBytes, formatCount, formatDuration } from "./format";
 
 describe("formatDuration", () => {
   it("keeps sub-second ages in milliseconds", () => {
@@ -17,5 +17,16 @@ describe("formatDuration", () => {
 describe("formatCount", () => {
   it("groups thousands", () => {
     expect(formatCount(1234567)).toBe("1,234,567");
+  });
+});
+
+describe("formatBytes", () => {
+  it("keeps small sizes in bytes and larger ones in the largest binary unit, one decimal under 10", () => {
+    expect(formatBytes(0)).toBe("0 B");
+    expect(formatBytes(512)).toBe("512 B");
+    expect(formatBytes(1536)).toBe("1.5 KiB");
+    expect(formatBytes(2048)).toBe("2 KiB");
+    expect(formatBytes(12 * 1024 * 1024 + 100)).toBe("12 MiB");
+    expect(formatBytes(3.4 * 1024 ** 3)).toBe("3.4 GiB");
   });
 });

@@ -10,6 +10,20 @@ export function formatCompact(value: number): string {
   return compact.format(value);
 }
 
+const BYTE_UNITS = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+
+/** A size in bytes with a binary unit: "512 B", "1.5 KiB", "12 MiB", "3.4 GiB". */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 1024) return `${Math.max(0, Math.round(bytes || 0))} B`;
+  let value = bytes;
+  let unit = -1;
+  while (value >= 1024 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${value < 10 ? value.toFixed(1).replace(/\.0$/, "") : Math.round(value)} ${BYTE_UNITS[unit]}`;
+}
+
 /** A coarse, human duration: "850 ms", "42 s", "7 min", "3 h 5 min", "2 d 4 h". */
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;

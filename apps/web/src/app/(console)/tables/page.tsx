@@ -1,25 +1,18 @@
-// Tables: the lake's tables (not built yet).
-import { Table2 } from "lucide-react";
+// Tables: the lake's tables by zone; `?table=` opens one, as /tables/{name} does.
 import type { Metadata } from "next";
-import { ComingSoon } from "@/components/coming-soon";
+import { Suspense } from "react";
 import { SectionGate } from "@/components/section-gate";
+import { TablesView } from "@/components/tables/tables-view";
 
 export const metadata: Metadata = { title: "Tables" };
 
 export default function TablesPage() {
   return (
     <SectionGate section="tables">
-      <ComingSoon
-        title="Tables"
-        description="The raw, curated and analytics tables in the lake."
-        icon={Table2}
-        notice="The table browser arrives in a later release."
-        plans={[
-          "List every table by zone with its partitioning, row count and size.",
-          "Show a table's snapshots and the data files each one committed.",
-          "Preview rows under your own access policies.",
-        ]}
-      />
+      {/* useSearchParams needs a Suspense boundary to prerender the page. */}
+      <Suspense>
+        <TablesView />
+      </Suspense>
     </SectionGate>
   );
 }
