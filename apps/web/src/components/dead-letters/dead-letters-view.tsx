@@ -1,7 +1,8 @@
 "use client";
 // Dead letters: rejected events and bodies, newest first, filtered by source, reason and status, each
 // opened with its reason, JSON pointer and payload as received. `?id=` opens one directly (the
-// deadLetterId an ingest 4xx answers with). Read-only: fixing and replaying build on this page.
+// deadLetterId an ingest 4xx answers with); `?source=` and `?reason=` set the filters (a source page's
+// rejects link here). Read-only: fixing and replaying build on this page.
 import { keepPreviousData, useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { Inbox } from "lucide-react";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
@@ -27,8 +28,27 @@ export function DeadLettersView() {
   const pathname = usePathname();
   const params = useSearchParams();
   const openId = params.get("id") ?? undefined;
-  const [source, setSource] = useState("");
-  const [reasonCode, setReasonCode] = useState("");
+  const [source, setSourceState] = useState(params.get("source") ?? "");
+  const [reasonCode, setReasonState] = useState(params.get("reason") ?? "");
+  // The filters live in the address too, so a link, a reload or Back shows the same list.
+  const replaceFilters = (next: { source?: string; reason?: string }) => {
+    const query = new URLSearchParams(params.toString());
+    for (const [name, value] of Object.entries(next)) {
+      if (value) query.set(name, value);
+      else query.delete(name);
+    }
+    const text = query.toString();
+    router.replace(text ? `${pathname}?${text}` : pathname, { scroll: false });
+  };
+  const setSource = (value: string) => {
+    setSourceState(value);
+    setReasonState("");
+    replaceFilters({ source: value, reason: "" });
+  };
+  const setReasonCode = (value: string) => {
+    setReasonState(value);
+    replaceFilters({ reason: value });
+  };
   const [status, setStatus] = useState<Status>("open");
   const [findInput, setFindInput] = useState("");
   const findId = useId();
@@ -83,14 +103,7 @@ export function DeadLettersView() {
       ) : null}
       <Card>
         <div className="grid grid-cols-1 gap-3 border-gray-100 border-b px-5 py-3 sm:grid-cols-2 lg:grid-cols-4">
-          <Select
-            label="Source"
-            value={source}
-            onChange={(event) => {
-              setSource(event.target.value);
-              setReasonCode("");
-            }}
-          >
+          <Select label="Source" value={source} onChange={(event) => setSource(event.target.value)}>
             <option value="">All sources</option>
             {sources.data?.items.map((s) => (
               <option key={s.id} value={s.slug}>

@@ -1,9 +1,10 @@
 "use client";
-// One source: where producers send to it (URL, a curl line, the landing folder), the schema its
-// events are checked against, its API keys, and pausing or resuming its ingest. Engineers and
-// admins manage it; on-call staff see it.
+// One source: where producers send to it (URL, a curl line, the landing folder, a test event), what
+// it is doing (ingest rate, freshness, latest events, rejects by reason), the schema its events are
+// checked against, its API keys, and pausing or resuming its ingest. Engineers and admins manage it;
+// on-call staff see it.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { ArrowLeft, Pause, Play, Plug } from "lucide-react";
+import { ArrowLeft, FlaskConical, Pause, Play, Plug } from "lucide-react";
 import Link from "next/link";
 import { useState } from "react";
 import { QueryError } from "@/components/query-error";
@@ -18,8 +19,13 @@ import { useTRPC } from "@/lib/trpc";
 import { describeError, errorCode } from "@/lib/trpc-errors";
 import { ApiKeysCard } from "./api-keys-card";
 import { CopyField } from "./copy-field";
+import { FreshnessCard } from "./freshness-card";
+import { IngestRateCard } from "./ingest-rate-card";
+import { LatestEventsCard } from "./latest-events-card";
 import { LifecycleCard } from "./lifecycle-card";
+import { RejectsCard } from "./rejects-card";
 import { SchemaCard } from "./schema-card";
+import { TestEventPanel } from "./test-event-panel";
 
 const KIND_LABELS: Record<string, string> = { http: "HTTP", webhook: "Webhook", file: "File drop" };
 
@@ -36,6 +42,7 @@ export function SourceDetailView({ slug }: { slug: string }) {
   const me = useQuery(trpc.me.queryOptions());
   const source = useQuery(trpc.sources.get.queryOptions({ slug }));
   const [confirmPause, setConfirmPause] = useState(false);
+  const [testOpen, setTestOpen] = useState(false);
   const setStatus = useMutation(
     trpc.sources.setStatus.mutationOptions({
       onSuccess: () => {
@@ -167,6 +174,21 @@ export function SourceDetailView({ slug }: { slug: string }) {
           <CardHeader
             title="Send events"
             description="NDJSON, CloudEvents (structured, batched or binary) or files dropped into the landing folder."
+            actions={
+              canManage ? (
+                <Button
+                  id="send-test-event"
+                  variant="secondary"
+                  size="sm"
+                  aria-expanded={testOpen}
+                  aria-controls="source-test-event"
+                  icon={<FlaskConical className="size-4" aria-hidden="true" />}
+                  onClick={() => setTestOpen((open) => !open)}
+                >
+                  Send a test event
+                </Button>
+              ) : null
+            }
           />
           <CardBody className="space-y-4">
             <div>
@@ -189,8 +211,29 @@ export function SourceDetailView({ slug }: { slug: string }) {
                 <dd className="text-gray-800 text-xs">{formatDate(s.createdAt)}</dd>
               </div>
             </dl>
+            <div id="source-test-event" hidden={!(canManage && testOpen)}>
+              {canManage && testOpen ? (
+                <TestEventPanel
+                  slug={slug}
+                  onClose={() => {
+                    setTestOpen(false);
+                    document.getElementById("send-test-event")?.focus();
+                  }}
+                />
+              ) : null}
+            </div>
           </CardBody>
         </Card>
+        <div className="grid grid-cols-1 gap-6 xl:grid-cols-3">
+          <div className="xl:col-span-2">
+            <IngestRateCard slug={slug} />
+          </div>
+          <div className="space-y-6">
+            <FreshnessCard slug={slug} />
+            <RejectsCard slug={slug} />
+          </div>
+        </div>
+        <LatestEventsCard slug={slug} />
         <SchemaCard
           schema={s.schema}
           idField={s.idField}
