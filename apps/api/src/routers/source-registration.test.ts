@@ -120,6 +120,7 @@ describe("sources.create", () => {
     ["an event-id field the schema does not declare", { idField: "id" }, "idField"],
     ["an event-time field the schema does not declare", { timeField: "ts" }, "timeField"],
     ["a slug outside a-z, 0-9 and -", { slug: "Bad_Slug" }, "slug"],
+    ["the reserved slug 'new' (the console's page for registering)", { slug: "new" }, "slug"],
     ["a retention of 0 days", { retentionDays: 0 }, "retentionDays"],
     ["a retention of 100 years", { retentionDays: 36_500 }, "retentionDays"],
     ["an empty name", { name: "  " }, "name"],

@@ -25,7 +25,9 @@ const newSlug = z
   .string()
   .min(2)
   .max(63)
-  .regex(/^[a-z][a-z0-9-]*$/, "must start with a letter and use only a-z, 0-9 and -");
+  .regex(/^[a-z][a-z0-9-]*$/, "must start with a letter and use only a-z, 0-9 and -")
+  // The console's page for registering a source is /sources/new: a source of that name would be hidden.
+  .refine((s) => s !== "new", "'new' is reserved; choose another slug");
 
 /** A retention or archive age in days: at least one day, at most ten years. */
 const days = z

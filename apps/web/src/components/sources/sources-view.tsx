@@ -1,16 +1,23 @@
 "use client";
-// The Sources list: every registered source with its kind, status, today's volume and active schema.
+// The Sources list: every registered source with its kind, status, today's volume and active schema;
+// engineers and admins register new ones from here.
 import { useQuery } from "@tanstack/react-query";
-import { Plug } from "lucide-react";
+import { Plug, Plus } from "lucide-react";
 import Link from "next/link";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
+import { buttonClasses } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
 import { PageHeader } from "@/components/ui/page-header";
 import { formatCount, formatDate } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 
-const KIND_LABELS: Record<string, string> = { http: "HTTP", webhook: "Webhook", file: "File drop" };
+const KIND_LABELS: Record<string, string> = {
+  http: "HTTP",
+  webhook: "Webhook",
+  file: "File drop",
+  both: "HTTP and file drop",
+};
 
 const STATUS_TONES: Record<string, BadgeTone> = { active: "success", paused: "warning" };
 
@@ -21,12 +28,22 @@ function capitalise(value: string): string {
 export function SourcesView() {
   const trpc = useTRPC();
   const sources = useQuery(trpc.sources.list.queryOptions());
+  const me = useQuery(trpc.me.queryOptions());
+  const canRegister = me.data?.roles.some((r) => r === "engineer" || r === "admin") ?? false;
+  const newSourceLink = (text: string) =>
+    canRegister ? (
+      <Link href="/sources/new" className={buttonClasses("primary")}>
+        <Plus className="size-4" aria-hidden="true" />
+        {text}
+      </Link>
+    ) : null;
 
   return (
     <>
       <PageHeader
         title="Sources"
         description="Where events come in: HTTP push, webhooks and files dropped into storage. Open one for its ingest URL and API keys."
+        actions={newSourceLink("New source")}
       />
       <Card>
         <DataTable
@@ -40,6 +57,7 @@ export function SourcesView() {
             title: "No sources yet",
             description:
               "A source is an endpoint events are sent to, with a schema they are checked against. Once one is registered it appears here.",
+            action: newSourceLink("Register a source"),
           }}
           columns={[
             {
