@@ -49,14 +49,23 @@ function useSettled<T>(value: T, ms: number): T {
   return settled;
 }
 
-/** Puts focus on a field's control: the editor's text for the schema, the chosen option of a radio group. */
-function focusField(field: string) {
-  const control = document.getElementById(fieldIds(field).control);
-  const target =
-    control?.querySelector<HTMLElement>(".cm-content") ??
-    control ??
-    document.querySelector<HTMLElement>(`input[name="${field}"]:checked`);
-  target?.focus();
+/**
+ * Puts focus on a field's control: the editor's text for the schema (once the editor has loaded), the
+ * chosen option of a radio group; `fallback` (the step's heading) when there is none.
+ */
+function focusField(field: string, fallback?: HTMLElement | null) {
+  let frames = 0;
+  const attempt = () => {
+    const control = document.getElementById(fieldIds(field).control);
+    const target =
+      control?.querySelector<HTMLElement>(".cm-content") ??
+      (control && control.tagName !== "DIV" ? control : null) ??
+      document.querySelector<HTMLElement>(`input[name="${field}"]:checked`);
+    if (target) target.focus();
+    else if (frames++ < 30) requestAnimationFrame(attempt);
+    else fallback?.focus();
+  };
+  attempt();
 }
 
 export function NewSourceWizard() {
@@ -84,7 +93,7 @@ export function NewSourceWizard() {
     const field = pendingFocus.current;
     pendingFocus.current = undefined;
     if (created) createdHeading.current?.focus();
-    else if (field) focusField(field);
+    else if (field) focusField(field, heading.current);
     else heading.current?.focus();
   }, [stepIndex, created]);
 
@@ -203,7 +212,7 @@ export function NewSourceWizard() {
     const first = Object.keys(found)[0];
     if (first) {
       setErrors(found);
-      focusField(first);
+      focusField(first, heading.current);
       return;
     }
     if (step.id === "review") {
@@ -218,7 +227,7 @@ export function NewSourceWizard() {
     const tooLarge = sampleSizeProblem(utf8Bytes(values.sample));
     if (tooLarge) {
       setErrors((e) => ({ ...e, sample: tooLarge }));
-      focusField("sample");
+      focusField("sample", heading.current);
       return;
     }
     infer.mutate({ sample: values.sample, ...(values.sampleKind ? { kind: values.sampleKind } : {}) });
