@@ -46,6 +46,14 @@ export {
   PREVIEW_MAX_ROWS,
   type Reader,
 } from "./query/lake-reader";
+export {
+  ATHENA_PRICE_SHEET,
+  MB_BYTES,
+  type PriceSheet,
+  queryCostUsd,
+  TB_BYTES,
+} from "./query/price-sheet";
+export { estimateQuery, type QueryEstimate, type TableReadEstimate } from "./query/query-estimate";
 export { type ExampleEventOptions, exampleEvent } from "./schema/example-event";
 export { checkNewSchema } from "./schema/new-schema";
 export { curatedColumns, evolveColumns } from "./schema/schema-columns";
