@@ -3,6 +3,7 @@ import { auditRouter } from "./routers/audit";
 import { deadLettersRouter } from "./routers/dead-letters";
 import { meProcedure } from "./routers/me";
 import { overviewRouter } from "./routers/overview";
+import { savedQueriesRouter } from "./routers/saved-queries";
 import { schemasRouter } from "./routers/schemas";
 import { sourcesRouter } from "./routers/sources";
 import { tablesRouter } from "./routers/tables";
@@ -16,6 +17,7 @@ export const appRouter = router({
   audit: auditRouter,
   deadLetters: deadLettersRouter,
   tables: tablesRouter,
+  savedQueries: savedQueriesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -6,6 +6,7 @@ import type { SourceChanges } from "../source-changes";
 import { AuditService } from "./audit";
 import { DeadLettersService } from "./dead-letters";
 import { OverviewService } from "./overview";
+import { SavedQueriesService } from "./saved-queries";
 import { SchemaRegistryService } from "./schema-registry";
 import { SourceActivityService } from "./source-activity";
 import { SourceLifecycleService } from "./source-lifecycle";
@@ -18,6 +19,7 @@ export interface Services {
   audit: AuditService;
   deadLetters: DeadLettersService;
   overview: OverviewService;
+  savedQueries: SavedQueriesService;
   schemaRegistry: SchemaRegistryService;
   sources: SourcesService;
   sourceActivity: SourceActivityService;
@@ -45,6 +47,7 @@ export function createServices(deps: {
     audit,
     deadLetters: new DeadLettersService(deps.lake, deps.catalog),
     overview: new OverviewService(deps.catalog, deps.queue),
+    savedQueries: new SavedQueriesService(deps.db, audit),
     schemaRegistry: new SchemaRegistryService(deps.db, deps.catalog, audit),
     sources,
     sourceActivity: new SourceActivityService(deps.catalog, deps.lake),
