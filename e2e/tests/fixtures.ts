@@ -1,4 +1,6 @@
 // Shared steps of the e2e journeys: signing in through the console like a person would.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Role } from "@inlet/db/roles";
 import { expect, type Page } from "@playwright/test";
 import { E2E, emailOf, PASSWORDS } from "../env";
@@ -17,4 +19,12 @@ export async function sessionToken(page: Page): Promise<string> {
   const token = cookies.find((c) => c.name.endsWith("next-auth.session-token"))?.value;
   if (!token) throw new Error("no next-auth session cookie after sign-in");
   return token;
+}
+
+/** The sample source's ingest key, as the first start printed and saved it. */
+export function sampleKey(): string {
+  const text = readFileSync(join(E2E.dataDir, "initial-credentials.txt"), "utf8");
+  const key = /ingest key for source 'orders': (\S+)/.exec(text)?.[1];
+  if (!key) throw new Error("no sample ingest key in initial-credentials.txt");
+  return key;
 }
