@@ -7,6 +7,7 @@ import type {
   ColumnSpec,
   CompactionCommit,
   CuratedTable,
+  FileColumnStats,
   NewDataFile,
   TableInfo,
   TableSnapshotView,
@@ -72,11 +73,11 @@ export async function lockTable(tx: Queryable, tableId: string): Promise<number>
 
 const INSERT_FILES_SQL = `
 INSERT INTO data_files (id, table_id, path, partition, row_count, bytes, min_event_time, max_event_time,
-                        added_seq, batch_id, created_at)
+                        added_seq, batch_id, column_stats, created_at)
 SELECT f.id, $1, f.path, f.partition, f.row_count, f.bytes,
-       f.min_t AT TIME ZONE 'UTC', f.max_t AT TIME ZONE 'UTC', $2, f.batch_id, ${NOW_UTC}
+       f.min_t AT TIME ZONE 'UTC', f.max_t AT TIME ZONE 'UTC', $2, f.batch_id, f.column_stats, ${NOW_UTC}
 FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::timestamptz[], $9::timestamptz[],
-            $10::text[]) AS f(id, path, partition, row_count, bytes, min_t, max_t, batch_id)`;
+            $10::text[], $11::jsonb[]) AS f(id, path, partition, row_count, bytes, min_t, max_t, batch_id, column_stats)`;
 
 async function insertFiles(tx: Queryable, tableId: string, seq: number, files: NewDataFile[]): Promise<void> {
   if (files.length === 0) return;
@@ -91,6 +92,7 @@ async function insertFiles(tx: Queryable, tableId: string, seq: number, files: N
     files.map((f) => f.minEventTime?.toISOString() ?? null),
     files.map((f) => f.maxEventTime?.toISOString() ?? null),
     files.map((f) => f.batchId ?? null),
+    files.map((f) => JSON.stringify(f.columnStats ?? {})),
   ]);
 }
 
@@ -195,6 +197,7 @@ interface VisibleRow {
   min_ms: number | null;
   max_ms: number | null;
   added_seq: number | null;
+  column_stats: FileColumnStats | null;
 }
 
 // One statement reads current_seq and the files together, so it sees one committed snapshot.
@@ -202,7 +205,7 @@ const VISIBLE_SQL = `
 SELECT t.id AS table_id, t.name, t.current_seq AS seq, t.columns, t.partition_by,
        f.id AS file_id, f.path, f.partition, f.row_count::text, f.bytes::text,
        (extract(epoch FROM f.min_event_time) * 1000)::float8 AS min_ms,
-       (extract(epoch FROM f.max_event_time) * 1000)::float8 AS max_ms, f.added_seq
+       (extract(epoch FROM f.max_event_time) * 1000)::float8 AS max_ms, f.added_seq, f.column_stats
 FROM lake_tables t
 LEFT JOIN data_files f ON f.table_id = t.id AND f.added_seq <= t.current_seq
   AND (f.removed_seq IS NULL OR f.removed_seq > t.current_seq)
@@ -226,6 +229,7 @@ export async function tableSnapshot(q: Queryable, tableName: string): Promise<Ta
       minEventTime: r.min_ms === null ? undefined : new Date(r.min_ms),
       maxEventTime: r.max_ms === null ? undefined : new Date(r.max_ms),
       addedSeq: r.added_seq ?? 0,
+      columnStats: r.column_stats ?? {},
     });
   }
   return {

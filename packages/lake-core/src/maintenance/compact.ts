@@ -4,6 +4,7 @@ import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { DuckDbWork } from "../adapters/duckdb-sql";
 import { sqlString } from "../adapters/duckdb-sql";
+import { readFooterStats } from "../adapters/parquet-footer-stats";
 import type { AcceptBatchDeps } from "../ingest/accept-batch";
 import { newBatchId } from "../ingest/raw-batch";
 import type { NewDataFile, VisibleFile } from "../ports/catalog";
@@ -96,6 +97,7 @@ export async function compactTable(
          TO ${sqlString(outPath)} (FORMAT parquet, COMPRESSION zstd)`,
       );
       const bytes = (await stat(outPath)).size;
+      const [columnStats] = await readFooterStats(deps.duck, [outPath]);
       await deps.store.put(key, await readFile(outPath), { contentType: "application/vnd.apache.parquet" });
       const added: NewDataFile = {
         path: key,
@@ -104,6 +106,7 @@ export async function compactTable(
         bytes,
         minEventTime: group.map((f) => f.minEventTime).reduce(minDate),
         maxEventTime: group.map((f) => f.maxEventTime).reduce(maxDate),
+        columnStats: columnStats ?? {},
       };
       const ok = await deps.catalog.transaction((tx) =>
         tx.commitCompaction({ tableId: view.tableId, added, removedFileIds: group.map((f) => f.id) }),

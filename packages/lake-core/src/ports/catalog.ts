@@ -209,6 +209,33 @@ export interface TableInfo {
   sourceSlug: string | undefined;
 }
 
+/** One column of a Parquet file (or of one of its row groups), from the file's footer. */
+export interface ColumnStat {
+  /** Compressed bytes of the column's chunks (what a reader of the column fetches). */
+  bytes: number;
+  /** Smallest and largest value as DuckDB writes them ("2024-05-01", "2024-05-01 10:00:00+00", "42"). */
+  min?: string | undefined;
+  max?: string | undefined;
+  nulls?: number | undefined;
+}
+
+/** A row group of a Parquet file: its rows and per-column stats, for row-group pruning. */
+export interface RowGroupStats {
+  rows: number;
+  columns: Record<string, ColumnStat>;
+}
+
+/**
+ * Per-column statistics of a data file, read from its Parquet footer when it was committed. Files
+ * committed before statistics were recorded have neither field ({}).
+ */
+export interface FileColumnStats {
+  /** The whole file, per top-level column. */
+  columns?: Record<string, ColumnStat>;
+  /** Each row group, in file order; only recorded when the file has more than one. */
+  rowGroups?: RowGroupStats[];
+}
+
 export interface NewDataFile {
   /** Object store key. */
   path: string;
@@ -219,6 +246,8 @@ export interface NewDataFile {
   minEventTime?: Date | undefined;
   maxEventTime?: Date | undefined;
   batchId?: string | undefined;
+  /** From the file's Parquet footer; {} (unknown) when not given. */
+  columnStats?: FileColumnStats | undefined;
 }
 
 export interface BatchOutcome {
@@ -236,6 +265,8 @@ export interface VisibleFile {
   minEventTime: Date | undefined;
   maxEventTime: Date | undefined;
   addedSeq: number;
+  /** From the file's Parquet footer at commit; {} for files committed before statistics were recorded. */
+  columnStats?: FileColumnStats | undefined;
 }
 
 /** A table at one committed snapshot: what a reader may see (never half a batch). */

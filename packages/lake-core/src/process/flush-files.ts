@@ -105,6 +105,7 @@ export function uploadFiles(store: ObjectStore, slug: string, files: WrittenFile
         bytes: f.bytes,
         minEventTime: f.minEventTime,
         maxEventTime: f.maxEventTime,
+        columnStats: f.columnStats,
       };
     }),
   );

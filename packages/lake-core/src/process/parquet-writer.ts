@@ -1,8 +1,11 @@
 // Writes curated rows to ZSTD Parquet with DuckDB: NDJSON temp file → read_json with the table's
-// columns → COPY … PARTITION_BY (dt[, property]), and reports each file written with its stats.
+// columns → COPY … PARTITION_BY (dt[, property]), and reports each file written with its stats
+// (row count and event-time range from COPY, per-column bytes, min, max and nulls from its footer).
 import { relative } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { sqlIdent, sqlString } from "../adapters/duckdb-sql";
+import { readFooterStats } from "../adapters/parquet-footer-stats";
+import type { FileColumnStats } from "../ports/catalog";
 import { type ColumnSpec, isReservedColumn, META_COLUMNS } from "../schema/schema-columns";
 
 export interface WrittenFile {
@@ -15,6 +18,8 @@ export interface WrittenFile {
   bytes: number;
   minEventTime: Date | undefined;
   maxEventTime: Date | undefined;
+  /** Per-column bytes, min, max and nulls from the file's footer, for estimates and bytes scanned. */
+  columnStats: FileColumnStats;
 }
 
 // Range problems AJV cannot see (a BIGINT beyond 64 bits, a leap second) are dead-lettered before this
@@ -72,7 +77,11 @@ async function copyPartitioned(
       FILENAME_PATTERN ${sqlString(`${filePrefix}-{i}`)}, RETURN_STATS)`;
   const reader = await conn.runAndReadAll(sql);
   const rows = reader.getRowObjectsJson() as Record<string, unknown>[];
-  return rows.map((r) => {
+  const footers = await readFooterStats(
+    conn,
+    rows.map((r) => String(r.filename)),
+  );
+  return rows.map((r, i) => {
     const localPath = String(r.filename);
     const relPath = relative(outDir, localPath).split("\\").join("/");
     const stats = mapOf(r.column_statistics);
@@ -86,6 +95,7 @@ async function copyPartitioned(
       bytes: Number(r.file_size_bytes),
       minEventTime: parseStatTime(eventTime.get("min") as string | undefined),
       maxEventTime: parseStatTime(eventTime.get("max") as string | undefined),
+      columnStats: footers[i] ?? {},
     };
   });
 }

@@ -217,6 +217,40 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       expect(expired[0]?.bytes).toBe(100);
     });
 
+    it("keeps each data file's column statistics, {} for a file committed without them", async () => {
+      const { catalog, table } = await sourceWithTable();
+      const columnStats = {
+        columns: {
+          id: { bytes: 40, min: "a", max: "z", nulls: 0 },
+          dt: { bytes: 8, min: "2024-05-01", max: "2024-05-01", nulls: 0 },
+        },
+        rowGroups: [
+          { rows: 2, columns: { id: { bytes: 20, min: "a", max: "m", nulls: 0 } } },
+          { rows: 1, columns: { id: { bytes: 20, min: "n", max: "z", nulls: 0 } } },
+        ],
+      };
+      await catalog.transaction((tx) =>
+        tx.commitAppend({
+          tableId: table.id,
+          files: [{ ...file("s/with.parquet", 3), columnStats }, file("s/without.parquet", 1)],
+          batchIds: [],
+          counts: new Map(),
+        }),
+      );
+      const files = (await catalog.tableSnapshot(table.name))?.files ?? [];
+      expect(files.find((f) => f.path === "s/with.parquet")?.columnStats).toEqual(columnStats);
+      expect(files.find((f) => f.path === "s/without.parquet")?.columnStats).toEqual({});
+      const merged = { columns: { id: { bytes: 30, min: "a", max: "z", nulls: 0 } } };
+      await catalog.transaction((tx) =>
+        tx.commitCompaction({
+          tableId: table.id,
+          added: { ...file("s/merged.parquet", 4), columnStats: merged },
+          removedFileIds: files.map((f) => f.id),
+        }),
+      );
+      expect((await catalog.tableSnapshot(table.name))?.files.map((f) => f.columnStats)).toEqual([merged]);
+    });
+
     it("describes tables and lists them by zone", async () => {
       const { catalog, src, table } = await sourceWithTable();
       expect(await catalog.describeTable(table.name)).toEqual({
