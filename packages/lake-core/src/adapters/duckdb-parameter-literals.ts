@@ -1,0 +1,109 @@
+// A query's `$name` parameters written in as typed literals, for planning only: DuckDB's planner
+// (json_serialize_plan) takes no parameter values, and without them it cannot push a filter such as
+// `dt = $day` into a scan. The SQL this returns is never run; queries run with bound parameters.
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { sqlString } from "./duckdb-sql";
+
+type JsonNode = { [key: string]: unknown };
+
+function isNode(value: unknown): value is JsonNode {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function* walk(value: unknown): Generator<JsonNode> {
+  if (Array.isArray(value)) {
+    for (const item of value) yield* walk(item);
+  } else if (isNode(value)) {
+    yield value;
+    for (const child of Object.values(value)) yield* walk(child);
+  }
+}
+
+function numberLiteral(n: number): string | undefined {
+  if (!Number.isFinite(n)) return undefined;
+  // As the engine binds them: whole numbers as BIGINT, others as DOUBLE.
+  return Number.isSafeInteger(n) ? `CAST(${n} AS BIGINT)` : `CAST(${n} AS DOUBLE)`;
+}
+
+function scalarLiteral(v: unknown): string | undefined {
+  if (typeof v === "number") return numberLiteral(v);
+  if (typeof v === "boolean") return v ? "TRUE" : "FALSE";
+  if (typeof v === "string") return sqlString(v);
+  return undefined;
+}
+
+/**
+ * A parameter value as a SQL literal of the type the engine binds it with: typed ({ type: "date" |
+ * "number" | "text" | "list", value }) or bare (a string, number, boolean or list of them). Undefined
+ * for anything else, which then stays a parameter.
+ */
+export function parameterLiteral(input: unknown): string | undefined {
+  const typed = isNode(input) && typeof input.type === "string" && "value" in input;
+  const type = typed ? input.type : undefined;
+  const value: unknown = typed ? input.value : input;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return undefined;
+    if (value.every((v) => typeof v === "number")) {
+      const items = value.map(numberLiteral);
+      if (items.some((i) => i === undefined)) return undefined;
+      const whole = value.every(Number.isSafeInteger);
+      return `CAST([${value.join(", ")}] AS ${whole ? "BIGINT" : "DOUBLE"}[])`;
+    }
+    const items = value.map(scalarLiteral);
+    return items.every((i) => i !== undefined) ? `[${items.join(", ")}]` : undefined;
+  }
+  if (type === "date") {
+    return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value)
+      ? `DATE ${sqlString(value)}`
+      : undefined;
+  }
+  return scalarLiteral(value);
+}
+
+async function serialized(connection: DuckDBConnection, sql: string): Promise<JsonNode | undefined> {
+  const reader = await connection.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR)", [sql]);
+  const doc: unknown = JSON.parse(String(reader.getRowsJson()[0]?.[0]));
+  return isNode(doc) && doc.error !== true && Array.isArray(doc.statements) ? doc : undefined;
+}
+
+// DuckDB writes UINT64_MAX (an unset location) as a JSON number past 2^53; parsed and written again
+// by JavaScript it reads back as a different number, which DuckDB refuses.
+const UINT64_MAX_AS_DOUBLE = String(2 ** 64);
+
+/**
+ * `sql` with every parameter that has a value in `params` (by name, any case) replaced by that value
+ * as a literal; `sql` itself when there is nothing to replace or it does not parse (planning it then
+ * reports the problem).
+ */
+export async function withParameterLiterals(
+  connection: DuckDBConnection,
+  sql: string,
+  params: Record<string, unknown> | undefined,
+): Promise<string> {
+  if (!params || Object.keys(params).length === 0 || !sql.includes("$")) return sql;
+  const doc = await serialized(connection, sql);
+  if (!doc) return sql;
+  const byName = new Map(Object.entries(params).map(([k, v]) => [k.toLowerCase(), v]));
+  const used: { node: JsonNode; literal: string }[] = [];
+  for (const node of walk(doc.statements)) {
+    if (node.class !== "PARAMETER") continue;
+    const literal = parameterLiteral(byName.get(String(node.identifier).toLowerCase()));
+    if (literal !== undefined) used.push({ node, literal });
+  }
+  if (used.length === 0) return sql;
+  const literals = await serialized(connection, `SELECT ${used.map((u) => u.literal).join(", ")}`);
+  const statements = literals?.statements as unknown[] | undefined;
+  const first = statements?.[0];
+  const selectList = isNode(first) && isNode(first.node) ? first.node.select_list : undefined;
+  if (!Array.isArray(selectList) || selectList.length !== used.length) return sql;
+  const replacements = new Map<JsonNode, unknown>(used.map((u, i) => [u.node, selectList[i]]));
+  const replace = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(replace);
+    if (!isNode(value)) return value;
+    if (replacements.has(value)) return replacements.get(value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v)]));
+  };
+  const text = JSON.stringify(replace(doc)).replaceAll(UINT64_MAX_AS_DOUBLE, "18446744073709551615");
+  const reader = await connection.runAndReadAll("SELECT json_deserialize_sql($1::JSON)", [text]);
+  return String(reader.getRowsJson()[0]?.[0]);
+}
