@@ -328,7 +328,10 @@ export function queryEngineContract(
     });
 
     it("reports bytes scanned for the tables a query reads, and none for others", async () => {
-      expect((await query("SELECT count(*) FROM curated.orders")).bytesScanned).toBe(fx.ordersBytes);
+      // At most the files' bytes: an engine reading Parquet fetches only the columns a query needs.
+      const orders = await query("SELECT customer, amount FROM curated.orders");
+      expect(orders.bytesScanned).toBeGreaterThan(0);
+      expect(orders.bytesScanned).toBeLessThanOrEqual(fx.ordersBytes);
       expect((await query("SELECT 1 AS one")).bytesScanned).toBe(0);
       const events = await query("SELECT * FROM events");
       expect(events.bytesScanned).toBeGreaterThan(0);
