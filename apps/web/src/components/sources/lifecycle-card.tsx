@@ -75,7 +75,7 @@ function DaysField({
           aria-invalid={problem ? true : undefined}
           aria-describedby={`${id}-hint${problem ? ` ${id}-problem` : ""}`}
           disabled={disabled}
-          className="w-28"
+          className="max-w-28"
         />
         <span className="text-gray-500 text-sm">days</span>
       </div>
