@@ -32,6 +32,7 @@ import type {
   TableInfo,
   TableSnapshotView,
   TableSummary,
+  TableVersion,
 } from "../ports/catalog";
 import {
   acceptedEventsByHour,
@@ -95,6 +96,7 @@ import {
   tableNames,
   tableSnapshot,
 } from "./table-catalog";
+import { tableVersion } from "./table-version";
 import { type Queryable, withTransaction } from "./transaction";
 
 /**
@@ -242,6 +244,10 @@ export class PgCatalog implements Catalog {
 
   tableSnapshot(name: string): Promise<TableSnapshotView | undefined> {
     return tableSnapshot(this.pool, name);
+  }
+
+  tableVersion(name: string): Promise<TableVersion | undefined> {
+    return tableVersion(this.pool, name);
   }
 
   tableNames(zone: string): Promise<string[]> {

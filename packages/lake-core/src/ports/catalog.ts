@@ -269,6 +269,17 @@ export interface VisibleFile {
   columnStats?: FileColumnStats | undefined;
 }
 
+/**
+ * What changes when a table's snapshot or columns do: a snapshot read at the same version is still
+ * the table's current one.
+ */
+export interface TableVersion {
+  /** The current committed snapshot; 0 before the first commit. */
+  seq: number;
+  /** When the table's row last changed: a commit, or its columns evolving with a schema version. */
+  changedAt: Date;
+}
+
 /** A table at one committed snapshot: what a reader may see (never half a batch). */
 export interface TableSnapshotView {
   tableId: string;
@@ -509,6 +520,8 @@ export interface TableCatalog {
   describeTable(name: string): Promise<TableInfo | undefined>;
   /** The table at its current committed snapshot, or undefined when there is no such table. */
   tableSnapshot(name: string): Promise<TableSnapshotView | undefined>;
+  /** The table's current snapshot and when its row last changed, or undefined: one cheap read. */
+  tableVersion(name: string): Promise<TableVersion | undefined>;
   tableNames(zone: string): Promise<string[]>;
   /** Which of these object keys are data files of the table (committed or replaced). */
   knownFilePaths(tableId: string, paths: string[]): Promise<Set<string>>;

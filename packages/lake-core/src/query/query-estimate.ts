@@ -14,6 +14,7 @@ import { columnShares, fallbackStats } from "./file-stats-fallback";
 import { type PriceSheet, queryCostUsd } from "./price-sheet";
 import { parseSql, planOverTables } from "./sql-planner";
 import { type SqlNode, walkSql } from "./sql-tree";
+import { currentSnapshot } from "./table-snapshot-cache";
 
 /** What the query reads of one table at its current snapshot. */
 export interface TableReadEstimate {
@@ -37,6 +38,11 @@ export interface EstimateDeps {
   catalog: Catalog;
   /** Prices the estimate; Athena's by default. */
   priceSheet?: PriceSheet | undefined;
+  /**
+   * Tables the caller already resolved at their snapshot (a run about to start), by name: estimated
+   * at exactly that snapshot, without reading the catalog again. Others are read from the catalog.
+   */
+  snapshots?: readonly TableSnapshotView[] | undefined;
 }
 
 function str(value: unknown): string {
@@ -64,8 +70,11 @@ export function tableNamesOf(statement: SqlNode): string[] {
   return names;
 }
 
-async function snapshotsOf(catalog: Catalog, names: string[]): Promise<TableSnapshotView[]> {
-  const views = await Promise.all(names.map((name) => catalog.tableSnapshot(name)));
+async function snapshotsOf(deps: EstimateDeps, names: string[]): Promise<TableSnapshotView[]> {
+  const given = new Map((deps.snapshots ?? []).map((v) => [v.name.toLowerCase(), v]));
+  const views = await Promise.all(
+    names.map((name) => given.get(name) ?? currentSnapshot(deps.catalog, name)),
+  );
   return views.map((view, i) => {
     if (view) return view;
     const name = names[i]!;
@@ -85,7 +94,7 @@ export async function estimateQuery(
   params: Record<string, unknown> = {},
 ): Promise<QueryEstimate> {
   const statement = await parseSql(sql);
-  const views = await snapshotsOf(deps.catalog, tableNamesOf(statement));
+  const views = await snapshotsOf(deps, tableNamesOf(statement));
   const scans = await planOverTables(
     sql,
     views.map((v) => ({ name: v.name, columns: v.columns })),

@@ -217,7 +217,7 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       expect(expired[0]?.bytes).toBe(100);
     });
 
-    it("keeps each data file's column statistics, {} for a file committed without them", async () => {
+    it("keeps each data file's column statistics, {} for a file committed without them, at the table's version", async () => {
       const { catalog, table } = await sourceWithTable();
       const columnStats = {
         columns: {
@@ -237,7 +237,11 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
           counts: new Map(),
         }),
       );
-      const files = (await catalog.tableSnapshot(table.name))?.files ?? [];
+      const view = await catalog.tableSnapshot(table.name);
+      const version = await catalog.tableVersion(table.name);
+      expect(version?.seq).toBe(view?.seq);
+      expect(await catalog.tableVersion("curated.no_such_table")).toBeUndefined();
+      const files = view?.files ?? [];
       expect(files.find((f) => f.path === "s/with.parquet")?.columnStats).toEqual(columnStats);
       expect(files.find((f) => f.path === "s/without.parquet")?.columnStats).toEqual({});
       const merged = { columns: { id: { bytes: 30, min: "a", max: "z", nulls: 0 } } };
@@ -249,6 +253,9 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
         }),
       );
       expect((await catalog.tableSnapshot(table.name))?.files.map((f) => f.columnStats)).toEqual([merged]);
+      const compacted = await catalog.tableVersion(table.name);
+      expect(compacted?.seq).toBe((version?.seq ?? 0) + 1);
+      expect(compacted?.changedAt.getTime()).toBeGreaterThanOrEqual(version?.changedAt.getTime() ?? 0);
     });
 
     it("describes tables and lists them by zone", async () => {
