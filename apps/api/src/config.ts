@@ -67,6 +67,13 @@ export const envSchema = z.object({
   INLET_INGEST_MAX_EVENT_BYTES: positiveInt.default(1024 * 1024),
   INLET_INGEST_IDLE_TIMEOUT_MS: positiveInt.default(60_000),
   INLET_INGEST_MAX_EVENTS: positiveInt.default(10_000),
+  INLET_QUERY_TIMEOUT_MS: positiveInt.default(60_000),
+  INLET_QUERY_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "must be a size such as 512MB or 2GB")
+    .default("1GB"),
+  INLET_QUERY_CONCURRENCY_PER_USER: wholeNumber(1, 64).default(3),
+  INLET_QUERY_HISTORY_DAYS: wholeNumber(1, 3650).default(90),
   NEXTAUTH_SECRET: z
     .string()
     .min(32, "must be at least 32 characters (e.g. `openssl rand -base64 32`)")

@@ -15,6 +15,10 @@ const MAP: Record<InletErrorCode, { status: number; trpc: TrpcCode }> = {
   PAYLOAD_TOO_LARGE: { status: 413, trpc: "PAYLOAD_TOO_LARGE" },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, trpc: "UNSUPPORTED_MEDIA_TYPE" },
   RATE_LIMITED: { status: 429, trpc: "TOO_MANY_REQUESTS" },
+  // A budget refusal is about what the role may scan, which retrying will not change (403), unlike the
+  // per-person concurrency bound (RATE_LIMITED, 429: retry when a run ends); clients retry 429s.
+  BUDGET_EXCEEDED: { status: 403, trpc: "FORBIDDEN" },
+  CANCELLED: { status: 499, trpc: "CLIENT_CLOSED_REQUEST" },
   INVALID_CONFIG: { status: 500, trpc: "INTERNAL_SERVER_ERROR" },
   UNAVAILABLE: { status: 503, trpc: "SERVICE_UNAVAILABLE" },
   INTERNAL: { status: 500, trpc: "INTERNAL_SERVER_ERROR" },

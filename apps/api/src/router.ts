@@ -1,8 +1,10 @@
 // The control plane's tRPC router. The console imports only its type.
 import { auditRouter } from "./routers/audit";
+import { budgetsRouter } from "./routers/budgets";
 import { deadLettersRouter } from "./routers/dead-letters";
 import { meProcedure } from "./routers/me";
 import { overviewRouter } from "./routers/overview";
+import { queriesRouter } from "./routers/queries";
 import { savedQueriesRouter } from "./routers/saved-queries";
 import { schemasRouter } from "./routers/schemas";
 import { sourcesRouter } from "./routers/sources";
@@ -17,6 +19,8 @@ export const appRouter = router({
   audit: auditRouter,
   deadLetters: deadLettersRouter,
   tables: tablesRouter,
+  queries: queriesRouter,
+  budgets: budgetsRouter,
   savedQueries: savedQueriesRouter,
 });
 

@@ -10,8 +10,11 @@ import { SessionVerifier, sessionTokenFrom } from "./auth/session";
 import type { ApiConfig } from "./config";
 import { registerDeadLetterPayloadRoute } from "./dead-letter-payload-route";
 import { listeningUrl } from "./listening-url";
+import { registerQueryCsvRoute } from "./query-csv-route";
+import { startQueryHistoryPurge } from "./query-history-purge";
 import { type AppRouter, appRouter } from "./router";
 import { createServices, type Services } from "./services";
+import { QueryHistoryStore } from "./services/query-history";
 import { SourceChanges } from "./source-changes";
 import type { Context } from "./trpc";
 import { registerTrpcBodyLimits } from "./trpc-body-limits";
@@ -50,13 +53,32 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
   });
 
   // Every read of lake data for a person goes through this one reader (see LakeReader).
-  const engine = createDuckDbEngine({ store: runtime.store });
+  const engine = createDuckDbEngine({ store: runtime.store, memoryLimit: config.INLET_QUERY_MEMORY_LIMIT });
   app.addHook("onClose", () => engine.close());
-  const lake = new LakeReader({ catalog: runtime.catalog, engine, logger });
+  // Every run of every read path is recorded here, and per-role budgets are read from here.
+  const queryHistory = new QueryHistoryStore(db);
+  const lake = new LakeReader({
+    catalog: runtime.catalog,
+    engine,
+    history: queryHistory,
+    budgets: queryHistory,
+    limits: {
+      timeoutMs: config.INLET_QUERY_TIMEOUT_MS,
+      maxConcurrentPerUser: config.INLET_QUERY_CONCURRENCY_PER_USER,
+    },
+    logger,
+  });
+  const stopPurge = startQueryHistoryPurge(queryHistory, {
+    days: config.INLET_QUERY_HISTORY_DAYS,
+    timeoutMs: config.INLET_QUERY_TIMEOUT_MS,
+    logger,
+  });
+  app.addHook("onClose", async () => stopPurge());
   const services: Services = createServices({
     db,
     catalog: runtime.catalog,
     lake,
+    queryHistory,
     queue: runtime.queue,
     store: runtime.store,
     sourceChanges: runtime.sourceChanges ?? new SourceChanges(),
@@ -106,6 +128,7 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
 
   registerAuthRoutes(app, { config, db, sessions, audit: services.audit });
   registerDeadLetterPayloadRoute(app, { deadLetters: services.deadLetters, sessions, audit: services.audit });
+  registerQueryCsvRoute(app, { queries: services.queries, sessions, audit: services.audit });
 
   registerTrpcBodyLimits(app, { prefix: "/trpc", router: appRouter });
   await app.register(fastifyTRPCPlugin, {

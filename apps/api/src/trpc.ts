@@ -19,19 +19,25 @@ export interface Context {
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
   errorFormatter({ shape, error }) {
-    // A service's refusal that names a field (InletError details.field) is shaped like a zod issue.
-    const field = error.cause instanceof InletError ? error.cause.details?.field : undefined;
+    // A service's refusal that names a field (InletError details.field) is shaped like a zod issue;
+    // one placed in the SQL (a syntax error, an unknown column) carries its line and column.
+    const inlet = error.cause instanceof InletError ? error.cause : undefined;
+    const field = inlet?.details?.field;
+    const line = inlet?.details?.line;
+    const column = inlet?.details?.column;
+    const at = typeof line === "number" && typeof column === "number" ? { line, column } : {};
     const issues =
       error.cause instanceof ZodError
         ? error.cause.issues.map((i) => ({ path: i.path.map(String).join("."), message: i.message }))
         : typeof field === "string"
-          ? [{ path: field, message: error.message }]
+          ? [{ path: field, message: error.message, ...at }]
           : undefined;
     const message =
       error.cause instanceof ZodError && issues
         ? `Invalid input: ${issues.map((i) => `${i.path || "(input)"}: ${i.message}`).join("; ")}`
         : shape.message;
-    return { ...shape, message, data: { ...shape.data, issues, stack: undefined } };
+    // Inlet's own code tells apart refusals that share an HTTP status (a budget's 403 from a role's).
+    return { ...shape, message, data: { ...shape.data, issues, inletCode: inlet?.code, stack: undefined } };
   },
 });
 

@@ -9,6 +9,10 @@ export type InletErrorCode =
   | "PAYLOAD_TOO_LARGE"
   | "UNSUPPORTED_MEDIA_TYPE"
   | "RATE_LIMITED"
+  /** A query over a bytes-scanned budget of the person's role (per query or per day). */
+  | "BUDGET_EXCEEDED"
+  /** A running query was cancelled: by its owner or an admin, or because its request went away. */
+  | "CANCELLED"
   | "OBJECT_EXISTS"
   | "SCHEMA_INCOMPATIBLE"
   | "INVALID_CONFIG"

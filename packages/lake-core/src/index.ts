@@ -6,10 +6,12 @@ export {
   type DuckDbEngineOptions,
   DuckDbQueryEngine,
 } from "./adapters/duckdb-engine";
+export { type ScannedFile, scannedParquetBytes } from "./adapters/duckdb-scanned-bytes";
 export { LocalFsObjectStore, type LocalFsStoreOptions } from "./adapters/local-fs-store";
 export { NatsQueue, type NatsQueueOptions } from "./adapters/nats-queue";
 export { compareKeys, validateObjectKey, validateObjectPrefix } from "./adapters/object-key";
 export { createObjectStore, type ObjectStoreFactoryOptions } from "./adapters/object-store-factory";
+export { readFooterStats } from "./adapters/parquet-footer-stats";
 export { PgQueue, type PgQueueOptions } from "./adapters/pg-queue";
 export { createQueue, type QueueConfig } from "./adapters/queue-factory";
 export { parseS3Url, type S3Credentials, S3ObjectStore, type S3StoreOptions } from "./adapters/s3-store";
@@ -37,6 +39,7 @@ export {
 export type * from "./ports/catalog";
 export type * from "./ports/object-store";
 export type * from "./ports/query-engine";
+export * from "./ports/query-history";
 export type * from "./ports/queue";
 export {
   bindingOf,
@@ -53,7 +56,34 @@ export {
   queryCostUsd,
   TB_BYTES,
 } from "./query/price-sheet";
-export { estimateQuery, type QueryEstimate, type TableReadEstimate } from "./query/query-estimate";
+export {
+  type AppliedLimit,
+  type EffectiveBudget,
+  effectiveBudget,
+  formatBytes,
+  startOfUtcDay,
+} from "./query/query-budget";
+export {
+  type EstimateDeps,
+  estimateQuery,
+  type QueryEstimate,
+  type TableReadEstimate,
+} from "./query/query-estimate";
+export {
+  type BudgetStatus,
+  type CsvRunResult,
+  DEFAULT_QUERY_LIMITS,
+  type EstimateResult,
+  type QueryLimits,
+  type RunQueryInput,
+  type RunQueryResult,
+} from "./query/query-runs";
+export {
+  parameterNames,
+  QUERY_PARAMETER_TYPES,
+  type QueryParameterInput,
+  type QueryParameterType,
+} from "./query/sql-parameters";
 export { type ExampleEventOptions, exampleEvent } from "./schema/example-event";
 export { checkNewSchema } from "./schema/new-schema";
 export { curatedColumns, evolveColumns } from "./schema/schema-columns";

@@ -6,6 +6,8 @@ import type { SourceChanges } from "../source-changes";
 import { AuditService } from "./audit";
 import { DeadLettersService } from "./dead-letters";
 import { OverviewService } from "./overview";
+import { QueriesService } from "./queries";
+import type { QueryHistoryStore } from "./query-history";
 import { SavedQueriesService } from "./saved-queries";
 import { SchemaRegistryService } from "./schema-registry";
 import { SourceActivityService } from "./source-activity";
@@ -19,6 +21,7 @@ export interface Services {
   audit: AuditService;
   deadLetters: DeadLettersService;
   overview: OverviewService;
+  queries: QueriesService;
   savedQueries: SavedQueriesService;
   schemaRegistry: SchemaRegistryService;
   sources: SourcesService;
@@ -33,6 +36,8 @@ export function createServices(deps: {
   db: Db;
   catalog: Catalog;
   lake: LakeReader;
+  /** Query history and budgets: the store the LakeReader records runs in. */
+  queryHistory: QueryHistoryStore;
   queue: Queue;
   store: ObjectStore;
   sourceChanges: SourceChanges;
@@ -43,11 +48,19 @@ export function createServices(deps: {
 }): Services {
   const audit = new AuditService(deps.db);
   const sources = new SourcesService(deps.db, deps.catalog, audit, deps.publicApiUrl, deps.sourceChanges);
+  const savedQueries = new SavedQueriesService(deps.db, audit);
   return {
     audit,
     deadLetters: new DeadLettersService(deps.lake, deps.catalog),
     overview: new OverviewService(deps.catalog, deps.queue),
-    savedQueries: new SavedQueriesService(deps.db, audit),
+    queries: new QueriesService({
+      db: deps.db,
+      lake: deps.lake,
+      history: deps.queryHistory,
+      savedQueries,
+      audit,
+    }),
+    savedQueries,
     schemaRegistry: new SchemaRegistryService(deps.db, deps.catalog, audit),
     sources,
     sourceActivity: new SourceActivityService(deps.catalog, deps.lake),

@@ -1,6 +1,10 @@
 // DuckDbQueryEngine: the embedded QueryEngine, analyst SQL over committed Parquet files in DuckDB.
 
-import { resolve } from "node:path";
+import { randomUUID } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import {
   type DuckDBConnection,
   DuckDBInstance,
@@ -17,7 +21,17 @@ import {
 import { errorMessage, InletError } from "../errors";
 import type { ColumnSpec } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
-import type { QueryEngine, QueryRequest, QueryResult, TableBinding } from "../ports/query-engine";
+import type {
+  BoundFile,
+  CsvExport,
+  QueryEngine,
+  QueryRequest,
+  QueryResult,
+  TableBinding,
+} from "../ports/query-engine";
+import { queryErrorOf } from "./duckdb-errors";
+import { duckDbParams } from "./duckdb-params";
+import { scannedParquetBytes } from "./duckdb-scanned-bytes";
 import { sqlIdent, sqlString } from "./duckdb-sql";
 import { type BoundTableName, checkSerializedQuery } from "./duckdb-sql-guard";
 
@@ -30,6 +44,8 @@ export interface DuckDbEngineOptions {
   memoryLimit?: string;
   /** Row cap when a request sets no maxRows, so one SELECT * cannot exhaust the API's memory. */
   defaultMaxRows?: number;
+  /** Where a query spills what does not fit its memory limit, and CSV exports are written; default the OS's. */
+  scratchDir?: string;
 }
 
 const DEFAULT_MAX_ROWS = 10_000;
@@ -75,6 +91,17 @@ async function prepareBindings(tables: TableBinding[], store: ObjectStore): Prom
     p.files = await Promise.all(p.binding.files.map(async (f) => resolve(await store.localPath(f.key))));
   }
   return prepared;
+}
+
+/** Each bound file by the local path DuckDB reads it at. */
+function boundFiles(bindings: PreparedBinding[]): Map<string, BoundFile> {
+  const files = new Map<string, BoundFile>();
+  for (const b of bindings)
+    b.files.forEach((path, i) => {
+      const file = b.binding.files[i];
+      if (file) files.set(path, file);
+    });
+  return files;
 }
 
 /** The bound files read as one table: a column some files lack reads as NULL in their rows. */
@@ -149,10 +176,6 @@ const toJsonSafe: DuckDBValueConverter<Json> = (value, type, self) => {
   return JsonDuckDBValueConverter(value, type, self);
 };
 
-// DuckDB error classes caused by the query itself (vs. INTERNAL/FATAL/IO faults of the engine).
-const USER_ERROR =
-  /^(Parser|Binder|Catalog|Conversion|Invalid Input|Invalid type|Permission|Out of Range|Not implemented|Constraint|Out of Memory|Dependency|Type Mismatch|Mismatch Type|Sequence) Error/i;
-
 function cancelled(signal: AbortSignal): InletError {
   const reason: unknown = signal.reason;
   const timedOut = reason instanceof Error && reason.name === "TimeoutError";
@@ -164,15 +187,22 @@ function cancelled(signal: AbortSignal): InletError {
   return err;
 }
 
-async function bindPreparedAndLock(connection: DuckDBConnection, bindings: PreparedBinding[]): Promise<void> {
+async function bindPreparedAndLock(
+  connection: DuckDBConnection,
+  bindings: PreparedBinding[],
+  writable: string[] = [],
+): Promise<void> {
   const schemas = new Set(bindings.map((b) => b.schema).filter((s) => s.toLowerCase() !== "main"));
-  const files = bindings.flatMap((b) => b.files);
+  const files = [...bindings.flatMap((b) => b.files), ...writable];
   try {
+    // Dates and times are computed in UTC, as the pipeline writes them.
+    await connection.run("SET TimeZone = 'UTC'");
     // Views are bound once when created and again when queried: read each file footer only once.
     await connection.run("SET parquet_metadata_cache = true");
     for (const s of schemas) await connection.run(`CREATE SCHEMA IF NOT EXISTS ${sqlIdent(s)}`);
     for (const b of bindings) await connection.run(viewSql(b, await columnsInNoFile(connection, b)));
-    // The views read their files when queried, after external access is off: allow exactly those.
+    // The views read their files when queried, after external access is off: allow exactly those
+    // (and the file a CSV export writes: the guard keeps the query itself from naming any path).
     if (files.length > 0) await connection.run(`SET allowed_paths = [${files.map(sqlString).join(", ")}]`);
     await connection.run("SET enable_external_access = false");
     await connection.run("SET lock_configuration = true");
@@ -258,12 +288,11 @@ export class DuckDbQueryEngine implements QueryEngine {
   }
 
   query(req: QueryRequest): Promise<QueryResult> {
-    if (this.closed) return Promise.reject(new InletError("INTERNAL", "query engine is closed"));
-    const run = this.run(req);
-    this.inFlight.add(run);
-    const forget = () => this.inFlight.delete(run);
-    run.then(forget, forget);
-    return run;
+    return this.track(() => this.run(req));
+  }
+
+  exportCsv(req: Omit<QueryRequest, "maxRows" | "maxResultBytes">): Promise<CsvExport> {
+    return this.track(() => this.runToCsv(req));
   }
 
   /** Stops accepting queries and waits for running ones to finish. */
@@ -272,21 +301,31 @@ export class DuckDbQueryEngine implements QueryEngine {
     await Promise.allSettled([...this.inFlight]);
   }
 
+  private track<T>(start: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new InletError("INTERNAL", "query engine is closed"));
+    const run = start();
+    this.inFlight.add(run);
+    const forget = () => this.inFlight.delete(run);
+    run.then(forget, forget);
+    return run;
+  }
+
   // A fresh in-memory instance per query (≈10 ms to create here) keeps queries isolated: no
   // shared caches, settings or temp objects, and the lockdown below cannot leak between callers.
-  private async run(req: QueryRequest): Promise<QueryResult> {
-    const started = performance.now();
+  // Its memory_limit is this query's; what does not fit spills to a scratch folder of its own.
+  private async onLockedConnection<T>(
+    req: Omit<QueryRequest, "maxRows" | "maxResultBytes">,
+    writable: string[],
+    work: (connection: DuckDBConnection) => Promise<T>,
+  ): Promise<{ value: T; bytesScanned: number }> {
     const { signal } = req;
     if (signal?.aborted) throw cancelled(signal);
-    const maxRows = req.maxRows ?? this.opts.defaultMaxRows ?? DEFAULT_MAX_ROWS;
-    if (!Number.isInteger(maxRows) || maxRows < 0) {
-      throw new InletError("BAD_REQUEST", `maxRows must be a non-negative integer, got ${maxRows}`);
-    }
     const bindings = await prepareBindings(req.tables, this.opts.store);
-
+    const spill = join(this.opts.scratchDir ?? tmpdir(), `inlet-duckdb-spill-${randomUUID()}`);
     const instance = await DuckDBInstance.create(":memory:", {
       autoinstall_known_extensions: "false",
       autoload_known_extensions: "false",
+      temp_directory: spill,
       ...(this.opts.threads ? { threads: String(this.opts.threads) } : {}),
       ...(this.opts.memoryLimit ? { memory_limit: this.opts.memoryLimit } : {}),
     });
@@ -295,40 +334,97 @@ export class DuckDbQueryEngine implements QueryEngine {
     signal?.addEventListener("abort", interrupt, { once: true });
     try {
       connection = await instance.connect();
-      await bindPreparedAndLock(connection, bindings);
-      const referenced = await this.checkStatement(connection, req.sql, bindings);
-      const bytesScanned = this.sizeOf(bindings, referenced);
-      if (signal?.aborted) throw cancelled(signal);
-
-      // Materialised with a LIMIT, not streamed: DuckDB's streaming fetch ends the same way on
-      // success and on an error mid-scan (a bad CAST at row 50,000), which would return the rows
-      // before it as a complete result. checkStatement ensured a single SELECT, so it can be wrapped.
-      let reader: Awaited<ReturnType<DuckDBConnection["runAndReadAll"]>>;
+      await bindPreparedAndLock(connection, bindings, writable);
+      await this.checkStatement(connection, req.sql, bindings);
+      let value: T;
       try {
-        reader = await connection.runAndReadAll(
-          `SELECT * FROM (\n${withoutTerminators(req.sql)}\n) LIMIT ${maxRows + 1}`,
-        );
+        value = await work(connection);
       } catch (err) {
         if (signal?.aborted) throw cancelled(signal);
-        const message = errorMessage(err);
-        throw new InletError(USER_ERROR.test(message) ? "BAD_REQUEST" : "INTERNAL", message);
+        if (err instanceof InletError) throw err;
+        throw queryErrorOf(err, { sql: req.sql, linesBefore: 1, memoryLimit: this.opts.memoryLimit });
       }
-      if (signal?.aborted) throw cancelled(signal);
-
-      const names = reader.deduplicatedColumnNames();
-      const columns = names.map((name, i) => ({ name, type: reader.columnType(i).toString() }));
-      const rows = reader.convertRowObjects(toJsonSafe).slice(0, maxRows);
-      return {
-        columns,
-        rows,
-        truncated: reader.currentRowCount > maxRows,
-        bytesScanned,
-        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
-      };
+      // Measured once the query ran: a query's own mistakes are DuckDB's to report, with their place.
+      const bytesScanned = await scannedParquetBytes(connection, req.sql, boundFiles(bindings), req.params);
+      return { value, bytesScanned };
     } finally {
       signal?.removeEventListener("abort", interrupt);
       connection?.closeSync();
       instance.closeSync();
+      await rm(spill, { recursive: true, force: true });
+    }
+  }
+
+  private async run(req: QueryRequest): Promise<QueryResult> {
+    const started = performance.now();
+    const maxRows = req.maxRows ?? this.opts.defaultMaxRows ?? DEFAULT_MAX_ROWS;
+    if (!Number.isInteger(maxRows) || maxRows < 0) {
+      throw new InletError("BAD_REQUEST", `maxRows must be a non-negative integer, got ${maxRows}`);
+    }
+    const maxBytes = req.maxResultBytes ?? Number.POSITIVE_INFINITY;
+    const { values, types } = duckDbParams(req.params);
+    const { value, bytesScanned } = await this.onLockedConnection(req, [], async (connection) => {
+      // Materialised with a LIMIT, not streamed: DuckDB's streaming fetch ends the same way on
+      // success and on an error mid-scan (a bad CAST at row 50,000), which would return the rows
+      // before it as a complete result. checkStatement ensured a single SELECT, so it can be wrapped.
+      const result = await connection.run(
+        `SELECT * FROM (\n${withoutTerminators(req.sql)}\n) LIMIT ${maxRows + 1}`,
+        values,
+        types,
+      );
+      if (req.signal?.aborted) throw cancelled(req.signal);
+      const names = result.deduplicatedColumnNames();
+      const columns = names.map((name, i) => ({ name, type: result.columnType(i).toString() }));
+      // Converted a chunk at a time, stopping once the rows hold maxResultBytes as JSON.
+      const rows: Record<string, unknown>[] = [];
+      let bytes = 0;
+      let cut = false;
+      for (let c = 0; c < result.chunkCount && rows.length < maxRows && !cut; c += 1) {
+        for (const values of result.getChunk(c).convertRows(toJsonSafe)) {
+          const row = Object.fromEntries(names.map((name, i) => [name, values[i] ?? null]));
+          bytes += JSON.stringify(row).length;
+          if (bytes > maxBytes && rows.length > 0) {
+            cut = true;
+            break;
+          }
+          rows.push(row);
+          if (rows.length >= maxRows) break;
+        }
+      }
+      return { columns, rows, truncated: cut || result.rowCount > maxRows };
+    });
+    return { ...value, bytesScanned, durationMs: Math.round((performance.now() - started) * 1000) / 1000 };
+  }
+
+  /**
+   * COPY writes the whole result to a CSV file in a folder of its own, which is then streamed and
+   * removed: DuckDB's streaming fetch cannot tell an error mid-scan from the end (see run), COPY can.
+   */
+  private async runToCsv(req: Omit<QueryRequest, "maxRows" | "maxResultBytes">): Promise<CsvExport> {
+    const started = performance.now();
+    const { values, types } = duckDbParams(req.params);
+    const dir = await mkdtemp(join(this.opts.scratchDir ?? tmpdir(), "inlet-csv-"));
+    const file = join(dir, "result.csv");
+    try {
+      const { value: rows, bytesScanned } = await this.onLockedConnection(req, [file], async (connection) => {
+        const result = await connection.run(
+          `COPY (SELECT * FROM (\n${withoutTerminators(req.sql)}\n)) TO ${sqlString(file)} (FORMAT csv, HEADER true)`,
+          values,
+          types,
+        );
+        return result.rowsChanged;
+      });
+      const body = createReadStream(file, { highWaterMark: 256 * 1024 });
+      body.once("close", () => void rm(dir, { recursive: true, force: true }));
+      return {
+        rows,
+        bytesScanned,
+        durationMs: Math.round((performance.now() - started) * 1000) / 1000,
+        body,
+      };
+    } catch (err) {
+      await rm(dir, { recursive: true, force: true });
+      throw err;
     }
   }
 
@@ -355,18 +451,8 @@ export class DuckDbQueryEngine implements QueryEngine {
     return checkSerializedQuery(
       serialized,
       bindings.map((b) => b.name),
+      sql,
     );
-  }
-
-  /**
-   * bytesScanned is the total size of the Parquet files of the tables the query references, as the
-   * catalog recorded them: a sound upper bound (column pruning and row-group skipping only read
-   * less). DuckDB's profiler reports real bytes, but not for results read only partly, so it is not used.
-   */
-  private sizeOf(bindings: PreparedBinding[], referenced: Set<number>): number {
-    let bytes = 0;
-    for (const i of referenced) for (const f of bindings[i]?.binding.files ?? []) bytes += f.bytes;
-    return bytes;
   }
 }
 

@@ -1,4 +1,5 @@
-// Inspects analyst SQL (DuckDB's own parse tree) so it can reach only the bound tables, never files.
+// Inspects analyst SQL (DuckDB's own parse tree) so it can only read the lake's tables by name: one
+// read-only SELECT, no file, URL, setting or environment reachable. Every refusal says what and why.
 
 import { InletError } from "../errors";
 
@@ -9,13 +10,75 @@ import { InletError } from "../errors";
  */
 const ALLOWED_TABLE_FUNCTIONS = new Set(["range", "generate_series", "unnest", "json_each", "json_tree"]);
 
+/** Scalar functions that reach past the data: the server's environment, the engine's settings. */
+const REFUSED_FUNCTIONS: Record<string, string> = {
+  getenv: "reads the server's environment variables",
+  current_setting: "reads the engine's settings",
+  getvariable: "reads the engine's variables",
+};
+
 const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A table name that is really a file or URL DuckDB would read by itself (a replacement scan). */
+const FILE_LIKE =
+  /[/\\~:]|\.(csv|tsv|txt|parquet|json|jsonl|ndjson|gz|zst|zstd|xlsx|arrow|db|duckdb|sqlite|avro)$/i;
+
+/** What each kind of statement other than a SELECT would do, for the refusal's message. */
+const STATEMENT_REASONS: Record<string, string> = {
+  COPY: "it reads or writes files; download a result as CSV instead",
+  ATTACH: "it opens another database or file",
+  DETACH: "it changes which databases are open",
+  INSTALL: "it installs extensions into the engine",
+  LOAD: "it loads extensions into the engine",
+  FORCE: "it installs extensions into the engine",
+  PRAGMA: "it reads or changes the engine's settings",
+  SET: "it changes the engine's settings, which are fixed for every query",
+  RESET: "it changes the engine's settings, which are fixed for every query",
+  EXPORT: "it writes the database to files",
+  IMPORT: "it reads a database from files",
+  CALL: "it runs a table function, which can read files or settings",
+  USE: "it changes the default database or schema",
+  CREATE: "queries are read-only",
+  INSERT: "queries are read-only",
+  UPDATE: "queries are read-only",
+  DELETE: "queries are read-only",
+  DROP: "queries are read-only",
+  ALTER: "queries are read-only",
+  TRUNCATE: "queries are read-only",
+  MERGE: "queries are read-only",
+  UPSERT: "queries are read-only",
+  REPLACE: "queries are read-only",
+  COMMENT: "queries are read-only",
+  VACUUM: "queries are read-only",
+  CHECKPOINT: "queries are read-only",
+  ANALYZE: "queries are read-only",
+  BEGIN: "each query runs on its own; transactions do not apply",
+  START: "each query runs on its own; transactions do not apply",
+  COMMIT: "each query runs on its own; transactions do not apply",
+  ROLLBACK: "each query runs on its own; transactions do not apply",
+  ABORT: "each query runs on its own; transactions do not apply",
+  END: "each query runs on its own; transactions do not apply",
+  PREPARE: "parameters are written {{name}} and bound for you",
+  EXECUTE: "parameters are written {{name}} and bound for you",
+  DEALLOCATE: "parameters are written {{name}} and bound for you",
+  EXPLAIN: "it shows the engine's plan, with the paths of the files it reads",
+  PIVOT: "the guard cannot inspect it; write it with GROUP BY and FILTER (WHERE …)",
+  UNPIVOT: "the guard cannot inspect it; write it with UNION ALL",
+};
 
 export interface BoundTableName {
   /** Lower-cased schema ("main" for unqualified bindings). */
   schema: string;
   /** Lower-cased table name. */
   table: string;
+}
+
+/** A table the query names, as written, with where in the SQL (a byte offset) when DuckDB says. */
+export interface TableReference {
+  catalog: string;
+  schema: string;
+  table: string;
+  offset: number | undefined;
 }
 
 type JsonNode = { [key: string]: unknown };
@@ -37,67 +100,148 @@ function str(value: unknown): string {
   return typeof value === "string" ? value : "";
 }
 
-/**
- * Checks a json_serialize_sql() document and returns the indexes (into `tables`) of the bound
- * tables the statement references. Throws BAD_REQUEST for anything it does not recognise as safe.
- */
-export function checkSerializedQuery(serialized: string, tables: BoundTableName[]): Set<number> {
-  const doc: unknown = JSON.parse(serialized);
-  if (!isNode(doc)) throw new InletError("INTERNAL", "unexpected json_serialize_sql output");
-  if (doc.error === true) {
-    const message = str(doc.error_message);
-    if (str(doc.error_type) === "parser") throw new InletError("BAD_REQUEST", `Parser Error: ${message}`);
-    throw new InletError("BAD_REQUEST", `only a read-only SELECT query is allowed (${message})`);
-  }
+/** A node's byte offset into the SQL; DuckDB writes 2^64-1 when it has none. */
+function offsetOf(node: JsonNode): number | undefined {
+  const at = node.query_location;
+  return typeof at === "number" && at >= 0 && at < 2 ** 53 ? at : undefined;
+}
 
+function refusal(message: string, construct: string, offset?: number): InletError {
+  return new InletError("BAD_REQUEST", message, {
+    field: "sql",
+    refused: construct,
+    ...(offset === undefined ? {} : { offset }),
+  });
+}
+
+/** The statement's first keyword, past comments, whitespace and opening parentheses. */
+export function leadingKeyword(sql: string): string {
+  let i = 0;
+  while (i < sql.length) {
+    const ch = sql[i]!;
+    if (/\s|\(/.test(ch)) i += 1;
+    else if (ch === "-" && sql[i + 1] === "-") {
+      const end = sql.indexOf("\n", i);
+      i = end < 0 ? sql.length : end + 1;
+    } else if (ch === "/" && sql[i + 1] === "*") {
+      const end = sql.indexOf("*/", i + 2);
+      i = end < 0 ? sql.length : end + 2;
+    } else break;
+  }
+  return (/^[A-Za-z_]+/.exec(sql.slice(i))?.[0] ?? "").toUpperCase();
+}
+
+/** The refusal of a statement that is not a SELECT, saying what it is and why; undefined for others. */
+export function refusedStatement(sql: string): InletError | undefined {
+  const keyword = leadingKeyword(sql);
+  const reason = STATEMENT_REASONS[keyword];
+  if (!reason) return undefined;
+  return refusal(`${keyword} is not allowed: ${reason}. Only a read-only SELECT query can run.`, keyword);
+}
+
+function tableFunctionReason(name: string): string {
+  if (/^(read_|parquet_|sniff_|iceberg_|delta_)|^glob$|_scan$/.test(name)) {
+    return "reads files directly, around the lake's tables and their access rules; query the tables by name (curated.x, analytics.y)";
+  }
+  if (name === "query" || name === "query_table") return "runs SQL text the guard cannot inspect";
+  if (/^(duckdb_|pragma_)|^which_secret$/.test(name)) return "shows the engine's settings and internals";
+  return `is not one of the allowed table functions (${[...ALLOWED_TABLE_FUNCTIONS].join(", ")})`;
+}
+
+/**
+ * Checks one statement's parse tree (the output of json_serialize_sql, or its one statement) and
+ * returns the tables it names, CTEs left out. Refused, with what and why: a table function other
+ * than the row generators, a file or URL read as a table, getenv and settings functions.
+ */
+export function inspectQueryTree(tree: unknown): TableReference[] {
   const cteNames = new Set<string>();
-  for (const node of walk(doc)) {
+  for (const node of walk(tree)) {
     const cteMap = node.cte_map;
     if (isNode(cteMap) && Array.isArray(cteMap.map)) {
       for (const entry of cteMap.map) if (isNode(entry)) cteNames.add(str(entry.key).toLowerCase());
     }
   }
-
-  const referenced = new Set<number>();
-  const available = tables.map((t) => (t.schema === "main" ? t.table : `${t.schema}.${t.table}`)).join(", ");
-
-  const checkTable = (catalog: string, schema: string, table: string): void => {
-    const name = schema ? `${schema}.${table}` : table;
-    if (catalog !== "" && catalog.toLowerCase() !== "memory") {
-      throw new InletError(
-        "BAD_REQUEST",
-        `unknown table ${catalog}.${name}; available: ${available || "none"}`,
+  const tables: TableReference[] = [];
+  const addTable = (node: JsonNode) => {
+    const catalog = str(node.catalog_name);
+    const schema = str(node.schema_name);
+    const table = str(node.table_name);
+    const offset = offsetOf(node);
+    if (!catalog && !schema && PLAIN_IDENTIFIER.test(table) && cteNames.has(table.toLowerCase())) return;
+    if (FILE_LIKE.test(table) || FILE_LIKE.test(schema)) {
+      throw refusal(
+        `Reading the file or URL '${schema ? `${schema}.` : ""}${table}' is not allowed: queries read the lake's tables by name (curated.x, analytics.y)`,
+        "file",
+        offset,
       );
     }
-    const s = schema.toLowerCase();
-    const t = table.toLowerCase();
-    if (s === "" && PLAIN_IDENTIFIER.test(table) && cteNames.has(t)) return;
-    const index = tables.findIndex(
-      (b) => b.table === t && (b.schema === s || (s === "" && b.schema === "main")),
-    );
-    if (index < 0) {
-      throw new InletError("BAD_REQUEST", `unknown table ${name}; available: ${available || "none"}`);
-    }
-    referenced.add(index);
+    tables.push({ catalog, schema, table, offset });
   };
-
-  for (const node of walk(doc)) {
+  for (const node of walk(tree)) {
     const type = node.type;
-    if (type === "BASE_TABLE") {
-      checkTable(str(node.catalog_name), str(node.schema_name), str(node.table_name));
-    } else if (type === "SHOW_REF" && str(node.table_name) !== "") {
-      checkTable(str(node.catalog_name), str(node.schema_name), str(node.table_name));
-    } else if (type === "TABLE_FUNCTION") {
+    if (type === "BASE_TABLE") addTable(node);
+    else if (type === "SHOW_REF" && str(node.table_name) !== "") addTable(node);
+    else if (type === "TABLE_FUNCTION") {
       const fn = isNode(node.function) ? node.function : {};
       const name = str(fn.function_name).toLowerCase();
       const qualified = str(fn.schema) !== "" || str(fn.catalog) !== "";
       if (qualified || !ALLOWED_TABLE_FUNCTIONS.has(name)) {
-        throw new InletError(
-          "BAD_REQUEST",
-          `table function ${name || "(unknown)"}() is not allowed; query the lake's tables by name`,
+        throw refusal(
+          `The table function ${name || "(unknown)"}() is not allowed: it ${tableFunctionReason(name)}`,
+          name || "table function",
+          offsetOf(node) ?? offsetOf(fn),
         );
       }
+    } else if (node.class === "FUNCTION") {
+      const name = str(node.function_name).toLowerCase();
+      const reason = REFUSED_FUNCTIONS[name];
+      if (reason) throw refusal(`The function ${name}() is not allowed: it ${reason}`, name, offsetOf(node));
     }
+  }
+  return tables;
+}
+
+/**
+ * Checks a json_serialize_sql() document and returns the indexes (into `tables`) of the bound
+ * tables the statement references. Throws BAD_REQUEST for anything it does not recognise as safe.
+ */
+export function checkSerializedQuery(
+  serialized: string,
+  tables: BoundTableName[],
+  sql?: string,
+): Set<number> {
+  const doc: unknown = JSON.parse(serialized);
+  if (!isNode(doc)) throw new InletError("INTERNAL", "unexpected json_serialize_sql output");
+  if (doc.error === true) {
+    const message = str(doc.error_message);
+    if (str(doc.error_type) === "parser") {
+      throw new InletError("BAD_REQUEST", `Parser Error: ${message}`, { field: "sql" });
+    }
+    const refused = sql === undefined ? undefined : refusedStatement(sql);
+    if (refused) throw refused;
+    throw refusal(`Only a read-only SELECT query can run (${message})`, "statement");
+  }
+
+  const referenced = new Set<number>();
+  const available = tables.map((t) => (t.schema === "main" ? t.table : `${t.schema}.${t.table}`)).join(", ");
+  for (const ref of inspectQueryTree(doc)) {
+    const name = ref.schema ? `${ref.schema}.${ref.table}` : ref.table;
+    if (ref.catalog !== "" && ref.catalog.toLowerCase() !== "memory") {
+      throw refusal(
+        `Unknown table ${ref.catalog}.${name}; available: ${available || "none"}`,
+        "table",
+        ref.offset,
+      );
+    }
+    const s = ref.schema.toLowerCase();
+    const t = ref.table.toLowerCase();
+    const index = tables.findIndex(
+      (b) => b.table === t && (b.schema === s || (s === "" && b.schema === "main")),
+    );
+    if (index < 0) {
+      throw refusal(`Unknown table ${name}; available: ${available || "none"}`, "table", ref.offset);
+    }
+    referenced.add(index);
   }
   return referenced;
 }

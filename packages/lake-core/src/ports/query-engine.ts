@@ -1,11 +1,14 @@
 // The QueryEngine port: SQL over catalog tables bound at one committed snapshot.
-import type { ColumnSpec } from "./catalog";
+import type { Readable } from "node:stream";
+import type { ColumnSpec, FileColumnStats } from "./catalog";
 
 /** A data file of the bound snapshot, named by its object-store key (the adapter resolves it). */
 export interface BoundFile {
   key: string;
   bytes: number;
   rowCount: number;
+  /** The file's footer statistics as the catalog recorded them; an adapter reads the footer without them. */
+  columnStats?: FileColumnStats | undefined;
 }
 
 export interface TableBinding {
@@ -20,11 +23,26 @@ export interface TableBinding {
   columns?: ColumnSpec[];
 }
 
+/**
+ * The typed value of one `$name` parameter of the SQL: bound as a prepared-statement parameter, never
+ * written into the SQL text. Dates are YYYY-MM-DD; a list is one value (use it as `col IN $name`).
+ */
+export type QueryParam =
+  | { type: "date"; value: string }
+  | { type: "number"; value: number }
+  | { type: "text"; value: string }
+  | { type: "list"; items: "number"; value: number[] }
+  | { type: "list"; items: "text"; value: string[] };
+
 export interface QueryRequest {
   sql: string;
   tables: TableBinding[];
+  /** Values of the SQL's `$name` parameters, by name (lower case). */
+  params?: Record<string, QueryParam>;
   /** Maximum rows returned to the caller; the engine may stop early. */
   maxRows?: number;
+  /** Rows stop (truncated) once they hold about this many bytes as JSON, so a wide result stays bounded. */
+  maxResultBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -42,8 +60,19 @@ export interface QueryResult {
   durationMs: number;
 }
 
+/** A whole result as CSV, written where the engine keeps results and streamed from there. */
+export interface CsvExport {
+  rows: number;
+  bytesScanned: number;
+  durationMs: number;
+  /** The CSV with a header line, read once; whatever holds it is released when it ends or is destroyed. */
+  body: Readable;
+}
+
 export interface QueryEngine {
   readonly kind: string;
   query(req: QueryRequest): Promise<QueryResult>;
+  /** Runs the query and streams its whole result as CSV: it is never held in memory. */
+  exportCsv(req: Omit<QueryRequest, "maxRows" | "maxResultBytes">): Promise<CsvExport>;
   close(): Promise<void>;
 }

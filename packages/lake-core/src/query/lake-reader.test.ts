@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine, type DuckDbQueryEngine } from "../adapters/duckdb-engine";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import { processBatches } from "../process/process-batches";
+import { MemoryQueryHistory } from "../testing/memory-query-history";
 import { createTestSource, enqueueRawBatch } from "../testing/pipeline-fixtures";
 import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
 import { LakeReader, type Reader } from "./lake-reader";
@@ -24,7 +25,7 @@ async function ingest(slug: { id: string; slug: string }, lines: string[]) {
 beforeAll(async () => {
   bed = await startPipelineTestBed("lake-reader");
   engine = createDuckDbEngine({ store: bed.store, threads: 1 });
-  lake = new LakeReader({ catalog: bed.catalog, engine });
+  lake = new LakeReader({ catalog: bed.catalog, engine, history: new MemoryQueryHistory() });
 });
 afterAll(async () => {
   await engine?.close();

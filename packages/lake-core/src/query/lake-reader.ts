@@ -1,6 +1,7 @@
-// LakeReader: every read of lake data for a person — table previews, a source's latest events, dead
-// letters and their payloads, and the SQL runner to come — goes through here with the caller, so
-// access policies (column rules, row filters) have exactly one place to apply.
+// LakeReader: every read of lake data for a person — the SQL runner, saved queries, CSV downloads,
+// table previews, a source's latest events, dead letters and their payloads — goes through here with
+// the caller, so access policies (column rules, row filters) have exactly one place to apply, and
+// every read is recorded in query history.
 import type { Logger } from "pino";
 import { sqlIdent, sqlString } from "../adapters/duckdb-sql";
 import { InletError } from "../errors";
@@ -13,17 +14,35 @@ import type {
   VisibleFile,
 } from "../ports/catalog";
 import type { QueryEngine, QueryResult, TableBinding } from "../ports/query-engine";
+import type { QueryBudgetSource, QueryRunPath, QueryRunRecorder } from "../ports/query-history";
+import type { PriceSheet } from "./price-sheet";
+import {
+  type CsvRunResult,
+  type EstimateResult,
+  type QueryEstimator,
+  type QueryLimits,
+  QueryRuns,
+  type Reader,
+  type RunQueryInput,
+  type RunQueryResult,
+} from "./query-runs";
+import type { QueryParameterInput } from "./sql-parameters";
 
-/** Who is reading: the signed-in person and the roles their policies are chosen by. */
-export interface Reader {
-  userId: string;
-  roles: readonly string[];
-}
+export type { Reader } from "./query-runs";
 
 export interface LakeReaderDeps {
   catalog: Catalog;
   engine: QueryEngine;
+  /** Where every run of every read path is recorded. */
+  history: QueryRunRecorder;
+  /** Per-role bytes-scanned budgets; absent: none. */
+  budgets?: QueryBudgetSource | undefined;
+  limits?: Partial<QueryLimits> | undefined;
+  priceSheet?: PriceSheet | undefined;
+  /** How a query's bytes are estimated before it runs; default estimateQuery over the catalog. */
+  estimate?: QueryEstimator | undefined;
   logger?: Logger | undefined;
+  now?: () => Date;
 }
 
 export const PREVIEW_MAX_ROWS = 100;
@@ -59,16 +78,76 @@ export function bindingOf(view: TableSnapshotView): TableBinding {
     name: view.name,
     tableId: view.tableId,
     snapshotSeq: view.seq,
-    files: view.files.map((f) => ({ key: f.path, bytes: f.bytes, rowCount: f.rowCount })),
+    files: view.files.map((f) => ({
+      key: f.path,
+      bytes: f.bytes,
+      rowCount: f.rowCount,
+      columnStats: f.columnStats,
+    })),
     columns: view.columns,
   };
 }
 
 export class LakeReader {
-  constructor(private readonly deps: LakeReaderDeps) {}
+  private readonly runs: QueryRuns;
+
+  constructor(private readonly deps: LakeReaderDeps) {
+    this.runs = new QueryRuns(deps);
+  }
 
   private note(reader: Reader, what: string, details: Record<string, unknown>): void {
     this.deps.logger?.debug({ userId: reader.userId, roles: reader.roles, ...details }, what);
+  }
+
+  /**
+   * Runs a person's SQL ({{name}} parameters bound as typed values) over the tables it names at their
+   * current snapshot: guarded, estimated, held to the person's budgets, time limit and concurrency
+   * bound, and recorded in query history however it ends.
+   */
+  runQuery(reader: Reader, input: RunQueryInput): Promise<RunQueryResult> {
+    return this.runs.run(reader, input);
+  }
+
+  /** runQuery's whole result as a CSV stream (path "csv"): the same guard, budgets and history. */
+  exportCsv(reader: Reader, input: Omit<RunQueryInput, "maxRows" | "path">): Promise<CsvRunResult> {
+    return this.runs.exportCsv(reader, input);
+  }
+
+  /** What a query would read and cost, and whether the person's budgets allow it; runs nothing. */
+  estimate(
+    reader: Reader,
+    input: { sql: string; params?: Record<string, QueryParameterInput> | undefined },
+  ): Promise<EstimateResult> {
+    return this.runs.estimate(reader, input);
+  }
+
+  /** Cancels a running query: the person's own, or anyone's with `any` (admins). */
+  cancelRun(reader: Reader, runId: string, opts: { any: boolean }): "cancelled" | "not_found" | "pending" {
+    return this.runs.cancel(reader, runId, opts);
+  }
+
+  /** A read of the engine, recorded as a run of its path with the SQL it ran. */
+  private recordedQuery(
+    reader: Reader,
+    path: QueryRunPath,
+    req: { sql: string; tables: TableBinding[]; maxRows: number },
+  ): Promise<QueryResult> {
+    return this.runs.record(
+      reader,
+      { path, sql: req.sql, tables: req.tables.map((t) => ({ name: t.name, snapshotSeq: t.snapshotSeq })) },
+      async (signal) => {
+        const result = await this.deps.engine.query({ ...req, signal });
+        return { value: result, rowCount: result.rows.length, bytesScanned: result.bytesScanned };
+      },
+    );
+  }
+
+  /** A read of the catalog (dead letters), recorded as a run with what it read. */
+  private recordedRead<T>(reader: Reader, sql: string, read: () => Promise<T>, rows: (value: T) => number) {
+    return this.runs.record(reader, { path: "dead_letters", sql, engine: "catalog" }, async () => {
+      const value = await read();
+      return { value, rowCount: rows(value) };
+    });
   }
 
   private async snapshot(tableName: string): Promise<TableSnapshotView> {
@@ -94,7 +173,7 @@ export class LakeReader {
     const view = await this.snapshot(tableName);
     const rows = Math.max(0, Math.min(limit, PREVIEW_MAX_ROWS));
     this.note(reader, "table preview", { table: tableName, snapshot: view.seq });
-    return this.readNewest(view, newestFiles(view.files, rows), ["_event_time"], rows);
+    return this.readNewest(reader, "preview", view, newestFiles(view.files, rows), ["_event_time"], rows);
   }
 
   /**
@@ -109,7 +188,14 @@ export class LakeReader {
     const view = await this.snapshot(tableName);
     const rows = Math.max(0, Math.min(limit, LATEST_EVENTS_MAX_ROWS));
     this.note(reader, "latest events", { table: tableName, snapshot: view.seq });
-    return this.readNewest(view, newestFiles(view.files, rows), ["_ingested_at", "_event_time"], rows);
+    return this.readNewest(
+      reader,
+      "latest_events",
+      view,
+      newestFiles(view.files, rows),
+      ["_ingested_at", "_event_time"],
+      rows,
+    );
   }
 
   /**
@@ -130,7 +216,7 @@ export class LakeReader {
     const binding = bindingOf({ ...view, files });
     const name = binding.name.split(".").map(sqlIdent).join(".");
     this.note(reader, "event read", { table: tableName, snapshot: view.seq, eventId });
-    const result = await this.deps.engine.query({
+    const result = await this.recordedQuery(reader, "event", {
       sql: `SELECT * FROM ${name} WHERE _event_id = ${sqlString(eventId)} LIMIT 1`,
       tables: [binding],
       maxRows: 1,
@@ -140,6 +226,8 @@ export class LakeReader {
 
   /** The rows of the chosen files, newest first by the first of `orderBy` the table has. */
   private async readNewest(
+    reader: Reader,
+    path: QueryRunPath,
     view: TableSnapshotView,
     files: VisibleFile[],
     orderBy: string[],
@@ -151,7 +239,7 @@ export class LakeReader {
     const order =
       present.length > 0 ? ` ORDER BY ${present.map((c) => `${sqlIdent(c)} DESC`).join(", ")}` : "";
     const name = binding.name.split(".").map(sqlIdent).join(".");
-    const result = await this.deps.engine.query({
+    const result = await this.recordedQuery(reader, path, {
       sql: `SELECT * FROM ${name}${order} LIMIT ${rows}`,
       tables: [binding],
       maxRows: rows,
@@ -165,9 +253,18 @@ export class LakeReader {
     page: { cursor?: string | undefined; limit: number },
   ): Promise<{ items: DeadLetterSummary[]; nextCursor: string | undefined }> {
     this.note(reader, "dead letters listed", { filter });
-    return this.deps.catalog.listDeadLetters(filter, page);
+    return this.recordedRead(
+      reader,
+      `-- dead letters listed: ${JSON.stringify({ ...filter, cursor: page.cursor, limit: page.limit })}`,
+      () => this.deps.catalog.listDeadLetters(filter, page),
+      (p) => p.items.length,
+    );
   }
 
+  /**
+   * Counts per reason hold no event data (the source page polls them every few seconds), so unlike
+   * every other read here they are not recorded in query history.
+   */
   countDeadLettersByReason(
     reader: Reader,
     filter: Omit<DeadLetterFilter, "reasonCode">,
@@ -182,8 +279,16 @@ export class LakeReader {
     id: string,
     opts: { maxPayloadChars?: number } = {},
   ): Promise<DeadLetterRecord> {
-    const letter = await this.deps.catalog.getDeadLetter(id, opts);
-    if (!letter) throw new InletError("NOT_FOUND", `No dead letter with id '${id}'`);
+    const letter = await this.recordedRead(
+      reader,
+      `-- dead letter read: ${JSON.stringify(id)}`,
+      async () => {
+        const found = await this.deps.catalog.getDeadLetter(id, opts);
+        if (!found) throw new InletError("NOT_FOUND", `No dead letter with id '${id}'`);
+        return found;
+      },
+      () => 1,
+    );
     this.note(reader, "dead letter read", { deadLetterId: id, source: letter.source });
     return letter;
   }

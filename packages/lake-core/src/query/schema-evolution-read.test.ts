@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDuckDbEngine, type DuckDbQueryEngine } from "../adapters/duckdb-engine";
 import { curatedColumns, evolveColumns } from "../schema/schema-columns";
+import { MemoryQueryHistory } from "../testing/memory-query-history";
 import { createTestSource, TEST_ORDER_SCHEMA } from "../testing/pipeline-fixtures";
 import { commitBatchesOneByOne, usePipelineTestBed } from "../testing/pipeline-test-bed";
 import { LakeReader } from "./lake-reader";
@@ -11,7 +12,7 @@ let lake: LakeReader;
 
 beforeAll(() => {
   engine = createDuckDbEngine({ store: bed.store, threads: 1 });
-  lake = new LakeReader({ catalog: bed.catalog, engine });
+  lake = new LakeReader({ catalog: bed.catalog, engine, history: new MemoryQueryHistory() });
 });
 afterAll(async () => {
   await engine?.close();

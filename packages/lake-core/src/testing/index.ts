@@ -1,5 +1,6 @@
 // @inlet/lake-core/testing: contract suites and fixtures for adapter and pipeline tests.
 
+export { MemoryQueryHistory, type RecordedRun } from "./memory-query-history";
 export {
   type ObjectStoreContractOptions,
   type ObjectStoreUnderTest,
