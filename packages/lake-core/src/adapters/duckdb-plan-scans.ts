@@ -83,9 +83,17 @@ export function scansOfPlan(doc: unknown): PlannedScan[] {
   return scans;
 }
 
+const USER_ERRORS = new Set(["binder", "catalog", "parser", "conversion", "invalid input", "out of range"]);
+
+/** Whether `err` says only that the plan could not be had (see planScans), not that the query is wrong. */
+export function isPlanUnavailable(err: unknown): boolean {
+  return err instanceof InletError && err.details?.planUnavailable === true;
+}
+
 /**
  * The optimized plan of one SELECT on this connection (binding reads the footers of the files its
- * views name). A binder error (unknown column, wrong type) is a BAD_REQUEST with DuckDB's message.
+ * views name). A binder error (unknown column, wrong type) is a BAD_REQUEST with DuckDB's message;
+ * a plan DuckDB cannot give is an INTERNAL error that isPlanUnavailable recognises.
  */
 export async function planScans(connection: DuckDBConnection, sql: string): Promise<PlannedScan[]> {
   let text: unknown;
@@ -101,9 +109,11 @@ export async function planScans(connection: DuckDBConnection, sql: string): Prom
   if (typeof text !== "string") throw new InletError("INTERNAL", "json_serialize_plan returned nothing");
   const doc: unknown = JSON.parse(text);
   if (isNode(doc) && doc.error === true) {
-    throw new InletError("BAD_REQUEST", str(doc.error_message) || "the query cannot be planned", {
-      field: "sql",
-    });
+    const message = str(doc.error_message) || "the query cannot be planned";
+    // The query's own mistakes (an unknown column, a type mismatch) versus what DuckDB cannot
+    // serialize or plan this way (an internal error, a statement it does not support here).
+    if (USER_ERRORS.has(str(doc.error_type))) throw new InletError("BAD_REQUEST", message, { field: "sql" });
+    throw new InletError("INTERNAL", `cannot plan the query: ${message}`, { planUnavailable: true });
   }
   return scansOfPlan(doc);
 }

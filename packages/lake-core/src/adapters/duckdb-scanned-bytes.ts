@@ -11,17 +11,19 @@
 // compressed sizes of the chunks left are summed. Partition pruning is row-group pruning here: the
 // curated files hold their `dt` column, one value per file. Not counted: footers, and pruning DuckDB
 // decides only while running (join and top-N dynamic filters), nor a LIMIT that stops a scan early,
-// so the figure is what the plan reads in full; a scan DuckDB removes from the plan because the
-// statistics show it empty reads nothing.
+// so the figure is what the plan reads in full (LIMITs are left out of the planned SQL); a scan DuckDB
+// removes from the plan because the statistics show it empty reads nothing. A query DuckDB cannot
+// give a plan for counts every byte of its bound files.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { FileColumnStats } from "../ports/catalog";
-import { withParameterLiterals } from "./duckdb-parameter-literals";
-import { planScans } from "./duckdb-plan-scans";
+import { type PlannedScan, planScans } from "./duckdb-plan-scans";
+import { planningSql } from "./duckdb-planning-sql";
 import { readFooterStats } from "./parquet-footer-stats";
 import { fileRead } from "./row-group-pruning";
 
 /** A file a view reads: its rows and, when the catalog recorded them, its footer statistics. */
 export interface ScannedFile {
+  bytes: number;
   rowCount: number;
   columnStats?: FileColumnStats | undefined;
 }
@@ -37,8 +39,16 @@ export async function scannedParquetBytes(
   files: ReadonlyMap<string, ScannedFile>,
   params?: Record<string, unknown>,
 ): Promise<number> {
-  const planned = await withParameterLiterals(connection, sql, params);
-  const scans = (await planScans(connection, planned)).filter((s) => s.files.length > 0);
+  let scans: PlannedScan[];
+  try {
+    scans = (await planScans(connection, await planningSql(connection, sql, params))).filter(
+      (s) => s.files.length > 0,
+    );
+  } catch {
+    // No plan to read (a statement DuckDB cannot plan this way; a mistake the run reports itself):
+    // every byte of every bound file, the most the query could read.
+    return [...files.values()].reduce((n, f) => n + f.bytes, 0);
+  }
   const needFooter = [
     ...new Set(scans.flatMap((s) => s.files).filter((path) => !files.get(path)?.columnStats?.columns)),
   ].filter((path) => files.has(path));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parameterLiteral } from "./duckdb-parameter-literals";
+import { parameterLiteral } from "./duckdb-planning-sql";
 import { fileRead, mayMatch } from "./row-group-pruning";
 
 const DAY = (iso: string) =>

@@ -7,6 +7,7 @@
 // the column chunks left are summed, as the DuckDB engine measures bytes scanned
 // (adapters/duckdb-scanned-bytes.ts). No data file is read. Files without recorded statistics are
 // estimated (file-stats-fallback.ts).
+import { isPlanUnavailable, type PlannedScan } from "../adapters/duckdb-plan-scans";
 import { fileRead } from "../adapters/row-group-pruning";
 import { InletError } from "../errors";
 import type { Catalog, TableSnapshotView } from "../ports/catalog";
@@ -95,11 +96,23 @@ export async function estimateQuery(
 ): Promise<QueryEstimate> {
   const statement = await parseSql(sql);
   const views = await snapshotsOf(deps, tableNamesOf(statement));
-  const scans = await planOverTables(
-    sql,
-    views.map((v) => ({ name: v.name, columns: v.columns })),
-    params,
-  );
+  let scans: PlannedScan[];
+  try {
+    scans = await planOverTables(
+      sql,
+      views.map((v) => ({ name: v.name, columns: v.columns })),
+      params,
+    );
+  } catch (err) {
+    if (!isPlanUnavailable(err)) throw err;
+    // No plan to read: every column of every file of the tables named, the most the query can read.
+    scans = views.map((v) => ({
+      files: [],
+      table: v.name.toLowerCase(),
+      columns: v.columns.map((c) => c.name),
+      filters: [],
+    }));
+  }
 
   const tables = views.map((view): TableReadEstimate => {
     const own = scans.filter((s) => s.table === view.name.toLowerCase());

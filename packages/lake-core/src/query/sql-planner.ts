@@ -3,8 +3,8 @@
 // (parameters given their values), which shows the columns and pushed-down filters each scan would
 // have over the real files.
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
-import { withParameterLiterals } from "../adapters/duckdb-parameter-literals";
 import { type PlannedScan, planScans } from "../adapters/duckdb-plan-scans";
+import { planningSql } from "../adapters/duckdb-planning-sql";
 import { prepareConnection, sqlIdent } from "../adapters/duckdb-sql";
 import { errorMessage, InletError } from "../errors";
 import type { ColumnSpec } from "../ports/catalog";
@@ -124,6 +124,6 @@ export function planOverTables(
 ): Promise<PlannedScan[]> {
   return onPlannerConnection(async (connection) => {
     for (const table of tables) await ensureTable(connection, table);
-    return planScans(connection, await withParameterLiterals(connection, sql, params));
+    return planScans(connection, await planningSql(connection, sql, params));
   });
 }

@@ -1,6 +1,8 @@
-// A query's `$name` parameters written in as typed literals, for planning only: DuckDB's planner
-// (json_serialize_plan) takes no parameter values, and without them it cannot push a filter such as
-// `dt = $day` into a scan. The SQL this returns is never run; queries run with bound parameters.
+// The SQL a query is planned with to learn what it scans (never run): its `$name` parameters written
+// in as typed literals, since DuckDB's planner (json_serialize_plan) takes no parameter values and
+// could not push `dt = $day` into a scan without them; and its LIMITs dropped, since DuckDB 1.5.6
+// cannot serialize a plan its late-materialization rewrite of ORDER BY … LIMIT produced ("Failed to
+// bind column reference"), while a LIMIT does not change which columns and row groups a full scan reads.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { sqlString } from "./duckdb-sql";
 
@@ -70,40 +72,58 @@ async function serialized(connection: DuckDBConnection, sql: string): Promise<Js
 // by JavaScript it reads back as a different number, which DuckDB refuses.
 const UINT64_MAX_AS_DOUBLE = String(2 ** 64);
 
+const LIMITS = new Set(["LIMIT_MODIFIER", "LIMIT_PERCENT_MODIFIER"]);
+
 /**
- * `sql` with every parameter that has a value in `params` (by name, any case) replaced by that value
- * as a literal; `sql` itself when there is nothing to replace or it does not parse (planning it then
- * reports the problem).
+ * `sql` as it is planned to learn what it scans: every parameter that has a value in `params` (by
+ * name, any case) replaced by that value as a literal, and every LIMIT dropped. `sql` itself when
+ * there is nothing to change or it does not parse (planning it then reports the problem).
  */
-export async function withParameterLiterals(
+export async function planningSql(
   connection: DuckDBConnection,
   sql: string,
   params: Record<string, unknown> | undefined,
 ): Promise<string> {
-  if (!params || Object.keys(params).length === 0 || !sql.includes("$")) return sql;
+  const hasParams = params !== undefined && Object.keys(params).length > 0 && sql.includes("$");
+  if (!hasParams && !/\blimit\b/i.test(sql)) return sql;
   const doc = await serialized(connection, sql);
   if (!doc) return sql;
-  const byName = new Map(Object.entries(params).map(([k, v]) => [k.toLowerCase(), v]));
+  const byName = new Map(Object.entries(params ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
   const used: { node: JsonNode; literal: string }[] = [];
+  let limits = 0;
   for (const node of walk(doc.statements)) {
+    if (Array.isArray(node.modifiers)) {
+      limits += node.modifiers.filter((m) => isNode(m) && LIMITS.has(String(m.type))).length;
+    }
     if (node.class !== "PARAMETER") continue;
     const literal = parameterLiteral(byName.get(String(node.identifier).toLowerCase()));
     if (literal !== undefined) used.push({ node, literal });
   }
-  if (used.length === 0) return sql;
-  const literals = await serialized(connection, `SELECT ${used.map((u) => u.literal).join(", ")}`);
-  const statements = literals?.statements as unknown[] | undefined;
-  const first = statements?.[0];
-  const selectList = isNode(first) && isNode(first.node) ? first.node.select_list : undefined;
-  if (!Array.isArray(selectList) || selectList.length !== used.length) return sql;
+  if (used.length === 0 && limits === 0) return sql;
+  let selectList: unknown[] = [];
+  if (used.length > 0) {
+    const literals = await serialized(connection, `SELECT ${used.map((u) => u.literal).join(", ")}`);
+    const statements = literals?.statements as unknown[] | undefined;
+    const first = statements?.[0];
+    const list = isNode(first) && isNode(first.node) ? first.node.select_list : undefined;
+    if (!Array.isArray(list) || list.length !== used.length) return sql;
+    selectList = list;
+  }
   const replacements = new Map<JsonNode, unknown>(used.map((u, i) => [u.node, selectList[i]]));
-  const replace = (value: unknown): unknown => {
-    if (Array.isArray(value)) return value.map(replace);
+  const rewrite = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rewrite);
     if (!isNode(value)) return value;
     if (replacements.has(value)) return replacements.get(value);
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, replace(v)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        k === "modifiers" && Array.isArray(v)
+          ? v.filter((m) => !(isNode(m) && LIMITS.has(String(m.type)))).map(rewrite)
+          : rewrite(v),
+      ]),
+    );
   };
-  const text = JSON.stringify(replace(doc)).replaceAll(UINT64_MAX_AS_DOUBLE, "18446744073709551615");
+  const text = JSON.stringify(rewrite(doc)).replaceAll(UINT64_MAX_AS_DOUBLE, "18446744073709551615");
   const reader = await connection.runAndReadAll("SELECT json_deserialize_sql($1::JSON)", [text]);
   return String(reader.getRowsJson()[0]?.[0]);
 }
