@@ -85,7 +85,10 @@ describe("LakeReader", () => {
     const preview = await lake.previewTable(analyst, `curated.${src.slug}`, 5);
     expect(preview.rows).toHaveLength(5);
     expect(new Set(preview.rows.map((r) => String(r._event_id).slice(0, 2)))).toEqual(new Set(["n3"]));
-    expect([preview.bytesScanned, preview.truncated, preview.snapshotSeq]).toEqual([newest.bytes, true, 3]);
+    expect([preview.truncated, preview.snapshotSeq]).toEqual([true, 3]);
+    // Only the newest file is read: at most its bytes (its column chunks, as the engine measures them).
+    expect(preview.bytesScanned).toBeGreaterThan(0);
+    expect(preview.bytesScanned).toBeLessThanOrEqual(newest.bytes);
   });
 
   it("shows a source's latest events newest ingested first, from its newest files", async () => {
