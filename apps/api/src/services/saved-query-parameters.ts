@@ -1,6 +1,6 @@
-// A saved query's declared parameters: the `{{name}}` placeholders its SQL uses (outside string literals,
-// quoted identifiers and comments), and the check that what is declared is exactly what the SQL uses.
-import { InletError } from "@inlet/lake-core";
+// A saved query's declared parameters checked against its SQL: what is declared must be exactly the
+// `{{name}}` placeholders the SQL uses (found as the query path binds them: lake-core's parameterNames).
+import { InletError, parameterNames } from "@inlet/lake-core";
 
 export const PARAMETER_TYPES = ["date", "number", "text", "list"] as const;
 export type ParameterType = (typeof PARAMETER_TYPES)[number];
@@ -12,57 +12,6 @@ export interface DeclaredParameter {
 }
 
 export const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/y;
-
-/** Where the SQL's literal text and comments end, from a quote or comment opener at `i`. */
-function skipQuotedOrComment(sql: string, i: number): number {
-  const c = sql[i];
-  if (c === "'" || c === '"') {
-    let j = i + 1;
-    while (j < sql.length) {
-      if (sql[j] === c) {
-        // A doubled quote is an escaped one, inside the literal.
-        if (sql[j + 1] === c) j += 2;
-        else return j + 1;
-      } else j += 1;
-    }
-    return sql.length;
-  }
-  if (c === "-" && sql[i + 1] === "-") {
-    const end = sql.indexOf("\n", i);
-    return end < 0 ? sql.length : end + 1;
-  }
-  if (c === "/" && sql[i + 1] === "*") {
-    const end = sql.indexOf("*/", i + 2);
-    return end < 0 ? sql.length : end + 2;
-  }
-  return i;
-}
-
-/** The distinct placeholder names the SQL uses, in order of first use. */
-export function placeholdersIn(sql: string): string[] {
-  const names: string[] = [];
-  let i = 0;
-  while (i < sql.length) {
-    const skipped = skipQuotedOrComment(sql, i);
-    if (skipped !== i) {
-      i = skipped;
-      continue;
-    }
-    if (sql[i] === "{" && sql[i + 1] === "{") {
-      PLACEHOLDER.lastIndex = i;
-      const match = PLACEHOLDER.exec(sql);
-      if (match?.[1]) {
-        if (!names.includes(match[1])) names.push(match[1]);
-        i = PLACEHOLDER.lastIndex;
-        continue;
-      }
-    }
-    i += 1;
-  }
-  return names;
-}
-
 function isCalendarDate(value: string): boolean {
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
   const d = new Date(`${value}T00:00:00Z`);
@@ -93,7 +42,7 @@ function defaultProblem(p: DeclaredParameter): string | undefined {
  * never uses, a name declared twice, or a default of the wrong type. Each refusal names its field.
  */
 export function checkParameters(sql: string, parameters: readonly DeclaredParameter[]): void {
-  const used = placeholdersIn(sql);
+  const used = parameterNames(sql);
   const seen = new Set<string>();
   parameters.forEach((p, index) => {
     if (seen.has(p.name)) {
