@@ -16,6 +16,13 @@ import pg from "pg";
 import { generateEvents } from "./generate-events";
 import { NdjsonPoster, ndjsonBodies } from "./ndjson-poster";
 
+// `npm run bench -- --queries`: the query path instead (queries-bench.ts), with its own options.
+if (process.argv.includes("--queries")) {
+  const { runQueriesBench } = await import("./queries-bench");
+  await runQueriesBench(process.argv.slice(2).filter((a) => a !== "--queries"));
+  process.exit(0);
+}
+
 const { values: args } = parseArgs({
   options: {
     events: { type: "string", default: "1000000" },
