@@ -3,6 +3,7 @@
 import type { Db } from "@inlet/db";
 import type pg from "pg";
 import type {
+  AnalyticsTableRecord,
   BatchProgress,
   BatchState,
   Catalog,
@@ -16,6 +17,7 @@ import type {
   DeadLetterRecord,
   DeadLetterStatus,
   DeadLetterSummary,
+  DueAnalyticsTable,
   ExpiredRawBatch,
   MinuteActivity,
   NewBatch,
@@ -34,6 +36,17 @@ import type {
   TableSummary,
   TableVersion,
 } from "../ports/catalog";
+import {
+  changedPartitions,
+  commitRefresh,
+  createAnalyticsTable,
+  dropAnalyticsTable,
+  dueAnalyticsTables,
+  getAnalyticsTable,
+  listAnalyticsTables,
+  recordRefreshFailure,
+  updateAnalyticsTable,
+} from "./analytics-tables";
 import {
   acceptedEventsByHour,
   acceptedEventsBySource,
@@ -122,6 +135,10 @@ export function pgCatalogTransaction(tx: Queryable): CatalogTransaction {
     commitRetention: (tableId, before) => commitRetention(tx, tableId, before),
     deleteSource: (id, mode) => deleteSource(tx, id, mode),
     updateSourceLifecycle: (id, next) => updateSourceLifecycle(tx, id, next),
+    createAnalyticsTable: (table) => createAnalyticsTable(tx, table),
+    updateAnalyticsTable: (name, change) => updateAnalyticsTable(tx, name, change),
+    commitRefresh: (commit) => commitRefresh(tx, commit),
+    dropAnalyticsTable: (name) => dropAnalyticsTable(tx, name),
   };
 }
 
@@ -301,6 +318,26 @@ export class PgCatalog implements Catalog {
     page: { cursor?: string | undefined; limit: number },
   ): Promise<CatalogPage<RawZoneDay>> {
     return rawZoneDays(this.pool, sourceId, page);
+  }
+
+  getAnalyticsTable(name: string): Promise<AnalyticsTableRecord | undefined> {
+    return getAnalyticsTable(this.pool, name);
+  }
+
+  listAnalyticsTables(): Promise<AnalyticsTableRecord[]> {
+    return listAnalyticsTables(this.pool);
+  }
+
+  dueAnalyticsTables(opts: { now: Date; retryFailedAfterMs: number }): Promise<DueAnalyticsTable[]> {
+    return dueAnalyticsTables(this.pool, opts);
+  }
+
+  changedPartitions(tableId: string, afterSeq: number, atSeq: number): Promise<string[]> {
+    return changedPartitions(this.pool, tableId, afterSeq, atSeq);
+  }
+
+  recordRefreshFailure(tableId: string, error: string): Promise<void> {
+    return recordRefreshFailure(this.pool, tableId, error);
   }
 
   tryLease(key: string): Promise<CatalogLease | undefined> {

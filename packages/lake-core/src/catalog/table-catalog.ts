@@ -9,6 +9,7 @@ import type {
   CuratedTable,
   FileColumnStats,
   NewDataFile,
+  SnapshotOperation,
   TableInfo,
   TableSnapshotView,
   VisibleFile,
@@ -79,7 +80,12 @@ SELECT f.id, $1, f.path, f.partition, f.row_count, f.bytes,
 FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::timestamptz[], $9::timestamptz[],
             $10::text[], $11::jsonb[]) AS f(id, path, partition, row_count, bytes, min_t, max_t, batch_id, column_stats)`;
 
-async function insertFiles(tx: Queryable, tableId: string, seq: number, files: NewDataFile[]): Promise<void> {
+export async function insertFiles(
+  tx: Queryable,
+  tableId: string,
+  seq: number,
+  files: NewDataFile[],
+): Promise<void> {
   if (files.length === 0) return;
   await tx.query(INSERT_FILES_SQL, [
     tableId,
@@ -101,7 +107,7 @@ export async function insertSnapshot(
   tx: Queryable,
   tableId: string,
   seq: number,
-  operation: "append" | "compact" | "retention",
+  operation: Exclude<SnapshotOperation, "replay">,
   added: NewDataFile[],
   removedFiles: number,
   summary: Record<string, unknown>,

@@ -392,6 +392,30 @@ export interface CatalogTransaction {
   updateSourceLifecycle(id: string, next: SourceLifecycle): Promise<SourceLifecycle | undefined>;
   /** Deletes a source (see SourceDeletion); undefined when there is none with this id. */
   deleteSource(id: string, mode: SourceDeletion): Promise<DeletedSource | undefined>;
+  /**
+   * Registers an analytics table (no snapshot yet). CONFLICT (details.field "name") when the name is
+   * taken; BAD_REQUEST naming unknown inputs or an input that is the table itself.
+   */
+  createAnalyticsTable(table: NewAnalyticsTable): Promise<AnalyticsTableRecord>;
+  /**
+   * Changes an analytics table's definition and refresh settings; undefined when there is none.
+   * BAD_REQUEST (details.field "definition") for unknown inputs or one that reads the table, even
+   * through other analytics tables.
+   */
+  updateAnalyticsTable(
+    name: string,
+    change: AnalyticsTableChange,
+  ): Promise<{ before: AnalyticsTableRecord; after: AnalyticsTableRecord } | undefined>;
+  /**
+   * Commits a refresh in a `refresh` snapshot (the files it replaces removed at it) with the inputs'
+   * seqs, the time and no error; undefined (nothing changed) when the definition or the table moved on.
+   */
+  commitRefresh(commit: RefreshCommit): Promise<RefreshCommitted | undefined>;
+  /**
+   * Drops an analytics table with its snapshots and file rows; undefined when there is none. CONFLICT
+   * (details.field "name") while another analytics table reads it.
+   */
+  dropAnalyticsTable(name: string): Promise<DroppedAnalyticsTable | undefined>;
   /** Deletes the rows of files replaced by a snapshot older than retentionMs; returns what they named. */
   expireReplacedFiles(
     tableId: string,
@@ -557,7 +581,7 @@ export interface PartitionSummary {
   maxEventTime: Date | undefined;
 }
 
-export type SnapshotOperation = "append" | "compact" | "retention" | "replay";
+export type SnapshotOperation = "append" | "compact" | "retention" | "replay" | "refresh";
 
 /** A committed snapshot and what committed it. */
 export interface SnapshotSummary {
@@ -573,6 +597,115 @@ export interface SnapshotSummary {
   batchCount: number;
   /** The partition a compaction merged files in, or those a retention dropped. */
   partitions: string[];
+}
+
+/** When an analytics table is refreshed: after an input commits a new snapshot, or every scheduleMinutes. */
+export type AnalyticsRefreshMode = "on_commit" | "schedule";
+
+/** An analytics (gold) table: SQL over curated and analytics tables, materialized in `refresh` snapshots. */
+export interface AnalyticsTableRecord {
+  id: string;
+  /** analytics.{slug} */
+  name: string;
+  /** The SELECT that defines it. */
+  definition: string;
+  /** Each table the definition reads, with its seq at the last good refresh (0 before the first). */
+  inputs: Record<string, number>;
+  refreshMode: AnalyticsRefreshMode;
+  /** For "schedule": minutes between refreshes. */
+  scheduleMinutes: number | undefined;
+  /** When the last refresh ended, good or not; undefined before the first. */
+  lastRefreshAt: Date | undefined;
+  /** The last refresh's error; undefined when it succeeded (the last good snapshot stays current either way). */
+  lastRefreshError: string | undefined;
+  createdById: string | undefined;
+  columns: ColumnSpec[];
+  partitionBy: string[];
+  currentSeq: number;
+  createdAt: Date;
+}
+
+/** An analytics table to register; its SQL was checked by the caller. */
+export interface NewAnalyticsTable {
+  /** analytics.{slug}: a lower-case letter, then letters, digits and underscores. */
+  name: string;
+  definition: string;
+  /**
+   * The tables the definition names: each must be a curated or analytics table (BAD_REQUEST naming the
+   * unknown ones, details.field "definition"), never the table itself.
+   */
+  inputs: string[];
+  /** The result's columns. */
+  columns: ColumnSpec[];
+  /** ["dt"] when the result has a dt column, else []. */
+  partitionBy: string[];
+  refreshMode: AnalyticsRefreshMode;
+  /** Required (at least 1) for "schedule"; ignored for "on_commit". */
+  scheduleMinutes?: number | undefined;
+  createdById: string | undefined;
+}
+
+/** What changes in an analytics table; a new definition resets its inputs' seqs so the next refresh is whole. */
+export interface AnalyticsTableChange {
+  definition?: { sql: string; inputs: string[]; columns: ColumnSpec[]; partitionBy: string[] } | undefined;
+  refreshMode?: AnalyticsRefreshMode | undefined;
+  scheduleMinutes?: number | undefined;
+}
+
+/** The files a refresh wrote and what they were computed from. */
+export interface RefreshCommit {
+  tableId: string;
+  /** The definition the files were computed from: nothing is committed when it changed meanwhile. */
+  definition: string;
+  /** The table's seq when the refresh began: nothing is committed when another refresh committed since. */
+  baseSeq: number;
+  files: NewDataFile[];
+  /**
+   * An incremental refresh replaces only the current files of these partitions; undefined (a whole
+   * refresh) replaces every current file.
+   */
+  partitions?: string[] | undefined;
+  /** Each input's seq the refresh read. */
+  inputs: Record<string, number>;
+  columns: ColumnSpec[];
+  partitionBy: string[];
+}
+
+export interface RefreshCommitted {
+  /** The table's seq after the refresh (unchanged when no file was added or removed). */
+  seq: number;
+  addedFiles: number;
+  removedFiles: number;
+  rows: number;
+}
+
+/** An analytics table whose refresh is due, and why. */
+export interface DueAnalyticsTable {
+  name: string;
+  reason: "input_changed" | "schedule";
+}
+
+/** A dropped analytics table: the object keys of its files, to delete once the transaction commits. */
+export interface DroppedAnalyticsTable {
+  name: string;
+  paths: string[];
+}
+
+/** Analytics tables: their definitions, inputs and refresh state. */
+export interface AnalyticsTableCatalog {
+  getAnalyticsTable(name: string): Promise<AnalyticsTableRecord | undefined>;
+  /** Every analytics table, by name. */
+  listAnalyticsTables(): Promise<AnalyticsTableRecord[]>;
+  /**
+   * Tables to refresh now: "on_commit" ones with an input at a newer seq than it was last read at,
+   * "schedule" ones last refreshed longer ago than their interval (or never). A table whose last refresh
+   * failed less than retryFailedAfterMs ago waits.
+   */
+  dueAnalyticsTables(opts: { now: Date; retryFailedAfterMs: number }): Promise<DueAnalyticsTable[]>;
+  /** The partitions of a table with a file added or removed by a snapshot after afterSeq, up to atSeq. */
+  changedPartitions(tableId: string, afterSeq: number, atSeq: number): Promise<string[]>;
+  /** Records a failed refresh (its error, now); the last good snapshot and its inputs' seqs stay. */
+  recordRefreshFailure(tableId: string, error: string): Promise<void>;
 }
 
 /** A page of a keyset-paged list: `nextCursor` asks for the page after it. */
@@ -647,7 +780,8 @@ export interface Catalog
     TableCatalog,
     TableBrowseCatalog,
     SchemaRegistryCatalog,
-    SourceActivityCatalog {
+    SourceActivityCatalog,
+    AnalyticsTableCatalog {
   /** Names the catalog (for caches and logs). */
   readonly url: string;
   /** Runs the writes that must commit together (see CatalogTransaction). */

@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import type { Catalog, NewDataFile, NewSchemaVersion, NewSource } from "../ports/catalog";
 import { curatedColumns } from "../schema/schema-columns";
+import { analyticsCatalogContract } from "./analytics-catalog-contract";
 
 export interface CatalogUnderTest {
   catalog: Catalog;
@@ -891,6 +892,13 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       expect(second).toBeDefined();
       await second?.release();
       await expect(catalog.ping()).resolves.toBeUndefined();
+    });
+
+    describe("analytics tables", () => {
+      analyticsCatalogContract(() => ({
+        catalog: setup().catalog,
+        curatedTable: async () => (await sourceWithTable()).table,
+      }));
     });
   });
 }
