@@ -3,6 +3,7 @@
 // row groups and column chunks it fetches.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { errorMessage, InletError } from "../errors";
+import { parseDuckDbJson } from "./duckdb-json";
 
 type JsonNode = { [key: string]: unknown };
 
@@ -107,7 +108,12 @@ export async function planScans(connection: DuckDBConnection, sql: string): Prom
     throw new InletError("BAD_REQUEST", errorMessage(err), { field: "sql" });
   }
   if (typeof text !== "string") throw new InletError("INTERNAL", "json_serialize_plan returned nothing");
-  const doc: unknown = JSON.parse(text);
+  let doc: unknown;
+  try {
+    doc = parseDuckDbJson(text);
+  } catch (err) {
+    throw new InletError("INTERNAL", `cannot read the plan: ${errorMessage(err)}`, { planUnavailable: true });
+  }
   if (isNode(doc) && doc.error === true) {
     const message = str(doc.error_message) || "the query cannot be planned";
     // The query's own mistakes (an unknown column, a type mismatch) versus what DuckDB cannot

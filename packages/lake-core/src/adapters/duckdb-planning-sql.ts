@@ -4,6 +4,7 @@
 // cannot serialize a plan its late-materialization rewrite of ORDER BY … LIMIT produced ("Failed to
 // bind column reference"), while a LIMIT does not change which columns and row groups a full scan reads.
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { parseDuckDbJson, stringifyDuckDbJson } from "./duckdb-json";
 import { sqlString } from "./duckdb-sql";
 
 type JsonNode = { [key: string]: unknown };
@@ -64,13 +65,9 @@ export function parameterLiteral(input: unknown): string | undefined {
 
 async function serialized(connection: DuckDBConnection, sql: string): Promise<JsonNode | undefined> {
   const reader = await connection.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR)", [sql]);
-  const doc: unknown = JSON.parse(String(reader.getRowsJson()[0]?.[0]));
+  const doc = parseDuckDbJson(String(reader.getRowsJson()[0]?.[0]));
   return isNode(doc) && doc.error !== true && Array.isArray(doc.statements) ? doc : undefined;
 }
-
-// DuckDB writes UINT64_MAX (an unset location) as a JSON number past 2^53; parsed and written again
-// by JavaScript it reads back as a different number, which DuckDB refuses.
-const UINT64_MAX_AS_DOUBLE = String(2 ** 64);
 
 const LIMITS = new Set(["LIMIT_MODIFIER", "LIMIT_PERCENT_MODIFIER"]);
 
@@ -80,6 +77,19 @@ const LIMITS = new Set(["LIMIT_MODIFIER", "LIMIT_PERCENT_MODIFIER"]);
  * there is nothing to change or it does not parse (planning it then reports the problem).
  */
 export async function planningSql(
+  connection: DuckDBConnection,
+  sql: string,
+  params: Record<string, unknown> | undefined,
+): Promise<string> {
+  try {
+    return await rewritten(connection, sql, params);
+  } catch {
+    // A text DuckDB cannot take apart and put back together is planned as written.
+    return sql;
+  }
+}
+
+async function rewritten(
   connection: DuckDBConnection,
   sql: string,
   params: Record<string, unknown> | undefined,
@@ -123,7 +133,7 @@ export async function planningSql(
       ]),
     );
   };
-  const text = JSON.stringify(rewrite(doc)).replaceAll(UINT64_MAX_AS_DOUBLE, "18446744073709551615");
+  const text = stringifyDuckDbJson(rewrite(doc));
   const reader = await connection.runAndReadAll("SELECT json_deserialize_sql($1::JSON)", [text]);
   return String(reader.getRowsJson()[0]?.[0]);
 }

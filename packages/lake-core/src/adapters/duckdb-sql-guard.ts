@@ -2,6 +2,7 @@
 // read-only SELECT, no file, URL, setting or environment reachable. Every refusal says what and why.
 
 import { InletError } from "../errors";
+import { parseDuckDbJson } from "./duckdb-json";
 
 /**
  * Table functions that compute rows without reading anything. Every other table function is
@@ -210,7 +211,7 @@ export function checkSerializedQuery(
   tables: BoundTableName[],
   sql?: string,
 ): Set<number> {
-  const doc: unknown = JSON.parse(serialized);
+  const doc = parseDuckDbJson(serialized);
   if (!isNode(doc)) throw new InletError("INTERNAL", "unexpected json_serialize_sql output");
   if (doc.error === true) {
     const message = str(doc.error_message);

@@ -361,6 +361,13 @@ describe("refusals", () => {
     expect(r.details).toMatchObject({ field: "sql" });
   });
 
+  it("estimates a query with a constant DuckDB writes as a bare Infinity", async () => {
+    const sql = `SELECT 1e999 AS big, id FROM ${ordersTable} WHERE amount < 1e999 AND dt = '2024-05-01'`;
+    const estimate = await estimateQuery({ catalog: bed.catalog }, sql);
+    expect(estimate.tables[0]?.partitionsRead).toEqual(["dt=2024-05-01"]);
+    expect(estimate.bytes).toBe(await measured(sql, [ordersTable]));
+  });
+
   it("does not take a CTE for a table", async () => {
     const estimate = await estimateQuery(
       { catalog: bed.catalog },

@@ -3,6 +3,7 @@
 // (parameters given their values), which shows the columns and pushed-down filters each scan would
 // have over the real files.
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { parseDuckDbJson } from "../adapters/duckdb-json";
 import { type PlannedScan, planScans } from "../adapters/duckdb-plan-scans";
 import { planningSql } from "../adapters/duckdb-planning-sql";
 import { prepareConnection, sqlIdent } from "../adapters/duckdb-sql";
@@ -55,7 +56,7 @@ export async function parseSql(sql: string): Promise<SqlNode> {
     throw new InletError("INTERNAL", `cannot parse SQL: ${errorMessage(err)}`);
   }
   if (typeof text !== "string") throw new InletError("INTERNAL", "json_serialize_sql returned nothing");
-  const doc: unknown = JSON.parse(text);
+  const doc = parseDuckDbJson(text);
   if (!isSqlNode(doc)) throw new InletError("INTERNAL", "unexpected json_serialize_sql output");
   if (doc.error === true) {
     const message = typeof doc.error_message === "string" ? doc.error_message : "cannot parse the query";
