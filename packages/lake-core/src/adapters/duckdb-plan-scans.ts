@@ -84,7 +84,15 @@ export function scansOfPlan(doc: unknown): PlannedScan[] {
   return scans;
 }
 
-const USER_ERRORS = new Set(["binder", "catalog", "parser", "conversion", "invalid input", "out of range"]);
+const USER_ERRORS = new Set([
+  "binder",
+  "catalog",
+  "parser",
+  "conversion",
+  "invalid input",
+  "out of range",
+  "permission",
+]);
 
 /** Whether `err` says only that the plan could not be had (see planScans), not that the query is wrong. */
 export function isPlanUnavailable(err: unknown): boolean {

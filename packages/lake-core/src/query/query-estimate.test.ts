@@ -368,6 +368,11 @@ describe("refusals", () => {
     expect(estimate.bytes).toBe(await measured(sql, [ordersTable]));
   });
 
+  it("refuses a file read with DuckDB's reason: the estimate reads no file", async () => {
+    const r = await refusal("SELECT * FROM read_parquet('/etc/hostname')");
+    expect(r.message).toMatch(/disabled|Permission/i);
+  });
+
   it("does not take a CTE for a table", async () => {
     const estimate = await estimateQuery(
       { catalog: bed.catalog },
