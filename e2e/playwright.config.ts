@@ -33,6 +33,7 @@ export default defineConfig({
     // A fresh data directory each run: embedded Postgres, lake folder and seed start from nothing.
     command: `rm -rf ${E2E.dataDir} && exec node ../scripts/start.mjs`,
     url: `${E2E.apiUrl}/readyz`,
+    // `npm run test:e2e` builds the console first, so this start finds turbo's cached build.
     timeout: 240_000,
     reuseExistingServer: false,
     stdout: "pipe",
