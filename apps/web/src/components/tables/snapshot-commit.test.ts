@@ -38,6 +38,15 @@ describe("describeCommit", () => {
     );
   });
 
+  it("names a refresh by the partitions it recomputed, or the files a whole refresh replaced", () => {
+    expect(
+      describeCommit({ ...base, operation: "refresh", removedFiles: 1, partitions: ["dt=2024-05-02"] }),
+    ).toBe("Refresh: recomputed dt=2024-05-02");
+    expect(describeCommit({ ...base, operation: "refresh", removedFiles: 3 })).toBe(
+      "Refresh: rewrote the table (3 files replaced)",
+    );
+  });
+
   it("counts the batch ids a summary left out", () => {
     expect(batchesNotListed({ ...base, batchIds: ["a", "b"], batchCount: 25 })).toBe(23);
     expect(batchesNotListed({ ...base, batchIds: ["a"], batchCount: 1 })).toBe(0);

@@ -1,8 +1,8 @@
 // What committed a snapshot, in words: the batches of an append or replay, the files a compaction
-// merged, the partitions a retention dropped.
+// merged, the partitions a retention dropped, what an analytics table's refresh rewrote.
 import { formatCount } from "@/lib/format";
 
-export type SnapshotOperation = "append" | "compact" | "retention" | "replay";
+export type SnapshotOperation = "append" | "compact" | "retention" | "replay" | "refresh";
 
 export interface SnapshotCommit {
   operation: SnapshotOperation;
@@ -17,6 +17,7 @@ export const OPERATION_LABELS: Record<SnapshotOperation, string> = {
   compact: "Compaction",
   retention: "Retention",
   replay: "Replay",
+  refresh: "Refresh",
 };
 
 function plural(n: number, one: string, many: string): string {
@@ -39,6 +40,10 @@ export function describeCommit(s: SnapshotCommit): string {
       return s.partitions.length > 0
         ? `Retention: dropped ${s.partitions.join(", ")}`
         : `Retention: dropped ${plural(s.removedFiles, "file", "files")}`;
+    case "refresh":
+      return s.partitions.length > 0
+        ? `Refresh: recomputed ${s.partitions.join(", ")}`
+        : `Refresh: rewrote the table (${plural(s.removedFiles, "file", "files")} replaced)`;
   }
 }
 

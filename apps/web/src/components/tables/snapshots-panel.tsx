@@ -22,6 +22,7 @@ const OPERATION_TONES: Record<SnapshotOperation, BadgeTone> = {
   compact: "accent",
   retention: "warning",
   replay: "neutral",
+  refresh: "accent",
 };
 
 export function SnapshotsPanel({ name }: { name: string }) {
@@ -72,7 +73,7 @@ export function SnapshotsPanel({ name }: { name: string }) {
           className: "text-right",
           cellClassName: "tabular-nums",
           cell: (s) =>
-            s.operation === "append" || s.operation === "replay" ? (
+            s.operation === "append" || s.operation === "replay" || s.operation === "refresh" ? (
               formatCount(s.addedRows)
             ) : (
               <span
