@@ -63,6 +63,52 @@ describe("loadConfig", () => {
   });
 });
 
+describe("query engine settings", () => {
+  it("chooses DuckDB by default, and Athena only over an s3:// lake", () => {
+    expect(loadConfig({ NEXTAUTH_SECRET: secret }).INLET_QUERY_ENGINE).toBe("duckdb");
+    expect(() => loadConfig({ NEXTAUTH_SECRET: secret, INLET_QUERY_ENGINE: "athena" })).toThrow(
+      /INLET_QUERY_ENGINE \("athena"\): Athena reads the lake from S3, so INLET_LAKE_URL must be s3:\/\/bucket/,
+    );
+    const athena = loadConfig({
+      NEXTAUTH_SECRET: secret,
+      INLET_QUERY_ENGINE: "athena",
+      INLET_LAKE_URL: "s3://lake-bucket/inlet",
+      INLET_ATHENA_OUTPUT_LOCATION: "s3://results-bucket/athena/",
+      AWS_REGION: "eu-west-1",
+    });
+    expect(athena).toMatchObject({
+      INLET_ATHENA_WORKGROUP: "primary",
+      INLET_ATHENA_DATABASE: "inlet",
+      INLET_ATHENA_CUTOFF_WORKGROUPS: "managed",
+      INLET_ATHENA_OUTPUT_LOCATION: "s3://results-bucket/athena/",
+      athenaRegion: "eu-west-1",
+    });
+    const lakeRegion = loadConfig({
+      NEXTAUTH_SECRET: secret,
+      INLET_S3_REGION: "eu-central-1",
+      AWS_REGION: "eu-west-1",
+    });
+    expect(lakeRegion.athenaRegion).toBe("eu-central-1");
+  });
+
+  it("names each bad Athena setting", () => {
+    const bad = () =>
+      loadConfig({
+        NEXTAUTH_SECRET: secret,
+        INLET_QUERY_ENGINE: "bigquery",
+        INLET_ATHENA_OUTPUT_LOCATION: "results/",
+        INLET_ATHENA_DATABASE: "Inlet-DB",
+        INLET_ATHENA_WORKGROUP: "a b",
+        INLET_ATHENA_ENDPOINT: "not a url",
+      });
+    expect(bad).toThrow('INLET_QUERY_ENGINE ("bigquery")');
+    expect(bad).toThrow('INLET_ATHENA_OUTPUT_LOCATION ("results/"): must be an s3://bucket/prefix/ URI');
+    expect(bad).toThrow('INLET_ATHENA_DATABASE ("Inlet-DB"): must be a Glue database name');
+    expect(bad).toThrow('INLET_ATHENA_WORKGROUP ("a b"): must be a workgroup name');
+    expect(bad).toThrow('INLET_ATHENA_ENDPOINT ("not a url")');
+  });
+});
+
 describe("README", () => {
   it("documents every environment variable the API and workers read", () => {
     const readme = readFileSync(new URL("../../../README.md", import.meta.url), "utf8");

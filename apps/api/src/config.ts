@@ -74,6 +74,22 @@ export const envSchema = z.object({
     .default("1GB"),
   INLET_QUERY_CONCURRENCY_PER_USER: wholeNumber(1, 64).default(3),
   INLET_QUERY_HISTORY_DAYS: wholeNumber(1, 3650).default(90),
+  INLET_QUERY_ENGINE: z.enum(["duckdb", "athena"]).default("duckdb"),
+  INLET_ATHENA_WORKGROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,128}$/, "must be a workgroup name: 1-128 letters, digits, '.', '_' or '-'")
+    .default("primary"),
+  INLET_ATHENA_OUTPUT_LOCATION: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, "must be an s3://bucket/prefix/ URI")
+    .optional(),
+  INLET_ATHENA_DATABASE: z
+    .string()
+    .regex(/^[a-z0-9_]{1,255}$/, "must be a Glue database name: lower-case letters, digits and '_'")
+    .default("inlet"),
+  INLET_ATHENA_CUTOFF_WORKGROUPS: z.enum(["managed", "off"]).default("managed"),
+  INLET_ATHENA_ENDPOINT: z.url().optional(),
+  INLET_GLUE_ENDPOINT: z.url().optional(),
   NEXTAUTH_SECRET: z
     .string()
     .min(32, "must be at least 32 characters (e.g. `openssl rand -base64 32`)")
@@ -104,6 +120,8 @@ const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 export interface Config extends Omit<Env, "INLET_LAKE_URL"> {
   INLET_LAKE_URL: string;
+  /** Athena's and Glue's region: INLET_S3_REGION when set, else AWS_REGION, else us-east-1. */
+  athenaRegion: string;
   dataDir: string;
   publicApiUrl: string;
 }
@@ -146,10 +164,17 @@ export function loadConfig(
   const e = parsed.data;
   // Relative to the repository root, as `npm start` takes it, whichever folder a command runs in.
   const dataDir = resolve(REPO_ROOT, e.INLET_DATA_DIR ?? ".inlet");
+  const lakeUrl = e.INLET_LAKE_URL ?? `file://${join(dataDir, "lake")}`;
+  if (e.INLET_QUERY_ENGINE === "athena" && !lakeUrl.startsWith("s3://")) {
+    throw new ConfigError([
+      `INLET_QUERY_ENGINE ("athena"): Athena reads the lake from S3, so INLET_LAKE_URL must be s3://bucket[/prefix] (it is ${lakeUrl})`,
+    ]);
+  }
   return {
     ...e,
     dataDir,
-    INLET_LAKE_URL: e.INLET_LAKE_URL ?? `file://${join(dataDir, "lake")}`,
+    INLET_LAKE_URL: lakeUrl,
+    athenaRegion: given.INLET_S3_REGION ?? given.AWS_REGION ?? "us-east-1",
     publicApiUrl:
       e.INLET_PUBLIC_API_URL ??
       `http://${e.INLET_API_HOST === "0.0.0.0" ? "localhost" : e.INLET_API_HOST}:${e.INLET_API_PORT}`,

@@ -97,9 +97,18 @@ async function rejection(promise: Promise<unknown>): Promise<InletError> {
   return err as InletError;
 }
 
+export interface QueryEngineContractOptions {
+  /**
+   * The engine's API returns arrays, maps and structs as text without their element types (Athena's
+   * GetQueryResults: `[1, 2]`, `{a=1, b=x}`), and the adapter passes that text on.
+   */
+  complexValuesAsText?: boolean;
+}
+
 export function queryEngineContract(
   name: string,
   makeEngine: (fixtures: QueryFixtures) => Promise<QueryEngineUnderTest>,
+  options: QueryEngineContractOptions = {},
 ): void {
   describe(`QueryEngine contract: ${name}`, () => {
     let subject: QueryEngineUnderTest;
@@ -261,9 +270,17 @@ export function queryEngineContract(
         ts_whole: "2026-01-02T03:04:05.000Z",
         tstz: "2026-01-02T03:04:05.500Z",
         d: "2026-01-02",
-        list: [1, 2, 3],
-        struct: { source: "web", score: 0.5, amount: "0.5", at: "2026-01-02T00:00:00.000Z" },
-        nested: [{ n: "10" }],
+        ...(options.complexValuesAsText
+          ? {
+              list: "[1, 2, 3]",
+              struct: "{source=web, score=0.5, amount=0.5, at=2026-01-02 00:00:00.000}",
+              nested: "[{n=10}]",
+            }
+          : {
+              list: [1, 2, 3],
+              struct: { source: "web", score: 0.5, amount: "0.5", at: "2026-01-02T00:00:00.000Z" },
+              nested: [{ n: "10" }],
+            }),
       });
       expect(JSON.parse(JSON.stringify(res.rows))).toEqual(res.rows);
       const types = Object.fromEntries(res.columns.map((c) => [c.name, c.type]));
