@@ -14,6 +14,8 @@ export interface Context {
   session: SessionCheck;
   requestId: string;
   services: Services;
+  /** Aborted when the request's connection closes before its answer was sent (a query run then stops). */
+  requestClosed?: AbortSignal;
 }
 
 const t = initTRPC.context<Context>().create({

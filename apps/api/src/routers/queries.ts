@@ -33,6 +33,11 @@ export const runId = z
 
 const users = roleProcedure(...SECTION_ROLES.queries);
 
+function anyOf(...signals: (AbortSignal | undefined)[]): AbortSignal | undefined {
+  const given = signals.filter((s): s is AbortSignal => s !== undefined);
+  return given.length > 1 ? AbortSignal.any(given) : given[0];
+}
+
 export const queriesRouter = router({
   run: users
     .input(
@@ -44,7 +49,9 @@ export const queriesRouter = router({
         maxRows: z.number().int().min(1).max(100_000).optional(),
       }),
     )
-    .mutation(({ ctx, input, signal }) => ctx.services.queries.run(ctx.actor, input, signal)),
+    .mutation(({ ctx, input, signal }) =>
+      ctx.services.queries.run(ctx.actor, input, anyOf(signal, ctx.requestClosed)),
+    ),
   estimate: users
     .input(z.object({ sql: sqlText, params: queryParams, savedQueryId }))
     .query(({ ctx, input }) => ctx.services.queries.estimate(ctx.actor, input)),

@@ -106,6 +106,12 @@ export class QueryHistoryStore implements QueryRunRecorder, QueryBudgetSource {
         costUsd: decimal(outcome.costUsd) ?? null,
         durationMs: Math.round(outcome.durationMs),
         error: outcome.error ?? null,
+        ...(outcome.estimatedBytes === undefined
+          ? {}
+          : {
+              estimatedBytes: bigint(outcome.estimatedBytes),
+              estimatedCostUsd: decimal(outcome.estimatedCostUsd),
+            }),
         finishedAt: outcome.finishedAt,
       },
     });

@@ -43,6 +43,13 @@ export interface QueryRequest {
   maxRows?: number;
   /** Rows stop (truncated) once they hold about this many bytes as JSON, so a wide result stays bounded. */
   maxResultBytes?: number;
+  /**
+   * The most bytes the query may scan: the caller's per-query budget. An engine that can stop a running
+   * query at a byte count does, and fails it with BUDGET_EXCEEDED (Athena: the workgroup's
+   * BytesScannedCutoffPerQuery, see adapters/athena-cutoff-workgroups.ts). DuckDB knows what it read
+   * only after running and ignores this; the caller checks the measured bytes.
+   */
+  maxBytesScanned?: number;
   signal?: AbortSignal;
 }
 
@@ -69,10 +76,22 @@ export interface CsvExport {
   body: Readable;
 }
 
+/** A whole result written as one ZSTD Parquet file (an analytics table's refresh). */
+export interface ParquetExport {
+  rows: number;
+  bytesScanned: number;
+  durationMs: number;
+}
+
 export interface QueryEngine {
   readonly kind: string;
   query(req: QueryRequest): Promise<QueryResult>;
   /** Runs the query and streams its whole result as CSV: it is never held in memory. */
   exportCsv(req: Omit<QueryRequest, "maxRows" | "maxResultBytes">): Promise<CsvExport>;
+  /**
+   * Runs the query and writes its whole result, with its column types, as one ZSTD Parquet file at
+   * `file` (a local path the caller chose); absent on engines that cannot write local files.
+   */
+  exportParquet?(req: Omit<QueryRequest, "maxRows" | "maxResultBytes">, file: string): Promise<ParquetExport>;
   close(): Promise<void>;
 }

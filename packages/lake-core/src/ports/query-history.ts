@@ -52,6 +52,9 @@ export interface QueryRunOutcome {
   durationMs: number;
   /** The message the person saw, for a failed or cancelled run. */
   error?: string | undefined;
+  /** The estimate, when it was made while the run ran (no budget waited for it). */
+  estimatedBytes?: number | undefined;
+  estimatedCostUsd?: number | undefined;
   finishedAt: Date;
 }
 

@@ -126,11 +126,10 @@ export interface EstimateResult extends QueryEstimate {
   budget: BudgetStatus;
 }
 
-/** What a query needs to run: its SQL bound, its tables at their snapshots, its estimate. */
+/** What a query needs to run: its SQL bound, its tables at their snapshots. */
 interface PreparedQuery {
   bound: BoundSql;
   views: TableSnapshotView[];
-  estimate: QueryEstimate | null;
 }
 
 /** Where a run is known to stand, for recording it however it ends. */
@@ -209,8 +208,7 @@ export class QueryRuns {
     );
     const missing = names.filter((n) => !Object.hasOwn(given, n));
     const prepared = await this.prepare(input.sql, given, { estimating: true });
-    const estimate = prepared.estimate ?? (await this.estimateOf(prepared));
-    const budget = await this.budgetOf(reader);
+    const [estimate, budget] = await Promise.all([this.estimateOf(prepared), this.budgetOf(reader)]);
     const usedBytes = budget.perDay ? await this.usedToday(reader) : 0;
     const refusal = budgetRefusal(budget, estimate.bytes, usedBytes);
     return {
@@ -236,6 +234,7 @@ export class QueryRuns {
         tables: bindingsOf(prepared.views),
         maxRows,
         maxResultBytes: this.limits.maxResultBytes,
+        maxBytesScanned: budget.perQuery?.limitBytes,
         signal,
       });
       this.checkMeasured(budget, result.bytesScanned);
@@ -266,6 +265,7 @@ export class QueryRuns {
         sql: prepared.bound.sql,
         params: prepared.bound.params,
         tables: bindingsOf(prepared.views),
+        maxBytesScanned: budget.perQuery?.limitBytes,
         signal,
       });
       try {
@@ -375,36 +375,50 @@ export class QueryRuns {
         estimatedCostUsd: progress.estimate?.costUsd,
         startedAt,
       } satisfies QueryRunStart);
+    const estimated = () => ({
+      estimatedBytes: progress.estimate?.bytes,
+      estimatedCostUsd: progress.estimate?.costUsd,
+    });
     try {
       releases.push(this.running.acquire(reader.userId));
       const prepared = await this.prepare(input.sql, input.params ?? {}, { estimating: false });
       progress.parameters = prepared.bound.values;
       progress.tables = tablesOf(prepared.views);
-      progress.estimate = prepared.estimate;
-      progress.runId = await start();
-      releases.push(this.running.register(progress.runId, reader.userId, cancel));
+      // Planned beside the run when no budget waits for it: the estimate is then only recorded. The
+      // engine is the judge of the SQL (its errors are placed by line and column), so a query the
+      // estimator cannot plan still runs when no budget needs its bytes.
+      const estimating = this.estimateOf(prepared).then(
+        (estimate) => {
+          progress.estimate = estimate;
+          return { estimate };
+        },
+        (err: unknown) => {
+          this.deps.logger?.warn({ err }, "query estimate failed");
+          return { err };
+        },
+      );
+      const [runId, budget] = await Promise.all([start(), this.budgetOf(reader)]);
+      progress.runId = runId;
+      releases.push(this.running.register(runId, reader.userId, cancel));
       // Policies (column rules, row filters) will shape prepared.views here, for every path at once.
-      const budget = await this.budgetOf(reader);
       if (budget.perQuery || budget.perDay) {
-        const estimate = prepared.estimate ?? (await this.estimateOf(prepared));
-        progress.estimate = estimate;
-        const refusal = budgetRefusal(
-          budget,
-          estimate.bytes,
-          budget.perDay ? await this.usedToday(reader) : 0,
-        );
+        const [planned, used] = await Promise.all([estimating, budget.perDay ? this.usedToday(reader) : 0]);
+        if ("err" in planned) throw planned.err;
+        const refusal = budgetRefusal(budget, planned.estimate.bytes, used);
         if (refusal) throw refusal;
       }
       if (signal.aborted) throw new InletError("CANCELLED", "The query was cancelled", { aborted: true });
       const done = await execute(prepared, budget, signal, progress);
+      await estimating;
       const durationMs = performance.now() - started;
-      await this.finish(progress.runId, {
+      await this.finish(runId, {
         status: "succeeded",
         ...done.outcome,
+        ...estimated(),
         durationMs,
         finishedAt: this.now(),
       });
-      return done.value(progress.runId, Math.round(durationMs));
+      return done.value(runId, Math.round(durationMs));
     } catch (err) {
       const failure = this.explain(err, { cancel, timeout, request: input.signal });
       const measured = failure instanceof InletError ? failure.details?.bytesScanned : undefined;
@@ -413,6 +427,7 @@ export class QueryRuns {
         await this.finish(progress.runId, {
           status: failure instanceof InletError && failure.code === "CANCELLED" ? "cancelled" : "failed",
           error: errorMessage(failure),
+          ...estimated(),
           ...(typeof measured === "number" ? { bytesScanned: measured, costUsd: this.cost(measured) } : {}),
           durationMs: performance.now() - started,
           finishedAt: this.now(),
@@ -426,11 +441,11 @@ export class QueryRuns {
     }
   }
 
-  /** Binds the parameters, guards the SQL, resolves its tables and estimates it. */
+  /** Binds the parameters, guards the SQL and resolves its tables at their current snapshots. */
   private async prepare(
     sql: string,
     params: Record<string, QueryParameterInput>,
-    /** Estimating as the SQL is typed: parameters may lack values, and the estimator's refusal stands. */
+    /** Estimating as the SQL is typed: parameters may lack values. */
     opts: { estimating: boolean },
   ): Promise<PreparedQuery> {
     const refused = refusedStatement(sql);
@@ -444,17 +459,7 @@ export class QueryRuns {
       throw located(err, bound.sql);
     }
     const views = await resolveTables(this.deps.catalog, bound.sql, refs);
-    const prepared: PreparedQuery = { bound, views, estimate: null };
-    try {
-      prepared.estimate = await this.estimateOf(prepared);
-    } catch (err) {
-      // Estimating, the estimator's refusal is the answer. Running, the engine is the judge of the SQL
-      // (its own errors are placed by line and column), so a query the estimator cannot plan still runs
-      // when no budget needs its bytes; the budget check asks the estimator again and then refuses.
-      if (opts.estimating) throw located(err, bound.sql);
-      this.deps.logger?.warn({ err }, "query estimate failed");
-    }
-    return prepared;
+    return { bound, views };
   }
 
   private async estimateOf(prepared: PreparedQuery): Promise<QueryEstimate> {

@@ -29,7 +29,8 @@ export class MemoryQueryHistory implements QueryRunRecorder, QueryBudgetSource {
     const run = this.runs[index];
     if (!run) throw new Error(`no run ${id}`);
     if (run.status !== "running") throw new Error(`run ${id} finished twice`);
-    this.runs[index] = { ...run, ...outcome };
+    const known = Object.fromEntries(Object.entries(outcome).filter(([, v]) => v !== undefined));
+    this.runs[index] = { ...run, ...known } as RecordedRun;
   }
 
   async bytesScannedSince(userId: string, since: Date): Promise<number> {
