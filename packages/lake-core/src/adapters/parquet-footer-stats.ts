@@ -1,5 +1,6 @@
-// Per-column statistics of Parquet files read from their footers (DuckDB's parquet_metadata and
-// parquet_schema): compressed bytes, min, max and null count per top-level column and row group.
+// Per-column statistics of Parquet files read from their footers (DuckDB's parquet_metadata, and
+// parquet_schema for nested columns): compressed bytes, min, max and null count per top-level column
+// and row group.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { ColumnStat, FileColumnStats, RowGroupStats } from "../ports/catalog";
 import { sqlStringList } from "./duckdb-sql";
@@ -18,6 +19,7 @@ interface MetadataRow {
   row_group_id: string;
   row_group_num_rows: string;
   column_id: string;
+  path_in_schema: string;
   total_compressed_size: string | null;
   stats_min_value: string | null;
   stats_max_value: string | null;
@@ -117,34 +119,41 @@ export async function readFooterStats(
   paths: readonly string[],
 ): Promise<FileColumnStats[]> {
   if (paths.length === 0) return [];
-  const list = sqlStringList(paths);
-  const schema = (
-    await conn.runAndReadAll(`SELECT file_name, name, num_children::VARCHAR AS num_children
-      FROM parquet_schema(${list})`)
-  ).getRowObjectsJson() as unknown as SchemaRow[];
   const metadata = (
     await conn.runAndReadAll(`SELECT file_name, row_group_id::VARCHAR AS row_group_id,
-        row_group_num_rows::VARCHAR AS row_group_num_rows, column_id::VARCHAR AS column_id,
+        row_group_num_rows::VARCHAR AS row_group_num_rows, column_id::VARCHAR AS column_id, path_in_schema,
         total_compressed_size::VARCHAR AS total_compressed_size, stats_min_value, stats_max_value,
         stats_null_count::VARCHAR AS stats_null_count
-      FROM parquet_metadata(${list}) ORDER BY file_name, row_group_id, column_id`)
+      FROM parquet_metadata(${sqlStringList(paths)}) ORDER BY file_name, row_group_id, column_id`)
   ).getRowObjectsJson() as unknown as MetadataRow[];
 
+  // A leaf's path names its top-level column unless it is nested ("s, a", "l, list, element"): only
+  // files with such a path (or a column named with ", ") need their schema read to tell which.
+  const maybeNested = [
+    ...new Set(metadata.filter((r) => r.path_in_schema.includes(", ")).map((r) => r.file_name)),
+  ];
   const schemaByFile = new Map<string, SchemaRow[]>();
-  for (const row of schema) {
-    const rows = schemaByFile.get(row.file_name) ?? [];
-    rows.push(row);
-    schemaByFile.set(row.file_name, rows);
+  if (maybeNested.length > 0) {
+    const schema = (
+      await conn.runAndReadAll(`SELECT file_name, name, num_children::VARCHAR AS num_children
+        FROM parquet_schema(${sqlStringList(maybeNested)})`)
+    ).getRowObjectsJson() as unknown as SchemaRow[];
+    for (const row of schema) {
+      const rows = schemaByFile.get(row.file_name) ?? [];
+      rows.push(row);
+      schemaByFile.set(row.file_name, rows);
+    }
   }
   const groupsByFile = new Map<string, RowGroupStats[]>();
   const leavesByFile = new Map<string, LeafColumn[]>();
   for (const row of metadata) {
     let leaves = leavesByFile.get(row.file_name);
-    if (!leaves) {
-      leaves = leafColumns(schemaByFile.get(row.file_name) ?? []);
+    const fileSchema = schemaByFile.get(row.file_name);
+    if (!leaves && fileSchema) {
+      leaves = leafColumns(fileSchema);
       leavesByFile.set(row.file_name, leaves);
     }
-    const leaf = leaves[Number(row.column_id)];
+    const leaf = leaves ? leaves[Number(row.column_id)] : { column: row.path_in_schema, nested: false };
     if (!leaf) continue;
     const groups = groupsByFile.get(row.file_name) ?? [];
     groupsByFile.set(row.file_name, groups);
