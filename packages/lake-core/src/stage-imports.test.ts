@@ -16,6 +16,7 @@ export const STAGES = [
   "process",
   "maintenance",
   "query",
+  "analytics",
   "worker",
   "testing",
 ] as const;

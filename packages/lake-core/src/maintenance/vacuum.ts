@@ -1,5 +1,6 @@
-// Vacuum of curated tables: deletes the Parquet files no snapshot within the retention period can
-// read (replaced by compaction), and orphans (uploaded by a flush or compaction that never committed).
+// Vacuum of curated and analytics tables: deletes the Parquet files no snapshot within the retention
+// period can read (replaced by compaction or a refresh), and orphans (uploaded by a flush, compaction or
+// refresh that never committed).
 import type { Logger } from "pino";
 import type { Catalog } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
@@ -32,8 +33,8 @@ export interface VacuumResult {
 export const DEFAULT_FILE_RETENTION_MS = 60 * 60_000;
 
 /**
- * Vacuums one curated table. Catalog rows go first, in one transaction, then the objects: a crash in
- * between leaves objects no row names, which the next call removes as orphans.
+ * Vacuums one curated or analytics table. Catalog rows go first, in one transaction, then the objects:
+ * a crash in between leaves objects no row names, which the next call removes as orphans.
  */
 export async function vacuumTable(
   deps: VacuumDeps,
@@ -44,7 +45,7 @@ export async function vacuumTable(
   const limit = Math.max(1, options.limit ?? 10_000);
   const result: VacuumResult = { expiredFiles: 0, orphanFiles: 0, bytesFreed: 0 };
   const table = await deps.catalog.describeTable(tableName);
-  if (table?.zone !== "curated") return result;
+  if (table?.zone !== "curated" && table?.zone !== "analytics") return result;
 
   // A file is expired when the snapshot that removed it was committed before the cutoff. The table row
   // is locked so a compaction cannot commit against the files while their rows are being deleted.
@@ -57,9 +58,14 @@ export async function vacuumTable(
     result.bytesFreed += expired.reduce((n, r) => n + r.bytes, 0);
   }
 
-  if (table.sourceSlug !== undefined) {
+  const prefix =
+    table.zone === "analytics"
+      ? `analytics/${table.name.slice(table.name.indexOf(".") + 1)}/`
+      : table.sourceSlug === undefined
+        ? undefined
+        : `curated/${table.sourceSlug}/`;
+  if (prefix !== undefined) {
     const cutoff = Date.now() - retentionMs;
-    const prefix = `curated/${table.sourceSlug}/`;
     const old: { key: string; size: number }[] = [];
     for await (const o of deps.store.list(prefix)) {
       if (o.lastModified.getTime() < cutoff && o.key.endsWith(".parquet")) {
@@ -79,7 +85,7 @@ export async function vacuumTable(
     }
   }
   if (result.expiredFiles + result.orphanFiles > 0) {
-    deps.logger?.info({ table: tableName, ...result }, "vacuumed curated files");
+    deps.logger?.info({ table: tableName, ...result }, "vacuumed table files");
   }
   return result;
 }

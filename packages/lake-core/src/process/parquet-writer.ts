@@ -64,7 +64,7 @@ function mapOf(v: unknown): Map<string, unknown> {
  * COPY (select) TO outDir partitioned by its dt column (then the extra property, if any), ZSTD; returns
  * the files with their stats. A NULL property value lands in `{property}=__HIVE_DEFAULT_PARTITION__`.
  */
-async function copyPartitioned(
+export async function copyPartitioned(
   conn: DuckDBConnection,
   select: string,
   outDir: string,

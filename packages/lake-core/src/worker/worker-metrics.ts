@@ -57,6 +57,16 @@ export class WorkerMetrics {
     "inlet_worker_raw_batches_expired_total",
     "Raw batches deleted by raw retention",
   );
+  /** Analytics tables rematerialized from their inputs (refresh snapshots committed). */
+  readonly analyticsRefreshes = this.counter(
+    "inlet_worker_analytics_refreshes_total",
+    "Analytics table refreshes committed",
+  );
+  /** Analytics table refreshes that failed (the table keeps its last good snapshot). */
+  readonly analyticsRefreshFailures = this.counter(
+    "inlet_worker_analytics_refresh_failures_total",
+    "Analytics table refreshes that failed",
+  );
   readonly landingFiles = this.counter(
     "inlet_worker_landing_files_total",
     "Files ingested from the landing zone",

@@ -1,10 +1,13 @@
 // The data-plane worker: long-polls `batches`, buffers messages into flushes (by bytes or time),
 // processes each flush, drains the queue's dead messages into dead letters, compacts and vacuums
-// curated tables on an interval and watches the landing zone.
+// curated tables on an interval, refreshes analytics tables that are due (on a schedule, or right
+// after a flush commits to one of their inputs) and watches the landing zone.
 import { mkdir, rm } from "node:fs/promises";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { Logger } from "pino";
+import { createDuckDbEngine } from "../adapters/duckdb-engine";
 import { prepareConnection } from "../adapters/duckdb-sql";
+import { type AnalyticsRefreshDeps, refreshDueAnalyticsTables } from "../analytics/refresh-analytics";
 import { errorMessage } from "../errors";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import { consumeLandingEvents, LANDING_EVENTS_QUEUE, scanLandingZone } from "../landing/landing-watch";
@@ -13,6 +16,7 @@ import { applyRetention, type RetentionApplied, syncRawArchiveRules } from "../m
 import { vacuumTable } from "../maintenance/vacuum";
 import type { Catalog } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
+import type { QueryRunRecorder } from "../ports/query-history";
 import type { Queue, ReceivedMessage } from "../ports/queue";
 import { recordPoisonBatches } from "../process/poison-batches";
 import { processBatches } from "../process/process-batches";
@@ -55,6 +59,15 @@ export interface WorkerConfig {
    */
   retentionIntervalMs?: number;
   /**
+   * How often analytics tables due for a refresh are looked for (besides right after a flush commits);
+   * 0 turns refreshes off (default 30 s).
+   */
+  analyticsRefreshIntervalMs?: number;
+  /** A table whose refresh failed is tried again after this long (default 5 minutes). */
+  analyticsRetryFailedAfterMs?: number;
+  /** The longest one refresh may run (default 10 minutes). */
+  analyticsRefreshTimeoutMs?: number;
+  /**
    * How landing files are found: "poll" lists landing/ (local stores), "events" consumes
    * `landing-events` (S3 notifications), "off". Default: poll for file:// stores, events otherwise.
    */
@@ -74,6 +87,8 @@ export interface WorkerDeps {
   config?: WorkerConfig;
   /** Told of each retention snapshot once it commits (the API writes it to the audit log). */
   onRetention?: (applied: RetentionApplied) => Promise<void> | void;
+  /** Where analytics refreshes are recorded as query runs (path "refresh"); absent: not recorded. */
+  queryHistory?: QueryRunRecorder;
 }
 
 export interface Worker {
@@ -108,6 +123,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const retentionMs = cfg.retentionIntervalMs ?? 60 * 60_000;
   const strandedSweepMs = cfg.strandedSweepIntervalMs ?? 60_000;
   const strandedAfterMs = cfg.strandedAfterMs ?? 15 * 60_000;
+  const refreshMs = cfg.analyticsRefreshIntervalMs ?? 30_000;
   const landingMode = cfg.landing ?? (deps.store.url.startsWith("file:") ? "poll" : "events");
   const landingPollMs = cfg.landingPollMs ?? 500;
   const tmpDir = cfg.tmpDir ?? workerScratchPath();
@@ -138,6 +154,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     try {
       const out = await processBatches({ catalog, store, queue, duck, tmpDir, logger }, group);
       if (out.retried > 0) catalogSuspect = true;
+      // A new snapshot of an input may make analytics tables due: look now rather than at the next interval.
+      if (out.filesWritten > 0) refreshes.wake();
       metrics.flushes.inc();
       metrics.batchesCommitted.inc(out.committed);
       metrics.batchesAlreadyDone.inc(out.alreadyDone);
@@ -276,9 +294,13 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     }
   }
 
-  /** Runs fn on each curated table that no other worker is maintaining right now. */
-  async function maintainTables(fn: (table: string) => Promise<void>): Promise<void> {
-    for (const name of await catalog.tableNames("curated")) {
+  /** Runs fn on each table of the zones that no other worker is maintaining right now. */
+  async function maintainTables(
+    fn: (table: string) => Promise<void>,
+    zones: readonly string[] = ["curated"],
+  ): Promise<void> {
+    const names = (await Promise.all(zones.map((z) => catalog.tableNames(z)))).flat();
+    for (const name of names) {
       if (stopping.signal.aborted) return;
       // One maintainer (compaction or vacuum) per table across all workers; the others skip it this round.
       const lease = await catalog.tryLease(`inlet.maintain:${name}`);
@@ -300,11 +322,14 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   }
 
   function vacuumAll(): Promise<void> {
-    return maintainTables(async (name) => {
-      const r = await vacuumTable({ catalog, store, logger }, name, { retentionMs: cfg.fileRetentionMs });
-      metrics.filesVacuumed.inc(r.expiredFiles + r.orphanFiles);
-      metrics.bytesVacuumed.inc(r.bytesFreed);
-    });
+    return maintainTables(
+      async (name) => {
+        const r = await vacuumTable({ catalog, store, logger }, name, { retentionMs: cfg.fileRetentionMs });
+        metrics.filesVacuumed.inc(r.expiredFiles + r.orphanFiles);
+        metrics.bytesVacuumed.inc(r.bytesFreed);
+      },
+      ["curated", "analytics"],
+    );
   }
 
   async function retainAll(): Promise<void> {
@@ -327,6 +352,54 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     }
   }
 
+  /** Wakes the refresh loop before its interval is over; a wake while it works makes it look again after. */
+  const refreshes = (() => {
+    let pending = false;
+    let wakeNow: (() => void) | undefined;
+    return {
+      wake() {
+        pending = true;
+        wakeNow?.();
+      },
+      wait(ms: number): Promise<void> {
+        if (pending || stopping.signal.aborted) {
+          pending = false;
+          return Promise.resolve();
+        }
+        return new Promise((resolve) => {
+          const timer = setTimeout(done, ms);
+          function done() {
+            clearTimeout(timer);
+            stopping.signal.removeEventListener("abort", done);
+            wakeNow = undefined;
+            pending = false;
+            resolve();
+          }
+          wakeNow = done;
+          stopping.signal.addEventListener("abort", done, { once: true });
+        });
+      },
+    };
+  })();
+
+  async function refreshLoop(refreshDeps: AnalyticsRefreshDeps): Promise<void> {
+    while (!stopping.signal.aborted) {
+      await refreshes.wait(refreshMs);
+      if (stopping.signal.aborted) break;
+      try {
+        const outcomes = await refreshDueAnalyticsTables(refreshDeps, {
+          retryFailedAfterMs: cfg.analyticsRetryFailedAfterMs,
+          signal: stopping.signal,
+        });
+        metrics.analyticsRefreshes.inc(outcomes.filter((o) => o.status === "refreshed").length);
+        metrics.analyticsRefreshFailures.inc(outcomes.filter((o) => o.status === "failed").length);
+      } catch (err) {
+        logger.error({ err: errorMessage(err) }, "analytics refresh failed");
+        await sleep(1000, stopping.signal);
+      }
+    }
+  }
+
   const tasks: Promise<void>[] = [];
   for (let i = 0; i < concurrency; i++) tasks.push(flushLoop(i));
   tasks.push(periodic("dead-letter drain", deadDrainMs, drainDead));
@@ -346,6 +419,28 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   }
   if (vacuumMs > 0) tasks.push(periodic("vacuum", vacuumMs, vacuumAll));
   if (retentionMs > 0) tasks.push(periodic("retention", retentionMs, retainAll));
+  // Refreshes run the analytics definitions on an engine of their own, never on a flush's connection.
+  const refreshEngine =
+    refreshMs > 0
+      ? createDuckDbEngine({
+          store,
+          scratchDir: tmpDir,
+          ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}),
+        })
+      : undefined;
+  if (refreshEngine) {
+    tasks.push(
+      refreshLoop({
+        catalog,
+        store,
+        engine: refreshEngine,
+        history: deps.queryHistory,
+        tmpDir,
+        logger,
+        timeoutMs: cfg.analyticsRefreshTimeoutMs,
+      }),
+    );
+  }
   if (landingMode !== "off") {
     const duck = await connect();
     connections.push(duck);
@@ -385,6 +480,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       compactMs,
       vacuumMs,
       retentionMs,
+      analyticsRefreshMs: refreshMs,
     },
     "worker started",
   );
@@ -397,6 +493,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       stopped ??= (async () => {
         stopping.abort();
         await settled;
+        await refreshEngine?.close();
         for (const c of connections) c.closeSync();
         instance.closeSync();
         if (ownsTmp) await rm(tmpDir, { recursive: true, force: true }).catch(() => undefined);
