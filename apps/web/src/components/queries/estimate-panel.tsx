@@ -43,6 +43,7 @@ export function EstimatePanel({
   pending,
   error,
   empty,
+  tooLong,
 }: {
   estimate: QueryEstimate | undefined;
   /** An estimate of the SQL as it is now is on its way. */
@@ -50,6 +51,8 @@ export function EstimatePanel({
   error: string | undefined;
   /** No SQL typed yet. */
   empty: boolean;
+  /** Too long to estimate as it is typed. */
+  tooLong: boolean;
 }) {
   const missing = estimate?.missingParameters ?? [];
   return (
@@ -68,6 +71,11 @@ export function EstimatePanel({
         </span>
         {empty ? (
           <span className="text-gray-500">Type SQL to see what it will scan and cost before it runs.</span>
+        ) : tooLong ? (
+          <span className="text-gray-500">
+            This SQL is too long to estimate as it is typed; Run still estimates it and checks your budgets
+            first.
+          </span>
         ) : error ? (
           <span className="text-red-700" data-testid="estimate-error">
             {withoutPosition(error) || error}
@@ -90,7 +98,7 @@ export function EstimatePanel({
           </span>
         ) : null}
       </div>
-      {estimate && !error && !empty ? (
+      {estimate && !error && !empty && !tooLong ? (
         <>
           {missing.length > 0 ? (
             <p className="mt-1 text-amber-800">

@@ -76,7 +76,7 @@ export function QuerySession({
   );
   const missing = parameters.filter((p) => bound.problems[p.name] !== undefined).map((p) => p.name);
 
-  const { estimate, pending: estimating } = useQueryEstimate(sql, params);
+  const { estimate, pending: estimating, tooLong } = useQueryEstimate(sql, params);
   const runner = useQueryRun();
   const result = runner.result;
   const ranSql = runner.lastRequest?.sql;
@@ -85,7 +85,7 @@ export function QuerySession({
     (ranSql !== sql || JSON.stringify(runner.lastRequest?.params) !== JSON.stringify(params));
 
   const runError = runner.error ? describeError(runner.error) : undefined;
-  const estimateError = estimate.isError ? describeError(estimate.error) : undefined;
+  const estimateError = estimate.isError && !tooLong ? describeError(estimate.error) : undefined;
   const mark =
     (runError && ranSql === sql ? editorMark(sql, runError, issuePosition(runner.error)) : undefined) ??
     editorMark(sql, estimateError, issuePosition(estimate.error));
@@ -268,6 +268,7 @@ export function QuerySession({
         pending={estimating && sql.trim() !== ""}
         error={estimateError}
         empty={sql.trim() === ""}
+        tooLong={tooLong}
       />
 
       {runError ? (

@@ -22,20 +22,27 @@ export interface RunRequest {
   savedQueryId?: string | undefined;
 }
 
+/**
+ * The estimate travels in the URL of a GET (it is a tRPC query); beyond this many characters the API's
+ * request line limit would refuse it, so longer SQL is estimated only when it runs.
+ */
+const MAX_ESTIMATE_URL_CHARS = 8_000;
+
 /** The estimate of the SQL with the parameters that have values (the others read as matching everything). */
 export function useQueryEstimate(sql: string, params: RunParams) {
   const trpc = useTRPC();
   const input = useDebouncedValue({ sql, params }, ESTIMATE_DELAY_MS);
   const settled = input.sql === sql && JSON.stringify(input.params) === JSON.stringify(params);
+  const tooLong = encodeURIComponent(JSON.stringify(input)).length > MAX_ESTIMATE_URL_CHARS;
   const estimate = useQuery(
     trpc.queries.estimate.queryOptions(input, {
-      enabled: input.sql.trim() !== "",
+      enabled: input.sql.trim() !== "" && !tooLong,
       placeholderData: keepPreviousData,
       retry: false,
       staleTime: 30_000,
     }),
   );
-  return { estimate, pending: !settled || estimate.isFetching };
+  return { estimate, pending: !tooLong && (!settled || estimate.isFetching), tooLong };
 }
 
 export function useQueryRun() {
