@@ -7,7 +7,7 @@ import type { Config } from "./config";
 
 export function queryEngineConfig(config: Config, store: ObjectStore, logger?: Logger): QueryEngineConfig {
   if (config.INLET_QUERY_ENGINE === "duckdb") {
-    return { kind: "duckdb", store, memoryLimit: config.INLET_QUERY_MEMORY_LIMIT };
+    return { kind: "duckdb", store, memoryLimit: config.INLET_QUERY_MEMORY_LIMIT, logger };
   }
   return {
     kind: "athena",
