@@ -1,4 +1,5 @@
 // The control plane's tRPC router. The console imports only its type.
+import { analyticsRouter } from "./routers/analytics";
 import { auditRouter } from "./routers/audit";
 import { budgetsRouter } from "./routers/budgets";
 import { deadLettersRouter } from "./routers/dead-letters";
@@ -19,6 +20,7 @@ export const appRouter = router({
   audit: auditRouter,
   deadLetters: deadLettersRouter,
   tables: tablesRouter,
+  analytics: analyticsRouter,
   queries: queriesRouter,
   budgets: budgetsRouter,
   savedQueries: savedQueriesRouter,

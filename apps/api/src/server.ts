@@ -1,7 +1,15 @@
 // Composition of the HTTP server: health, sign-in, the tRPC control plane, dead-letter downloads, ingest and metrics.
 import { randomUUID } from "node:crypto";
+import type { ServerResponse } from "node:http";
 import type { Db } from "@inlet/db";
-import { type Catalog, createDuckDbEngine, LakeReader, type ObjectStore, type Queue } from "@inlet/lake-core";
+import {
+  type Catalog,
+  createDuckDbEngine,
+  createQueryEngine,
+  LakeReader,
+  type ObjectStore,
+  type Queue,
+} from "@inlet/lake-core";
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -11,6 +19,7 @@ import type { ApiConfig } from "./config";
 import { registerDeadLetterPayloadRoute } from "./dead-letter-payload-route";
 import { listeningUrl } from "./listening-url";
 import { registerQueryCsvRoute } from "./query-csv-route";
+import { queryEngineConfig } from "./query-engine-config";
 import { startQueryHistoryPurge } from "./query-history-purge";
 import { type AppRouter, appRouter } from "./router";
 import { createServices, type Services } from "./services";
@@ -35,6 +44,15 @@ export interface ServerExtras {
   register?: (app: FastifyInstance, runtime: Runtime) => Promise<void> | void;
 }
 
+/** Aborted when the connection closes before the response was sent in full. */
+function closedBeforeAnswer(res: ServerResponse): AbortSignal {
+  const closed = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) closed.abort(new Error("the request was closed before its answer"));
+  });
+  return closed.signal;
+}
+
 export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
   const runtime: Runtime = { ...given, sourceChanges: given.sourceChanges ?? new SourceChanges() };
   const { config, db, logger } = runtime;
@@ -53,8 +71,16 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
   });
 
   // Every read of lake data for a person goes through this one reader (see LakeReader).
-  const engine = createDuckDbEngine({ store: runtime.store, memoryLimit: config.INLET_QUERY_MEMORY_LIMIT });
+  // DuckDB embedded, or Athena over Glue tables (INLET_QUERY_ENGINE; see query-engine-config.ts).
+  const engine = createQueryEngine(queryEngineConfig(config, runtime.store, logger));
   app.addHook("onClose", () => engine.close());
+  // Analytics refreshes write the lake's own Parquet files, so they run on DuckDB whichever engine
+  // answers people's queries.
+  const analyticsEngine = createDuckDbEngine({
+    store: runtime.store,
+    memoryLimit: config.INLET_QUERY_MEMORY_LIMIT,
+  });
+  app.addHook("onClose", () => analyticsEngine.close());
   // Every run of every read path is recorded here, and per-role budgets are read from here.
   const queryHistory = new QueryHistoryStore(db);
   const lake = new LakeReader({
@@ -85,6 +111,7 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
     logger,
     publicApiUrl: config.publicApiUrl,
     ownUrl: () => listeningUrl(app.server),
+    analyticsEngine,
   });
   const sessions = new SessionVerifier(db, config.NEXTAUTH_SECRET);
 
@@ -135,10 +162,13 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
-      createContext: async ({ req }): Promise<Context> => ({
+      // Queries may then be POSTed (the client's methodOverride): an estimate of long SQL fits no URL.
+      allowMethodOverride: true,
+      createContext: async ({ req, res }): Promise<Context> => ({
         session: await sessions.verify(sessionTokenFrom(req.headers)),
         requestId: String(req.id),
         services,
+        requestClosed: closedBeforeAnswer(res.raw),
       }),
       onError({ error, path, ctx }) {
         if (error.code === "INTERNAL_SERVER_ERROR")

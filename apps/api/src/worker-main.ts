@@ -10,6 +10,7 @@ import { openDataPlaneAdapters } from "./data-plane-adapters";
 import { createLogger } from "./logger";
 import { recordRetention } from "./retention-audit";
 import { AuditService } from "./services/audit";
+import { QueryHistoryStore } from "./services/query-history";
 import { stopOnSignals } from "./shutdown";
 import { reportMetrics } from "./worker-metrics-ipc";
 
@@ -49,6 +50,8 @@ async function main() {
       retentionIntervalMs: config.INLET_RETENTION_INTERVAL_MS,
     },
     onRetention: (applied) => recordRetention(audit, applied),
+    // Analytics refreshes are recorded in query history like every other read.
+    queryHistory: new QueryHistoryStore(db),
   });
   logger.info({ lake: store.url, queue: queue.kind }, "worker ready");
 

@@ -1,5 +1,12 @@
 // @inlet/lake-core: the data plane — ports, adapters, pipeline stages and the worker.
 
+export { type CutoffWorkGroupMode, MIN_BYTES_SCANNED_CUTOFF } from "./adapters/athena-cutoff-workgroups";
+export {
+  type AthenaEngineOptions,
+  type AthenaPolling,
+  AthenaQueryEngine,
+  createAthenaEngine,
+} from "./adapters/athena-engine";
 export {
   bindTablesAndLock,
   createDuckDbEngine,
@@ -13,8 +20,18 @@ export { compareKeys, validateObjectKey, validateObjectPrefix } from "./adapters
 export { createObjectStore, type ObjectStoreFactoryOptions } from "./adapters/object-store-factory";
 export { readFooterStats } from "./adapters/parquet-footer-stats";
 export { PgQueue, type PgQueueOptions } from "./adapters/pg-queue";
+export { createQueryEngine, type QueryEngineConfig } from "./adapters/query-engine-factory";
 export { createQueue, type QueueConfig } from "./adapters/queue-factory";
 export { parseS3Url, type S3Credentials, S3ObjectStore, type S3StoreOptions } from "./adapters/s3-store";
+export { type DefinitionPlan, planDefinition } from "./analytics/analytics-definition";
+export type { PartitionLocality } from "./analytics/partition-local";
+export {
+  type AnalyticsRefreshDeps,
+  DEFAULT_REFRESH_TIMEOUT_MS,
+  type RefreshOptions,
+  type RefreshOutcome,
+  refreshAnalyticsTable,
+} from "./analytics/refresh-analytics";
 export { curatedTableName, PgCatalog, pgCatalogTransaction, type Queryable } from "./catalog";
 export { InletError, type InletErrorCode, isInletError } from "./errors";
 export * from "./ingest/accept-batch";

@@ -1,8 +1,9 @@
 // The control plane's services, built once per process from the runtime's adapters.
 import type { Db } from "@inlet/db";
-import type { Catalog, LakeReader, ObjectStore, Queue } from "@inlet/lake-core";
+import type { Catalog, LakeReader, ObjectStore, QueryEngine, Queue } from "@inlet/lake-core";
 import type { Logger } from "pino";
 import type { SourceChanges } from "../source-changes";
+import { AnalyticsTablesService } from "./analytics-tables";
 import { AuditService } from "./audit";
 import { DeadLettersService } from "./dead-letters";
 import { OverviewService } from "./overview";
@@ -18,6 +19,7 @@ import { TablesService } from "./tables";
 import { TestEventService } from "./test-event";
 
 export interface Services {
+  analytics: AnalyticsTablesService;
   audit: AuditService;
   deadLetters: DeadLettersService;
   overview: OverviewService;
@@ -45,11 +47,26 @@ export function createServices(deps: {
   publicApiUrl: string;
   /** This process's own base URL while it listens (test events go through its ingest API). */
   ownUrl?: () => string | undefined;
+  /** The engine analytics tables are refreshed with (it writes their Parquet: DuckDB). */
+  analyticsEngine: QueryEngine;
 }): Services {
   const audit = new AuditService(deps.db);
   const sources = new SourcesService(deps.db, deps.catalog, audit, deps.publicApiUrl, deps.sourceChanges);
   const savedQueries = new SavedQueriesService(deps.db, audit);
   return {
+    analytics: new AnalyticsTablesService({
+      db: deps.db,
+      catalog: deps.catalog,
+      lake: deps.lake,
+      audit,
+      refresh: {
+        catalog: deps.catalog,
+        store: deps.store,
+        engine: deps.analyticsEngine,
+        history: deps.queryHistory,
+        logger: deps.logger,
+      },
+    }),
     audit,
     deadLetters: new DeadLettersService(deps.lake, deps.catalog),
     overview: new OverviewService(deps.catalog, deps.queue),

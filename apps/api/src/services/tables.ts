@@ -10,6 +10,7 @@ import {
   type TableSummary,
 } from "@inlet/lake-core";
 import type { Actor } from "../auth/session";
+import { analyticsDetails } from "./analytics-tables";
 
 export const ZONES = ["raw", "curated", "analytics"] as const;
 export type Zone = (typeof ZONES)[number];
@@ -82,10 +83,19 @@ export class TablesService {
     };
   }
 
-  /** One table (or a source's raw zone, `raw.{slug}`) with its columns, partitioning and totals. */
+  /**
+   * One table (or a source's raw zone, `raw.{slug}`) with its columns, partitioning and totals; an
+   * analytics table with its definition, inputs, refresh mode and last refresh too.
+   */
   async get(name: string) {
     const table = await this.catalog.getTableSummary(name);
-    if (table) return tableItem(table);
+    if (table) {
+      const analytics = table.zone === "analytics" ? await this.catalog.getAnalyticsTable(name) : undefined;
+      return {
+        ...tableItem(table),
+        analytics: analytics ? await analyticsDetails(this.catalog, analytics) : null,
+      };
+    }
     const source = await this.rawSource(name);
     const raw = (await this.catalog.rawZoneSources()).find((r) => r.sourceId === source.id);
     if (!raw) throw notFound(name);
