@@ -45,6 +45,7 @@ describe("describeCommit", () => {
     expect(describeCommit({ ...base, operation: "refresh", removedFiles: 3 })).toBe(
       "Refresh: rewrote the table (3 files replaced)",
     );
+    expect(describeCommit({ ...base, operation: "refresh" })).toBe("Refresh: wrote the table");
   });
 
   it("counts the batch ids a summary left out", () => {

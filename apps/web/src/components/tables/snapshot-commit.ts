@@ -41,9 +41,10 @@ export function describeCommit(s: SnapshotCommit): string {
         ? `Retention: dropped ${s.partitions.join(", ")}`
         : `Retention: dropped ${plural(s.removedFiles, "file", "files")}`;
     case "refresh":
-      return s.partitions.length > 0
-        ? `Refresh: recomputed ${s.partitions.join(", ")}`
-        : `Refresh: rewrote the table (${plural(s.removedFiles, "file", "files")} replaced)`;
+      if (s.partitions.length > 0) return `Refresh: recomputed ${s.partitions.join(", ")}`;
+      return s.removedFiles > 0
+        ? `Refresh: rewrote the table (${plural(s.removedFiles, "file", "files")} replaced)`
+        : "Refresh: wrote the table";
   }
 }
 

@@ -1,7 +1,8 @@
 "use client";
 // One table of the lake: its zone, source and totals at the current snapshot, and tabs for its columns,
-// partitions, snapshots (with what committed each) and a preview of its newest rows. A source's raw
-// zone (raw.{slug}) shows its objects by receive day instead. The open tab is in the URL (`?tab=`).
+// partitions, snapshots (with what committed each) and a preview of its newest rows; an analytics table
+// its definition and refresh too. A source's raw zone (raw.{slug}) shows its objects by receive day
+// instead. The open tab is in the URL (`?tab=`).
 import { useQuery } from "@tanstack/react-query";
 import { ArrowLeft, Clock, Database, Files, HardDrive, Rows3, Table2 } from "lucide-react";
 import Link from "next/link";
@@ -17,6 +18,7 @@ import { TabPanel, Tabs } from "@/components/ui/tabs";
 import { formatBytes, formatCount, formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { errorCode } from "@/lib/trpc-errors";
+import { AnalyticsDefinitionCard, type AnalyticsDetails } from "./analytics-definition-card";
 import { ColumnsPanel, NoDataYet } from "./columns-panel";
 import { PartitionsPanel } from "./partitions-panel";
 import { PreviewPanel } from "./preview-panel";
@@ -132,6 +134,8 @@ interface LakeTable {
   bytes: number;
   files: number;
   lastCommitAt: Date | null;
+  /** For an analytics table: its definition, inputs and refresh state. */
+  analytics: AnalyticsDetails | null;
 }
 
 function LakeTableDetail({
@@ -192,6 +196,7 @@ function LakeTableDetail({
           }
         />
       </dl>
+      {table.analytics ? <AnalyticsDefinitionCard name={table.name} analytics={table.analytics} /> : null}
       <Card>
         <Tabs
           label={`${table.name} details`}

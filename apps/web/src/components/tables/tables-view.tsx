@@ -3,17 +3,19 @@
 // and analytics — with what its current snapshot holds, filtered by name or source. `?table=` opens one
 // table, as /tables/{name} does.
 import { useQuery } from "@tanstack/react-query";
-import { Archive, Database, Layers, type LucideIcon, Search } from "lucide-react";
+import { Archive, Database, Layers, type LucideIcon, Plus, Search } from "lucide-react";
 import Link from "next/link";
 import { useSearchParams } from "next/navigation";
-import { useId, useState } from "react";
+import { type ReactNode, useId, useState } from "react";
 import { Badge } from "@/components/ui/badge";
+import { Button } from "@/components/ui/button";
 import { Card, CardHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn, type ListQuery } from "@/components/ui/data-table";
 import { Input, Label } from "@/components/ui/input";
 import { PageHeader } from "@/components/ui/page-header";
 import { formatBytes, formatCount, formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
+import { NewAnalyticsTableForm } from "./new-analytics-table-form";
 import { TableDetailView } from "./table-detail-view";
 import { matchesFilter } from "./table-filter";
 
@@ -140,6 +142,8 @@ function ZoneCard<Row>({
   rowKey,
   emptyTitle,
   emptyDescription,
+  actions,
+  children,
 }: {
   zone: string;
   title: string;
@@ -153,6 +157,9 @@ function ZoneCard<Row>({
   rowKey: (row: Row) => string;
   emptyTitle: string;
   emptyDescription: string;
+  actions?: ReactNode;
+  /** Shown between the card's header and its list (a form that adds to it). */
+  children?: ReactNode;
 }) {
   const headingId = `zone-${zone}-title`;
   const filtered = filter.trim() !== "" && total !== undefined && total > 0 && rows !== undefined;
@@ -172,7 +179,9 @@ function ZoneCard<Row>({
           </span>
         }
         description={description}
+        actions={actions}
       />
+      {children}
       <DataTable
         label={title}
         loadingLabel={`Loading ${title.toLowerCase()}`}
@@ -198,9 +207,15 @@ export function TablesView() {
   return <TablesList />;
 }
 
+/** Who may define analytics tables. */
+const DEFINERS = ["analyst", "engineer", "admin"];
+
 function TablesList() {
   const trpc = useTRPC();
   const list = useQuery(trpc.tables.list.queryOptions({}));
+  const me = useQuery(trpc.me.queryOptions());
+  const canDefine = me.data?.roles.some((r) => DEFINERS.includes(r)) ?? false;
+  const [defining, setDefining] = useState(false);
   const [filter, setFilter] = useState("");
   const filterId = useId();
   const tables = list.data?.tables.filter((t) => matchesFilter(filter, t.name, t.source?.slug));
@@ -260,7 +275,7 @@ function TablesList() {
         <ZoneCard
           zone="analytics"
           title="Analytics tables"
-          description="Tables defined by SQL over curated tables."
+          description="Tables defined by SQL over curated tables, refreshed when an input commits or on a schedule."
           icon={Layers}
           query={list}
           rows={inZone("analytics")}
@@ -270,7 +285,25 @@ function TablesList() {
           rowKey={(t) => t.name}
           emptyTitle="No analytics tables yet"
           emptyDescription="None has been defined: an analytics table is SQL over curated tables."
-        />
+          actions={
+            canDefine && !defining ? (
+              <Button
+                variant="secondary"
+                size="sm"
+                icon={<Plus className="size-4" aria-hidden="true" />}
+                onClick={() => setDefining(true)}
+              >
+                New analytics table
+              </Button>
+            ) : null
+          }
+        >
+          {defining ? (
+            <div className="border-gray-100 border-b p-4">
+              <NewAnalyticsTableForm tables={list.data?.tables ?? []} onCancel={() => setDefining(false)} />
+            </div>
+          ) : null}
+        </ZoneCard>
       </div>
     </>
   );
