@@ -391,6 +391,42 @@ describe("queries.cancel", () => {
   });
 });
 
+describe("a run's request", () => {
+  it("cancels the run when it goes away", async () => {
+    const address = await s.app.listen({ host: "127.0.0.1", port: 0 });
+    const runId = "request-gone-01";
+    const gone = new AbortController();
+    const request = fetch(`${address}/trpc/queries.run`, {
+      method: "POST",
+      headers: { ...(await auth("analyst")), "content-type": "application/json" },
+      body: JSON.stringify({ json: { sql: ENDLESS, runId } }),
+      signal: gone.signal,
+    }).catch(() => undefined);
+    await untilTrue("the run to start", async () => {
+      const h = ok(await query("queries.history", { filters: { status: "running" } }));
+      return h.items.some((i: { id: string }) => i.id === runId);
+    });
+    gone.abort();
+    await request;
+    await untilTrue("the run to be cancelled", async () => {
+      const h = ok(await query("queries.history", { filters: { status: "cancelled" } }));
+      return h.items.some((i: { id: string }) => i.id === runId);
+    });
+  });
+
+  it("may POST a query (methodOverride), so an estimate of long SQL needs no long URL", async () => {
+    const sql = `SELECT id FROM ${TABLE} WHERE note <> '${"x".repeat(20_000)}'`;
+    const res = await s.app.inject({
+      method: "POST",
+      url: "/trpc/queries.estimate",
+      headers: { ...(await auth("analyst")), "content-type": "application/json" },
+      payload: { json: { sql } },
+    });
+    expect(res.statusCode, res.body.slice(0, 300)).toBe(200);
+    expect(res.json().result.data.json.tables[0].name).toBe("curated.web-orders");
+  });
+});
+
 describe("queries.history", () => {
   it("shows an analyst their own runs and an admin everyone's, filtered and paged newest first", async () => {
     ok(await mutate("queries.run", { sql: "SELECT 'history marker' AS m" }, "engineer"));
