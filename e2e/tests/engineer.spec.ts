@@ -23,6 +23,20 @@ test("events posted with the source key land in curated and show on the Overview
   page,
   request,
 }) => {
+  // Other journeys send events too: the Overview's figures are read before and compared after.
+  await signIn(page, "oncall");
+  const card = (label: string) =>
+    page
+      .locator("main dl > div")
+      .filter({ has: page.locator("dt", { hasText: new RegExp(`^${label}$`) }) })
+      .locator("dd")
+      .first();
+  const figure = async (label: string) =>
+    Number((await card(label).textContent())?.replace(/\D/g, "") || "0");
+  await expect(card("Events today")).toHaveText(/\d/);
+  const eventsBefore = await figure("Events today");
+  const lettersBefore = await figure("Open dead letters");
+
   const key = sampleKey();
   const body = [
     order("e2e-1", 10),
@@ -45,19 +59,12 @@ test("events posted with the source key land in curated and show on the Overview
   });
   expect(refused.status()).toBe(401);
 
-  await signIn(page, "oncall");
-  const card = (label: string) =>
-    page
-      .locator("main dl > div")
-      .filter({ has: page.locator("dt", { hasText: new RegExp(`^${label}$`) }) })
-      .locator("dd")
-      .first();
   // Two distinct valid orders are accepted (the repeated id is dropped); the bad amount is a dead letter.
   await expect(async () => {
     await page.reload();
-    await expect(card("Events today")).toHaveText("2", { timeout: 1000 });
+    await expect(card("Events today")).toHaveText(String(eventsBefore + 2), { timeout: 1000 });
   }).toPass({ timeout: 30_000 });
-  await expect(card("Open dead letters")).toHaveText("1");
+  await expect(card("Open dead letters")).toHaveText(String(lettersBefore + 1));
 
   // On-call opens the dead letter: its reason, JSON pointer and payload as sent.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dead letters" }).click();
