@@ -85,7 +85,8 @@ async function main() {
             `    --data-binary '{"id":"o-1","customer_id":"c-1","amount":12.5,"currency":"EUR","status":"placed","created_at":"${new Date().toISOString()}"}'\n` +
             `\nThen see it land (a second or two): sign in at ${consoleUrl} as engineer@inlet.local and open\n` +
             `  ${consoleUrl}/sources/orders   latest events, ingest rate, rejects by reason, schema\n` +
-            `  ${consoleUrl}/tables/curated.orders   columns, partitions, snapshots, preview\n`
+            `  ${consoleUrl}/tables/curated.orders   columns, partitions, snapshots, preview\n` +
+            `  ${consoleUrl}/queries   as analyst@inlet.local: SELECT * FROM curated.orders\n`
           : "") +
         "\n",
     );
