@@ -3,8 +3,8 @@
 // the tables and columns the person may read, `{{name}}` parameters marked, Ctrl/Cmd+Enter to run, and
 // the API's error underlined at the line and column it names.
 import { sql } from "@codemirror/lang-sql";
-import { type Diagnostic, lintGutter, setDiagnostics } from "@codemirror/lint";
-import CodeMirror, {
+import { type Diagnostic, setDiagnostics } from "@codemirror/lint";
+import {
   Decoration,
   EditorView,
   keymap,
@@ -15,6 +15,7 @@ import CodeMirror, {
   type ViewUpdate,
 } from "@uiw/react-codemirror";
 import { useEffect, useMemo, useRef } from "react";
+import { CodeMirrorView } from "@/components/ui/code-mirror-view";
 import type { CompletionSchema } from "./completion-schema";
 import { DuckDB } from "./duckdb-dialect";
 
@@ -53,16 +54,12 @@ const highlightParameters = ViewPlugin.fromClass(
   { decorations: (plugin) => plugin.decorations },
 );
 
-const theme = EditorView.theme({
-  "&": { fontSize: "13px", backgroundColor: "white" },
-  ".cm-content": { fontFamily: "var(--font-mono, ui-monospace, SFMono-Regular, Menlo, monospace)" },
-  ".cm-gutters": { backgroundColor: "rgb(249 250 251)", borderRight: "1px solid rgb(229 231 235)" },
+const parameterTheme = EditorView.theme({
   ".cm-sql-parameter": {
     backgroundColor: "rgb(237 233 254)",
     color: "rgb(91 33 182)",
     borderRadius: "3px",
   },
-  "&.cm-focused": { outline: "none" },
 });
 
 export default function SqlCodeMirror({
@@ -96,16 +93,9 @@ export default function SqlCodeMirror({
         ]),
       ),
       highlightParameters,
-      lintGutter(),
-      theme,
-      EditorView.lineWrapping,
-      EditorView.contentAttributes.of({
-        "aria-label": ariaLabel,
-        "aria-describedby": describedBy,
-        "aria-multiline": "true",
-      }),
+      parameterTheme,
     ],
-    [schema, ariaLabel, describedBy],
+    [schema],
   );
 
   // The API's verdict on the SQL is shown where it points, and cleared when there is none.
@@ -127,16 +117,17 @@ export default function SqlCodeMirror({
   }, [mark]);
 
   return (
-    <CodeMirror
+    <CodeMirrorView
       ref={ref}
       value={value}
       onChange={onChange}
-      height={height}
       extensions={extensions}
-      // Tab indents; Escape then Tab moves focus on (CodeMirror's tab-focus mode).
-      indentWithTab
-      basicSetup={{ autocompletion: true, highlightActiveLine: true, searchKeymap: true }}
-      className="overflow-hidden rounded-md"
+      ariaLabel={ariaLabel}
+      describedBy={describedBy}
+      multiline
+      height={height}
+      fontSize="13px"
+      autocompletion
     />
   );
 }

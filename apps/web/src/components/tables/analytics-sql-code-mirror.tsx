@@ -2,9 +2,9 @@
 // The CodeMirror view behind AnalyticsSqlEditor, loaded in the browser only: SQL highlighting, completion
 // of the lake's tables and their columns, and the server's refusal underlined where it points.
 import { PostgreSQL, sql } from "@codemirror/lang-sql";
-import { type Diagnostic, linter, lintGutter } from "@codemirror/lint";
-import CodeMirror, { EditorView } from "@uiw/react-codemirror";
+import { type Diagnostic, linter } from "@codemirror/lint";
 import { useMemo } from "react";
+import { CodeMirrorView } from "@/components/ui/code-mirror-view";
 
 /** Where the server placed an error in the SQL (1-based), and what it said. */
 export interface SqlErrorMark {
@@ -25,13 +25,6 @@ export interface AnalyticsSqlCodeMirrorProps {
   schema: Record<string, string[]>;
   errorMark: SqlErrorMark | undefined;
 }
-
-const theme = EditorView.theme({
-  "&": { fontSize: "12px", backgroundColor: "white" },
-  ".cm-content": { fontFamily: "var(--font-mono, ui-monospace, SFMono-Regular, Menlo, monospace)" },
-  ".cm-gutters": { backgroundColor: "rgb(249 250 251)", borderRight: "1px solid rgb(229 231 235)" },
-  "&.cm-focused": { outline: "none" },
-});
 
 /** The server's error as a diagnostic over the rest of the word it points at. */
 function markLinter(mark: SqlErrorMark | undefined) {
@@ -61,33 +54,21 @@ export default function AnalyticsSqlCodeMirror({
   errorMark,
 }: AnalyticsSqlCodeMirrorProps) {
   const extensions = useMemo(
-    () => [
-      sql({ dialect: PostgreSQL, schema, upperCaseKeywords: true }),
-      markLinter(errorMark),
-      lintGutter(),
-      theme,
-      EditorView.lineWrapping,
-      EditorView.contentAttributes.of({
-        "aria-label": ariaLabel,
-        "aria-describedby": describedBy,
-        "aria-invalid": invalid ? "true" : "false",
-        ...(readOnly ? { "aria-readonly": "true" } : {}),
-      }),
-    ],
-    [ariaLabel, describedBy, invalid, readOnly, schema, errorMark],
+    () => [sql({ dialect: PostgreSQL, schema, upperCaseKeywords: true }), markLinter(errorMark)],
+    [schema, errorMark],
   );
   return (
-    <CodeMirror
+    <CodeMirrorView
       value={value}
       onChange={onChange}
-      readOnly={readOnly}
-      editable={!readOnly}
-      height={height}
       extensions={extensions}
-      // Tab indents while editing; Escape then Tab moves focus on (CodeMirror's tab-focus mode).
-      indentWithTab={!readOnly}
-      basicSetup={{ autocompletion: true, highlightActiveLine: !readOnly, searchKeymap: true }}
-      className="overflow-hidden rounded-md"
+      readOnly={readOnly}
+      ariaLabel={ariaLabel}
+      describedBy={describedBy}
+      invalid={invalid}
+      height={height}
+      fontSize="12px"
+      autocompletion
     />
   );
 }
