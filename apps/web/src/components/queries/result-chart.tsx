@@ -30,6 +30,22 @@ const PIE_SLICES = 12;
 
 const axisTick = { fontSize: 11, fill: "#6b7280" };
 
+/** The charts that plot each chosen column as its own series over the x axis. */
+const CARTESIAN_CHARTS = { line: LineChart, area: AreaChart, bar: BarChart };
+
+/** One column's series in a line, area or bar chart, in its colour. */
+function series(type: keyof typeof CARTESIAN_CHARTS, y: string, color: string | undefined): ReactElement {
+  if (type === "line") {
+    return <Line key={y} dataKey={y} stroke={color} dot={false} strokeWidth={2} isAnimationActive={false} />;
+  }
+  if (type === "area") {
+    return (
+      <Area key={y} dataKey={y} stroke={color} fill={color} fillOpacity={0.15} isAnimationActive={false} />
+    );
+  }
+  return <Bar key={y} dataKey={y} fill={color} radius={[3, 3, 0, 0]} isAnimationActive={false} />;
+}
+
 export function chartSummary(chart: ChartSettings, points: number, truncated: boolean): string {
   const what = chart.type === "pie" ? chart.y[0] : chart.y.join(", ");
   return `${CHART_TYPE_LABELS[chart.type]} chart of ${what} by ${chart.x}, ${formatCount(points)} ${
@@ -75,66 +91,20 @@ export const ResultChart = memo(function ResultChart({
   const legend = chart.y.length > 1 ? <Legend wrapperStyle={{ fontSize: 12 }} /> : null;
 
   let body: ReactElement;
-  if (chart.type === "line") {
+  const type = chart.type;
+  if (type === "line" || type === "area" || type === "bar") {
+    const Chart = CARTESIAN_CHARTS[type];
     body = (
-      <LineChart data={points} margin={margin} accessibilityLayer={false}>
+      <Chart data={points} margin={margin} accessibilityLayer={false}>
         {grid}
         {xAxis}
         {yAxis}
         {tooltip}
         {legend}
-        {chart.y.map((y, i) => (
-          <Line
-            key={y}
-            dataKey={y}
-            stroke={PALETTE[i % PALETTE.length]}
-            dot={false}
-            strokeWidth={2}
-            isAnimationActive={false}
-          />
-        ))}
-      </LineChart>
+        {chart.y.map((y, i) => series(type, y, PALETTE[i % PALETTE.length]))}
+      </Chart>
     );
-  } else if (chart.type === "area") {
-    body = (
-      <AreaChart data={points} margin={margin} accessibilityLayer={false}>
-        {grid}
-        {xAxis}
-        {yAxis}
-        {tooltip}
-        {legend}
-        {chart.y.map((y, i) => (
-          <Area
-            key={y}
-            dataKey={y}
-            stroke={PALETTE[i % PALETTE.length]}
-            fill={PALETTE[i % PALETTE.length]}
-            fillOpacity={0.15}
-            isAnimationActive={false}
-          />
-        ))}
-      </AreaChart>
-    );
-  } else if (chart.type === "bar") {
-    body = (
-      <BarChart data={points} margin={margin} accessibilityLayer={false}>
-        {grid}
-        {xAxis}
-        {yAxis}
-        {tooltip}
-        {legend}
-        {chart.y.map((y, i) => (
-          <Bar
-            key={y}
-            dataKey={y}
-            fill={PALETTE[i % PALETTE.length]}
-            radius={[3, 3, 0, 0]}
-            isAnimationActive={false}
-          />
-        ))}
-      </BarChart>
-    );
-  } else if (chart.type === "scatter") {
+  } else if (type === "scatter") {
     body = (
       <ScatterChart margin={margin} accessibilityLayer={false}>
         {grid}
