@@ -1,7 +1,8 @@
 "use client";
 // Events accepted per hour over the last day, as an area chart.
-import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { formatCompact, formatCount, formatHour } from "@/lib/format";
+import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis } from "recharts";
+import { AXIS_LINE, AXIS_TICK, countYAxis, GRID_STROKE, TimeSpanTooltip } from "@/components/ui/chart-parts";
+import { formatCount, formatHour } from "@/lib/format";
 
 const ACCENT = "#4f39f6";
 
@@ -24,15 +25,10 @@ function HourTooltip({
 }) {
   const point = payload?.[0]?.payload;
   if (!active || !point) return null;
-  const start = new Date(point.at);
-  const end = new Date(point.at + 3_600_000);
   return (
-    <div className="rounded-md border border-gray-200 bg-white px-3 py-2 text-xs shadow-lg">
-      <p className="text-gray-500">
-        {formatHour(start)}–{formatHour(end)}
-      </p>
+    <TimeSpanTooltip at={point.at} spanMs={3_600_000}>
       <p className="mt-0.5 font-semibold text-gray-900 tabular-nums">{formatCount(point.events)} events</p>
-    </div>
+    </TimeSpanTooltip>
   );
 }
 
@@ -58,26 +54,19 @@ export function EventsChart({ data }: { data: HourlyEvents[] }) {
               <stop offset="100%" stopColor={ACCENT} stopOpacity={0.02} />
             </linearGradient>
           </defs>
-          <CartesianGrid vertical={false} stroke="#f0f1f3" />
+          <CartesianGrid vertical={false} stroke={GRID_STROKE} />
           <XAxis
             dataKey="at"
             type="number"
             scale="time"
             domain={["dataMin", "dataMax"]}
             tickFormatter={(value: number) => formatHour(new Date(value))}
-            tick={{ fontSize: 11, fill: "#6b7280" }}
+            tick={AXIS_TICK}
             tickLine={false}
-            axisLine={{ stroke: "#e5e7eb" }}
+            axisLine={AXIS_LINE}
             minTickGap={24}
           />
-          <YAxis
-            allowDecimals={false}
-            tickFormatter={(value: number) => formatCompact(value)}
-            tick={{ fontSize: 11, fill: "#6b7280" }}
-            tickLine={false}
-            axisLine={false}
-            width={44}
-          />
+          {countYAxis()}
           <Tooltip content={<HourTooltip />} cursor={{ stroke: "#d1d5db" }} />
           <Area
             type="monotone"

@@ -21,14 +21,13 @@ import {
   XAxis,
   YAxis,
 } from "recharts";
+import { AXIS_LINE, AXIS_TICK, GRID_STROKE } from "@/components/ui/chart-parts";
 import { formatCompact, formatCount } from "@/lib/format";
 import { CHART_TYPE_LABELS, type ChartSettings, chartPoints, type ResultColumn } from "./chart-defaults";
 
 const PALETTE = ["#4f39f6", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899", "#64748b"];
 /** A pie with more slices than this is unreadable: the rest are summed into "Other". */
 const PIE_SLICES = 12;
-
-const axisTick = { fontSize: 11, fill: "#6b7280" };
 
 /** The charts that plot each chosen column as its own series over the x axis. */
 const CARTESIAN_CHARTS = { line: LineChart, area: AreaChart, bar: BarChart };
@@ -69,9 +68,9 @@ export const ResultChart = memo(function ResultChart({
   const xAxis = (
     <XAxis
       dataKey={chart.x}
-      tick={axisTick}
+      tick={AXIS_TICK}
       tickLine={false}
-      axisLine={{ stroke: "#e5e7eb" }}
+      axisLine={AXIS_LINE}
       minTickGap={24}
       type={chart.type === "scatter" ? "number" : "category"}
       name={chart.x}
@@ -79,14 +78,14 @@ export const ResultChart = memo(function ResultChart({
   );
   const yAxis = (
     <YAxis
-      tick={axisTick}
+      tick={AXIS_TICK}
       tickLine={false}
       axisLine={false}
       width={52}
       tickFormatter={(value: number) => formatCompact(value)}
     />
   );
-  const grid = <CartesianGrid vertical={false} stroke="#f0f1f3" />;
+  const grid = <CartesianGrid vertical={false} stroke={GRID_STROKE} />;
   const tooltip = <Tooltip wrapperClassName="text-xs" />;
   const legend = chart.y.length > 1 ? <Legend wrapperStyle={{ fontSize: 12 }} /> : null;
 
@@ -112,7 +111,7 @@ export const ResultChart = memo(function ResultChart({
         <YAxis
           dataKey={chart.y[0]}
           name={chart.y[0]}
-          tick={axisTick}
+          tick={AXIS_TICK}
           tickLine={false}
           axisLine={false}
           width={52}

@@ -5,22 +5,13 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { clsx } from "clsx";
 import { Activity } from "lucide-react";
 import { type ReactNode, useId, useState } from "react";
-import {
-  Area,
-  AreaChart,
-  Bar,
-  BarChart,
-  CartesianGrid,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from "recharts";
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis } from "recharts";
 import { QueryError } from "@/components/query-error";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
+import { AXIS_LINE, AXIS_TICK, countYAxis, GRID_STROKE, TimeSpanTooltip } from "@/components/ui/chart-parts";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Skeleton } from "@/components/ui/skeleton";
-import { formatCompact, formatCount, formatHour } from "@/lib/format";
+import { formatCount, formatHour } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 
 /** How often the source's live figures are read again. */
@@ -52,17 +43,14 @@ function MinuteTooltip({
   const point = payload?.[0]?.payload;
   if (!active || !point) return null;
   return (
-    <div className="rounded-md border border-gray-200 bg-white px-3 py-2 text-xs shadow-lg">
-      <p className="text-gray-500">
-        {formatHour(new Date(point.at))}–{formatHour(new Date(point.at + 60_000))}
-      </p>
+    <TimeSpanTooltip at={point.at} spanMs={60_000}>
       <p className="mt-0.5 font-semibold text-gray-900 tabular-nums">
         {formatCount(point.accepted)} accepted
       </p>
       <p className="font-semibold text-red-700 tabular-nums">
         {formatCount(point.deadLettered)} dead-lettered
       </p>
-    </div>
+    </TimeSpanTooltip>
   );
 }
 
@@ -70,25 +58,17 @@ const CHART_MARGIN = { top: 8, right: 8, bottom: 0, left: 0 };
 
 /** Grid, axes and tooltip shared by the hour's bars and the day's areas (children of either chart). */
 const axes = [
-  <CartesianGrid key="grid" vertical={false} stroke="#f0f1f3" />,
+  <CartesianGrid key="grid" vertical={false} stroke={GRID_STROKE} />,
   <XAxis
     key="x"
     dataKey="at"
     tickFormatter={(value: number) => formatHour(new Date(value))}
-    tick={{ fontSize: 11, fill: "#6b7280" }}
+    tick={AXIS_TICK}
     tickLine={false}
-    axisLine={{ stroke: "#e5e7eb" }}
+    axisLine={AXIS_LINE}
     minTickGap={32}
   />,
-  <YAxis
-    key="y"
-    allowDecimals={false}
-    tickFormatter={(value: number) => formatCompact(value)}
-    tick={{ fontSize: 11, fill: "#6b7280" }}
-    tickLine={false}
-    axisLine={false}
-    width={44}
-  />,
+  countYAxis("y"),
   <Tooltip key="tooltip" content={<MinuteTooltip />} cursor={{ fill: "#f3f4f6", stroke: "#d1d5db" }} />,
 ];
 
