@@ -111,6 +111,12 @@ function VersionsBody({ query, onRestored }: { query: SavedQuery; onRestored: (s
   const [to, setTo] = useState(latest);
   const [compare, setCompare] = useState<{ from: number; to: number } | undefined>(undefined);
   const [confirming, setConfirming] = useState<number | undefined>(undefined);
+  // Both ends of a comparison choose among the same versions.
+  const versionOptions = list.map((v) => (
+    <option key={v.version} value={v.version}>
+      {v.version}
+    </option>
+  ));
   const restore = useMutation(
     trpc.savedQueries.restore.mutationOptions({
       onSuccess: (saved) => {
@@ -203,11 +209,7 @@ function VersionsBody({ query, onRestored }: { query: SavedQuery; onRestored: (s
             onChange={(e) => setFrom(Number(e.target.value))}
             className="w-32"
           >
-            {list.map((v) => (
-              <option key={v.version} value={v.version}>
-                {v.version}
-              </option>
-            ))}
+            {versionOptions}
           </Select>
           <Select
             label="To version"
@@ -215,11 +217,7 @@ function VersionsBody({ query, onRestored }: { query: SavedQuery; onRestored: (s
             onChange={(e) => setTo(Number(e.target.value))}
             className="w-32"
           >
-            {list.map((v) => (
-              <option key={v.version} value={v.version}>
-                {v.version}
-              </option>
-            ))}
+            {versionOptions}
           </Select>
           <Button type="submit" variant="secondary">
             Compare
