@@ -71,6 +71,47 @@ describe("bindTablesAndLock", () => {
 });
 
 describe("DuckDbQueryEngine", () => {
+  let dir: string | undefined;
+  let fx: QueryFixtures;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "inlet-duckdb-kept-"));
+    fx = await createQueryFixtures(dir);
+  });
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("keeps a locked instance only for queries over exactly the same bound files", async () => {
+    const engine = createDuckDbEngine({ store: fx.store, threads: 1, idleInstances: 1 });
+    try {
+      const count = "SELECT count(*) AS n FROM curated.orders";
+      const first = await engine.query({ sql: count, tables: [fx.orders] });
+      // A mistake of the query's own leaves the kept instance usable.
+      await expect(engine.query({ sql: "SELEC 1", tables: [fx.orders] })).rejects.toThrow();
+      const again = await engine.query({ sql: count, tables: [fx.orders] });
+      expect(again.rows).toEqual(first.rows);
+      expect(again.bytesScanned).toBe(first.bytesScanned);
+      // Still locked: the configuration cannot be changed, nor other files read.
+      await expect(
+        engine.query({ sql: "SET enable_external_access = true", tables: [fx.orders] }),
+      ).rejects.toThrow();
+      // Other bindings never reach the instance kept for orders' files.
+      await expect(engine.query({ sql: count, tables: [fx.refunds] })).rejects.toThrow(/orders/);
+      const refunds = await engine.query({
+        sql: "SELECT count(*) AS n FROM curated.refunds",
+        tables: [fx.refunds],
+      });
+      expect(refunds.rows).toHaveLength(1);
+      const fewer = { ...fx.orders, files: fx.orders.files.slice(0, 1) };
+      const partial = await engine.query({ sql: count, tables: [fewer] });
+      if (fx.orders.files.length > 1) expect(partial.rows).not.toEqual(first.rows);
+    } finally {
+      await engine.close();
+    }
+  });
+
   it("refuses queries after close", async () => {
     const engine = createDuckDbEngine({ store: new LocalFsObjectStore(tmpdir()) });
     await engine.close();

@@ -49,9 +49,28 @@ export interface DuckDbEngineOptions {
   /** Where a query spills what does not fit its memory limit, and CSV exports are written; default the OS's. */
   scratchDir?: string;
   logger?: Logger | undefined;
+  /**
+   * Locked instances kept between queries over the same tables at the same snapshot (same files),
+   * so a repeated query skips creating the instance, binding the views and reading every footer
+   * again; default 4, 0 for a fresh instance per query.
+   */
+  idleInstances?: number;
+  /** How long an unused kept instance stays open, in ms; default 60,000. */
+  idleMs?: number;
+}
+
+/** A locked instance with its views, kept for the next query over exactly the same bound files. */
+interface IdleInstance {
+  key: string;
+  instance: DuckDBInstance;
+  connection: DuckDBConnection;
+  spill: string;
+  timer: NodeJS.Timeout;
 }
 
 const DEFAULT_MAX_ROWS = 10_000;
+const DEFAULT_IDLE_INSTANCES = 4;
+const DEFAULT_IDLE_MS = 60_000;
 const NAME_PART = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 // Column types come from the catalog; refuse anything that could end the CAST expression early.
 const SAFE_TYPE = /^[A-Za-z0-9_ ,()[\]"]+$/;
@@ -284,6 +303,8 @@ export class DuckDbQueryEngine implements QueryEngine {
   readonly kind = "duckdb";
   private readonly opts: DuckDbEngineOptions;
   private readonly inFlight = new Set<Promise<unknown>>();
+  /** Kept locked instances, oldest first; one is taken out while a query runs on it. */
+  private readonly idle: IdleInstance[] = [];
   private closed = false;
 
   constructor(opts: DuckDbEngineOptions) {
@@ -306,6 +327,42 @@ export class DuckDbQueryEngine implements QueryEngine {
   async close(): Promise<void> {
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
+    await Promise.all(this.idle.splice(0).map((kept) => this.dispose(kept)));
+  }
+
+  private async dispose(
+    kept: Omit<IdleInstance, "key" | "timer"> & { timer?: NodeJS.Timeout },
+  ): Promise<void> {
+    if (kept.timer) clearTimeout(kept.timer);
+    kept.connection.closeSync();
+    kept.instance.closeSync();
+    await rm(kept.spill, { recursive: true, force: true });
+  }
+
+  /** A kept instance whose views read exactly these files, taken out of the pool. */
+  private takeIdle(key: string): IdleInstance | undefined {
+    const i = this.idle.findIndex((kept) => kept.key === key);
+    if (i < 0) return undefined;
+    const [kept] = this.idle.splice(i, 1);
+    if (kept) clearTimeout(kept.timer);
+    return kept;
+  }
+
+  /** Keeps an instance for the next query over the same files, closing the oldest beyond the limit. */
+  private keep(kept: Omit<IdleInstance, "timer">): void {
+    const limit = this.opts.idleInstances ?? DEFAULT_IDLE_INSTANCES;
+    if (this.closed || limit <= 0) {
+      void this.dispose(kept);
+      return;
+    }
+    const timer = setTimeout(() => {
+      const i = this.idle.indexOf(entry);
+      if (i >= 0) void this.dispose(this.idle.splice(i, 1)[0]!);
+    }, this.opts.idleMs ?? DEFAULT_IDLE_MS);
+    timer.unref();
+    const entry: IdleInstance = { ...kept, timer };
+    this.idle.push(entry);
+    while (this.idle.length > limit) void this.dispose(this.idle.shift()!);
   }
 
   private track<T>(start: () => Promise<T>): Promise<T> {
@@ -317,9 +374,15 @@ export class DuckDbQueryEngine implements QueryEngine {
     return run;
   }
 
-  // A fresh in-memory instance per query (≈10 ms to create here) keeps queries isolated: no
-  // shared caches, settings or temp objects, and the lockdown below cannot leak between callers.
-  // Its memory_limit is this query's; what does not fit spills to a scratch folder of its own.
+  // Each query runs alone on a locked in-memory instance of its own: its memory_limit is this
+  // query's, what does not fit spills to a scratch folder of its own, and the lockdown (external
+  // access off but for the bound files, configuration locked) cannot be undone by anything run on
+  // it. An instance whose query finished is kept for the next query over exactly the same bound
+  // files (same tables at the same snapshot), which then skips creating it, binding the views and
+  // reading every file footer again (DuckDB's Parquet metadata cache stays warm). Only SELECTs run
+  // on it (checkStatement), so a query leaves nothing behind for the next; an instance whose query
+  // was interrupted or failed other than by its own mistake is closed, and one that writes an export
+  // (its own file allowed) is never kept.
   private async onLockedConnection<T>(
     req: Omit<QueryRequest, "maxRows" | "maxResultBytes">,
     writable: string[],
@@ -328,20 +391,30 @@ export class DuckDbQueryEngine implements QueryEngine {
     const { signal } = req;
     if (signal?.aborted) throw cancelled(signal);
     const bindings = await prepareBindings(req.tables, this.opts.store);
-    const spill = join(this.opts.scratchDir ?? tmpdir(), `inlet-duckdb-spill-${randomUUID()}`);
-    const instance = await DuckDBInstance.create(":memory:", {
-      autoinstall_known_extensions: "false",
-      autoload_known_extensions: "false",
-      temp_directory: spill,
-      ...(this.opts.threads ? { threads: String(this.opts.threads) } : {}),
-      ...(this.opts.memoryLimit ? { memory_limit: this.opts.memoryLimit } : {}),
-    });
-    let connection: DuckDBConnection | undefined;
+    const key =
+      writable.length === 0
+        ? JSON.stringify(bindings.map((b) => [b.schema, b.table, b.files, b.binding.columns ?? []]))
+        : undefined;
+    const kept = key === undefined ? undefined : this.takeIdle(key);
+    let instance: DuckDBInstance | undefined = kept?.instance;
+    let connection: DuckDBConnection | undefined = kept?.connection;
+    const spill = kept?.spill ?? join(this.opts.scratchDir ?? tmpdir(), `inlet-duckdb-spill-${randomUUID()}`);
+    let reusable = false;
     const interrupt = () => connection?.interrupt();
     signal?.addEventListener("abort", interrupt, { once: true });
     try {
-      connection = await instance.connect();
-      await bindPreparedAndLock(connection, bindings, writable);
+      if (!instance || !connection) {
+        instance = await DuckDBInstance.create(":memory:", {
+          autoinstall_known_extensions: "false",
+          autoload_known_extensions: "false",
+          temp_directory: spill,
+          ...(this.opts.threads ? { threads: String(this.opts.threads) } : {}),
+          ...(this.opts.memoryLimit ? { memory_limit: this.opts.memoryLimit } : {}),
+        });
+        connection = await instance.connect();
+        await bindPreparedAndLock(connection, bindings, writable);
+      }
+      reusable = true;
       const referenced = await this.checkStatement(connection, req.sql, bindings);
       // An abort while the tables were bound interrupted nothing that is still running: stop here.
       if (signal?.aborted) throw cancelled(signal);
@@ -369,11 +442,28 @@ export class DuckDbQueryEngine implements QueryEngine {
         );
       });
       return { value, bytesScanned };
+    } catch (err) {
+      // A query's own mistake (bad SQL, a refused statement, a failed cast) leaves the instance as it
+      // was; anything else, or an interrupt, may not.
+      if (
+        signal?.aborted ||
+        !(err instanceof InletError) ||
+        err.code !== "BAD_REQUEST" ||
+        err.details?.aborted ||
+        err.details?.limit === "memory"
+      ) {
+        reusable = false;
+      }
+      throw err;
     } finally {
       signal?.removeEventListener("abort", interrupt);
-      connection?.closeSync();
-      instance.closeSync();
-      await rm(spill, { recursive: true, force: true });
+      if (instance && connection && reusable && key !== undefined && !signal?.aborted) {
+        this.keep({ key, instance, connection, spill });
+      } else {
+        connection?.closeSync();
+        instance?.closeSync();
+        await rm(spill, { recursive: true, force: true });
+      }
     }
   }
 
