@@ -14,6 +14,18 @@ export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRou
 /** How long a console call waits for the API before it shows an error. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/**
+ * Calls that legitimately take longer: a query runs up to its time limit (INLET_QUERY_TIMEOUT_MS) and
+ * an analytics table is materialized within the request (up to 10 minutes); closing the request would
+ * cancel them, so these wait longer.
+ */
+const LONG_CALLS = /queries\.run|analytics\.(create|update|refresh)/;
+const LONG_REQUEST_TIMEOUT_MS = 11 * 60_000;
+
+export function requestTimeoutFor(url: string): number {
+  return LONG_CALLS.test(decodeURIComponent(url)) ? LONG_REQUEST_TIMEOUT_MS : REQUEST_TIMEOUT_MS;
+}
+
 let signingOut = false;
 
 // The next-auth cookie outlived what the API accepts (expired, user removed): clear it and start over.
@@ -62,7 +74,7 @@ export function TrpcProvider({ children }: { children: ReactNode }) {
           // An API that accepts the connection but never answers gets an error with Retry, not an
           // endless skeleton.
           fetch: (input, init) => {
-            const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+            const timeout = AbortSignal.timeout(requestTimeoutFor(String(input)));
             const signal = init?.signal ? AbortSignal.any([init.signal, timeout]) : timeout;
             return fetch(input, { ...init, signal });
           },
