@@ -7,6 +7,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataPlaneRoutes } from "../data-plane-routes";
 import { startTestServer, type TestServer } from "../testing/test-server";
+import { type ProcedureKind, call as trpcCall, untilTrue } from "../testing/trpc-client";
 
 let s: TestServer;
 let dir: string;
@@ -17,39 +18,14 @@ const SOURCE = "gold-orders";
 const INPUT = `curated."${SOURCE}"`;
 const DAILY = `SELECT dt, count(*) AS orders, sum(CAST(note AS INTEGER)) AS notes FROM ${INPUT} GROUP BY dt`;
 
-async function auth(role: Role) {
-  return { authorization: `Bearer ${await s.tokenFor(role)}` };
+function call(kind: ProcedureKind, path: string, input: unknown, role: Role) {
+  return trpcCall(s, kind, path, input, role);
 }
 
-async function call(kind: "query" | "mutation", path: string, input: unknown, role: Role) {
-  const res =
-    kind === "query"
-      ? await s.app.inject({
-          url: `/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
-          headers: await auth(role),
-        })
-      : await s.app.inject({
-          method: "POST",
-          url: `/trpc/${path}`,
-          headers: { ...(await auth(role)), "content-type": "application/json" },
-          payload: { json: input },
-        });
-  const body = res.json();
-  return { status: res.statusCode, data: body.result?.data?.json, error: body.error?.json };
-}
-
-async function ok(kind: "query" | "mutation", path: string, input: unknown, role: Role = "analyst") {
+async function ok(kind: ProcedureKind, path: string, input: unknown, role: Role = "analyst") {
   const res = await call(kind, path, input, role);
   expect(res.status, JSON.stringify(res.error)).toBe(200);
   return res.data;
-}
-
-async function untilTrue(label: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Sends the events and runs a worker (refreshing nothing itself) until their batch is committed. */

@@ -6,6 +6,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataPlaneRoutes } from "../data-plane-routes";
 import { startTestServer, type TestServer } from "../testing/test-server";
+import { authHeader, call, untilTrue as waitUntil } from "../testing/trpc-client";
 
 let s: TestServer;
 let dir: string;
@@ -21,26 +22,16 @@ const PER_DAY = 1500;
 const ENDLESS =
   "SELECT count(*) AS n FROM range(1000000000) a, range(1000) b WHERE (a.range * b.range) % 7 = 3";
 
-async function auth(who: Who) {
-  return { authorization: `Bearer ${await s.tokenFor(who)}` };
+function auth(who: Who) {
+  return authHeader(s, who);
 }
 
-async function mutate(path: string, input: unknown, who: Who = "analyst") {
-  const res = await s.app.inject({
-    method: "POST",
-    url: `/trpc/${path}`,
-    headers: { ...(await auth(who)), "content-type": "application/json" },
-    payload: { json: input },
-  });
-  return { status: res.statusCode, body: res.json() };
+function mutate(path: string, input: unknown, who: Who = "analyst") {
+  return call(s, "mutation", path, input, who);
 }
 
-async function query(path: string, input: unknown, who: Who = "analyst") {
-  const res = await s.app.inject({
-    url: `/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
-    headers: await auth(who),
-  });
-  return { status: res.statusCode, body: res.json() };
+function query(path: string, input: unknown, who: Who = "analyst") {
+  return call(s, "query", path, input, who);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: a test reads the answer's fields as it asserts them
@@ -55,12 +46,8 @@ function refused(res: { status: number; body: any }, status: number): any {
   return res.body.error.json;
 }
 
-async function untilTrue(label: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function untilTrue(label: string, check: () => Promise<boolean>): Promise<void> {
+  return waitUntil(label, check, 60_000);
 }
 
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { PgCatalog } from "@inlet/lake-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../testing/test-server";
+import { call as trpcCall } from "../testing/trpc-client";
 
 let s: TestServer;
 let catalog: PgCatalog;
@@ -39,29 +40,9 @@ interface VersionRow {
 }
 
 async function call<T = Record<string, unknown>>(procedure: string, input: unknown, role: Role = "engineer") {
-  const headers = { authorization: `Bearer ${await s.tokenFor(role)}` };
-  const query = /\.(list|get|diff)$/.test(procedure);
-  const res = query
-    ? await s.app.inject({
-        url: `/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
-        headers,
-      })
-    : await s.app.inject({
-        method: "POST",
-        url: `/trpc/${procedure}`,
-        headers: { ...headers, "content-type": "application/json" },
-        payload: { json: input },
-      });
-  const body = res.json() as {
-    result?: { data: { json: T } };
-    error?: { json: { message: string; data: { issues?: { path: string; message: string }[] } } };
-  };
-  return {
-    status: res.statusCode,
-    data: (body.result?.data.json ?? {}) as T,
-    message: body.error?.json.message ?? "",
-    issues: body.error?.json.data.issues ?? [],
-  };
+  const kind = /\.(list|get|diff)$/.test(procedure) ? "query" : "mutation";
+  const res = await trpcCall(s, kind, procedure, input, role);
+  return { status: res.status, data: (res.data ?? {}) as T, message: res.message, issues: res.issues };
 }
 
 async function newSource(): Promise<string> {

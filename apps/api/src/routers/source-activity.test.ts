@@ -9,6 +9,7 @@ import { dataPlaneRoutes } from "../data-plane-routes";
 import { listeningUrl } from "../listening-url";
 import { minuteBuckets } from "../services/source-activity";
 import { startTestServer, type TestServer } from "../testing/test-server";
+import { inject } from "../testing/trpc-client";
 
 let s: TestServer;
 let catalog: PgCatalog;
@@ -47,20 +48,12 @@ afterAll(async () => {
   if (lakeDir) await rm(lakeDir, { recursive: true, force: true });
 });
 
-async function query(path: string, input: unknown, role: Role = "engineer") {
-  return s.app.inject({
-    url: `/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
-    headers: { authorization: `Bearer ${await s.tokenFor(role)}` },
-  });
+function query(path: string, input: unknown, role: Role = "engineer") {
+  return inject(s, "query", path, input, role);
 }
 
-async function mutate(path: string, input: unknown, role: Role = "engineer") {
-  return s.app.inject({
-    method: "POST",
-    url: `/trpc/${path}`,
-    headers: { authorization: `Bearer ${await s.tokenFor(role)}`, "content-type": "application/json" },
-    payload: { json: input },
-  });
+function mutate(path: string, input: unknown, role: Role = "engineer") {
+  return inject(s, "mutation", path, input, role);
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: tRPC answers are read as JSON in these tests

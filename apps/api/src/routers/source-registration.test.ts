@@ -2,6 +2,7 @@ import { hashApiKey } from "@inlet/db";
 import { PgCatalog } from "@inlet/lake-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../testing/test-server";
+import { inject, issuesOf } from "../testing/trpc-client";
 
 let s: TestServer;
 let catalog: PgCatalog;
@@ -37,20 +38,8 @@ function registration(slug: string, overrides: Record<string, unknown> = {}) {
   };
 }
 
-async function create(input: unknown, role: "engineer" | "analyst" = "engineer") {
-  return s.app.inject({
-    method: "POST",
-    url: "/trpc/sources.create",
-    headers: { authorization: `Bearer ${await s.tokenFor(role)}`, "content-type": "application/json" },
-    payload: { json: input },
-  });
-}
-
-function issuesOf(res: { json(): unknown }): { path: string; message: string }[] {
-  return (
-    (res.json() as { error: { json: { data: { issues?: { path: string; message: string }[] } } } }).error.json
-      .data.issues ?? []
-  );
+function create(input: unknown, role: "engineer" | "analyst" = "engineer") {
+  return inject(s, "mutation", "sources.create", input, role);
 }
 
 describe("sources.create", () => {

@@ -1,12 +1,14 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Role } from "@inlet/db";
 import { LocalFsObjectStore, PgCatalog, startWorker, type WorkerConfig } from "@inlet/lake-core";
 import { encode } from "next-auth/jwt";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataPlaneRoutes } from "../data-plane-routes";
 import { startTestServer, TEST_SECRET, type TestServer } from "../testing/test-server";
+import { authHeader, call, queryUrl, untilTrue } from "../testing/trpc-client";
 
 let s: TestServer;
 let dir: string;
@@ -22,12 +24,10 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function trpcGet(path: string, input: unknown) {
-  return `/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
-}
+const trpcGet = queryUrl;
 
-async function as(role: Parameters<TestServer["tokenFor"]>[0]) {
-  return { authorization: `Bearer ${await s.tokenFor(role)}` };
+function as(role: Role) {
+  return authHeader(s, role);
 }
 
 async function get(path: string, input: unknown, headers: Record<string, string>) {
@@ -35,7 +35,7 @@ async function get(path: string, input: unknown, headers: Record<string, string>
   return { status: res.statusCode, body: res.json() };
 }
 
-async function data(path: string, input: unknown, role: Parameters<TestServer["tokenFor"]>[0] = "analyst") {
+async function data(path: string, input: unknown, role: Role = "analyst") {
   const res = await get(path, input, await as(role));
   expect(res.status, JSON.stringify(res.body)).toBe(200);
   return res.body.result.data.json;
@@ -101,14 +101,6 @@ const WORKER: WorkerConfig = {
   landing: "off",
 };
 
-async function untilTrue(label: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 describe("the tables browser over real commits", () => {
   const name = "curated.shop-orders";
   const catalog = () => new PgCatalog(s.database.db);
@@ -148,31 +140,30 @@ describe("the tables browser over real commits", () => {
     (await catalog().batchStates([id])).get(id)?.status === "committed";
 
   beforeAll(async () => {
-    const created = await s.app.inject({
-      method: "POST",
-      url: "/trpc/sources.create",
-      headers: { ...(await as("engineer")), "content-type": "application/json" },
-      payload: {
-        json: {
-          name: "Shop orders",
-          slug: "shop-orders",
-          schema: {
-            type: "object",
-            properties: {
-              id: { type: "string" },
-              amount: { type: "number" },
-              created_at: { type: "string", format: "date-time" },
-            },
-            required: ["id", "amount", "created_at"],
+    const created = await call(
+      s,
+      "mutation",
+      "sources.create",
+      {
+        name: "Shop orders",
+        slug: "shop-orders",
+        schema: {
+          type: "object",
+          properties: {
+            id: { type: "string" },
+            amount: { type: "number" },
+            created_at: { type: "string", format: "date-time" },
           },
-          idField: "id",
-          timeField: "created_at",
-          retentionDays: 365,
+          required: ["id", "amount", "created_at"],
         },
+        idField: "id",
+        timeField: "created_at",
+        retentionDays: 365,
       },
-    });
-    expect(created.statusCode, created.body).toBe(200);
-    key = created.json().result.data.json.apiKey.key;
+      "engineer",
+    );
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    key = created.data.apiKey.key;
   });
 
   it("lists a registered table with no snapshot yet, and its raw zone empty", async () => {
