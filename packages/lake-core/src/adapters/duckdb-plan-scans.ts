@@ -3,13 +3,8 @@
 // row groups and column chunks it fetches.
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { errorMessage, InletError } from "../errors";
+import { isJsonNode as isNode, type JsonNode } from "../json/json-tree";
 import { parseDuckDbJson } from "./duckdb-json";
-
-type JsonNode = { [key: string]: unknown };
-
-function isNode(value: unknown): value is JsonNode {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function str(value: unknown): string {
   return typeof value === "string" ? value : "";

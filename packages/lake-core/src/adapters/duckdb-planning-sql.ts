@@ -4,23 +4,9 @@
 // cannot serialize a plan its late-materialization rewrite of ORDER BY … LIMIT produced ("Failed to
 // bind column reference"), while a LIMIT does not change which columns and row groups a full scan reads.
 import type { DuckDBConnection } from "@duckdb/node-api";
+import { isJsonNode as isNode, type JsonNode, walkJson as walk } from "../json/json-tree";
 import { parseDuckDbJson, stringifyDuckDbJson } from "./duckdb-json";
 import { sqlString } from "./duckdb-sql";
-
-type JsonNode = { [key: string]: unknown };
-
-function isNode(value: unknown): value is JsonNode {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function* walk(value: unknown): Generator<JsonNode> {
-  if (Array.isArray(value)) {
-    for (const item of value) yield* walk(item);
-  } else if (isNode(value)) {
-    yield value;
-    for (const child of Object.values(value)) yield* walk(child);
-  }
-}
 
 function numberLiteral(n: number): string | undefined {
   if (!Number.isFinite(n)) return undefined;

@@ -2,6 +2,7 @@
 // read-only SELECT, no file, URL, setting or environment reachable. Every refusal says what and why.
 
 import { InletError } from "../errors";
+import { isJsonNode as isNode, type JsonNode, walkJson as walk } from "../json/json-tree";
 import { parseDuckDbJson } from "./duckdb-json";
 
 /**
@@ -80,21 +81,6 @@ export interface TableReference {
   schema: string;
   table: string;
   offset: number | undefined;
-}
-
-type JsonNode = { [key: string]: unknown };
-
-function isNode(value: unknown): value is JsonNode {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function* walk(value: unknown): Generator<JsonNode> {
-  if (Array.isArray(value)) {
-    for (const item of value) yield* walk(item);
-  } else if (isNode(value)) {
-    yield value;
-    for (const child of Object.values(value)) yield* walk(child);
-  }
 }
 
 function str(value: unknown): string {

@@ -1,14 +1,11 @@
 // Row-group pruning as DuckDB's Parquet reader does it: a scan's pushed-down filters checked against
 // each row group's min, max and null count, and the compressed bytes of the column chunks it still reads.
+
+import { isJsonNode as isNode } from "../json/json-tree";
 import type { ColumnStat, FileColumnStats } from "../ports/catalog";
 import type { PlannedScan, ScanFilter } from "./duckdb-plan-scans";
 
-type JsonNode = { [key: string]: unknown };
 type Value = number | string | boolean;
-
-function isNode(value: unknown): value is JsonNode {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 const INTEGER_TYPES = new Set([
   "TINYINT",

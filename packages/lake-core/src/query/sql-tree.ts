@@ -1,21 +1,13 @@
 // DuckDB's parse tree of a SQL text (json_serialize_sql) as plain JSON: its nodes, and where an
 // offset DuckDB reports stands in the text.
+import { isJsonNode, type JsonNode, walkJson } from "../json/json-tree";
 
-export type SqlNode = { [key: string]: unknown };
+export type SqlNode = JsonNode;
 
-export function isSqlNode(value: unknown): value is SqlNode {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
+export const isSqlNode = isJsonNode;
 
 /** Every object node of the tree, depth first. */
-export function* walkSql(value: unknown): Generator<SqlNode> {
-  if (Array.isArray(value)) {
-    for (const item of value) yield* walkSql(item);
-  } else if (isSqlNode(value)) {
-    yield value;
-    for (const child of Object.values(value)) yield* walkSql(child);
-  }
-}
+export const walkSql = walkJson;
 
 /**
  * 1-based line and column of a 0-based offset into `sql`. DuckDB counts a node's query_location in
