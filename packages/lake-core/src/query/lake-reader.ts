@@ -2,26 +2,22 @@
 // table previews, a source's latest events, dead letters and their payloads — goes through here with
 // the caller, so access policies (column rules, row filters) have exactly one place to apply, and
 // every read is recorded in query history.
-import type { Logger } from "pino";
 import { sqlIdent, sqlString } from "../adapters/duckdb-sql";
 import { InletError } from "../errors";
 import type {
-  Catalog,
   DeadLetterFilter,
   DeadLetterRecord,
   DeadLetterSummary,
   TableSnapshotView,
   VisibleFile,
 } from "../ports/catalog";
-import type { QueryEngine, QueryResult, TableBinding } from "../ports/query-engine";
-import type { QueryBudgetSource, QueryRunPath, QueryRunRecorder } from "../ports/query-history";
-import type { PriceSheet } from "./price-sheet";
+import type { QueryResult, TableBinding } from "../ports/query-engine";
+import type { QueryRunPath } from "../ports/query-history";
 import {
   type CsvRunResult,
   type EstimateResult,
-  type QueryEstimator,
-  type QueryLimits,
   QueryRuns,
+  type QueryRunsDeps,
   type Reader,
   type RunQueryInput,
   type RunQueryResult,
@@ -30,20 +26,8 @@ import type { QueryParameterInput } from "./sql-parameters";
 
 export type { Reader } from "./query-runs";
 
-export interface LakeReaderDeps {
-  catalog: Catalog;
-  engine: QueryEngine;
-  /** Where every run of every read path is recorded. */
-  history: QueryRunRecorder;
-  /** Per-role bytes-scanned budgets; absent: none. */
-  budgets?: QueryBudgetSource | undefined;
-  limits?: Partial<QueryLimits> | undefined;
-  priceSheet?: PriceSheet | undefined;
-  /** How a query's bytes are estimated before it runs; default estimateQuery over the catalog. */
-  estimate?: QueryEstimator | undefined;
-  logger?: Logger | undefined;
-  now?: () => Date;
-}
+/** What a LakeReader needs: its QueryRuns' own (every run of every read path is recorded in `history`). */
+export type LakeReaderDeps = QueryRunsDeps;
 
 export const PREVIEW_MAX_ROWS = 100;
 
