@@ -99,6 +99,8 @@ const INLET_SERIES = [
   "inlet_queue_in_flight gauge: {queue}",
   "inlet_queue_oldest_age_seconds gauge: {queue}",
   "inlet_queue_up gauge: {queue}",
+  "inlet_worker_analytics_refresh_failures_total counter: {}",
+  "inlet_worker_analytics_refreshes_total counter: {}",
   "inlet_worker_batches_already_done_total counter: {}",
   "inlet_worker_batches_committed_total counter: {}",
   "inlet_worker_batches_retried_total counter: {}",
