@@ -7,7 +7,7 @@ import { sqlString } from "../adapters/duckdb-sql";
 import { readFooterStats } from "../adapters/parquet-footer-stats";
 import type { ColumnSpec, NewDataFile } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
-import { copyPartitioned } from "../process/parquet-writer";
+import { copyPartitioned, dataFileOf } from "../process/parquet-writer";
 
 /** The column a result is partitioned by, when it has one. */
 export const ANALYTICS_PARTITION_COLUMN = "dt";
@@ -66,15 +66,7 @@ export async function writeRefreshFiles(
     for (const f of written) {
       const key = prefix + f.relPath;
       await put(key, f.localPath);
-      files.push({
-        path: key,
-        partition: f.partition,
-        rowCount: f.rowCount,
-        bytes: f.bytes,
-        minEventTime: f.minEventTime,
-        maxEventTime: f.maxEventTime,
-        columnStats: f.columnStats,
-      });
+      files.push(dataFileOf(key, f));
     }
     return { columns: opts.columns, partitionBy: [ANALYTICS_PARTITION_COLUMN], files };
   }

@@ -8,7 +8,7 @@ import type { ObjectStore } from "../ports/object-store";
 import type { LoadedSource } from "../schema/source-schema";
 import type { ParsedBatch } from "./accumulate-candidates";
 import { type CandidateRows, curatedLinesChunk, type LineContext } from "./curated-lines";
-import { type WrittenFile, writeCuratedParquet } from "./parquet-writer";
+import { dataFileOf, type WrittenFile, writeCuratedParquet } from "./parquet-writer";
 import type { PhaseTimings, ProcessDeps } from "./process-outcome";
 
 const WRITE_CHUNK_LINES = 8192;
@@ -98,15 +98,7 @@ export function uploadFiles(store: ObjectStore, slug: string, files: WrittenFile
     files.map(async (f) => {
       const key = prefix + f.relPath;
       await store.put(key, await readFile(f.localPath), { contentType: "application/vnd.apache.parquet" });
-      return {
-        path: key,
-        partition: f.partition,
-        rowCount: f.rowCount,
-        bytes: f.bytes,
-        minEventTime: f.minEventTime,
-        maxEventTime: f.maxEventTime,
-        columnStats: f.columnStats,
-      };
+      return dataFileOf(key, f);
     }),
   );
 }

@@ -5,7 +5,7 @@ import { relative } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { sqlIdent, sqlString } from "../adapters/duckdb-sql";
 import { readFooterStats } from "../adapters/parquet-footer-stats";
-import type { FileColumnStats } from "../ports/catalog";
+import type { FileColumnStats, NewDataFile } from "../ports/catalog";
 import { type ColumnSpec, isReservedColumn, META_COLUMNS } from "../schema/schema-columns";
 
 export interface WrittenFile {
@@ -20,6 +20,19 @@ export interface WrittenFile {
   maxEventTime: Date | undefined;
   /** Per-column bytes, min, max and nulls from the file's footer, for estimates and bytes scanned. */
   columnStats: FileColumnStats;
+}
+
+/** A written file as the catalog records it, once put at `key`. */
+export function dataFileOf(key: string, f: WrittenFile): NewDataFile {
+  return {
+    path: key,
+    partition: f.partition,
+    rowCount: f.rowCount,
+    bytes: f.bytes,
+    minEventTime: f.minEventTime,
+    maxEventTime: f.maxEventTime,
+    columnStats: f.columnStats,
+  };
 }
 
 // Range problems AJV cannot see (a BIGINT beyond 64 bits, a leap second) are dead-lettered before this
