@@ -11,6 +11,7 @@ import type {
   SnapshotSummary,
   TableSummary,
 } from "../ports/catalog";
+import { tableInfoOf } from "./table-catalog";
 import type { Queryable } from "./transaction";
 
 /** How many of a snapshot's batch ids a summary lists. */
@@ -54,11 +55,7 @@ LEFT JOIN snapshots snap ON snap.table_id = t.id AND snap.seq = t.current_seq`;
 
 function toSummary(r: TableRow): TableSummary {
   return {
-    id: r.id,
-    name: r.name,
-    zone: r.zone,
-    sourceId: r.source_id ?? undefined,
-    sourceSlug: r.slug ?? undefined,
+    ...tableInfoOf(r),
     columns: r.columns ?? [],
     partitionBy: r.partition_by ?? [],
     currentSeq: r.current_seq,

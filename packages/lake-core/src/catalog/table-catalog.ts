@@ -261,7 +261,17 @@ export async function describeTable(q: Queryable, name: string): Promise<TableIn
     [name],
   );
   const r = res.rows[0];
-  if (!r) return undefined;
+  return r ? tableInfoOf(r) : undefined;
+}
+
+/** A lake_tables row joined to its source's slug, as TableInfo. */
+export function tableInfoOf(r: {
+  id: string;
+  name: string;
+  zone: string;
+  source_id: string | null;
+  slug: string | null;
+}): TableInfo {
   return {
     id: r.id,
     name: r.name,
