@@ -169,6 +169,16 @@ async function refreshHeld(
   const scratch = join(deps.tmpDir ?? tmpdir(), `inlet-refresh-${randomUUID()}`);
   const uploaded: string[] = [];
   let runId: string | undefined;
+  /** Records the run as done (the result was read) and forgets it, so a later failure does not record it again. */
+  const finishRunOk = async (exported: { rows: number; bytesScanned: number }) => {
+    await finishRun(
+      deps,
+      runId,
+      { ok: true, rows: exported.rows, bytesScanned: exported.bytesScanned },
+      started,
+    );
+    runId = undefined;
+  };
   const instance = await DuckDBInstance.create(":memory:", { threads: "1" });
   const duck = await instance.connect();
   try {
@@ -236,13 +246,7 @@ async function refreshHeld(
     const columns = await parquetColumns(duck, resultFile);
     if (scope && !sameColumns(columns, record.columns)) {
       // The result's shape changed (an input gained a column under *): the kept partitions would not match.
-      await finishRun(
-        deps,
-        runId,
-        { ok: true, rows: exported.rows, bytesScanned: exported.bytesScanned },
-        started,
-      );
-      runId = undefined;
+      await finishRunOk(exported);
       return await refreshHeld(deps, record, { ...opts, full: true });
     }
     const written = await writeRefreshFiles(
@@ -270,13 +274,7 @@ async function refreshHeld(
         partitionBy: written.partitionBy,
       }),
     );
-    await finishRun(
-      deps,
-      runId,
-      { ok: true, rows: exported.rows, bytesScanned: exported.bytesScanned },
-      started,
-    );
-    runId = undefined;
+    await finishRunOk(exported);
     if (!committed) {
       await deps.store.delete(uploaded);
       return { table: record.name, status: "superseded" };
