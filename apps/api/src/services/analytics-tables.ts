@@ -17,6 +17,7 @@ import {
 import type { Actor } from "../auth/session";
 import type { AuditService } from "./audit";
 import { withCatalogTransaction } from "./catalog-transaction";
+import { snapshotView } from "./snapshot-view";
 
 export type RefreshMode = "on_commit" | "schedule";
 
@@ -155,15 +156,7 @@ export class AnalyticsTablesService {
       createdAt: t.createdAt,
       snapshots: {
         total: snapshots.total,
-        items: snapshots.items.map((s) => ({
-          seq: s.seq,
-          createdAt: s.createdAt,
-          operation: s.operation,
-          addedFiles: s.addedFiles,
-          removedFiles: s.removedFiles,
-          addedRows: s.addedRows,
-          partitions: s.partitions,
-        })),
+        items: snapshots.items.map(snapshotView),
       },
     };
   }

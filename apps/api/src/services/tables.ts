@@ -11,6 +11,7 @@ import {
 } from "@inlet/lake-core";
 import type { Actor } from "../auth/session";
 import { analyticsDetails } from "./analytics-tables";
+import { snapshotView } from "./snapshot-view";
 
 export const ZONES = ["raw", "curated", "analytics"] as const;
 export type Zone = (typeof ZONES)[number];
@@ -147,17 +148,7 @@ export class TablesService {
     return {
       total: res.total,
       nextCursor: res.nextCursor ?? null,
-      items: res.items.map((s) => ({
-        seq: s.seq,
-        createdAt: s.createdAt,
-        operation: s.operation,
-        addedFiles: s.addedFiles,
-        removedFiles: s.removedFiles,
-        addedRows: s.addedRows,
-        batchIds: s.batchIds,
-        batchCount: s.batchCount,
-        partitions: s.partitions,
-      })),
+      items: res.items.map((s) => ({ ...snapshotView(s), batchIds: s.batchIds, batchCount: s.batchCount })),
     };
   }
 
