@@ -62,16 +62,7 @@ const parameterTheme = EditorView.theme({
   },
 });
 
-export default function SqlCodeMirror({
-  value,
-  onChange,
-  onRun,
-  schema,
-  mark,
-  ariaLabel,
-  describedBy,
-  height,
-}: SqlCodeMirrorProps) {
+export default function SqlCodeMirror({ onRun, schema, mark, ...editor }: SqlCodeMirrorProps) {
   const ref = useRef<ReactCodeMirrorRef>(null);
   // The key binding is made once; it calls whatever onRun is current.
   const run = useRef(onRun);
@@ -117,17 +108,6 @@ export default function SqlCodeMirror({
   }, [mark]);
 
   return (
-    <CodeMirrorView
-      ref={ref}
-      value={value}
-      onChange={onChange}
-      extensions={extensions}
-      ariaLabel={ariaLabel}
-      describedBy={describedBy}
-      multiline
-      height={height}
-      fontSize="13px"
-      autocompletion
-    />
+    <CodeMirrorView {...editor} ref={ref} extensions={extensions} multiline fontSize="13px" autocompletion />
   );
 }

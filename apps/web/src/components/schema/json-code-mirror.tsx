@@ -31,27 +31,6 @@ const syntaxLinter = linter(
 
 const extensions = [json(), syntaxLinter];
 
-export default function JsonCodeMirror({
-  value,
-  onChange,
-  readOnly,
-  ariaLabel,
-  describedBy,
-  invalid,
-  height,
-}: JsonCodeMirrorProps) {
-  return (
-    <CodeMirrorView
-      value={value}
-      onChange={onChange}
-      extensions={extensions}
-      readOnly={readOnly}
-      ariaLabel={ariaLabel}
-      describedBy={describedBy}
-      invalid={invalid}
-      height={height}
-      fontSize="12px"
-      autocompletion={false}
-    />
-  );
+export default function JsonCodeMirror(props: JsonCodeMirrorProps) {
+  return <CodeMirrorView {...props} extensions={extensions} fontSize="12px" autocompletion={false} />;
 }

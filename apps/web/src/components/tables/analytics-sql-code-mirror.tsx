@@ -43,32 +43,13 @@ function markLinter(mark: SqlErrorMark | undefined) {
 }
 
 export default function AnalyticsSqlCodeMirror({
-  value,
-  onChange,
-  readOnly,
-  ariaLabel,
-  describedBy,
-  invalid,
-  height,
   schema,
   errorMark,
+  ...editor
 }: AnalyticsSqlCodeMirrorProps) {
   const extensions = useMemo(
     () => [sql({ dialect: PostgreSQL, schema, upperCaseKeywords: true }), markLinter(errorMark)],
     [schema, errorMark],
   );
-  return (
-    <CodeMirrorView
-      value={value}
-      onChange={onChange}
-      extensions={extensions}
-      readOnly={readOnly}
-      ariaLabel={ariaLabel}
-      describedBy={describedBy}
-      invalid={invalid}
-      height={height}
-      fontSize="12px"
-      autocompletion
-    />
-  );
+  return <CodeMirrorView {...editor} extensions={extensions} fontSize="12px" autocompletion />;
 }
