@@ -113,8 +113,8 @@ test("an engineer creates a key, a producer sends with it, and revoking it refus
 }) => {
   await signIn(page, "engineer");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Sources" }).click();
-  await page.getByRole("link", { name: "Orders" }).click();
-  await expect(page.getByRole("heading", { name: "Orders" })).toBeVisible();
+  await page.getByRole("link", { name: "Orders", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Orders", exact: true })).toBeVisible();
   await expect(page.getByLabel("Ingest URL", { exact: true })).toHaveValue(/\/v1\/sources\/orders\/events$/);
   // The schema events are checked against, with the fields that give an event its id and time.
   const schema = page.getByRole("region", { name: "Schema", exact: true });
