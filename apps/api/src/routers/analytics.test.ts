@@ -2,12 +2,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Role } from "@inlet/db";
-import { LocalFsObjectStore, PgCatalog, startWorker } from "@inlet/lake-core";
-import pino from "pino";
+import { LocalFsObjectStore, PgCatalog } from "@inlet/lake-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataPlaneRoutes } from "../data-plane-routes";
+import { batchesCommitted, sendEvents, TEST_WORKER_CONFIG, workUntil } from "../testing/lake-fixtures";
 import { startTestServer, type TestServer } from "../testing/test-server";
-import { type ProcedureKind, call as trpcCall, untilTrue } from "../testing/trpc-client";
+import { type ProcedureKind, call as trpcCall } from "../testing/trpc-client";
 
 let s: TestServer;
 let dir: string;
@@ -30,43 +30,24 @@ async function ok(kind: ProcedureKind, path: string, input: unknown, role: Role 
 
 /** Sends the events and runs a worker (refreshing nothing itself) until their batch is committed. */
 async function commit(events: { id: string; day: number; note: string }[]) {
-  const res = await s.app.inject({
-    method: "POST",
-    url: `/v1/sources/${SOURCE}/events`,
-    headers: { authorization: `Bearer ${key}`, "content-type": "application/x-ndjson" },
-    payload: events
-      .map((e) => JSON.stringify({ id: e.id, note: e.note, created_at: `2024-05-0${e.day}T10:00:00Z` }))
-      .join("\n"),
-  });
-  expect(res.statusCode, res.body).toBe(202);
-  const batchId: string = res.json().batchId;
-  const catalog = new PgCatalog(s.database.db);
-  const worker = await startWorker({
-    catalog,
+  const batchId = await sendEvents(
+    s,
+    SOURCE,
+    key,
+    events.map((e) => ({ id: e.id, note: e.note, created_at: `2024-05-0${e.day}T10:00:00Z` })),
+  );
+  await workUntil(
+    s,
     store,
-    queue: s.queue,
-    logger: pino({ level: "silent" }),
-    config: {
-      flushIntervalMs: 20,
-      concurrency: 1,
-      duckdbThreads: 1,
-      compactIntervalMs: 0,
-      vacuumIntervalMs: 0,
+    {
+      ...TEST_WORKER_CONFIG,
       retentionIntervalMs: 0,
-      strandedSweepIntervalMs: 0,
       analyticsRefreshIntervalMs: 0,
-      landing: "off",
       tmpDir: join(dir, "tmp"),
     },
-  });
-  try {
-    await untilTrue(
-      "the batch committed",
-      async () => (await catalog.batchStates([batchId])).get(batchId)?.status === "committed",
-    );
-  } finally {
-    await worker.stop();
-  }
+    "the batch committed",
+    batchesCommitted(s, [batchId]),
+  );
 }
 
 beforeAll(async () => {

@@ -1,10 +1,10 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { LocalFsObjectStore, PgCatalog, startWorker } from "@inlet/lake-core";
-import pino from "pino";
+import { LocalFsObjectStore } from "@inlet/lake-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataPlaneRoutes } from "../data-plane-routes";
+import { batchesCommitted, sendEvents, TEST_WORKER_CONFIG, workUntil } from "../testing/lake-fixtures";
 import { startTestServer, type TestServer } from "../testing/test-server";
 import { authHeader, call, untilTrue as waitUntil } from "../testing/trpc-client";
 
@@ -80,48 +80,22 @@ beforeAll(async () => {
   const key: string = created.apiKey.key;
   const batchIds: string[] = [];
   for (const day of DAYS) {
-    const lines = Array.from({ length: PER_DAY }, (_, i) =>
-      JSON.stringify({
-        id: `${day}-${i}`,
-        amount: i % 100,
-        note: i === 7 ? "it's a '; DROP TABLE x; --" : `note ${i}`,
-        created_at: `${day}T${String(i % 24).padStart(2, "0")}:00:00Z`,
-      }),
-    );
-    const res = await s.app.inject({
-      method: "POST",
-      url: "/v1/sources/web-orders/events",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/x-ndjson" },
-      payload: lines.join("\n"),
-    });
-    expect(res.statusCode, res.body).toBe(202);
-    batchIds.push(res.json().batchId);
+    const events = Array.from({ length: PER_DAY }, (_, i) => ({
+      id: `${day}-${i}`,
+      amount: i % 100,
+      note: i === 7 ? "it's a '; DROP TABLE x; --" : `note ${i}`,
+      created_at: `${day}T${String(i % 24).padStart(2, "0")}:00:00Z`,
+    }));
+    batchIds.push(await sendEvents(s, "web-orders", key, events));
   }
-  const catalog = new PgCatalog(s.database.db);
-  const worker = await startWorker({
-    catalog,
+  await workUntil(
+    s,
     store,
-    queue: s.queue,
-    logger: pino({ level: "silent" }),
-    config: {
-      flushIntervalMs: 20,
-      concurrency: 1,
-      duckdbThreads: 1,
-      compactIntervalMs: 0,
-      vacuumIntervalMs: 0,
-      strandedSweepIntervalMs: 0,
-      landing: "off",
-      tmpDir: join(dir, "tmp"),
-    },
-  });
-  try {
-    await untilTrue("both batches' commits", async () => {
-      const states = await catalog.batchStates(batchIds);
-      return batchIds.every((id) => states.get(id)?.status === "committed");
-    });
-  } finally {
-    await worker.stop();
-  }
+    { ...TEST_WORKER_CONFIG, tmpDir: join(dir, "tmp") },
+    "both batches' commits",
+    batchesCommitted(s, batchIds),
+    60_000,
+  );
 }, 120_000);
 afterAll(async () => {
   await s?.close();

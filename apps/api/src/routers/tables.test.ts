@@ -2,13 +2,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Role } from "@inlet/db";
-import { LocalFsObjectStore, PgCatalog, startWorker, type WorkerConfig } from "@inlet/lake-core";
+import { LocalFsObjectStore, PgCatalog, type WorkerConfig } from "@inlet/lake-core";
 import { encode } from "next-auth/jwt";
-import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataPlaneRoutes } from "../data-plane-routes";
+import { sendEvents, TEST_WORKER_CONFIG, workUntil } from "../testing/lake-fixtures";
 import { startTestServer, TEST_SECRET, type TestServer } from "../testing/test-server";
-import { authHeader, call, queryUrl, untilTrue } from "../testing/trpc-client";
+import { authHeader, call, queryUrl } from "../testing/trpc-client";
 
 let s: TestServer;
 let dir: string;
@@ -91,16 +91,6 @@ function day(daysAgo: number): string {
   return new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
 }
 
-const WORKER: WorkerConfig = {
-  flushIntervalMs: 20,
-  concurrency: 1,
-  duckdbThreads: 1,
-  compactIntervalMs: 0,
-  vacuumIntervalMs: 0,
-  strandedSweepIntervalMs: 0,
-  landing: "off",
-};
-
 describe("the tables browser over real commits", () => {
   const name = "curated.shop-orders";
   const catalog = () => new PgCatalog(s.database.db);
@@ -108,32 +98,14 @@ describe("the tables browser over real commits", () => {
   const batchIds: string[] = [];
 
   async function send(events: { id: string; amount: number; created_at: string }[]) {
-    const res = await s.app.inject({
-      method: "POST",
-      url: "/v1/sources/shop-orders/events",
-      headers: { authorization: `Bearer ${key}`, "content-type": "application/x-ndjson" },
-      payload: events.map((e) => JSON.stringify(e)).join("\n"),
-    });
-    expect(res.statusCode, res.body).toBe(202);
-    const batchId: string = res.json().batchId;
+    const batchId = await sendEvents(s, "shop-orders", key, events);
     batchIds.push(batchId);
     return batchId;
   }
 
   /** Runs a worker until `done` holds, then stops it. */
-  async function work(config: WorkerConfig, label: string, done: () => Promise<boolean>) {
-    const worker = await startWorker({
-      catalog: catalog(),
-      store,
-      queue: s.queue,
-      logger: pino({ level: "silent" }),
-      config: { ...WORKER, tmpDir: join(dir, "tmp"), ...config },
-    });
-    try {
-      await untilTrue(label, done);
-    } finally {
-      await worker.stop();
-    }
+  function work(config: WorkerConfig, label: string, done: () => Promise<boolean>) {
+    return workUntil(s, store, { ...TEST_WORKER_CONFIG, tmpDir: join(dir, "tmp"), ...config }, label, done);
   }
 
   const committed = (id: string) => async () =>
