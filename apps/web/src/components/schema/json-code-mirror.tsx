@@ -3,19 +3,10 @@
 // bracket matching, and syntax errors underlined where they are (the same finder as the text below).
 import { json } from "@codemirror/lang-json";
 import { type Diagnostic, linter } from "@codemirror/lint";
-import { CodeMirrorView } from "@/components/ui/code-mirror-view";
+import { type CodeMirrorFieldProps, CodeMirrorView } from "@/components/ui/code-mirror-view";
 import { describeJsonSyntaxError, findJsonSyntaxError } from "@/lib/json-syntax";
 
-export interface JsonCodeMirrorProps {
-  value: string;
-  onChange?: (value: string) => void;
-  readOnly: boolean;
-  ariaLabel: string;
-  /** Ids of the texts that describe the editor's errors and how to leave it. */
-  describedBy: string;
-  invalid: boolean;
-  height: string;
-}
+export type JsonCodeMirrorProps = CodeMirrorFieldProps;
 
 const syntaxLinter = linter(
   (view): Diagnostic[] => {

@@ -4,7 +4,7 @@
 import { PostgreSQL, sql } from "@codemirror/lang-sql";
 import { type Diagnostic, linter } from "@codemirror/lint";
 import { useMemo } from "react";
-import { CodeMirrorView } from "@/components/ui/code-mirror-view";
+import { type CodeMirrorFieldProps, CodeMirrorView } from "@/components/ui/code-mirror-view";
 
 /** Where the server placed an error in the SQL (1-based), and what it said. */
 export interface SqlErrorMark {
@@ -13,14 +13,7 @@ export interface SqlErrorMark {
   message: string;
 }
 
-export interface AnalyticsSqlCodeMirrorProps {
-  value: string;
-  onChange?: (value: string) => void;
-  readOnly: boolean;
-  ariaLabel: string;
-  describedBy: string;
-  invalid: boolean;
-  height: string;
+export interface AnalyticsSqlCodeMirrorProps extends CodeMirrorFieldProps {
   /** Tables (zone.name) and their columns, for completion. */
   schema: Record<string, string[]>;
   errorMark: SqlErrorMark | undefined;

@@ -8,6 +8,18 @@ import { type Ref, useMemo } from "react";
 
 export type CodeMirrorFontSize = "12px" | "13px";
 
+/** What a form's editor is given: its text, its name and description, and whether it is invalid or read-only. */
+export interface CodeMirrorFieldProps {
+  value: string;
+  onChange?: (value: string) => void;
+  readOnly: boolean;
+  ariaLabel: string;
+  /** Ids of the texts that describe the editor's errors and how to leave it. */
+  describedBy: string;
+  invalid: boolean;
+  height: string;
+}
+
 export interface CodeMirrorViewProps {
   value: string;
   onChange?: ((value: string) => void) | undefined;
