@@ -89,6 +89,19 @@ async function newSource(slug: string): Promise<{ id: string; key: string }> {
   return { id: source.id, key: created.apiKey.key };
 }
 
+/** A batch of one event received over HTTP for the source, registered straight in the catalog. */
+function registerBatch(sourceId: string, id: string, more: { receivedAt?: Date } = {}) {
+  return catalog.registerBatch({
+    id,
+    sourceId,
+    rawKey: `raw/${id}`,
+    origin: "http",
+    eventCount: 1,
+    bytes: 1,
+    ...more,
+  });
+}
+
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -123,15 +136,7 @@ describe("sources.activity and sources.freshness", () => {
       { id: src.id, slug: "activity-buckets", schemaVersionId: undefined },
       (c) => c,
     );
-    for (const id of ["ab-1", "ab-2", "ab-failed"])
-      await catalog.registerBatch({
-        id,
-        sourceId: src.id,
-        rawKey: `raw/${id}`,
-        origin: "http",
-        eventCount: 1,
-        bytes: 1,
-      });
+    for (const id of ["ab-1", "ab-2", "ab-failed"]) await registerBatch(src.id, id);
     await catalog.markBatchesFailed(["ab-failed"]);
     await catalog.transaction((tx) =>
       tx.commitAppend({
@@ -186,15 +191,7 @@ describe("sources.activity and sources.freshness", () => {
     );
     const ids = [1, 2, 3, 4, 5].map((n) => `ff-${n}`);
     for (const [i, id] of ids.entries())
-      await catalog.registerBatch({
-        id,
-        sourceId: src.id,
-        rawKey: `raw/${id}`,
-        origin: "http",
-        eventCount: 1,
-        bytes: 1,
-        receivedAt: new Date(Date.now() - (i + 1) * 2_000),
-      });
+      await registerBatch(src.id, id, { receivedAt: new Date(Date.now() - (i + 1) * 2_000) });
     const none = data(await query("sources.freshness", { slug: "freshness-figures" }));
     expect(none).toMatchObject({ batches: 0, p50Ms: null, p99Ms: null });
     await catalog.transaction((tx) =>
