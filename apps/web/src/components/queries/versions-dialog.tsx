@@ -9,9 +9,9 @@ import { QueryError } from "@/components/query-error";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { ModalDialog } from "@/components/ui/modal-dialog";
-import { Select } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
 import { Table, TBody, Td, THead, Th, Tr } from "@/components/ui/table";
+import { VersionRangeForm } from "@/components/ui/version-range-form";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { describeError } from "@/lib/trpc-errors";
@@ -111,12 +111,6 @@ function VersionsBody({ query, onRestored }: { query: SavedQuery; onRestored: (s
   const [to, setTo] = useState(latest);
   const [compare, setCompare] = useState<{ from: number; to: number } | undefined>(undefined);
   const [confirming, setConfirming] = useState<number | undefined>(undefined);
-  // Both ends of a comparison choose among the same versions.
-  const versionOptions = list.map((v) => (
-    <option key={v.version} value={v.version}>
-      {v.version}
-    </option>
-  ));
   const restore = useMutation(
     trpc.savedQueries.restore.mutationOptions({
       onSuccess: (saved) => {
@@ -196,33 +190,16 @@ function VersionsBody({ query, onRestored }: { query: SavedQuery; onRestored: (s
         </p>
       ) : null}
       {list.length > 1 ? (
-        <form
+        <VersionRangeForm
+          versions={list.map((v) => v.version)}
+          from={from}
+          to={to}
+          onFromChange={setFrom}
+          onToChange={setTo}
+          onCompare={setCompare}
           className="flex flex-wrap items-end gap-3"
-          onSubmit={(event) => {
-            event.preventDefault();
-            setCompare({ from, to });
-          }}
-        >
-          <Select
-            label="From version"
-            value={from}
-            onChange={(e) => setFrom(Number(e.target.value))}
-            className="w-32"
-          >
-            {versionOptions}
-          </Select>
-          <Select
-            label="To version"
-            value={to}
-            onChange={(e) => setTo(Number(e.target.value))}
-            className="w-32"
-          >
-            {versionOptions}
-          </Select>
-          <Button type="submit" variant="secondary">
-            Compare
-          </Button>
-        </form>
+          selectClassName="w-32"
+        />
       ) : (
         <p className="text-gray-500 text-sm">There is one version so far; each save adds another.</p>
       )}

@@ -3,11 +3,10 @@
 // then both JSON documents in two columns.
 import { skipToken, useQuery } from "@tanstack/react-query";
 import { GitCompare } from "lucide-react";
-import { type FormEvent, useState } from "react";
+import { useState } from "react";
 import { QueryError } from "@/components/query-error";
-import { Button } from "@/components/ui/button";
-import { Select } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
+import { VersionRangeForm } from "@/components/ui/version-range-form";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { SchemaChangesList } from "./schema-changes-list";
@@ -48,38 +47,20 @@ export function CompareVersions({ slug, versions }: { slug: string; versions: re
       </p>
     );
   }
-  const submit = (event: FormEvent) => {
-    event.preventDefault();
-    setCompared({ from, to });
-  };
-  const options = versions.map((v) => (
-    <option key={v} value={v}>
-      Version {v}
-    </option>
-  ));
   return (
     <div className="space-y-4">
-      <form onSubmit={submit} className="flex flex-col gap-3 sm:flex-row sm:items-end">
-        <Select
-          label="From version"
-          value={from}
-          onChange={(e) => setFrom(Number(e.target.value))}
-          className="sm:w-40"
-        >
-          {options}
-        </Select>
-        <Select
-          label="To version"
-          value={to}
-          onChange={(e) => setTo(Number(e.target.value))}
-          className="sm:w-40"
-        >
-          {options}
-        </Select>
-        <Button type="submit" variant="secondary" icon={<GitCompare className="size-4" aria-hidden="true" />}>
-          Compare
-        </Button>
-      </form>
+      <VersionRangeForm
+        versions={versions}
+        from={from}
+        to={to}
+        onFromChange={setFrom}
+        onToChange={setTo}
+        onCompare={setCompared}
+        optionLabel={(v) => `Version ${v}`}
+        className="flex flex-col gap-3 sm:flex-row sm:items-end"
+        selectClassName="sm:w-40"
+        buttonIcon={<GitCompare className="size-4" aria-hidden="true" />}
+      />
       {compared === undefined ? null : diff.isPending ? (
         <div role="status" aria-busy="true" aria-label="Loading the comparison">
           <Skeleton className="h-24 w-full" />

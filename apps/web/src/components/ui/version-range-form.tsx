@@ -1,0 +1,68 @@
+"use client";
+// Two versions chosen to compare (From version, To version) and Compare: the form a saved query's and a
+// source schema's version histories share. The caller holds the choices and what Compare does.
+import type { FormEvent, ReactNode } from "react";
+import { Button } from "./button";
+import { Select } from "./select";
+
+export interface VersionRangeFormProps {
+  versions: readonly number[];
+  from: number;
+  to: number;
+  onFromChange: (version: number) => void;
+  onToChange: (version: number) => void;
+  onCompare: (range: { from: number; to: number }) => void;
+  /** How a version reads in the lists. */
+  optionLabel?: (version: number) => string;
+  className: string;
+  /** Classes of each select's wrapper. */
+  selectClassName: string;
+  buttonIcon?: ReactNode;
+}
+
+export function VersionRangeForm({
+  versions,
+  from,
+  to,
+  onFromChange,
+  onToChange,
+  onCompare,
+  optionLabel = String,
+  className,
+  selectClassName,
+  buttonIcon,
+}: VersionRangeFormProps) {
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    onCompare({ from, to });
+  };
+  // Both ends of a comparison choose among the same versions.
+  const options = versions.map((v) => (
+    <option key={v} value={v}>
+      {optionLabel(v)}
+    </option>
+  ));
+  return (
+    <form onSubmit={submit} className={className}>
+      <Select
+        label="From version"
+        value={from}
+        onChange={(e) => onFromChange(Number(e.target.value))}
+        className={selectClassName}
+      >
+        {options}
+      </Select>
+      <Select
+        label="To version"
+        value={to}
+        onChange={(e) => onToChange(Number(e.target.value))}
+        className={selectClassName}
+      >
+        {options}
+      </Select>
+      <Button type="submit" variant="secondary" icon={buttonIcon}>
+        Compare
+      </Button>
+    </form>
+  );
+}
