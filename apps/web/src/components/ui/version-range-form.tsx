@@ -42,24 +42,23 @@ export function VersionRangeForm({
       {optionLabel(v)}
     </option>
   ));
+  const ends = [
+    ["From version", from, onFromChange],
+    ["To version", to, onToChange],
+  ] as const;
   return (
     <form onSubmit={submit} className={className}>
-      <Select
-        label="From version"
-        value={from}
-        onChange={(e) => onFromChange(Number(e.target.value))}
-        className={selectClassName}
-      >
-        {options}
-      </Select>
-      <Select
-        label="To version"
-        value={to}
-        onChange={(e) => onToChange(Number(e.target.value))}
-        className={selectClassName}
-      >
-        {options}
-      </Select>
+      {ends.map(([label, value, onChange]) => (
+        <Select
+          key={label}
+          label={label}
+          value={value}
+          onChange={(e) => onChange(Number(e.target.value))}
+          className={selectClassName}
+        >
+          {options}
+        </Select>
+      ))}
       <Button type="submit" variant="secondary" icon={buttonIcon}>
         Compare
       </Button>
