@@ -54,6 +54,12 @@ function MinuteTooltip({
   );
 }
 
+/** The stacked series, bottom first, in their colours, as the key above the chart names them. */
+const SERIES = [
+  { key: "accepted", color: ACCEPTED, label: "Accepted" },
+  { key: "deadLettered", color: DEAD_LETTERED, label: "Dead-lettered" },
+] as const;
+
 const CHART_MARGIN = { top: 8, right: 8, bottom: 0, left: 0 };
 
 /** Grid, axes and tooltip shared by the hour's bars and the day's areas (children of either chart). */
@@ -131,24 +137,15 @@ export function IngestRateCard({ slug }: { slug: string }) {
     body = (
       <>
         <dl className="mb-3 flex flex-wrap gap-x-6 gap-y-1 text-sm">
-          <div className="flex items-baseline gap-2">
-            <dt className="inline-flex items-center gap-1.5 text-gray-500 text-xs">
-              <span aria-hidden="true" className="size-2 rounded-full" style={{ background: ACCEPTED }} />
-              Accepted
-            </dt>
-            <dd className="font-semibold text-gray-900 tabular-nums">{formatCount(totals.accepted)}</dd>
-          </div>
-          <div className="flex items-baseline gap-2">
-            <dt className="inline-flex items-center gap-1.5 text-gray-500 text-xs">
-              <span
-                aria-hidden="true"
-                className="size-2 rounded-full"
-                style={{ background: DEAD_LETTERED }}
-              />
-              Dead-lettered
-            </dt>
-            <dd className="font-semibold text-gray-900 tabular-nums">{formatCount(totals.deadLettered)}</dd>
-          </div>
+          {SERIES.map(({ key, color, label }) => (
+            <div key={key} className="flex items-baseline gap-2">
+              <dt className="inline-flex items-center gap-1.5 text-gray-500 text-xs">
+                <span aria-hidden="true" className="size-2 rounded-full" style={{ background: color }} />
+                {label}
+              </dt>
+              <dd className="font-semibold text-gray-900 tabular-nums">{formatCount(totals[key])}</dd>
+            </div>
+          ))}
         </dl>
         {totals.accepted + totals.deadLettered === 0 ? (
           <EmptyState
@@ -167,36 +164,26 @@ export function IngestRateCard({ slug }: { slug: string }) {
               {range === "1h" ? (
                 <BarChart data={points} margin={CHART_MARGIN} barCategoryGap="15%" accessibilityLayer={false}>
                   {axes}
-                  <Bar dataKey="accepted" stackId="events" fill={ACCEPTED} isAnimationActive={false} />
-                  <Bar
-                    dataKey="deadLettered"
-                    stackId="events"
-                    fill={DEAD_LETTERED}
-                    isAnimationActive={false}
-                  />
+                  {SERIES.map(({ key, color }) => (
+                    <Bar key={key} dataKey={key} stackId="events" fill={color} isAnimationActive={false} />
+                  ))}
                 </BarChart>
               ) : (
                 // 1,440 minutes are too many bars to see: a day is drawn as stacked areas of the same counts.
                 <AreaChart data={points} margin={CHART_MARGIN} accessibilityLayer={false}>
                   {axes}
-                  <Area
-                    type="linear"
-                    dataKey="accepted"
-                    stackId="events"
-                    stroke={ACCEPTED}
-                    fill={ACCEPTED}
-                    fillOpacity={0.25}
-                    isAnimationActive={false}
-                  />
-                  <Area
-                    type="linear"
-                    dataKey="deadLettered"
-                    stackId="events"
-                    stroke={DEAD_LETTERED}
-                    fill={DEAD_LETTERED}
-                    fillOpacity={0.25}
-                    isAnimationActive={false}
-                  />
+                  {SERIES.map(({ key, color }) => (
+                    <Area
+                      key={key}
+                      type="linear"
+                      dataKey={key}
+                      stackId="events"
+                      stroke={color}
+                      fill={color}
+                      fillOpacity={0.25}
+                      isAnimationActive={false}
+                    />
+                  ))}
                 </AreaChart>
               )}
             </ResponsiveContainer>
