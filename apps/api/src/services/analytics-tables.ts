@@ -120,6 +120,15 @@ function outcomeOf(outcome: RefreshOutcome) {
   }
 }
 
+/** What an analytics.update audit row records of the table before and after. */
+function auditedSettings(t: {
+  definition: string;
+  refreshMode: string;
+  scheduleMinutes?: number | undefined;
+}) {
+  return { definition: t.definition, refreshMode: t.refreshMode, scheduleMinutes: t.scheduleMinutes ?? null };
+}
+
 export class AnalyticsTablesService {
   constructor(
     private readonly deps: {
@@ -239,16 +248,8 @@ export class AnalyticsTablesService {
           targetId: after.id,
           details: {
             name,
-            before: {
-              definition: before.definition,
-              refreshMode: before.refreshMode,
-              scheduleMinutes: before.scheduleMinutes ?? null,
-            },
-            after: {
-              definition: after.definition,
-              refreshMode: after.refreshMode,
-              scheduleMinutes: after.scheduleMinutes ?? null,
-            },
+            before: auditedSettings(before),
+            after: auditedSettings(after),
           },
         },
         requestId,
