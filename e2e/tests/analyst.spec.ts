@@ -1,7 +1,8 @@
 // Journey: an analyst. Orders over three days are in the lake; the analyst sees the estimate change as
 // a date filter is typed, runs a query within budget (rows, a chart, bytes scanned and cost), saves it
-// with a {{day}} parameter, reopens it from the saved list and runs it for another day; once an admin
-// sets a small daily budget, a query over it is refused with the limit named; the runs are in history.
+// with a {{day}} parameter and its chart, reopens it from the saved list (it runs and shows its chart)
+// and runs it for another day; once an admin sets a small daily budget, a query over it is refused
+// with the limit named; the runs are in history.
 import { type Browser, expect, type Page, test } from "@playwright/test";
 import { E2E } from "../env";
 import { sessionToken, signIn } from "./fixtures";
@@ -134,6 +135,12 @@ test("an analyst estimates, runs, charts, saves with a parameter, reruns, hits t
     .getByRole("link", { name: "Orders by status for a day" })
     .click();
   await expect(page.getByRole("textbox", { name: "SQL", exact: true })).toContainText("{{day}}");
+  // Opened, a saved query with a chart runs once with its saved day and shows the chart.
+  await expect(page.getByRole("img", { name: /chart/i })).toBeVisible();
+  await expect(page.getByRole("region", { name: "Run summary" }).getByTestId("run-rows")).toContainText("2");
+  await expect(
+    page.getByRole("toolbar", { name: "Query actions" }).getByRole("button", { name: "Run" }),
+  ).toBeEnabled();
   await page.getByLabel("Value of day").fill(DAYS[2] ?? "");
   await page.getByRole("toolbar", { name: "Query actions" }).getByRole("button", { name: "Run" }).click();
   // The last day has 8 orders: 3 refunded (i = 0, 3, 6) and 5 paid.

@@ -6,7 +6,7 @@ import { ROLE_LABELS } from "@inlet/db/roles";
 import { clsx } from "clsx";
 import { AlignLeft, Copy, History, Play, Save, Square, Trash2 } from "lucide-react";
 import { useRouter } from "next/navigation";
-import { type KeyboardEvent, useMemo, useState } from "react";
+import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody } from "@/components/ui/card";
@@ -119,6 +119,17 @@ export function QuerySession({
     if (missing.length > 0) return;
     runner.start({ sql, params, savedQueryId: saved && sql === saved.sql ? saved.id : undefined });
   };
+
+  // A saved query with a chart opens with its chart: it runs once on its own, as a saved question does
+  // in Metabase, once its estimate is in — unless a parameter has no value or the estimate is over a
+  // budget (then the note below asks for a run, and nothing is spent unasked).
+  const autoRun = useRef(saved?.chart != null);
+  useEffect(() => {
+    if (!autoRun.current || estimating || !estimate.isSuccess) return;
+    autoRun.current = false;
+    if (missing.length > 0 || estimate.data.budget.refusal) return;
+    run();
+  });
 
   const format = () => {
     const out = formatSql(sql);
