@@ -10,6 +10,7 @@ import type {
   SchemaVersionRecord,
   TableDependents,
 } from "../ports/catalog";
+import { setSourceSetting } from "./source-catalog";
 import { curatedTableName } from "./table-catalog";
 import { NOW_UTC, type Queryable } from "./transaction";
 
@@ -123,23 +124,12 @@ export async function registerSchemaVersion(
   return registered;
 }
 
-export async function setSourceCompatibility(
+export function setSourceCompatibility(
   tx: Queryable,
   id: string,
   mode: SchemaCompatibility,
 ): Promise<SchemaCompatibility | undefined> {
-  // Already so: nothing is written (updated_at keeps the last real change).
-  const res = await tx.query<{ before: SchemaCompatibility }>(
-    `WITH old AS (SELECT id, compatibility::text AS before FROM sources WHERE id = $1 FOR UPDATE),
-     changed AS (
-       UPDATE sources s SET compatibility = $2::"Compatibility", updated_at = ${NOW_UTC}
-       FROM old WHERE s.id = old.id AND old.before <> $2
-       RETURNING s.id
-     )
-     SELECT before FROM old`,
-    [id, mode],
-  );
-  return res.rows[0]?.before;
+  return setSourceSetting(tx, id, { column: "compatibility", enumType: "Compatibility" }, mode);
 }
 
 export async function tableDependents(q: Queryable, tableName: string): Promise<TableDependents> {

@@ -62,23 +62,37 @@ export async function listSources(q: Queryable): Promise<SourceRecord[]> {
   return res.rows.map(toRecord);
 }
 
-export async function setSourceStatus(
+/**
+ * Sets one of a source's enum settings (its status, its compatibility mode) with the row locked;
+ * returns the value before, undefined when there is no such source. Already so: nothing is written
+ * (updated_at keeps the last real change).
+ */
+export async function setSourceSetting<T extends string>(
   q: Queryable,
   id: string,
-  status: SourceStatus,
-): Promise<SourceStatus | undefined> {
-  // Already so: nothing is written (updated_at keeps the last real change).
-  const res = await q.query<{ before: SourceStatus }>(
-    `WITH old AS (SELECT id, status::text AS before FROM sources WHERE id = $1 FOR UPDATE),
+  setting: { column: "status" | "compatibility"; enumType: "SourceStatus" | "Compatibility" },
+  value: T,
+): Promise<T | undefined> {
+  const { column, enumType } = setting;
+  const res = await q.query<{ before: T }>(
+    `WITH old AS (SELECT id, ${column}::text AS before FROM sources WHERE id = $1 FOR UPDATE),
      changed AS (
-       UPDATE sources s SET status = $2::"SourceStatus", updated_at = ${NOW_UTC}
+       UPDATE sources s SET ${column} = $2::"${enumType}", updated_at = ${NOW_UTC}
        FROM old WHERE s.id = old.id AND old.before <> $2
        RETURNING s.id
      )
      SELECT before FROM old`,
-    [id, status],
+    [id, value],
   );
   return res.rows[0]?.before;
+}
+
+export function setSourceStatus(
+  q: Queryable,
+  id: string,
+  status: SourceStatus,
+): Promise<SourceStatus | undefined> {
+  return setSourceSetting(q, id, { column: "status", enumType: "SourceStatus" }, status);
 }
 
 export async function countSources(q: Queryable): Promise<number> {
