@@ -1,4 +1,5 @@
-// Composition of the HTTP server: health, sign-in, the tRPC control plane, dead-letter downloads, ingest and metrics.
+// Composition of the HTTP server: health, sign-in, the tRPC control plane, dead-letter, query and audit
+// downloads, ingest and metrics.
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { Db } from "@inlet/db";
@@ -13,6 +14,7 @@ import {
 import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
+import { registerAuditCsvRoute } from "./audit-csv-route";
 import { registerAuthRoutes } from "./auth/routes";
 import { SessionVerifier, sessionTokenFrom } from "./auth/session";
 import type { ApiConfig } from "./config";
@@ -156,6 +158,7 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
   registerAuthRoutes(app, { config, db, sessions, audit: services.audit });
   registerDeadLetterPayloadRoute(app, { deadLetters: services.deadLetters, sessions, audit: services.audit });
   registerQueryCsvRoute(app, { queries: services.queries, sessions, audit: services.audit });
+  registerAuditCsvRoute(app, { audit: services.audit, sessions });
 
   registerTrpcBodyLimits(app, { prefix: "/trpc", router: appRouter });
   await app.register(fastifyTRPCPlugin, {

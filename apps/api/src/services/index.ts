@@ -50,7 +50,7 @@ export function createServices(deps: {
   /** The engine analytics tables are refreshed with (it writes their Parquet: DuckDB). */
   analyticsEngine: QueryEngine;
 }): Services {
-  const audit = new AuditService(deps.db);
+  const audit = new AuditService(deps.db, deps.catalog);
   const sources = new SourcesService(deps.db, deps.catalog, audit, deps.publicApiUrl, deps.sourceChanges);
   const savedQueries = new SavedQueriesService(deps.db, audit);
   return {
