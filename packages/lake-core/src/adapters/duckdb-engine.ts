@@ -33,9 +33,13 @@ import type {
 } from "../ports/query-engine";
 import { queryErrorOf } from "./duckdb-errors";
 import { duckDbParams } from "./duckdb-params";
+import { boundPlan, checkBoundPlan, type GuardedRelation, secureShapeOf } from "./duckdb-plan-guard";
+import { planningSql } from "./duckdb-planning-sql";
 import { scannedParquetBytes } from "./duckdb-scanned-bytes";
+import { type RelationColumn, secureSelectSql } from "./duckdb-secure-relation";
 import { sqlIdent, sqlString } from "./duckdb-sql";
 import { type BoundTableName, checkSerializedQuery } from "./duckdb-sql-guard";
+import { type HmacPads, hmacPads } from "./hmac-pads";
 
 export interface DuckDbEngineOptions {
   /** Where the bound tables' files are: DuckDB reads each through the store's local path. */
@@ -57,6 +61,14 @@ export interface DuckDbEngineOptions {
   idleInstances?: number;
   /** How long an unused kept instance stays open, in ms; default 60,000. */
   idleMs?: number;
+  /** The key hash rules use (HMAC-SHA-256); kept out of the database. Required once a hash rule applies. */
+  policyHashKey?: Uint8Array | undefined;
+  /**
+   * The two checks a query passes before it runs, both on by default: its parse tree against the
+   * allowlist (duckdb-sql-guard.ts) and its bound plan against the secure relations
+   * (duckdb-plan-guard.ts). Turning one off is for the tests that prove the other holds alone.
+   */
+  checks?: { parseTree?: boolean; plan?: boolean };
 }
 
 /** A locked instance with its views, kept for the next query over exactly the same bound files. */
@@ -64,6 +76,7 @@ interface IdleInstance {
   key: string;
   instance: DuckDBInstance;
   connection: DuckDBConnection;
+  relations: GuardedRelation[];
   spill: string;
   timer: NodeJS.Timeout;
 }
@@ -132,26 +145,43 @@ function readFilesSql(b: PreparedBinding): string {
   return `read_parquet([${list}], hive_partitioning = false, union_by_name = true)`;
 }
 
-/**
- * The table's columns no bound file holds yet (one a newer schema version added before any event
- * carried it): the view shows them as NULL, so the table reads the same before and after its first
- * file with the column.
- */
-async function columnsInNoFile(connection: DuckDBConnection, b: PreparedBinding): Promise<ColumnSpec[]> {
-  const declared = b.binding.columns ?? [];
-  if (b.files.length === 0 || declared.length === 0) return [];
+/** The columns the bound files hold, in their order, with their types. */
+async function fileColumns(connection: DuckDBConnection, b: PreparedBinding): Promise<ColumnSpec[]> {
+  if (b.files.length === 0) return [];
   const reader = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${readFilesSql(b)}`);
-  const held = new Set(reader.getRowObjectsJson().map((r) => String(r.column_name).toLowerCase()));
-  return declared.filter((c) => !held.has(c.name.toLowerCase()));
+  return reader
+    .getRowObjectsJson()
+    .map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
 }
 
-function viewSql(b: PreparedBinding, absent: ColumnSpec[]): string {
+/**
+ * The view's columns: those the files hold, then the table's columns no bound file holds yet (one a
+ * newer schema version added before any event carried it), read as NULL, so the table reads the same
+ * before and after its first file with the column.
+ */
+function relationColumns(b: PreparedBinding, held: ColumnSpec[]): RelationColumn[] {
+  const names = new Set(held.map((c) => c.name.toLowerCase()));
+  const declared = b.binding.columns ?? [];
+  if (b.files.length === 0) return declared.map((c) => ({ ...c, absent: true }));
+  return [
+    ...held.map((c) => ({ ...c, absent: false })),
+    ...declared.filter((c) => !names.has(c.name.toLowerCase())).map((c) => ({ ...c, absent: true })),
+  ];
+}
+
+function viewSql(b: PreparedBinding, columns: RelationColumn[], pads: HmacPads | undefined): string {
   const target = `${sqlIdent(b.schema)}.${sqlIdent(b.table)}`;
+  if (b.binding.access) {
+    const from = b.files.length > 0 ? readFilesSql(b) : undefined;
+    return `CREATE VIEW ${target} AS ${secureSelectSql(columns, b.binding.access, from, pads)}`;
+  }
   if (b.files.length > 0) {
-    const nulls = absent.map((c) => `, CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`).join("");
+    const nulls = columns
+      .filter((c) => c.absent)
+      .map((c) => `, CAST(NULL AS ${c.type}) AS ${sqlIdent(c.name)}`)
+      .join("");
     return `CREATE VIEW ${target} AS SELECT *${nulls} FROM ${readFilesSql(b)}`;
   }
-  const columns = b.binding.columns ?? [];
   if (columns.length === 0) {
     throw new InletError("BAD_REQUEST", `table ${b.binding.name} has no data yet and no known columns`);
   }
@@ -213,7 +243,8 @@ async function bindPreparedAndLock(
   connection: DuckDBConnection,
   bindings: PreparedBinding[],
   writable: string[] = [],
-): Promise<void> {
+  pads?: HmacPads,
+): Promise<GuardedRelation[]> {
   const schemas = new Set(bindings.map((b) => b.schema).filter((s) => s.toLowerCase() !== "main"));
   const files = [...bindings.flatMap((b) => b.files), ...writable];
   try {
@@ -222,12 +253,27 @@ async function bindPreparedAndLock(
     // Views are bound once when created and again when queried: read each file footer only once.
     await connection.run("SET parquet_metadata_cache = true");
     for (const s of schemas) await connection.run(`CREATE SCHEMA IF NOT EXISTS ${sqlIdent(s)}`);
-    for (const b of bindings) await connection.run(viewSql(b, await columnsInNoFile(connection, b)));
     // The views read their files when queried, after external access is off: allow exactly those
     // (and the file a CSV export writes: the guard keeps the query itself from naming any path).
     if (files.length > 0) await connection.run(`SET allowed_paths = [${files.map(sqlString).join(", ")}]`);
+    for (const b of bindings) {
+      await connection.run(viewSql(b, relationColumns(b, await fileColumns(connection, b)), pads));
+    }
     await connection.run("SET enable_external_access = false");
     await connection.run("SET lock_configuration = true");
+    // How each restricted table's own view wraps its scan: what the plan check holds queries to.
+    const relations: GuardedRelation[] = [];
+    for (const b of bindings) {
+      const shape =
+        b.binding.access && b.files.length > 0
+          ? await secureShapeOf(connection, `${sqlIdent(b.schema)}.${sqlIdent(b.table)}`)
+          : undefined;
+      if (b.binding.access && b.files.length > 0 && !shape) {
+        throw new InletError("INTERNAL", `cannot find the secure relation of ${b.binding.name} in its plan`);
+      }
+      relations.push({ name: b.binding.name, files: b.files, shape });
+    }
+    return relations;
   } catch (err) {
     if (err instanceof InletError) throw err;
     throw new InletError("INTERNAL", `cannot bind tables: ${errorMessage(err)}`);
@@ -244,6 +290,28 @@ export async function bindTablesAndLock(
   store: ObjectStore,
 ): Promise<void> {
   await bindPreparedAndLock(connection, await prepareBindings(tables, store));
+}
+
+/** A query naming a column a policy hides gets a message saying so, not "not found". */
+function hiddenColumnError(err: unknown, bindings: PreparedBinding[]): unknown {
+  if (!(err instanceof InletError) || err.code !== "BAD_REQUEST") return err;
+  const named = /Referenced column "?([^"\s]+)"? not found/i.exec(err.message)?.[1];
+  if (!named) return err;
+  for (const b of bindings) {
+    const access = b.binding.access;
+    if (!access) continue;
+    const column = Object.keys(access.roles[0]?.columns ?? {}).find(
+      (c) => c.toLowerCase() === named.toLowerCase(),
+    );
+    if (column && access.roles.every((v) => v.columns[column]?.action === "deny")) {
+      return new InletError(
+        "FORBIDDEN",
+        `Column ${column} of ${b.binding.name} is hidden from you by an access policy`,
+        { ...err.details, field: "sql", column, table: b.binding.name, policy: "deny" },
+      );
+    }
+  }
+  return err;
 }
 
 /**
@@ -306,9 +374,11 @@ export class DuckDbQueryEngine implements QueryEngine {
   /** Kept locked instances, oldest first; one is taken out while a query runs on it. */
   private readonly idle: IdleInstance[] = [];
   private closed = false;
+  private readonly pads: HmacPads | undefined;
 
   constructor(opts: DuckDbEngineOptions) {
     this.opts = opts;
+    this.pads = opts.policyHashKey ? hmacPads(opts.policyHashKey) : undefined;
   }
 
   query(req: QueryRequest): Promise<QueryResult> {
@@ -393,11 +463,20 @@ export class DuckDbQueryEngine implements QueryEngine {
     const bindings = await prepareBindings(req.tables, this.opts.store);
     const key =
       writable.length === 0
-        ? JSON.stringify(bindings.map((b) => [b.schema, b.table, b.files, b.binding.columns ?? []]))
+        ? JSON.stringify(
+            bindings.map((b) => [
+              b.schema,
+              b.table,
+              b.files,
+              b.binding.columns ?? [],
+              b.binding.access ?? null,
+            ]),
+          )
         : undefined;
     const kept = key === undefined ? undefined : this.takeIdle(key);
     let instance: DuckDBInstance | undefined = kept?.instance;
     let connection: DuckDBConnection | undefined = kept?.connection;
+    let relations = kept?.relations ?? [];
     const spill = kept?.spill ?? join(this.opts.scratchDir ?? tmpdir(), `inlet-duckdb-spill-${randomUUID()}`);
     let reusable = false;
     const interrupt = () => connection?.interrupt();
@@ -412,10 +491,14 @@ export class DuckDbQueryEngine implements QueryEngine {
           ...(this.opts.memoryLimit ? { memory_limit: this.opts.memoryLimit } : {}),
         });
         connection = await instance.connect();
-        await bindPreparedAndLock(connection, bindings, writable);
+        relations = await bindPreparedAndLock(connection, bindings, writable, this.pads);
       }
       reusable = true;
-      const referenced = await this.checkStatement(connection, req.sql, bindings);
+      const referenced = await this.checkStatement(connection, req, bindings, relations).catch(
+        (err: unknown) => {
+          throw hiddenColumnError(err, bindings);
+        },
+      );
       // An abort while the tables were bound interrupted nothing that is still running: stop here.
       if (signal?.aborted) throw cancelled(signal);
       let value: T;
@@ -424,7 +507,10 @@ export class DuckDbQueryEngine implements QueryEngine {
       } catch (err) {
         if (signal?.aborted) throw cancelled(signal);
         if (err instanceof InletError) throw err;
-        throw queryErrorOf(err, { sql: req.sql, linesBefore: 1, memoryLimit: this.opts.memoryLimit });
+        throw hiddenColumnError(
+          queryErrorOf(err, { sql: req.sql, linesBefore: 1, memoryLimit: this.opts.memoryLimit }),
+          bindings,
+        );
       }
       // Measured once the query ran: a query's own mistakes are DuckDB's to report, with their place.
       // A query that ran is never failed by its measurement: when its plan cannot be read, the bytes
@@ -448,7 +534,7 @@ export class DuckDbQueryEngine implements QueryEngine {
       if (
         signal?.aborted ||
         !(err instanceof InletError) ||
-        err.code !== "BAD_REQUEST" ||
+        (err.code !== "BAD_REQUEST" && err.code !== "FORBIDDEN") ||
         err.details?.aborted ||
         err.details?.limit === "memory"
       ) {
@@ -458,7 +544,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     } finally {
       signal?.removeEventListener("abort", interrupt);
       if (instance && connection && reusable && key !== undefined && !signal?.aborted) {
-        this.keep({ key, instance, connection, spill });
+        this.keep({ key, instance, connection, relations, spill });
       } else {
         connection?.closeSync();
         instance?.closeSync();
@@ -558,12 +644,18 @@ export class DuckDbQueryEngine implements QueryEngine {
     return { rows, bytesScanned, durationMs: Math.round((performance.now() - started) * 1000) / 1000 };
   }
 
-  /** One SELECT statement, touching only bound tables; returns the indexes of the tables it reads. */
+  /**
+   * One SELECT statement, touching only bound tables, checked twice: its parse tree against the
+   * allowlist, then its bound plan against the secure relations. Returns the indexes of the tables it
+   * reads (every table when the parse-tree check is off).
+   */
   private async checkStatement(
     connection: DuckDBConnection,
-    sql: string,
+    req: Pick<QueryRequest, "sql" | "params">,
     bindings: PreparedBinding[],
+    relations: GuardedRelation[],
   ): Promise<Set<number>> {
+    const { sql } = req;
     let count: number;
     try {
       count = (await connection.extractStatements(sql)).count;
@@ -573,16 +665,39 @@ export class DuckDbQueryEngine implements QueryEngine {
     if (count !== 1) {
       throw new InletError("BAD_REQUEST", `exactly one SQL statement is allowed, got ${count}`);
     }
-    const reader = await connection.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR)", [sql]);
-    const serialized = reader.getRowsJson()[0]?.[0];
-    if (typeof serialized !== "string") {
-      throw new InletError("INTERNAL", "json_serialize_sql returned nothing");
+    let referenced = new Set(bindings.map((_, i) => i));
+    if (this.opts.checks?.parseTree !== false) {
+      const reader = await connection.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR)", [sql]);
+      const serialized = reader.getRowsJson()[0]?.[0];
+      if (typeof serialized !== "string") {
+        throw new InletError("INTERNAL", "json_serialize_sql returned nothing");
+      }
+      referenced = checkSerializedQuery(
+        serialized,
+        bindings.map((b) => b.name),
+        sql,
+      );
     }
-    return checkSerializedQuery(
-      serialized,
-      bindings.map((b) => b.name),
-      sql,
-    );
+    if (this.opts.checks?.plan !== false) {
+      const planned = await planningSql(connection, sql, req.params);
+      const plan = await boundPlan(connection, planned).catch(async (err: unknown) => {
+        // The query's own mistake (an unknown column, a type mismatch): DuckDB's message for the SQL
+        // as written places it by line and column. Nothing runs either way.
+        if (err instanceof InletError && err.details?.planError) {
+          const prepared = await connection.prepare(sql).then(
+            (statement) => {
+              statement.destroySync();
+              return undefined;
+            },
+            (e: unknown) => e,
+          );
+          if (prepared !== undefined) throw queryErrorOf(prepared, { sql, linesBefore: 0 });
+        }
+        throw err;
+      });
+      checkBoundPlan(plan, relations);
+    }
+    return referenced;
   }
 }
 

@@ -1,5 +1,6 @@
 // The QueryEngine port: SQL over catalog tables bound at one committed snapshot.
 import type { Readable } from "node:stream";
+import type { TableAccess } from "./access-policy";
 import type { ColumnSpec, FileColumnStats } from "./catalog";
 
 /** A data file of the bound snapshot, named by its object-store key (the adapter resolves it). */
@@ -21,6 +22,12 @@ export interface TableBinding {
   files: BoundFile[];
   /** The table's columns, exposed as they are when there are no files yet. */
   columns?: ColumnSpec[];
+  /**
+   * What the reader may see of the table: the engine reads it only through a secure relation built
+   * from this (denied columns absent, masked and hashed ones transformed, the row filter applied).
+   * Absent: nothing is restricted for this reader.
+   */
+  access?: TableAccess | undefined;
 }
 
 /**
