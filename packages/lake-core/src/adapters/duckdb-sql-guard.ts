@@ -1,8 +1,10 @@
-// Inspects analyst SQL (DuckDB's own parse tree) so it can only read the lake's tables by name: one
-// read-only SELECT, no file, URL, setting or environment reachable. Every refusal says what and why.
+// Inspects analyst SQL (DuckDB's own parse tree) so it can only read the lake's tables by name and
+// compute from their rows: one read-only SELECT, only allowlisted functions, no file, URL, setting or
+// environment reachable. Every refusal says what and why.
 
 import { InletError } from "../errors";
 import { isJsonNode as isNode, type JsonNode, walkJson as walk } from "../json/json-tree";
+import { ALLOWED_FUNCTIONS, PARSER_QUALIFIED_FUNCTIONS } from "./duckdb-function-allowlist";
 import { parseDuckDbJson } from "./duckdb-json";
 
 /**
@@ -12,12 +14,30 @@ import { parseDuckDbJson } from "./duckdb-json";
  */
 const ALLOWED_TABLE_FUNCTIONS = new Set(["range", "generate_series", "unnest", "json_each", "json_tree"]);
 
-/** Scalar functions that reach past the data: the server's environment, the engine's settings. */
+/**
+ * Why some functions are not on the allowlist (duckdb-function-allowlist.ts), for a refusal that says
+ * more than that: what each would reach past the rows a query reads.
+ */
 const REFUSED_FUNCTIONS: Record<string, string> = {
   getenv: "reads the server's environment variables",
   current_setting: "reads the engine's settings",
   getvariable: "reads the engine's variables",
+  current_query: "returns the SQL text as the engine runs it",
+  stats: "reads the engine's statistics of a column",
+  json_serialize_sql: "turns SQL text into the engine's parse tree",
+  json_deserialize_sql: "turns the engine's parse tree into SQL text",
+  json_serialize_plan: "shows the engine's plan, with the paths of the files it reads",
+  nextval: "reads and changes sequences in the engine's catalog",
+  currval: "reads sequences in the engine's catalog",
+  setseed: "changes the engine's random numbers for the session",
+  sleep_ms: "holds the engine without computing anything",
+  pg_sleep: "holds the engine without computing anything",
+  write_log: "writes to the engine's log",
 };
+
+/** Functions about the engine's catalog and internals, PostgreSQL's compatibility ones included. */
+const CATALOG_FUNCTION =
+  /^(duckdb_|pragma_|pg_|has_\w+_privilege$|(col|obj|shobj)_description$|format_(pg_)?type$|map_to_pg_oid$|inet_(client|server)_(addr|port)$|get_block_size$|in_search_path$)/;
 
 const PLAIN_IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -126,6 +146,85 @@ export function refusedStatement(sql: string): InletError | undefined {
   return refusal(`${keyword} is not allowed: ${reason}. Only a read-only SELECT query can run.`, keyword);
 }
 
+/** Edit distance of two names, for a suggestion when a refused name is a misspelt allowed one. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The allowed function nearest to a name not on the list, when it is likely what was meant. */
+function suggestionFor(name: string): string | undefined {
+  if (!/^[a-z_][a-z0-9_]*$/.test(name)) return undefined;
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.min(2, Math.floor(name.length / 3)));
+  for (const allowed of ALLOWED_FUNCTIONS) {
+    if (Math.abs(allowed.length - name.length) > bestDistance) continue;
+    const d = editDistance(name, allowed);
+    if (d < bestDistance || (d === bestDistance && best === undefined)) {
+      best = allowed;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/**
+ * The schemas and catalogs DuckDB's functions live in (a schema's place also takes a catalog:
+ * `system.lower(x)` calls lower). A call qualified by one of them is refused; any other qualifier is
+ * DuckDB's method syntax on a column or struct field (`status.upper()`, `o.status.upper()`), which the
+ * parse tree writes the same way and DuckDB binds as upper(status).
+ */
+const FUNCTION_QUALIFIERS = new Set(["main", "pg_catalog", "information_schema", "system", "memory", "temp"]);
+
+/** Whether a call names the schema or catalog of its function (but for the parser's own main.<name>). */
+function qualifiedCall(name: string, schema: string, catalog: string): boolean {
+  const s = schema.toLowerCase();
+  const c = catalog.toLowerCase();
+  if (!FUNCTION_QUALIFIERS.has(s) && !FUNCTION_QUALIFIERS.has(c)) return false;
+  return !(s === "main" && c === "" && PARSER_QUALIFIED_FUNCTIONS.has(name));
+}
+
+/** The refusal of a function call that is not on the allowlist, or written with a schema or catalog. */
+function functionRefusal(
+  name: string,
+  qualifier: { schema: string; catalog: string } | undefined,
+  offset?: number,
+): InletError {
+  if (qualifier) {
+    const written = [qualifier.catalog, qualifier.schema, name].filter((part) => part !== "").join(".");
+    const known = ALLOWED_FUNCTIONS.has(name) ? `; call it as ${name}(…)` : "";
+    return refusal(
+      `The function ${written}() is not among the functions queries may use: a function is called by its name alone, without a schema or catalog${known}`,
+      written,
+      offset,
+    );
+  }
+  const reason =
+    REFUSED_FUNCTIONS[name] ??
+    (CATALOG_FUNCTION.test(name)
+      ? "reads the engine's catalog and internals"
+      : /^(read_|parquet_)|^glob$|^query(_table)?$/.test(name)
+        ? tableFunctionReason(name)
+        : undefined);
+  if (reason) {
+    return refusal(`The function ${name}() is not allowed: it ${reason}`, name, offset);
+  }
+  const suggestion = suggestionFor(name);
+  return refusal(
+    `The function ${name}() is not among the functions queries may use${suggestion ? ` (did you mean ${suggestion}()?)` : ""}`,
+    name,
+    offset,
+  );
+}
+
 function tableFunctionReason(name: string): string {
   if (/^(read_|parquet_|sniff_|iceberg_|delta_)|^glob$|_scan$/.test(name)) {
     return "reads files directly, around the lake's tables and their access rules; query the tables by name (curated.x, analytics.y)";
@@ -138,7 +237,9 @@ function tableFunctionReason(name: string): string {
 /**
  * Checks one statement's parse tree (the output of json_serialize_sql, or its one statement) and
  * returns the tables it names, CTEs left out. Refused, with what and why: a table function other
- * than the row generators, a file or URL read as a table, getenv and settings functions.
+ * than the row generators, a file or URL read as a table, a function, aggregate, window function or
+ * operator not on the allowlist (duckdb-function-allowlist.ts), a function named with the schema or
+ * catalog of DuckDB's functions (but for those the parser itself writes as main.<name>).
  */
 export function inspectQueryTree(tree: unknown): TableReference[] {
   const cteNames = new Set<string>();
@@ -164,12 +265,15 @@ export function inspectQueryTree(tree: unknown): TableReference[] {
     }
     tables.push({ catalog, schema, table, offset });
   };
+  // A table function's own call is held to the table functions' list, not the functions' one.
+  const tableFunctionCalls = new Set<JsonNode>();
   for (const node of walk(tree)) {
     const type = node.type;
     if (type === "BASE_TABLE") addTable(node);
     else if (type === "SHOW_REF" && str(node.table_name) !== "") addTable(node);
     else if (type === "TABLE_FUNCTION") {
       const fn = isNode(node.function) ? node.function : {};
+      tableFunctionCalls.add(fn);
       const name = str(fn.function_name).toLowerCase();
       const qualified = str(fn.schema) !== "" || str(fn.catalog) !== "";
       if (qualified || !ALLOWED_TABLE_FUNCTIONS.has(name)) {
@@ -179,10 +283,17 @@ export function inspectQueryTree(tree: unknown): TableReference[] {
           offsetOf(node) ?? offsetOf(fn),
         );
       }
-    } else if (node.class === "FUNCTION") {
+    } else if (
+      (node.class === "FUNCTION" || node.class === "WINDOW" || typeof node.function_name === "string") &&
+      !tableFunctionCalls.has(node)
+    ) {
+      // Every call an expression makes: functions, operators, aggregates and window functions.
       const name = str(node.function_name).toLowerCase();
-      const reason = REFUSED_FUNCTIONS[name];
-      if (reason) throw refusal(`The function ${name}() is not allowed: it ${reason}`, name, offsetOf(node));
+      const qualifier = { schema: str(node.schema), catalog: str(node.catalog) };
+      if (qualifiedCall(name, qualifier.schema, qualifier.catalog)) {
+        throw functionRefusal(name, qualifier, offsetOf(node));
+      }
+      if (!ALLOWED_FUNCTIONS.has(name)) throw functionRefusal(name, undefined, offsetOf(node));
     }
   }
   return tables;
