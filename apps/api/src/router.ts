@@ -5,6 +5,7 @@ import { budgetsRouter } from "./routers/budgets";
 import { deadLettersRouter } from "./routers/dead-letters";
 import { meProcedure } from "./routers/me";
 import { overviewRouter } from "./routers/overview";
+import { policiesRouter } from "./routers/policies";
 import { queriesRouter } from "./routers/queries";
 import { savedQueriesRouter } from "./routers/saved-queries";
 import { schemasRouter } from "./routers/schemas";
@@ -24,6 +25,7 @@ export const appRouter = router({
   queries: queriesRouter,
   budgets: budgetsRouter,
   savedQueries: savedQueriesRouter,
+  policies: policiesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -7,6 +7,7 @@ import { AnalyticsTablesService } from "./analytics-tables";
 import { AuditService } from "./audit";
 import { DeadLettersService } from "./dead-letters";
 import { OverviewService } from "./overview";
+import { PoliciesService } from "./policies";
 import { QueriesService } from "./queries";
 import type { QueryHistoryStore } from "./query-history";
 import { SavedQueriesService } from "./saved-queries";
@@ -23,6 +24,7 @@ export interface Services {
   audit: AuditService;
   deadLetters: DeadLettersService;
   overview: OverviewService;
+  policies: PoliciesService;
   queries: QueriesService;
   savedQueries: SavedQueriesService;
   schemaRegistry: SchemaRegistryService;
@@ -53,6 +55,13 @@ export function createServices(deps: {
   const audit = new AuditService(deps.db, deps.catalog);
   const sources = new SourcesService(deps.db, deps.catalog, audit, deps.publicApiUrl, deps.sourceChanges);
   const savedQueries = new SavedQueriesService(deps.db, audit);
+  const queries = new QueriesService({
+    db: deps.db,
+    lake: deps.lake,
+    history: deps.queryHistory,
+    savedQueries,
+    audit,
+  });
   return {
     analytics: new AnalyticsTablesService({
       db: deps.db,
@@ -70,13 +79,8 @@ export function createServices(deps: {
     audit,
     deadLetters: new DeadLettersService(deps.lake, deps.catalog),
     overview: new OverviewService(deps.catalog, deps.queue),
-    queries: new QueriesService({
-      db: deps.db,
-      lake: deps.lake,
-      history: deps.queryHistory,
-      savedQueries,
-      audit,
-    }),
+    policies: new PoliciesService({ db: deps.db, catalog: deps.catalog, lake: deps.lake, audit, queries }),
+    queries,
     savedQueries,
     schemaRegistry: new SchemaRegistryService(deps.db, deps.catalog, audit),
     sources,
