@@ -75,6 +75,10 @@ export const envSchema = z.object({
   INLET_QUERY_CONCURRENCY_PER_USER: wholeNumber(1, 64).default(3),
   INLET_QUERY_HISTORY_DAYS: wholeNumber(1, 3650).default(90),
   INLET_QUERY_ENGINE: z.enum(["duckdb", "athena"]).default("duckdb"),
+  INLET_POLICY_HASH_KEY: z
+    .string()
+    .min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)")
+    .optional(),
   INLET_ATHENA_WORKGROUP: z
     .string()
     .regex(/^[A-Za-z0-9._-]{1,128}$/, "must be a workgroup name: 1-128 letters, digits, '.', '_' or '-'")

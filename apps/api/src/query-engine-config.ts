@@ -5,9 +5,14 @@ import type { ObjectStore, QueryEngineConfig } from "@inlet/lake-core";
 import type { Logger } from "pino";
 import type { Config } from "./config";
 
-export function queryEngineConfig(config: Config, store: ObjectStore, logger?: Logger): QueryEngineConfig {
+export function queryEngineConfig(
+  config: Config,
+  store: ObjectStore,
+  logger?: Logger,
+  policyHashKey?: Uint8Array,
+): QueryEngineConfig {
   if (config.INLET_QUERY_ENGINE === "duckdb") {
-    return { kind: "duckdb", store, memoryLimit: config.INLET_QUERY_MEMORY_LIMIT, logger };
+    return { kind: "duckdb", store, memoryLimit: config.INLET_QUERY_MEMORY_LIMIT, logger, policyHashKey };
   }
   return {
     kind: "athena",

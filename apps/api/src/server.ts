@@ -20,11 +20,13 @@ import { SessionVerifier, sessionTokenFrom } from "./auth/session";
 import type { ApiConfig } from "./config";
 import { registerDeadLetterPayloadRoute } from "./dead-letter-payload-route";
 import { listeningUrl } from "./listening-url";
+import { policyHashKey } from "./policy-hash-key";
 import { registerQueryCsvRoute } from "./query-csv-route";
 import { queryEngineConfig } from "./query-engine-config";
 import { startQueryHistoryPurge } from "./query-history-purge";
 import { type AppRouter, appRouter } from "./router";
 import { createServices, type Services } from "./services";
+import { AccessPolicyStore } from "./services/access-policy-store";
 import { QueryHistoryStore } from "./services/query-history";
 import { SourceChanges } from "./source-changes";
 import type { Context } from "./trpc";
@@ -74,12 +76,15 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
 
   // Every read of lake data for a person goes through this one reader (see LakeReader).
   // DuckDB embedded, or Athena over Glue tables (INLET_QUERY_ENGINE; see query-engine-config.ts).
-  const engine = createQueryEngine(queryEngineConfig(config, runtime.store, logger));
+  // Hash rules use a key kept out of the database (see policy-hash-key.ts).
+  const hashKey = policyHashKey(config);
+  const engine = createQueryEngine(queryEngineConfig(config, runtime.store, logger, hashKey));
   app.addHook("onClose", () => engine.close());
   // Analytics refreshes write the lake's own Parquet files, so they run on DuckDB whichever engine
   // answers people's queries.
   const analyticsEngine = createDuckDbEngine({
     store: runtime.store,
+    policyHashKey: hashKey,
     memoryLimit: config.INLET_QUERY_MEMORY_LIMIT,
   });
   app.addHook("onClose", () => analyticsEngine.close());
@@ -88,6 +93,9 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
   const lake = new LakeReader({
     catalog: runtime.catalog,
     engine,
+    // Column rules, tags and row filters: every read of every path applies the reader's.
+    policies: new AccessPolicyStore(db),
+    policyHashKey: hashKey,
     history: queryHistory,
     budgets: queryHistory,
     limits: {

@@ -53,11 +53,24 @@ export {
   type RetentionResult,
   retentionCutoff,
 } from "./maintenance/retention";
+export type * from "./ports/access-policy";
+export { MASKED } from "./ports/access-policy";
 export type * from "./ports/catalog";
 export type * from "./ports/object-store";
 export type * from "./ports/query-engine";
 export * from "./ports/query-history";
 export type * from "./ports/queue";
+export {
+  describeOrigin,
+  describeRule,
+  hiddenColumns,
+  type ResolvedRule,
+  type RuleOrigin,
+  resolveColumnRule,
+  roleView,
+  ruleStrictness,
+  tableAccessFor,
+} from "./query/access-rules";
 export {
   bindingOf,
   LATEST_EVENTS_MAX_ROWS,
@@ -66,6 +79,7 @@ export {
   PREVIEW_MAX_ROWS,
   type Reader,
 } from "./query/lake-reader";
+export { HIDDEN_PAYLOAD, maskJsonValue, maskPayload, maskRecord } from "./query/mask-record";
 export {
   ATHENA_PRICE_SHEET,
   MB_BYTES,
@@ -95,6 +109,7 @@ export {
   type RunQueryInput,
   type RunQueryResult,
 } from "./query/query-runs";
+export { validateRowFilter } from "./query/row-filter";
 export {
   parameterNames,
   QUERY_PARAMETER_TYPES,

@@ -97,8 +97,9 @@ export class QueryHistoryStore implements QueryRunRecorder, QueryBudgetSource {
   }
 
   async finish(id: string, outcome: QueryRunOutcome): Promise<void> {
-    await this.db.prisma.queryRun.update({
+    const run = await this.db.prisma.queryRun.update({
       where: { id },
+      select: { userId: true, path: true, sql: true, tables: true, user: { select: { email: true } } },
       data: {
         status: outcome.status,
         rowCount: outcome.rowCount ?? null,
@@ -113,6 +114,27 @@ export class QueryHistoryStore implements QueryRunRecorder, QueryBudgetSource {
               estimatedCostUsd: decimal(outcome.estimatedCostUsd),
             }),
         finishedAt: outcome.finishedAt,
+      },
+    });
+    // Every query on every path is audited with the tables and the rules it read them under, allowed
+    // or refused — but a source page's latest-events poll (every few seconds while it is open) only
+    // when it fails: its runs are all in query history.
+    if (run.path === "latest_events" && outcome.status === "succeeded") return;
+    await this.db.prisma.auditLog.create({
+      data: {
+        actorId: run.userId,
+        actorEmail: run.user?.email ?? run.userId,
+        action: outcome.status === "succeeded" ? "query.run" : `query.${outcome.status}`,
+        targetType: "query_run",
+        targetId: id,
+        details: json({
+          path: run.path,
+          sql: run.sql.length > 4000 ? `${run.sql.slice(0, 4000)}…` : run.sql,
+          tables: run.tables,
+          status: outcome.status,
+          rows: outcome.rowCount ?? null,
+          ...(outcome.error ? { error: outcome.error } : {}),
+        }),
       },
     });
   }

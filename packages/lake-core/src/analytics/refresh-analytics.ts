@@ -95,7 +95,7 @@ async function incrementalScope(
 }
 
 function bindingsFor(plan: DefinitionPlan, scope: IncrementalScope | undefined): TableBinding[] {
-  if (!scope) return plan.views.map(bindingOf);
+  if (!scope) return plan.views.map((v) => bindingOf(v));
   const wanted = new Set(scope.dts);
   return [
     bindingOf({

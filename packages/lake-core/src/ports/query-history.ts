@@ -21,6 +21,11 @@ export type QueryRunStatus = (typeof QUERY_RUN_STATUSES)[number];
 export interface QueryRunTable {
   name: string;
   snapshotSeq: number;
+  /**
+   * The access rules the run read the table under, when any restricted it for the reader: each
+   * column's rule that is not "allow" (deny, mask, hash, per role when roles differ) and the row filter.
+   */
+  policy?: { columns: Record<string, string>; rowFilter: string | null } | undefined;
 }
 
 /** What is known when a run starts. */

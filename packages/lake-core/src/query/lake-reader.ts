@@ -3,7 +3,9 @@
 // the caller, so access policies (column rules, row filters) have exactly one place to apply, and
 // every read is recorded in query history.
 import { sqlIdent, sqlString } from "../adapters/duckdb-sql";
+import { curatedTableName } from "../catalog";
 import { InletError } from "../errors";
+import type { TableAccess, TablePolicies } from "../ports/access-policy";
 import type {
   DeadLetterFilter,
   DeadLetterRecord,
@@ -13,9 +15,12 @@ import type {
 } from "../ports/catalog";
 import type { QueryResult, TableBinding } from "../ports/query-engine";
 import type { QueryRunPath } from "../ports/query-history";
+import { hiddenColumns } from "./access-rules";
+import { maskPayload } from "./mask-record";
 import {
   type CsvRunResult,
   type EstimateResult,
+  policySummary,
   QueryRuns,
   type QueryRunsDeps,
   type Reader,
@@ -27,7 +32,10 @@ import type { QueryParameterInput } from "./sql-parameters";
 export type { Reader } from "./query-runs";
 
 /** What a LakeReader needs: its QueryRuns' own (every run of every read path is recorded in `history`). */
-export type LakeReaderDeps = QueryRunsDeps;
+export type LakeReaderDeps = QueryRunsDeps & {
+  /** The key hash rules use on payloads (the engine holds the same one for SQL); kept out of the database. */
+  policyHashKey?: Uint8Array | undefined;
+};
 
 export const PREVIEW_MAX_ROWS = 100;
 
@@ -56,9 +64,18 @@ function newestFiles(files: readonly VisibleFile[], rows: number): VisibleFile[]
   return chosen;
 }
 
-/** A table bound at its current committed snapshot. */
-export function bindingOf(view: TableSnapshotView): TableBinding {
+/** The letter with its payload cut at `max` characters (code points), when given. */
+function cutPayload(letter: DeadLetterRecord, max: number | undefined): DeadLetterRecord {
+  if (max === undefined) return { ...letter, payloadTruncated: false };
+  const chars = Array.from(letter.payload);
+  if (chars.length <= max) return { ...letter, payloadTruncated: false };
+  return { ...letter, payload: chars.slice(0, max).join(""), payloadTruncated: true };
+}
+
+/** A table bound at its current committed snapshot (read under `access` when given). */
+export function bindingOf(view: TableSnapshotView, access?: TableAccess): TableBinding {
   return {
+    ...(access ? { access } : {}),
     name: view.name,
     tableId: view.tableId,
     snapshotSeq: view.seq,
@@ -118,7 +135,14 @@ export class LakeReader {
   ): Promise<QueryResult> {
     return this.runs.record(
       reader,
-      { path, sql: req.sql, tables: req.tables.map((t) => ({ name: t.name, snapshotSeq: t.snapshotSeq })) },
+      {
+        path,
+        sql: req.sql,
+        tables: req.tables.map((t) => {
+          const policy = policySummary(t.access);
+          return { name: t.name, snapshotSeq: t.snapshotSeq, ...(policy ? { policy } : {}) };
+        }),
+      },
       async (signal) => {
         const result = await this.deps.engine.query({ ...req, signal });
         return { value: result, rowCount: result.rows.length, bytesScanned: result.bytesScanned };
@@ -153,11 +177,37 @@ export class LakeReader {
     reader: Reader,
     tableName: string,
     limit = PREVIEW_MAX_ROWS,
+    /** Policies to read the table under instead of its stored ones (a draft previewed before it is saved). */
+    opts: { policies?: TablePolicies | undefined } = {},
   ): Promise<QueryResult & { snapshotSeq: number }> {
     const view = await this.snapshot(tableName);
     const rows = Math.max(0, Math.min(limit, PREVIEW_MAX_ROWS));
     this.note(reader, "table preview", { table: tableName, snapshot: view.seq });
-    return this.readNewest(reader, "preview", view, newestFiles(view.files, rows), ["_event_time"], rows);
+    return this.readNewest(
+      reader,
+      "preview",
+      view,
+      newestFiles(view.files, rows),
+      ["_event_time"],
+      rows,
+      opts.policies,
+    );
+  }
+
+  /** What the reader may see of the table (undefined: nothing restricted), under `policies` when given. */
+  async accessTo(
+    reader: Reader,
+    view: TableSnapshotView,
+    policies?: TablePolicies,
+  ): Promise<TableAccess | undefined> {
+    const override = policies ? new Map([[view.tableId, policies]]) : undefined;
+    return (await this.runs.accessOf(reader, [view], override)).get(view.tableId);
+  }
+
+  /** What the reader may see of the named table, or undefined when nothing restricts it (or it does not exist). */
+  async accessToTable(reader: Reader, tableName: string): Promise<TableAccess | undefined> {
+    const view = await this.deps.catalog.tableSnapshot(tableName);
+    return view ? this.accessTo(reader, view) : undefined;
   }
 
   /**
@@ -197,7 +247,7 @@ export class LakeReader {
   }> {
     const view = await this.snapshot(tableName);
     const files = newestFirst(view.files).slice(0, EVENT_LOOKUP_FILES);
-    const binding = bindingOf({ ...view, files });
+    const binding = bindingOf({ ...view, files }, await this.accessTo(reader, view));
     const name = binding.name.split(".").map(sqlIdent).join(".");
     this.note(reader, "event read", { table: tableName, snapshot: view.seq, eventId });
     const result = await this.recordedQuery(reader, "event", {
@@ -216,10 +266,12 @@ export class LakeReader {
     files: VisibleFile[],
     orderBy: string[],
     rows: number,
+    policies?: TablePolicies,
   ): Promise<QueryResult & { snapshotSeq: number }> {
-    const binding = bindingOf({ ...view, files });
+    const binding = bindingOf({ ...view, files }, await this.accessTo(reader, view, policies));
     const total = view.files.reduce((n, f) => n + f.rowCount, 0);
-    const present = orderBy.filter((c) => binding.columns?.some((col) => col.name === c));
+    const hidden = hiddenColumns(binding.access);
+    const present = orderBy.filter((c) => !hidden.has(c) && binding.columns?.some((col) => col.name === c));
     const order =
       present.length > 0 ? ` ORDER BY ${present.map((c) => `${sqlIdent(c)} DESC`).join(", ")}` : "";
     const name = binding.name.split(".").map(sqlIdent).join(".");
@@ -267,9 +319,17 @@ export class LakeReader {
       reader,
       `-- dead letter read: ${JSON.stringify(id)}`,
       async () => {
-        const found = await this.deps.catalog.getDeadLetter(id, opts);
+        // A letter's payload is matched to its source's table's columns; masking needs all of it.
+        const found = await this.deps.catalog.getDeadLetter(id);
         if (!found) throw new InletError("NOT_FOUND", `No dead letter with id '${id}'`);
-        return found;
+        const access = found.source
+          ? await this.accessToTable(reader, curatedTableName(found.source))
+          : undefined;
+        const payload = access ? maskPayload(found.payload, access, this.deps.policyHashKey) : found.payload;
+        return cutPayload(
+          { ...found, payload, payloadChars: Array.from(payload).length },
+          opts.maxPayloadChars,
+        );
       },
       () => 1,
     );

@@ -5,6 +5,7 @@ import type { Readable } from "node:stream";
 import type { Logger } from "pino";
 import { inspectQueryTree, refusedStatement } from "../adapters/duckdb-sql-guard";
 import { errorMessage, InletError } from "../errors";
+import type { AccessPolicySource, TableAccess, TablePolicies } from "../ports/access-policy";
 import type { Catalog, TableSnapshotView } from "../ports/catalog";
 import type { QueryColumn, QueryEngine, TableBinding } from "../ports/query-engine";
 import type {
@@ -15,6 +16,7 @@ import type {
   QueryRunStart,
   QueryRunTable,
 } from "../ports/query-history";
+import { describeRule, hiddenColumns, tableAccessFor } from "./access-rules";
 import { type PriceSheet, queryCostUsd } from "./price-sheet";
 import {
   budgetRefusal,
@@ -68,6 +70,8 @@ export interface QueryRunsDeps {
   budgets?: QueryBudgetSource | undefined;
   limits?: Partial<QueryLimits> | undefined;
   priceSheet?: PriceSheet | undefined;
+  /** Column rules, tags and row filters set on tables; absent: nothing is restricted. */
+  policies?: AccessPolicySource | undefined;
   /** How a query's bytes are estimated before it runs; default estimateQuery over the catalog. */
   estimate?: QueryEstimator | undefined;
   logger?: Logger | undefined;
@@ -126,10 +130,11 @@ export interface EstimateResult extends QueryEstimate {
   budget: BudgetStatus;
 }
 
-/** What a query needs to run: its SQL bound, its tables at their snapshots. */
+/** What a query needs to run: its SQL bound, its tables at their snapshots and what the reader may see of each. */
 interface PreparedQuery {
   bound: BoundSql;
   views: TableSnapshotView[];
+  access: Map<string, TableAccess | undefined>;
 }
 
 /** Where a run is known to stand, for recording it however it ends. */
@@ -140,12 +145,68 @@ interface RunProgress {
   estimate: QueryEstimate | null;
 }
 
-function tablesOf(views: readonly TableSnapshotView[]): QueryRunTable[] {
-  return views.map((v) => ({ name: v.name, snapshotSeq: v.seq }));
+/** The rules a table was read under, for history and audit: every column not simply allowed, and the row filter. */
+export function policySummary(access: TableAccess | undefined): QueryRunTable["policy"] {
+  if (!access) return undefined;
+  const columns: Record<string, string> = {};
+  for (const column of Object.keys(access.roles[0]?.columns ?? {})) {
+    const rules = [
+      ...new Set(access.roles.map((v) => describeRule(v.columns[column] ?? { action: "deny" }))),
+    ];
+    if (rules.length === 1 && rules[0] === "allow") continue;
+    columns[column] =
+      rules.length === 1
+        ? rules[0]!
+        : access.roles
+            .map((v) => `${v.role}: ${describeRule(v.columns[column] ?? { action: "deny" })}`)
+            .join("; ");
+  }
+  const filters = access.roles.map((v) => v.rowFilter);
+  const rowFilter = filters.some((f) => f === null) ? null : filters.map((f) => `(${f})`).join(" OR ");
+  return { columns, rowFilter };
 }
 
-function bindingsOf(views: readonly TableSnapshotView[]): TableBinding[] {
+function tablesOf(
+  views: readonly TableSnapshotView[],
+  access?: Map<string, TableAccess | undefined>,
+): QueryRunTable[] {
+  return views.map((v) => {
+    const policy = policySummary(access?.get(v.tableId));
+    return { name: v.name, snapshotSeq: v.seq, ...(policy ? { policy } : {}) };
+  });
+}
+
+/**
+ * The tables as the reader may see them, for planning and estimating: a column hidden from them is
+ * not there, a masked or hashed one is text.
+ */
+function visibleViews(
+  views: readonly TableSnapshotView[],
+  access: Map<string, TableAccess | undefined>,
+): TableSnapshotView[] {
+  return views.map((v) => {
+    const a = access.get(v.tableId);
+    if (!a) return v;
+    const hidden = hiddenColumns(a);
+    return {
+      ...v,
+      columns: v.columns
+        .filter((c) => !hidden.has(c.name))
+        .map((c) =>
+          a.roles.every((r) => (r.columns[c.name]?.action ?? "deny") === "allow")
+            ? c
+            : { ...c, type: "VARCHAR" },
+        ),
+    };
+  });
+}
+
+function bindingsOf(
+  views: readonly TableSnapshotView[],
+  access?: Map<string, TableAccess | undefined>,
+): TableBinding[] {
   return views.map((v) => ({
+    access: access?.get(v.tableId),
     name: v.name,
     tableId: v.tableId,
     snapshotSeq: v.seq,
@@ -207,7 +268,7 @@ export class QueryRuns {
       ),
     );
     const missing = names.filter((n) => !Object.hasOwn(given, n));
-    const prepared = await this.prepare(input.sql, given, { estimating: true });
+    const prepared = await this.prepare(reader, input.sql, given, { estimating: true });
     const [estimate, budget] = await Promise.all([this.estimateOf(prepared), this.budgetOf(reader)]);
     const usedBytes = budget.perDay ? await this.usedToday(reader) : 0;
     const refusal = budgetRefusal(budget, estimate.bytes, usedBytes);
@@ -231,7 +292,7 @@ export class QueryRuns {
       const result = await this.deps.engine.query({
         sql: prepared.bound.sql,
         params: prepared.bound.params,
-        tables: bindingsOf(prepared.views),
+        tables: bindingsOf(prepared.views, prepared.access),
         maxRows,
         maxResultBytes: this.limits.maxResultBytes,
         maxBytesScanned: budget.perQuery?.limitBytes,
@@ -264,7 +325,7 @@ export class QueryRuns {
       const csv = await this.deps.engine.exportCsv({
         sql: prepared.bound.sql,
         params: prepared.bound.params,
-        tables: bindingsOf(prepared.views),
+        tables: bindingsOf(prepared.views, prepared.access),
         maxBytesScanned: budget.perQuery?.limitBytes,
         signal,
       });
@@ -381,9 +442,9 @@ export class QueryRuns {
     });
     try {
       releases.push(this.running.acquire(reader.userId));
-      const prepared = await this.prepare(input.sql, input.params ?? {}, { estimating: false });
+      const prepared = await this.prepare(reader, input.sql, input.params ?? {}, { estimating: false });
       progress.parameters = prepared.bound.values;
-      progress.tables = tablesOf(prepared.views);
+      progress.tables = tablesOf(prepared.views, prepared.access);
       // Planned beside the run when no budget waits for it: the estimate is then only recorded. The
       // engine is the judge of the SQL (its errors are placed by line and column), so a query the
       // estimator cannot plan still runs when no budget needs its bytes.
@@ -400,7 +461,6 @@ export class QueryRuns {
       const [runId, budget] = await Promise.all([start(), this.budgetOf(reader)]);
       progress.runId = runId;
       releases.push(this.running.register(runId, reader.userId, cancel));
-      // Policies (column rules, row filters) will shape prepared.views here, for every path at once.
       if (budget.perQuery || budget.perDay) {
         const [planned, used] = await Promise.all([estimating, budget.perDay ? this.usedToday(reader) : 0]);
         if ("err" in planned) throw planned.err;
@@ -443,6 +503,7 @@ export class QueryRuns {
 
   /** Binds the parameters, guards the SQL and resolves its tables at their current snapshots. */
   private async prepare(
+    reader: Reader,
     sql: string,
     params: Record<string, QueryParameterInput>,
     /** Estimating as the SQL is typed: parameters may lack values. */
@@ -459,7 +520,32 @@ export class QueryRuns {
       throw located(err, bound.sql);
     }
     const views = await resolveTables(this.deps.catalog, bound.sql, refs);
-    return { bound, views };
+    return { bound, views, access: await this.accessOf(reader, views) };
+  }
+
+  /**
+   * What the reader may see of each table (by table id): their roles' column rules and row filters,
+   * or `override` for tables it names (a draft being previewed). Undefined for a table nothing restricts.
+   */
+  async accessOf(
+    reader: Reader,
+    views: readonly TableSnapshotView[],
+    override?: Map<string, TablePolicies>,
+  ): Promise<Map<string, TableAccess | undefined>> {
+    const stored =
+      this.deps.policies && views.length > 0
+        ? await this.deps.policies.tablePolicies(views.map((v) => v.tableId))
+        : new Map<string, TablePolicies>();
+    return new Map(
+      views.map((v) => [
+        v.tableId,
+        tableAccessFor(
+          override?.get(v.tableId) ?? stored.get(v.tableId),
+          reader.roles,
+          v.columns.map((c) => c.name),
+        ),
+      ]),
+    );
   }
 
   private async estimateOf(prepared: PreparedQuery): Promise<QueryEstimate> {
@@ -467,14 +553,19 @@ export class QueryRuns {
     const estimate = this.deps.estimate
       ? this.deps.estimate(prepared.bound.sql, values)
       : estimateQuery(
-          { catalog: catalogWith(this.deps.catalog, prepared.views), priceSheet: this.deps.priceSheet },
+          {
+            catalog: catalogWith(this.deps.catalog, visibleViews(prepared.views, prepared.access)),
+            priceSheet: this.deps.priceSheet,
+          },
           prepared.bound.sql,
           values,
         );
     try {
       return await estimate;
     } catch (err) {
-      if (err instanceof InletError && err.code === "BAD_REQUEST") throw located(err, prepared.bound.sql);
+      if (err instanceof InletError && err.code === "BAD_REQUEST") {
+        throw hiddenByPolicy(located(err, prepared.bound.sql), prepared);
+      }
       throw new InletError(
         "UNAVAILABLE",
         `The query's bytes could not be estimated, so its budget cannot be checked: ${errorMessage(err)}`,
@@ -547,6 +638,32 @@ export class QueryRuns {
 }
 
 /** A refusal that carries a byte offset into the SQL (the guard's, the planner's) placed by line and column. */
+/** "Referenced column x not found" for a column a policy hides from the reader says so instead. */
+function hiddenByPolicy(err: unknown, prepared: PreparedQuery): unknown {
+  if (!(err instanceof InletError)) return err;
+  const named = /Referenced column "?([^"\s]+)"? not found/i.exec(err.message)?.[1]?.toLowerCase();
+  if (!named) return err;
+  for (const view of prepared.views) {
+    const column = [...hiddenColumns(prepared.access.get(view.tableId))].find(
+      (c) => c.toLowerCase() === named,
+    );
+    if (column) {
+      return new InletError(
+        "FORBIDDEN",
+        `Column ${column} of ${view.name} is hidden from you by an access policy`,
+        {
+          ...err.details,
+          field: "sql",
+          column,
+          table: view.name,
+          policy: "deny",
+        },
+      );
+    }
+  }
+  return err;
+}
+
 function located(err: unknown, sql: string): unknown {
   if (!(err instanceof InletError) || typeof err.details?.offset !== "number") return err;
   if (typeof err.details.line === "number") return err;

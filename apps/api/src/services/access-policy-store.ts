@@ -1,0 +1,88 @@
+// The access policies in the control plane's tables (column_policies, column_tags, tag_policies,
+// policy_tags, row_filter_policies, lake_tables.deny_unruled_columns): the Prisma adapter of
+// lake-core's AccessPolicySource, which the query path reads on every run.
+import type { ColumnAction, Db, MaskStyle } from "@inlet/db";
+import type { AccessPolicySource, ColumnRule, TablePolicies } from "@inlet/lake-core";
+
+/** A stored rule (action and mask fields) as lake-core's ColumnRule. */
+export function ruleOf(row: {
+  action: ColumnAction;
+  maskStyle: MaskStyle | null;
+  maskKeepLast: number | null;
+  maskReplacement: string | null;
+}): ColumnRule {
+  if (row.action !== "mask") return { action: row.action };
+  if (row.maskStyle === "last")
+    return { action: "mask", mask: { style: "last", keep: row.maskKeepLast ?? 4 } };
+  if (row.maskStyle === "fixed") {
+    return { action: "mask", mask: { style: "fixed", replacement: row.maskReplacement ?? "" } };
+  }
+  return { action: "mask", mask: { style: "full" } };
+}
+
+/** lake-core's ColumnRule as the stored fields. */
+export function storedRule(rule: ColumnRule): {
+  action: ColumnAction;
+  maskStyle: MaskStyle | null;
+  maskKeepLast: number | null;
+  maskReplacement: string | null;
+} {
+  if (rule.action !== "mask")
+    return { action: rule.action, maskStyle: null, maskKeepLast: null, maskReplacement: null };
+  return {
+    action: "mask",
+    maskStyle: rule.mask.style,
+    maskKeepLast: rule.mask.style === "last" ? rule.mask.keep : null,
+    maskReplacement: rule.mask.style === "fixed" ? rule.mask.replacement : null,
+  };
+}
+
+export class AccessPolicyStore implements AccessPolicySource {
+  constructor(private readonly db: Db) {}
+
+  async tablePolicies(tableIds: readonly string[]): Promise<Map<string, TablePolicies>> {
+    const ids = [...new Set(tableIds)];
+    const out = new Map<string, TablePolicies>();
+    if (ids.length === 0) return out;
+    const prisma = this.db.prisma;
+    const [tables, columnRules, columnTags, rowFilters] = await Promise.all([
+      prisma.lakeTable.findMany({
+        where: { id: { in: ids } },
+        select: { id: true, name: true, denyUnruledColumns: true },
+      }),
+      prisma.columnPolicy.findMany({ where: { tableId: { in: ids } } }),
+      prisma.columnTag.findMany({ where: { tableId: { in: ids } } }),
+      prisma.rowFilterPolicy.findMany({ where: { tableId: { in: ids } } }),
+    ]);
+    const tagNames = [...new Set(columnTags.map((t) => t.tag))];
+    const [tagRules, tags] =
+      tagNames.length === 0
+        ? [[], []]
+        : await Promise.all([
+            prisma.tagPolicy.findMany({ where: { tag: { in: tagNames } } }),
+            prisma.policyTag.findMany({ where: { name: { in: tagNames } } }),
+          ]);
+    const defaultDenyTags = tags.filter((t) => t.defaultDeny).map((t) => t.name);
+    for (const t of tables) {
+      out.set(t.id, {
+        tableId: t.id,
+        table: t.name,
+        denyUnruledColumns: t.denyUnruledColumns,
+        columnRules: columnRules
+          .filter((r) => r.tableId === t.id)
+          .map((r) => ({ role: r.role, column: r.column, rule: ruleOf(r) })),
+        columnTags: columnTags
+          .filter((c) => c.tableId === t.id)
+          .map((c) => ({ column: c.column, tag: c.tag })),
+        tagRules: tagRules
+          .filter((r) => columnTags.some((c) => c.tableId === t.id && c.tag === r.tag))
+          .map((r) => ({ tag: r.tag, role: r.role, rule: ruleOf(r) })),
+        defaultDenyTags,
+        rowFilters: rowFilters
+          .filter((f) => f.tableId === t.id)
+          .map((f) => ({ role: f.role, predicate: f.predicate })),
+      });
+    }
+    return out;
+  }
+}
