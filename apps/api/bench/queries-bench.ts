@@ -30,6 +30,8 @@ import {
   type ScannedFile,
   scannedParquetBytes,
   type TableBinding,
+  type TablePolicies,
+  tableAccessFor,
 } from "@inlet/lake-core";
 import { QueryHistoryStore } from "../src/services/query-history";
 
@@ -215,7 +217,29 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
       bytes: [] as number[],
       path: [] as number[],
       lakeEstimate: [] as number[],
+      restricted: [] as number[],
     }));
+    // The same queries under an analyst's policy on the orders table: a masked and a denied column
+    // and a row filter, so every query runs against the secure relation and passes the plan check.
+    const ordersView = await catalog.tableSnapshot(orders.name);
+    const policies: TablePolicies = {
+      tableId: ordersView!.tableId,
+      table: orders.name,
+      denyUnruledColumns: false,
+      columnRules: [
+        { role: "analyst", column: "note", rule: { action: "mask", mask: { style: "last", keep: 2 } } },
+        { role: "analyst", column: "paid", rule: { action: "deny" } },
+      ],
+      columnTags: [],
+      tagRules: [],
+      defaultDenyTags: [],
+      rowFilters: [{ role: "analyst", predicate: "amount >= 0" }],
+    };
+    const access = tableAccessFor(
+      policies,
+      ["analyst"],
+      ordersView!.columns.map((c) => c.name),
+    );
     // The files as the engine sees them (local path → rows and statistics), to time its bytes measurement.
     const scannedFiles = new Map<string, ScannedFile>();
     for (const table of [orders, customers]) {
@@ -240,6 +264,13 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
           });
         });
         const run = await timed(() => engine.query({ sql: q.sql, tables: bound.value, maxRows }));
+        const restricted = await timed(() =>
+          engine.query({
+            sql: q.sql,
+            tables: bound.value.map((b) => (b.name === orders.name ? { ...b, access } : b)),
+            maxRows,
+          }),
+        );
         const estimate = await timed(() => estimateQuery({ catalog }, q.sql));
         const bytes = await timed(() => scannedParquetBytes(duck, q.sql, scannedFiles));
         const path = await timed(() => lake.runQuery(reader, { sql: q.sql, path: "sql", maxRows }));
@@ -248,6 +279,7 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
         if (round === 0) continue;
         samples[i]!.direct.push(direct.ms);
         samples[i]!.engine.push(run.ms);
+        samples[i]!.restricted.push(restricted.ms);
         samples[i]!.estimate.push(estimate.ms);
         samples[i]!.bytes.push(bytes.ms);
         samples[i]!.path.push(path.ms);
@@ -298,6 +330,21 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
       const added = stats(diffs(x.path, x.engine));
       out.push(
         `${q.name.padEnd(25)} | ${pad(ms(d.p50), 10)} | ${pad(`${ms(e.p50)} (${ms(e.p95)})`, 18)} | ${pad(ms(overhead.p50), 15)} | ${pad(ms(b.p50), 13)} | ${pad(`${ms(path.p50)} (${ms(path.p95)})`, 20)} | ${pad(`${ms(added.p50)} (${ms(added.p95)})`, 23)}`,
+      );
+    }
+    out.push("");
+    out.push(
+      "under access policies (ms): the engine unrestricted and with the orders table's secure relation (a masked and a denied column, a row filter) and its plan check; target ratio ≤ 1.2",
+    );
+    out.push(
+      `${"query".padEnd(25)} | ${pad("unrestricted p50", 16)} | ${pad("policy p50 (p95)", 18)} | ratio p50`,
+    );
+    for (const [i, q] of queries.entries()) {
+      const x = samples[i]!;
+      const open = stats(x.engine);
+      const ruled = stats(x.restricted);
+      out.push(
+        `${q.name.padEnd(25)} | ${pad(ms(open.p50), 16)} | ${pad(`${ms(ruled.p50)} (${ms(ruled.p95)})`, 18)} | ${(ruled.p50 / open.p50).toFixed(2)}`,
       );
     }
     out.push("");

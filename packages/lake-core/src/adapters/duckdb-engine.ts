@@ -678,7 +678,10 @@ export class DuckDbQueryEngine implements QueryEngine {
         sql,
       );
     }
-    if (this.opts.checks?.plan !== false) {
+    // The bound plan is checked whenever a table it names is restricted for the reader. With none,
+    // there is nothing a plan could read around: every column and row of the bound tables is theirs,
+    // and DuckDB itself refuses any file outside them (allowed_paths, external access off).
+    if (this.opts.checks?.plan !== false && relations.some((r) => r.shape)) {
       const planned = await planningSql(connection, sql, req.params);
       const plan = await boundPlan(connection, planned).catch(async (err: unknown) => {
         // The query's own mistake (an unknown column, a type mismatch): DuckDB's message for the SQL
