@@ -1,82 +1,107 @@
 "use client";
-// The audit log: newest first, filterable by action, paged with "Load more".
+// The audit log: newest first, filtered by actor, action, table and time with the filters in the
+// address (?actor=&action=&table=&from=&to=) so a filtered view can be linked, exported as CSV with
+// the same filters, and paged with "Load more". A change's before → after and reason show in its row.
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
-import { clsx } from "clsx";
-import { ChevronRight, ScrollText, Search } from "lucide-react";
-import { useEffect, useId, useState } from "react";
+import { Download, ScrollText } from "lucide-react";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useEffect, useState } from "react";
+import { Button, buttonClasses } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
-import { Input, Label } from "@/components/ui/input";
 import { PageHeader } from "@/components/ui/page-header";
-import { formatDateTime } from "@/lib/format";
+import { formatCount, formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
+import { fieldIssues } from "@/lib/trpc-errors";
+import { tableNamed } from "./audit-changes";
+import { AuditDetails } from "./audit-details";
+import { AuditFilterForm } from "./audit-filter-form";
+import {
+  AUDIT_FILTER_KEYS,
+  type AuditFilterKey,
+  applyForm,
+  filtersFromParams,
+  filtersQuery,
+  formOf,
+  givenFilters,
+  hasFilters,
+  NO_AUDIT_FILTERS,
+} from "./audit-filters";
 
 const PAGE_SIZE = 50;
-const FILTER_DELAY_MS = 300;
-
-function useDebounced(value: string, delayMs: number): string {
-  const [debounced, setDebounced] = useState(value);
-  useEffect(() => {
-    const timer = setTimeout(() => setDebounced(value), delayMs);
-    return () => clearTimeout(timer);
-  }, [value, delayMs]);
-  return debounced;
-}
-
-function detailsText(details: unknown): string | undefined {
-  if (details === null || details === undefined) return undefined;
-  if (typeof details === "object" && Object.keys(details).length === 0) return undefined;
-  return JSON.stringify(details, null, 2);
-}
 
 export function AuditView() {
   const trpc = useTRPC();
-  const filterId = useId();
-  const [actionInput, setActionInput] = useState("");
-  const action = useDebounced(actionInput.trim(), FILTER_DELAY_MS);
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const applied = filtersFromParams(params);
+  const appliedQuery = filtersQuery(applied);
+  const filtered = hasFilters(applied);
+
+  const [form, setForm] = useState(() => formOf(applied));
+  const [problems, setProblems] = useState<Partial<Record<AuditFilterKey, string>>>({});
+  // Back, Forward or a followed link changes the address: the form shows what is applied.
+  useEffect(() => {
+    setForm(formOf(filtersFromParams(new URLSearchParams(appliedQuery))));
+    setProblems({});
+  }, [appliedQuery]);
+
+  const go = (query: string) => router.push(query ? `${pathname}?${query}` : pathname, { scroll: false });
+  /** Applies the form, or answers with the first field at fault. */
+  const apply = (): AuditFilterKey | undefined => {
+    const next = applyForm(form);
+    setProblems(next.problems);
+    const first = AUDIT_FILTER_KEYS.find((key) => next.problems[key]);
+    if (!first) go(filtersQuery(next.filters));
+    return first;
+  };
+  const clear = () => {
+    setForm(formOf(NO_AUDIT_FILTERS));
+    setProblems({});
+    go("");
+  };
 
   const log = useInfiniteQuery(
     trpc.audit.list.infiniteQueryOptions(
-      { limit: PAGE_SIZE, ...(action ? { action } : {}) },
+      { limit: PAGE_SIZE, ...givenFilters(applied) },
       { getNextPageParam: (page) => page.nextCursor ?? undefined, placeholderData: keepPreviousData },
     ),
   );
   const rows = log.data?.pages.flatMap((page) => page.items) ?? [];
+  // Filters from a link the API refused are named beside their fields too.
+  const shownProblems = { ...fieldIssues(log.error), ...problems };
 
   return (
     <>
       <PageHeader
         title="Audit"
         description="Every change made through the console and the API, newest first."
+        actions={
+          <a
+            href={`/api/audit/csv${appliedQuery ? `?${appliedQuery}` : ""}`}
+            className={buttonClasses("secondary", "sm")}
+            title={filtered ? "Download the entries these filters match" : "Download the whole audit log"}
+          >
+            <Download className="size-3.5" aria-hidden="true" />
+            Export CSV
+          </a>
+        }
       />
       <Card>
-        <div className="flex flex-col gap-2 border-gray-100 border-b px-5 py-3 sm:flex-row sm:items-center sm:gap-3">
-          <Label htmlFor={filterId} className="shrink-0">
-            Action
-          </Label>
-          <div className="relative w-full sm:max-w-xs">
-            <Search
-              aria-hidden="true"
-              className="-translate-y-1/2 pointer-events-none absolute top-1/2 left-3 size-4 text-gray-400"
-            />
-            <Input
-              id={filterId}
-              type="search"
-              value={actionInput}
-              onChange={(event) => setActionInput(event.target.value)}
-              placeholder="Filter by action, e.g. source.create"
-              maxLength={100}
-              className="pl-9"
-              autoComplete="off"
-              spellCheck={false}
-            />
-          </div>
-          {log.isFetching && !log.isFetchingNextPage && !log.isPending ? (
-            <span className="text-gray-400 text-xs" aria-live="polite">
-              Updating…
-            </span>
-          ) : null}
-        </div>
+        <AuditFilterForm
+          form={form}
+          problems={shownProblems}
+          canClear={filtered || AUDIT_FILTER_KEYS.some((key) => form[key] !== "")}
+          onChange={setForm}
+          onApply={apply}
+          onClear={clear}
+        />
+        {log.isFetching && !log.isFetchingNextPage && !log.isPending ? (
+          <p className="px-5 pt-2 text-gray-400 text-xs" aria-live="polite">
+            Updating…
+          </p>
+        ) : null}
         <DataTable
           label="Audit log"
           loadingLabel="Loading audit log"
@@ -87,13 +112,18 @@ export function AuditView() {
           rowClassName={() => "align-top"}
           empty={{
             icon: ScrollText,
-            title: action ? "No entries match this action" : "No audit entries yet",
-            description: action
-              ? `Nothing has been recorded with the action "${action}".`
+            title: filtered ? "No entries match these filters" : "No audit entries yet",
+            description: filtered
+              ? "Change or clear the filters to see more."
               : "Changes to sources, schemas, policies and users are recorded here as they happen.",
+            action: filtered ? (
+              <Button variant="secondary" onClick={clear}>
+                Clear filters
+              </Button>
+            ) : undefined,
           }}
           paging={{
-            summary: `${rows.length} ${rows.length === 1 ? "entry" : "entries"}${log.hasNextPage ? " shown" : ""}`,
+            summary: `${formatCount(rows.length)} ${rows.length === 1 ? "entry" : "entries"}${log.hasNextPage ? " shown" : ""}`,
             failedMessage: "Couldn't load more entries.",
           }}
           columns={[
@@ -109,6 +139,7 @@ export function AuditView() {
             {
               header: "Actor",
               cellClassName: "max-w-32 truncate sm:max-w-56",
+              cellTitle: (entry) => entry.actorEmail,
               cell: (entry) => entry.actorEmail,
             },
             {
@@ -122,56 +153,31 @@ export function AuditView() {
             {
               header: "Target",
               className: "hidden md:table-cell",
+              cellClassName: "max-w-56",
               cell: (entry) => (
                 <>
-                  <span className="text-gray-900">{entry.targetType}</span>
+                  <span className="block text-gray-900">{entry.targetType}</span>
                   {entry.targetId ? (
-                    <span className="ml-1.5 font-mono text-gray-500 text-xs">{entry.targetId}</span>
+                    <span className="block font-mono text-gray-500 text-xs wrap-anywhere">
+                      {entry.targetId}
+                    </span>
+                  ) : null}
+                  {tableNamed(entry.details) ? (
+                    <span className="mt-0.5 block text-gray-500 text-xs">
+                      on <span className="font-mono">{tableNamed(entry.details)}</span>
+                    </span>
                   ) : null}
                 </>
               ),
             },
             {
               header: "Details",
-              cellClassName: "max-w-xs",
-              cell: (entry) => {
-                const details = detailsText(entry.details);
-                return details ? <DetailsToggle text={details} /> : <span className="text-gray-400">—</span>;
-              },
+              cellClassName: "min-w-56 max-w-md",
+              cell: (entry) => <AuditDetails details={entry.details} />,
             },
           ]}
         />
       </Card>
     </>
-  );
-}
-
-function DetailsToggle({ text }: { text: string }) {
-  const [open, setOpen] = useState(false);
-  const panelId = useId();
-  return (
-    <div>
-      <button
-        type="button"
-        aria-expanded={open}
-        aria-controls={panelId}
-        onClick={() => setOpen((value) => !value)}
-        className="inline-flex items-center gap-1 rounded text-accent-700 text-xs hover:text-accent-800"
-      >
-        <ChevronRight
-          aria-hidden="true"
-          className={clsx("size-3.5 transition-transform", open && "rotate-90")}
-        />
-        {open ? "Hide details" : "Show details"}
-      </button>
-      {open ? (
-        <pre
-          id={panelId}
-          className="mt-2 max-h-64 max-w-md overflow-auto whitespace-pre-wrap break-words rounded-md bg-gray-50 p-2 font-mono text-[11px] text-gray-700 leading-relaxed ring-1 ring-gray-200 ring-inset"
-        >
-          {text}
-        </pre>
-      ) : null}
-    </div>
   );
 }

@@ -1,5 +1,6 @@
 // Audit: who changed what, and when.
 import type { Metadata } from "next";
+import { Suspense } from "react";
 import { AuditView } from "@/components/audit/audit-view";
 import { SectionGate } from "@/components/section-gate";
 
@@ -8,7 +9,10 @@ export const metadata: Metadata = { title: "Audit" };
 export default function AuditPage() {
   return (
     <SectionGate section="audit">
-      <AuditView />
+      {/* useSearchParams needs a Suspense boundary to prerender the page. */}
+      <Suspense>
+        <AuditView />
+      </Suspense>
     </SectionGate>
   );
 }
