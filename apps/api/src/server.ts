@@ -94,7 +94,7 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
     catalog: runtime.catalog,
     engine,
     // Column rules, tags and row filters: every read of every path applies the reader's.
-    policies: new AccessPolicyStore(db),
+    policies: new AccessPolicyStore(db, runtime.catalog),
     policyHashKey: hashKey,
     history: queryHistory,
     budgets: queryHistory,

@@ -1,8 +1,8 @@
 // The access policies in the control plane's tables (column_policies, column_tags, tag_policies,
-// policy_tags, row_filter_policies, lake_tables.deny_unruled_columns): the Prisma adapter of
-// lake-core's AccessPolicySource, which the query path reads on every run.
+// policy_tags, row_filter_policies) and the table's own default (lake_tables.deny_unruled_columns,
+// read through the catalog): the adapter of lake-core's AccessPolicySource the query path reads.
 import type { ColumnAction, Db, MaskStyle } from "@inlet/db";
-import type { AccessPolicySource, ColumnRule, TablePolicies } from "@inlet/lake-core";
+import type { AccessPolicySource, ColumnRule, TableAccessCatalog, TablePolicies } from "@inlet/lake-core";
 
 /** A stored rule (action and mask fields) as lake-core's ColumnRule. */
 export function ruleOf(row: {
@@ -38,7 +38,10 @@ export function storedRule(rule: ColumnRule): {
 }
 
 export class AccessPolicyStore implements AccessPolicySource {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly catalog: TableAccessCatalog,
+  ) {}
 
   async tablePolicies(tableIds: readonly string[]): Promise<Map<string, TablePolicies>> {
     const ids = [...new Set(tableIds)];
@@ -46,10 +49,7 @@ export class AccessPolicyStore implements AccessPolicySource {
     if (ids.length === 0) return out;
     const prisma = this.db.prisma;
     const [tables, columnRules, columnTags, rowFilters] = await Promise.all([
-      prisma.lakeTable.findMany({
-        where: { id: { in: ids } },
-        select: { id: true, name: true, denyUnruledColumns: true },
-      }),
+      this.catalog.tableAccessSettings(ids),
       prisma.columnPolicy.findMany({ where: { tableId: { in: ids } } }),
       prisma.columnTag.findMany({ where: { tableId: { in: ids } } }),
       prisma.rowFilterPolicy.findMany({ where: { tableId: { in: ids } } }),
@@ -63,23 +63,23 @@ export class AccessPolicyStore implements AccessPolicySource {
             prisma.policyTag.findMany({ where: { name: { in: tagNames } } }),
           ]);
     const defaultDenyTags = tags.filter((t) => t.defaultDeny).map((t) => t.name);
-    for (const t of tables) {
-      out.set(t.id, {
-        tableId: t.id,
+    for (const t of tables.values()) {
+      out.set(t.tableId, {
+        tableId: t.tableId,
         table: t.name,
         denyUnruledColumns: t.denyUnruledColumns,
         columnRules: columnRules
-          .filter((r) => r.tableId === t.id)
+          .filter((r) => r.tableId === t.tableId)
           .map((r) => ({ role: r.role, column: r.column, rule: ruleOf(r) })),
         columnTags: columnTags
-          .filter((c) => c.tableId === t.id)
+          .filter((c) => c.tableId === t.tableId)
           .map((c) => ({ column: c.column, tag: c.tag })),
         tagRules: tagRules
-          .filter((r) => columnTags.some((c) => c.tableId === t.id && c.tag === r.tag))
+          .filter((r) => columnTags.some((c) => c.tableId === t.tableId && c.tag === r.tag))
           .map((r) => ({ tag: r.tag, role: r.role, rule: ruleOf(r) })),
         defaultDenyTags,
         rowFilters: rowFilters
-          .filter((f) => f.tableId === t.id)
+          .filter((f) => f.tableId === t.tableId)
           .map((f) => ({ role: f.role, predicate: f.predicate })),
       });
     }

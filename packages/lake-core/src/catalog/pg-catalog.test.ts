@@ -97,3 +97,24 @@ describe("PostgreSQL catalog rows", () => {
     });
   });
 });
+
+describe("PostgreSQL catalog: a table's access settings", () => {
+  it("reads, locks and sets whether a table denies columns no rule covers", async () => {
+    const src = await createTestSource(t.db);
+    const table = await catalog.ensureCuratedTable((await catalog.getSource(src.id))!, () => [
+      { name: "id", type: "VARCHAR" },
+    ]);
+    expect((await catalog.tableAccessSettings([table.id, "missing"])).get(table.id)).toEqual({
+      tableId: table.id,
+      name: table.name,
+      zone: "curated",
+      denyUnruledColumns: false,
+    });
+    await catalog.transaction(async (tx) => {
+      expect((await tx.lockTableAccess(table.id))?.denyUnruledColumns).toBe(false);
+      await tx.setDenyUnruledColumns(table.id, true);
+    });
+    expect((await catalog.tableAccessSettings([table.id])).get(table.id)?.denyUnruledColumns).toBe(true);
+    expect((await catalog.tableAccessSettings(["missing"])).size).toBe(0);
+  });
+});

@@ -30,6 +30,7 @@ import type {
   SnapshotSummary,
   SourceRecord,
   StrandedBatch,
+  TableAccessSettings,
   TableDependents,
   TableInfo,
   TableSnapshotView,
@@ -91,6 +92,7 @@ import {
   listSources,
   setSourceStatus,
 } from "./source-catalog";
+import { lockTableAccess, setDenyUnruledColumns, tableAccessSettings } from "./table-access";
 import {
   getTableSummary,
   listPartitions,
@@ -118,6 +120,8 @@ import { type Queryable, withTransaction } from "./transaction";
  */
 export function pgCatalogTransaction(tx: Queryable): CatalogTransaction {
   return {
+    lockTableAccess: (tableId) => lockTableAccess(tx, tableId),
+    setDenyUnruledColumns: (tableId, deny) => setDenyUnruledColumns(tx, tableId, deny),
     lockBatchStates: (ids) => lockBatchStates(tx, ids),
     lockPendingBatches: (ids) => lockPendingBatches(tx, ids),
     claimEventIds: (sourceId, ids) => claimEventIds(tx, sourceId, ids),
@@ -285,6 +289,10 @@ export class PgCatalog implements Catalog {
 
   tableDependents(tableName: string): Promise<TableDependents> {
     return tableDependents(this.pool, tableName);
+  }
+
+  tableAccessSettings(tableIds: readonly string[]): Promise<Map<string, TableAccessSettings>> {
+    return tableAccessSettings(this.pool, tableIds);
   }
 
   listTables(): Promise<TableSummary[]> {

@@ -349,6 +349,10 @@ export interface DeletedSource {
 
 /** Work that commits or rolls back as one; only valid inside Catalog.transaction's callback. */
 export interface CatalogTransaction {
+  /** A table's access settings with its row locked until the transaction ends (a policy being saved). */
+  lockTableAccess(tableId: string): Promise<TableAccessSettings | undefined>;
+  /** Whether the table denies columns no rule covers. */
+  setDenyUnruledColumns(tableId: string, deny: boolean): Promise<void>;
   /** Batch states with the rows locked until the transaction ends (so a status cannot change meanwhile). */
   lockBatchStates(ids: string[]): Promise<Map<string, BatchState>>;
   /** Locks the batch rows and returns the ids still waiting to be committed. */
@@ -436,6 +440,20 @@ export interface SourceCatalog {
   /** Every source, by name. */
   listSources(): Promise<SourceRecord[]>;
   countSources(): Promise<number>;
+}
+
+/** A table's catalog settings that access policies read: its name, zone and default for unruled columns. */
+export interface TableAccessSettings {
+  tableId: string;
+  name: string;
+  zone: string;
+  /** Columns no rule covers are denied to every role. */
+  denyUnruledColumns: boolean;
+}
+
+export interface TableAccessCatalog {
+  /** The settings of each table id that exists. */
+  tableAccessSettings(tableIds: readonly string[]): Promise<Map<string, TableAccessSettings>>;
 }
 
 /** A source's schema versions and what reads the columns they shape. */
@@ -781,7 +799,8 @@ export interface Catalog
     TableBrowseCatalog,
     SchemaRegistryCatalog,
     SourceActivityCatalog,
-    AnalyticsTableCatalog {
+    AnalyticsTableCatalog,
+    TableAccessCatalog {
   /** Names the catalog (for caches and logs). */
   readonly url: string;
   /** Runs the writes that must commit together (see CatalogTransaction). */
