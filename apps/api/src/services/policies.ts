@@ -17,6 +17,7 @@ import { z } from "zod";
 import type { Actor } from "../auth/session";
 import { ruleOf, storedRule } from "./access-policy-store";
 import type { AuditService } from "./audit";
+import { withCatalogTransaction } from "./catalog-transaction";
 import {
   changedEntries,
   checkDraft,
@@ -74,15 +75,14 @@ function tableOf(summary: TableSummary): PolicyTable {
 }
 
 /** The stored policy of one table. */
-async function readState(tx: Tx, tableId: string): Promise<PolicyState> {
-  const [table, rules, filters, tags] = await Promise.all([
-    tx.lakeTable.findUniqueOrThrow({ where: { id: tableId }, select: { denyUnruledColumns: true } }),
+async function readState(tx: Tx, tableId: string, denyUnruledColumns: boolean): Promise<PolicyState> {
+  const [rules, filters, tags] = await Promise.all([
     tx.columnPolicy.findMany({ where: { tableId }, orderBy: [{ column: "asc" }, { role: "asc" }] }),
     tx.rowFilterPolicy.findMany({ where: { tableId }, orderBy: { role: "asc" } }),
     tx.columnTag.findMany({ where: { tableId }, orderBy: [{ column: "asc" }, { tag: "asc" }] }),
   ]);
   return {
-    denyUnruledColumns: table.denyUnruledColumns,
+    denyUnruledColumns,
     columnRules: rules.map((r) => ({ column: r.column, role: r.role, rule: ruleOf(r) })),
     rowFilters: filters.map((f) => ({ role: f.role, predicate: f.predicate })),
     columnTags: tags.map((t) => ({ column: t.column, tag: t.tag })),
@@ -190,7 +190,8 @@ export class PoliciesService {
   async get(name: string) {
     const summary = await this.table(name);
     const table = tableOf(summary);
-    const state = await readState(this.prisma, summary.id);
+    const settings = (await this.deps.catalog.tableAccessSettings([summary.id])).get(summary.id);
+    const state = await readState(this.prisma, summary.id, settings?.denyUnruledColumns ?? false);
     const [tagState, { tags }] = await Promise.all([readTagState(this.prisma, tagsOf(state)), this.tags()]);
     const policies = tablePoliciesOf(table, state, tagState);
     const present = new Set(summary.columns.map((c) => c.name.toLowerCase()));
@@ -228,15 +229,19 @@ export class PoliciesService {
     const summary = await this.table(input.table);
     const table = tableOf(summary);
     const after = await checkDraft(table, input);
-    const changes = await this.prisma.$transaction(async (tx) => {
+    const changes = await withCatalogTransaction(this.deps.db, async ({ catalog, prisma: tx }) => {
       // One save of a table at a time, so `before` is what this save replaces.
-      await tx.$queryRaw`SELECT id FROM lake_tables WHERE id = ${summary.id} FOR UPDATE`;
-      const before = await readState(tx, summary.id);
+      const locked = await catalog.lockTableAccess(summary.id);
+      if (!locked) throw new InletError("NOT_FOUND", `No table named '${summary.name}'`, { field: "table" });
+      const before = await readState(tx, summary.id, locked.denyUnruledColumns);
       const diff = changedEntries(readablePolicy(before), readablePolicy(after));
       const changed = Object.keys(diff.after).length;
       if (changed === 0) return 0;
       const createdTags = await this.createMissingTags(tx, tagsOf(after));
       await this.writeState(tx, summary.id, before, after);
+      if (before.denyUnruledColumns !== after.denyUnruledColumns) {
+        await catalog.setDenyUnruledColumns(summary.id, after.denyUnruledColumns);
+      }
       await this.deps.audit.record(
         actor,
         {
@@ -313,13 +318,6 @@ export class PoliciesService {
     const added = after.columnTags.filter((t) => !beforeTags.has(tagKey(t)));
     if (added.length > 0) {
       await tx.columnTag.createMany({ data: added.map((t) => ({ tableId, column: t.column, tag: t.tag })) });
-    }
-
-    if (before.denyUnruledColumns !== after.denyUnruledColumns) {
-      await tx.lakeTable.update({
-        where: { id: tableId },
-        data: { denyUnruledColumns: after.denyUnruledColumns },
-      });
     }
   }
 
