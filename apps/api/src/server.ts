@@ -90,11 +90,13 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
   app.addHook("onClose", () => analyticsEngine.close());
   // Every run of every read path is recorded here, and per-role budgets are read from here.
   const queryHistory = new QueryHistoryStore(db);
+  // Column rules, tags and row filters (an analytics table's include its inputs'): every read of every
+  // path applies the reader's, and analytics refreshes read their inputs under their creator's.
+  const policies = new AccessPolicyStore(db, runtime.catalog);
   const lake = new LakeReader({
     catalog: runtime.catalog,
     engine,
-    // Column rules, tags and row filters: every read of every path applies the reader's.
-    policies: new AccessPolicyStore(db, runtime.catalog),
+    policies,
     policyHashKey: hashKey,
     history: queryHistory,
     budgets: queryHistory,
@@ -122,6 +124,7 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
     publicApiUrl: config.publicApiUrl,
     ownUrl: () => listeningUrl(app.server),
     analyticsEngine,
+    policies,
   });
   const sessions = new SessionVerifier(db, config.NEXTAUTH_SECRET);
 

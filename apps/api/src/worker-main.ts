@@ -8,9 +8,12 @@ import { startWorker, type Worker } from "@inlet/lake-core";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { openDataPlaneAdapters } from "./data-plane-adapters";
 import { createLogger } from "./logger";
+import { policyHashKey } from "./policy-hash-key";
 import { recordRetention } from "./retention-audit";
+import { AccessPolicyStore } from "./services/access-policy-store";
 import { AuditService } from "./services/audit";
 import { QueryHistoryStore } from "./services/query-history";
+import { userRoles } from "./services/user-roles";
 import { stopOnSignals } from "./shutdown";
 import { reportMetrics } from "./worker-metrics-ipc";
 
@@ -50,8 +53,12 @@ async function main() {
       retentionIntervalMs: config.INLET_RETENTION_INTERVAL_MS,
     },
     onRetention: (applied) => recordRetention(audit, applied),
-    // Analytics refreshes are recorded in query history like every other read.
+    // Analytics refreshes are recorded in query history like every other read, and read their inputs
+    // as each table's creator may see them, hashing with the API's key.
     queryHistory: new QueryHistoryStore(db),
+    policies: new AccessPolicyStore(db, catalog),
+    rolesOf: userRoles(db),
+    policyHashKey: policyHashKey(config),
   });
   logger.info({ lake: store.url, queue: queue.kind }, "worker ready");
 

@@ -24,6 +24,19 @@ export { createQueryEngine, type QueryEngineConfig } from "./adapters/query-engi
 export { createQueue, type QueueConfig } from "./adapters/queue-factory";
 export { parseS3Url, type S3Credentials, S3ObjectStore, type S3StoreOptions } from "./adapters/s3-store";
 export { type DefinitionPlan, planDefinition } from "./analytics/analytics-definition";
+export { type AnalyticsPolicyCatalog, inheritingAnalyticsPolicies } from "./analytics/analytics-policies";
+export {
+  type ColumnLineage,
+  ColumnLineageCache,
+  columnLineage,
+  type LineageResult,
+  type LineageSource,
+} from "./analytics/column-lineage";
+export {
+  type AnalyticsInput,
+  type InheritanceRequest,
+  inheritedPolicies,
+} from "./analytics/inherited-policies";
 export type { PartitionLocality } from "./analytics/partition-local";
 export {
   type AnalyticsRefreshDeps,

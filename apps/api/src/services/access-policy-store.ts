@@ -1,8 +1,17 @@
 // The access policies in the control plane's tables (column_policies, column_tags, tag_policies,
 // policy_tags, row_filter_policies) and the table's own default (lake_tables.deny_unruled_columns,
-// read through the catalog): the adapter of lake-core's AccessPolicySource the query path reads.
+// read through the catalog): the adapter of lake-core's AccessPolicySource the query path reads. An
+// analytics table's policies also hold the rules of the input columns each of its columns is computed
+// from (lake-core's inheritingAnalyticsPolicies: column lineage of its definition, strictest winning).
 import type { ColumnAction, Db, MaskStyle } from "@inlet/db";
-import type { AccessPolicySource, ColumnRule, TableAccessCatalog, TablePolicies } from "@inlet/lake-core";
+import {
+  type AccessPolicySource,
+  type AnalyticsPolicyCatalog,
+  type ColumnRule,
+  inheritingAnalyticsPolicies,
+  type TableAccessCatalog,
+  type TablePolicies,
+} from "@inlet/lake-core";
 
 /** A stored rule (action and mask fields) as lake-core's ColumnRule. */
 export function ruleOf(row: {
@@ -38,12 +47,23 @@ export function storedRule(rule: ColumnRule): {
 }
 
 export class AccessPolicyStore implements AccessPolicySource {
+  /** The stored policies with analytics tables' inherited rules added (lineage cached per definition). */
+  private readonly inheriting: AccessPolicySource;
+
   constructor(
     private readonly db: Db,
-    private readonly catalog: TableAccessCatalog,
-  ) {}
+    private readonly catalog: TableAccessCatalog & AnalyticsPolicyCatalog,
+  ) {
+    this.inheriting = inheritingAnalyticsPolicies({ tablePolicies: (ids) => this.stored(ids) }, catalog);
+  }
 
-  async tablePolicies(tableIds: readonly string[]): Promise<Map<string, TablePolicies>> {
+  /** Each table's policies as readers are held to them: its own, and for an analytics table its inputs'. */
+  tablePolicies(tableIds: readonly string[]): Promise<Map<string, TablePolicies>> {
+    return this.inheriting.tablePolicies(tableIds);
+  }
+
+  /** Each table's own policies, as stored. */
+  async stored(tableIds: readonly string[]): Promise<Map<string, TablePolicies>> {
     const ids = [...new Set(tableIds)];
     const out = new Map<string, TablePolicies>();
     if (ids.length === 0) return out;

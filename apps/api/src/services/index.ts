@@ -1,6 +1,13 @@
 // The control plane's services, built once per process from the runtime's adapters.
 import type { Db } from "@inlet/db";
-import type { Catalog, LakeReader, ObjectStore, QueryEngine, Queue } from "@inlet/lake-core";
+import type {
+  AccessPolicySource,
+  Catalog,
+  LakeReader,
+  ObjectStore,
+  QueryEngine,
+  Queue,
+} from "@inlet/lake-core";
 import type { Logger } from "pino";
 import type { SourceChanges } from "../source-changes";
 import { AnalyticsTablesService } from "./analytics-tables";
@@ -18,6 +25,7 @@ import { SourceRegistrationService } from "./source-registration";
 import { SourcesService } from "./sources";
 import { TablesService } from "./tables";
 import { TestEventService } from "./test-event";
+import { userRoles } from "./user-roles";
 
 export interface Services {
   analytics: AnalyticsTablesService;
@@ -51,6 +59,8 @@ export function createServices(deps: {
   ownUrl?: () => string | undefined;
   /** The engine analytics tables are refreshed with (it writes their Parquet: DuckDB). */
   analyticsEngine: QueryEngine;
+  /** The access policies the LakeReader applies: refreshes read inputs under their creator's. */
+  policies: AccessPolicySource;
 }): Services {
   const audit = new AuditService(deps.db, deps.catalog);
   const sources = new SourcesService(deps.db, deps.catalog, audit, deps.publicApiUrl, deps.sourceChanges);
@@ -74,6 +84,9 @@ export function createServices(deps: {
         engine: deps.analyticsEngine,
         history: deps.queryHistory,
         logger: deps.logger,
+        // A table holds only what its creator may read of its inputs.
+        policies: deps.policies,
+        rolesOf: userRoles(deps.db),
       },
     }),
     audit,

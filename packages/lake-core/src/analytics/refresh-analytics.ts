@@ -2,8 +2,10 @@
 // current snapshots (all of them, or only the changed dt partitions of a partition-local definition's
 // input), its result written as ZSTD Parquet under analytics/{slug}/ and committed as a `refresh`
 // snapshot with the inputs' seqs; a failure is recorded on the table and leaves its last good snapshot
-// current. One refresh per table at a time across processes (a catalog lease); each run is recorded in
-// query history as a run of the "refresh" path.
+// current. The inputs are read as the table's creator may see them (their column rules and row
+// filters), so a table holds only what its creator could read; a table without a creator is read
+// with no role. One refresh per table at a time across processes (a catalog lease); each run is
+// recorded in query history as a run of the "refresh" path.
 import { randomUUID } from "node:crypto";
 import { mkdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,10 +14,12 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import type { Logger } from "pino";
 import { prepareConnection } from "../adapters/duckdb-sql";
 import { errorMessage, InletError } from "../errors";
+import type { AccessPolicySource, TableAccess } from "../ports/access-policy";
 import type { AnalyticsTableRecord, Catalog, TableSnapshotView } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
 import type { QueryEngine, TableBinding } from "../ports/query-engine";
 import type { QueryRunRecorder } from "../ports/query-history";
+import { hiddenColumns, tableAccessFor } from "../query/access-rules";
 import { bindingOf } from "../query/lake-reader";
 import { queryCostUsd } from "../query/price-sheet";
 import { type DefinitionPlan, planDefinition } from "./analytics-definition";
@@ -33,6 +37,13 @@ export interface AnalyticsRefreshDeps {
   logger?: Logger | undefined;
   /** The longest a refresh may run (default 10 minutes). */
   timeoutMs?: number | undefined;
+  /**
+   * The access policies of the inputs: each is read as the table's creator may see it. Absent: the
+   * inputs are read whole (nothing restricts anyone).
+   */
+  policies?: AccessPolicySource | undefined;
+  /** A person's roles (none for someone gone or disabled): a refresh reads under its creator's. */
+  rolesOf?: ((userId: string) => Promise<string[]>) | undefined;
 }
 
 export interface RefreshOptions {
@@ -94,15 +105,67 @@ async function incrementalScope(
   return { input, dts: [...new Set(dts as string[])].sort() };
 }
 
-function bindingsFor(plan: DefinitionPlan, scope: IncrementalScope | undefined): TableBinding[] {
-  if (!scope) return plan.views.map((v) => bindingOf(v));
+/** What the creator may see of each input, by table id (absent or undefined: all of it). */
+type CreatorAccess = Map<string, TableAccess | undefined>;
+
+function bindingsFor(
+  plan: DefinitionPlan,
+  scope: IncrementalScope | undefined,
+  access: CreatorAccess,
+): TableBinding[] {
+  if (!scope) return plan.views.map((v) => bindingOf(v, access.get(v.tableId)));
   const wanted = new Set(scope.dts);
   return [
-    bindingOf({
-      ...scope.input,
-      files: scope.input.files.filter((f) => wanted.has(dtOf(f.partition) ?? "")),
-    }),
+    bindingOf(
+      { ...scope.input, files: scope.input.files.filter((f) => wanted.has(dtOf(f.partition) ?? "")) },
+      access.get(scope.input.tableId),
+    ),
   ];
+}
+
+/**
+ * What the table's creator may see of each input. FORBIDDEN, naming the input, when they may see
+ * none of its columns: the refresh then fails on the table rather than writing what little is left.
+ */
+async function creatorAccess(
+  deps: AnalyticsRefreshDeps,
+  record: AnalyticsTableRecord,
+  views: readonly TableSnapshotView[],
+): Promise<CreatorAccess> {
+  const access: CreatorAccess = new Map();
+  if (!deps.policies || views.length === 0) return access;
+  const [policies, roles] = await Promise.all([
+    deps.policies.tablePolicies(views.map((v) => v.tableId)),
+    record.createdById && deps.rolesOf ? deps.rolesOf(record.createdById) : Promise.resolve([]),
+  ]);
+  for (const view of views) {
+    const columns = view.columns.map((c) => c.name);
+    const seen = tableAccessFor(policies.get(view.tableId), roles, columns);
+    if (seen && hiddenColumns(seen).size >= columns.length) {
+      const who = !record.createdById
+        ? "The table has no recorded creator, so it is refreshed as someone with no role"
+        : roles.length === 0
+          ? "The table's creator has no role now (their account is disabled or gone)"
+          : "The table's creator may see no column of it";
+      throw new InletError(
+        "FORBIDDEN",
+        `${who}, and ${view.name} has access policies: nothing of ${view.name} may be read for this table. An analytics table reads its inputs as its creator may see them; recreate it as someone who may read ${view.name}.`,
+        { table: view.name, policy: "creator" },
+      );
+    }
+    access.set(view.tableId, seen);
+  }
+  return access;
+}
+
+/** The engine's "hidden from you" said of the table's creator, whose view a refresh reads through. */
+function asCreator(err: unknown): unknown {
+  if (!(err instanceof InletError) || err.code !== "FORBIDDEN") return err;
+  return new InletError(
+    "FORBIDDEN",
+    `${err.message.replace(/\bfrom you\b/, "from the table's creator")} (a refresh reads its inputs as the table's creator may see them)`,
+    err.details,
+  );
 }
 
 function sameColumns(a: { name: string; type: string }[], b: { name: string; type: string }[]): boolean {
@@ -224,6 +287,7 @@ async function refreshHeld(
         `The ${deps.engine.kind} query engine cannot write an analytics table's files`,
       );
     }
+    const access = await creatorAccess(deps, record, plan.views);
     runId = await startRun(deps, record, plan, opts.ranBy ?? record.createdById);
     const resultFile = join(scratch, "result.parquet");
     const timeout = AbortSignal.timeout(deps.timeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS);
@@ -231,7 +295,7 @@ async function refreshHeld(
     let exported: Awaited<ReturnType<typeof exportParquet>>;
     try {
       exported = await exportParquet(
-        { sql: record.definition, tables: bindingsFor(plan, scope), signal },
+        { sql: record.definition, tables: bindingsFor(plan, scope, access), signal },
         resultFile,
       );
     } catch (err) {
@@ -241,7 +305,7 @@ async function refreshHeld(
           `The refresh ran longer than ${Math.round((deps.timeoutMs ?? DEFAULT_REFRESH_TIMEOUT_MS) / 1000)} s and was stopped`,
         );
       }
-      throw err;
+      throw asCreator(err);
     }
     const columns = await parquetColumns(duck, resultFile);
     if (scope && !sameColumns(columns, record.columns)) {

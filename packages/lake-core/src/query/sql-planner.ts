@@ -1,7 +1,8 @@
 // SQL parsed and planned without data, on one DuckDB connection that reads no file: a query's parse
-// tree (json_serialize_sql), and its optimized plan over empty tables shaped like the catalog's
+// tree (json_serialize_sql), its optimized plan over empty tables shaped like the catalog's
 // (parameters given their values), which shows the columns and pushed-down filters each scan would
-// have over the real files.
+// have over the real files, and its unoptimized logical plan with its result's column names (what
+// each result column is computed from).
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { parseDuckDbJson } from "../adapters/duckdb-json";
 import { type PlannedScan, planScans } from "../adapters/duckdb-plan-scans";
@@ -126,5 +127,45 @@ export function planOverTables(
   return onPlannerConnection(async (connection) => {
     for (const table of tables) await ensureTable(connection, table);
     return planScans(connection, await planningSql(connection, sql, params));
+  });
+}
+
+/** A query's logical plan as DuckDB binds it, before any optimizer runs, and its result's column names. */
+export interface LogicalPlan {
+  /** json_serialize_plan's document (its `plans` hold one tree). */
+  plan: unknown;
+  /** The result's column names, in order, as the query would return them. */
+  columns: string[];
+}
+
+/**
+ * The unoptimized logical plan of `sql` over empty tables with the given columns, and its result's
+ * column names (the statement is prepared, never run). A binder error is a BAD_REQUEST with DuckDB's
+ * message; a plan DuckDB cannot serialize is an INTERNAL error.
+ */
+export function logicalPlanOverTables(sql: string, tables: readonly PlannerTable[]): Promise<LogicalPlan> {
+  return onPlannerConnection(async (connection) => {
+    for (const table of tables) await ensureTable(connection, table);
+    let text: unknown;
+    let columns: string[];
+    try {
+      const reader = await connection.runAndReadAll(
+        "SELECT json_serialize_plan($1::VARCHAR, optimize := false)",
+        [sql],
+      );
+      text = reader.getRowsJson()[0]?.[0];
+      const prepared = await connection.prepare(sql);
+      columns = Array.from({ length: prepared.columnCount }, (_, i) => prepared.columnName(i));
+      prepared.destroySync();
+    } catch (err) {
+      throw new InletError("BAD_REQUEST", errorMessage(err), { field: "sql" });
+    }
+    if (typeof text !== "string") throw new InletError("INTERNAL", "json_serialize_plan returned nothing");
+    const plan = parseDuckDbJson(text);
+    if (isSqlNode(plan) && plan.error === true) {
+      const message = typeof plan.error_message === "string" ? plan.error_message : "cannot plan the query";
+      throw new InletError("INTERNAL", `cannot plan the query: ${message}`);
+    }
+    return { plan, columns };
   });
 }

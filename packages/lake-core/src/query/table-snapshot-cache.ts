@@ -25,7 +25,7 @@ function remember(key: string, entry: Entry): void {
 
 /** The table at its current committed snapshot (from the cache when still current), or undefined. */
 export async function currentSnapshot(
-  catalog: Catalog,
+  catalog: Pick<Catalog, "url" | "tableVersion" | "tableSnapshot">,
   name: string,
 ): Promise<TableSnapshotView | undefined> {
   const key = `${catalog.url}\0${name}`;

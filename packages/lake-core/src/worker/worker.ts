@@ -14,6 +14,7 @@ import { consumeLandingEvents, LANDING_EVENTS_QUEUE, scanLandingZone } from "../
 import { type CompactOptions, compactTable } from "../maintenance/compact";
 import { applyRetention, type RetentionApplied, syncRawArchiveRules } from "../maintenance/retention";
 import { vacuumTable } from "../maintenance/vacuum";
+import type { AccessPolicySource } from "../ports/access-policy";
 import type { Catalog } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
 import type { QueryRunRecorder } from "../ports/query-history";
@@ -89,6 +90,15 @@ export interface WorkerDeps {
   onRetention?: (applied: RetentionApplied) => Promise<void> | void;
   /** Where analytics refreshes are recorded as query runs (path "refresh"); absent: not recorded. */
   queryHistory?: QueryRunRecorder;
+  /**
+   * The access policies analytics refreshes read their inputs under, as each table's creator may see
+   * them (with rolesOf); absent: inputs are read whole.
+   */
+  policies?: AccessPolicySource;
+  /** A person's roles (none for someone gone or disabled), for refreshing as a table's creator. */
+  rolesOf?: (userId: string) => Promise<string[]>;
+  /** The key hash rules use; the same as the API's, so a hashed value matches across both. */
+  policyHashKey?: Uint8Array;
 }
 
 export interface Worker {
@@ -425,6 +435,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       ? createDuckDbEngine({
           store,
           scratchDir: tmpDir,
+          policyHashKey: deps.policyHashKey,
           ...(cfg.duckdbThreads ? { threads: cfg.duckdbThreads } : {}),
         })
       : undefined;
@@ -438,6 +449,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
         tmpDir,
         logger,
         timeoutMs: cfg.analyticsRefreshTimeoutMs,
+        policies: deps.policies,
+        rolesOf: deps.rolesOf,
       }),
     );
   }
