@@ -129,6 +129,11 @@ export {
   type QueryParameterInput,
   type QueryParameterType,
 } from "./query/sql-parameters";
+export {
+  COLUMN_TAGS_KEYWORD,
+  type SchemaColumnTags,
+  schemaColumnTags,
+} from "./schema/column-tags";
 export { type ExampleEventOptions, exampleEvent } from "./schema/example-event";
 export { checkNewSchema } from "./schema/new-schema";
 export { curatedColumns, evolveColumns } from "./schema/schema-columns";

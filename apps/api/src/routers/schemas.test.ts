@@ -108,6 +108,7 @@ describe("schemas router", () => {
       version: 2,
       created: true,
       columnsAdded: [{ name: "coupon", type: "VARCHAR" }],
+      columnTags: [],
     });
     const table = await catalog.tableSnapshot(`curated.${slug}`);
     expect(table?.columns.map((c) => c.name)).toContain("coupon");

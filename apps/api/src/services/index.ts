@@ -95,7 +95,7 @@ export function createServices(deps: {
     policies: new PoliciesService({ db: deps.db, catalog: deps.catalog, lake: deps.lake, audit, queries }),
     queries,
     savedQueries,
-    schemaRegistry: new SchemaRegistryService(deps.db, deps.catalog, audit),
+    schemaRegistry: new SchemaRegistryService(deps.db, deps.catalog, audit, deps.policies),
     sources,
     sourceActivity: new SourceActivityService(deps.catalog, deps.lake),
     sourceRegistration: new SourceRegistrationService(deps.db, deps.catalog, audit, (slug) =>

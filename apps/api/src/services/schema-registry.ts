@@ -1,10 +1,12 @@
 // The schema registry of a source: its versions (who registered each, when, under which mode), any two
 // compared by meaning, a candidate version checked before it is registered (validity, the compatibility
-// verdict under the source's mode, the change against the active version, the columns it adds and what
-// reads the columns it changes), registering it, and the source's compatibility mode.
+// verdict under the source's mode, the change against the active version, the columns it adds with the
+// rule each role would get on them, and what reads the columns it changes), registering it (with the
+// tags its properties give their columns, x-inlet-tags), and the source's compatibility mode.
 import { isDeepStrictEqual } from "node:util";
 import type { Db } from "@inlet/db";
 import {
+  type AccessPolicySource,
   type Catalog,
   type ColumnImpact,
   type ColumnSpec,
@@ -25,10 +27,13 @@ import {
   type SchemaCompatibility,
   type SchemaVersionRecord,
   type SourceRecord,
+  schemaColumnTags,
+  type TablePolicies,
 } from "@inlet/lake-core";
 import type { Actor } from "../auth/session";
 import type { AuditService } from "./audit";
 import { withCatalogTransaction } from "./catalog-transaction";
+import { addedColumnAccess, type ColumnAccessEntry, recordSchemaTags, tagState } from "./schema-tags";
 
 const MODES: Record<SchemaCompatibility, CompatibilityMode> = {
   backward: "BACKWARD",
@@ -43,6 +48,13 @@ const MODES: Record<SchemaCompatibility, CompatibilityMode> = {
 /** A compatibility problem as the console shows it: the field, the change, the rule, and one sentence. */
 export interface SchemaProblem extends CompatibilityProblem {
   message: string;
+}
+
+/** A curated column a version adds, with the tags its schema gives it and the rule each role would get. */
+export interface AddedColumn extends ColumnSpec {
+  tags: string[];
+  /** Per role (roles with the same rule from the same place together), the rule that would hold. */
+  access: ColumnAccessEntry[];
 }
 
 /** What registering a schema as the source's next version would do. */
@@ -60,7 +72,7 @@ export interface SchemaCheck {
   /** The meaning-level changes from the active version. */
   changes: SchemaChange[];
   /** Curated columns the version adds (old rows read NULL there) and those whose type it changes. */
-  columnsAdded: ColumnSpec[];
+  columnsAdded: AddedColumn[];
   columnsRetyped: { name: string; from: string; to: string }[];
   /** Per changed or removed column, the saved queries, analytics tables and policies reading it. */
   impact: ColumnImpact[];
@@ -82,6 +94,8 @@ export class SchemaRegistryService {
     private readonly db: Db,
     private readonly catalog: Catalog,
     private readonly audit: AuditService,
+    /** The stored access policies, for the rules a new column would be read under. */
+    private readonly policies: AccessPolicySource,
   ) {}
 
   /** Every version, newest first, with who registered it, when and under which mode. */
@@ -130,6 +144,15 @@ export class SchemaRegistryService {
     const existing = table?.columns ?? curatedColumns(schemaOf(judged.latest));
     const known = new Map(existing.map((c) => [c.name.toLowerCase(), c]));
     const evolved = evolveColumns(judged.columns)(existing);
+    const added = evolved.filter((c) => !known.has(c.name.toLowerCase()));
+    const tags = schemaColumnTags(schema);
+    const access = addedColumnAccess(
+      (table ? (await this.policies.tablePolicies([table.id])).get(table.id) : undefined) ??
+        noPolicies(tableName),
+      tags,
+      await tagState(this.db.prisma, [...new Set(tags.flatMap((t) => t.tags))]),
+      added.map((c) => c.name),
+    );
     return {
       slug: source.slug,
       compatibility: source.compatibility,
@@ -139,7 +162,11 @@ export class SchemaRegistryService {
       compatible: judged.problems.length === 0,
       problems: judged.problems,
       changes: judged.changes,
-      columnsAdded: evolved.filter((c) => !known.has(c.name.toLowerCase())),
+      columnsAdded: added.map((c) => ({
+        ...c,
+        tags: tags.find((t) => t.column === c.name)?.tags ?? [],
+        access: access.get(c.name) ?? [],
+      })),
       columnsRetyped: evolved.flatMap((c) => {
         const before = known.get(c.name.toLowerCase());
         return before && before.type !== c.type ? [{ name: c.name, from: before.type, to: c.type }] : [];
@@ -163,7 +190,13 @@ export class SchemaRegistryService {
     const source = await this.sourceBySlug(slug);
     const judged = await this.judge(source, schema);
     if (judged.identical) {
-      return { slug: source.slug, version: judged.latest.version, created: false, columnsAdded: [] };
+      return {
+        slug: source.slug,
+        version: judged.latest.version,
+        created: false,
+        columnsAdded: [],
+        columnTags: [],
+      };
     }
     if (judged.problems.length > 0) {
       const next = judged.latest.version + 1;
@@ -185,6 +218,7 @@ export class SchemaRegistryService {
         evolveColumns: evolveColumns(judged.columns),
         createdById: actor.id,
       });
+      const tagged = await recordSchemaTags(tx, tableName, schema);
       await this.audit.record(
         actor,
         {
@@ -197,18 +231,21 @@ export class SchemaRegistryService {
             previousVersion: judged.latest.version,
             compatibility: source.compatibility,
             changes: judged.changes.map((c) => `${c.field || "(event)"}: ${c.description}`),
+            ...(tagged.added.length > 0 ? { columnTags: tagged.added, tagsCreated: tagged.createdTags } : {}),
           },
         },
         requestId,
         tx.prisma,
       );
-      return version;
+      return { version, tagged };
     });
     return {
       slug: source.slug,
-      version: registered.version,
+      version: registered.version.version,
       created: true,
       columnsAdded: judged.columns.filter((c) => !before.has(c.name)),
+      // The column tags the schema's x-inlet-tags added to the curated table.
+      columnTags: registered.tagged.added,
     };
   }
 
@@ -299,6 +336,20 @@ export class SchemaRegistryService {
     });
     return rows.map((r) => ({ id: r.id, name: r.name, sql: r.sql, owner: r.owner.email }));
   }
+}
+
+/** The policies of a table that has none (a source whose curated table does not exist yet). */
+function noPolicies(table: string): TablePolicies {
+  return {
+    tableId: "",
+    table,
+    denyUnruledColumns: false,
+    columnRules: [],
+    columnTags: [],
+    tagRules: [],
+    defaultDenyTags: [],
+    rowFilters: [],
+  };
 }
 
 function isJsonSchema(v: unknown): v is JsonSchema {

@@ -1,11 +1,12 @@
 // Registering a source: a schema inferred from a sample, then the source with its first schema
-// version, curated table and first API key, created in one transaction with the audit row, and the
-// copy-paste examples that send it an event; bad input is refused naming the field, and nothing is
-// half-created.
+// version, curated table (with the tags its schema gives columns, x-inlet-tags) and first API key,
+// created in one transaction with the audit row, and the copy-paste examples that send it an event;
+// bad input is refused naming the field, and nothing is half-created.
 import { type Db, generateApiKey } from "@inlet/db";
 import {
   type Catalog,
   checkNewSchema,
+  curatedTableName,
   exampleEvent,
   type InferredSchema,
   InletError,
@@ -20,6 +21,7 @@ import {
 import type { Actor } from "../auth/session";
 import type { AuditService } from "./audit";
 import { withCatalogTransaction } from "./catalog-transaction";
+import { recordSchemaTags } from "./schema-tags";
 
 export interface SourceRegistration {
   name: string;
@@ -100,6 +102,7 @@ export class SourceRegistrationService {
       await tx.prisma.apiKey.create({
         data: { sourceId: created.id, name: "first key", prefix: key.prefix, keyHash: key.hash },
       });
+      const tagged = await recordSchemaTags(tx, curatedTableName(created.slug), jsonSchema);
       await this.audit.record(
         actor,
         {
@@ -111,6 +114,7 @@ export class SourceRegistrationService {
             kind: input.kind,
             schemaVersion: created.schemaVersion ?? null,
             retentionDays: input.retentionDays,
+            ...(tagged.added.length > 0 ? { columnTags: tagged.added, tagsCreated: tagged.createdTags } : {}),
           },
         },
         requestId,

@@ -120,6 +120,7 @@ import { type Queryable, withTransaction } from "./transaction";
  */
 export function pgCatalogTransaction(tx: Queryable): CatalogTransaction {
   return {
+    describeTable: (name) => describeTable(tx, name),
     lockTableAccess: (tableId) => lockTableAccess(tx, tableId),
     setDenyUnruledColumns: (tableId, deny) => setDenyUnruledColumns(tx, tableId, deny),
     lockBatchStates: (ids) => lockBatchStates(tx, ids),

@@ -349,6 +349,8 @@ export interface DeletedSource {
 
 /** Work that commits or rolls back as one; only valid inside Catalog.transaction's callback. */
 export interface CatalogTransaction {
+  /** The table as this transaction sees it (one it created too), or undefined. */
+  describeTable(name: string): Promise<TableInfo | undefined>;
   /** A table's access settings with its row locked until the transaction ends (a policy being saved). */
   lockTableAccess(tableId: string): Promise<TableAccessSettings | undefined>;
   /** Whether the table denies columns no rule covers. */

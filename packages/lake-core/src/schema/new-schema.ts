@@ -1,7 +1,9 @@
-// Checking a schema before it is registered: it compiles, it describes objects, and the fields that
-// give an event its id and time are among its properties; its curated columns follow from it.
+// Checking a schema before it is registered: it compiles, it describes objects, the fields that give
+// an event its id and time are among its properties, and the tags it gives columns (x-inlet-tags) are
+// tag names on properties that become columns; its curated columns follow from it.
 import { InletError } from "../errors";
 import type { ColumnSpec } from "../ports/catalog";
+import { schemaColumnTags } from "./column-tags";
 import { curatedColumns } from "./schema-columns";
 import { compileEventValidator } from "./schema-validator";
 
@@ -97,5 +99,6 @@ export function checkNewSchema(
   checkField("idField", fields.idField, properties);
   checkField("timeField", fields.timeField, properties);
   checkPartitionProperty(jsonSchema, fields.partitionProperty);
+  schemaColumnTags(jsonSchema);
   return curatedColumns(jsonSchema);
 }

@@ -73,10 +73,26 @@ describe("CheckResult", () => {
           effect: "neutral",
         },
       ],
-      columnsAdded: [{ name: "coupon", type: "VARCHAR" }],
+      columnsAdded: [
+        {
+          name: "coupon",
+          type: "VARCHAR",
+          tags: [],
+          access: [
+            {
+              roles: ["admin", "engineer", "governance", "analyst", "oncall"],
+              allRoles: true,
+              rule: { action: "allow" },
+              ruleText: "allow",
+              origin: { kind: "none" },
+            },
+          ],
+        },
+      ],
     });
     expect(text).toContain("Compatible under BACKWARD: it can be registered as version 2.");
     expect(text).toContain("coupon VARCHAR added");
+    expect(text).toContain("all roles: allow (no rule)");
     expect(text).toContain("No existing column is changed or removed");
     expect(textOf(base)).toContain("No changes in meaning");
     expect(textOf(base)).toContain("No column is added or retyped.");
@@ -102,5 +118,40 @@ describe("CheckResult", () => {
     expect(text).toContain("Analytics tables None reference amount.");
     expect(text).toContain("Column policies analyst: mask");
     expect(text).toContain("Row filters None reference amount.");
+  });
+
+  it("shows each added column's tags and the rule each role would get, saying where it comes from", () => {
+    const text = textOf({
+      ...base,
+      columnsAdded: [
+        {
+          name: "phone",
+          type: "VARCHAR",
+          tags: ["pii"],
+          access: [
+            {
+              roles: ["admin", "engineer", "governance", "oncall"],
+              allRoles: false,
+              rule: { action: "deny" },
+              ruleText: "deny",
+              origin: { kind: "table-default" },
+            },
+            {
+              roles: ["analyst"],
+              allRoles: false,
+              rule: { action: "mask", mask: { style: "full" } },
+              ruleText: "mask",
+              origin: { kind: "tag", tag: "pii" },
+            },
+          ],
+        },
+      ],
+    });
+    expect(text).toContain("phone VARCHAR added");
+    expect(text).toContain("Tags from the schema: pii.");
+    expect(text).toContain(
+      "admin, engineer, governance, oncall: deny (the table denies columns without a rule)",
+    );
+    expect(text).toContain("analyst: mask (tag pii)");
   });
 });

@@ -1,8 +1,10 @@
 // What registering a candidate schema would do, as the check found it: the compatibility verdict
 // (each problem naming the field, the change and the rule), the meaning-level diff against the active
-// version, the curated columns it adds or retypes, and what downstream reads each changed column.
+// version, the curated columns it adds (with the tags its schema gives them and the rule each role
+// would get) or retypes, and what downstream reads each changed column.
 import { CircleCheck, CircleX, Equal } from "lucide-react";
 import type { ReactNode } from "react";
+import { type AddedColumn, accessLine } from "./added-column-access";
 import { modeName } from "./compatibility-modes";
 import { SchemaChangesList } from "./schema-changes-list";
 import type { ColumnImpact, SchemaCheck } from "./schema-registry-outputs";
@@ -144,6 +146,23 @@ function ColumnImpactCard({ impact }: { impact: ColumnImpact }) {
   );
 }
 
+function AddedColumnItem({ column }: { column: AddedColumn }) {
+  return (
+    <li>
+      <span className="font-mono">{column.name}</span> <span className="text-gray-500">{column.type}</span>{" "}
+      added: rows written before it read NULL there.
+      {column.tags.length > 0 ? (
+        <span className="text-gray-600 text-xs"> Tags from the schema: {column.tags.join(", ")}.</span>
+      ) : null}
+      <ul aria-label={`Who may read ${column.name}`} className="mt-0.5 pl-4 text-gray-600 text-xs">
+        {column.access.map((a) => (
+          <li key={a.roles.join(",")}>{accessLine(a)}</li>
+        ))}
+      </ul>
+    </li>
+  );
+}
+
 export function CheckResult({ check }: { check: SchemaCheck }) {
   return (
     <div className="space-y-5">
@@ -160,10 +179,7 @@ export function CheckResult({ check }: { check: SchemaCheck }) {
         ) : (
           <ul aria-label="Column changes" className="space-y-1 text-sm">
             {check.columnsAdded.map((c) => (
-              <li key={c.name}>
-                <span className="font-mono">{c.name}</span> <span className="text-gray-500">{c.type}</span>{" "}
-                added: rows written before it read NULL there.
-              </li>
+              <AddedColumnItem key={c.name} column={c} />
             ))}
             {check.columnsRetyped.map((c) => (
               <li key={c.name}>
