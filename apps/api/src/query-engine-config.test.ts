@@ -19,7 +19,8 @@ describe("queryEngineConfig", () => {
       INLET_S3_REGION: "eu-central-1",
     });
     const store = new S3ObjectStore(config.INLET_LAKE_URL, { region: "eu-central-1" });
-    const options = queryEngineConfig(config, store);
+    const key = Buffer.from("policy-key");
+    const options = queryEngineConfig(config, store, undefined, key);
     expect(options).toMatchObject({
       kind: "athena",
       workGroup: "analysts",
@@ -30,6 +31,8 @@ describe("queryEngineConfig", () => {
       glueEndpoint: "http://127.0.0.1:9",
       cutoffWorkGroups: "managed",
       timeoutMs: 60_000,
+      // Secure views apply hash rules with the same key as DuckDB and the LakeReader.
+      policyHashKey: key,
     });
     const engine = createQueryEngine(options);
     expect(engine.kind).toBe("athena");

@@ -31,5 +31,6 @@ export function queryEngineConfig(
     timeoutMs: config.INLET_QUERY_TIMEOUT_MS,
     scratchDir: join(config.dataDir, "cache"),
     logger,
+    policyHashKey,
   };
 }

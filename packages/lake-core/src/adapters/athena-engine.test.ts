@@ -1,3 +1,9 @@
+// The Athena adapter's tests. They run against a local endpoint that speaks Athena's and Glue's API
+// contract (testing/athena-endpoint.ts, answering from DuckDB over an S3-compatible store), not
+// against AWS itself: what is tested is the adapter's use of that contract — registration, paging,
+// cancellation, limits, errors, and access policies applied through secure views whose hashes are
+// real HMACs — not Athena's own SQL dialect.
+import { createHmac } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -5,13 +11,17 @@ import { text } from "node:stream/consumers";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InletError } from "../errors";
+import type { ColumnRule, RoleView, TableAccess } from "../ports/access-policy";
 import type { ObjectStore } from "../ports/object-store";
-import type { BoundFile, TableBinding } from "../ports/query-engine";
+import type { BoundFile, QueryEngine, TableBinding } from "../ports/query-engine";
 import { type AthenaEndpoint, startAthenaEndpoint } from "../testing/athena-endpoint";
+import { PEOPLE_ROWS, writePolicyFixtures } from "../testing/policy-fixtures";
 import { queryEngineContract } from "../testing/query-engine-contract";
 import { type S3rverHandle, startS3rver } from "../testing/s3rver";
 import { type AthenaEngineOptions, createAthenaEngine, pollDelays } from "./athena-engine";
-import { glueTableName } from "./glue-table-sync";
+import { createDuckDbEngine } from "./duckdb-engine";
+import { glueTableName, secureViewBase } from "./glue-table-sync";
+import { LocalFsObjectStore } from "./local-fs-store";
 import { S3ObjectStore } from "./s3-store";
 
 const DATABASE = "inlet_test";
@@ -460,6 +470,272 @@ describe("AthenaQueryEngine", () => {
     expect(() => createAthenaEngine({ store: { url: "file:///tmp/lake" } as ObjectStore })).toThrow(
       /s3:\/\//,
     );
+  });
+});
+
+describe("AthenaQueryEngine under access policies", () => {
+  const KEY = Buffer.from("athena-policy-test-key-0123456789");
+  const ALLOW: ColumnRule = { action: "allow" };
+  const COLUMNS = ["id", "email", "card_number", "ssn", "region", "score", "profile"];
+  let bed: Bed;
+  let athena: QueryEngine;
+  let duck: QueryEngine;
+  let people: TableBinding;
+
+  const role = (name: string, rowFilter: string | null, rules: Record<string, ColumnRule>): RoleView => ({
+    role: name,
+    rowFilter,
+    columns: Object.fromEntries(COLUMNS.map((c) => [c, rules[c] ?? ALLOW])),
+  });
+  const analyst: TableAccess = {
+    roles: [
+      role("analyst", "region <> 'hidden'", {
+        email: { action: "mask", mask: { style: "full" } },
+        card_number: { action: "deny" },
+        ssn: { action: "mask", mask: { style: "last", keep: 4 } },
+        profile: { action: "mask", mask: { style: "full" } },
+      }),
+    ],
+  };
+  const restricted = (access: TableAccess, extra: Partial<TableBinding> = {}): TableBinding => ({
+    ...people,
+    access,
+    ...extra,
+  });
+  /** The statements the endpoint was sent since `from`: the views' DDL and the queries themselves. */
+  const sent = (from: number) => {
+    const all = bed.endpoint.callsTo("StartQueryExecution").slice(from);
+    const text = all.map((c) => String(c.input.QueryString));
+    return {
+      ddl: text.filter((q) => q.startsWith("CREATE OR REPLACE VIEW")),
+      queries: text.filter((q) => !q.startsWith("CREATE OR REPLACE VIEW")),
+    };
+  };
+  const starts = () => bed.endpoint.callsTo("StartQueryExecution").length;
+
+  beforeAll(async () => {
+    bed = await startBed();
+    const dir = join(bed.dir, "policy");
+    const fx = await writePolicyFixtures(dir, "a");
+    const files = await Promise.all(
+      fx.people.files.map(async (f) => {
+        const body = await readFile(join(dir, f.key));
+        await bed.store.put(f.key, body);
+        return { ...f, bytes: body.length };
+      }),
+    );
+    people = { ...fx.people, files };
+    athena = bed.engine({ policyHashKey: KEY });
+    duck = createDuckDbEngine({ store: new LocalFsObjectStore(dir), threads: 1, policyHashKey: KEY });
+  });
+
+  afterAll(async () => {
+    await duck?.close();
+    await bed?.stop();
+  });
+
+  /** The same query over the same access on both engines. */
+  async function onBoth(sql: string, access: TableAccess) {
+    const [a, d] = await Promise.all([
+      athena.query({ sql, tables: [restricted(access)] }),
+      duck.query({ sql, tables: [restricted(access)] }),
+    ]);
+    return { athena: a, duck: d };
+  }
+
+  it("reads a restricted table through a view: masks, the denied column absent, the row filter — as DuckDB does", async () => {
+    const all = await onBoth("SELECT * FROM curated.people ORDER BY id", analyst);
+    expect(all.athena.columns.map((c) => c.name)).toEqual([
+      "id",
+      "email",
+      "ssn",
+      "region",
+      "score",
+      "profile",
+    ]);
+    expect(all.athena.columns.map((c) => c.name)).toEqual(all.duck.columns.map((c) => c.name));
+    expect(all.athena.rows).toHaveLength(PEOPLE_ROWS - PEOPLE_ROWS / 5);
+    expect(all.athena.rows).toEqual(all.duck.rows);
+    expect(all.athena.rows[0]).toEqual({
+      id: "1",
+      email: "****",
+      ssn: "****0001",
+      region: "us",
+      score: "1",
+      profile: "****",
+    });
+    // NULL stays NULL under a mask.
+    expect(all.athena.rows.find((r) => r.id === "7")?.email).toBeNull();
+
+    const csv = await athena.exportCsv({
+      sql: "SELECT * FROM curated.people ORDER BY id",
+      tables: [restricted(analyst)],
+    });
+    const lines = (await text(csv.body)).trimEnd().split("\n");
+    expect(lines[0]).toBe('"id","email","ssn","region","score","profile"');
+    expect(lines[1]).toBe('"1","****","****0001","us","1","****"');
+    expect(lines).toHaveLength(PEOPLE_ROWS - PEOPLE_ROWS / 5 + 1);
+  });
+
+  it("hashes a column with the policy key: Node's HMAC-SHA-256 of the value, as DuckDB's; NULL stays NULL", async () => {
+    const access: TableAccess = { roles: [role("analyst", null, { email: { action: "hash" } })] };
+    const both = await onBoth("SELECT id, email FROM curated.people ORDER BY id", access);
+    expect(both.athena.rows).toHaveLength(PEOPLE_ROWS);
+    for (const row of both.athena.rows) {
+      const id = Number(row.id);
+      const plain = id % 7 === 0 ? null : `alpha${id}@example.com`;
+      expect(row.email).toBe(plain === null ? null : createHmac("sha256", KEY).update(plain).digest("hex"));
+    }
+    expect(both.athena.rows).toEqual(both.duck.rows);
+    // Equal values hash equally: a join on the hashed column still matches.
+    const joined = await athena.query({
+      sql: "SELECT count(*) AS n FROM curated.people a JOIN curated.people b ON a.email = b.email",
+      tables: [restricted(access)],
+    });
+    expect(joined.rows).toEqual([{ n: String(PEOPLE_ROWS - Math.ceil(PEOPLE_ROWS / 7)) }]);
+  });
+
+  it("combines two roles row by row: each row under the least strict rule of the roles whose filter admits it", async () => {
+    const access: TableAccess = {
+      roles: [
+        role("eu", "region = 'eu'", {
+          card_number: { action: "deny" },
+          ssn: { action: "mask", mask: { style: "last", keep: 4 } },
+          profile: { action: "deny" },
+        }),
+        role("us", "region = 'us'", {
+          email: { action: "hash" },
+          card_number: { action: "mask", mask: { style: "last", keep: 4 } },
+          ssn: { action: "deny" },
+          profile: { action: "deny" },
+        }),
+      ],
+    };
+    const both = await onBoth("SELECT * FROM curated.people ORDER BY id", access);
+    expect(both.athena.columns.map((c) => c.name)).toEqual([
+      "id",
+      "email",
+      "card_number",
+      "ssn",
+      "region",
+      "score",
+    ]);
+    expect(both.athena.rows).toEqual(both.duck.rows);
+    const eu = both.athena.rows.find((r) => r.region === "eu")!;
+    const us = both.athena.rows.find((r) => r.region === "us")!;
+    expect(eu).toMatchObject({ card_number: null, ssn: expect.stringMatching(/^\*{4}\d{4}$/) });
+    expect(eu.email).toMatch(/@example\.com$/);
+    expect(us).toMatchObject({ ssn: null, card_number: expect.stringMatching(/^\*{4}\d{4}$/) });
+    expect(us.email).toMatch(/^[0-9a-f]{64}$/);
+    expect(new Set(both.athena.rows.map((r) => r.region))).toEqual(new Set(["eu", "us"]));
+  });
+
+  it("never names the raw table in the query it runs; one view per (snapshot, rules), made once", async () => {
+    const raw = glueTableName(people);
+    let from = starts();
+    await athena.query({ sql: "SELECT count(*) AS n FROM curated.people", tables: [restricted(analyst)] });
+    await athena.query({
+      sql: "SELECT id FROM curated.people AS p WHERE p.id < 3",
+      tables: [restricted(analyst)],
+    });
+    let { ddl, queries } = sent(from);
+    expect(queries).toHaveLength(2);
+    for (const q of queries) expect(q).not.toContain(raw);
+    // The view was made by an earlier test for these rules: not made again.
+    expect(ddl).toHaveLength(0);
+
+    const views = bed.endpoint.glue.tables(DATABASE).filter((t) => t.TableType === "VIRTUAL_VIEW");
+    expect(views.every((v) => secureViewBase(v.Name) === raw)).toBe(true);
+    const analystView = views.find((v) => queries[0]!.includes(v.Name));
+    expect(analystView).toBeDefined();
+    expect(analystView!.Name).not.toContain(raw);
+
+    // Other rules get a view of their own; the same rules another time, none.
+    const other: TableAccess = { roles: [role("support", "region = 'us'", { ssn: { action: "deny" } })] };
+    from = starts();
+    await athena.query({ sql: "SELECT count(*) AS n FROM curated.people", tables: [restricted(other)] });
+    await athena.query({ sql: "SELECT count(*) AS n FROM curated.people", tables: [restricted(other)] });
+    ({ ddl, queries } = sent(from));
+    expect(ddl).toHaveLength(1);
+    expect(ddl[0]).toContain(`FROM "${DATABASE}"."${raw}"`);
+    for (const q of queries) expect(q).not.toContain(raw);
+    expect(queries[0]).not.toContain(analystView!.Name);
+
+    // The same table unrestricted (another reader) is read from its registration.
+    from = starts();
+    const open = await athena.query({ sql: "SELECT count(*) AS n FROM curated.people", tables: [people] });
+    expect(open.rows).toEqual([{ n: String(PEOPLE_ROWS) }]);
+    expect(sent(from).queries[0]).toContain(raw);
+  });
+
+  it("refuses a query naming a denied column, saying the column is hidden (403)", async () => {
+    const err = await rejection(
+      athena.query({ sql: "SELECT id, card_number FROM curated.people", tables: [restricted(analyst)] }),
+    );
+    expect(err.code).toBe("FORBIDDEN");
+    expect(err.message).toBe("Column card_number of curated.people is hidden from you by an access policy");
+    expect(err.details).toMatchObject({
+      column: "card_number",
+      table: "curated.people",
+      policy: "deny",
+      field: "sql",
+    });
+    // A column that does not exist at all is still the query's own mistake.
+    const unknown = await rejection(
+      athena.query({ sql: "SELECT nope FROM curated.people", tables: [restricted(analyst)] }),
+    );
+    expect(unknown.code).toBe("BAD_REQUEST");
+    expect(unknown.message).toMatch(/Column 'nope' cannot be resolved/);
+    expect(unknown.message).not.toContain(glueTableName(people));
+  });
+
+  it("does not read a table whose view Athena refuses (a row filter Trino cannot run), and never shows the key", async () => {
+    const access: TableAccess = {
+      roles: [role("analyst", "no_such_function(region)", { email: { action: "hash" } })],
+    };
+    const err = await rejection(
+      athena.query({ sql: "SELECT id FROM curated.people", tables: [restricted(access)] }),
+    );
+    expect(err.code).toBe("FORBIDDEN");
+    expect(err.message).toMatch(
+      /^The access rules on curated\.people for your roles could not be applied in Athena/,
+    );
+    expect(err.details).toMatchObject({ table: "curated.people", policy: "engine" });
+    expect(JSON.stringify({ message: err.message, details: err.details })).not.toContain(KEY.toString("hex"));
+    // The query itself never ran.
+    const last = bed.endpoint.callsTo("StartQueryExecution").at(-1)!;
+    expect(String(last.input.QueryString)).toMatch(/^CREATE OR REPLACE VIEW/);
+  });
+
+  it("refuses a hash rule when no key is configured, before anything runs", async () => {
+    const keyless = bed.engine();
+    const access: TableAccess = { roles: [role("analyst", null, { email: { action: "hash" } })] };
+    const from = starts();
+    const err = await rejection(
+      keyless.query({ sql: "SELECT id FROM curated.people", tables: [restricted(access)] }),
+    );
+    expect(err.code).toBe("INTERNAL");
+    expect(err.message).toMatch(/no policy hash key/);
+    expect(starts()).toBe(from);
+  });
+
+  it("drops a registration's views with it when the sweep drops the registration", async () => {
+    const engine = bed.engine({ policyHashKey: KEY, registrationTtlMs: 50 });
+    const binding = restricted(analyst, { snapshotSeq: 42 });
+    await engine.query({ sql: "SELECT count(*) AS n FROM curated.people", tables: [binding] });
+    const raw = glueTableName(binding);
+    const view = bed.endpoint.glue
+      .tables(DATABASE)
+      .find((t) => t.TableType === "VIRTUAL_VIEW" && secureViewBase(t.Name) === raw);
+    expect(view).toBeDefined();
+    await new Promise((r) => setTimeout(r, 80));
+    const dropped = await engine.sweepRegistrations();
+    expect(dropped).toEqual(expect.arrayContaining([raw, view!.Name]));
+    expect(bed.endpoint.glue.table(DATABASE, view!.Name)).toBeUndefined();
+    // Used again: registered and its view made again.
+    const again = await engine.query({ sql: "SELECT count(*) AS n FROM curated.people", tables: [binding] });
+    expect(again.rows).toEqual([{ n: String(PEOPLE_ROWS - PEOPLE_ROWS / 5) }]);
+    expect(bed.endpoint.glue.table(DATABASE, view!.Name)).toBeDefined();
   });
 });
 

@@ -1,6 +1,13 @@
 // AthenaQueryEngine: the QueryEngine on Amazon Athena. Each bound table is registered in Glue at its
-// snapshot (GlueTableSync), the SQL is pointed at those registrations, and the query is started,
-// polled with capped exponential backoff, stopped on abort or time limit, and its result paged.
+// snapshot (GlueTableSync); a table the reader's access policies restrict is read through a view that
+// applies them (SecureViews, athena-secure-views.ts), and the SQL is pointed at those views and
+// registrations — never at a restricted table's own registration. The query is started, polled with
+// capped exponential backoff, stopped on abort or time limit, and its result paged.
+//
+// The views hold the policy hash key as a literal (Trino's hmac_sha256 takes the key as an argument):
+// the Glue catalog's view definitions and the workgroup's query history must be readable only by the
+// role this adapter runs as. And IAM (or Lake Formation), not this adapter, must stop every other
+// principal from reading the raw registered tables and the lake's files.
 import { randomUUID } from "node:crypto";
 import {
   AthenaClient,
@@ -12,7 +19,7 @@ import {
 import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { Logger } from "pino";
-import { InletError } from "../errors";
+import { errorMessage, InletError } from "../errors";
 import type { ObjectStore } from "../ports/object-store";
 import type { CsvExport, QueryEngine, QueryRequest, QueryResult, TableBinding } from "../ports/query-engine";
 import { type CutoffWorkGroupMode, CutoffWorkGroups } from "./athena-cutoff-workgroups";
@@ -22,11 +29,14 @@ import {
   cancelledElsewhere,
   type FailureContext,
   failedQuery,
+  hiddenColumnError,
   overByteLimit,
+  secureViewFailed,
   stoppedAtCutoff,
   timedOut,
 } from "./athena-errors";
 import { downloadResultCsv, readResultRows } from "./athena-results";
+import { type RestrictedBinding, SecureViews } from "./athena-secure-views";
 import { type PreparedAthenaSql, prepareAthenaSql, trinoIdent } from "./athena-sql";
 import { GlueTableSync, glueTableName } from "./glue-table-sync";
 import type { S3Credentials } from "./s3-store";
@@ -75,6 +85,11 @@ export interface AthenaEngineOptions {
   manifestPrefix?: string;
   /** Where exportCsv keeps a result while it is streamed (default the OS temp folder). */
   scratchDir?: string;
+  /**
+   * The key hash rules use (HMAC-SHA-256), the same as DuckDB's; required once a hash rule applies.
+   * It is written into the views that apply hash rules (see the header).
+   */
+  policyHashKey?: Uint8Array | undefined;
   logger?: Logger | undefined;
 }
 
@@ -116,20 +131,8 @@ export function* pollDelays(poll: AthenaPolling = {}): Generator<number> {
   }
 }
 
-/**
- * A table the reader's access policies restrict is refused, never read raw: this adapter does not yet
- * build the per-role views (or Lake Formation data cells filters) those rules need on Athena.
- */
-function refuseRestricted<T extends Pick<QueryRequest, "tables">>(req: T): T {
-  const restricted = req.tables.find((t) => t.access);
-  if (restricted) {
-    throw new InletError(
-      "FORBIDDEN",
-      `${restricted.name} has access rules for your roles, which the Athena engine does not apply yet; it is not read`,
-      { table: restricted.name, policy: "engine" },
-    );
-  }
-  return req;
+function isRestricted(binding: TableBinding): binding is RestrictedBinding {
+  return binding.access !== undefined;
 }
 
 export class AthenaQueryEngine implements QueryEngine {
@@ -139,6 +142,7 @@ export class AthenaQueryEngine implements QueryEngine {
   private readonly s3: S3Client;
   private readonly tables: GlueTableSync;
   private readonly cutoffs: CutoffWorkGroups;
+  private readonly views: SecureViews;
   private readonly database: string;
   private readonly inFlight = new Set<Promise<unknown>>();
   private closed = false;
@@ -185,14 +189,19 @@ export class AthenaQueryEngine implements QueryEngine {
       opts.cutoffWorkGroups ?? "managed",
       opts.outputLocation,
     );
+    this.views = new SecureViews({
+      database: this.database,
+      hashKey: opts.policyHashKey,
+      runStatement: (sql, table) => this.runStatement(sql, table),
+    });
   }
 
   query(req: QueryRequest): Promise<QueryResult> {
-    return this.track(() => this.run(refuseRestricted(req)));
+    return this.track(() => this.run(req));
   }
 
   exportCsv(req: Omit<QueryRequest, "maxRows" | "maxResultBytes">): Promise<CsvExport> {
-    return this.track(() => this.runToCsv(refuseRestricted(req)));
+    return this.track(() => this.runToCsv(req));
   }
 
   /** Stops accepting queries and waits for running ones to finish. */
@@ -256,31 +265,98 @@ export class AthenaQueryEngine implements QueryEngine {
     return byName;
   }
 
-  /** Registers what the query reads (held while it runs), runs it to a final state and returns it when it succeeded. */
+  /**
+   * Registers what the query reads (held while it runs), makes the views restricted tables are read
+   * through, runs the query to a final state and returns it when it succeeded.
+   */
   private async execute(req: CsvRequest): Promise<Finished> {
     const { signal } = req;
     if (signal?.aborted) throw abortedQuery(signal);
     const byName = this.bindingsByName(req.tables);
+    // A restricted table is named by its view only: its registration's name is never in the SQL.
     const targets = new Map(
-      [...byName].map(([name, b]) => [name, `${trinoIdent(this.database)}.${trinoIdent(glueTableName(b))}`]),
+      [...byName].map(([name, b]) => [
+        name,
+        isRestricted(b)
+          ? this.views.qualified(b)
+          : `${trinoIdent(this.database)}.${trinoIdent(glueTableName(b))}`,
+      ]),
     );
     const prepared = prepareAthenaSql(req.sql, { tables: targets, params: req.params });
-    const glueNames = new Map(
-      [...prepared.referenced].map((name) => [glueTableName(byName.get(name)!), byName.get(name)!.name]),
-    );
+    const read = [...prepared.referenced].map((name) => byName.get(name)!);
+    const glueNames = new Map<string, string>();
+    for (const b of read) {
+      glueNames.set(glueTableName(b), b.name);
+      if (isRestricted(b)) glueNames.set(this.views.viewName(b), b.name);
+    }
     const ctx: FailureContext = { sql: req.sql, prepared, glueNames };
 
-    const leases = await Promise.allSettled(
-      [...prepared.referenced].map((name) => this.tables.lease(byName.get(name)!)),
-    );
+    const leases = await Promise.allSettled(read.map((b) => this.tables.lease(b)));
     try {
       const failed = leases.find((l): l is PromiseRejectedResult => l.status === "rejected");
       if (failed) throw failed.reason;
       this.tables.sweepIfDue();
+      await Promise.all(
+        read.map((b, i) => {
+          const lease = leases[i] as PromiseFulfilledResult<Awaited<ReturnType<GlueTableSync["lease"]>>>;
+          return isRestricted(b) ? this.views.ensure(b, lease.value.registration) : undefined;
+        }),
+      );
+      if (signal?.aborted) throw abortedQuery(signal);
       return await this.runRegistered(req, prepared, ctx);
+    } catch (err) {
+      throw hiddenColumnError(err, read);
     } finally {
       for (const l of leases) if (l.status === "fulfilled") l.value.release();
     }
+  }
+
+  /**
+   * Runs one statement of the engine's own (a secure view's CREATE OR REPLACE VIEW) in the base
+   * workgroup to its end. Not stopped by a reader's signal: another query may be waiting for the same
+   * view. Its text holds the hash key, so no message or log carries it.
+   */
+  private async runStatement(sql: string, table: string): Promise<void> {
+    const keyHex = this.opts.policyHashKey ? Buffer.from(this.opts.policyHashKey).toString("hex") : "";
+    let id: string;
+    try {
+      const res = await this.athena.send(
+        new StartQueryExecutionCommand({
+          QueryString: sql,
+          ClientRequestToken: randomUUID(),
+          QueryExecutionContext: { Database: this.database, Catalog: this.opts.catalog ?? "AwsDataCatalog" },
+          WorkGroup: this.opts.workGroup ?? "primary",
+          ...(this.opts.outputLocation
+            ? { ResultConfiguration: { OutputLocation: this.opts.outputLocation } }
+            : {}),
+        }),
+      );
+      if (!res.QueryExecutionId)
+        throw new InletError("INTERNAL", "Athena started the statement without an id");
+      id = res.QueryExecutionId;
+    } catch (err) {
+      if (err instanceof InletError) throw err;
+      const name = err instanceof Error ? err.name : "";
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      throw secureViewFailed({
+        table,
+        reason: errorMessage(err),
+        keyHex,
+        byUser: name === "InvalidRequestException",
+        retryable: name === "TooManyRequestsException" || status === undefined || status >= 500,
+      });
+    }
+    const execution = await this.waitFor(id, undefined);
+    if (execution.Status?.State === "SUCCEEDED") return;
+    const error = execution.Status?.AthenaError;
+    throw secureViewFailed({
+      table,
+      reason: error?.ErrorMessage ?? execution.Status?.StateChangeReason ?? "the statement failed in Athena",
+      keyHex,
+      byUser: error?.ErrorCategory === 2,
+      retryable: error?.Retryable === true,
+      queryExecutionId: id,
+    });
   }
 
   private async runRegistered(

@@ -1,8 +1,10 @@
 // Athena's outcomes as InletErrors a person can act on: a FAILED query's reason (with the line and
-// column in their SQL), a query Athena stopped at the per-query bytes cutoff, one that was cancelled
-// or timed out, and a refused or throttled API call.
+// column in their SQL), a column an access policy hides, a query Athena stopped at the per-query bytes
+// cutoff, one that was cancelled or timed out, a refused or throttled API call, and a secure view
+// that could not be made.
 import type { QueryExecution } from "@aws-sdk/client-athena";
 import { errorMessage, InletError } from "../errors";
+import type { TableBinding } from "../ports/query-engine";
 import { explainAthenaMessage, type PreparedAthenaSql } from "./athena-sql";
 
 /** AthenaError.ErrorCategory: 1 SYSTEM, 2 USER, 3 OTHER (Athena's error catalog). */
@@ -138,4 +140,62 @@ export function apiFailure(err: unknown, what: string, ctx?: FailureContext): In
   const failure = new InletError(transient ? "UNAVAILABLE" : "INTERNAL", `Athena ${what} failed: ${message}`);
   failure.cause = err;
   return failure;
+}
+
+/** Trino's "Column 'x' cannot be resolved" (and DuckDB's "Referenced column x not found"): the column named. */
+const UNKNOWN_COLUMN =
+  /Column '((?:[^']|'')+)' cannot be resolved|Referenced column "?([^"\s]+)"? not found/i;
+
+/**
+ * A query naming a column a policy hides from the reader (every role denies it, so the secure view
+ * has no such column) gets a message saying so, not "cannot be resolved".
+ */
+export function hiddenColumnError(err: unknown, bindings: readonly TableBinding[]): unknown {
+  if (!(err instanceof InletError) || err.code !== "BAD_REQUEST") return err;
+  const m = UNKNOWN_COLUMN.exec(err.message);
+  const named = (m?.[1]?.replaceAll("''", "'") ?? m?.[2])?.toLowerCase();
+  if (!named) return err;
+  for (const b of bindings) {
+    const access = b.access;
+    if (!access) continue;
+    const column = Object.keys(access.roles[0]?.columns ?? {}).find((c) => c.toLowerCase() === named);
+    if (column && access.roles.every((v) => v.columns[column]?.action === "deny")) {
+      return new InletError(
+        "FORBIDDEN",
+        `Column ${column} of ${b.name} is hidden from you by an access policy`,
+        {
+          ...err.details,
+          field: "sql",
+          column,
+          table: b.name,
+          policy: "deny",
+        },
+      );
+    }
+  }
+  return err;
+}
+
+/**
+ * The view applying a table's access rules could not be made, so the table is not read: FORBIDDEN
+ * when Athena refused the view's SQL (e.g. a row filter Trino cannot run), else as the failure was.
+ * The reason loses its line:column (of the view's SQL, not the reader's) and never carries the key.
+ */
+export function secureViewFailed(opts: {
+  table: string;
+  reason: string;
+  /** The key's hex, scrubbed from the reason. */
+  keyHex: string;
+  byUser: boolean;
+  retryable: boolean;
+  queryExecutionId?: string;
+}): InletError {
+  let reason = opts.reason.replace(/\bline \d+:\d+:\s*/g, "");
+  if (opts.keyHex) reason = reason.replace(new RegExp(opts.keyHex, "gi"), "…");
+  const code = opts.byUser ? "FORBIDDEN" : opts.retryable ? "UNAVAILABLE" : "INTERNAL";
+  return new InletError(
+    code,
+    `The access rules on ${opts.table} for your roles could not be applied in Athena, so it is not read: ${reason}`,
+    { table: opts.table, policy: "engine", queryExecutionId: opts.queryExecutionId ?? null },
+  );
 }

@@ -1,6 +1,8 @@
 // GlueTableSync: registers a bound table in the Glue Data Catalog exactly as one snapshot holds it —
 // a Parquet table whose location is a symlink manifest listing that snapshot's files (one manifest per
 // partition), so Athena reads those files and no other: never an uncommitted, replaced or newer one.
+// It also names the secure views made over a registration (athena-secure-views.ts) and sweeps them
+// with it.
 import { createHash } from "node:crypto";
 import {
   AlreadyExistsException,
@@ -62,6 +64,8 @@ export interface GlueRegistration {
   qualified: string;
   partitionKeys: string[];
   partitions: number;
+  /** Its columns as Athena reads them: the data columns, then the partition keys (Glue's names and Hive types). */
+  columns: { name: string; type: string }[];
 }
 
 interface PartitionLayout {
@@ -101,6 +105,25 @@ export function glueTableName(binding: TableBinding): string {
     .replace(/^_+|_+$/g, "")
     .slice(0, 180);
   return `${base || "table"}__s${binding.snapshotSeq}_${digest}`;
+}
+
+const SECURE_VIEW = /^(.*)__v(\d+)_([0-9a-f]{12})_[0-9a-f]{12}$/;
+
+/**
+ * The name of a secure view over the registration `table` (a glueTableName) for a reader's access
+ * (athena-secure-views.ts): `{name}__v{snapshot}_{files hash}_{access hash}`. It does not hold the
+ * registration's own name, so a query pointed at the view never names the raw table.
+ */
+export function secureViewName(table: string, accessDigest: string): string {
+  const m = /^(.*)__s(\d+)_([0-9a-f]{12})$/.exec(table);
+  if (!m) throw new InletError("INTERNAL", `not a registration name: ${table}`);
+  return `${m[1]}__v${m[2]}_${m[3]}_${accessDigest.slice(0, 12)}`;
+}
+
+/** The registration a secure view's name says it reads, or undefined for any other name. */
+export function secureViewBase(name: string): string | undefined {
+  const m = SECURE_VIEW.exec(name);
+  return m ? `${m[1]}__s${m[2]}_${m[3]}` : undefined;
 }
 
 /** The Hive partition segments (`name=value`) closing a file's key, before its file name. */
@@ -409,6 +432,7 @@ export class GlueTableSync {
       qualified: `${trinoIdent(this.opts.database)}.${trinoIdent(table)}`,
       partitionKeys: partitionKeys.map((k) => k.Name!),
       partitions: partitions.length,
+      columns: [...dataColumns, ...partitionKeys].map((c) => ({ name: c.Name!, type: c.Type! })),
     };
   }
 
@@ -420,13 +444,19 @@ export class GlueTableSync {
     this.sweep().catch((err: unknown) => this.opts.logger?.warn({ err }, "glue registrations sweep failed"));
   }
 
-  /** Drops the registrations (tables and manifests) no query has used within the time to live; returns their names. */
+  /**
+   * Drops the registrations (tables and manifests) no query has used within the time to live, and
+   * the secure views over them (or over a registration already gone, once the view too is that old);
+   * returns their names.
+   */
   async sweep(): Promise<string[]> {
     const cutoff = this.now() - this.opts.ttlMs;
     for (const [name, entry] of this.cache) {
       if (entry.lastUsed < cutoff && !this.inUse.has(name)) this.cache.delete(name);
     }
     const stale: string[] = [];
+    const names = new Set<string>();
+    const views: { name: string; base: string; updated: number }[] = [];
     let token: string | undefined;
     do {
       let page: GetTablesCommandOutput;
@@ -439,24 +469,49 @@ export class GlueTableSync {
         throw glueFailure(err, `GetTables ${this.opts.database}`);
       }
       for (const t of page.TableList ?? []) {
-        if (!t.Name || t.Parameters?.[MANAGED] !== "true" || this.cache.has(t.Name)) continue;
+        if (!t.Name) continue;
+        names.add(t.Name);
+        const base = t.TableType === "VIRTUAL_VIEW" ? secureViewBase(t.Name) : undefined;
+        if (base !== undefined) {
+          const updated = (t.UpdateTime ?? t.CreateTime)?.getTime() ?? Number.NaN;
+          views.push({ name: t.Name, base, updated });
+          continue;
+        }
+        if (t.Parameters?.[MANAGED] !== "true" || this.cache.has(t.Name)) continue;
         const lastUsed = Date.parse(t.Parameters[LAST_USED] ?? "");
         if (Number.isNaN(lastUsed) || lastUsed < cutoff) stale.push(t.Name);
       }
       token = page.NextToken;
     } while (token);
+    const staleSet = new Set(stale);
+    const staleViews = views
+      .filter(
+        (v) =>
+          staleSet.has(v.base) || (!names.has(v.base) && !this.cache.has(v.base) && !(v.updated >= cutoff)),
+      )
+      .map((v) => v.name);
+    // Views first: none is left reading a registration that is gone.
+    for (const name of staleViews) await this.deleteTable(name);
     for (const name of stale) {
-      try {
-        await this.opts.glue.send(new DeleteTableCommand({ DatabaseName: this.opts.database, Name: name }));
-      } catch (err) {
-        if (!(err instanceof EntityNotFoundException)) throw glueFailure(err, `DeleteTable ${name}`);
-      }
+      await this.deleteTable(name);
       const keys: string[] = [];
       for await (const o of this.opts.store.list(`${this.manifestDir(name)}/`)) keys.push(o.key);
       if (keys.length > 0) await this.opts.store.delete(keys);
     }
-    if (stale.length > 0)
-      this.opts.logger?.info({ dropped: stale.length }, "unused glue registrations dropped");
-    return stale;
+    if (stale.length + staleViews.length > 0) {
+      this.opts.logger?.info(
+        { dropped: stale.length, views: staleViews.length },
+        "unused glue registrations dropped",
+      );
+    }
+    return [...staleViews, ...stale];
+  }
+
+  private async deleteTable(name: string): Promise<void> {
+    try {
+      await this.opts.glue.send(new DeleteTableCommand({ DatabaseName: this.opts.database, Name: name }));
+    } catch (err) {
+      if (!(err instanceof EntityNotFoundException)) throw glueFailure(err, `DeleteTable ${name}`);
+    }
   }
 }

@@ -1,5 +1,7 @@
-// The Glue Data Catalog half of the local Athena endpoint: databases, tables and partitions kept in
-// memory, answering AWSGlue.* JSON requests with Glue's shapes and error types.
+// The Glue Data Catalog half of the local Athena endpoint: databases, tables, views and partitions
+// kept in memory, answering AWSGlue.* JSON requests with Glue's shapes and error types. A view is
+// stored as Athena stores one made by CREATE VIEW: a VIRTUAL_VIEW whose ViewOriginalText is
+// `/* Presto View: <base64 JSON holding originalSql> */`.
 
 /** A Glue API error: __type and message as the AWS JSON protocol carries them. */
 export class AwsJsonError extends Error {
@@ -33,6 +35,8 @@ export interface GlueTable {
   Parameters?: Record<string, string>;
   StorageDescriptor?: GlueStorageDescriptor;
   PartitionKeys?: GlueColumn[];
+  ViewOriginalText?: string;
+  ViewExpandedText?: string;
   CreateTime: number;
   UpdateTime: number;
 }
@@ -79,6 +83,17 @@ function page<T>(items: T[], input: Json): { items: T[]; next?: string } {
     : { items: items_ };
 }
 
+const PRESTO_VIEW = /^\/\* Presto View: ([A-Za-z0-9+/=]+) \*\/$/;
+
+/** A view's SQL (Athena's originalSql), or undefined for a table that is not an Athena view. */
+export function viewSqlOf(table: GlueTable): string | undefined {
+  if (table.TableType !== "VIRTUAL_VIEW") return undefined;
+  const m = PRESTO_VIEW.exec(table.ViewOriginalText ?? "");
+  if (!m) return undefined;
+  const definition = JSON.parse(Buffer.from(m[1]!, "base64").toString("utf8")) as { originalSql?: unknown };
+  return typeof definition.originalSql === "string" ? definition.originalSql : undefined;
+}
+
 /** Databases, tables and partitions, as Glue keeps them (names folded to lower case, as Glue does). */
 export class GlueCatalogState {
   private readonly databases = new Map<
@@ -118,6 +133,28 @@ export class GlueCatalogState {
     return [...this.databases].flatMap(([database, tables]) =>
       [...tables.values()].map((e) => ({ database, table: e.table })),
     );
+  }
+
+  /** Stores a view as Athena's CREATE [OR REPLACE] VIEW does (the caller checked OR REPLACE). */
+  putView(database: string, name: string, sql: string, columns: GlueColumn[]): void {
+    const definition = {
+      originalSql: sql,
+      catalog: "awsdatacatalog",
+      schema: database.toLowerCase(),
+      columns: columns.map((c) => ({ name: c.Name, type: c.Type })),
+      runAsInvoker: false,
+    };
+    const tableInput = {
+      Name: name,
+      TableType: "VIRTUAL_VIEW",
+      Parameters: { presto_view: "true", comment: "Presto View" },
+      ViewOriginalText: `/* Presto View: ${Buffer.from(JSON.stringify(definition)).toString("base64")} */`,
+      ViewExpandedText: "/* Presto View */",
+      StorageDescriptor: { Columns: columns, SerdeInfo: {} },
+      PartitionKeys: [],
+    };
+    const exists = this.table(database, name) !== undefined;
+    this.handle(exists ? "UpdateTable" : "CreateTable", { DatabaseName: database, TableInput: tableInput });
   }
 
   handle(operation: string, input: Json): Json {

@@ -1,6 +1,9 @@
 // The query engine behind the local Athena endpoint: a DuckDB that reads Glue tables as Athena would —
 // through their symlink manifests (per partition), from S3, with partition values from Glue — and
-// reports DataScannedInBytes as the size of the Parquet files left to read after partition pruning.
+// Athena views (CREATE VIEW's, stored in Glue) over them, and reports DataScannedInBytes as the size of
+// the Parquet files left to read after partition pruning. The Trino functions secure views use
+// (to_utf8, hmac_sha256, json_format; DuckDB has from_hex, to_hex, substr with a negative start) are
+// DuckDB macros, hmac_sha256 a real HMAC-SHA-256 built on DuckDB's sha256 (RFC 2104).
 import { createHash } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
@@ -9,14 +12,71 @@ import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import { glueColumnType } from "../adapters/athena-types";
+import { parseDuckDbJson } from "../adapters/duckdb-json";
 import { sqlIdent, sqlString } from "../adapters/duckdb-sql";
 import { checkSerializedQuery } from "../adapters/duckdb-sql-guard";
 import { errorMessage } from "../errors";
-import { AwsJsonError, type GlueCatalogState, type GlueColumn, type GlueTable } from "./athena-endpoint-glue";
+import { isJsonNode, walkJson } from "../json/json-tree";
+import {
+  AwsJsonError,
+  type GlueCatalogState,
+  type GlueColumn,
+  type GlueTable,
+  viewSqlOf,
+} from "./athena-endpoint-glue";
 import { type AthenaColumnInfo, athenaColumnInfo, athenaText } from "./athena-endpoint-values";
 
 const SYMLINK_INPUT_FORMAT = "org.apache.hadoop.hive.ql.io.SymlinkTextInputFormat";
 const NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__";
+
+/** Views nested deeper than this are refused (a view reading itself would never end). */
+const MAX_VIEW_DEPTH = 8;
+
+/**
+ * Trino's functions a secure view calls that DuckDB lacks, as macros. hmac_sha256(message, key) is
+ * RFC 2104: the key (hashed first when longer than the 64-byte block) padded to 64 bytes and XOR-ed
+ * with 0x36 and 0x5c byte by byte, SHA-256(opad ‖ SHA-256(ipad ‖ message)).
+ */
+export const TRINO_MACROS = [
+  "CREATE MACRO to_utf8(s) AS encode(CAST(s AS VARCHAR))",
+  "CREATE MACRO json_format(j) AS CAST(j AS VARCHAR)",
+  "CREATE MACRO trino_hmac_key_hex(k) AS rpad(hex(CASE WHEN octet_length(k) > 64 THEN unhex(sha256(k)) ELSE k END), 128, '0')",
+  "CREATE MACRO trino_hmac_pad(h, x) AS unhex(array_to_string(list_transform(range(64), i -> printf('%02x', xor(CAST('0x' || substr(h, i * 2 + 1, 2) AS INTEGER), x))), ''))",
+  "CREATE MACRO hmac_sha256(message, k) AS unhex(sha256(trino_hmac_pad(trino_hmac_key_hex(k), 92) || unhex(sha256(trino_hmac_pad(trino_hmac_key_hex(k), 54) || message))))",
+];
+
+/** A relation to create in a query's DuckDB: a Glue table or view, under the schema the SQL names it by. */
+interface Candidate {
+  schema: string;
+  table: string;
+  db: string;
+  glue: GlueTable;
+}
+
+/** The tables a statement's parse tree names (not its WITH names): schema (maybe "") and table. */
+function tableReferences(serialized: string): { schema: string; table: string }[] {
+  const tree = parseDuckDbJson(serialized);
+  if (isJsonNode(tree) && tree.error === true) {
+    throw new AthenaQueryFailure(`SYNTAX_ERROR: ${String(tree.error_message)}`, 2, 1000);
+  }
+  const ctes = new Set<string>();
+  for (const node of walkJson(tree)) {
+    const map = node.cte_map;
+    if (isJsonNode(map) && Array.isArray(map.map)) {
+      for (const entry of map.map) if (isJsonNode(entry)) ctes.add(String(entry.key).toLowerCase());
+    }
+  }
+  const refs: { schema: string; table: string }[] = [];
+  for (const node of walkJson(tree)) {
+    if (node.type !== "BASE_TABLE") continue;
+    const schema = String(node.schema_name ?? "").toLowerCase();
+    const table = String(node.table_name ?? "").toLowerCase();
+    if (schema === "" && ctes.has(table)) continue;
+    refs.push({ schema, table });
+  }
+  return refs;
+}
 
 /** A query's failure as Athena reports it: its state, reason and AthenaError. */
 export class AthenaQueryFailure extends Error {
@@ -89,18 +149,23 @@ export function duckDbTypeOfHive(hive: string): string {
   return scalar;
 }
 
-/** Trino's `ERROR_NAME: line L:C: message` from a DuckDB error (whose LINE/caret gives the position). */
+/**
+ * Trino's `ERROR_NAME: line L:C: message` from a DuckDB error (whose LINE/caret gives the position);
+ * an unknown column is worded as Trino words it, "Column 'x' cannot be resolved".
+ */
 export function athenaMessageOf(err: unknown): string {
   const message = errorMessage(err);
   const location = /\n\nLINE (\d+): ([^\n]*)\n( *)\^\s*$/.exec(message);
-  const head = (location ? message.slice(0, location.index) : message).replace(/\n+/g, " ").trim();
-  const name = /^Binder Error/.test(head)
-    ? /column/i.test(head)
+  const said = (location ? message.slice(0, location.index) : message).replace(/\n+/g, " ").trim();
+  const unknownColumn = /^Binder Error: Referenced column "?([^"\s]+)"? not found/.exec(said);
+  const head = unknownColumn ? `Column '${unknownColumn[1]}' cannot be resolved` : said;
+  const name = /^Binder Error/.test(said)
+    ? /column/i.test(said)
       ? "COLUMN_NOT_FOUND"
       : "SEMANTIC_ERROR"
-    : /^Catalog Error/.test(head)
+    : /^Catalog Error/.test(said)
       ? "TABLE_NOT_FOUND"
-      : /^Conversion Error/.test(head)
+      : /^Conversion Error/.test(said)
         ? "INVALID_CAST_ARGUMENT"
         : "GENERIC_USER_ERROR";
   if (!location) return `${name}: ${head}`;
@@ -246,26 +311,119 @@ export class AthenaQueryRunner {
     return `CREATE VIEW ${sqlIdent(schema)}.${sqlIdent(table.Name)} AS ${branches.join(" UNION ALL ")}`;
   }
 
-  /**
-   * Binds the query to views of the Glue tables it names (unqualified names in `database`) and works
-   * out its scanned bytes; run() then computes the whole result, as Athena does before any page is read.
-   */
-  async plan(sql: string, database: string): Promise<PlannedQuery> {
+  /** A fresh DuckDB for one statement, in UTC, with Trino's functions the secure views use. */
+  private async open(): Promise<{ instance: DuckDBInstance; connection: DuckDBConnection }> {
     const instance = await DuckDBInstance.create(":memory:", {
       threads: String(this.deps.threads),
       autoinstall_known_extensions: "false",
       autoload_known_extensions: "false",
     });
-    let connection: DuckDBConnection | undefined;
     try {
-      connection = await instance.connect();
+      const connection = await instance.connect();
       await connection.run("SET TimeZone = 'UTC'");
-      const serialized = String(
-        (
-          await connection.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR)", [sql])
-        ).getRowsJson()[0]?.[0],
+      for (const macro of TRINO_MACROS) await connection.run(macro);
+      return { instance, connection };
+    } catch (err) {
+      instance.closeSync();
+      throw err;
+    }
+  }
+
+  private async serialize(connection: DuckDBConnection, sql: string): Promise<string> {
+    return String(
+      (await connection.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR)", [sql])).getRowsJson()[0]?.[0],
+    );
+  }
+
+  /** The Glue relation a name in a view's SQL reads (an unqualified one is in the view's own database). */
+  private resolve(ref: { schema: string; table: string }, database: string): Candidate {
+    const db = ref.schema || database.toLowerCase();
+    const glue = this.deps.glue.table(db, ref.table);
+    if (!glue) {
+      throw new AthenaQueryFailure(
+        `TABLE_NOT_FOUND: Table 'awsdatacatalog.${db}.${ref.table}' does not exist`,
+        2,
+        1000,
       );
-      const candidates = this.deps.glue
+    }
+    return { schema: ref.schema || "main", table: glue.Name, db, glue };
+  }
+
+  /** Creates the relation in the query's DuckDB: a table over its files, or a view over what it reads. */
+  private async materialize(
+    connection: DuckDBConnection,
+    c: Candidate,
+    sizes: Map<string, number>,
+    created: Set<string>,
+    depth = 0,
+  ): Promise<void> {
+    const key = `${c.schema}.${c.table}`;
+    if (created.has(key)) return;
+    if (c.schema !== "main") await connection.run(`CREATE SCHEMA IF NOT EXISTS ${sqlIdent(c.schema)}`);
+    const viewSql = viewSqlOf(c.glue);
+    if (viewSql === undefined) {
+      await connection.run(await this.viewSql(connection, c.db, c.glue, c.schema, sizes));
+    } else {
+      if (depth >= MAX_VIEW_DEPTH) {
+        throw new AthenaQueryFailure(`VIEW_IS_RECURSIVE: View '${c.db}.${c.table}' is recursive`, 2, 1000);
+      }
+      for (const ref of tableReferences(await this.serialize(connection, viewSql))) {
+        await this.materialize(connection, this.resolve(ref, c.db), sizes, created, depth + 1);
+      }
+      try {
+        await connection.run(`CREATE VIEW ${sqlIdent(c.schema)}.${sqlIdent(c.table)} AS ${viewSql}`);
+      } catch (err) {
+        throw new AthenaQueryFailure(
+          `VIEW_IS_STALE: View '${c.db}.${c.table}' is stale or in invalid state: ${athenaMessageOf(err)}`,
+          2,
+          1000,
+        );
+      }
+    }
+    created.add(key);
+  }
+
+  /**
+   * A view's columns (names and Hive types) as CREATE VIEW over `sql` in `database` would store
+   * them; fails as Athena's CREATE VIEW does when the SQL does not bind.
+   */
+  async describeView(sql: string, database: string): Promise<GlueColumn[]> {
+    const { instance, connection } = await this.open();
+    try {
+      const sizes = new Map<string, number>();
+      const created = new Set<string>();
+      for (const ref of tableReferences(await this.serialize(connection, sql))) {
+        await this.materialize(connection, this.resolve(ref, database), sizes, created, 1);
+      }
+      const described = await connection.runAndReadAll(`DESCRIBE ${sql}`);
+      return described.getRowObjectsJson().map((r) => {
+        const type = String(r.column_type);
+        let hive = "string";
+        try {
+          hive = glueColumnType(type, String(r.column_name));
+        } catch {
+          // A type Glue has no name for is stored as text, as far as this stand-in goes.
+        }
+        return { Name: String(r.column_name).toLowerCase(), Type: hive };
+      });
+    } catch (err) {
+      if (err instanceof AthenaQueryFailure || err instanceof AwsJsonError) throw err;
+      throw new AthenaQueryFailure(athenaMessageOf(err), 2, 1000);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  }
+
+  /**
+   * Binds the query to views of the Glue tables it names (unqualified names in `database`) and works
+   * out its scanned bytes; run() then computes the whole result, as Athena does before any page is read.
+   */
+  async plan(sql: string, database: string): Promise<PlannedQuery> {
+    const { instance, connection } = await this.open();
+    try {
+      const serialized = await this.serialize(connection, sql);
+      const candidates: Candidate[] = this.deps.glue
         .allTables()
         .flatMap(({ database: db, table }) => [
           { schema: db, table: table.Name, db, glue: table },
@@ -282,11 +440,8 @@ export class AthenaQueryRunner {
         throw new AthenaQueryFailure(`GENERIC_USER_ERROR: ${errorMessage(err)}`, 2, 1000);
       }
       const sizes = new Map<string, number>();
-      for (const i of referenced) {
-        const c = candidates[i]!;
-        if (c.schema !== "main") await connection.run(`CREATE SCHEMA IF NOT EXISTS ${sqlIdent(c.schema)}`);
-        await connection.run(await this.viewSql(connection, c.db, c.glue, c.schema, sizes));
-      }
+      const created = new Set<string>();
+      for (const i of referenced) await this.materialize(connection, candidates[i]!, sizes, created);
       let scannedBytes = 0;
       try {
         const plan = String(
@@ -323,7 +478,7 @@ export class AthenaQueryRunner {
         },
       };
     } catch (err) {
-      connection?.closeSync();
+      connection.closeSync();
       instance.closeSync();
       if (err instanceof AthenaQueryFailure || err instanceof AwsJsonError) throw err;
       throw new AthenaQueryFailure(athenaMessageOf(err), 2, 1000);

@@ -3,8 +3,10 @@
 // queries go QUEUED → RUNNING → SUCCEEDED/FAILED/CANCELLED on a DuckDB that reads the Glue tables'
 // manifests and files from an S3-compatible store, results are paged with NextToken and written as CSV
 // to the output location, StopQueryExecution interrupts, and a workgroup's per-query bytes cutoff
-// cancels a query over it. It is a stand-in for the contract, not for Athena's SQL dialect: the SQL runs
-// on DuckDB.
+// cancels a query over it. `CREATE [OR REPLACE] VIEW` is served as Athena serves it (a DDL statement
+// that stores a VIRTUAL_VIEW in Glue), and queries read those views. It is a stand-in for the
+// contract, not for Athena's SQL dialect: the SQL runs on DuckDB, with the few Trino functions the
+// adapter's secure views call added as macros (athena-endpoint-runner.ts).
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -20,6 +22,10 @@ import type { AthenaColumnInfo } from "./athena-endpoint-values";
 
 type Json = Record<string, unknown>;
 type State = "QUEUED" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELLED";
+
+/** `CREATE [OR REPLACE] VIEW name AS`, name maybe qualified and quoted. */
+const CREATE_VIEW =
+  /^\s*CREATE\s+(OR\s+REPLACE\s+)?VIEW\s+((?:"(?:[^"]|"")*"|[A-Za-z_]\w*)(?:\s*\.\s*(?:"(?:[^"]|"")*"|[A-Za-z_]\w*)){0,2})\s+AS\s+/i;
 
 /** Athena refuses a per-query cutoff below this. */
 const MIN_CUTOFF = 10_000_000;
@@ -58,6 +64,9 @@ export interface Execution {
   result?: { columns: AthenaColumnInfo[]; rows: (string | undefined)[][] };
   planned?: PlannedQuery;
   stopRequested: boolean;
+  statementType: "DML" | "DDL";
+  /** What a CREATE VIEW statement makes. */
+  view?: { database: string; name: string; sql: string; replace: boolean };
 }
 
 export interface AthenaEndpoint {
@@ -113,6 +122,13 @@ function bindParameters(sql: string, values: string[]): string {
   return out;
 }
 
+/** The parts of a (maybe quoted) dotted name, unquoted and folded to lower case as Athena folds them. */
+function nameParts(text: string): string[] {
+  return [...text.matchAll(/"((?:[^"]|"")*)"|([A-Za-z_]\w*)/g)].map((m) =>
+    (m[1] !== undefined ? m[1].replaceAll('""', '"') : m[2]!).toLowerCase(),
+  );
+}
+
 function outputKey(location: string, id: string): { bucket: string; key: string; uri: string } {
   const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location);
   if (!m) throw invalid(`outputLocation is not an s3:// URI: ${location}`);
@@ -156,9 +172,38 @@ export async function startAthenaEndpoint(opts: AthenaEndpointOptions): Promise<
     if (error) e.error = error;
   };
 
+  const createView = async (e: Execution, view: NonNullable<Execution["view"]>) => {
+    const existing = glue.table(view.database, view.name);
+    if (existing && existing.TableType !== "VIRTUAL_VIEW") {
+      throw new AthenaQueryFailure(
+        `TABLE_ALREADY_EXISTS: line 1:1: Table '${view.database}.${view.name}' already exists and is not a view`,
+        2,
+        1000,
+      );
+    }
+    if (existing && !view.replace) {
+      throw new AthenaQueryFailure(
+        `ALREADY_EXISTS: line 1:1: View '${view.database}.${view.name}' already exists`,
+        2,
+        1000,
+      );
+    }
+    const columns = await runner.describeView(view.sql, view.database);
+    if (e.stopRequested) return;
+    try {
+      glue.putView(view.database, view.name, view.sql, columns);
+    } catch (err) {
+      throw new AthenaQueryFailure(`SCHEMA_NOT_FOUND: line 1:1: ${errorMessage(err)}`, 2, 1000);
+    }
+    // A DDL statement has no rows (Athena writes no CSV for it).
+    e.result = { columns: [], rows: [] };
+    finish(e, "SUCCEEDED");
+  };
+
   const execute = async (e: Execution) => {
     e.state = "RUNNING";
     try {
+      if (e.view) return await createView(e, e.view);
       e.planned = await runner.plan(e.query, e.database);
       e.scannedBytes = e.planned.scannedBytes;
       const cutoff = (workGroups.get(e.workGroup)?.Configuration as Json | undefined)
@@ -233,16 +278,19 @@ export async function startAthenaEndpoint(opts: AthenaEndpointOptions): Promise<
           ? (input.ExecutionParameters as string[])
           : [];
         const bound = bindParameters(query, parameters);
+        const ddl = CREATE_VIEW.exec(bound);
+        // A CREATE VIEW's SELECT is parsed as a query (DuckDB serializes only SELECTs).
+        const body = ddl ? bound.slice(ddl[0].length) : bound;
         // Athena refuses a query it cannot parse at once, with Trino's line:column.
         const parsed = JSON.parse(
           String(
             (
-              await parser.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR)", [bound])
+              await parser.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR)", [body])
             ).getRowsJson()[0]?.[0],
           ),
         ) as Json;
         if (parsed.error === true && parsed.error_type === "parser") {
-          const offset = Number(parsed.position ?? 0);
+          const offset = Number(parsed.position ?? 0) + (ddl ? ddl[0].length : 0);
           const before = bound.slice(0, offset);
           const line = before.split("\n").length;
           const column = offset - before.lastIndexOf("\n");
@@ -250,6 +298,15 @@ export async function startAthenaEndpoint(opts: AthenaEndpointOptions): Promise<
         }
         const statements = (await parser.extractStatements(bound).catch(() => undefined))?.count ?? 1;
         if (statements !== 1) throw invalid(`Only one sql statement is allowed. Got: ${statements}`);
+        const parts = ddl ? nameParts(ddl[2]!) : [];
+        const view = ddl
+          ? {
+              database: parts.length >= 2 ? parts.at(-2)! : database.toLowerCase(),
+              name: parts.at(-1)!,
+              sql: body,
+              replace: ddl[1] !== undefined,
+            }
+          : undefined;
         const id = randomUUID();
         if (token) byToken.set(token, id);
         const e: Execution = {
@@ -264,6 +321,8 @@ export async function startAthenaEndpoint(opts: AthenaEndpointOptions): Promise<
           scannedBytes: 0,
           polls: 0,
           stopRequested: false,
+          statementType: view ? "DDL" : "DML",
+          ...(view ? { view } : {}),
         };
         executions.set(id, e);
         if ((opts.queuedPolls ?? 0) === 0) schedule(e);
@@ -279,7 +338,7 @@ export async function startAthenaEndpoint(opts: AthenaEndpointOptions): Promise<
           QueryExecution: {
             QueryExecutionId: e.id,
             Query: e.query,
-            StatementType: "DML",
+            StatementType: e.statementType,
             ResultConfiguration: { OutputLocation: outputKey(e.outputLocation, e.id).uri },
             QueryExecutionContext: { Database: e.database, Catalog: "awsdatacatalog" },
             Status: {
