@@ -194,6 +194,8 @@ export interface DeadLetterRecord extends DeadLetterSummary {
   payloadChars: number;
   /** Whether `payload` was cut. */
   payloadTruncated: boolean;
+  /** Whether the reader's column rules were applied to the payload (fields masked, hashed or removed). */
+  payloadMasked?: boolean | undefined;
 }
 
 export interface CuratedTable {

@@ -327,7 +327,12 @@ export class LakeReader {
           : undefined;
         const payload = access ? maskPayload(found.payload, access, this.deps.policyHashKey) : found.payload;
         return cutPayload(
-          { ...found, payload, payloadChars: Array.from(payload).length },
+          {
+            ...found,
+            payload,
+            payloadChars: Array.from(payload).length,
+            payloadMasked: access !== undefined,
+          },
           opts.maxPayloadChars,
         );
       },

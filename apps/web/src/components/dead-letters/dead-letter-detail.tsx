@@ -118,7 +118,10 @@ export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => v
             <div>
               <div className="mb-1 flex flex-wrap items-center justify-between gap-2">
                 <p className="font-medium text-gray-700 text-xs">
-                  Payload as received ({formatCount(letter.data.payloadChars)} characters
+                  {letter.data.payloadMasked
+                    ? "Payload with your roles' column rules applied"
+                    : "Payload as received"}{" "}
+                  ({formatCount(letter.data.payloadChars)} characters
                   {letter.data.payloadTruncated ? ", the first million shown" : ""})
                 </p>
                 <div className="flex items-center gap-3">
