@@ -113,6 +113,7 @@ export class QueryHistoryStore implements QueryRunRecorder, QueryBudgetSource {
               estimatedBytes: bigint(outcome.estimatedBytes),
               estimatedCostUsd: decimal(outcome.estimatedCostUsd),
             }),
+        ...(outcome.tables ? { tables: json(outcome.tables) } : {}),
         finishedAt: outcome.finishedAt,
       },
     });

@@ -21,6 +21,8 @@ export type QueryRunStatus = (typeof QUERY_RUN_STATUSES)[number];
 export interface QueryRunTable {
   name: string;
   snapshotSeq: number;
+  /** The columns the run read of the table, as its estimate planned them (when it was estimated). */
+  columns?: string[] | undefined;
   /**
    * The access rules the run read the table under, when any restricted it for the reader: each
    * column's rule that is not "allow" (deny, mask, hash, per role when roles differ) and the row filter.
@@ -60,6 +62,8 @@ export interface QueryRunOutcome {
   /** The estimate, when it was made while the run ran (no budget waited for it). */
   estimatedBytes?: number | undefined;
   estimatedCostUsd?: number | undefined;
+  /** The tables as known once the run ended (with the columns it read), replacing those it started with. */
+  tables?: QueryRunTable[] | undefined;
   finishedAt: Date;
 }
 

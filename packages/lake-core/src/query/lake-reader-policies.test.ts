@@ -85,6 +85,9 @@ describe("LakeReader under access policies", () => {
       columns: { amount: "deny", email: "mask (keep last 11)" },
       rowFilter: "(id <> 'o2')",
     });
+    // History (and the audit log, which the API writes from it) keeps the columns each table was read for.
+    const recorded = history.runs.find((r) => r.id === res.runId);
+    expect(recorded?.tables?.[0]?.columns).toEqual(expect.arrayContaining(["email", "id"]));
     await expect(lake.runQuery(analyst, { sql: `SELECT amount FROM ${table}` })).rejects.toMatchObject({
       code: "FORBIDDEN",
       message: expect.stringContaining("Column amount of"),

@@ -439,6 +439,15 @@ export class QueryRuns {
     const estimated = () => ({
       estimatedBytes: progress.estimate?.bytes,
       estimatedCostUsd: progress.estimate?.costUsd,
+      // The columns each table was read for, from the estimate's plan: history and audit keep them.
+      ...(progress.estimate && progress.tables.length > 0
+        ? {
+            tables: progress.tables.map((t) => {
+              const read = progress.estimate?.tables.find((e) => e.name === t.name)?.columnsRead;
+              return read ? { ...t, columns: read } : t;
+            }),
+          }
+        : {}),
     });
     try {
       releases.push(this.running.acquire(reader.userId));
