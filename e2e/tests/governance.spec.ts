@@ -118,7 +118,7 @@ test("governance staff mask a pii tag and deny a column, previewing as an analys
 
   // The table's rules: email tagged pii, card_number denied to analysts — a draft, marked unsaved.
   await page.getByRole("tab", { name: "Rules" }).click();
-  const addTag = page.getByRole("textbox", { name: "Add a tag to email" });
+  const addTag = page.getByRole("combobox", { name: "Add a tag to email" });
   await addTag.fill("pii");
   await addTag.press("Enter");
   await page.getByRole("combobox", { name: "Analyst's rule for card_number" }).selectOption("deny");
@@ -143,7 +143,7 @@ test("governance staff mask a pii tag and deny a column, previewing as an analys
   await dialog.getByTestId("policy-reason").fill(REASON);
   await dialog.getByTestId("policy-save-confirm").click();
   await expect(dialog).toBeHidden();
-  await expect(page.getByTestId("policy-unsaved-count")).toBeHidden();
+  await expect(page.getByTestId("policy-unsaved-count")).toHaveText("No unsaved changes");
 
   // The analyst's saved query now shows masked emails.
   await analyst.goto(`/queries/${saved.id}`);
