@@ -463,7 +463,10 @@ export class QueryRuns {
           return { estimate };
         },
         (err: unknown) => {
-          this.deps.logger?.warn({ err }, "query estimate failed");
+          // The query's own mistake (bad SQL, a column a policy hides) is the run's to report.
+          const own = err instanceof InletError && (err.code === "BAD_REQUEST" || err.code === "FORBIDDEN");
+          if (own) this.deps.logger?.debug({ err }, "query estimate refused the query");
+          else this.deps.logger?.warn({ err }, "query estimate failed");
           return { err };
         },
       );
