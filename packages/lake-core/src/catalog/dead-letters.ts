@@ -1,6 +1,7 @@
 // Dead letters in the catalog: recorded in bulk (one statement per call, inside a commit transaction or
 // on their own), listed newest first, read one at a time.
 import { randomUUID } from "node:crypto";
+import { InletError } from "../errors";
 import type {
   DeadLetterFilter,
   DeadLetterRecord,
@@ -12,11 +13,12 @@ import { NOW_UTC, type Queryable } from "./transaction";
 
 const INSERT_SQL = `
 INSERT INTO dead_letters (id, source_id, batch_id, event_id, reason_code, reason, path, payload, attempts,
-                          status, created_at)
+                          schema_version, status, created_at)
 SELECT d.id, d.source_id, d.batch_id, d.event_id, d.reason_code, d.reason, d.path, d.payload, d.attempts,
-       'open', ${NOW_UTC}
+       d.schema_version, 'open', ${NOW_UTC}
 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-            $9::int[]) AS d(id, source_id, batch_id, event_id, reason_code, reason, path, payload, attempts)`;
+            $9::int[], $10::int[])
+  AS d(id, source_id, batch_id, event_id, reason_code, reason, path, payload, attempts, schema_version)`;
 
 /** Postgres text cannot hold NUL; the payload keeps every other byte as received. */
 export function pgText(s: string): string {
@@ -37,30 +39,64 @@ export async function recordDeadLetters(q: Queryable, rows: NewDeadLetter[]): Pr
     rows.map((r) => (r.path === undefined ? null : pgText(r.path))),
     rows.map((r) => pgText(r.payload)),
     rows.map((r) => r.attempts),
+    rows.map((r) => r.schemaVersion ?? null),
   ]);
   return ids;
 }
 
 // Named as the read model's fields; zone-less UTC timestamps become timestamptz, which node-pg reads right.
 const SUMMARY_COLUMNS = `d.id, d.source_id AS "sourceId", s.slug AS source, d.batch_id AS "batchId",
-  d.event_id AS "eventId", d.reason_code AS "reasonCode", d.reason, d.path, d.attempts, d.status::text AS status,
+  d.event_id AS "eventId", d.reason_code AS "reasonCode", d.reason, d.path, d.schema_version AS "schemaVersion",
+  d.attempts, d.status::text AS status,
   d.created_at AT TIME ZONE 'UTC' AS "createdAt", d.resolved_at AT TIME ZONE 'UTC' AS "resolvedAt"`;
 
+/** Payload search looks at this many first characters of each payload (see dead-letter-groups.ts). */
+export const DEAD_LETTER_SEARCH_CHARS = 65_536;
+/** The shortest search text: one or two characters would match nearly every payload. */
+export const DEAD_LETTER_SEARCH_MIN_CHARS = 3;
+export const DEAD_LETTER_SEARCH_MAX_CHARS = 200;
+
+/** `text` as an ILIKE pattern matching it anywhere, its wildcards taken literally. */
+export function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
 /** The filter as SQL conditions over `d`, with its parameters numbered from `from`. */
-function where(filter: Omit<DeadLetterFilter, "reasonCode"> & { reasonCode?: string | undefined }, from = 1) {
-  const conditions = [`d.status = $${from}::"DeadLetterStatus"`];
-  const params: unknown[] = [filter.status];
-  if (filter.sourceId !== undefined) {
-    params.push(filter.sourceId);
-    conditions.push(`d.source_id = $${from + params.length - 1}`);
+export function deadLetterWhere(filter: DeadLetterFilter, from = 1): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const p = (value: unknown) => {
+    params.push(value);
+    return `$${from + params.length - 1}`;
+  };
+  const conditions = [`d.status = ${p(filter.status)}::"DeadLetterStatus"`];
+  if (filter.sourceId === null) conditions.push("d.source_id IS NULL");
+  else if (filter.sourceId !== undefined) conditions.push(`d.source_id = ${p(filter.sourceId)}`);
+  if (filter.reasonCode !== undefined) conditions.push(`d.reason_code = ${p(filter.reasonCode)}`);
+  if (filter.batchId !== undefined) conditions.push(`d.batch_id = ${p(filter.batchId)}`);
+  if (filter.path === null) conditions.push("d.path IS NULL");
+  else if (filter.path !== undefined) conditions.push(`d.path = ${p(filter.path)}`);
+  if (filter.schemaVersion === null) conditions.push("d.schema_version IS NULL");
+  else if (filter.schemaVersion !== undefined)
+    conditions.push(`d.schema_version = ${p(filter.schemaVersion)}`);
+  if (filter.from !== undefined)
+    conditions.push(`d.created_at >= (${p(filter.from.toISOString())}::timestamptz AT TIME ZONE 'UTC')`);
+  if (filter.to !== undefined)
+    conditions.push(`d.created_at < (${p(filter.to.toISOString())}::timestamptz AT TIME ZONE 'UTC')`);
+  if (filter.excludeSourceIds !== undefined && filter.excludeSourceIds.length > 0) {
+    conditions.push(`(d.source_id IS NULL OR d.source_id <> ALL(${p(filter.excludeSourceIds)}::text[]))`);
   }
-  if (filter.reasonCode !== undefined) {
-    params.push(filter.reasonCode);
-    conditions.push(`d.reason_code = $${from + params.length - 1}`);
-  }
-  if (filter.batchId !== undefined) {
-    params.push(filter.batchId);
-    conditions.push(`d.batch_id = $${from + params.length - 1}`);
+  if (filter.search !== undefined) {
+    const chars = Array.from(filter.search).length;
+    if (chars < DEAD_LETTER_SEARCH_MIN_CHARS || chars > DEAD_LETTER_SEARCH_MAX_CHARS) {
+      throw new InletError(
+        "BAD_REQUEST",
+        `Search payloads for ${DEAD_LETTER_SEARCH_MIN_CHARS} to ${DEAD_LETTER_SEARCH_MAX_CHARS} characters`,
+        { field: "search" },
+      );
+    }
+    conditions.push(
+      `left(d.payload, ${DEAD_LETTER_SEARCH_CHARS}) ILIKE ${p(containsPattern(filter.search))}`,
+    );
   }
   return { sql: conditions.join(" AND "), params };
 }
@@ -70,7 +106,7 @@ export async function listDeadLetters(
   filter: DeadLetterFilter,
   page: { cursor?: string | undefined; limit: number },
 ): Promise<{ items: DeadLetterSummary[]; nextCursor: string | undefined }> {
-  const w = where(filter);
+  const w = deadLetterWhere(filter);
   const params = [...w.params, page.limit + 1];
   let after = "";
   if (page.cursor !== undefined) {
@@ -91,7 +127,7 @@ export async function countDeadLettersByReason(
   q: Queryable,
   filter: Omit<DeadLetterFilter, "reasonCode">,
 ): Promise<{ reasonCode: string; count: number }[]> {
-  const w = where({ status: filter.status, sourceId: filter.sourceId, batchId: filter.batchId });
+  const w = deadLetterWhere({ ...filter, reasonCode: undefined });
   const res = await q.query<{ reason_code: string; n: number }>(
     `SELECT d.reason_code, count(*)::int AS n FROM dead_letters d WHERE ${w.sql}
      GROUP BY d.reason_code ORDER BY d.reason_code`,

@@ -14,6 +14,8 @@ import type {
   CommitLatency,
   CuratedTable,
   DeadLetterFilter,
+  DeadLetterGroupOptions,
+  DeadLetterGroupPage,
   DeadLetterRecord,
   DeadLetterStatus,
   DeadLetterSummary,
@@ -60,6 +62,7 @@ import {
   strandedBatches,
 } from "./batch-catalog";
 import { tryLease } from "./catalog-lease";
+import { boundedRead, deadLetterGroups } from "./dead-letter-groups";
 import {
   countDeadLetters,
   countDeadLettersByReason,
@@ -180,6 +183,10 @@ export class PgCatalog implements Catalog {
     return countDeadLetters(this.pool, status);
   }
 
+  deadLetterGroups(filter: DeadLetterFilter, opts: DeadLetterGroupOptions): Promise<DeadLetterGroupPage> {
+    return boundedRead(this.pool, filter, (q) => deadLetterGroups(q, filter, opts), { workMem: "64MB" });
+  }
+
   countSources(): Promise<number> {
     return countSources(this.pool);
   }
@@ -240,13 +247,13 @@ export class PgCatalog implements Catalog {
     filter: DeadLetterFilter,
     page: { cursor?: string | undefined; limit: number },
   ): Promise<{ items: DeadLetterSummary[]; nextCursor: string | undefined }> {
-    return listDeadLetters(this.pool, filter, page);
+    return boundedRead(this.pool, filter, (q) => listDeadLetters(q, filter, page));
   }
 
   countDeadLettersByReason(
     filter: Omit<DeadLetterFilter, "reasonCode">,
   ): Promise<{ reasonCode: string; count: number }[]> {
-    return countDeadLettersByReason(this.pool, filter);
+    return boundedRead(this.pool, filter, (q) => countDeadLettersByReason(q, filter));
   }
 
   getDeadLetter(id: string, opts?: { maxPayloadChars?: number }): Promise<DeadLetterRecord | undefined> {

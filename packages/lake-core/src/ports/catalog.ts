@@ -158,16 +158,87 @@ export interface NewDeadLetter {
   /** The rejected bytes as text. */
   payload: string;
   attempts: number;
+  /** The version number of the source's schema the event was judged against, when one judged it. */
+  schemaVersion?: number | undefined;
 }
 
 export type DeadLetterStatus = "open" | "replayed" | "discarded";
 
 export interface DeadLetterFilter {
-  sourceId?: string | undefined;
+  /** Only this source's letters; null: only letters without a source (landing files, deleted sources). */
+  sourceId?: string | null | undefined;
   reasonCode?: string | undefined;
   /** Only the letters of this batch. */
   batchId?: string | undefined;
   status: DeadLetterStatus;
+  /** Only letters with this JSON pointer; null: only letters without one. */
+  path?: string | null | undefined;
+  /** Only letters judged against this schema version; null: only letters no schema judged. */
+  schemaVersion?: number | null | undefined;
+  /** Received at or after. */
+  from?: Date | undefined;
+  /** Received before. */
+  to?: Date | undefined;
+  /**
+   * Text the payload holds (case-insensitive), looked for in its first DEAD_LETTER_SEARCH_CHARS
+   * characters, at least 3 characters long. Readers reach it only through the LakeReader, which
+   * keeps it off payloads the reader's column rules restrict.
+   */
+  search?: string | undefined;
+  /** Letters of these sources are left out (a payload search the reader may not run there). */
+  excludeSourceIds?: readonly string[] | undefined;
+}
+
+/** What letters are grouped by: their cause. */
+export interface DeadLetterGroupKey {
+  sourceId: string | null;
+  reasonCode: string;
+  path: string | null;
+  schemaVersion: number | null;
+}
+
+/** A group of dead letters with one cause, as the grouped view shows it. */
+export interface DeadLetterGroup extends DeadLetterGroupKey {
+  /** The source's slug; null for letters without a source. */
+  source: string | null;
+  count: number;
+  firstSeen: Date;
+  lastSeen: Date;
+  /** Letters received per hour from the page's `trend.from`, oldest first (`trend.hours` of them). */
+  trend: number[];
+  /** The group's newest letter, its payload cut at the caller's maxSampleChars. */
+  sample: {
+    id: string;
+    eventId: string | null;
+    reason: string;
+    payload: string;
+    /** The whole payload's length in characters (code points). */
+    payloadChars: number;
+    payloadTruncated: boolean;
+    /** Whether the reader's column rules were applied to the payload (set by the LakeReader). */
+    payloadMasked?: boolean | undefined;
+  };
+}
+
+export interface DeadLetterGroupPage {
+  /** The first `limit` groups in the order asked for. */
+  groups: DeadLetterGroup[];
+  /** Every group and letter the filter matches. */
+  totalGroups: number;
+  totalLetters: number;
+  /** The hours the groups' trends count, from `from` (whole UTC hours). */
+  trend: { from: Date; hours: number };
+}
+
+export interface DeadLetterGroupOptions {
+  /** Largest groups first, or those with the newest letter first. */
+  sort: "count" | "lastSeen";
+  limit: number;
+  /** Start of the trend (cut down to the hour) and how many hours it counts. */
+  trendFrom: Date;
+  trendHours: number;
+  /** A sample's payload is cut at this many characters. */
+  maxSampleChars: number;
 }
 
 /** A dead letter without its payload, as lists show it (null where a letter has no such part). */
@@ -181,6 +252,8 @@ export interface DeadLetterSummary {
   reasonCode: string;
   reason: string;
   path: string | null;
+  /** The source's schema version the event was judged against; null when none judged it. */
+  schemaVersion: number | null;
   attempts: number;
   status: DeadLetterStatus;
   createdAt: Date;
@@ -551,6 +624,8 @@ export interface DeadLetterCatalog {
   getDeadLetter(id: string, opts?: { maxPayloadChars?: number }): Promise<DeadLetterRecord | undefined>;
   /** How many letters have this status (no payloads read). */
   countDeadLetters(status: DeadLetterStatus): Promise<number>;
+  /** The letters matching the filter grouped by cause (see DeadLetterGroupKey), each with a sample. */
+  deadLetterGroups(filter: DeadLetterFilter, opts: DeadLetterGroupOptions): Promise<DeadLetterGroupPage>;
 }
 
 /** Lake tables, their committed snapshots and data files. */

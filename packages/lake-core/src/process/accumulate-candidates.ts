@@ -66,6 +66,7 @@ export async function accumulateCandidates(
       reason: string,
       path: string | undefined,
       payload: string,
+      schemaVersion?: number,
     ) => {
       outcome.rejected += 1;
       deadLetters.push({
@@ -77,6 +78,7 @@ export async function accumulateCandidates(
         path,
         payload,
         attempts: b.msg.receiveCount,
+        schemaVersion,
       });
     };
     const batchIndex = parsed.length;
@@ -113,7 +115,8 @@ export async function accumulateCandidates(
         const verdict = judgeEvent(ev, source, body);
         if (verdict.rejected) {
           const { code, reason, path } = verdict.rejected;
-          reject(ev.id, code, reason, path, eventText(ev, body));
+          // The schema it was judged against: the grouped view tells letters of each version apart.
+          reject(ev.id, code, reason, path, eventText(ev, body), source.schemaVersion);
           continue;
         }
         if (inGroup.has(ev.dedupeId)) {
