@@ -14,6 +14,7 @@ export const STAGES = [
   "ingest",
   "landing",
   "process",
+  "replay",
   "maintenance",
   "query",
   "analytics",

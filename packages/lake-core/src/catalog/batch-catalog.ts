@@ -11,12 +11,13 @@ interface BatchRow {
   bytes: string;
   raw_key: string;
   received_ms: number;
+  origin: string;
 }
 
 // received_at is UTC wall-clock time without a zone: converted in SQL so node-pg's local-time parsing
 // of `timestamp` values cannot shift it.
 const BATCH_COLUMNS =
-  "id, source_id, status, bytes::text, raw_key, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms";
+  "id, source_id, status, bytes::text, raw_key, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms, origin";
 
 function toState(r: BatchRow): BatchState {
   return {
@@ -26,6 +27,7 @@ function toState(r: BatchRow): BatchState {
     bytes: Number(r.bytes),
     rawKey: r.raw_key,
     receivedAt: new Date(r.received_ms),
+    origin: r.origin,
   };
 }
 

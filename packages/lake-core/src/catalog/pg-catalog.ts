@@ -39,6 +39,17 @@ import type {
   TableSummary,
   TableVersion,
 } from "../ports/catalog";
+import type {
+  DeadLetterHistoryEntry,
+  OutstandingReplayBatch,
+  ReplayBatchAssignment,
+  ReplayCandidate,
+  ReplayItemToSend,
+  ReplayJobRecord,
+  ReplayJobStatus,
+  ReplayManifestItem,
+  ReplaySelection,
+} from "../ports/replay-catalog";
 import {
   changedPartitions,
   commitRefresh,
@@ -63,6 +74,7 @@ import {
 } from "./batch-catalog";
 import { tryLease } from "./catalog-lease";
 import { boundedRead, deadLetterGroups } from "./dead-letter-groups";
+import { deadLetterHistory } from "./dead-letter-history";
 import {
   countDeadLetters,
   countDeadLettersByReason,
@@ -77,6 +89,28 @@ import {
   expiredRawBatches,
   updateSourceLifecycle,
 } from "./lifecycle";
+import {
+  assignReplayBatch,
+  claimedEventIds,
+  createReplayJob,
+  discardDeadLetters,
+  finishReplayJob,
+  getReplayJob,
+  listReplayJobs,
+  nextReplayItems,
+  outstandingReplayBatches,
+  pauseReplayJob,
+  recordDeadLetterEdit,
+  recordReplayOutcomes,
+  replayBatchItems,
+  replayCandidates,
+  replayJobState,
+  replayManifests,
+  runnableReplayJobs,
+  setReplayJobStatus,
+  settleReplayItems,
+  startReplayJob,
+} from "./replay-jobs";
 import {
   getSchemaVersion,
   listSchemaVersions,
@@ -147,6 +181,11 @@ export function pgCatalogTransaction(tx: Queryable): CatalogTransaction {
     updateAnalyticsTable: (name, change) => updateAnalyticsTable(tx, name, change),
     commitRefresh: (commit) => commitRefresh(tx, commit),
     dropAnalyticsTable: (name) => dropAnalyticsTable(tx, name),
+    createReplayJob: (job) => createReplayJob(tx, job),
+    setReplayJobStatus: (id, to, from) => setReplayJobStatus(tx, id, to, from),
+    recordDeadLetterEdit: (letterId, payload, actor) => recordDeadLetterEdit(tx, letterId, payload, actor),
+    discardDeadLetters: (ids, reason, actor) => discardDeadLetters(tx, ids, reason, actor),
+    recordReplayOutcomes: (outcomes) => recordReplayOutcomes(tx, outcomes),
   };
 }
 
@@ -358,5 +397,81 @@ export class PgCatalog implements Catalog {
 
   tryLease(key: string): Promise<CatalogLease | undefined> {
     return tryLease(this.pool, key);
+  }
+
+  getReplayJob(id: string): Promise<ReplayJobRecord | undefined> {
+    return getReplayJob(this.pool, id);
+  }
+
+  listReplayJobs(page: {
+    status?: ReplayJobStatus | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  }): Promise<{ items: ReplayJobRecord[]; nextCursor: string | undefined }> {
+    return listReplayJobs(this.pool, page);
+  }
+
+  replayJobState(
+    id: string,
+  ): Promise<{ status: ReplayJobStatus; cursor: number; ratePerSecond: number } | undefined> {
+    return replayJobState(this.pool, id);
+  }
+
+  runnableReplayJobs(limit: number): Promise<string[]> {
+    return runnableReplayJobs(this.pool, limit);
+  }
+
+  startReplayJob(id: string): Promise<ReplayJobStatus | undefined> {
+    return startReplayJob(this.pool, id);
+  }
+
+  finishReplayJob(id: string, status: "succeeded" | "failed", error?: string): Promise<void> {
+    return finishReplayJob(this.pool, id, status, error);
+  }
+
+  pauseReplayJob(id: string, error: string): Promise<void> {
+    return pauseReplayJob(this.pool, id, error);
+  }
+
+  nextReplayItems(jobId: string, afterSeq: number, limit: number): Promise<ReplayItemToSend[]> {
+    return nextReplayItems(this.pool, jobId, afterSeq, limit);
+  }
+
+  replayBatchItems(jobId: string, batchId: string): Promise<ReplayItemToSend[]> {
+    return replayBatchItems(this.pool, jobId, batchId);
+  }
+
+  assignReplayBatch(assignment: ReplayBatchAssignment): Promise<void> {
+    return withTransaction(this.pool, (tx) => assignReplayBatch(tx, assignment));
+  }
+
+  settleReplayItems(
+    jobId: string,
+    items: { seq: number; state: "skipped" | "failed"; reason: string; reasonCode?: string }[],
+  ): Promise<void> {
+    return withTransaction(this.pool, (tx) => settleReplayItems(tx, jobId, items));
+  }
+
+  outstandingReplayBatches(jobId: string): Promise<OutstandingReplayBatch[]> {
+    return outstandingReplayBatches(this.pool, jobId);
+  }
+
+  replayManifests(batchIds: string[]): Promise<Map<string, ReplayManifestItem[]>> {
+    return replayManifests(this.pool, batchIds);
+  }
+
+  replayCandidates(
+    selection: ReplaySelection,
+    page: { cursor?: string | undefined; limit: number },
+  ): Promise<{ items: ReplayCandidate[]; nextCursor: string | undefined }> {
+    return replayCandidates(this.pool, selection, page);
+  }
+
+  claimedEventIds(sourceId: string, ids: string[]): Promise<Set<string>> {
+    return claimedEventIds(this.pool, sourceId, ids);
+  }
+
+  deadLetterHistory(id: string): Promise<DeadLetterHistoryEntry[] | undefined> {
+    return deadLetterHistory(this.pool, id);
   }
 }

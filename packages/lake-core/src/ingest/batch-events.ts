@@ -34,6 +34,11 @@ export interface ParseBatchInput {
    * first such event throws an EnvelopeError.
    */
   onInvalid?(problem: EventProblem): void;
+  /**
+   * The id an event at this index takes when it carries none, instead of `${batchId}:${index}`: a
+   * replayed event keeps the id first assigned to it (see replay/), so it is deduplicated as itself.
+   */
+  assignedId?(index: number): string | undefined;
 }
 
 /** The batch's events in order, with identity derived by the data plane contract's rules. */
@@ -69,7 +74,7 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
         const id = eventIdFrom(rawId);
         const rawTime = timeOf(parsed.value);
         const time = eventTimeFrom(rawTime);
-        const finalId = id ?? `${batchId}:${index}`;
+        const finalId = id ?? input.assignedId?.(index) ?? `${batchId}:${index}`;
         yield {
           index,
           id: finalId,
@@ -127,11 +132,12 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
     if (typeof event.subject === "string") attributes.subject = event.subject;
     const dataSpan = event.data === undefined ? undefined : dataSpans[index];
     const data = cloudEventData(event);
+    const eventId = id ?? input.assignedId?.(index) ?? `${batchId}:${index}`;
     yield {
       index,
-      id: id ?? `${batchId}:${index}`,
+      id: eventId,
       // CloudEvents ids are unique per source attribute; assigned ids are unique by themselves.
-      dedupeId: id === undefined ? `${batchId}:${index}` : `${attributes.source}\u001f${id}`,
+      dedupeId: id === undefined ? eventId : `${attributes.source}\u001f${id}`,
       time: time ?? receivedAt,
       timeMicros: time === undefined ? 0 : subMillisecondMicros(event.time),
       payload: data.payload,

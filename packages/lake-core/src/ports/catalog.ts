@@ -1,5 +1,6 @@
 // The Catalog port: the only reader and writer of the lake's catalog (sources, schema versions,
 // batches, tables, snapshots, data files, dead letters, dedupe claims) for the data plane and ingest.
+import type { ReplayCatalog, ReplayCatalogTransaction } from "./replay-catalog";
 
 export interface ColumnSpec {
   name: string;
@@ -113,7 +114,7 @@ export interface NewBatch {
   sourceId: string;
   /** Where the batch's raw object is: the worker reads this, never a key named by a queue message. */
   rawKey: string;
-  /** "http", or "file:{landing key}" for a dropped file. */
+  /** "http", "file:{landing key}" for a dropped file, or "replay" for dead letters sent again. */
   origin: string;
   eventCount: number;
   bytes: number;
@@ -135,6 +136,8 @@ export interface BatchState {
   bytes: number;
   rawKey: string;
   receivedAt: Date;
+  /** "http", "file:{landing key}" or "replay" (see NewBatch). */
+  origin: string;
 }
 
 export interface StrandedBatch {
@@ -423,7 +426,7 @@ export interface DeletedSource {
 }
 
 /** Work that commits or rolls back as one; only valid inside Catalog.transaction's callback. */
-export interface CatalogTransaction {
+export interface CatalogTransaction extends ReplayCatalogTransaction {
   /** The table as this transaction sees it (one it created too), or undefined. */
   describeTable(name: string): Promise<TableInfo | undefined>;
   /** A table's access settings with its row locked until the transaction ends (a policy being saved). */
@@ -879,7 +882,8 @@ export interface Catalog
     SchemaRegistryCatalog,
     SourceActivityCatalog,
     AnalyticsTableCatalog,
-    TableAccessCatalog {
+    TableAccessCatalog,
+    ReplayCatalog {
   /** Names the catalog (for caches and logs). */
   readonly url: string;
   /** Runs the writes that must commit together (see CatalogTransaction). */

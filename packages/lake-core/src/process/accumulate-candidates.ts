@@ -10,6 +10,7 @@ import type { CandidateRows } from "./curated-lines";
 import { eventText, judgeEvent, problemPayload } from "./judge-event";
 import type { PendingBatch } from "./process-outcome";
 import { rawBatchFormat } from "./read-raw-batch";
+import { type ReplayTracking, refusedAsReplayed, replayTracking } from "./replay-outcomes";
 
 /** A batch read and split: its candidate events are held in the group's column arrays. */
 export interface ParsedBatch {
@@ -17,6 +18,8 @@ export interface ParsedBatch {
   body: Uint8Array;
   deadLetters: NewDeadLetter[];
   outcome: BatchOutcome;
+  /** A replay batch: its letters and where each of its events went. */
+  replay?: ReplayTracking;
 }
 
 export interface GroupCandidates {
@@ -60,6 +63,7 @@ export async function accumulateCandidates(
     }
     const deadLetters: NewDeadLetter[] = [];
     const outcome: BatchOutcome = { accepted: 0, rejected: 0, duplicates: 0 };
+    const replay = b.replay ? replayTracking(b.replay) : undefined;
     const reject = (
       eventId: string | undefined,
       reasonCode: string,
@@ -96,6 +100,7 @@ export async function accumulateCandidates(
         source,
         batchId: b.batchId,
         receivedAt: b.receivedAt,
+        ...(replay ? { assignedId: (index: number) => replay.assigned[index] } : {}),
         onInvalid: (problem) => {
           // A body that is not JSON at all has no events to dead-letter one by one: the batch is poison.
           if (
@@ -109,21 +114,35 @@ export async function accumulateCandidates(
             problem.code === "INVALID_EVENT_ID" && problem.field !== undefined
               ? pointerOfPath(problem.field)
               : undefined;
+          if (
+            refusedAsReplayed(replay, problem.index, { code: problem.code, reason: problem.message, path })
+          ) {
+            outcome.rejected += 1;
+            return;
+          }
           reject(undefined, problem.code, problem.message, path, problemPayload(problem));
         },
       })) {
         const verdict = judgeEvent(ev, source, body);
         if (verdict.rejected) {
           const { code, reason, path } = verdict.rejected;
+          if (
+            refusedAsReplayed(replay, ev.index, { code, reason, path, schemaVersion: source.schemaVersion })
+          ) {
+            outcome.rejected += 1;
+            continue;
+          }
           // The schema it was judged against: the grouped view tells letters of each version apart.
           reject(ev.id, code, reason, path, eventText(ev, body), source.schemaVersion);
           continue;
         }
         if (inGroup.has(ev.dedupeId)) {
           outcome.duplicates += 1;
+          replay?.duplicates.add(ev.index);
           continue;
         }
         inGroup.add(ev.dedupeId);
+        replay?.rows.set(ev.index, ids.length);
         ids.push(ev.id);
         dedupeIds.push(ev.dedupeId);
         times.push(ev.time);
@@ -145,7 +164,7 @@ export async function accumulateCandidates(
       await nack(b.msg, `raw object ${b.rawKey} is unparseable: ${unparseable}`);
       continue;
     }
-    parsed.push({ batch: b, body, deadLetters, outcome });
+    parsed.push({ batch: b, body, deadLetters, outcome, ...(replay ? { replay } : {}) });
     cols.bodies.push(body);
   }
   return { parsed, cols, dedupeIds };

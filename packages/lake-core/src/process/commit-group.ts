@@ -9,6 +9,7 @@ import type { LoadedSource } from "../schema/source-schema";
 import type { GroupCandidates, ParsedBatch } from "./accumulate-candidates";
 import { toParquet, uploadFiles, writeCandidateLines } from "./flush-files";
 import type { PhaseTimings, ProcessDeps } from "./process-outcome";
+import { replayOutcomes } from "./replay-outcomes";
 
 /**
  * Returns the batches this commit covered; batches another worker committed meanwhile are left out
@@ -92,13 +93,20 @@ export async function commitGroup(
         for (const f of files) f.batchId = committed[0]!.batch.batchId;
       }
       commitStarted = performance.now();
-      await tx.commitAppend({
+      const seq = await tx.commitAppend({
         tableId: table.id,
         files,
         batchIds: committed.map((p) => p.batch.batchId),
         counts: new Map(committed.map((p) => [p.batch.batchId, p.outcome])),
       });
       await tx.recordDeadLetters(committed.flatMap((p) => p.deadLetters));
+      // Replayed letters' outcomes commit with the rows they landed (or did not land) as.
+      const stored = (row: number) => fresh.has(dedupeIds[row]!);
+      await tx.recordReplayOutcomes(
+        committed.flatMap((p) =>
+          p.replay ? replayOutcomes(p.replay, stored, { name: table.name, seq }) : [],
+        ),
+      );
       return { committed, filesWritten: files.length };
     });
     phase.commit += performance.now() - commitStarted;

@@ -67,7 +67,13 @@ export async function processBatches(
     }
     seenBatch.add(p.batchId);
     const list = bySource.get(state.sourceId) ?? [];
-    list.push({ ...p, sourceId: state.sourceId, rawKey: state.rawKey, receivedAt: state.receivedAt });
+    list.push({
+      ...p,
+      sourceId: state.sourceId,
+      rawKey: state.rawKey,
+      receivedAt: state.receivedAt,
+      origin: state.origin,
+    });
     bySource.set(state.sourceId, list);
   }
 

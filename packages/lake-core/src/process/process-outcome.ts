@@ -3,6 +3,7 @@
 import type { DuckDbWork } from "../adapters/duckdb-sql";
 import type { AcceptBatchDeps } from "../ingest/accept-batch";
 import type { ReceivedMessage } from "../ports/queue";
+import type { ReplayManifestItem } from "../ports/replay-catalog";
 
 export interface ProcessDeps extends AcceptBatchDeps, DuckDbWork {
   /** Queue the messages came from (default "batches"). */
@@ -51,6 +52,10 @@ export interface PendingBatch {
   sourceId: string;
   rawKey: string;
   receivedAt: Date;
+  /** From the batch row: "replay" for dead letters sent again (see replay-outcomes.ts). */
+  origin?: string;
+  /** A replay batch's letters, read before its events are judged. */
+  replay?: ReplayManifestItem[];
 }
 
 export function emptyOutcome(messages: number): ProcessOutcome {

@@ -9,6 +9,7 @@ import { accumulateCandidates } from "./accumulate-candidates";
 import { commitGroup } from "./commit-group";
 import type { PendingBatch, ProcessDeps, ProcessOutcome } from "./process-outcome";
 import { readRaw } from "./read-raw-batch";
+import { REPLAY_ORIGIN } from "./replay-outcomes";
 
 export interface GroupContext {
   deps: ProcessDeps;
@@ -32,6 +33,12 @@ export async function processSourceGroup(
   try {
     source = await loadSource(deps.catalog, sourceId);
     table = await deps.catalog.ensureCuratedTable(source, evolveColumns(source.schema.columns));
+    // A replay batch's letters: the ids its events keep and where each letter's outcome goes.
+    const replays = group.filter((b) => b.origin === REPLAY_ORIGIN);
+    if (replays.length > 0) {
+      const manifests = await deps.catalog.replayManifests(replays.map((b) => b.batchId));
+      for (const b of replays) b.replay = manifests.get(b.batchId) ?? [];
+    }
   } catch (err) {
     for (const b of group) await nack(b.msg, `source ${sourceId}: ${errorMessage(err)}`);
     return;

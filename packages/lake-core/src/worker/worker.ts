@@ -1,7 +1,7 @@
 // The data-plane worker: long-polls `batches`, buffers messages into flushes (by bytes or time),
 // processes each flush, drains the queue's dead messages into dead letters, compacts and vacuums
 // curated tables on an interval, refreshes analytics tables that are due (on a schedule, or right
-// after a flush commits to one of their inputs) and watches the landing zone.
+// after a flush commits to one of their inputs), watches the landing zone and runs replay jobs.
 import { mkdir, rm } from "node:fs/promises";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { Logger } from "pino";
@@ -9,6 +9,7 @@ import { createDuckDbEngine } from "../adapters/duckdb-engine";
 import { prepareConnection } from "../adapters/duckdb-sql";
 import { type AnalyticsRefreshDeps, refreshDueAnalyticsTables } from "../analytics/refresh-analytics";
 import { errorMessage } from "../errors";
+import type { IngestLimits } from "../ingest/ingest-body";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import { consumeLandingEvents, LANDING_EVENTS_QUEUE, scanLandingZone } from "../landing/landing-watch";
 import { type CompactOptions, compactTable } from "../maintenance/compact";
@@ -22,6 +23,7 @@ import type { Queue, ReceivedMessage } from "../ports/queue";
 import { recordPoisonBatches } from "../process/poison-batches";
 import { processBatches } from "../process/process-batches";
 import { requeueStrandedBatches } from "../process/stranded-batches";
+import { runReplayJob } from "../replay/replay-runner";
 import { WorkerMetrics } from "./worker-metrics";
 import { removeOrphanedScratch, workerScratchPath } from "./worker-scratch";
 
@@ -78,6 +80,15 @@ export interface WorkerConfig {
   tmpDir?: string;
   /** DuckDB threads (default: DuckDB's own, the number of cores). */
   duckdbThreads?: number;
+  /**
+   * How often replay jobs waiting for a runner are looked for (a job left running by a stopped or
+   * killed process is taken over from its cursor); 0 turns replays off in this worker (default 1 s).
+   */
+  replayPollMs?: number;
+  /** Replay jobs this worker runs at once (default 2). */
+  replayConcurrency?: number;
+  /** The ingest limits replay batches keep to (the API's INLET_INGEST_* settings). */
+  ingestLimits?: Partial<IngestLimits>;
 }
 
 export interface WorkerDeps {
@@ -136,6 +147,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const refreshMs = cfg.analyticsRefreshIntervalMs ?? 30_000;
   const landingMode = cfg.landing ?? (deps.store.url.startsWith("file:") ? "poll" : "events");
   const landingPollMs = cfg.landingPollMs ?? 500;
+  const replayPollMs = cfg.replayPollMs ?? 1000;
+  const replayConcurrency = Math.max(1, cfg.replayConcurrency ?? 2);
   const tmpDir = cfg.tmpDir ?? workerScratchPath();
   const ownsTmp = cfg.tmpDir === undefined;
   const { catalog, store, queue, logger } = deps;
@@ -410,8 +423,36 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     }
   }
 
+  /** Replay jobs this process is running, by id: each under the job's lease, so once among all workers. */
+  const replaying = new Map<string, Promise<void>>();
+  async function startReplays(): Promise<void> {
+    if (replaying.size >= replayConcurrency) return;
+    for (const jobId of await catalog.runnableReplayJobs(replayConcurrency * 4)) {
+      if (replaying.size >= replayConcurrency || stopping.signal.aborted) break;
+      if (replaying.has(jobId)) continue;
+      const run = runReplayJob({ catalog, store, queue, logger, limits: cfg.ingestLimits }, jobId, {
+        signal: stopping.signal,
+      })
+        .then((result) => {
+          if (result !== "busy") logger.debug({ jobId, result }, "replay run ended");
+        })
+        .catch((err: unknown) => logger.error({ err: errorMessage(err), jobId }, "replay run failed"))
+        .finally(() => replaying.delete(jobId));
+      replaying.set(jobId, run);
+    }
+  }
+
   const tasks: Promise<void>[] = [];
   for (let i = 0; i < concurrency; i++) tasks.push(flushLoop(i));
+  if (replayPollMs > 0) {
+    tasks.push(
+      (async () => {
+        await periodic("replay jobs", replayPollMs, startReplays);
+        // Stopping: the runs finish their chunk in progress and leave their jobs for the next worker.
+        await Promise.allSettled(replaying.values());
+      })(),
+    );
+  }
   tasks.push(periodic("dead-letter drain", deadDrainMs, drainDead));
   if (strandedSweepMs > 0) {
     // takeDead removes dead messages before recordPoisonBatches writes their dead letters: a crash or

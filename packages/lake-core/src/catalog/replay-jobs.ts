@@ -1,0 +1,709 @@
+// Replay jobs in the catalog: a job is created holding its letters (one replay_items row each, in
+// sending order), its runner reads the letters' current payloads a chunk at a time and records which
+// replay batch took them, and the worker records what became of each in its commit transaction.
+import { randomUUID } from "node:crypto";
+import { InletError } from "../errors";
+import {
+  ACTIVE_REPLAY_STATUSES,
+  type CreatedReplayJob,
+  type NewReplayJob,
+  NOT_EVENT_REASON_CODES,
+  type OutstandingReplayBatch,
+  type ReplayBatchAssignment,
+  type ReplayCandidate,
+  type ReplayItemToSend,
+  type ReplayJobRecord,
+  type ReplayJobStatus,
+  type ReplayLetterFilter,
+  type ReplayManifestItem,
+  type ReplayOutcome,
+  type ReplayProgress,
+  type ReplaySelection,
+} from "../ports/replay-catalog";
+import { pgText } from "./dead-letters";
+import { NOW_UTC, type Queryable } from "./transaction";
+
+const ACTIVE = `('${ACTIVE_REPLAY_STATUSES.join("','")}')`;
+
+/** The newest edit of a letter `d`, else its payload as received. */
+const CURRENT_PAYLOAD = `coalesce((SELECT e.payload FROM dead_letter_edits e WHERE e.letter_id = d.id
+  ORDER BY e.id DESC LIMIT 1), d.payload)`;
+const EDITED = "EXISTS (SELECT 1 FROM dead_letter_edits e WHERE e.letter_id = d.id)";
+
+/** Conditions over `d` for a filter, with parameters numbered after `params`' current length. */
+function filterWhere(filter: ReplayLetterFilter, params: unknown[]): string {
+  const conditions = ["d.status = 'open'"];
+  const add = (sql: (n: number) => string, value: unknown) => {
+    params.push(value);
+    conditions.push(sql(params.length));
+  };
+  if (filter.sourceId !== undefined) add((n) => `d.source_id = $${n}`, filter.sourceId);
+  if (filter.reasonCode !== undefined) add((n) => `d.reason_code = $${n}`, filter.reasonCode);
+  if (filter.from !== undefined)
+    add((n) => `d.created_at >= ($${n}::timestamptz AT TIME ZONE 'UTC')`, filter.from.toISOString());
+  if (filter.to !== undefined)
+    add((n) => `d.created_at < ($${n}::timestamptz AT TIME ZONE 'UTC')`, filter.to.toISOString());
+  if (filter.batchId !== undefined) add((n) => `d.batch_id = $${n}`, filter.batchId);
+  if (filter.path !== undefined) add((n) => `d.path = $${n}`, filter.path);
+  if (filter.schemaVersion !== undefined) add((n) => `d.schema_version = $${n}`, filter.schemaVersion);
+  return conditions.join(" AND ");
+}
+
+/** The selection's letters as conditions over `d` (a filter takes open letters that are events only). */
+function selectionWhere(selection: ReplaySelection, params: unknown[]): string {
+  if ("letterIds" in selection) {
+    params.push(selection.letterIds);
+    return `d.id = ANY($${params.length}::text[])`;
+  }
+  const conditions = filterWhere(selection.filter, params);
+  params.push(NOT_EVENT_REASON_CODES);
+  return `${conditions} AND d.reason_code <> ALL($${params.length}::text[])`;
+}
+
+/** The order a job sends its letters in: by source (one batch holds one source's events), then as recorded. */
+const SEND_ORDER = "d.source_id, d.created_at, d.id";
+
+function selectionJson(selection: ReplaySelection): Record<string, unknown> {
+  if ("letterIds" in selection) return { letters: selection.letterIds.length };
+  const f = selection.filter;
+  return {
+    filter: {
+      ...(f.sourceId === undefined ? {} : { sourceId: f.sourceId }),
+      ...(f.reasonCode === undefined ? {} : { reasonCode: f.reasonCode }),
+      ...(f.from === undefined ? {} : { from: f.from.toISOString() }),
+      ...(f.to === undefined ? {} : { to: f.to.toISOString() }),
+      ...(f.batchId === undefined ? {} : { batchId: f.batchId }),
+      ...(f.path === undefined ? {} : { path: f.path }),
+      ...(f.schemaVersion === undefined ? {} : { schemaVersion: f.schemaVersion }),
+    },
+  };
+}
+
+const JOB_COLUMNS = `j.id, j.status::text AS status, j.filter AS selection, j.rate_per_second AS "ratePerSecond",
+  j.source_id AS "sourceId", s.slug AS source, j.cursor, j.error, j.requested_by_email AS "requestedByEmail",
+  j.created_at AT TIME ZONE 'UTC' AS "createdAt", j.started_at AT TIME ZONE 'UTC' AS "startedAt",
+  j.updated_at AT TIME ZONE 'UTC' AS "updatedAt", j.finished_at AT TIME ZONE 'UTC' AS "finishedAt", j.total,
+  (SELECT coalesce(json_object_agg(c.state, c.n), '{}') FROM
+     (SELECT i.state, count(*)::int AS n FROM replay_items i WHERE i.job_id = j.id GROUP BY i.state) c) AS counts`;
+
+type JobRow = Omit<ReplayJobRecord, "progress"> & { total: number; counts: Record<string, number> | string };
+
+function toJob(row: JobRow): ReplayJobRecord {
+  const { counts: raw, total, ...rest } = row;
+  const counts: Record<string, number> = typeof raw === "string" ? JSON.parse(raw) : raw;
+  const n = (state: string) => Number(counts[state] ?? 0);
+  const progress: ReplayProgress = {
+    total: Number(total),
+    queued: n("queued"),
+    sent: n("sent"),
+    replayed: n("sent") + n("landed") + n("duplicate") + n("failed"),
+    landed: n("landed"),
+    duplicates: n("duplicate"),
+    stillFailing: n("failed"),
+    skipped: n("skipped"),
+  };
+  const selection = typeof rest.selection === "string" ? JSON.parse(rest.selection) : rest.selection;
+  return {
+    ...rest,
+    selection,
+    ratePerSecond: Number(rest.ratePerSecond),
+    cursor: Number(rest.cursor),
+    progress,
+  };
+}
+
+export async function getReplayJob(q: Queryable, id: string): Promise<ReplayJobRecord | undefined> {
+  const res = await q.query<JobRow>(
+    `SELECT ${JOB_COLUMNS} FROM replay_jobs j LEFT JOIN sources s ON s.id = j.source_id WHERE j.id = $1`,
+    [id],
+  );
+  const row = res.rows[0];
+  return row ? toJob(row) : undefined;
+}
+
+export async function listReplayJobs(
+  q: Queryable,
+  page: { status?: ReplayJobStatus | undefined; cursor?: string | undefined; limit: number },
+): Promise<{ items: ReplayJobRecord[]; nextCursor: string | undefined }> {
+  const params: unknown[] = [page.limit + 1];
+  const conditions: string[] = [];
+  if (page.status !== undefined) {
+    params.push(page.status);
+    conditions.push(`j.status = $${params.length}::"ReplayStatus"`);
+  }
+  if (page.cursor !== undefined) {
+    params.push(page.cursor);
+    conditions.push(
+      `(j.created_at, j.id) < (SELECT c.created_at, c.id FROM replay_jobs c WHERE c.id = $${params.length})`,
+    );
+  }
+  const res = await q.query<JobRow>(
+    `SELECT ${JOB_COLUMNS} FROM replay_jobs j LEFT JOIN sources s ON s.id = j.source_id
+     ${conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : ""}
+     ORDER BY j.created_at DESC, j.id DESC LIMIT $1`,
+    params,
+  );
+  const items = res.rows.slice(0, page.limit).map(toJob);
+  return { items, nextCursor: res.rows.length > page.limit ? items.at(-1)?.id : undefined };
+}
+
+/** Letter ids quoted for a message: the first few, and how many more. */
+function someIds(ids: string[], max = 3): string {
+  const shown = ids.slice(0, max).join(", ");
+  return ids.length > max ? `${shown} and ${ids.length - max} more` : shown;
+}
+
+interface SelectedRow {
+  id: string;
+  status: string;
+  source_id: string | null;
+  slug: string | null;
+  source_status: string | null;
+  reason_code: string;
+  held_by: string | null;
+}
+
+/**
+ * Creates a queued job holding the selected letters. The letters are locked (in id order, so two
+ * creations never deadlock) before the jobs holding them are read in a statement of its own: a job
+ * another transaction committed while this one waited for a lock is seen, and refused with its id.
+ */
+export async function createReplayJob(tx: Queryable, job: NewReplayJob): Promise<CreatedReplayJob> {
+  const params: unknown[] = [];
+  const where = selectionWhere(job.selection, params);
+  const locked = await tx.query<{ id: string }>(
+    `SELECT d.id FROM dead_letters d WHERE ${where} ORDER BY d.id FOR UPDATE OF d`,
+    params,
+  );
+  const lockedIds = locked.rows.map((r) => r.id);
+  const byLetters = "letterIds" in job.selection;
+  if (byLetters) {
+    const found = new Set(lockedIds);
+    const missing = [...new Set((job.selection as { letterIds: string[] }).letterIds)].filter(
+      (id) => !found.has(id),
+    );
+    if (missing.length > 0) {
+      throw new InletError("NOT_FOUND", `No dead letter with id ${someIds(missing)}`, {
+        field: "letterIds",
+        letterIds: missing,
+      });
+    }
+  }
+  if (lockedIds.length === 0) {
+    throw new InletError("BAD_REQUEST", "No open dead letters match the filter: nothing to replay", {
+      field: "filter",
+    });
+  }
+  const rows = (
+    await tx.query<SelectedRow>(
+      `SELECT d.id, d.status::text AS status, d.source_id, s.slug, s.status::text AS source_status,
+              d.reason_code, CASE WHEN j.status::text IN ${ACTIVE} THEN j.id END AS held_by
+       FROM dead_letters d LEFT JOIN sources s ON s.id = d.source_id
+       LEFT JOIN replay_jobs j ON j.id = d.replay_job_id
+       WHERE d.id = ANY($1::text[])`,
+      [lockedIds],
+    )
+  ).rows;
+
+  const held = rows.filter((r) => r.held_by !== null);
+  if (held.length > 0) {
+    const jobs = [...new Set(held.map((r) => r.held_by as string))];
+    throw new InletError(
+      "CONFLICT",
+      held.length === 1
+        ? `Dead letter ${held[0]!.id} is being replayed by job ${jobs[0]}: wait for it, or cancel it`
+        : `${held.length} of the letters (${someIds(held.map((r) => r.id))}) are being replayed by job ${jobs.join(", ")}: wait for it, or cancel it`,
+      { jobId: jobs[0], jobIds: jobs, letterIds: held.map((r) => r.id) },
+    );
+  }
+  const refuse = (message: string, letterIds: string[]) => {
+    throw new InletError("BAD_REQUEST", message, {
+      field: byLetters ? "letterIds" : "filter",
+      letterIds,
+    });
+  };
+  const notOpen = rows.filter((r) => r.status !== "open");
+  if (notOpen.length > 0) {
+    refuse(
+      `Dead letter ${someIds(notOpen.map((r) => r.id))} is ${notOpen[0]!.status}, not open: only open letters are replayed`,
+      notOpen.map((r) => r.id),
+    );
+  }
+  const orphans = rows.filter((r) => r.source_id === null);
+  if (orphans.length > 0) {
+    refuse(
+      byLetters
+        ? `Dead letter ${someIds(orphans.map((r) => r.id))} belongs to a deleted source: there is nowhere to replay it (discard it instead)`
+        : `${orphans.length} letters matching the filter belong to deleted sources, which cannot take a replay: filter by source, or discard them`,
+      orphans.map((r) => r.id),
+    );
+  }
+  const paused = rows.filter((r) => r.source_status === "paused");
+  if (paused.length > 0) {
+    const slugs = [...new Set(paused.map((r) => r.slug))];
+    refuse(
+      `Source ${slugs.map((s) => `'${s}'`).join(", ")} is paused and stores nothing: resume it before replaying its letters`,
+      paused.map((r) => r.id),
+    );
+  }
+  const notEvents = rows.filter((r) => NOT_EVENT_REASON_CODES.includes(r.reason_code));
+  if (notEvents.length > 0) {
+    refuse(
+      `Dead letter ${someIds(notEvents.map((r) => r.id))} (${notEvents[0]!.reason_code}) is not an event: a poison batch is reprocessed from its raw batch, a rejected file is fixed and dropped into landing/ again`,
+      notEvents.map((r) => r.id),
+    );
+  }
+
+  // Letters the filter matched that are not events (left out above by selectionWhere), for the answer.
+  let excluded: { reasonCode: string; count: number }[] = [];
+  if (!byLetters) {
+    const p: unknown[] = [];
+    const w = filterWhere((job.selection as { filter: ReplayLetterFilter }).filter, p);
+    p.push(NOT_EVENT_REASON_CODES);
+    const res = await tx.query<{ reason_code: string; n: number }>(
+      `SELECT d.reason_code, count(*)::int AS n FROM dead_letters d
+       WHERE ${w} AND d.reason_code = ANY($${p.length}::text[]) GROUP BY d.reason_code ORDER BY d.reason_code`,
+      p,
+    );
+    excluded = res.rows.map((r) => ({ reasonCode: r.reason_code, count: Number(r.n) }));
+  }
+
+  const sources = [...new Set(rows.map((r) => r.source_id))];
+  const id = randomUUID();
+  await tx.query(
+    `INSERT INTO replay_jobs (id, source_id, filter, rate_per_second, status, total, requested_by_id,
+                              requested_by_email, created_at, updated_at)
+     VALUES ($1, $2, $3::jsonb, $4, 'queued', $5, $6, $7, ${NOW_UTC}, ${NOW_UTC})`,
+    [
+      id,
+      sources.length === 1 ? sources[0] : null,
+      JSON.stringify(selectionJson(job.selection)),
+      job.ratePerSecond,
+      rows.length,
+      job.requestedById ?? null,
+      job.requestedByEmail,
+    ],
+  );
+  await tx.query(
+    `INSERT INTO replay_items (job_id, seq, letter_id, source_id)
+     SELECT $1, row_number() OVER (ORDER BY ${SEND_ORDER}), d.id, d.source_id
+     FROM dead_letters d WHERE d.id = ANY($2::text[])`,
+    [id, lockedIds],
+  );
+  await tx.query("UPDATE dead_letters SET replay_job_id = $1 WHERE id = ANY($2::text[])", [id, lockedIds]);
+  const created = await getReplayJob(tx, id);
+  if (!created) throw new Error(`replay job ${id} vanished in its own transaction`);
+  return { job: created, excluded };
+}
+
+const STATUS_WORDS: Record<ReplayJobStatus, string> = {
+  queued: "queued",
+  running: "running",
+  paused: "paused",
+  succeeded: "finished",
+  failed: "failed",
+  cancelled: "cancelled",
+};
+
+export async function setReplayJobStatus(
+  tx: Queryable,
+  id: string,
+  to: ReplayJobStatus,
+  from: readonly ReplayJobStatus[],
+): Promise<{ before: ReplayJobStatus; after: ReplayJobRecord } | undefined> {
+  const res = await tx.query<{ status: ReplayJobStatus }>(
+    "SELECT status::text AS status FROM replay_jobs WHERE id = $1 FOR UPDATE",
+    [id],
+  );
+  const before = res.rows[0]?.status;
+  if (before === undefined) return undefined;
+  if (!from.includes(before)) {
+    throw new InletError("CONFLICT", `Replay job ${id} is ${STATUS_WORDS[before]}: it cannot be ${to} now`, {
+      status: before,
+    });
+  }
+  const ends = to === "cancelled" || to === "succeeded" || to === "failed";
+  await tx.query(
+    `UPDATE replay_jobs SET status = $2::"ReplayStatus", updated_at = ${NOW_UTC},
+       error = CASE WHEN $2 = 'queued' THEN NULL ELSE error END,
+       finished_at = CASE WHEN $3 THEN ${NOW_UTC} ELSE finished_at END
+     WHERE id = $1`,
+    [id, to, ends],
+  );
+  if (to === "cancelled") {
+    await tx.query(
+      `UPDATE replay_items SET state = 'skipped', reason = 'the job was cancelled before it was sent',
+         done_at = ${NOW_UTC}
+       WHERE job_id = $1 AND state = 'queued'`,
+      [id],
+    );
+  }
+  const after = await getReplayJob(tx, id);
+  if (!after) throw new Error(`replay job ${id} vanished in its own transaction`);
+  return { before, after };
+}
+
+export async function replayJobState(
+  q: Queryable,
+  id: string,
+): Promise<{ status: ReplayJobStatus; cursor: number; ratePerSecond: number } | undefined> {
+  const res = await q.query<{ status: ReplayJobStatus; cursor: number; rate: number }>(
+    "SELECT status::text AS status, cursor, rate_per_second AS rate FROM replay_jobs WHERE id = $1",
+    [id],
+  );
+  const r = res.rows[0];
+  return r && { status: r.status, cursor: Number(r.cursor), ratePerSecond: Number(r.rate) };
+}
+
+export async function runnableReplayJobs(q: Queryable, limit: number): Promise<string[]> {
+  const res = await q.query<{ id: string }>(
+    `SELECT j.id FROM replay_jobs j
+     WHERE j.status IN ('queued', 'running')
+        OR (j.status IN ('paused', 'cancelled')
+            AND EXISTS (SELECT 1 FROM replay_items i WHERE i.job_id = j.id AND i.state = 'sent'))
+     ORDER BY j.created_at, j.id LIMIT $1`,
+    [limit],
+  );
+  return res.rows.map((r) => r.id);
+}
+
+export async function startReplayJob(q: Queryable, id: string): Promise<ReplayJobStatus | undefined> {
+  const res = await q.query<{ status: ReplayJobStatus }>(
+    `WITH started AS (
+       UPDATE replay_jobs SET status = 'running', started_at = coalesce(started_at, ${NOW_UTC}),
+         updated_at = ${NOW_UTC}
+       WHERE id = $1 AND status = 'queued' RETURNING status::text AS status
+     )
+     SELECT status FROM started UNION ALL
+     SELECT status::text FROM replay_jobs WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM started)`,
+    [id],
+  );
+  return res.rows[0]?.status;
+}
+
+export async function finishReplayJob(
+  q: Queryable,
+  id: string,
+  status: "succeeded" | "failed",
+  error?: string,
+): Promise<void> {
+  await q.query(
+    `UPDATE replay_jobs SET status = $2::"ReplayStatus", error = $3, finished_at = ${NOW_UTC},
+       updated_at = ${NOW_UTC}
+     WHERE id = $1 AND status IN ('queued', 'running')`,
+    [id, status, error ?? null],
+  );
+}
+
+export async function pauseReplayJob(q: Queryable, id: string, error: string): Promise<void> {
+  await q.query(
+    `UPDATE replay_jobs SET status = 'paused', error = $2, updated_at = ${NOW_UTC}
+     WHERE id = $1 AND status IN ('queued', 'running')`,
+    [id, error],
+  );
+}
+
+const ITEM_COLUMNS = `i.seq, d.id AS "letterId", d.source_id AS "sourceId", s.slug AS source,
+  s.status::text AS "sourceStatus", d.batch_id AS "batchId", b.raw_key AS "batchRawKey", d.event_id AS "eventId",
+  d.reason_code AS "reasonCode", ${CURRENT_PAYLOAD} AS payload, ${EDITED} AS edited,
+  i.batch_id AS "replayBatchId"`;
+const ITEM_FROM = `replay_items i JOIN dead_letters d ON d.id = i.letter_id
+  LEFT JOIN sources s ON s.id = d.source_id LEFT JOIN batches b ON b.id = d.batch_id`;
+
+export async function nextReplayItems(
+  q: Queryable,
+  jobId: string,
+  afterSeq: number,
+  limit: number,
+): Promise<ReplayItemToSend[]> {
+  const res = await q.query<ReplayItemToSend>(
+    `SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM}
+     WHERE i.job_id = $1 AND i.seq > $2 AND i.state = 'queued' ORDER BY i.seq LIMIT $3`,
+    [jobId, afterSeq, limit],
+  );
+  return res.rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+}
+
+export async function replayBatchItems(
+  q: Queryable,
+  jobId: string,
+  batchId: string,
+): Promise<ReplayItemToSend[]> {
+  const res = await q.query<ReplayItemToSend>(
+    `SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM}
+     WHERE i.job_id = $1 AND i.batch_id = $2 AND i.state = 'sent' ORDER BY i.seq`,
+    [jobId, batchId],
+  );
+  return res.rows.map((r) => ({ ...r, seq: Number(r.seq) }));
+}
+
+export async function assignReplayBatch(tx: Queryable, a: ReplayBatchAssignment): Promise<void> {
+  await tx.query(
+    `UPDATE replay_items i SET state = 'sent', batch_id = $2, first_index = a.first_index,
+       event_count = a.event_count,
+       assigned_ids = ARRAY(SELECT json_array_elements_text(a.assigned_ids::json)),
+       sent_at = ${NOW_UTC}
+     FROM unnest($3::int[], $4::int[], $5::int[], $6::text[]) AS a(seq, first_index, event_count, assigned_ids)
+     WHERE i.job_id = $1 AND i.seq = a.seq AND i.state IN ('queued', 'sent')`,
+    [
+      a.jobId,
+      a.batchId,
+      a.items.map((i) => i.seq),
+      a.items.map((i) => i.firstIndex),
+      a.items.map((i) => i.eventCount),
+      a.items.map((i) => JSON.stringify(i.assignedIds)),
+    ],
+  );
+  await tx.query(
+    `UPDATE replay_jobs SET cursor = GREATEST(cursor, $2), updated_at = ${NOW_UTC} WHERE id = $1`,
+    [a.jobId, Math.max(0, ...a.items.map((i) => i.seq))],
+  );
+}
+
+export async function settleReplayItems(
+  q: Queryable,
+  jobId: string,
+  items: { seq: number; state: "skipped" | "failed"; reason: string; reasonCode?: string }[],
+): Promise<void> {
+  if (items.length === 0) return;
+  await q.query(
+    `UPDATE replay_items i SET state = a.state, reason = a.reason, reason_code = a.reason_code,
+       done_at = ${NOW_UTC}
+     FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS a(seq, state, reason, reason_code)
+     WHERE i.job_id = $1 AND i.seq = a.seq AND i.state IN ('queued', 'sent')`,
+    [
+      jobId,
+      items.map((i) => i.seq),
+      items.map((i) => i.state),
+      items.map((i) => pgText(i.reason)),
+      items.map((i) => i.reasonCode ?? null),
+    ],
+  );
+  await q.query(
+    `UPDATE replay_jobs SET cursor = GREATEST(cursor, $2), updated_at = ${NOW_UTC} WHERE id = $1`,
+    [jobId, Math.max(0, ...items.map((i) => i.seq))],
+  );
+}
+
+export async function outstandingReplayBatches(
+  q: Queryable,
+  jobId: string,
+): Promise<OutstandingReplayBatch[]> {
+  const res = await q.query<{ batch_id: string; status: string | null; n: number }>(
+    `SELECT i.batch_id, b.status::text AS status, count(*)::int AS n
+     FROM replay_items i LEFT JOIN batches b ON b.id = i.batch_id
+     WHERE i.job_id = $1 AND i.state = 'sent' GROUP BY i.batch_id, b.status ORDER BY min(i.seq)`,
+    [jobId],
+  );
+  return res.rows.map((r) => ({
+    batchId: r.batch_id,
+    status: (r.status ?? undefined) as OutstandingReplayBatch["status"],
+    items: Number(r.n),
+  }));
+}
+
+export async function replayManifests(
+  q: Queryable,
+  batchIds: string[],
+): Promise<Map<string, ReplayManifestItem[]>> {
+  const out = new Map<string, ReplayManifestItem[]>();
+  if (batchIds.length === 0) return out;
+  const res = await q.query<{
+    batch_id: string;
+    job_id: string;
+    seq: number;
+    letter_id: string;
+    first_index: number;
+    event_count: number;
+    assigned_ids: string[] | null;
+  }>(
+    `SELECT batch_id, job_id, seq, letter_id, first_index, event_count, assigned_ids FROM replay_items
+     WHERE batch_id = ANY($1::text[]) AND state = 'sent' ORDER BY batch_id, first_index`,
+    [batchIds],
+  );
+  for (const r of res.rows) {
+    const list = out.get(r.batch_id) ?? [];
+    list.push({
+      jobId: r.job_id,
+      seq: Number(r.seq),
+      letterId: r.letter_id,
+      firstIndex: Number(r.first_index),
+      eventCount: Number(r.event_count),
+      assignedIds: r.assigned_ids ?? [],
+    });
+    out.set(r.batch_id, list);
+  }
+  return out;
+}
+
+/**
+ * Records what became of replayed letters, in the transaction that commits their batch: each item
+ * still `sent` takes its outcome; a letter that landed (or was found in curated already) is resolved
+ * as replayed; one refused again stays open with the new reason and one more attempt (the reason it
+ * was first received with is kept beside it).
+ */
+export async function recordReplayOutcomes(tx: Queryable, outcomes: ReplayOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  const res = await tx.query<{ letter_id: string; state: string }>(
+    `UPDATE replay_items i SET state = o.state, landed = o.landed, duplicates = o.duplicates,
+       table_name = o.table_name, snapshot_seq = o.snapshot_seq, reason_code = o.reason_code,
+       reason = o.reason, path = o.path, done_at = ${NOW_UTC}
+     FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::int[], $6::text[], $7::int[], $8::text[],
+                 $9::text[], $10::text[])
+          AS o(job_id, seq, state, landed, duplicates, table_name, snapshot_seq, reason_code, reason, path)
+     WHERE i.job_id = o.job_id AND i.seq = o.seq AND i.state = 'sent'
+     RETURNING i.letter_id, i.state`,
+    [
+      outcomes.map((o) => o.jobId),
+      outcomes.map((o) => o.seq),
+      outcomes.map((o) => o.state),
+      outcomes.map((o) => o.landed),
+      outcomes.map((o) => o.duplicates),
+      outcomes.map((o) => o.tableName),
+      outcomes.map((o) => o.snapshotSeq ?? null),
+      outcomes.map((o) => o.failure?.reasonCode ?? null),
+      outcomes.map((o) => (o.failure ? pgText(o.failure.reason) : null)),
+      outcomes.map((o) => (o.failure?.path === undefined ? null : pgText(o.failure.path))),
+    ],
+  );
+  const recorded = new Set(res.rows.map((r) => r.letter_id));
+  const resolved = outcomes.filter((o) => o.state !== "failed" && recorded.has(o.letterId));
+  if (resolved.length > 0) {
+    await tx.query(
+      `UPDATE dead_letters SET status = 'replayed', resolved_at = ${NOW_UTC}
+       WHERE id = ANY($1::text[]) AND status = 'open'`,
+      [resolved.map((o) => o.letterId)],
+    );
+  }
+  const failed = outcomes.filter((o) => o.state === "failed" && o.failure && recorded.has(o.letterId));
+  if (failed.length > 0) {
+    await tx.query(
+      `UPDATE dead_letters d SET attempts = d.attempts + 1,
+         received_reason_code = coalesce(d.received_reason_code, d.reason_code),
+         received_reason = coalesce(d.received_reason, d.reason),
+         received_path = CASE WHEN d.received_reason IS NULL THEN d.path ELSE d.received_path END,
+         reason_code = f.reason_code, reason = f.reason, path = f.path, schema_version = f.schema_version
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])
+            AS f(id, reason_code, reason, path, schema_version)
+       WHERE d.id = f.id`,
+      [
+        failed.map((o) => o.letterId),
+        failed.map((o) => o.failure?.reasonCode ?? "REPLAY_FAILED"),
+        failed.map((o) => pgText(o.failure?.reason ?? "")),
+        failed.map((o) => (o.failure?.path === undefined ? null : pgText(o.failure.path))),
+        failed.map((o) => o.failure?.schemaVersion ?? null),
+      ],
+    );
+  }
+}
+
+interface CandidateRow extends Omit<ReplayCandidate, "heldBy"> {
+  heldBy: string | null;
+}
+
+export async function replayCandidates(
+  q: Queryable,
+  selection: ReplaySelection,
+  page: { cursor?: string | undefined; limit: number },
+): Promise<{ items: ReplayCandidate[]; nextCursor: string | undefined }> {
+  const params: unknown[] = [];
+  // A dry run of ids judges every letter asked for (and says why one cannot be replayed).
+  const where = selectionWhere(selection, params);
+  params.push(page.limit + 1);
+  const limitParam = params.length;
+  let after = "";
+  if (page.cursor !== undefined) {
+    params.push(page.cursor);
+    after = ` AND (d.source_id, d.created_at, d.id) > (SELECT c.source_id, c.created_at, c.id FROM dead_letters c WHERE c.id = $${params.length})`;
+  }
+  const res = await q.query<CandidateRow>(
+    `SELECT d.id, d.source_id AS "sourceId", s.slug AS source, s.status::text AS "sourceStatus",
+            d.batch_id AS "batchId", b.raw_key AS "batchRawKey", d.event_id AS "eventId",
+            d.reason_code AS "reasonCode", d.reason, d.path, d.status::text AS status,
+            ${CURRENT_PAYLOAD} AS payload, ${EDITED} AS edited,
+            CASE WHEN j.status::text IN ${ACTIVE} THEN j.id END AS "heldBy"
+     FROM dead_letters d LEFT JOIN sources s ON s.id = d.source_id LEFT JOIN batches b ON b.id = d.batch_id
+     LEFT JOIN replay_jobs j ON j.id = d.replay_job_id
+     WHERE ${where}${after} ORDER BY ${SEND_ORDER} LIMIT $${limitParam}`,
+    params,
+  );
+  const items = res.rows.slice(0, page.limit);
+  return { items, nextCursor: res.rows.length > page.limit ? items.at(-1)?.id : undefined };
+}
+
+/** Which of the ids are claimed already for the source (read only: the dedupe index's own key). */
+export async function claimedEventIds(q: Queryable, sourceId: string, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const res = await q.query<{ event_id: string }>(
+    `SELECT e.event_id FROM unnest($2::text[]) AS e(event_id)
+     JOIN seen_events s ON s.key = md5($1 || ':' || e.event_id)::uuid`,
+    [sourceId, ids],
+  );
+  return new Set(res.rows.map((r) => r.event_id));
+}
+
+/** Locks an open letter and refuses when it is not open or an active job holds it. */
+async function lockEditable(tx: Queryable, ids: string[], doing: string): Promise<SelectedRow[]> {
+  await tx.query("SELECT id FROM dead_letters WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE", [ids]);
+  const rows = (
+    await tx.query<SelectedRow>(
+      `SELECT d.id, d.status::text AS status, d.source_id, s.slug, s.status::text AS source_status,
+              d.reason_code, CASE WHEN j.status::text IN ${ACTIVE} THEN j.id END AS held_by
+       FROM dead_letters d LEFT JOIN sources s ON s.id = d.source_id
+       LEFT JOIN replay_jobs j ON j.id = d.replay_job_id WHERE d.id = ANY($1::text[])`,
+      [ids],
+    )
+  ).rows;
+  const found = new Set(rows.map((r) => r.id));
+  const missing = ids.filter((id) => !found.has(id));
+  if (missing.length > 0) throw new InletError("NOT_FOUND", `No dead letter with id ${someIds(missing)}`);
+  const held = rows.find((r) => r.held_by !== null);
+  if (held) {
+    throw new InletError(
+      "CONFLICT",
+      `Dead letter ${held.id} is being replayed by job ${held.held_by}: it cannot be ${doing} until the job ends (or is cancelled)`,
+      { jobId: held.held_by },
+    );
+  }
+  const closed = rows.find((r) => r.status !== "open");
+  if (closed) {
+    throw new InletError(
+      "BAD_REQUEST",
+      `Dead letter ${closed.id} is ${closed.status}: only open letters can be ${doing}`,
+      { field: "id" },
+    );
+  }
+  return rows;
+}
+
+export async function recordDeadLetterEdit(
+  tx: Queryable,
+  letterId: string,
+  payload: string,
+  actor: { id: string | undefined; email: string },
+): Promise<{ at: Date }> {
+  await lockEditable(tx, [letterId], "edited");
+  const res = await tx.query<{ at: Date }>(
+    `INSERT INTO dead_letter_edits (letter_id, payload, actor_id, actor_email, created_at)
+     VALUES ($1, $2, $3, $4, ${NOW_UTC}) RETURNING created_at AT TIME ZONE 'UTC' AS at`,
+    [letterId, pgText(payload), actor.id ?? null, actor.email],
+  );
+  return { at: new Date(res.rows[0]!.at) };
+}
+
+export async function discardDeadLetters(
+  tx: Queryable,
+  ids: string[],
+  reason: string,
+  actor: { id: string | undefined; email: string },
+): Promise<{ id: string; sourceId: string | null }[]> {
+  const unique = [...new Set(ids)];
+  const rows = await lockEditable(tx, unique, "discarded");
+  await tx.query(
+    `UPDATE dead_letters SET status = 'discarded', resolved_at = ${NOW_UTC}, discarded_by_email = $2,
+       discard_reason = $3
+     WHERE id = ANY($1::text[])`,
+    [unique, actor.email, pgText(reason)],
+  );
+  return rows.map((r) => ({ id: r.id, sourceId: r.source_id }));
+}
