@@ -45,7 +45,16 @@ export {
   type RefreshOutcome,
   refreshAnalyticsTable,
 } from "./analytics/refresh-analytics";
-export { curatedTableName, PgCatalog, pgCatalogTransaction, type Queryable } from "./catalog";
+export {
+  curatedTableName,
+  DEAD_LETTER_SEARCH_MAX_CHARS,
+  DEAD_LETTER_SEARCH_MIN_CHARS,
+  MAX_TREND_HOURS,
+  PgCatalog,
+  pgCatalogTransaction,
+  type Queryable,
+  SEARCH_TIMEOUT_MS,
+} from "./catalog";
 export { InletError, type InletErrorCode, isInletError } from "./errors";
 export * from "./ingest/accept-batch";
 export * from "./ingest/bounded-decompress";
@@ -84,6 +93,7 @@ export {
   ruleStrictness,
   tableAccessFor,
 } from "./query/access-rules";
+export { SAMPLE_PREVIEW_CHARS, SAMPLE_TOO_LONG } from "./query/dead-letter-reads";
 export {
   bindingOf,
   LATEST_EVENTS_MAX_ROWS,

@@ -8,6 +8,8 @@ import { InletError } from "../errors";
 import type { TableAccess, TablePolicies } from "../ports/access-policy";
 import type {
   DeadLetterFilter,
+  DeadLetterGroupOptions,
+  DeadLetterGroupPage,
   DeadLetterRecord,
   DeadLetterSummary,
   TableSnapshotView,
@@ -16,6 +18,7 @@ import type {
 import type { QueryResult, TableBinding } from "../ports/query-engine";
 import type { QueryRunPath } from "../ports/query-history";
 import { hiddenColumns } from "./access-rules";
+import { readableSample, SAMPLE_READ_CHARS, searchRefused } from "./dead-letter-reads";
 import { maskPayload } from "./mask-record";
 import {
   type CsvRunResult,
@@ -283,30 +286,114 @@ export class LakeReader {
     return { ...result, truncated: total > result.rows.length, snapshotSeq: binding.snapshotSeq };
   }
 
-  listDeadLetters(
+  async listDeadLetters(
     reader: Reader,
     filter: DeadLetterFilter,
     page: { cursor?: string | undefined; limit: number },
-  ): Promise<{ items: DeadLetterSummary[]; nextCursor: string | undefined }> {
+  ): Promise<{ items: DeadLetterSummary[]; nextCursor: string | undefined; searchExcluded?: string[] }> {
     this.note(reader, "dead letters listed", { filter });
-    return this.recordedRead(
+    const scope = await this.payloadSearchScope(reader, filter);
+    const listed = await this.recordedRead(
       reader,
       `-- dead letters listed: ${JSON.stringify({ ...filter, cursor: page.cursor, limit: page.limit })}`,
-      () => this.deps.catalog.listDeadLetters(filter, page),
+      () => this.deps.catalog.listDeadLetters(scope.filter, page),
       (p) => p.items.length,
     );
+    return filter.search === undefined ? listed : { ...listed, searchExcluded: scope.excluded };
+  }
+
+  /**
+   * The letters matching the filter grouped by cause, each group's sample payload under the reader's
+   * column rules (as deadLetter shows a payload), cut for a preview; a payload search as
+   * payloadSearchScope allows it, with the slugs of the sources it left out.
+   */
+  async deadLetterGroups(
+    reader: Reader,
+    filter: DeadLetterFilter,
+    opts: Omit<DeadLetterGroupOptions, "maxSampleChars">,
+  ): Promise<DeadLetterGroupPage & { searchExcluded: string[] }> {
+    this.note(reader, "dead letters grouped", { filter });
+    const scope = await this.payloadSearchScope(reader, filter);
+    return this.recordedRead(
+      reader,
+      `-- dead letter groups: ${JSON.stringify({ ...filter, sort: opts.sort, limit: opts.limit })}`,
+      async () => {
+        const page = await this.deps.catalog.deadLetterGroups(scope.filter, {
+          ...opts,
+          maxSampleChars: SAMPLE_READ_CHARS,
+        });
+        const slugs = [...new Set(page.groups.flatMap((g) => (g.source === null ? [] : [g.source])))];
+        const access = await this.accessBySource(reader, slugs);
+        const groups = page.groups.map((g) => ({
+          ...g,
+          sample: readableSample(
+            g.sample,
+            g.source === null ? undefined : access.get(g.source),
+            this.deps.policyHashKey,
+          ),
+        }));
+        return { ...page, groups, searchExcluded: scope.excluded };
+      },
+      (p) => p.groups.length,
+    );
+  }
+
+  /** What the reader may see of each source's curated table, by slug (undefined: nothing restricts it). */
+  private async accessBySource(
+    reader: Reader,
+    slugs: readonly string[],
+  ): Promise<Map<string, TableAccess | undefined>> {
+    const views = await Promise.all(slugs.map((s) => this.deps.catalog.tableSnapshot(curatedTableName(s))));
+    const found = views.filter((v): v is TableSnapshotView => v !== undefined);
+    const access = await this.runs.accessOf(reader, found);
+    return new Map(slugs.map((s, i) => [s, views[i] ? access.get(views[i].tableId) : undefined]));
+  }
+
+  /**
+   * A payload search limited to letters the reader may search (see dead-letter-reads.ts for why): a
+   * source whose table the reader's rules restrict is refused when the filter names it, and left out
+   * (its slug in `excluded`) when the filter spans every source.
+   */
+  private async payloadSearchScope(
+    reader: Reader,
+    filter: DeadLetterFilter,
+  ): Promise<{ filter: DeadLetterFilter; excluded: string[] }> {
+    if (filter.search === undefined || filter.sourceId === null) return { filter, excluded: [] };
+    if (filter.sourceId !== undefined) {
+      const source = await this.deps.catalog.getSource(filter.sourceId);
+      if (source && (await this.accessBySource(reader, [source.slug])).get(source.slug)) {
+        throw searchRefused(source.slug);
+      }
+      return { filter, excluded: [] };
+    }
+    const sources = await this.deps.catalog.listSources();
+    const access = await this.accessBySource(
+      reader,
+      sources.map((s) => s.slug),
+    );
+    const restricted = sources.filter((s) => access.get(s.slug) !== undefined);
+    if (restricted.length === 0) return { filter, excluded: [] };
+    return {
+      filter: {
+        ...filter,
+        excludeSourceIds: [...(filter.excludeSourceIds ?? []), ...restricted.map((s) => s.id)],
+      },
+      excluded: restricted.map((s) => s.slug).sort(),
+    };
   }
 
   /**
    * Counts per reason hold no event data (the source page polls them every few seconds), so unlike
    * every other read here they are not recorded in query history.
    */
-  countDeadLettersByReason(
+  async countDeadLettersByReason(
     reader: Reader,
     filter: Omit<DeadLetterFilter, "reasonCode">,
   ): Promise<{ reasonCode: string; count: number }[]> {
     this.note(reader, "dead letter reasons counted", { filter });
-    return this.deps.catalog.countDeadLettersByReason(filter);
+    // Counts of a payload search tell what payloads hold: only where the reader may search.
+    const scope = await this.payloadSearchScope(reader, filter);
+    return this.deps.catalog.countDeadLettersByReason(scope.filter);
   }
 
   /** One letter with its payload (cut at maxPayloadChars when given), or NOT_FOUND. */
