@@ -1,11 +1,14 @@
-// Dead letters as on-call staff read them: newest first, filtered by source, reason and status, one at
-// a time with its payload, or the whole payload as a file. Every read goes through the LakeReader with
-// the person reading. Read-only: fixing and replaying them builds on this.
+// Dead letters as on-call staff read them: grouped by cause (source × reason × JSON pointer × schema
+// version), or newest first, filtered by source, reason, status, pointer, version, batch, time and
+// payload text; one at a time with its payload, or the whole payload as a file. Every read goes
+// through the LakeReader with the person reading. Read-only: fixing and replaying them builds on this.
 import {
   type Catalog,
+  type DeadLetterFilter,
   type DeadLetterStatus,
   InletError,
   type LakeReader,
+  MAX_TREND_HOURS,
   type Reader,
 } from "@inlet/lake-core";
 import type { Actor } from "../auth/session";
@@ -13,12 +16,45 @@ import type { Actor } from "../auth/session";
 /** A payload above this many characters is cut in a detail answer (the whole row stays in the catalog). */
 export const DEAD_LETTER_PAYLOAD_MAX_CHARS = 1_000_000;
 
-export interface DeadLetterListInput {
-  source?: string;
-  reasonCode?: string;
+/** Which letters: each given field must hold. */
+export interface DeadLetterFilterInput {
+  /** A source's slug; null: letters without a source. */
+  source?: string | null | undefined;
+  reasonCode?: string | undefined;
   status: DeadLetterStatus;
+  batchId?: string | undefined;
+  /** A JSON pointer; null: letters without one. */
+  path?: string | null | undefined;
+  /** A schema version; null: letters no schema judged. */
+  schemaVersion?: number | null | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Text the payload holds (see DeadLetterFilter.search). */
+  search?: string | undefined;
+}
+
+export interface DeadLetterListInput extends DeadLetterFilterInput {
   cursor?: string;
   limit: number;
+}
+
+export interface DeadLetterGroupsInput extends DeadLetterFilterInput {
+  sort: "count" | "lastSeen";
+  limit: number;
+}
+
+/** A group's trend spans the filter's time range, or this long before its end when it has no start. */
+export const DEFAULT_TREND_MS = 7 * 24 * 3_600_000;
+
+const HOUR_MS = 3_600_000;
+
+/** The hours a group's trend counts: whole hours over the range, at most MAX_TREND_HOURS of the latest. */
+export function trendWindow(range: { from?: Date | undefined; to?: Date | undefined }, now: Date) {
+  const end = range.to ?? now;
+  const start = range.from ?? new Date(end.getTime() - DEFAULT_TREND_MS);
+  const endHour = Math.ceil(end.getTime() / HOUR_MS);
+  const startHour = Math.max(Math.floor(start.getTime() / HOUR_MS), endHour - MAX_TREND_HOURS);
+  return { trendFrom: new Date(startHour * HOUR_MS), trendHours: Math.max(1, endHour - startHour) };
 }
 
 function readerOf(actor: Actor): Reader {
@@ -38,23 +74,48 @@ export class DeadLettersService {
     return source.id;
   }
 
+  /** The catalog's filter for the input: a slug read as its source's id (NOT_FOUND when none). */
+  private async filterOf(input: DeadLetterFilterInput): Promise<DeadLetterFilter> {
+    return {
+      sourceId: input.source === null ? null : await this.sourceId(input.source),
+      reasonCode: input.reasonCode,
+      status: input.status,
+      batchId: input.batchId,
+      path: input.path,
+      schemaVersion: input.schemaVersion,
+      from: input.from,
+      to: input.to,
+      search: input.search,
+    };
+  }
+
   async list(actor: Actor, input: DeadLetterListInput) {
     const reader = readerOf(actor);
-    const sourceId = await this.sourceId(input.source);
+    const filter = await this.filterOf(input);
+    const { reasonCode: _, ...anyReason } = filter;
     const [page, reasons] = await Promise.all([
-      this.lake.listDeadLetters(
-        reader,
-        { sourceId, reasonCode: input.reasonCode, status: input.status },
-        { cursor: input.cursor, limit: input.limit },
-      ),
-      this.lake.countDeadLettersByReason(reader, { sourceId, status: input.status }),
+      this.lake.listDeadLetters(reader, filter, { cursor: input.cursor, limit: input.limit }),
+      this.lake.countDeadLettersByReason(reader, anyReason),
     ]);
     return {
       items: page.items,
       nextCursor: page.nextCursor ?? null,
-      /** Letters of this source and status per reason code, for the filter. */
+      /** Letters matching the filter but its reason, per reason code, for the filter. */
       reasons,
+      /** Sources a payload search left out: the reader's column rules restrict their tables. */
+      searchExcluded: page.searchExcluded ?? [],
     };
+  }
+
+  /** The letters grouped by cause, largest (or most recent) first, each with its trend and a sample. */
+  async groups(actor: Actor, input: DeadLetterGroupsInput, now = new Date()) {
+    const filter = await this.filterOf(input);
+    const page = await this.lake.deadLetterGroups(readerOf(actor), filter, {
+      sort: input.sort,
+      limit: input.limit,
+      ...trendWindow(input, now),
+    });
+    return { ...page, limit: input.limit };
   }
 
   async get(actor: Actor, id: string) {
