@@ -77,8 +77,31 @@ interface IdleInstance {
   instance: DuckDBInstance;
   connection: DuckDBConnection;
   relations: GuardedRelation[];
+  /** What this instance already worked out about statements it ran (see StatementMemo). */
+  memo: StatementMemo;
   spill: string;
   timer: NodeJS.Timeout;
+}
+
+/**
+ * Per kept instance, by SQL text and parameter values: the tables a statement that passed both checks
+ * reads, and the bytes it scanned. Both are functions of the statement and the instance's views (its
+ * bound files at one snapshot, under one reader's access), which never change for the instance, so a
+ * statement run again on it skips re-checking its plan and re-planning its bytes.
+ */
+class StatementMemo {
+  private static readonly LIMIT = 256;
+  readonly checked = new Map<string, Set<number>>();
+  readonly scanned = new Map<string, number>();
+
+  static key(req: Pick<QueryRequest, "sql" | "params">): string {
+    return JSON.stringify([req.sql, req.params ?? null]);
+  }
+
+  remember<T>(map: Map<string, T>, key: string, value: T): void {
+    if (map.size >= StatementMemo.LIMIT) map.delete(map.keys().next().value as string);
+    map.set(key, value);
+  }
 }
 
 const DEFAULT_MAX_ROWS = 10_000;
@@ -477,6 +500,8 @@ export class DuckDbQueryEngine implements QueryEngine {
     let instance: DuckDBInstance | undefined = kept?.instance;
     let connection: DuckDBConnection | undefined = kept?.connection;
     let relations = kept?.relations ?? [];
+    const memo = kept?.memo ?? new StatementMemo();
+    const statement = StatementMemo.key(req);
     const spill = kept?.spill ?? join(this.opts.scratchDir ?? tmpdir(), `inlet-duckdb-spill-${randomUUID()}`);
     let reusable = false;
     const interrupt = () => connection?.interrupt();
@@ -494,11 +519,12 @@ export class DuckDbQueryEngine implements QueryEngine {
         relations = await bindPreparedAndLock(connection, bindings, writable, this.pads);
       }
       reusable = true;
-      const referenced = await this.checkStatement(connection, req, bindings, relations).catch(
-        (err: unknown) => {
+      const referenced =
+        memo.checked.get(statement) ??
+        (await this.checkStatement(connection, req, bindings, relations).catch((err: unknown) => {
           throw hiddenColumnError(err, bindings);
-        },
-      );
+        }));
+      memo.remember(memo.checked, statement, referenced);
       // An abort while the tables were bound interrupted nothing that is still running: stop here.
       if (signal?.aborted) throw cancelled(signal);
       let value: T;
@@ -515,18 +541,22 @@ export class DuckDbQueryEngine implements QueryEngine {
       // Measured once the query ran: a query's own mistakes are DuckDB's to report, with their place.
       // A query that ran is never failed by its measurement: when its plan cannot be read, the bytes
       // of the files of the tables it names stand in, a bound the real figure never exceeds.
-      const bytesScanned = await scannedParquetBytes(
-        connection,
-        req.sql,
-        boundFiles(bindings),
-        req.params,
-      ).catch((err: unknown) => {
-        this.opts.logger?.warn({ err }, "bytes scanned not measured from the plan; counting whole files");
-        return [...referenced].reduce(
-          (n, i) => n + (bindings[i]?.binding.files ?? []).reduce((m, f) => m + f.bytes, 0),
-          0,
-        );
-      });
+      const known = memo.scanned.get(statement);
+      const bytesScanned =
+        known ??
+        (await scannedParquetBytes(connection, req.sql, boundFiles(bindings), req.params).then(
+          (bytes) => {
+            memo.remember(memo.scanned, statement, bytes);
+            return bytes;
+          },
+          (err: unknown) => {
+            this.opts.logger?.warn({ err }, "bytes scanned not measured from the plan; counting whole files");
+            return [...referenced].reduce(
+              (n, i) => n + (bindings[i]?.binding.files ?? []).reduce((m, f) => m + f.bytes, 0),
+              0,
+            );
+          },
+        ));
       return { value, bytesScanned };
     } catch (err) {
       // A query's own mistake (bad SQL, a refused statement, a failed cast) leaves the instance as it
@@ -544,7 +574,7 @@ export class DuckDbQueryEngine implements QueryEngine {
     } finally {
       signal?.removeEventListener("abort", interrupt);
       if (instance && connection && reusable && key !== undefined && !signal?.aborted) {
-        this.keep({ key, instance, connection, relations, spill });
+        this.keep({ key, instance, connection, relations, memo, spill });
       } else {
         connection?.closeSync();
         instance?.closeSync();

@@ -208,3 +208,40 @@ describe.each([
     }
   });
 });
+
+describe("on a kept instance (statements remembered per instance)", () => {
+  it("refuses a leak again and answers an allowed query the same, bytes included", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "inlet-policy-kept-"));
+    const { people, orders } = await writePolicyFixtures(dir, "a");
+    const access = tableAccessFor(
+      peoplePolicies(),
+      ["analyst"],
+      (people.columns ?? []).map((c) => c.name),
+    );
+    const tables: TableBinding[] = [{ ...people, access }, orders];
+    const engine = createDuckDbEngine({
+      store: new LocalFsObjectStore(dir),
+      threads: 1,
+      policyHashKey: Buffer.from("k"),
+    });
+    try {
+      const leak = `SELECT * FROM read_parquet('${join(dir, people.files[0]!.key)}')`;
+      for (let i = 0; i < 3; i++) {
+        await expect(engine.query({ sql: leak, tables })).rejects.toMatchObject({ code: "BAD_REQUEST" });
+        await expect(
+          engine.query({ sql: "SELECT card_number FROM curated.people", tables }),
+        ).rejects.toMatchObject({
+          code: "FORBIDDEN",
+        });
+      }
+      const first = await engine.query({ sql: "SELECT email, ssn FROM curated.people ORDER BY id", tables });
+      const again = await engine.query({ sql: "SELECT email, ssn FROM curated.people ORDER BY id", tables });
+      expect(again.rows).toEqual(first.rows);
+      expect(again.bytesScanned).toBe(first.bytesScanned);
+      expect(first.bytesScanned).toBeGreaterThan(0);
+    } finally {
+      await engine.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
