@@ -85,6 +85,11 @@ describe("deadLetters.groups", () => {
     const page = res.data;
     expect([page.totalGroups, page.totalLetters, page.searchExcluded, page.limit]).toEqual([6, 8, [], 100]);
     expect(page.trend).toEqual({ from: at(0).toISOString(), hours: 2 });
+    expect(page.reasons).toEqual([
+      { reasonCode: "MALFORMED_JSON", count: 1 },
+      { reasonCode: "POISON_FILE", count: 1 },
+      { reasonCode: "SCHEMA_VIOLATION", count: 6 },
+    ]);
     const [first] = page.groups;
     expect(first).toMatchObject({
       source: "orders",

@@ -109,13 +109,19 @@ export class DeadLettersService {
 
   /** The letters grouped by cause, largest (or most recent) first, each with its trend and a sample. */
   async groups(actor: Actor, input: DeadLetterGroupsInput, now = new Date()) {
+    const reader = readerOf(actor);
     const filter = await this.filterOf(input);
-    const page = await this.lake.deadLetterGroups(readerOf(actor), filter, {
-      sort: input.sort,
-      limit: input.limit,
-      ...trendWindow(input, now),
-    });
-    return { ...page, limit: input.limit };
+    const { reasonCode: _, ...anyReason } = filter;
+    const [page, reasons] = await Promise.all([
+      this.lake.deadLetterGroups(reader, filter, {
+        sort: input.sort,
+        limit: input.limit,
+        ...trendWindow(input, now),
+      }),
+      this.lake.countDeadLettersByReason(reader, anyReason),
+    ]);
+    /** `reasons`: letters matching the filter but its reason, per reason code, for the filter. */
+    return { ...page, reasons, limit: input.limit };
   }
 
   async get(actor: Actor, id: string) {
