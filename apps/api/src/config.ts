@@ -67,6 +67,8 @@ export const envSchema = z.object({
   INLET_INGEST_MAX_EVENT_BYTES: positiveInt.default(1024 * 1024),
   INLET_INGEST_IDLE_TIMEOUT_MS: positiveInt.default(60_000),
   INLET_INGEST_MAX_EVENTS: positiveInt.default(10_000),
+  /** The ingest limit for replays: the highest events/s a replay job may be given. */
+  INLET_REPLAY_MAX_RATE: positiveInt.default(50_000),
   INLET_QUERY_TIMEOUT_MS: positiveInt.default(60_000),
   INLET_QUERY_MEMORY_LIMIT: z
     .string()

@@ -7,6 +7,7 @@ import { meProcedure } from "./routers/me";
 import { overviewRouter } from "./routers/overview";
 import { policiesRouter } from "./routers/policies";
 import { queriesRouter } from "./routers/queries";
+import { replaysRouter } from "./routers/replays";
 import { savedQueriesRouter } from "./routers/saved-queries";
 import { schemasRouter } from "./routers/schemas";
 import { sourcesRouter } from "./routers/sources";
@@ -20,6 +21,7 @@ export const appRouter = router({
   schemas: schemasRouter,
   audit: auditRouter,
   deadLetters: deadLettersRouter,
+  replays: replaysRouter,
   tables: tablesRouter,
   analytics: analyticsRouter,
   queries: queriesRouter,

@@ -125,6 +125,15 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
     ownUrl: () => listeningUrl(app.server),
     analyticsEngine,
     policies,
+    replay: {
+      maxRate: config.INLET_REPLAY_MAX_RATE,
+      limits: {
+        maxBodyBytes: config.INLET_INGEST_MAX_BODY_BYTES,
+        maxEventBytes: config.INLET_INGEST_MAX_EVENT_BYTES,
+        maxEventsPerBatch: config.INLET_INGEST_MAX_EVENTS,
+      },
+      policyHashKey: hashKey,
+    },
   });
   const sessions = new SessionVerifier(db, config.NEXTAUTH_SECRET);
 

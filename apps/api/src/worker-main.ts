@@ -51,6 +51,12 @@ async function main() {
       vacuumIntervalMs: config.INLET_VACUUM_INTERVAL_MS,
       fileRetentionMs: config.INLET_FILE_RETENTION_MS,
       retentionIntervalMs: config.INLET_RETENTION_INTERVAL_MS,
+      // Replay batches keep to the same limits as what producers send.
+      ingestLimits: {
+        maxBodyBytes: config.INLET_INGEST_MAX_BODY_BYTES,
+        maxEventBytes: config.INLET_INGEST_MAX_EVENT_BYTES,
+        maxEventsPerBatch: config.INLET_INGEST_MAX_EVENTS,
+      },
     },
     onRetention: (applied) => recordRetention(audit, applied),
     // Analytics refreshes are recorded in query history like every other read, and read their inputs

@@ -82,6 +82,8 @@ export type * from "./ports/object-store";
 export type * from "./ports/query-engine";
 export * from "./ports/query-history";
 export type * from "./ports/queue";
+export * from "./ports/replay-catalog";
+export { REPLAY_ORIGIN } from "./process/replay-outcomes";
 export {
   describeOrigin,
   describeRule,
@@ -140,6 +142,28 @@ export {
   type QueryParameterType,
 } from "./query/sql-parameters";
 export {
+  checkEditedPayload,
+  type EditedPayloadCheck,
+  type JsonParseError,
+} from "./replay/edited-payload";
+export type { EventProblemAt } from "./replay/judge-letter";
+export {
+  type DryRunFailureGroup,
+  type DryRunOptions,
+  type DryRunPreview,
+  dryRunReplay,
+  type ReplayDryRun,
+} from "./replay/replay-dry-run";
+export { type LetterText, letterEvents, letterFormat, type ReplayFormat } from "./replay/replay-letters";
+export {
+  chunkEvents,
+  type ReplayRunnerDeps,
+  type ReplayRunOptions,
+  type ReplayRunResult,
+  replayBatchId,
+  runReplayJob,
+} from "./replay/replay-runner";
+export {
   COLUMN_TAGS_KEYWORD,
   type SchemaColumnTags,
   schemaColumnTags,
@@ -182,5 +206,6 @@ export {
 } from "./schema/schema-inference";
 export type { JsonSchema } from "./schema/schema-node";
 export { compileEventValidator, type EventValidator } from "./schema/schema-validator";
+export { type LoadedSource, withSchema } from "./schema/source-schema";
 export { startWorker, type Worker, type WorkerConfig, type WorkerDeps } from "./worker/worker";
 export { WorkerMetrics } from "./worker/worker-metrics";

@@ -39,6 +39,11 @@ function sqlOn(prisma: Prisma.TransactionClient): Queryable {
 export function withCatalogTransaction<T>(
   db: Db,
   fn: (tx: { catalog: CatalogTransaction; prisma: Prisma.TransactionClient }) => Promise<T>,
+  /** Longer than Prisma's default 5 s, for a change that may touch many rows (a replay job's letters). */
+  opts: { timeoutMs?: number } = {},
 ): Promise<T> {
-  return db.prisma.$transaction((prisma) => fn({ catalog: pgCatalogTransaction(sqlOn(prisma)), prisma }));
+  return db.prisma.$transaction(
+    (prisma) => fn({ catalog: pgCatalogTransaction(sqlOn(prisma)), prisma }),
+    opts.timeoutMs === undefined ? undefined : { timeout: opts.timeoutMs, maxWait: 10_000 },
+  );
 }

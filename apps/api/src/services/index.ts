@@ -1,12 +1,13 @@
 // The control plane's services, built once per process from the runtime's adapters.
 import type { Db } from "@inlet/db";
-import type {
-  AccessPolicySource,
-  Catalog,
-  LakeReader,
-  ObjectStore,
-  QueryEngine,
-  Queue,
+import {
+  type AccessPolicySource,
+  type Catalog,
+  DEFAULT_INGEST_LIMITS,
+  type LakeReader,
+  type ObjectStore,
+  type QueryEngine,
+  type Queue,
 } from "@inlet/lake-core";
 import type { Logger } from "pino";
 import type { SourceChanges } from "../source-changes";
@@ -17,6 +18,7 @@ import { OverviewService } from "./overview";
 import { PoliciesService } from "./policies";
 import { QueriesService } from "./queries";
 import type { QueryHistoryStore } from "./query-history";
+import { DEFAULT_REPLAY_MAX_RATE, ReplayService, type ReplayServiceOptions } from "./replay-jobs";
 import { SavedQueriesService } from "./saved-queries";
 import { SchemaRegistryService } from "./schema-registry";
 import { SourceActivityService } from "./source-activity";
@@ -34,6 +36,7 @@ export interface Services {
   overview: OverviewService;
   policies: PoliciesService;
   queries: QueriesService;
+  replays: ReplayService;
   savedQueries: SavedQueriesService;
   schemaRegistry: SchemaRegistryService;
   sources: SourcesService;
@@ -61,6 +64,8 @@ export function createServices(deps: {
   analyticsEngine: QueryEngine;
   /** The access policies the LakeReader applies: refreshes read inputs under their creator's. */
   policies: AccessPolicySource;
+  /** Replays' rate ceiling, the ingest limits and the hash key (edits are shown as letters are). */
+  replay?: Partial<ReplayServiceOptions>;
 }): Services {
   const audit = new AuditService(deps.db, deps.catalog);
   const sources = new SourcesService(deps.db, deps.catalog, audit, deps.publicApiUrl, deps.sourceChanges);
@@ -94,6 +99,11 @@ export function createServices(deps: {
     overview: new OverviewService(deps.catalog, deps.queue),
     policies: new PoliciesService({ db: deps.db, catalog: deps.catalog, lake: deps.lake, audit, queries }),
     queries,
+    replays: new ReplayService(deps.db, deps.catalog, deps.lake, audit, {
+      maxRate: deps.replay?.maxRate ?? DEFAULT_REPLAY_MAX_RATE,
+      limits: deps.replay?.limits ?? { ...DEFAULT_INGEST_LIMITS },
+      policyHashKey: deps.replay?.policyHashKey,
+    }),
     savedQueries,
     schemaRegistry: new SchemaRegistryService(deps.db, deps.catalog, audit, deps.policies),
     sources,
