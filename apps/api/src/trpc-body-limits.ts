@@ -3,7 +3,7 @@
 // from its Content-Length before it is read, or as soon as it grows past the limit, with a tRPC error
 // (413) naming the input field and the limit, so the console shows it at that field.
 import { Readable } from "node:stream";
-import { InletError, MAX_SAMPLE_BYTES } from "@inlet/lake-core";
+import { DEFAULT_INGEST_LIMITS, InletError, MAX_SAMPLE_BYTES } from "@inlet/lake-core";
 import { type AnyTRPCRouter, getTRPCErrorShape, TRPCError, transformTRPCResponse } from "@trpc/server";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 
@@ -24,7 +24,20 @@ interface LargeInput {
   refusal(bodyBytes: number | undefined): string;
 }
 
+/** An edited dead letter's payload: an event of up to the ingest limit, escaped as a JSON string. */
+const EDITED_PAYLOAD: LargeInput = {
+  bodyLimit: 2 * DEFAULT_INGEST_LIMITS.maxEventBytes + MB,
+  field: "payload",
+  refusal: (bytes) =>
+    `payload is over the limit of ${formatBytes(DEFAULT_INGEST_LIMITS.maxEventBytes)} for an event${
+      bytes === undefined ? "" : `: the request is ${formatBytes(bytes)}`
+    }`,
+};
+
 export const LARGE_INPUTS: Readonly<Record<string, LargeInput>> = {
+  "replays.checkEdit": EDITED_PAYLOAD,
+  "replays.saveEdit": EDITED_PAYLOAD,
+  "replays.replayLetter": EDITED_PAYLOAD,
   "sources.inferSchema": {
     // The sample travels as a JSON string: room for escaping to double it, and for the envelope.
     bodyLimit: 2 * MAX_SAMPLE_BYTES + MB,

@@ -211,6 +211,21 @@ describe("replays router", () => {
     expect(JSON.stringify(audited?.details)).not.toContain("2026-01-02");
   });
 
+  it("takes an edit of an event up to the ingest limit, and says why a larger one cannot be sent", async () => {
+    const src = await newSource("rpbig");
+    await sendAndWait("rpbig", src.key, [event("g1", "x")]);
+    const [letter] = await openLetters("rpbig");
+    // Over 1 MiB of text, within the request limit for edits: checked, and refused as an event.
+    const big = JSON.stringify(event("g1", 1, { email: "a".repeat(1_100_000) }));
+    const check = ok(await query("replays.checkEdit", { id: letter!.id, payload: big }));
+    expect(check.ok).toBe(false);
+    expect(check.problems[0].message).toMatch(/the event is 1,100,\d{3} bytes; the limit is 1,048,576/);
+    // Beyond it the request itself is refused, naming the field.
+    const huge = await mutate("replays.saveEdit", { id: letter!.id, payload: "a".repeat(3_300_000) });
+    expect(huge.status).toBe(413);
+    expect(huge.message).toMatch(/^payload is over the limit/);
+  });
+
   it("refuses a rate of 0 or above the ingest limit, naming the field, and a letter of a paused source", async () => {
     const src = await newSource("rprate");
     await sendAndWait("rprate", src.key, [event("q1", "x")]);
