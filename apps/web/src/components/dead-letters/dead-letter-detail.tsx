@@ -1,6 +1,6 @@
 "use client";
 // One dead letter: why it was refused, where (JSON pointer), from which batch, and the payload as
-// received, pretty-printed when it is JSON.
+// received, pretty-printed when it is JSON, with the value at the JSON pointer highlighted.
 import { useQuery } from "@tanstack/react-query";
 import { X } from "lucide-react";
 import { useEffect, useMemo, useRef, useState } from "react";
@@ -14,6 +14,7 @@ import { formatCount, formatDateTime } from "@/lib/format";
 import { indentJson } from "@/lib/json-indent";
 import { useTRPC } from "@/lib/trpc";
 import { errorCode } from "@/lib/trpc-errors";
+import { HighlightedPayload } from "./highlighted-payload";
 
 export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => void }) {
   const trpc = useTRPC();
@@ -95,7 +96,7 @@ export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => v
           />
           <CardBody className="space-y-4">
             <p className="text-gray-900 text-sm">{letter.data.reason}</p>
-            <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-2 lg:grid-cols-4">
+            <dl className="grid grid-cols-1 gap-x-6 gap-y-2 text-sm sm:grid-cols-2 lg:grid-cols-5">
               <div>
                 <dt className="text-gray-500 text-xs">Source</dt>
                 <dd className="font-mono text-gray-800 text-xs">{letter.data.source ?? "—"}</dd>
@@ -103,6 +104,10 @@ export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => v
               <div>
                 <dt className="text-gray-500 text-xs">JSON pointer</dt>
                 <dd className="font-mono text-gray-800 text-xs">{letter.data.path || "—"}</dd>
+              </div>
+              <div>
+                <dt className="text-gray-500 text-xs">Schema version</dt>
+                <dd className="font-mono text-gray-800 text-xs">{letter.data.schemaVersion ?? "—"}</dd>
               </div>
               <div>
                 <dt className="text-gray-500 text-xs">Event id</dt>
@@ -143,12 +148,11 @@ export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => v
                   </a>
                 </div>
               </div>
-              <pre
-                data-testid="dead-letter-payload"
-                className="max-h-96 overflow-auto whitespace-pre-wrap break-words rounded-md bg-gray-50 p-3 font-mono text-gray-800 text-xs leading-relaxed ring-1 ring-gray-200 ring-inset"
-              >
-                {indented && pretty !== undefined ? pretty : letter.data.payload}
-              </pre>
+              <HighlightedPayload
+                testId="dead-letter-payload"
+                text={indented && pretty !== undefined ? pretty : letter.data.payload}
+                pointer={letter.data.path}
+              />
             </div>
             {letter.data.payload.length <= 100_000 ? (
               <div className="max-w-xl">
