@@ -59,7 +59,7 @@ describe("migrations", () => {
       data: { key: "6b1c2b8e-63a2-4f5e-9f1e-3c1d2a7b9e10", sourceId: source.id },
     });
     const job = await prisma.replayJob.create({ data: { sourceId: source.id, filter: { reason: "x" } } });
-    await prisma.deadLetter.create({
+    const letter = await prisma.deadLetter.create({
       data: {
         sourceId: source.id,
         reasonCode: "SCHEMA_VIOLATION",
@@ -67,6 +67,12 @@ describe("migrations", () => {
         payload: "{}",
         replayJobId: job.id,
       },
+    });
+    await prisma.deadLetterEdit.create({
+      data: { letterId: letter.id, payload: '{"amount":1}', actorId: user.id, actorEmail: user.email },
+    });
+    await prisma.replayItem.create({
+      data: { jobId: job.id, seq: 1, letterId: letter.id, sourceId: source.id, assignedIds: ["b1:0"] },
     });
     const saved = await prisma.savedQuery.create({ data: { name: "q", sql: "select 1", ownerId: user.id } });
     await prisma.queryRun.create({
@@ -108,6 +114,13 @@ describe("migrations", () => {
     expect(back.tables[0]?.dataFiles[0]?.bytes).toBe(1234n);
     expect(back.tables[0]?.columnRules[0]?.action).toBe("mask");
     expect(back.deadLetters[0]?.replayJobId).toBe(job.id);
+    const replayed = await prisma.replayJob.findUniqueOrThrow({
+      where: { id: job.id },
+      include: { items: { include: { letter: { include: { edits: true } } } } },
+    });
+    expect(replayed).toMatchObject({ status: "queued", ratePerSecond: 5000, cursor: 0 });
+    expect(replayed.items[0]?.assignedIds).toEqual(["b1:0"]);
+    expect(replayed.items[0]?.letter.edits[0]?.actorEmail).toBe(user.email);
     const run = await prisma.queryRun.findFirstOrThrow();
     expect(run.costUsd?.toString()).toBe("0.00000125");
     expect((await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).roles).toEqual([
