@@ -84,6 +84,15 @@ beforeAll(async () => {
       details: { name: "analytics.daily_orders", definition: "SELECT 1" },
     },
     {
+      name: "queryRun",
+      at: minutes(60),
+      actorEmail: "dave@query.test",
+      action: "query.run",
+      targetType: "query_run",
+      targetId: "run1",
+      details: { path: "sql", tables: [{ name: "curated.payments", snapshotSeq: 3 }], status: "succeeded" },
+    },
+    {
       name: "sourceRow",
       at: minutes(50),
       actorEmail: "bob@example.com",
@@ -142,7 +151,8 @@ describe("audit.list filters", () => {
       "updateById",
       "refreshByName",
     ]);
-    expect(await listed({ table: "curated.payments" })).toEqual(["otherTable"]);
+    // A query lists the tables it read.
+    expect(await listed({ table: "curated.payments" })).toEqual(["queryRun", "otherTable"]);
     // A dropped analytics table is found by the name its delete recorded.
     expect(await listed({ table: "analytics.daily_orders" })).toEqual(["droppedByName"]);
     expect(await listed({ table: "curated.nothing" })).toEqual([]);

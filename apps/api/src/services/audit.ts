@@ -122,7 +122,7 @@ export class AuditService {
   /**
    * Entries about a table: its own rows name it by id (analytics.create, .update, .delete) or by name
    * (analytics.refresh, table.retention), a dropped one by `details.name`; policy changes name it in
-   * `details.table`.
+   * `details.table`; queries list it among `details.tables` (each `{ name, … }`).
    */
   private async aboutTable(name: string): Promise<Prisma.AuditLogWhereInput> {
     const table = await this.tables?.describeTable(name);
@@ -131,6 +131,7 @@ export class AuditService {
         { targetType: "table", targetId: { in: table ? [table.id, name] : [name] } },
         { targetType: "table", details: { path: ["name"], equals: name } },
         { details: { path: ["table"], equals: name } },
+        { targetType: "query_run", details: { path: ["tables"], array_contains: [{ name }] } },
       ],
     };
   }
