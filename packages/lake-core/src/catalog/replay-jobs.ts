@@ -25,6 +25,25 @@ import { NOW_UTC, type Queryable } from "./transaction";
 
 const ACTIVE = `('${ACTIVE_REPLAY_STATUSES.join("','")}')`;
 
+/**
+ * The active job holding letter `d`, if one does: a letter is held by the job its replay_items row
+ * belongs to while that job is queued, running or paused.
+ */
+const HELD_BY = `(SELECT hj.id FROM replay_items hi JOIN replay_jobs hj ON hj.id = hi.job_id
+  WHERE hi.letter_id = d.id AND hj.status::text IN ${ACTIVE} LIMIT 1)`;
+
+/** The active jobs holding any of the letters ($1), by letter. */
+async function holders(q: Queryable, letterIds: string[]): Promise<Map<string, string>> {
+  if (letterIds.length === 0) return new Map();
+  const res = await q.query<{ letter_id: string; job_id: string }>(
+    `SELECT DISTINCT ON (i.letter_id) i.letter_id, i.job_id FROM replay_items i
+     JOIN replay_jobs j ON j.id = i.job_id
+     WHERE i.letter_id = ANY($1::text[]) AND j.status::text IN ${ACTIVE}`,
+    [letterIds],
+  );
+  return new Map(res.rows.map((r) => [r.letter_id, r.job_id]));
+}
+
 /** The newest edit of a letter `d`, else its payload as received. */
 const CURRENT_PAYLOAD = `coalesce((SELECT e.payload FROM dead_letter_edits e WHERE e.letter_id = d.id
   ORDER BY e.id DESC LIMIT 1), d.payload)`;
@@ -164,23 +183,39 @@ interface SelectedRow {
 }
 
 /**
- * Creates a queued job holding the selected letters. The letters are locked (in id order, so two
- * creations never deadlock) before the jobs holding them are read in a statement of its own: a job
- * another transaction committed while this one waited for a lock is seen, and refused with its id.
+ * Creates a queued job holding the selected letters. One statement locks the letters (in id order,
+ * so two creations never deadlock); which active jobs hold them is read in a statement of its own,
+ * which sees a job another transaction committed while this one waited for a lock, and refuses
+ * with its id. The letter rows are locked, not written: holding is the job's replay_items rows.
  */
 export async function createReplayJob(tx: Queryable, job: NewReplayJob): Promise<CreatedReplayJob> {
+  const byLetters = "letterIds" in job.selection;
+  const id = randomUUID();
+  await tx.query(
+    `INSERT INTO replay_jobs (id, filter, rate_per_second, status, total, requested_by_id, requested_by_email,
+                              created_at, updated_at)
+     VALUES ($1, $2::jsonb, $3, 'queued', 0, $4, $5, ${NOW_UTC}, ${NOW_UTC})`,
+    [
+      id,
+      JSON.stringify(selectionJson(job.selection)),
+      job.ratePerSecond,
+      job.requestedById ?? null,
+      job.requestedByEmail,
+    ],
+  );
   const params: unknown[] = [];
   const where = selectionWhere(job.selection, params);
-  const locked = await tx.query<{ id: string }>(
-    `SELECT d.id FROM dead_letters d WHERE ${where} ORDER BY d.id FOR UPDATE OF d`,
-    params,
-  );
-  const lockedIds = locked.rows.map((r) => r.id);
-  const byLetters = "letterIds" in job.selection;
+  const claimed = (
+    await tx.query<{ id: string; status: string; source_id: string | null; reason_code: string }>(
+      `SELECT d.id, d.status::text AS status, d.source_id, d.reason_code FROM dead_letters d
+       WHERE ${where} ORDER BY d.id FOR NO KEY UPDATE OF d`,
+      params,
+    )
+  ).rows;
   if (byLetters) {
-    const found = new Set(lockedIds);
+    const found = new Set(claimed.map((r) => r.id));
     const missing = [...new Set((job.selection as { letterIds: string[] }).letterIds)].filter(
-      (id) => !found.has(id),
+      (letter) => !found.has(letter),
     );
     if (missing.length > 0) {
       throw new InletError("NOT_FOUND", `No dead letter with id ${someIds(missing)}`, {
@@ -189,21 +224,36 @@ export async function createReplayJob(tx: Queryable, job: NewReplayJob): Promise
       });
     }
   }
-  if (lockedIds.length === 0) {
+  if (claimed.length === 0) {
     throw new InletError("BAD_REQUEST", "No open dead letters match the filter: nothing to replay", {
       field: "filter",
     });
   }
-  const rows = (
-    await tx.query<SelectedRow>(
-      `SELECT d.id, d.status::text AS status, d.source_id, s.slug, s.status::text AS source_status,
-              d.reason_code, CASE WHEN j.status::text IN ${ACTIVE} THEN j.id END AS held_by
-       FROM dead_letters d LEFT JOIN sources s ON s.id = d.source_id
-       LEFT JOIN replay_jobs j ON j.id = d.replay_job_id
-       WHERE d.id = ANY($1::text[])`,
-      [lockedIds],
-    )
-  ).rows;
+  const heldBy = await holders(
+    tx,
+    claimed.map((r) => r.id),
+  );
+  const sourceIds = [...new Set(claimed.map((r) => r.source_id).filter((x): x is string => x !== null))];
+  const sources = new Map(
+    (
+      await tx.query<{ id: string; slug: string; status: string }>(
+        "SELECT id, slug, status::text AS status FROM sources WHERE id = ANY($1::text[])",
+        [sourceIds],
+      )
+    ).rows.map((r) => [r.id, r]),
+  );
+  const rows: SelectedRow[] = claimed.map((r) => {
+    const source = r.source_id === null ? undefined : sources.get(r.source_id);
+    return {
+      id: r.id,
+      status: r.status,
+      source_id: r.source_id,
+      slug: source?.slug ?? null,
+      source_status: source?.status ?? null,
+      reason_code: r.reason_code,
+      held_by: heldBy.get(r.id) ?? null,
+    };
+  });
 
   const held = rows.filter((r) => r.held_by !== null);
   if (held.length > 0) {
@@ -229,7 +279,7 @@ export async function createReplayJob(tx: Queryable, job: NewReplayJob): Promise
       notOpen.map((r) => r.id),
     );
   }
-  const orphans = rows.filter((r) => r.source_id === null);
+  const orphans = rows.filter((r) => r.source_id === null || r.slug === null);
   if (orphans.length > 0) {
     refuse(
       byLetters
@@ -254,7 +304,7 @@ export async function createReplayJob(tx: Queryable, job: NewReplayJob): Promise
     );
   }
 
-  // Letters the filter matched that are not events (left out above by selectionWhere), for the answer.
+  // Letters the filter matched that are not events (left out by selectionWhere), for the answer.
   let excluded: { reasonCode: string; count: number }[] = [];
   if (!byLetters) {
     const p: unknown[] = [];
@@ -268,29 +318,17 @@ export async function createReplayJob(tx: Queryable, job: NewReplayJob): Promise
     excluded = res.rows.map((r) => ({ reasonCode: r.reason_code, count: Number(r.n) }));
   }
 
-  const sources = [...new Set(rows.map((r) => r.source_id))];
-  const id = randomUUID();
-  await tx.query(
-    `INSERT INTO replay_jobs (id, source_id, filter, rate_per_second, status, total, requested_by_id,
-                              requested_by_email, created_at, updated_at)
-     VALUES ($1, $2, $3::jsonb, $4, 'queued', $5, $6, $7, ${NOW_UTC}, ${NOW_UTC})`,
-    [
-      id,
-      sources.length === 1 ? sources[0] : null,
-      JSON.stringify(selectionJson(job.selection)),
-      job.ratePerSecond,
-      rows.length,
-      job.requestedById ?? null,
-      job.requestedByEmail,
-    ],
-  );
   await tx.query(
     `INSERT INTO replay_items (job_id, seq, letter_id, source_id)
      SELECT $1, row_number() OVER (ORDER BY ${SEND_ORDER}), d.id, d.source_id
      FROM dead_letters d WHERE d.id = ANY($2::text[])`,
-    [id, lockedIds],
+    [id, rows.map((r) => r.id)],
   );
-  await tx.query("UPDATE dead_letters SET replay_job_id = $1 WHERE id = ANY($2::text[])", [id, lockedIds]);
+  await tx.query("UPDATE replay_jobs SET total = $2, source_id = $3 WHERE id = $1", [
+    id,
+    rows.length,
+    sourceIds.length === 1 ? sourceIds[0] : null,
+  ]);
   const created = await getReplayJob(tx, id);
   if (!created) throw new Error(`replay job ${id} vanished in its own transaction`);
   return { job: created, excluded };
@@ -407,7 +445,7 @@ const ITEM_COLUMNS = `i.seq, d.id AS "letterId", d.source_id AS "sourceId", s.sl
   s.status::text AS "sourceStatus", d.batch_id AS "batchId", b.raw_key AS "batchRawKey", d.event_id AS "eventId",
   d.reason_code AS "reasonCode", ${CURRENT_PAYLOAD} AS payload, ${EDITED} AS edited,
   i.batch_id AS "replayBatchId"`;
-const ITEM_FROM = `replay_items i JOIN dead_letters d ON d.id = i.letter_id
+const ITEM_JOINS = `JOIN dead_letters d ON d.id = i.letter_id
   LEFT JOIN sources s ON s.id = d.source_id LEFT JOIN batches b ON b.id = d.batch_id`;
 
 export async function nextReplayItems(
@@ -416,9 +454,14 @@ export async function nextReplayItems(
   afterSeq: number,
   limit: number,
 ): Promise<ReplayItemToSend[]> {
+  // The chunk's items first (in seq order from their index), then their letters: joined the other way
+  // round, every queued letter of a large job would be read to keep a few hundred.
   const res = await q.query<ReplayItemToSend>(
-    `SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM}
-     WHERE i.job_id = $1 AND i.seq > $2 AND i.state = 'queued' ORDER BY i.seq LIMIT $3`,
+    `WITH next AS MATERIALIZED (
+       SELECT i.seq, i.letter_id, i.batch_id FROM replay_items i
+       WHERE i.job_id = $1 AND i.state = 'queued' AND i.seq > $2 ORDER BY i.seq LIMIT $3
+     )
+     SELECT ${ITEM_COLUMNS} FROM next i ${ITEM_JOINS} ORDER BY i.seq`,
     [jobId, afterSeq, limit],
   );
   return res.rows.map((r) => ({ ...r, seq: Number(r.seq) }));
@@ -430,7 +473,7 @@ export async function replayBatchItems(
   batchId: string,
 ): Promise<ReplayItemToSend[]> {
   const res = await q.query<ReplayItemToSend>(
-    `SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM}
+    `SELECT ${ITEM_COLUMNS} FROM replay_items i ${ITEM_JOINS}
      WHERE i.job_id = $1 AND i.batch_id = $2 AND i.state = 'sent' ORDER BY i.seq`,
     [jobId, batchId],
   );
@@ -570,9 +613,10 @@ export async function recordReplayOutcomes(tx: Queryable, outcomes: ReplayOutcom
   const resolved = outcomes.filter((o) => o.state !== "failed" && recorded.has(o.letterId));
   if (resolved.length > 0) {
     await tx.query(
-      `UPDATE dead_letters SET status = 'replayed', resolved_at = ${NOW_UTC}
-       WHERE id = ANY($1::text[]) AND status = 'open'`,
-      [resolved.map((o) => o.letterId)],
+      `UPDATE dead_letters d SET status = 'replayed', resolved_at = ${NOW_UTC}, replay_job_id = r.job_id
+       FROM unnest($1::text[], $2::text[]) AS r(id, job_id)
+       WHERE d.id = r.id AND d.status = 'open'`,
+      [resolved.map((o) => o.letterId), resolved.map((o) => o.jobId)],
     );
   }
   const failed = outcomes.filter((o) => o.state === "failed" && o.failure && recorded.has(o.letterId));
@@ -582,9 +626,10 @@ export async function recordReplayOutcomes(tx: Queryable, outcomes: ReplayOutcom
          received_reason_code = coalesce(d.received_reason_code, d.reason_code),
          received_reason = coalesce(d.received_reason, d.reason),
          received_path = CASE WHEN d.received_reason IS NULL THEN d.path ELSE d.received_path END,
-         reason_code = f.reason_code, reason = f.reason, path = f.path, schema_version = f.schema_version
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])
-            AS f(id, reason_code, reason, path, schema_version)
+         reason_code = f.reason_code, reason = f.reason, path = f.path, schema_version = f.schema_version,
+         replay_job_id = f.job_id
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::text[])
+            AS f(id, reason_code, reason, path, schema_version, job_id)
        WHERE d.id = f.id`,
       [
         failed.map((o) => o.letterId),
@@ -592,6 +637,7 @@ export async function recordReplayOutcomes(tx: Queryable, outcomes: ReplayOutcom
         failed.map((o) => pgText(o.failure?.reason ?? "")),
         failed.map((o) => (o.failure?.path === undefined ? null : pgText(o.failure.path))),
         failed.map((o) => o.failure?.schemaVersion ?? null),
+        failed.map((o) => o.jobId),
       ],
     );
   }
@@ -621,9 +667,8 @@ export async function replayCandidates(
             d.batch_id AS "batchId", b.raw_key AS "batchRawKey", d.event_id AS "eventId",
             d.reason_code AS "reasonCode", d.reason, d.path, d.status::text AS status,
             ${CURRENT_PAYLOAD} AS payload, ${EDITED} AS edited,
-            CASE WHEN j.status::text IN ${ACTIVE} THEN j.id END AS "heldBy"
+            ${HELD_BY} AS "heldBy"
      FROM dead_letters d LEFT JOIN sources s ON s.id = d.source_id LEFT JOIN batches b ON b.id = d.batch_id
-     LEFT JOIN replay_jobs j ON j.id = d.replay_job_id
      WHERE ${where}${after} ORDER BY ${SEND_ORDER} LIMIT $${limitParam}`,
     params,
   );
@@ -644,16 +689,23 @@ export async function claimedEventIds(q: Queryable, sourceId: string, ids: strin
 
 /** Locks an open letter and refuses when it is not open or an active job holds it. */
 async function lockEditable(tx: Queryable, ids: string[], doing: string): Promise<SelectedRow[]> {
-  await tx.query("SELECT id FROM dead_letters WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE", [ids]);
-  const rows = (
-    await tx.query<SelectedRow>(
-      `SELECT d.id, d.status::text AS status, d.source_id, s.slug, s.status::text AS source_status,
-              d.reason_code, CASE WHEN j.status::text IN ${ACTIVE} THEN j.id END AS held_by
-       FROM dead_letters d LEFT JOIN sources s ON s.id = d.source_id
-       LEFT JOIN replay_jobs j ON j.id = d.replay_job_id WHERE d.id = ANY($1::text[])`,
+  const locked = (
+    await tx.query<{ id: string; status: string; source_id: string | null; reason_code: string }>(
+      `SELECT d.id, d.status::text AS status, d.source_id, d.reason_code FROM dead_letters d
+       WHERE d.id = ANY($1::text[]) ORDER BY d.id FOR NO KEY UPDATE`,
       [ids],
     )
   ).rows;
+  const heldBy = await holders(
+    tx,
+    locked.map((r) => r.id),
+  );
+  const rows: SelectedRow[] = locked.map((r) => ({
+    ...r,
+    slug: null,
+    source_status: null,
+    held_by: heldBy.get(r.id) ?? null,
+  }));
   const found = new Set(rows.map((r) => r.id));
   const missing = ids.filter((id) => !found.has(id));
   if (missing.length > 0) throw new InletError("NOT_FOUND", `No dead letter with id ${someIds(missing)}`);
