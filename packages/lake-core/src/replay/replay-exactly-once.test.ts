@@ -258,6 +258,35 @@ describe("replaying dead letters", () => {
     expectOnceEach(await curated(src), ["d1", "d2", "d3", "d4", "d5"]);
   });
 
+  it("keeps a job running when the store is briefly away, and goes on from its cursor once it is back", async () => {
+    const src = await createTestSource(bed.t.db);
+    await send(src, [order("s1", { amount: "bad" })]);
+    const letters = await openLetters(src);
+    for (const l of letters) await fix(l.id, order(l.eventId ?? undefined, { amount: 5 }));
+    const jobId = await createJob({ letterIds: letters.map((l) => l.id) });
+    let puts = 0;
+    const away = new Proxy(bed.store, {
+      get(target, prop) {
+        if (prop === "put") {
+          return async () => {
+            puts += 1;
+            throw new Error("connect ECONNREFUSED");
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const run = await runReplayJob({ catalog, store: away, queue: bed.queue }, jobId, {
+      returnWhenSent: true,
+    });
+    expect(run).toBe("stopped");
+    expect(puts).toBe(5);
+    expect((await catalog.getReplayJob(jobId))?.status).toBe("running");
+    expect(await runToEnd(jobId)).toBe("succeeded");
+    expectOnceEach(await curated(src), ["s1"]);
+  });
+
   it("survives a worker that dies during a replay batch's commit, and one whose commit outlived its message", async () => {
     const src = await createTestSource(bed.t.db);
     await send(src, [order("e1", { amount: "bad" }), order("e2", { amount: "bad" })]);

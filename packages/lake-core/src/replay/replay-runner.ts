@@ -93,6 +93,14 @@ export async function runReplayJob(
     return await new JobRun(deps, jobId, opts).run();
   } catch (err) {
     if (opts.signal?.aborted) return "stopped";
+    if (transient(err)) {
+      // The job stays as it is, its cursor saved: the next run (next poll, any worker) goes on.
+      deps.logger?.warn(
+        { err: errorMessage(err), jobId },
+        "replay job interrupted; it goes on at the next run",
+      );
+      return "stopped";
+    }
     deps.logger?.error({ err: errorMessage(err), jobId }, "replay job failed");
     await deps.catalog
       .finishReplayJob(jobId, "failed", `the job stopped: ${errorMessage(err)}`)
@@ -103,6 +111,18 @@ export async function runReplayJob(
   } finally {
     await lease.release();
   }
+}
+
+/**
+ * A part briefly away (the store, catalog or queue not taking a batch; the database's connection
+ * lost or the server restarting) rather than something about the job.
+ */
+function transient(err: unknown): boolean {
+  if (err instanceof InletError) return err.code === "UNAVAILABLE";
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code !== "string") return false;
+  // PostgreSQL: connection exceptions (08…), operator intervention (57P…); Node: network errors.
+  return /^(08|57P)/.test(code) || ["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE"].includes(code);
 }
 
 class JobRun {
