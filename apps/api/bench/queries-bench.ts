@@ -116,6 +116,8 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
   const duck = await (await DuckDBInstance.create(":memory:")).connect();
   await duck.run("SET TimeZone = 'UTC'");
   const engine = createDuckDbEngine({ store });
+  // The same engine with restricted queries' plans checked alongside the run (INLET_QUERY_PLAN_CHECK).
+  const alongsideEngine = createDuckDbEngine({ store, planCheck: "alongside" });
   const history = new QueryHistoryStore(t.db);
   const lake = new LakeReader({ catalog, engine, history, budgets: history });
   const dayList = Array.from({ length: days }, (_, i) =>
@@ -220,6 +222,7 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
       restricted: [] as number[],
       openNew: [] as number[],
       restrictedNew: [] as number[],
+      alongsideNew: [] as number[],
     }));
     // The same queries under an analyst's policy on the orders table: a masked and a denied column
     // and a row filter, so every query runs against the secure relation and passes the plan check.
@@ -275,6 +278,9 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
         const restrictedNew = await timed(() =>
           engine.query({ sql: fresh, tables: restrictedTables, maxRows }),
         );
+        const alongsideNew = await timed(() =>
+          alongsideEngine.query({ sql: fresh, tables: restrictedTables, maxRows }),
+        );
         const estimate = await timed(() => estimateQuery({ catalog }, q.sql));
         const bytes = await timed(() => scannedParquetBytes(duck, q.sql, scannedFiles));
         const path = await timed(() => lake.runQuery(reader, { sql: q.sql, path: "sql", maxRows }));
@@ -286,6 +292,7 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
         samples[i]!.restricted.push(restricted.ms);
         samples[i]!.openNew.push(openNew.ms);
         samples[i]!.restrictedNew.push(restrictedNew.ms);
+        samples[i]!.alongsideNew.push(alongsideNew.ms);
         samples[i]!.estimate.push(estimate.ms);
         samples[i]!.bytes.push(bytes.ms);
         samples[i]!.path.push(path.ms);
@@ -346,7 +353,7 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
       "  the statement run again (its checks and bytes remembered by the kept instance), and as a statement never seen before",
     );
     out.push(
-      `${"query".padEnd(25)} | ${pad("again: open p50", 15)} | ${pad("policy p50 (p95)", 18)} | ratio | ${pad("new: open p50", 13)} | ${pad("policy p50 (p95)", 18)} | ratio`,
+      `${"query".padEnd(25)} | ${pad("again: open p50", 15)} | ${pad("policy p50 (p95)", 18)} | ratio | ${pad("new: open p50", 13)} | ${pad("policy p50 (p95)", 18)} | ratio | ${pad("plan alongside p50", 18)} | ratio`,
     );
     for (const [i, q] of queries.entries()) {
       const x = samples[i]!;
@@ -354,8 +361,9 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
       const ruled = stats(x.restricted);
       const openNew = stats(x.openNew);
       const ruledNew = stats(x.restrictedNew);
+      const alongside = stats(x.alongsideNew);
       out.push(
-        `${q.name.padEnd(25)} | ${pad(ms(open.p50), 15)} | ${pad(`${ms(ruled.p50)} (${ms(ruled.p95)})`, 18)} | ${(ruled.p50 / open.p50).toFixed(2).padStart(5)} | ${pad(ms(openNew.p50), 13)} | ${pad(`${ms(ruledNew.p50)} (${ms(ruledNew.p95)})`, 18)} | ${(ruledNew.p50 / openNew.p50).toFixed(2)}`,
+        `${q.name.padEnd(25)} | ${pad(ms(open.p50), 15)} | ${pad(`${ms(ruled.p50)} (${ms(ruled.p95)})`, 18)} | ${(ruled.p50 / open.p50).toFixed(2).padStart(5)} | ${pad(ms(openNew.p50), 13)} | ${pad(`${ms(ruledNew.p50)} (${ms(ruledNew.p95)})`, 18)} | ${(ruledNew.p50 / openNew.p50).toFixed(2)} | ${pad(ms(alongside.p50), 18)} | ${(alongside.p50 / openNew.p50).toFixed(2)}`,
       );
     }
     out.push("");
@@ -394,6 +402,7 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
     process.stdout.write(`${out.join("\n")}\n`);
   } finally {
     await engine.close();
+    await alongsideEngine.close();
     duck.closeSync();
     await t.drop();
     if (!args["keep-dir"]) await rm(dir, { recursive: true, force: true });

@@ -77,6 +77,7 @@ export const envSchema = z.object({
   INLET_QUERY_CONCURRENCY_PER_USER: wholeNumber(1, 64).default(3),
   INLET_QUERY_HISTORY_DAYS: wholeNumber(1, 3650).default(90),
   INLET_QUERY_ENGINE: z.enum(["duckdb", "athena"]).default("duckdb"),
+  INLET_QUERY_PLAN_CHECK: z.enum(["before", "alongside"]).default("before"),
   INLET_POLICY_HASH_KEY: z
     .string()
     .min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)")

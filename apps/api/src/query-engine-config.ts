@@ -12,7 +12,14 @@ export function queryEngineConfig(
   policyHashKey?: Uint8Array,
 ): QueryEngineConfig {
   if (config.INLET_QUERY_ENGINE === "duckdb") {
-    return { kind: "duckdb", store, memoryLimit: config.INLET_QUERY_MEMORY_LIMIT, logger, policyHashKey };
+    return {
+      kind: "duckdb",
+      store,
+      memoryLimit: config.INLET_QUERY_MEMORY_LIMIT,
+      logger,
+      policyHashKey,
+      planCheck: config.INLET_QUERY_PLAN_CHECK,
+    };
   }
   return {
     kind: "athena",

@@ -164,6 +164,7 @@ async function runAll(
 
 describe.each([
   ["both checks", {}],
+  ["both checks, the plan checked alongside the run", { planCheck: "alongside" }],
   ["the parse-tree check alone", { checks: { plan: false } }],
   ["the bound-plan check alone", { checks: { parseTree: false } }],
 ] as const)("leak attempts against %s", (_name, options) => {
