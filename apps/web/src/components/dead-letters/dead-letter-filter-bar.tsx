@@ -73,7 +73,7 @@ export function DeadLetterFilterBar({
 
   return (
     <div className="space-y-3 border-gray-100 border-b px-5 py-3" data-testid="dead-letter-filters">
-      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-6">
+      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-5">
         <Select
           label="Source"
           value={sourceValue}
@@ -150,6 +150,46 @@ export function DeadLetterFilterBar({
             className="font-mono text-xs"
           />
         </div>
+      </div>
+      <div className="grid grid-cols-1 gap-3 lg:grid-cols-[minmax(0,1fr)_20rem]">
+        <form onSubmit={submitSearch}>
+          <Label htmlFor={ids.search}>Search payloads</Label>
+          <div className="flex gap-2">
+            <Input
+              id={ids.search}
+              type="search"
+              value={search}
+              onChange={(event) => setSearch(event.target.value)}
+              placeholder="Text a payload holds, e.g. an order id or a customer's email"
+              maxLength={SEARCH_MAX}
+              autoComplete="off"
+              spellCheck={false}
+              aria-describedby={ids.searchHelp}
+              aria-invalid={searchError ? true : undefined}
+              className="font-mono text-xs"
+            />
+            <Button type="submit" variant="secondary" icon={<Search aria-hidden="true" className="size-4" />}>
+              Search
+            </Button>
+            {view.q ? (
+              <Button
+                type="button"
+                variant="ghost"
+                onClick={clearSearch}
+                icon={<X aria-hidden="true" className="size-4" />}
+              >
+                Clear search
+              </Button>
+            ) : null}
+          </div>
+          <p
+            id={ids.searchHelp}
+            className={searchError ? "mt-1 text-red-700 text-xs" : "mt-1 text-gray-500 text-xs"}
+          >
+            {searchError ??
+              "Not case-sensitive; looks in each payload's first 65,536 characters, of the letters the other filters leave. Sources whose column rules restrict your roles are not searched."}
+          </p>
+        </form>
         <form onSubmit={find}>
           <Label htmlFor={ids.find}>Dead letter id</Label>
           <div className="flex gap-2">
@@ -169,44 +209,6 @@ export function DeadLetterFilterBar({
           </div>
         </form>
       </div>
-      <form onSubmit={submitSearch}>
-        <Label htmlFor={ids.search}>Search payloads</Label>
-        <div className="flex gap-2">
-          <Input
-            id={ids.search}
-            type="search"
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-            placeholder="Text a payload holds, e.g. an order id or a customer's email"
-            maxLength={SEARCH_MAX}
-            autoComplete="off"
-            spellCheck={false}
-            aria-describedby={ids.searchHelp}
-            aria-invalid={searchError ? true : undefined}
-            className="font-mono text-xs"
-          />
-          <Button type="submit" variant="secondary" icon={<Search aria-hidden="true" className="size-4" />}>
-            Search
-          </Button>
-          {view.q ? (
-            <Button
-              type="button"
-              variant="ghost"
-              onClick={clearSearch}
-              icon={<X aria-hidden="true" className="size-4" />}
-            >
-              Clear search
-            </Button>
-          ) : null}
-        </div>
-        <p
-          id={ids.searchHelp}
-          className={searchError ? "mt-1 text-red-700 text-xs" : "mt-1 text-gray-500 text-xs"}
-        >
-          {searchError ??
-            "Not case-sensitive; looks in each payload's first 65,536 characters, of the letters the other filters leave. Sources whose column rules restrict your roles are not searched."}
-        </p>
-      </form>
     </div>
   );
 }

@@ -90,9 +90,12 @@ export function DeadLetterGroups({
   });
   const page = groups.data;
   const reasons = page?.reasons;
+  const failed = groups.isError;
   useEffect(() => {
-    if (reasons) onReasons?.(reasons);
-  }, [reasons, onReasons]);
+    // A failed read (a refused search) counts nothing: no stale counts beside the reasons.
+    if (failed) onReasons?.([]);
+    else if (reasons) onReasons?.(reasons);
+  }, [reasons, failed, onReasons]);
   const rows = page?.groups ?? [];
   const trendHours = page?.trend.hours ?? 0;
   const problem = searchProblem(groups.error, filter.search !== undefined);

@@ -45,9 +45,12 @@ export function DeadLetterList({
   const first = letters.data?.pages[0];
   const reasons = first?.reasons ?? [];
   const heard = first?.reasons;
+  const failed = letters.isError && !letters.isFetchNextPageError;
   useEffect(() => {
-    if (heard) onReasons?.(heard);
-  }, [heard, onReasons]);
+    // A failed read (a refused search) counts nothing: no stale counts beside the reasons.
+    if (failed) onReasons?.([]);
+    else if (heard) onReasons?.(heard);
+  }, [heard, failed, onReasons]);
   const total = filter.reasonCode
     ? (reasons.find((r) => r.reasonCode === filter.reasonCode)?.count ?? rows.length)
     : reasons.reduce((n, r) => n + r.count, 0);

@@ -36,7 +36,8 @@ export function HighlightedPayload({
   if (found?.found === "value") {
     note = `The failing value at ${pointer} (line ${lineAndColumn(text, found.from).line}) is highlighted.`;
   } else if (found?.found === "missing") {
-    note = `${pointer} is not in the payload: a property missing from ${found.parent}.`;
+    const where = found.parent === "/" ? "the event's top level" : found.parent;
+    note = `${pointer} is not in the payload: a property missing from ${where}.`;
   }
   return (
     <>
