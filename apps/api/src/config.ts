@@ -76,6 +76,8 @@ export const envSchema = z.object({
     .default("1GB"),
   INLET_QUERY_CONCURRENCY_PER_USER: wholeNumber(1, 64).default(3),
   INLET_QUERY_HISTORY_DAYS: wholeNumber(1, 3650).default(90),
+  /** Seconds between operations samples (metric_samples, the dashboard); 0 turns sampling off. */
+  INLET_OPS_SAMPLE_SECONDS: wholeNumber(0, 3600).default(15),
   INLET_QUERY_ENGINE: z.enum(["duckdb", "athena"]).default("duckdb"),
   INLET_QUERY_PLAN_CHECK: z.enum(["before", "alongside"]).default("before"),
   INLET_POLICY_HASH_KEY: z

@@ -9,6 +9,8 @@ import { openDataPlaneAdapters } from "./data-plane-adapters";
 import { dataPlaneRoutes } from "./data-plane-routes";
 import { createLogger } from "./logger";
 import { buildServer } from "./server";
+import { startMetricRollup } from "./services/metric-rollup";
+import { OpsSampler, startOpsSampling } from "./services/ops-sampler";
 import { stopOnSignals } from "./shutdown";
 import { startWorkerProcesses } from "./worker-processes";
 
@@ -60,6 +62,21 @@ async function main() {
     register: dataPlaneRoutes({ workerMetrics: workers?.metrics }),
   });
   await app.listen({ host: config.INLET_API_HOST, port: config.INLET_API_PORT });
+  const stopSampling =
+    config.INLET_OPS_SAMPLE_SECONDS > 0
+      ? startOpsSampling(
+          new OpsSampler({
+            db,
+            queue,
+            workerMetrics: workers ? () => workers.metrics().getMetricsAsJSON() : undefined,
+            workers: config.INLET_WORKERS,
+            logger,
+          }),
+          config.INLET_OPS_SAMPLE_SECONDS * 1000,
+          logger,
+        )
+      : () => {};
+  const stopRollup = startMetricRollup(db, 60_000, logger);
 
   const sample = seeded.sampleApiKey;
   // Where people open the console (set by npm start; the default console port otherwise).
@@ -116,6 +133,10 @@ async function main() {
     failedMessage: "error during shutdown",
     graceMs: 30_000,
     steps: [
+      () => {
+        stopSampling();
+        stopRollup();
+      },
       () => app.close(),
       () => workers?.stop(),
       () => queue.close(),

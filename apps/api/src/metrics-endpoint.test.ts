@@ -9,6 +9,7 @@ import { createTestDatabase } from "@inlet/db/testing";
 import { WorkerMetrics } from "@inlet/lake-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataPlaneRoutes } from "./data-plane-routes";
+import { OpsSampler } from "./services/ops-sampler";
 import { startTestServer, type TestServer } from "./testing/test-server";
 import { METRICS_MESSAGE, metricsOfMessage, WorkerMetricsBook } from "./worker-metrics-ipc";
 
@@ -50,6 +51,14 @@ async function exercise(): Promise<void> {
     JSON.stringify({ type: METRICS_MESSAGE, metrics: await worker.registry.getMetricsAsJSON() }),
   );
   book.update(0, metricsOfMessage(sent) ?? []);
+  // Two rounds of the operations sampler: the worker ratios need a previous reading.
+  const sampler = new OpsSampler({
+    db: s.database.db,
+    queue: s.queue,
+    workerMetrics: () => book.registry().getMetricsAsJSON(),
+  });
+  await sampler.sampleOnce(new Date(Date.now() - 1000));
+  await sampler.sampleOnce();
 }
 
 /** Each family of a text exposition as "name type: sample{label names} …", sorted. */
@@ -94,6 +103,20 @@ const INLET_SERIES = [
   "inlet_ingest_events_accepted_total counter: {source}",
   "inlet_ingest_requests_total counter: {code,status}",
   "inlet_ingest_wire_bytes_accepted_total counter: {source}",
+  "inlet_ops_dead_letters_inflow_per_minute gauge: {reason,source}",
+  "inlet_ops_dead_letters_open gauge: {reason,source}",
+  "inlet_ops_freshness_p50_seconds gauge: ",
+  "inlet_ops_freshness_p99_seconds gauge: ",
+  "inlet_ops_ingest_accepted_events_per_second gauge: {source}",
+  "inlet_ops_ingest_refused_events_per_second gauge: {source}",
+  "inlet_ops_queue_depth_messages gauge: {queue}",
+  "inlet_ops_queue_in_flight_messages gauge: {queue}",
+  "inlet_ops_queue_oldest_age_seconds gauge: {queue}",
+  "inlet_ops_storage_bytes gauge: {source,zone}",
+  "inlet_ops_worker_batches_per_second gauge: {}",
+  "inlet_ops_worker_busy_ratio gauge: {}",
+  "inlet_ops_worker_error_ratio gauge: {}",
+  "inlet_ops_worker_events_per_second gauge: {}",
   "inlet_queue_dead gauge: {queue}",
   "inlet_queue_depth gauge: {queue}",
   "inlet_queue_in_flight gauge: {queue}",
