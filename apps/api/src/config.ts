@@ -78,6 +78,8 @@ export const envSchema = z.object({
   INLET_QUERY_HISTORY_DAYS: wholeNumber(1, 3650).default(90),
   /** Seconds between operations samples (metric_samples, the dashboard); 0 turns sampling off. */
   INLET_OPS_SAMPLE_SECONDS: wholeNumber(0, 3600).default(15),
+  /** How often alerts are evaluated (one API process at a time, under a catalog lease); 0 turns it off. */
+  INLET_ALERT_INTERVAL_MS: wholeNumber(0, 3_600_000).default(30_000),
   INLET_QUERY_ENGINE: z.enum(["duckdb", "athena"]).default("duckdb"),
   INLET_QUERY_PLAN_CHECK: z.enum(["before", "alongside"]).default("before"),
   INLET_POLICY_HASH_KEY: z

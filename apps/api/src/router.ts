@@ -1,4 +1,5 @@
 // The control plane's tRPC router. The console imports only its type.
+import { alertsRouter } from "./routers/alerts";
 import { analyticsRouter } from "./routers/analytics";
 import { auditRouter } from "./routers/audit";
 import { budgetsRouter } from "./routers/budgets";
@@ -17,6 +18,7 @@ import { router } from "./trpc";
 export const appRouter = router({
   me: meProcedure,
   overview: overviewRouter,
+  alerts: alertsRouter,
   sources: sourcesRouter,
   schemas: schemasRouter,
   audit: auditRouter,

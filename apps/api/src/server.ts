@@ -27,6 +27,7 @@ import { startQueryHistoryPurge } from "./query-history-purge";
 import { type AppRouter, appRouter } from "./router";
 import { createServices, type Services } from "./services";
 import { AccessPolicyStore } from "./services/access-policy-store";
+import { startAlertEvaluator } from "./services/alert-evaluator";
 import { QueryHistoryStore } from "./services/query-history";
 import { SourceChanges } from "./source-changes";
 import type { Context } from "./trpc";
@@ -112,6 +113,18 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
     logger,
   });
   app.addHook("onClose", async () => stopPurge());
+  // Alerts are judged here rather than in the workers: their rules, episodes and webhook live in the
+  // control plane's tables beside the audit log, and the catalog lease keeps it to one API process.
+  if (config.INLET_ALERT_INTERVAL_MS > 0) {
+    const stopAlerts = startAlertEvaluator({
+      db,
+      catalog: runtime.catalog,
+      queue: runtime.queue,
+      logger,
+      intervalMs: config.INLET_ALERT_INTERVAL_MS,
+    });
+    app.addHook("onClose", () => stopAlerts());
+  }
   const services: Services = createServices({
     db,
     catalog: runtime.catalog,

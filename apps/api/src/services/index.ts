@@ -11,6 +11,7 @@ import {
 } from "@inlet/lake-core";
 import type { Logger } from "pino";
 import type { SourceChanges } from "../source-changes";
+import { AlertsService } from "./alerts";
 import { AnalyticsTablesService } from "./analytics-tables";
 import { AuditService } from "./audit";
 import { DeadLettersService } from "./dead-letters";
@@ -30,6 +31,7 @@ import { TestEventService } from "./test-event";
 import { userRoles } from "./user-roles";
 
 export interface Services {
+  alerts: AlertsService;
   analytics: AnalyticsTablesService;
   audit: AuditService;
   deadLetters: DeadLettersService;
@@ -78,6 +80,7 @@ export function createServices(deps: {
     audit,
   });
   return {
+    alerts: new AlertsService(deps.db, deps.catalog, audit),
     analytics: new AnalyticsTablesService({
       db: deps.db,
       catalog: deps.catalog,

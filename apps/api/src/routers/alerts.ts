@@ -1,0 +1,33 @@
+// Alerts: the effective rules (any on-call, engineer or admin reads them; on-call and admins set them),
+// the firing alerts for the console's banner, the history, and acknowledging. Mutations are audited.
+import { z } from "zod";
+import { alertKindSchema, ruleInputSchema } from "../services/alert-rules";
+import { roleProcedure, router } from "../trpc";
+
+const readers = roleProcedure("oncall", "engineer");
+const setters = roleProcedure("oncall");
+
+export const alertsRouter = router({
+  rules: readers.query(({ ctx }) => ctx.services.alerts.rules()),
+  setRule: setters
+    .input(ruleInputSchema)
+    .mutation(({ ctx, input }) => ctx.services.alerts.setRule(ctx.actor, input, ctx.requestId)),
+  clearRule: setters
+    .input(z.object({ kind: alertKindSchema, subject: z.string().min(1).max(200) }))
+    .mutation(({ ctx, input }) => ctx.services.alerts.clearRule(ctx.actor, input, ctx.requestId)),
+  active: readers.query(({ ctx }) => ctx.services.alerts.active()),
+  history: readers
+    .input(
+      z.object({
+        kind: alertKindSchema.optional(),
+        subject: z.string().min(1).max(200).optional(),
+        state: z.enum(["open", "resolved"]).optional(),
+        cursor: z.string().min(1).max(100).optional(),
+        limit: z.number().int().min(1).max(200).default(50),
+      }),
+    )
+    .query(({ ctx, input }) => ctx.services.alerts.history(input)),
+  acknowledge: roleProcedure("oncall", "engineer")
+    .input(z.object({ id: z.string().min(1).max(100) }))
+    .mutation(({ ctx, input }) => ctx.services.alerts.acknowledge(ctx.actor, input.id, ctx.requestId)),
+});

@@ -1,0 +1,175 @@
+// The alert evaluator: every round it reads each subject's figures, fires an episode when one crosses
+// its threshold, resolves an open one when the figure is back (with hysteresis), and never opens a
+// second episode for one (kind, subject) while one is open. Runs in the API under a catalog lease, so
+// one API process evaluates at a time however many run.
+import type { Db, Prisma } from "@inlet/db";
+import type { Catalog, Queue } from "@inlet/lake-core";
+import type { Logger } from "pino";
+import { type FigureSources, type Observation, readFigures } from "./alert-figures";
+import { ALERT_KIND_INFO, breaches, recovered, type StoredRule } from "./alert-rules";
+
+export interface OpenEpisode {
+  id: string;
+  kind: string;
+  subjectId: string;
+}
+
+export type Decision =
+  | { type: "fire"; observation: Observation & { value: number } }
+  | { type: "resolve"; eventId: string; value: number | null }
+  | { type: "update"; eventId: string; value: number };
+
+const key = (kind: string, subjectId: string) => `${kind}\u0000${subjectId}`;
+
+/** What to do with each observation given the open episodes (pure: the evaluator's rules in one place). */
+export function decide(observations: readonly Observation[], open: readonly OpenEpisode[]): Decision[] {
+  const openBy = new Map(open.map((e) => [key(e.kind, e.subjectId), e]));
+  const seen = new Set<string>();
+  const out: Decision[] = [];
+  for (const o of observations) {
+    const k = key(o.kind, o.subjectId);
+    seen.add(k);
+    const episode = openBy.get(k);
+    if (episode) {
+      if (!o.enabled || o.value === null) out.push({ type: "resolve", eventId: episode.id, value: null });
+      else if (o.value === undefined) continue;
+      else if (recovered(o.kind, o.value, o.threshold))
+        out.push({ type: "resolve", eventId: episode.id, value: o.value });
+      else out.push({ type: "update", eventId: episode.id, value: o.value });
+    } else if (o.enabled && typeof o.value === "number" && breaches(o.kind, o.value, o.threshold)) {
+      out.push({ type: "fire", observation: { ...o, value: o.value } });
+    }
+  }
+  // An open episode whose subject is gone (a deleted source) or whose kind is unknown resolves.
+  for (const e of open)
+    if (!seen.has(key(e.kind, e.subjectId))) out.push({ type: "resolve", eventId: e.id, value: null });
+  return out;
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** The sentence a banner, the history and the webhook show for a fired episode. */
+export function alertMessage(o: Observation & { value: number }): string {
+  const info = ALERT_KIND_INFO[o.kind];
+  const what = o.subjectType === "queue" ? `queue ${o.subjectName}` : `source ${o.subjectName}`;
+  const window =
+    o.kind === "dead_letter_inflow" || o.kind === "throughput_drop" ? ` over ${o.windowMinutes} min` : "";
+  const side = info.direction === "above" ? "above" : "below";
+  return `${info.label} for ${what}: ${round(o.value)} ${info.unit}${window}, ${side} the threshold of ${round(o.threshold)} ${info.unit}`;
+}
+
+/** An episode that fired or resolved this round: what the webhook is told. */
+export interface AlertTransition {
+  transition: "fired" | "resolved";
+  eventId: string;
+}
+
+export interface AlertEvaluatorDeps {
+  db: Db;
+  catalog: Pick<Catalog, "listSources" | "sourceActivityByMinute" | "commitLatency" | "tryLease">;
+  queue: Pick<Queue, "stats">;
+  logger?: Logger;
+  /** Called inside the transaction that records a fire or resolve (the webhook's delivery is queued there). */
+  onTransition?: (tx: Prisma.TransactionClient, t: AlertTransition) => Promise<void>;
+  now?: () => Date;
+}
+
+export const ALERT_LEASE = "inlet.alerts";
+
+/** One round under the lease; undefined when another process holds it. */
+export async function evaluateAlertsOnce(deps: AlertEvaluatorDeps): Promise<AlertTransition[] | undefined> {
+  const lease = await deps.catalog.tryLease(ALERT_LEASE);
+  if (!lease) return undefined;
+  try {
+    return await evaluateAlerts(deps);
+  } finally {
+    await lease.release();
+  }
+}
+
+/** One round without the lease (for tests and the leased round). */
+export async function evaluateAlerts(deps: AlertEvaluatorDeps): Promise<AlertTransition[]> {
+  const { prisma } = deps.db;
+  const now = deps.now?.() ?? new Date();
+  const stored: StoredRule[] = await prisma.alertRule.findMany();
+  const figures: FigureSources = { catalog: deps.catalog, queue: deps.queue };
+  const observations = await readFigures(figures, stored, now);
+  const open = await prisma.alertEvent.findMany({
+    where: { resolvedAt: null },
+    select: { id: true, kind: true, subjectId: true },
+  });
+  const transitions: AlertTransition[] = [];
+  for (const d of decide(observations, open)) {
+    if (d.type === "update") {
+      await prisma.alertEvent.updateMany({
+        where: { id: d.eventId, resolvedAt: null },
+        data: { lastValue: d.value },
+      });
+    } else if (d.type === "resolve") {
+      await prisma.$transaction(async (tx) => {
+        const n = await tx.alertEvent.updateMany({
+          where: { id: d.eventId, resolvedAt: null },
+          data: {
+            resolvedAt: now,
+            resolvedValue: d.value,
+            ...(d.value === null ? {} : { lastValue: d.value }),
+          },
+        });
+        if (n.count === 0) return;
+        const t: AlertTransition = { transition: "resolved", eventId: d.eventId };
+        await deps.onTransition?.(tx, t);
+        transitions.push(t);
+      });
+    } else {
+      const o = d.observation;
+      try {
+        await prisma.$transaction(async (tx) => {
+          const created = await tx.alertEvent.create({
+            data: {
+              kind: o.kind,
+              subjectType: o.subjectType,
+              subjectId: o.subjectId,
+              subjectName: o.subjectName,
+              threshold: o.threshold,
+              value: o.value,
+              lastValue: o.value,
+              message: alertMessage(o),
+              firedAt: now,
+            },
+          });
+          const t: AlertTransition = { transition: "fired", eventId: created.id };
+          await deps.onTransition?.(tx, t);
+          transitions.push(t);
+        });
+      } catch (err) {
+        // The partial unique index: another round opened this episode first. Not a second firing.
+        if ((err as { code?: string }).code !== "P2002") throw err;
+      }
+    }
+  }
+  if (transitions.length > 0) deps.logger?.info({ transitions }, "alerts changed");
+  return transitions;
+}
+
+/**
+ * Evaluates every interval (the first round one interval after start); the returned function stops it
+ * and waits for a round in progress.
+ */
+export function startAlertEvaluator(deps: AlertEvaluatorDeps & { intervalMs: number }): () => Promise<void> {
+  let current: Promise<void> | undefined;
+  const tick = () => {
+    if (current) return;
+    current = evaluateAlertsOnce(deps)
+      .then(() => undefined)
+      .catch((err: unknown) => deps.logger?.warn({ err }, "alert evaluation failed"))
+      .finally(() => {
+        current = undefined;
+      });
+  };
+  const timer = setInterval(tick, deps.intervalMs);
+  timer.unref();
+  return async () => {
+    clearInterval(timer);
+    await current;
+  };
+}

@@ -1,0 +1,169 @@
+// The figures alerts are judged on, read from what the data plane already records: each source's
+// per-minute activity and commit latency in the catalog, and each queue's oldest message.
+import {
+  BATCHES_QUEUE,
+  type Catalog,
+  LANDING_EVENTS_QUEUE,
+  type MinuteActivity,
+  type Queue,
+} from "@inlet/lake-core";
+import {
+  ALERT_KIND_INFO,
+  type AlertKind,
+  effectiveRule,
+  type StoredRule,
+  type SubjectType,
+} from "./alert-rules";
+
+/** The queues the pipeline runs on: each is a subject of the per-queue kinds. */
+export const ALERT_QUEUES = [BATCHES_QUEUE, LANDING_EVENTS_QUEUE] as const;
+
+const MINUTE_MS = 60_000;
+/** The trailing hour a throughput drop is measured against must have committed at least this many events. */
+export const THROUGHPUT_MIN_TRAILING_EVENTS = 60;
+/** A source silent for longer than this is not "suddenly" silent: no_events does not apply to it. */
+const NO_EVENTS_LOOKBACK_MS = 24 * 60 * MINUTE_MS;
+
+/**
+ * One subject's figure for one kind. `value` is a number to judge, `null` when the kind does not apply
+ * to the subject now (a paused source, too little traffic to compare: an open episode resolves), or
+ * `undefined` when there is no figure to judge by (nothing committed in the window: state is left alone).
+ */
+export interface Observation {
+  kind: AlertKind;
+  subjectType: SubjectType;
+  subjectId: string;
+  subjectName: string;
+  value: number | null | undefined;
+  threshold: number;
+  windowMinutes: number;
+  enabled: boolean;
+}
+
+export interface FigureSources {
+  catalog: Pick<Catalog, "listSources" | "sourceActivityByMinute" | "commitLatency">;
+  queue: Pick<Queue, "stats">;
+}
+
+function sumIn(
+  rows: readonly MinuteActivity[],
+  from: number,
+  to: number,
+  pick: (r: MinuteActivity) => number,
+) {
+  let n = 0;
+  for (const r of rows) {
+    const t = r.minute.getTime();
+    if (t >= from && t < to) n += pick(r);
+  }
+  return n;
+}
+
+/** Dead letters recorded in the last `windowMinutes` (the current minute included). */
+export function deadLetterInflow(rows: readonly MinuteActivity[], now: Date, windowMinutes: number): number {
+  const currentMinute = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS;
+  return sumIn(
+    rows,
+    currentMinute - (windowMinutes - 1) * MINUTE_MS,
+    Number.POSITIVE_INFINITY,
+    (r) => r.deadLettered,
+  );
+}
+
+/**
+ * Events committed per minute over the last `windowMinutes` complete minutes as a percentage of the rate
+ * of the hour before them; null when that hour committed too little to compare with.
+ */
+export function throughputPercent(
+  rows: readonly MinuteActivity[],
+  now: Date,
+  windowMinutes: number,
+): number | null {
+  const end = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS;
+  const start = end - windowMinutes * MINUTE_MS;
+  const trailing = sumIn(rows, start - 60 * MINUTE_MS, start, (r) => r.accepted);
+  if (trailing < THROUGHPUT_MIN_TRAILING_EVENTS) return null;
+  const recent = sumIn(rows, start, end, (r) => r.accepted);
+  return (recent / windowMinutes / (trailing / 60)) * 100;
+}
+
+/** Minutes since the source last committed or dead-lettered an event; null when it was silent all day. */
+export function minutesSinceLastEvent(rows: readonly MinuteActivity[], now: Date): number | null {
+  let last: number | undefined;
+  for (const r of rows) {
+    if (r.accepted + r.deadLettered > 0 && (last === undefined || r.minute.getTime() > last))
+      last = r.minute.getTime();
+  }
+  if (last === undefined || now.getTime() - last > NO_EVENTS_LOOKBACK_MS) return null;
+  return Math.max(0, (now.getTime() - (last + MINUTE_MS)) / MINUTE_MS);
+}
+
+/** Every subject's figure for every kind, with the rule that applies to it. */
+export async function readFigures(
+  src: FigureSources,
+  stored: readonly StoredRule[],
+  now: Date,
+): Promise<Observation[]> {
+  const out: Observation[] = [];
+  const push = (
+    kind: AlertKind,
+    subjectId: string,
+    subjectName: string,
+    value: number | null | undefined,
+  ) => {
+    const rule = effectiveRule(kind, subjectId, stored);
+    out.push({
+      kind,
+      subjectType: ALERT_KIND_INFO[kind].subjectType,
+      subjectId,
+      subjectName,
+      value,
+      threshold: rule.threshold,
+      windowMinutes: rule.windowMinutes,
+      enabled: rule.enabled,
+    });
+  };
+  const rule = (kind: AlertKind, subject: string) => effectiveRule(kind, subject, stored);
+
+  for (const name of ALERT_QUEUES) {
+    const stats = await src.queue.stats(name);
+    push("oldest_message_age", name, name, stats.oldestAgeMs / 1000);
+  }
+
+  for (const source of await src.catalog.listSources()) {
+    const rows = await src.catalog.sourceActivityByMinute(
+      source.id,
+      new Date(now.getTime() - NO_EVENTS_LOOKBACK_MS),
+    );
+    const paused = source.status === "paused";
+    push(
+      "dead_letter_inflow",
+      source.id,
+      source.slug,
+      deadLetterInflow(rows, now, rule("dead_letter_inflow", source.id).windowMinutes),
+    );
+    push(
+      "throughput_drop",
+      source.id,
+      source.slug,
+      paused ? null : throughputPercent(rows, now, rule("throughput_drop", source.id).windowMinutes),
+    );
+    push("no_events", source.id, source.slug, paused ? null : minutesSinceLastEvent(rows, now));
+    const freshness = rule("freshness_p99", source.id);
+    const latency = freshness.enabled
+      ? await src.catalog.commitLatency(
+          source.id,
+          new Date(now.getTime() - freshness.windowMinutes * MINUTE_MS),
+        )
+      : undefined;
+    push(
+      "freshness_p99",
+      source.id,
+      source.slug,
+      latency?.p99Ms === undefined ? undefined : latency.p99Ms / 1000,
+    );
+    // No cost per source is recorded yet (the operations dashboard's price sheet will): never judged.
+    push("cost_per_day", source.id, source.slug, undefined);
+  }
+  return out;
+}
