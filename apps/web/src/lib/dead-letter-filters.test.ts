@@ -19,6 +19,12 @@ describe("the Dead letters page's address", () => {
     expect(readView(params("view=tiles&status=lost&range=2y&sort=size&version=x"))).toEqual(DEFAULT_VIEW);
   });
 
+  it("keeps the replay jobs tab in the address", () => {
+    const jobs = readView(params("view=jobs"));
+    expect(jobs.view).toBe("jobs");
+    expect(viewParams(jobs).toString()).toBe("view=jobs");
+  });
+
   it("reads and writes every filter, '-' standing for none, and keeps an open letter's id", () => {
     const text =
       "id=dl-1&view=group&source=-&reason=SCHEMA_VIOLATION&pointer=%2Fa~1b&version=-&status=replayed&range=24h&batch=b-1&q=alice%40&sort=lastSeen";

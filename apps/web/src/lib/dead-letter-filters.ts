@@ -1,5 +1,5 @@
 // The Dead letters page's state as it lives in the address (so a link, a reload or Back shows the same
-// view): which view (groups by cause, one group's letters, every letter), the filters, and the input
+// view): which view (groups by cause, one group's letters, every letter, the replay jobs), the filters, and the input
 // the API's deadLetters.groups and deadLetters.list take for them. `?id=` (one letter open) is the
 // page's own and is kept as it is.
 
@@ -15,7 +15,7 @@ export const TIME_RANGES = [
 ] as const;
 export type TimeRange = (typeof TIME_RANGES)[number]["id"];
 
-export type DeadLetterViewKind = "groups" | "group" | "letters";
+export type DeadLetterViewKind = "groups" | "group" | "letters" | "jobs";
 export type GroupSort = "count" | "lastSeen";
 
 /** In the address, "-" stands for "none": letters without a source, a pointer or a schema version. */
@@ -47,7 +47,7 @@ function oneOf<T extends string>(value: string | null, options: readonly T[], fa
 /** The view an address describes; anything it does not understand is left at its default. */
 export function readView(params: URLSearchParams): DeadLetterView {
   const view: DeadLetterView = {
-    view: oneOf(params.get("view"), ["groups", "group", "letters"], "groups"),
+    view: oneOf(params.get("view"), ["groups", "group", "letters", "jobs"], "groups"),
     status: oneOf(params.get("status"), DEAD_LETTER_STATUSES, "open"),
     range: oneOf(
       params.get("range"),

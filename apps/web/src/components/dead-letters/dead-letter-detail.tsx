@@ -1,6 +1,7 @@
 "use client";
 // One dead letter: why it was refused, where (JSON pointer), from which batch, and the payload as
-// received, pretty-printed when it is JSON, with the value at the JSON pointer highlighted.
+// received, pretty-printed when it is JSON, with the value at the JSON pointer highlighted; for on-call
+// staff, the editor and replay, discard controls; for everyone, the letter's history.
 import { useQuery } from "@tanstack/react-query";
 import { X } from "lucide-react";
 import { useEffect, useMemo, useRef, useState } from "react";
@@ -15,10 +16,14 @@ import { indentJson } from "@/lib/json-indent";
 import { useTRPC } from "@/lib/trpc";
 import { errorCode } from "@/lib/trpc-errors";
 import { HighlightedPayload } from "./highlighted-payload";
+import { LetterFix } from "./letter-fix";
+import { LetterHistory } from "./letter-history";
+import { useCanReplay } from "./use-can-replay";
 
 export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => void }) {
   const trpc = useTRPC();
   const letter = useQuery(trpc.deadLetters.get.queryOptions({ id }));
+  const canReplay = useCanReplay();
   const [indented, setIndented] = useState(true);
   const region = useRef<HTMLDivElement>(null);
   // Opened from a row far down the list: bring it into view and move focus to it.
@@ -159,6 +164,15 @@ export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => v
                 <CopyField value={letter.data.payload} label="payload as received" />
               </div>
             ) : null}
+            {canReplay ? (
+              <LetterFix
+                id={letter.data.id}
+                payload={letter.data.payload}
+                truncated={letter.data.payloadTruncated}
+                status={letter.data.status}
+              />
+            ) : null}
+            <LetterHistory id={letter.data.id} />
           </CardBody>
         </>
       )}

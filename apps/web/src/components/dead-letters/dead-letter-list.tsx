@@ -3,13 +3,15 @@
 // or one group's. Each opens with its reason, JSON pointer and payload.
 import { keepPreviousData, useInfiniteQuery } from "@tanstack/react-query";
 import { Inbox } from "lucide-react";
-import { useEffect } from "react";
+import { useEffect, useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import type { apiFilter } from "@/lib/dead-letter-filters";
 import { formatCount, formatDateTime } from "@/lib/format";
+import { EMPTY_SELECTION, isSelected, type LetterSelection, toggleLetter } from "@/lib/replay-selection";
 import { useTRPC } from "@/lib/trpc";
+import { ReplayToolbar } from "./replay-toolbar";
 import { SearchExcludedNote } from "./search-excluded-note";
 import { SearchProblem, searchProblem } from "./search-problem";
 
@@ -23,6 +25,7 @@ export function DeadLetterList({
   onClearSearch,
   onReasons,
   label = "Dead letters",
+  replay,
 }: {
   filter: ReturnType<typeof apiFilter>;
   openId: string | undefined;
@@ -33,6 +36,8 @@ export function DeadLetterList({
   /** Hears the letters matching the filters but the reason, per reason code. */
   onReasons?: (reasons: readonly { reasonCode: string; count: number }[]) => void;
   label?: string;
+  /** Letters can be selected for a dry run and a replay (discard and replay for those who may). */
+  replay?: { canReplay: boolean; onJobStarted: (jobId: string) => void } | undefined;
 }) {
   const trpc = useTRPC();
   const letters = useInfiniteQuery(
@@ -54,11 +59,30 @@ export function DeadLetterList({
   const total = filter.reasonCode
     ? (reasons.find((r) => r.reasonCode === filter.reasonCode)?.count ?? rows.length)
     : reasons.reduce((n, r) => n + r.count, 0);
+  // A selection belongs to the filter it was made under.
+  const filterKey = JSON.stringify(filter);
+  const [selection, setSelection] = useState<{ key: string; value: LetterSelection }>({
+    key: filterKey,
+    value: EMPTY_SELECTION,
+  });
+  const selected = selection.key === filterKey ? selection.value : EMPTY_SELECTION;
+  const select = (value: LetterSelection) => setSelection({ key: filterKey, value });
   const problem = searchProblem(letters.error, filter.search !== undefined);
   if (problem && rows.length === 0) return <SearchProblem message={problem} onClear={onClearSearch} />;
   return (
     <>
       <SearchExcludedNote sources={first?.searchExcluded ?? []} />
+      {replay ? (
+        <ReplayToolbar
+          selection={selected}
+          onChange={select}
+          pageIds={rows.map((d) => d.id)}
+          matching={total}
+          filter={filter}
+          canReplay={replay.canReplay}
+          onJobStarted={replay.onJobStarted}
+        />
+      ) : null}
       <DataTable
         label={label}
         loadingLabel={`Loading ${label.toLowerCase()}`}
@@ -79,6 +103,25 @@ export function DeadLetterList({
           failedMessage: "Couldn't load more dead letters.",
         }}
         columns={[
+          ...(replay
+            ? [
+                {
+                  header: "Select",
+                  headerHidden: true,
+                  className: "w-8",
+                  cell: (d: (typeof rows)[number]) => (
+                    <input
+                      type="checkbox"
+                      data-testid="select-letter"
+                      data-letter-id={d.id}
+                      aria-label={`Select dead letter ${d.reasonCode}${d.eventId ? ` of event ${d.eventId}` : ""}, received ${formatDateTime(d.createdAt)}`}
+                      checked={isSelected(selected, d.id)}
+                      onChange={() => select(toggleLetter(selected, d.id))}
+                    />
+                  ),
+                },
+              ]
+            : []),
           {
             header: "Received",
             className: "hidden sm:table-cell",

@@ -4,7 +4,8 @@
 // group's letters, or every letter newest first; filtered by source, reason, status, time, batch and
 // payload text, all kept in the address. `?id=` opens one letter with its failing value highlighted
 // (the deadLetterId an ingest 4xx answers with); `?source=` and `?reason=` set the filters (a source
-// page's rejects link here). Read-only: fixing and replaying build on this page.
+// page's rejects link here). On-call staff select letters, dry-run and replay them, and follow the
+// replay jobs under their own tab.
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
 import { Card } from "@/components/ui/card";
@@ -24,6 +25,8 @@ import { DeadLetterFilterBar } from "./dead-letter-filter-bar";
 import { DeadLetterGroupHeader } from "./dead-letter-group-header";
 import { DeadLetterGroups } from "./dead-letter-groups";
 import { DeadLetterList } from "./dead-letter-list";
+import { ReplayJobs } from "./replay-jobs";
+import { useCanReplay } from "./use-can-replay";
 
 type Reasons = readonly { reasonCode: string; count: number }[];
 
@@ -35,6 +38,8 @@ export function DeadLettersView() {
   const view = readView(params);
   const filter = apiFilter(view, Date.now());
   const [reasons, setReasons] = useState<Reasons>([]);
+  const canReplay = useCanReplay();
+  const [startedJob, setStartedJob] = useState<string | undefined>();
 
   const go = (next: DeadLetterView, how: "push" | "replace") => {
     const query = viewParams(next, params).toString();
@@ -71,7 +76,14 @@ export function DeadLettersView() {
     if (returnFocusTo) document.getElementById(`view-${returnFocusTo}`)?.focus();
   };
   const filtered = activeFilterCount(view) > 0;
-  const tab = view.view === "letters" ? "letters" : "groups";
+  const tab = view.view === "letters" ? "letters" : view.view === "jobs" ? "jobs" : "groups";
+  const replay = {
+    canReplay,
+    onJobStarted: (jobId: string) => {
+      setStartedJob(jobId);
+      go({ ...groupsView(view), view: "jobs" }, "push");
+    },
+  };
 
   return (
     <>
@@ -85,7 +97,9 @@ export function DeadLettersView() {
         </div>
       ) : null}
       <Card>
-        <DeadLetterFilterBar view={view} reasons={reasons} onChange={change} onFind={open} />
+        {view.view !== "jobs" ? (
+          <DeadLetterFilterBar view={view} reasons={reasons} onChange={change} onFind={open} />
+        ) : null}
         <Tabs
           label="Dead letters view"
           idPrefix="dead-letters"
@@ -93,14 +107,17 @@ export function DeadLettersView() {
           tabs={[
             { id: "groups", label: "By cause" },
             { id: "letters", label: "All letters" },
+            { id: "jobs", label: "Replay jobs" },
           ]}
           selected={tab}
           onSelect={(id) =>
-            go(id === "letters" ? { ...groupsView(view), view: "letters" } : groupsView(view), "push")
+            go(id === "groups" ? groupsView(view) : { ...groupsView(view), view: id }, "push")
           }
         />
         <TabPanel idPrefix="dead-letters" id={tab}>
-          {view.view === "groups" ? (
+          {view.view === "jobs" ? (
+            <ReplayJobs canReplay={canReplay} highlightId={startedJob} />
+          ) : view.view === "groups" ? (
             <DeadLetterGroups
               filter={filter}
               sort={view.sort}
@@ -128,6 +145,7 @@ export function DeadLettersView() {
                 filtered={filtered || view.view === "group"}
                 onClearSearch={() => change({ q: undefined })}
                 onReasons={setReasons}
+                replay={replay}
               />
             </>
           )}
