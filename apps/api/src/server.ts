@@ -28,6 +28,7 @@ import { type AppRouter, appRouter } from "./router";
 import { createServices, type Services } from "./services";
 import { AccessPolicyStore } from "./services/access-policy-store";
 import { startAlertEvaluator } from "./services/alert-evaluator";
+import { queueWebhookDelivery, startWebhookDelivery } from "./services/alert-webhook";
 import { QueryHistoryStore } from "./services/query-history";
 import { SourceChanges } from "./source-changes";
 import type { Context } from "./trpc";
@@ -57,6 +58,9 @@ function closedBeforeAnswer(res: ServerResponse): AbortSignal {
   });
   return closed.signal;
 }
+
+/** How often due alert webhook postings are looked for (retries wait their own backoff). */
+const WEBHOOK_POLL_MS = 5_000;
 
 export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
   const runtime: Runtime = { ...given, sourceChanges: given.sourceChanges ?? new SourceChanges() };
@@ -122,8 +126,18 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
       queue: runtime.queue,
       logger,
       intervalMs: config.INLET_ALERT_INTERVAL_MS,
+      onTransition: queueWebhookDelivery,
     });
     app.addHook("onClose", () => stopAlerts());
+    // Fires and resolves are posted to the webhook from alert_deliveries, retried with backoff.
+    const stopWebhook = startWebhookDelivery({
+      db,
+      catalog: runtime.catalog,
+      serverSecret: config.NEXTAUTH_SECRET,
+      logger,
+      intervalMs: WEBHOOK_POLL_MS,
+    });
+    app.addHook("onClose", () => stopWebhook());
   }
   const services: Services = createServices({
     db,
@@ -134,6 +148,7 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
     store: runtime.store,
     sourceChanges: runtime.sourceChanges ?? new SourceChanges(),
     logger,
+    serverSecret: config.NEXTAUTH_SECRET,
     publicApiUrl: config.publicApiUrl,
     ownUrl: () => listeningUrl(app.server),
     analyticsEngine,

@@ -1,7 +1,9 @@
 // Alerts: the effective rules (any on-call, engineer or admin reads them; on-call and admins set them),
-// the firing alerts for the console's banner, the history, and acknowledging. Mutations are audited.
+// the firing alerts for the console's banner, the history, acknowledging, and the webhook (admins).
+// Mutations are audited.
 import { z } from "zod";
 import { alertKindSchema, ruleInputSchema } from "../services/alert-rules";
+import { webhookUrlSchema } from "../services/alert-webhook";
 import { roleProcedure, router } from "../trpc";
 
 const readers = roleProcedure("oncall", "engineer");
@@ -30,4 +32,10 @@ export const alertsRouter = router({
   acknowledge: roleProcedure("oncall", "engineer")
     .input(z.object({ id: z.string().min(1).max(100) }))
     .mutation(({ ctx, input }) => ctx.services.alerts.acknowledge(ctx.actor, input.id, ctx.requestId)),
+  /** The webhook's URL, whether a secret is set, and the latest postings (admins only). */
+  webhook: roleProcedure("admin").query(({ ctx }) => ctx.services.alertWebhook.settings()),
+  /** Sets the URL (null: off); the signing secret is returned once, when generated or rotated. */
+  setWebhook: roleProcedure("admin")
+    .input(z.object({ url: webhookUrlSchema.nullable(), rotateSecret: z.boolean().default(false) }))
+    .mutation(({ ctx, input }) => ctx.services.alertWebhook.set(ctx.actor, input, ctx.requestId)),
 });

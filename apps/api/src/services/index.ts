@@ -11,6 +11,7 @@ import {
 } from "@inlet/lake-core";
 import type { Logger } from "pino";
 import type { SourceChanges } from "../source-changes";
+import { AlertWebhookService } from "./alert-webhook";
 import { AlertsService } from "./alerts";
 import { AnalyticsTablesService } from "./analytics-tables";
 import { AuditService } from "./audit";
@@ -32,6 +33,7 @@ import { userRoles } from "./user-roles";
 
 export interface Services {
   alerts: AlertsService;
+  alertWebhook: AlertWebhookService;
   analytics: AnalyticsTablesService;
   audit: AuditService;
   deadLetters: DeadLettersService;
@@ -68,6 +70,8 @@ export function createServices(deps: {
   policies: AccessPolicySource;
   /** Replays' rate ceiling, the ingest limits and the hash key (edits are shown as letters are). */
   replay?: Partial<ReplayServiceOptions>;
+  /** The server's secret (NEXTAUTH_SECRET): the alert webhook's signing secret is encrypted under a key from it. */
+  serverSecret: string;
 }): Services {
   const audit = new AuditService(deps.db, deps.catalog);
   const sources = new SourcesService(deps.db, deps.catalog, audit, deps.publicApiUrl, deps.sourceChanges);
@@ -81,6 +85,7 @@ export function createServices(deps: {
   });
   return {
     alerts: new AlertsService(deps.db, deps.catalog, audit),
+    alertWebhook: new AlertWebhookService(deps.db, deps.serverSecret, audit),
     analytics: new AnalyticsTablesService({
       db: deps.db,
       catalog: deps.catalog,
