@@ -70,7 +70,10 @@ test("events posted with the source key land in curated and show on the Overview
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Dead letters" }).click();
   // The page lands on the causes; the letter itself is in the list of all letters.
   await expect(page.getByRole("table", { name: "Dead letters by cause" })).toContainText("/amount");
-  await page.getByRole("tablist", { name: "Dead letters view" }).getByRole("tab", { name: "All letters" }).click();
+  await page
+    .getByRole("tablist", { name: "Dead letters view" })
+    .getByRole("tab", { name: "All letters" })
+    .click();
   const row = page.getByRole("row").filter({ hasText: "e2e-3" });
   await expect(row).toContainText("SCHEMA_VIOLATION");
   await expect(row).toContainText('/amount: must be a number, got the string "not a number"');
