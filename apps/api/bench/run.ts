@@ -23,6 +23,13 @@ if (process.argv.includes("--queries")) {
   process.exit(0);
 }
 
+// `npm run bench -- --ops-dashboard`: the Operations dashboard's queries over 7 days of samples.
+if (process.argv.includes("--ops-dashboard")) {
+  const { runOpsDashboardBench } = await import("./ops-dashboard-bench");
+  await runOpsDashboardBench(process.argv.slice(2).filter((a) => a !== "--ops-dashboard"));
+  process.exit(0);
+}
+
 const { values: args } = parseArgs({
   options: {
     events: { type: "string", default: "1000000" },

@@ -115,6 +115,7 @@ const INLET_SERIES = [
   "inlet_ops_storage_bytes gauge: {source,zone}",
   "inlet_ops_worker_batches_per_second gauge: {}",
   "inlet_ops_worker_busy_ratio gauge: {}",
+  "inlet_ops_worker_busy_seconds_per_second gauge: {}",
   "inlet_ops_worker_error_ratio gauge: {}",
   "inlet_ops_worker_events_per_second gauge: {}",
   "inlet_queue_dead gauge: {queue}",

@@ -5,6 +5,7 @@ import { auditRouter } from "./routers/audit";
 import { budgetsRouter } from "./routers/budgets";
 import { deadLettersRouter } from "./routers/dead-letters";
 import { meProcedure } from "./routers/me";
+import { operationsRouter } from "./routers/operations";
 import { overviewRouter } from "./routers/overview";
 import { policiesRouter } from "./routers/policies";
 import { queriesRouter } from "./routers/queries";
@@ -18,6 +19,7 @@ import { router } from "./trpc";
 export const appRouter = router({
   me: meProcedure,
   overview: overviewRouter,
+  operations: operationsRouter,
   alerts: alertsRouter,
   sources: sourcesRouter,
   schemas: schemasRouter,

@@ -16,6 +16,7 @@ import { AlertsService } from "./alerts";
 import { AnalyticsTablesService } from "./analytics-tables";
 import { AuditService } from "./audit";
 import { DeadLettersService } from "./dead-letters";
+import { OperationsService } from "./operations";
 import { OverviewService } from "./overview";
 import { PoliciesService } from "./policies";
 import { QueriesService } from "./queries";
@@ -37,6 +38,7 @@ export interface Services {
   analytics: AnalyticsTablesService;
   audit: AuditService;
   deadLetters: DeadLettersService;
+  operations: OperationsService;
   overview: OverviewService;
   policies: PoliciesService;
   queries: QueriesService;
@@ -104,6 +106,7 @@ export function createServices(deps: {
     }),
     audit,
     deadLetters: new DeadLettersService(deps.lake, deps.catalog),
+    operations: new OperationsService(deps.db, audit),
     overview: new OverviewService(deps.catalog, deps.queue),
     policies: new PoliciesService({ db: deps.db, catalog: deps.catalog, lake: deps.lake, audit, queries }),
     queries,

@@ -49,6 +49,10 @@ export const OPS_FIGURES = {
     labels: [],
     help: "Share of time the workers spent flushing: flush seconds in the interval ÷ (interval seconds × workers).",
   },
+  worker_busy_seconds_per_second: {
+    labels: [],
+    help: "Worker flush seconds per second, all workers together: flush seconds in the interval ÷ interval seconds.",
+  },
   worker_error_ratio: { labels: [], help: "Failed flushes ÷ flushes in the interval (0 when none ran)." },
   freshness_p50_seconds: {
     labels: ["source"],
@@ -202,6 +206,7 @@ export class OpsSampler {
         const busy =
           Math.max(flushSeconds - prev.flushSeconds, 0) / (seconds * Math.max(this.opts.workers ?? 1, 1));
         push("worker_busy_ratio", {}, Math.min(busy, 1));
+        push("worker_busy_seconds_per_second", {}, Math.max(flushSeconds - prev.flushSeconds, 0) / seconds);
         push("worker_error_ratio", {}, dFlushes + dErrors > 0 ? dErrors / Math.max(dFlushes, dErrors) : 0);
       }
       this.last = { at: now, flushSeconds, flushes, errors };

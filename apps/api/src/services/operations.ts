@@ -1,0 +1,254 @@
+// The Operations dashboard's figures: time series of the sampled figures for 1 h / 24 h / 7 d from the
+// right resolution, the latest sampled values, and cost per source, zone and day from the admin's
+// price sheet, each cost saying how it is computed.
+import type { Db } from "@inlet/db";
+import { ATHENA_PRICE_SHEET, MB_BYTES, TB_BYTES } from "@inlet/lake-core";
+import type { AuditActor, AuditService } from "./audit";
+import { DEFAULT_OPS_PRICE_SHEET, type OpsPriceSheet, priceSheetOf } from "./ops-price-sheet";
+import { OPS_FIGURES, type OpsFigure } from "./ops-sampler";
+
+export const OPS_RANGES = ["1h", "24h", "7d"] as const;
+export type OpsRange = (typeof OPS_RANGES)[number];
+
+/** Per range: its length, the resolution read, the finer one read for the tail not rolled up yet, the bucket. */
+const RANGE_PLAN: Record<OpsRange, { ms: number; step: number; tailStep: number | null; bucket: number }> = {
+  "1h": { ms: 3_600_000, step: 0, tailStep: null, bucket: 60 },
+  "24h": { ms: 86_400_000, step: 60, tailStep: 0, bucket: 600 },
+  "7d": { ms: 7 * 86_400_000, step: 3600, tailStep: 60, bucket: 3600 },
+};
+
+export interface OpsSeries {
+  name: OpsFigure;
+  labels: Record<string, string>;
+  /** [epoch ms, value] per bucket, oldest first. */
+  points: [number, number][];
+}
+
+export interface OpsCostRow {
+  day: string;
+  source: string;
+  zone: string;
+  item: "storage" | "put" | "get" | "query" | "compute";
+  quantity: number;
+  usd: number;
+  formula: string;
+}
+
+const GB = 2 ** 30;
+const DAY_MS = 86_400_000;
+
+function usd(n: number): string {
+  return `$${n}`;
+}
+
+/** How each cost item is computed, with the sheet's prices in it. */
+export function costFormulas(p: OpsPriceSheet): Record<OpsCostRow["item"], string> {
+  return {
+    storage: `average GB stored that day × ${usd(p.storageUsdPerGbMonth)}/GB-month × hours of the day covered ÷ 730`,
+    put: `PUT requests (raw: one per batch received; curated: one per data file written) ÷ 1,000 × ${usd(p.putUsdPer1000)}`,
+    get: `GET requests (raw: one per batch a worker read to commit) ÷ 1,000 × ${usd(p.getUsdPer1000)}`,
+    query: `TB scanned by queries that day (each rounded up to 1 MB, at least 10 MB) × ${usd(p.queryUsdPerTb)}/TB`,
+    compute: `worker busy seconds × ${p.workerMemoryGb} GB × ${usd(p.computeUsdPerGbSecond)}/GB-second`,
+  };
+}
+
+export class OperationsService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+  ) {}
+
+  /** Every sampled series of the range, bucketed (1 h: minutes from raw; 24 h: 10 minutes; 7 d: hours). */
+  async series(
+    range: OpsRange,
+    now = new Date(),
+  ): Promise<{ range: OpsRange; bucketSeconds: number; series: OpsSeries[] }> {
+    const plan = RANGE_PLAN[range];
+    const from = new Date(now.getTime() - plan.ms);
+    let tailFrom = from;
+    if (plan.tailStep !== null) {
+      const last = await this.db.prisma.$queryRaw<{ at: Date | null }[]>`
+        SELECT MAX(at) AS at FROM metric_samples WHERE step = ${plan.step} AND at >= ${from}`;
+      const at = last[0]?.at;
+      if (at) tailFrom = new Date(at.getTime() + plan.step * 1000);
+    }
+    const rows = await this.db.prisma.$queryRaw<
+      { name: string; labels: Record<string, string>; t: number; v: number }[]
+    >`
+      SELECT name, labels, (floor(extract(epoch FROM at) / ${plan.bucket}) * ${plan.bucket})::float8 AS t,
+        AVG(value)::float8 AS v
+      FROM metric_samples
+      WHERE (step = ${plan.step} AND at >= ${from} AND at <= ${now})
+         OR (step = ${plan.tailStep ?? -1} AND at >= ${tailFrom} AND at <= ${now})
+      GROUP BY name, labels, 3
+      ORDER BY 3`;
+    const byKey = new Map<string, OpsSeries>();
+    for (const r of rows) {
+      if (!(r.name in OPS_FIGURES)) continue;
+      const key = `${r.name}\u0000${JSON.stringify(r.labels)}`;
+      let s = byKey.get(key);
+      if (!s) {
+        s = { name: r.name as OpsFigure, labels: r.labels, points: [] };
+        byKey.set(key, s);
+      }
+      s.points.push([r.t * 1000, r.v]);
+    }
+    return { range, bucketSeconds: plan.bucket, series: [...byKey.values()] };
+  }
+
+  /** The latest round of raw samples (within the last 5 minutes), and when it was taken. */
+  async current(now = new Date()) {
+    const rows = await this.db.prisma.$queryRaw<
+      { name: string; labels: Record<string, string>; value: number; at: Date }[]
+    >`
+      SELECT name, labels, value, at FROM metric_samples
+      WHERE step = 0 AND at = (
+        SELECT MAX(at) FROM metric_samples WHERE step = 0 AND at > ${new Date(now.getTime() - 5 * 60_000)}
+      )`;
+    return {
+      at: rows[0]?.at ?? null,
+      values: rows
+        .filter((r) => r.name in OPS_FIGURES)
+        .map((r) => ({ name: r.name as OpsFigure, labels: r.labels, value: r.value })),
+    };
+  }
+
+  /** How each figure is computed (the sampler's help text), for the cards. */
+  figures(): Record<OpsFigure, string> {
+    return Object.fromEntries(Object.entries(OPS_FIGURES).map(([k, f]) => [k, f.help])) as Record<
+      OpsFigure,
+      string
+    >;
+  }
+
+  async priceSheet(): Promise<{
+    sheet: OpsPriceSheet;
+    defaults: OpsPriceSheet;
+    updatedByEmail: string | null;
+    updatedAt: Date | null;
+  }> {
+    const row = await this.db.prisma.opsPriceSheet.findUnique({ where: { id: "default" } });
+    return {
+      sheet: priceSheetOf(row?.sheet),
+      defaults: DEFAULT_OPS_PRICE_SHEET,
+      updatedByEmail: row?.updatedByEmail ?? null,
+      updatedAt: row?.updatedAt ?? null,
+    };
+  }
+
+  /** Replaces the price sheet; audited with the sheet before and after. */
+  async setPriceSheet(actor: AuditActor, sheet: OpsPriceSheet, requestId?: string): Promise<OpsPriceSheet> {
+    return this.db.prisma.$transaction(async (tx) => {
+      const before = await tx.opsPriceSheet.findUnique({ where: { id: "default" } });
+      await tx.opsPriceSheet.upsert({
+        where: { id: "default" },
+        create: { id: "default", sheet, updatedByEmail: actor.email },
+        update: { sheet, updatedByEmail: actor.email },
+      });
+      await this.audit.record(
+        actor,
+        {
+          action: "ops_price_sheet.set",
+          targetType: "ops_price_sheet",
+          targetId: "default",
+          details: { before: priceSheetOf(before?.sheet), after: sheet },
+        },
+        requestId,
+        tx,
+      );
+      return sheet;
+    });
+  }
+
+  /** Cost per day, source, zone and item over the last `days` UTC days (today included). */
+  async cost(
+    days: number,
+    now = new Date(),
+  ): Promise<{ sheet: OpsPriceSheet; formulas: Record<OpsCostRow["item"], string>; rows: OpsCostRow[] }> {
+    const { sheet } = await this.priceSheet();
+    const formulas = costFormulas(sheet);
+    const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    const from = new Date(today - (days - 1) * DAY_MS);
+    const prisma = this.db.prisma;
+    const [storage, rawPuts, filePuts, rawGets, queries, busy] = await Promise.all([
+      prisma.$queryRaw<{ day: Date; labels: Record<string, string>; bytes: number; n: bigint }[]>`
+        SELECT date_trunc('day', at) AS day, labels, AVG(value)::float8 AS bytes, COUNT(*)::bigint AS n
+        FROM metric_samples WHERE name = 'storage_bytes' AND step = 60 AND at >= ${from}
+        GROUP BY 1, 2`,
+      prisma.$queryRaw<{ day: Date; source: string; n: bigint }[]>`
+        SELECT date_trunc('day', b.received_at) AS day, s.slug AS source, COUNT(*)::bigint AS n
+        FROM batches b JOIN sources s ON s.id = b.source_id WHERE b.received_at >= ${from} GROUP BY 1, 2`,
+      prisma.$queryRaw<{ day: Date; zone: string; source: string | null; n: bigint }[]>`
+        SELECT date_trunc('day', f.created_at) AS day, t.zone::text AS zone, s.slug AS source, COUNT(*)::bigint AS n
+        FROM data_files f JOIN lake_tables t ON t.id = f.table_id LEFT JOIN sources s ON s.id = t.source_id
+        WHERE f.created_at >= ${from} GROUP BY 1, 2, 3`,
+      prisma.$queryRaw<{ day: Date; source: string; n: bigint }[]>`
+        SELECT date_trunc('day', b.committed_at) AS day, s.slug AS source, COUNT(*)::bigint AS n
+        FROM batches b JOIN sources s ON s.id = b.source_id WHERE b.committed_at >= ${from} GROUP BY 1, 2`,
+      prisma.$queryRaw<{ day: Date; bytes: number }[]>`
+        SELECT date_trunc('day', started_at) AS day,
+          SUM(GREATEST(CEIL(bytes_scanned / ${MB_BYTES}::float8) * ${MB_BYTES}, ${ATHENA_PRICE_SHEET.minBytesPerQuery}))::float8 AS bytes
+        FROM query_runs WHERE started_at >= ${from} AND bytes_scanned IS NOT NULL GROUP BY 1`,
+      prisma.$queryRaw<{ day: Date; seconds: number }[]>`
+        SELECT date_trunc('day', at) AS day, SUM(value * 60)::float8 AS seconds
+        FROM metric_samples WHERE name = 'worker_busy_seconds_per_second' AND step = 60 AND at >= ${from}
+        GROUP BY 1`,
+    ]);
+    const rows: OpsCostRow[] = [];
+    const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+    const add = (
+      day: Date,
+      source: string | null,
+      zone: string,
+      item: OpsCostRow["item"],
+      quantity: number,
+      cost: number,
+    ) => {
+      if (quantity > 0)
+        rows.push({
+          day: dayOf(day),
+          source: source ?? "(all)",
+          zone,
+          item,
+          quantity,
+          usd: cost,
+          formula: formulas[item],
+        });
+    };
+    for (const r of storage) {
+      // Hours of the day the 1-minute samples cover: each stands for one minute.
+      const hours = Math.min(Number(r.n) / 60, 24);
+      add(
+        r.day,
+        r.labels.source ?? null,
+        r.labels.zone ?? "?",
+        "storage",
+        r.bytes / GB,
+        (r.bytes / GB) * sheet.storageUsdPerGbMonth * (hours / 730),
+      );
+    }
+    for (const r of rawPuts)
+      add(r.day, r.source, "raw", "put", Number(r.n), (Number(r.n) / 1000) * sheet.putUsdPer1000);
+    for (const r of filePuts)
+      add(r.day, r.source, r.zone, "put", Number(r.n), (Number(r.n) / 1000) * sheet.putUsdPer1000);
+    for (const r of rawGets)
+      add(r.day, r.source, "raw", "get", Number(r.n), (Number(r.n) / 1000) * sheet.getUsdPer1000);
+    for (const r of queries)
+      add(r.day, null, "query", "query", r.bytes / TB_BYTES, (r.bytes / TB_BYTES) * sheet.queryUsdPerTb);
+    for (const r of busy) {
+      add(
+        r.day,
+        null,
+        "workers",
+        "compute",
+        r.seconds,
+        r.seconds * sheet.workerMemoryGb * sheet.computeUsdPerGbSecond,
+      );
+    }
+    rows.sort(
+      (a, b) =>
+        a.day.localeCompare(b.day) || a.source.localeCompare(b.source) || a.zone.localeCompare(b.zone),
+    );
+    return { sheet, formulas, rows };
+  }
+}
