@@ -8,6 +8,7 @@ export const SECTIONS = [
   "queries",
   "policies",
   "dead-letters",
+  "alerts",
   "audit",
 ] as const;
 export type Section = (typeof SECTIONS)[number];
@@ -19,6 +20,7 @@ export const SECTION_ROLES: Record<Section, readonly Role[]> = {
   queries: ["admin", "engineer", "analyst"],
   policies: ["admin", "governance"],
   "dead-letters": ["admin", "engineer", "oncall"],
+  alerts: ["admin", "engineer", "oncall"],
   audit: ["admin", "governance"],
 };
 

@@ -51,6 +51,12 @@ const EVENT_SELECT = {
   resolvedValue: true,
 } satisfies Prisma.AlertEventSelect;
 
+/** An episode with its kind's label and unit, as people read it. */
+function withLabel<T extends { kind: string }>(row: T): T & { label: string; unit: string } {
+  const info = (ALERT_KIND_INFO as Record<string, (typeof ALERT_KIND_INFO)[AlertKind] | undefined>)[row.kind];
+  return { ...row, label: info?.label ?? row.kind, unit: info?.unit ?? "" };
+}
+
 export class AlertsService {
   constructor(
     private readonly db: Db,
@@ -171,13 +177,14 @@ export class AlertsService {
   }
 
   /** Alerts firing now, newest first (the console's banner and the alerts page). */
-  active() {
-    return this.db.prisma.alertEvent.findMany({
+  async active() {
+    const rows = await this.db.prisma.alertEvent.findMany({
       where: { resolvedAt: null },
       orderBy: [{ firedAt: "desc" }, { id: "desc" }],
       select: EVENT_SELECT,
       take: 500,
     });
+    return rows.map(withLabel);
   }
 
   /** Episodes, newest first, a page at a time. */
@@ -196,7 +203,7 @@ export class AlertsService {
     });
     const more = rows.length > input.limit;
     const items = more ? rows.slice(0, input.limit) : rows;
-    return { items, nextCursor: more ? (items.at(-1)?.id ?? null) : null };
+    return { items: items.map(withLabel), nextCursor: more ? (items.at(-1)?.id ?? null) : null };
   }
 
   /** Marks an open alert as being handled by the actor (once; a second acknowledgement is refused). */

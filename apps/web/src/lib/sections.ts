@@ -3,6 +3,7 @@
 import type { AppRouter } from "@inlet/api/router";
 import type { inferRouterOutputs } from "@trpc/server";
 import {
+  BellRing,
   Inbox,
   LayoutDashboard,
   type LucideIcon,
@@ -30,6 +31,7 @@ export const SECTION_INFO: Record<Section, SectionInfo> = {
   queries: { id: "queries", label: "Queries", href: "/queries", icon: SquareTerminal },
   policies: { id: "policies", label: "Policies", href: "/policies", icon: ShieldCheck },
   "dead-letters": { id: "dead-letters", label: "Dead letters", href: "/dead-letters", icon: Inbox },
+  alerts: { id: "alerts", label: "Alerts", href: "/alerts", icon: BellRing },
   audit: { id: "audit", label: "Audit", href: "/audit", icon: ScrollText },
 };
 

@@ -5,6 +5,7 @@ import { Menu, X } from "lucide-react";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import { type ReactNode, useEffect, useState } from "react";
+import { AlertBanner } from "@/components/alerts/alert-banner";
 import { InletWordmark } from "@/components/inlet-logo";
 import { SidebarNav } from "./sidebar-nav";
 import { type ShellUser, UserMenu } from "./user-menu";
@@ -91,6 +92,7 @@ export function AppShell({ user, children }: { user: ShellUser; children: ReactN
           <UserMenu user={user} />
         </div>
       </header>
+      <AlertBanner />
 
       <main
         id="main"
