@@ -105,67 +105,69 @@ export function LetterFix({
 
   return (
     <section aria-label="Fix and replay" className="space-y-3" data-testid="letter-fix">
-      <div className="flex flex-wrap items-center gap-2">
-        {!editing ? (
+      {open ? (
+        <div className="flex flex-wrap items-center gap-2">
+          {!editing ? (
+            <Button
+              size="sm"
+              variant="secondary"
+              data-testid="letter-edit"
+              disabled={blocked !== undefined || truncated || letter.isPending}
+              onClick={startEditing}
+              icon={<Pencil className="size-4" aria-hidden="true" />}
+            >
+              Edit payload
+            </Button>
+          ) : null}
+          {editing ? (
+            <Button
+              size="sm"
+              variant="secondary"
+              data-testid="letter-save-edit"
+              loading={save.isPending}
+              disabled={parseError !== undefined || blocked !== undefined}
+              onClick={() => text !== undefined && save.mutate({ id, payload: text })}
+            >
+              Save edit
+            </Button>
+          ) : null}
           <Button
             size="sm"
-            variant="secondary"
-            data-testid="letter-edit"
-            disabled={blocked !== undefined || truncated || letter.isPending}
-            onClick={startEditing}
-            icon={<Pencil className="size-4" aria-hidden="true" />}
+            data-testid="letter-replay"
+            loading={replay.isPending}
+            disabled={blocked !== undefined || parseError !== undefined}
+            onClick={() => replay.mutate(text !== undefined ? { id, payload: text } : { id })}
+            icon={<RotateCcw className="size-4" aria-hidden="true" />}
           >
-            Edit payload
+            {editing ? "Replay edited" : "Replay"}
           </Button>
-        ) : null}
-        {editing ? (
-          <Button
-            size="sm"
-            variant="secondary"
-            data-testid="letter-save-edit"
-            loading={save.isPending}
-            disabled={parseError !== undefined || blocked !== undefined}
-            onClick={() => text !== undefined && save.mutate({ id, payload: text })}
-          >
-            Save edit
-          </Button>
-        ) : null}
-        <Button
-          size="sm"
-          data-testid="letter-replay"
-          loading={replay.isPending}
-          disabled={blocked !== undefined || parseError !== undefined}
-          onClick={() => replay.mutate(text !== undefined ? { id, payload: text } : { id })}
-          icon={<RotateCcw className="size-4" aria-hidden="true" />}
-        >
-          {editing ? "Replay edited" : "Replay"}
-        </Button>
-        <Button
-          size="sm"
-          variant="ghost"
-          data-testid="letter-discard"
-          disabled={blocked !== undefined}
-          onClick={() => setDiscarding(true)}
-          icon={<Trash2 className="size-4" aria-hidden="true" />}
-        >
-          Discard
-        </Button>
-        {editing ? (
           <Button
             size="sm"
             variant="ghost"
-            data-testid="letter-edit-cancel"
-            onClick={() => setText(undefined)}
+            data-testid="letter-discard"
+            disabled={blocked !== undefined}
+            onClick={() => setDiscarding(true)}
+            icon={<Trash2 className="size-4" aria-hidden="true" />}
           >
-            Stop editing
+            Discard
           </Button>
-        ) : null}
-        {letter.data?.edited && !editing ? (
-          <span className="text-gray-500 text-xs" data-testid="letter-has-edit">
-            An edit is saved: a replay sends it.
-          </span>
-        ) : null}
-      </div>
+          {editing ? (
+            <Button
+              size="sm"
+              variant="ghost"
+              data-testid="letter-edit-cancel"
+              onClick={() => setText(undefined)}
+            >
+              Stop editing
+            </Button>
+          ) : null}
+          {letter.data?.edited && !editing ? (
+            <span className="text-gray-500 text-xs" data-testid="letter-has-edit">
+              An edit is saved: a replay sends it.
+            </span>
+          ) : null}
+        </div>
+      ) : null}
       {blocked ? (
         <p className="text-gray-600 text-xs" data-testid="letter-fix-blocked">
           {blocked}

@@ -72,11 +72,24 @@ export function ReplayProgressBar({ progress, label }: { progress: ReplayProgres
           ) : null,
         )}
       </div>
-      <p className="mt-1 text-gray-600 text-xs tabular-nums" data-testid="replay-job-counts">
-        {formatCount(progress.replayed)} replayed of {formatCount(progress.total)} ·{" "}
-        {formatCount(progress.landed)} landed · {formatCount(progress.duplicates)} duplicates ·{" "}
-        {formatCount(progress.stillFailing)} still failing
-        {progress.skipped > 0 ? ` · ${formatCount(progress.skipped)} skipped` : ""}
+      <p
+        className="mt-1 flex flex-wrap items-center gap-x-3 gap-y-1 text-gray-600 text-xs tabular-nums"
+        data-testid="replay-job-counts"
+      >
+        <span>
+          {formatCount(progress.replayed)} replayed of {formatCount(progress.total)}
+        </span>
+        {segments
+          .filter((s) => (s.key !== "skipped" && s.key !== "sent") || s.count > 0)
+          .map((s) => (
+            <span key={s.key} className="inline-flex items-center gap-1">
+              <span
+                aria-hidden="true"
+                className={`inline-block size-2 rounded-full ${segmentColour[s.key]}`}
+              />
+              {formatCount(s.count)} {s.label}
+            </span>
+          ))}
       </p>
     </div>
   );

@@ -66,7 +66,7 @@ export function ReplayToolbar({
         />
         Select all on this page
       </label>
-      {selection.kind !== "filter" && matching > pageIds.length && "filter" in byFilter ? (
+      {selection.kind !== "filter" && matching > 0 && "filter" in byFilter ? (
         <Button
           size="sm"
           variant="ghost"
