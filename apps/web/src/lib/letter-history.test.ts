@@ -1,6 +1,6 @@
 // A dead letter's history in words: landing names its snapshot and table, failing again its reason.
 import { describe, expect, it } from "vitest";
-import { describeHistoryEntry } from "./letter-history";
+import { describeHistoryEntry, inFlight } from "./letter-history";
 
 const at = new Date("2026-12-05T16:00:00Z");
 
@@ -44,5 +44,15 @@ describe("describeHistoryEntry", () => {
     expect(d.title).toBe("Failed again: SCHEMA_VIOLATION at /amount");
     expect(d.detail).toBe("must be number · job j");
     expect(d.tone).toBe("red");
+  });
+});
+
+describe("inFlight", () => {
+  it("is true between a replay's queueing and its outcome", () => {
+    expect(inFlight([{ kind: "received" }])).toBe(false);
+    expect(inFlight([{ kind: "received" }, { kind: "replay_queued" }])).toBe(true);
+    expect(inFlight([{ kind: "replay_queued" }, { kind: "replay_sent" }])).toBe(true);
+    expect(inFlight([{ kind: "replay_sent" }, { kind: "landed" }])).toBe(false);
+    expect(inFlight([])).toBe(false);
   });
 });

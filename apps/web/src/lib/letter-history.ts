@@ -55,3 +55,9 @@ export function describeHistoryEntry(e: HistoryEntry): {
       return { title: e.kind, tone: "gray" };
   }
 }
+
+/** Whether a replay has the letter in flight: queued or sent, with no outcome after it yet. */
+export function inFlight(entries: readonly { kind: string }[]): boolean {
+  const last = entries.at(-1)?.kind;
+  return last === "replay_queued" || last === "replay_sent";
+}

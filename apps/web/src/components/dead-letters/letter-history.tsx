@@ -2,11 +2,12 @@
 // A dead letter's history as a small timeline, oldest first: received (with its first reason), edited
 // by whom, queued in which replay job, sent in which batch, landed in which snapshot of which table, a
 // duplicate, failed again (why), skipped, discarded (by whom, why).
-import { useQuery } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
 import { QueryError } from "@/components/query-error";
 import { Skeleton } from "@/components/ui/skeleton";
 import { formatDateTime } from "@/lib/format";
-import { describeHistoryEntry, type HistoryEntry } from "@/lib/letter-history";
+import { describeHistoryEntry, type HistoryEntry, inFlight } from "@/lib/letter-history";
 import { useTRPC } from "@/lib/trpc";
 
 const dots = {
@@ -18,7 +19,25 @@ const dots = {
 
 export function LetterHistory({ id }: { id: string }) {
   const trpc = useTRPC();
-  const history = useQuery(trpc.replays.history.queryOptions({ id }));
+  const queryClient = useQueryClient();
+  // Followed every two seconds while a replay has the letter in flight.
+  const history = useQuery(
+    trpc.replays.history.queryOptions(
+      { id },
+      { refetchInterval: (query) => (inFlight(query.state.data ?? []) ? 2000 : false) },
+    ),
+  );
+  // A new entry (landed, failed again, discarded) changes the letter's status and controls too.
+  const seen = useRef<number | undefined>(undefined);
+  const entries = history.data?.length;
+  useEffect(() => {
+    if (entries === undefined) return;
+    if (seen.current !== undefined && seen.current !== entries) {
+      void queryClient.invalidateQueries({ queryKey: trpc.deadLetters.get.queryKey({ id }) });
+      void queryClient.invalidateQueries({ queryKey: trpc.replays.letter.queryKey({ id }) });
+    }
+    seen.current = entries;
+  }, [entries, id, queryClient, trpc]);
   return (
     <section aria-labelledby={`history-${id}`} data-testid="letter-history">
       <h3 id={`history-${id}`} className="mb-2 font-medium text-gray-700 text-xs">
