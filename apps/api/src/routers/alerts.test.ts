@@ -207,6 +207,16 @@ describe("alerts", () => {
     const byQueue = await call(s, "query", "alerts.history", { subject: "batches", state: "open" }, "oncall");
     expect(byQueue.data.items.map((a: { kind: string }) => a.kind)).toEqual(["oldest_message_age"]);
 
+    // Two rounds at once (two API processes without the lease) still open one episode.
+    await s.database.db.prisma.alertEvent.deleteMany({ where: { kind: "dead_letter_inflow" } });
+    const [a, b] = await Promise.all([plane.round(), plane.round()]);
+    expect([...a, ...b].filter((t) => t.transition === "fired")).toHaveLength(1);
+    expect(
+      await s.database.db.prisma.alertEvent.count({
+        where: { kind: "dead_letter_inflow", resolvedAt: null },
+      }),
+    ).toBe(1);
+
     // A deleted source's open episode resolves.
     plane.state.sources = [];
     const gone = await plane.round();

@@ -380,9 +380,11 @@ function RuleRow({ rule, canEdit }: { rule: Rule; canEdit: boolean }) {
     >
       <Td>
         <span className="font-medium text-gray-900">{rule.label}</span>
-        <span className="block max-w-xs text-gray-500 text-xs">
-          {rule.direction === "above" ? "Fires above" : "Fires below"}: {rule.describe}
-        </span>
+        {rule.subject === "*" ? (
+          <span className="block max-w-xs text-gray-500 text-xs">
+            {rule.direction === "above" ? "Fires above" : "Fires below"}: {rule.describe}
+          </span>
+        ) : null}
         {error ? (
           <span role="alert" className="block text-red-600 text-xs">
             {error}
