@@ -1,6 +1,6 @@
 // `npm run bench -- --ops-dashboard`: the Operations dashboard's query (operations.dashboard: series,
 // current values and cost) over 7 days of samples as the sampler and rollup leave them: raw every
-// --interval seconds (15) for the last 48 h, 1-minute rows for 7 days, 1-hour rows for 7 days, for
+// --interval seconds (15) for the last 48 h, 1-minute, 10-minute and 1-hour rows for 7 days, for
 // --sources sources (10) with every figure's label sets. Prints p50/p95 per range. Figures only.
 import { parseArgs } from "node:util";
 import { createTestDatabase } from "@inlet/db/testing";
@@ -82,6 +82,7 @@ export async function runOpsDashboardBench(argv: string[]): Promise<void> {
     };
     await fill(0, interval, 48);
     await fill(60, 60, 7 * 24);
+    await fill(600, 600, 7 * 24);
     await fill(3600, 3600, 7 * 24);
     await t.db.prisma.$executeRaw`ANALYZE metric_samples`;
     const count = await t.db.prisma.metricSample.count();

@@ -1,15 +1,16 @@
 // Downsampling and retention of metric_samples: raw samples (step 0) are averaged into 1-minute rows
-// (step 60) and those into 1-hour rows (step 3600); raw rows are kept 48 h, 1-minute 14 d, 1-hour
-// 400 d. One API process at a time runs a round, holding a transaction-scoped advisory lock (the lease).
+// (step 60), and those into 10-minute rows (step 600, what the 24-hour view reads) and 1-hour rows
+// (step 3600); raw rows are kept 48 h, 1-minute and 10-minute 14 d, 1-hour 400 d. One API process at a time runs a round, holding a transaction-scoped advisory lock (the lease).
 import type { Db } from "@inlet/db";
 import type { Logger } from "pino";
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-export const SAMPLE_RETENTION_MS: Record<0 | 60 | 3600, number> = {
+export const SAMPLE_RETENTION_MS: Record<0 | 60 | 600 | 3600, number> = {
   0: 48 * HOUR_MS,
   60: 14 * DAY_MS,
+  600: 14 * DAY_MS,
   3600: 400 * DAY_MS,
 };
 
@@ -56,6 +57,7 @@ export async function rollupMetricSamples(db: Db, now = new Date()): Promise<Rol
       >`SELECT pg_try_advisory_xact_lock(${ROLLUP_LOCK_KEY}) AS ok`;
       if (!lease[0]?.ok) return { ran: false, minuteRows: 0, hourRows: 0, deleted: 0 };
       const minuteRows = await rollUp(tx, 0, 60, now);
+      await rollUp(tx, 60, 600, now);
       const hourRows = await rollUp(tx, 60, 3600, now);
       let deleted = 0;
       for (const [step, keep] of Object.entries(SAMPLE_RETENTION_MS)) {

@@ -29,6 +29,7 @@ beforeAll(async () => {
       sample(0, ago(2 * 3_600_000), 999), // outside 1 h
       sample(60, ago(3 * 3_600_000), 5),
       sample(3600, new Date("2026-12-08T10:00:00Z"), 7),
+      sample(600, new Date("2026-12-10T08:00:00Z"), 4),
       sample(60, new Date("2026-12-10T11:10:00Z"), 3), // after the last hour row: the 7 d tail
       sample(60, new Date("2026-12-10T00:00:00Z"), 2 * 2 ** 30, "storage_bytes", {
         zone: "raw",
@@ -47,18 +48,25 @@ afterAll(async () => {
 });
 
 describe("OperationsService", () => {
-  it("reads 1 h from raw samples in minute buckets", async () => {
+  it("reads 1 h from 1-minute rows and the raw tail after the last one, in minute buckets", async () => {
     const r = await ops.series("1h", now);
     const s = r.series.find((x) => x.name === "worker_events_per_second");
     expect(r.bucketSeconds).toBe(60);
-    expect(s?.points.map((p) => p[1])).toEqual([15]);
+    // The 1-minute row of 11:10, then raw newer than it (10 and 20 in one minute); the raw 999 of
+    // 10:00 is outside the hour.
+    expect(s?.points.map((p) => p[1])).toEqual([3, 15]);
   });
 
-  it("reads 24 h from 1-minute rows and the raw tail after the last one", async () => {
+  it("reads 24 h from 10-minute rows and the 1-minute tail after the last one", async () => {
     const r = await ops.series("24h", now);
     const s = r.series.find((x) => x.name === "worker_events_per_second");
-    // 1-minute rows (5, 3), then raw newer than the last minute row (10, 20 averaged in one bucket).
-    expect(s?.points.map((p) => p[1])).toEqual([5, 3, 15]);
+    expect(r.bucketSeconds).toBe(600);
+    // The 10-minute row of 08:00, then 1-minute rows after it (09:00 and 11:10).
+    expect(s?.points).toEqual([
+      [Date.parse("2026-12-10T08:00:00Z"), 4],
+      [Date.parse("2026-12-10T09:00:00Z"), 5],
+      [Date.parse("2026-12-10T11:10:00Z"), 3],
+    ]);
   });
 
   it("reads 7 d from 1-hour rows and the 1-minute tail after the last one", async () => {

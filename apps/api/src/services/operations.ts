@@ -12,8 +12,8 @@ export type OpsRange = (typeof OPS_RANGES)[number];
 
 /** Per range: its length, the resolution read, the finer one read for the tail not rolled up yet, the bucket. */
 const RANGE_PLAN: Record<OpsRange, { ms: number; step: number; tailStep: number | null; bucket: number }> = {
-  "1h": { ms: 3_600_000, step: 0, tailStep: null, bucket: 60 },
-  "24h": { ms: 86_400_000, step: 60, tailStep: 0, bucket: 600 },
+  "1h": { ms: 3_600_000, step: 60, tailStep: 0, bucket: 60 },
+  "24h": { ms: 86_400_000, step: 600, tailStep: 60, bucket: 600 },
   "7d": { ms: 7 * 86_400_000, step: 3600, tailStep: 60, bucket: 3600 },
 };
 
@@ -58,7 +58,7 @@ export class OperationsService {
     private readonly audit: AuditService,
   ) {}
 
-  /** Every sampled series of the range, bucketed (1 h: minutes from raw; 24 h: 10 minutes; 7 d: hours). */
+  /** Every sampled series of the range, bucketed (1 h: minutes; 24 h: 10 minutes; 7 d: hours), each from its rows and the finer tail not rolled up yet. */
   async series(
     range: OpsRange,
     now = new Date(),
@@ -77,9 +77,13 @@ export class OperationsService {
     >`
       SELECT name, labels, (floor(extract(epoch FROM at) / ${plan.bucket}) * ${plan.bucket})::float8 AS t,
         AVG(value)::float8 AS v
-      FROM metric_samples
-      WHERE (step = ${plan.step} AND at >= ${from} AND at <= ${now})
-         OR (step = ${plan.tailStep ?? -1} AND at >= ${tailFrom} AND at <= ${now})
+      FROM (
+        SELECT name, labels, at, value FROM metric_samples
+        WHERE step = ${plan.step} AND at >= ${from} AND at <= ${now}
+        UNION ALL
+        SELECT name, labels, at, value FROM metric_samples
+        WHERE step = ${plan.tailStep ?? -1} AND at >= ${tailFrom} AND at <= ${now}
+      ) s
       GROUP BY name, labels, 3
       ORDER BY 3`;
     const byKey = new Map<string, OpsSeries>();
@@ -170,10 +174,22 @@ export class OperationsService {
     const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
     const from = new Date(today - (days - 1) * DAY_MS);
     const prisma = this.db.prisma;
+    // Storage and busy time from the 1-hour rows, and the 1-minute rows after the last of them;
+    // each row weighs the seconds it stands for.
+    const lastHour = await prisma.$queryRaw<{ at: Date | null }[]>`
+      SELECT MAX(at) AS at FROM metric_samples WHERE step = 3600 AND at >= ${from}`;
+    const tailFrom = lastHour[0]?.at ? new Date(lastHour[0].at.getTime() + 3_600_000) : from;
     const [storage, rawPuts, filePuts, rawGets, queries, busy] = await Promise.all([
       prisma.$queryRaw<{ day: Date; labels: Record<string, string>; bytes: number; n: bigint }[]>`
-        SELECT date_trunc('day', at) AS day, labels, AVG(value)::float8 AS bytes, COUNT(*)::bigint AS n
-        FROM metric_samples WHERE name = 'storage_bytes' AND step = 60 AND at >= ${from}
+        SELECT date_trunc('day', at) AS day, labels,
+          (SUM(value * step) / SUM(step))::float8 AS bytes, SUM(step)::bigint AS n
+        FROM (
+          SELECT labels, at, value, step FROM metric_samples
+          WHERE name = 'storage_bytes' AND step = 3600 AND at >= ${from}
+          UNION ALL
+          SELECT labels, at, value, step FROM metric_samples
+          WHERE name = 'storage_bytes' AND step = 60 AND at >= ${tailFrom}
+        ) s
         GROUP BY 1, 2`,
       prisma.$queryRaw<{ day: Date; source: string; n: bigint }[]>`
         SELECT date_trunc('day', b.received_at) AS day, s.slug AS source, COUNT(*)::bigint AS n
@@ -190,8 +206,14 @@ export class OperationsService {
           SUM(GREATEST(CEIL(bytes_scanned / ${MB_BYTES}::float8) * ${MB_BYTES}, ${ATHENA_PRICE_SHEET.minBytesPerQuery}))::float8 AS bytes
         FROM query_runs WHERE started_at >= ${from} AND bytes_scanned IS NOT NULL GROUP BY 1`,
       prisma.$queryRaw<{ day: Date; seconds: number }[]>`
-        SELECT date_trunc('day', at) AS day, SUM(value * 60)::float8 AS seconds
-        FROM metric_samples WHERE name = 'worker_busy_seconds_per_second' AND step = 60 AND at >= ${from}
+        SELECT date_trunc('day', at) AS day, SUM(value * step)::float8 AS seconds
+        FROM (
+          SELECT at, value, step FROM metric_samples
+          WHERE name = 'worker_busy_seconds_per_second' AND step = 3600 AND at >= ${from}
+          UNION ALL
+          SELECT at, value, step FROM metric_samples
+          WHERE name = 'worker_busy_seconds_per_second' AND step = 60 AND at >= ${tailFrom}
+        ) s
         GROUP BY 1`,
     ]);
     const rows: OpsCostRow[] = [];
@@ -216,8 +238,8 @@ export class OperationsService {
         });
     };
     for (const r of storage) {
-      // Hours of the day the 1-minute samples cover: each stands for one minute.
-      const hours = Math.min(Number(r.n) / 60, 24);
+      // Hours of the day the samples cover (n: the seconds they stand for).
+      const hours = Math.min(Number(r.n) / 3600, 24);
       add(
         r.day,
         r.labels.source ?? null,

@@ -116,6 +116,11 @@ describe("rollupMetricSamples", () => {
       ["2026-12-10T09:10:00.000Z", 3],
       ["2026-12-10T09:40:00.000Z", 9],
     ]);
+    const tens = await t.db.prisma.metricSample.findMany({ where: { step: 600 }, orderBy: { at: "asc" } });
+    expect(tens.map((m) => [m.at.toISOString(), m.value])).toEqual([
+      ["2026-12-10T09:10:00.000Z", 3],
+      ["2026-12-10T09:40:00.000Z", 9],
+    ]);
     const hours = await t.db.prisma.metricSample.findMany({ where: { step: 3600 } });
     expect(hours.map((m) => [m.at.toISOString(), m.value])).toEqual([["2026-12-10T09:00:00.000Z", 6]]);
     expect(await t.db.prisma.metricSample.count({ where: { step: 0 } })).toBe(4);
