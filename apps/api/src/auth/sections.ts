@@ -3,6 +3,7 @@ import { ROLES, type Role } from "@inlet/db";
 
 export const SECTIONS = [
   "overview",
+  "operations",
   "sources",
   "tables",
   "queries",
@@ -15,6 +16,7 @@ export type Section = (typeof SECTIONS)[number];
 
 export const SECTION_ROLES: Record<Section, readonly Role[]> = {
   overview: ROLES,
+  operations: ["admin", "engineer", "oncall"],
   sources: ["admin", "engineer", "oncall"],
   tables: ROLES,
   queries: ["admin", "engineer", "analyst"],

@@ -3,6 +3,7 @@
 import type { AppRouter } from "@inlet/api/router";
 import type { inferRouterOutputs } from "@trpc/server";
 import {
+  Activity,
   BellRing,
   Inbox,
   LayoutDashboard,
@@ -26,6 +27,7 @@ export interface SectionInfo {
 
 export const SECTION_INFO: Record<Section, SectionInfo> = {
   overview: { id: "overview", label: "Overview", href: "/", icon: LayoutDashboard },
+  operations: { id: "operations", label: "Operations", href: "/operations", icon: Activity },
   sources: { id: "sources", label: "Sources", href: "/sources", icon: Plug },
   tables: { id: "tables", label: "Tables", href: "/tables", icon: Table2 },
   queries: { id: "queries", label: "Queries", href: "/queries", icon: SquareTerminal },
