@@ -28,6 +28,7 @@ import { type AppRouter, appRouter } from "./router";
 import { createServices, type Services } from "./services";
 import { AccessPolicyStore } from "./services/access-policy-store";
 import { startAlertEvaluator } from "./services/alert-evaluator";
+import { costTodayBySource } from "./services/alert-figures";
 import { queueWebhookDelivery, startWebhookDelivery } from "./services/alert-webhook";
 import { QueryHistoryStore } from "./services/query-history";
 import { SourceChanges } from "./source-changes";
@@ -117,28 +118,6 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
     logger,
   });
   app.addHook("onClose", async () => stopPurge());
-  // Alerts are judged here rather than in the workers: their rules, episodes and webhook live in the
-  // control plane's tables beside the audit log, and the catalog lease keeps it to one API process.
-  if (config.INLET_ALERT_INTERVAL_MS > 0) {
-    const stopAlerts = startAlertEvaluator({
-      db,
-      catalog: runtime.catalog,
-      queue: runtime.queue,
-      logger,
-      intervalMs: config.INLET_ALERT_INTERVAL_MS,
-      onTransition: queueWebhookDelivery,
-    });
-    app.addHook("onClose", () => stopAlerts());
-    // Fires and resolves are posted to the webhook from alert_deliveries, retried with backoff.
-    const stopWebhook = startWebhookDelivery({
-      db,
-      catalog: runtime.catalog,
-      serverSecret: config.NEXTAUTH_SECRET,
-      logger,
-      intervalMs: WEBHOOK_POLL_MS,
-    });
-    app.addHook("onClose", () => stopWebhook());
-  }
   const services: Services = createServices({
     db,
     catalog: runtime.catalog,
@@ -163,6 +142,29 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
       policyHashKey: hashKey,
     },
   });
+  // Alerts are judged here rather than in the workers: their rules, episodes and webhook live in the
+  // control plane's tables beside the audit log, and the catalog lease keeps it to one API process.
+  if (config.INLET_ALERT_INTERVAL_MS > 0) {
+    const stopAlerts = startAlertEvaluator({
+      db,
+      catalog: runtime.catalog,
+      queue: runtime.queue,
+      logger,
+      intervalMs: config.INLET_ALERT_INTERVAL_MS,
+      onTransition: queueWebhookDelivery,
+      costToday: async (now) => costTodayBySource((await services.operations.cost(1, now)).rows, now),
+    });
+    app.addHook("onClose", () => stopAlerts());
+    // Fires and resolves are posted to the webhook from alert_deliveries, retried with backoff.
+    const stopWebhook = startWebhookDelivery({
+      db,
+      catalog: runtime.catalog,
+      serverSecret: config.NEXTAUTH_SECRET,
+      logger,
+      intervalMs: WEBHOOK_POLL_MS,
+    });
+    app.addHook("onClose", () => stopWebhook());
+  }
   const sessions = new SessionVerifier(db, config.NEXTAUTH_SECRET);
 
   app.setErrorHandler((err, req, reply) => {

@@ -4,9 +4,11 @@ import type { MinuteActivity } from "@inlet/lake-core";
 import { describe, expect, it } from "vitest";
 import { alertMessage, decide } from "./alert-evaluator";
 import {
+  costTodayBySource,
   deadLetterInflow,
   minutesSinceLastEvent,
   type Observation,
+  readFigures,
   throughputPercent,
 } from "./alert-figures";
 import { ALL_SUBJECTS, effectiveRule, type StoredRule } from "./alert-rules";
@@ -52,7 +54,7 @@ describe("effective rules", () => {
       origin: "subject",
     });
     expect(effectiveRule("dead_letter_inflow", "src2", own)).toMatchObject({ threshold: 20, origin: "all" });
-    expect(effectiveRule("cost_per_day", "src1", []).enabled).toBe(false);
+    expect(effectiveRule("cost_per_day", "src1", [])).toMatchObject({ threshold: 10, enabled: true });
   });
 });
 
@@ -75,6 +77,46 @@ describe("figures", () => {
     expect(minutesSinceLastEvent([minute(30, 1), minute(90, 5)], NOW)).toBeCloseTo(29.5);
     expect(minutesSinceLastEvent([minute(30, 0, 1)], NOW)).toBeCloseTo(29.5);
     expect(minutesSinceLastEvent([], NOW)).toBeNull();
+  });
+});
+
+describe("cost per day", () => {
+  const catalog = {
+    listSources: async () =>
+      [
+        { id: "s1", slug: "orders", status: "active" },
+        { id: "s2", slug: "clicks", status: "active" },
+      ] as never,
+    sourceActivityByMinute: async () => [],
+    commitLatency: async () => ({ batches: 0, p50Ms: undefined, p99Ms: undefined }),
+  };
+  const queue = { stats: async () => ({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 }) };
+  const cost = (o: Observation[], slug: string) =>
+    o.find((x) => x.kind === "cost_per_day" && x.subjectName === slug)?.value;
+
+  it("adds up today's cost items per source from the dashboard's rows", () => {
+    const rows = [
+      { day: "2026-12-05", source: "orders", usd: 4 },
+      { day: "2026-12-05", source: "orders", usd: 8.5 },
+      { day: "2026-12-04", source: "orders", usd: 100 },
+      { day: "2026-12-05", source: "(all)", usd: 3 },
+    ];
+    expect(costTodayBySource(rows, NOW)).toEqual(
+      new Map([
+        ["orders", 12.5],
+        ["(all)", 3],
+      ]),
+    );
+  });
+
+  it("judges each source's cost today, 0 when it has none, and nothing without a cost figure", async () => {
+    const costToday = async () => new Map([["orders", 12.5]]);
+    const o = await readFigures({ catalog, queue, costToday }, [], NOW);
+    expect(cost(o, "orders")).toBe(12.5);
+    expect(cost(o, "clicks")).toBe(0);
+    const fired = decide(o, []).flatMap((d) => (d.type === "fire" ? [d.observation.kind] : []));
+    expect(fired).toEqual(["cost_per_day"]);
+    expect(cost(await readFigures({ catalog, queue }, [], NOW), "orders")).toBeUndefined();
   });
 });
 

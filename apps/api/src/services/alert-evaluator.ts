@@ -71,6 +71,8 @@ export interface AlertEvaluatorDeps {
   logger?: Logger;
   /** Called inside the transaction that records a fire or resolve (the webhook's delivery is queued there). */
   onTransition?: (tx: Prisma.TransactionClient, t: AlertTransition) => Promise<void>;
+  /** Each source's cost so far today in USD, by slug (the operations dashboard's); cost_per_day needs it. */
+  costToday?: FigureSources["costToday"];
   now?: () => Date;
 }
 
@@ -92,7 +94,7 @@ export async function evaluateAlerts(deps: AlertEvaluatorDeps): Promise<AlertTra
   const { prisma } = deps.db;
   const now = deps.now?.() ?? new Date();
   const stored: StoredRule[] = await prisma.alertRule.findMany();
-  const figures: FigureSources = { catalog: deps.catalog, queue: deps.queue };
+  const figures: FigureSources = { catalog: deps.catalog, queue: deps.queue, costToday: deps.costToday };
   const observations = await readFigures(figures, stored, now);
   const open = await prisma.alertEvent.findMany({
     where: { resolvedAt: null },

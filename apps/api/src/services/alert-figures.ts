@@ -9,6 +9,7 @@ import {
 } from "@inlet/lake-core";
 import {
   ALERT_KIND_INFO,
+  ALL_SUBJECTS,
   type AlertKind,
   effectiveRule,
   type StoredRule,
@@ -43,6 +44,16 @@ export interface Observation {
 export interface FigureSources {
   catalog: Pick<Catalog, "listSources" | "sourceActivityByMinute" | "commitLatency">;
   queue: Pick<Queue, "stats">;
+  /** Each source's cost so far today (UTC) in USD, by slug; without it cost_per_day is not judged. */
+  costToday?: ((now: Date) => Promise<Map<string, number>>) | undefined;
+}
+
+/** Today's (UTC) cost per source slug from the operations dashboard's cost rows. */
+export function costTodayBySource(rows: readonly { day: string; source: string; usd: number }[], now: Date) {
+  const today = now.toISOString().slice(0, 10);
+  const out = new Map<string, number>();
+  for (const r of rows) if (r.day === today) out.set(r.source, (out.get(r.source) ?? 0) + r.usd);
+  return out;
 }
 
 function sumIn(
@@ -130,6 +141,10 @@ export async function readFigures(
     push("oldest_message_age", name, name, stats.oldestAgeMs / 1000);
   }
 
+  const costRule = effectiveRule("cost_per_day", ALL_SUBJECTS, stored);
+  const anyCostRule = costRule.enabled || stored.some((r) => r.kind === "cost_per_day" && r.enabled);
+  const costs = anyCostRule && src.costToday ? await src.costToday(now) : undefined;
+
   for (const source of await src.catalog.listSources()) {
     const rows = await src.catalog.sourceActivityByMinute(
       source.id,
@@ -162,8 +177,9 @@ export async function readFigures(
       source.slug,
       latency?.p99Ms === undefined ? undefined : latency.p99Ms / 1000,
     );
-    // No cost per source is recorded yet (the operations dashboard's price sheet will): never judged.
-    push("cost_per_day", source.id, source.slug, undefined);
+    // The operations dashboard's cost (its price sheet × what was measured); a source with no cost
+    // item today has cost nothing.
+    push("cost_per_day", source.id, source.slug, costs ? (costs.get(source.slug) ?? 0) : undefined);
   }
   return out;
 }

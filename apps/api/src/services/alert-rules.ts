@@ -76,8 +76,9 @@ export const ALERT_KIND_INFO: Record<AlertKind, AlertKindInfo> = {
     direction: "above",
     unit: "USD",
     label: "Cost per day",
-    describe: "the source's cost today; not evaluated until the operations dashboard records cost per source",
-    defaults: { threshold: 10, windowMinutes: 1440, enabled: false },
+    describe:
+      "the source's cost so far today (UTC), as the operations dashboard computes it from the price sheet",
+    defaults: { threshold: 10, windowMinutes: 1440, enabled: true },
   },
 };
 

@@ -370,7 +370,7 @@ function RuleRow({ rule, canEdit }: { rule: Rule; canEdit: boolean }) {
     if (event.key === "Enter") submit();
     if (event.key === "Escape") revert();
   };
-  const editable = canEdit && rule.kind !== "cost_per_day";
+  const editable = canEdit;
   return (
     <Tr
       data-testid="alert-rule-row"
@@ -454,7 +454,6 @@ function RuleRow({ rule, canEdit }: { rule: Rule; canEdit: boolean }) {
             <span className="block">{rule.updatedByEmail}</span>
           </>
         )}
-        {rule.kind === "cost_per_day" ? <span className="block">waits for cost per source</span> : null}
       </Td>
       <Td className="whitespace-nowrap text-right">
         {editable ? (
