@@ -97,7 +97,9 @@ export async function runOpsDashboardBench(argv: string[]): Promise<void> {
     const timed = async (key: string, f: () => Promise<unknown>) => {
       const t0 = performance.now();
       await f();
-      (parts[key] ??= []).push(performance.now() - t0);
+      const list = parts[key] ?? [];
+      list.push(performance.now() - t0);
+      parts[key] = list;
     };
     for (let i = 0; i < rounds; i++) {
       for (const range of OPS_RANGES) {
