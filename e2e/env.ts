@@ -30,6 +30,10 @@ export const E2E = {
     INLET_LOGIN_MAX_FAILURES: "3",
     LOG_LEVEL: "warn",
     INLET_WORKERS: process.env.E2E_WORKERS ?? "1",
+    // Alerts are evaluated every 2 s, so the on-call journey sees one fire and resolve in minutes.
+    INLET_ALERT_INTERVAL_MS: "2000",
+    // Operations figures are sampled every 2 s, so the dashboard shows them within the journey.
+    INLET_OPS_SAMPLE_SECONDS: "2",
   } as Record<string, string>,
 };
 
