@@ -3,9 +3,9 @@
 // with a {{day}} parameter and its chart, reopens it from the saved list (it runs and shows its chart)
 // and runs it for another day; once an admin sets a small daily budget, a query over it is refused
 // with the limit named; the runs are in history.
-import { type Browser, expect, type Page, test } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 import { E2E } from "../env";
-import { sessionToken, signIn } from "./fixtures";
+import { sessionToken, signedIn, signIn } from "./fixtures";
 
 const DAY_MS = 86_400_000;
 
@@ -23,12 +23,6 @@ async function typeSql(page: Page, sql: string): Promise<void> {
   await page.keyboard.press("ControlOrMeta+a");
   await page.keyboard.press("Delete");
   await page.keyboard.insertText(sql);
-}
-
-async function signedIn(browser: Browser, role: "engineer" | "admin"): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await signIn(page, role);
-  return page;
 }
 
 test("an analyst estimates, runs, charts, saves with a parameter, reruns, hits the daily budget and finds the runs in history", async ({

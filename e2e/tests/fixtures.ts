@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Role } from "@inlet/db/roles";
-import { expect, type Page } from "@playwright/test";
+import { type APIRequestContext, type Browser, expect, type Page } from "@playwright/test";
 import { E2E, emailOf, PASSWORDS } from "../env";
 
 export async function signIn(page: Page, role: Role): Promise<void> {
@@ -27,4 +27,32 @@ export function sampleKey(): string {
   const key = /ingest key for source 'orders': (\S+)/.exec(text)?.[1];
   if (!key) throw new Error("no sample ingest key in initial-credentials.txt");
   return key;
+}
+
+/** A page of its own (a separate browser context) signed in as `role`. */
+export async function signedIn(browser: Browser, role: Role): Promise<Page> {
+  const page = await (await browser.newContext()).newPage();
+  await signIn(page, role);
+  return page;
+}
+
+/** A tRPC call to the API as the person signed in on `page`; fails the test unless it answers 200. */
+export async function trpc(
+  request: APIRequestContext,
+  page: Page,
+  path: string,
+  input: unknown,
+  kind: "query" | "mutation" = "mutation",
+): Promise<unknown> {
+  const token = await sessionToken(page);
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const res =
+    kind === "mutation"
+      ? await request.post(`${E2E.apiUrl}/trpc/${path}`, { headers, data: { json: input } })
+      : await request.get(
+          `${E2E.apiUrl}/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
+          { headers },
+        );
+  expect(res.status(), `${path}: ${await res.text()}`).toBe(200);
+  return ((await res.json()) as { result: { data: { json: unknown } } }).result.data.json;
 }

@@ -5,42 +5,15 @@
 // saved query then shows masked emails and a query naming card_number is refused with a clear message;
 // on-call staff see the email masked inside the dead letter's payload; the audit log shows the change
 // with its reason and both queries.
-import { type APIRequestContext, type Browser, expect, type Page, test } from "@playwright/test";
+import { expect, type Page, test } from "@playwright/test";
 import { E2E } from "../env";
-import { sessionToken, signIn } from "./fixtures";
+import { signedIn, signIn, trpc } from "./fixtures";
 
 const SLUG = "crm-contacts";
 const TABLE = `curated.${SLUG}`;
 const REASON = "Analysts work on aggregates; card data stays with finance (GOV-7)";
 const EMAILS = ["ada@example.com", "bo@example.com", "cy@example.com"];
 const BAD_EMAIL = "dora@example.com";
-
-async function signedIn(browser: Browser, role: "engineer" | "admin" | "analyst" | "oncall"): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await signIn(page, role);
-  return page;
-}
-
-/** A tRPC call as the signed-in person of `page`. */
-async function trpc(
-  request: APIRequestContext,
-  page: Page,
-  path: string,
-  input: unknown,
-  kind: "query" | "mutation" = "mutation",
-): Promise<unknown> {
-  const token = await sessionToken(page);
-  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-  const res =
-    kind === "mutation"
-      ? await request.post(`${E2E.apiUrl}/trpc/${path}`, { headers, data: { json: input } })
-      : await request.get(
-          `${E2E.apiUrl}/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
-          { headers },
-        );
-  expect(res.status(), `${path}: ${await res.text()}`).toBe(200);
-  return ((await res.json()) as { result: { data: { json: unknown } } }).result.data.json;
-}
 
 /** Replaces the SQL editor's text as a person typing it would. */
 async function typeSql(page: Page, sql: string): Promise<void> {

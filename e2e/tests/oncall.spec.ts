@@ -5,40 +5,13 @@
 // schema; on-call dry-runs the rest, replays them all at a limited rate,
 // watches the job finish and the dead letters drain, and every event is in curated exactly once; the
 // alert resolves.
-import { type APIRequestContext, type Browser, expect, type Page, test } from "@playwright/test";
+import { expect, test } from "@playwright/test";
 import { E2E } from "../env";
-import { sessionToken, signIn } from "./fixtures";
+import { signedIn, signIn, trpc } from "./fixtures";
 
 const SLUG = "shop-returns";
 const GOOD = 3;
 const BAD = 12;
-
-async function signedIn(browser: Browser, role: "engineer" | "oncall"): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await signIn(page, role);
-  return page;
-}
-
-/** A tRPC call as the signed-in person of `page`. */
-async function trpc(
-  request: APIRequestContext,
-  page: Page,
-  path: string,
-  input: unknown,
-  kind: "query" | "mutation" = "mutation",
-): Promise<unknown> {
-  const token = await sessionToken(page);
-  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
-  const res =
-    kind === "mutation"
-      ? await request.post(`${E2E.apiUrl}/trpc/${path}`, { headers, data: { json: input } })
-      : await request.get(
-          `${E2E.apiUrl}/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`,
-          { headers },
-        );
-  expect(res.status(), `${path}: ${await res.text()}`).toBe(200);
-  return ((await res.json()) as { result: { data: { json: unknown } } }).result.data.json;
-}
 
 const schema = (required: string[]) => ({
   type: "object",
