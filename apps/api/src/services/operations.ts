@@ -2,7 +2,7 @@
 // right resolution, the latest sampled values, and cost per source, zone and day from the admin's
 // price sheet, each cost saying how it is computed.
 import type { Db } from "@inlet/db";
-import { ATHENA_PRICE_SHEET, MB_BYTES, TB_BYTES } from "@inlet/lake-core";
+import { ATHENA_PRICE_SHEET, MB_BYTES, type OperationsCatalog, PgCatalog, TB_BYTES } from "@inlet/lake-core";
 import type { AuditActor, AuditService } from "./audit";
 import { DEFAULT_OPS_PRICE_SHEET, type OpsPriceSheet, priceSheetOf } from "./ops-price-sheet";
 import { OPS_FIGURES, type OpsFigure } from "./ops-sampler";
@@ -53,10 +53,15 @@ export function costFormulas(p: OpsPriceSheet): Record<OpsCostRow["item"], strin
 }
 
 export class OperationsService {
+  private readonly catalog: OperationsCatalog;
+
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
-  ) {}
+    catalog?: OperationsCatalog,
+  ) {
+    this.catalog = catalog ?? new PgCatalog(db);
+  }
 
   /** Every sampled series of the range, bucketed (1 h: minutes; 24 h: 10 minutes; 7 d: hours), each from its rows and the finer tail not rolled up yet. */
   async series(
@@ -182,7 +187,7 @@ export class OperationsService {
     const lastHour = await prisma.$queryRaw<{ at: Date | null }[]>`
       SELECT MAX(at) AS at FROM metric_samples WHERE step = 3600 AND at >= ${from}`;
     const tailFrom = lastHour[0]?.at ? new Date(lastHour[0].at.getTime() + 3_600_000) : from;
-    const [storage, rawPuts, filePuts, rawGets, queries, busy] = await Promise.all([
+    const [storage, { rawPuts, filePuts, rawGets }, queries, busy] = await Promise.all([
       prisma.$queryRaw<{ day: Date; labels: Record<string, string>; bytes: number; n: bigint }[]>`
         SELECT date_trunc('day', at) AS day, labels,
           (SUM(value * step) / SUM(step))::float8 AS bytes, SUM(step)::bigint AS n
@@ -194,16 +199,8 @@ export class OperationsService {
           WHERE name = 'storage_bytes' AND step = 60 AND at >= ${tailFrom}
         ) s
         GROUP BY 1, 2`,
-      prisma.$queryRaw<{ day: Date; source: string; n: bigint }[]>`
-        SELECT date_trunc('day', b.received_at) AS day, s.slug AS source, COUNT(*)::bigint AS n
-        FROM batches b JOIN sources s ON s.id = b.source_id WHERE b.received_at >= ${from} GROUP BY 1, 2`,
-      prisma.$queryRaw<{ day: Date; zone: string; source: string | null; n: bigint }[]>`
-        SELECT date_trunc('day', f.created_at) AS day, t.zone::text AS zone, s.slug AS source, COUNT(*)::bigint AS n
-        FROM data_files f JOIN lake_tables t ON t.id = f.table_id LEFT JOIN sources s ON s.id = t.source_id
-        WHERE f.created_at >= ${from} GROUP BY 1, 2, 3`,
-      prisma.$queryRaw<{ day: Date; source: string; n: bigint }[]>`
-        SELECT date_trunc('day', b.committed_at) AS day, s.slug AS source, COUNT(*)::bigint AS n
-        FROM batches b JOIN sources s ON s.id = b.source_id WHERE b.committed_at >= ${from} GROUP BY 1, 2`,
+      // The requests the lake paid for, from the catalog (through its port: it alone reads its tables).
+      this.catalog.opsCostCounts(from),
       prisma.$queryRaw<{ day: Date; bytes: number }[]>`
         SELECT date_trunc('day', started_at) AS day,
           SUM(GREATEST(CEIL(bytes_scanned / ${MB_BYTES}::float8) * ${MB_BYTES}, ${ATHENA_PRICE_SHEET.minBytesPerQuery}))::float8 AS bytes

@@ -3,7 +3,7 @@
 // and reason, worker throughput / busy / errors, freshness p50/p99 per source, storage by zone and
 // source. Each round also sets the inlet_ops_* gauges /metrics serves.
 import type { Db } from "@inlet/db";
-import type { Queue } from "@inlet/lake-core";
+import { type OperationsCatalog, PgCatalog, type Queue } from "@inlet/lake-core";
 import type { Logger } from "pino";
 import { Gauge, type MetricObjectWithValues, type MetricValue } from "prom-client";
 import { apiRegistry } from "../metrics";
@@ -90,6 +90,8 @@ const gauges = Object.fromEntries(
 
 export interface OpsSamplerOptions {
   db: Db;
+  /** Where the catalog's figures are read; default the PostgreSQL catalog on `db`. */
+  catalog?: OperationsCatalog;
   queue: Queue;
   /** The workers' aggregated metrics (the forked workers report them to this process), when there are any. */
   workerMetrics?: () => Promise<MetricObjectWithValues<MetricValue<string>>[]> | undefined;
@@ -114,7 +116,11 @@ function sumOf(
 export class OpsSampler {
   private last: { at: Date; flushSeconds: number; flushes: number; errors: number } | undefined;
 
-  constructor(private readonly opts: OpsSamplerOptions) {}
+  private readonly catalog: OperationsCatalog;
+
+  constructor(private readonly opts: OpsSamplerOptions) {
+    this.catalog = opts.catalog ?? new PgCatalog(opts.db);
+  }
 
   /** Samples the figures of the interval ending now, writes them and sets the gauges. */
   async sampleOnce(now = new Date(), intervalMs = 15_000): Promise<OpsSample[]> {
@@ -126,32 +132,9 @@ export class OpsSampler {
       if (Number.isFinite(value)) samples.push({ name, labels, value });
     };
 
-    const [sources, accepted, refused, openLetters, committed, freshness, files, raw] = await Promise.all([
-      prisma.source.findMany({ select: { id: true, slug: true } }),
-      prisma.$queryRaw<{ source_id: string; n: bigint }[]>`
-        SELECT source_id, COALESCE(SUM(event_count), 0)::bigint AS n FROM batches
-        WHERE received_at > ${from} AND received_at <= ${now} GROUP BY source_id`,
-      prisma.$queryRaw<{ source_id: string | null; reason: string; n: bigint }[]>`
-        SELECT source_id, reason_code AS reason, COUNT(*)::bigint AS n FROM dead_letters
-        WHERE created_at > ${from} AND created_at <= ${now} GROUP BY source_id, reason_code`,
-      prisma.$queryRaw<{ source_id: string | null; reason: string; n: bigint }[]>`
-        SELECT source_id, reason_code AS reason, COUNT(*)::bigint AS n FROM dead_letters
-        WHERE status = 'open' GROUP BY source_id, reason_code`,
-      prisma.$queryRaw<{ batches: bigint; events: bigint }[]>`
-        SELECT COUNT(*)::bigint AS batches, COALESCE(SUM(accepted), 0)::bigint AS events FROM batches
-        WHERE committed_at > ${from} AND committed_at <= ${now}`,
-      prisma.$queryRaw<{ source_id: string; p50: number; p99: number }[]>`
-        SELECT source_id,
-          percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM committed_at - received_at))::float8 AS p50,
-          percentile_cont(0.99) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM committed_at - received_at))::float8 AS p99
-        FROM batches WHERE committed_at > ${from} AND committed_at <= ${now} GROUP BY source_id`,
-      prisma.$queryRaw<{ zone: string; source_id: string | null; bytes: bigint }[]>`
-        SELECT t.zone::text AS zone, t.source_id, COALESCE(SUM(f.bytes), 0)::bigint AS bytes
-        FROM data_files f JOIN lake_tables t ON t.id = f.table_id
-        WHERE f.removed_seq IS NULL GROUP BY t.zone, t.source_id`,
-      prisma.$queryRaw<{ source_id: string; bytes: bigint }[]>`
-        SELECT source_id, COALESCE(SUM(bytes), 0)::bigint AS bytes FROM batches GROUP BY source_id`,
-    ]);
+    // The catalog's own figures, through the Catalog port (it is the only reader of its tables).
+    const { sources, accepted, refused, openLetters, committed, freshness, files, raw } =
+      await this.catalog.opsSampleFigures(from, now);
     const slug = new Map(sources.map((s) => [s.id, s.slug]));
     const nameOf = (id: string | null) => (id ? (slug.get(id) ?? id) : "(none)");
 

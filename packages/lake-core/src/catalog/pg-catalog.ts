@@ -24,6 +24,8 @@ import type {
   MinuteActivity,
   NewBatch,
   NewDeadLetter,
+  OpsCostCounts,
+  OpsSampleFigures,
   PartitionSummary,
   RawZoneDay,
   RawZoneSource,
@@ -89,6 +91,7 @@ import {
   expiredRawBatches,
   updateSourceLifecycle,
 } from "./lifecycle";
+import { opsCostCounts, opsSampleFigures } from "./ops-figures";
 import {
   assignReplayBatch,
   claimedEventIds,
@@ -336,6 +339,14 @@ export class PgCatalog implements Catalog {
 
   tableDependents(tableName: string): Promise<TableDependents> {
     return tableDependents(this.pool, tableName);
+  }
+
+  opsSampleFigures(from: Date, now: Date): Promise<OpsSampleFigures> {
+    return opsSampleFigures(this.pool, from, now);
+  }
+
+  opsCostCounts(from: Date): Promise<OpsCostCounts> {
+    return opsCostCounts(this.pool, from);
   }
 
   tableAccessSettings(tableIds: readonly string[]): Promise<Map<string, TableAccessSettings>> {

@@ -522,6 +522,30 @@ export interface SourceCatalog {
   countSources(): Promise<number>;
 }
 
+/** What the operations dashboard samples from the catalog for an interval (see catalog/ops-figures.ts). */
+export interface OpsSampleFigures {
+  sources: { id: string; slug: string }[];
+  accepted: { source_id: string; n: number }[];
+  refused: { source_id: string | null; reason: string; n: number }[];
+  openLetters: { source_id: string | null; reason: string; n: number }[];
+  committed: { batches: number; events: number }[];
+  freshness: { source_id: string; p50: number; p99: number }[];
+  files: { zone: string; source_id: string | null; bytes: number }[];
+  raw: { source_id: string; bytes: number }[];
+}
+
+/** Per UTC day: raw batches written and read to commit, data files written (the requests a lake pays for). */
+export interface OpsCostCounts {
+  rawPuts: { day: Date; source: string; n: number }[];
+  filePuts: { day: Date; zone: string; source: string | null; n: number }[];
+  rawGets: { day: Date; source: string; n: number }[];
+}
+
+export interface OperationsCatalog {
+  opsSampleFigures(from: Date, now: Date): Promise<OpsSampleFigures>;
+  opsCostCounts(from: Date): Promise<OpsCostCounts>;
+}
+
 /** A table's catalog settings that access policies read: its name, zone and default for unruled columns. */
 export interface TableAccessSettings {
   tableId: string;
