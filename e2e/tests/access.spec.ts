@@ -75,11 +75,21 @@ function signInError(page: Page) {
 }
 
 const NAV: Record<Role, string[]> = {
-  admin: ["Overview", "Sources", "Tables", "Queries", "Policies", "Dead letters", "Audit"],
-  engineer: ["Overview", "Sources", "Tables", "Queries", "Dead letters"],
+  admin: [
+    "Overview",
+    "Operations",
+    "Sources",
+    "Tables",
+    "Queries",
+    "Policies",
+    "Dead letters",
+    "Alerts",
+    "Audit",
+  ],
+  engineer: ["Overview", "Operations", "Sources", "Tables", "Queries", "Dead letters", "Alerts"],
   governance: ["Overview", "Tables", "Policies", "Audit"],
   analyst: ["Overview", "Tables", "Queries"],
-  oncall: ["Overview", "Sources", "Tables", "Dead letters"],
+  oncall: ["Overview", "Operations", "Sources", "Tables", "Dead letters", "Alerts"],
 };
 
 for (const role of ROLES) {
