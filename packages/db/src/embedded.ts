@@ -1,7 +1,8 @@
 // Chooses the catalog database: DATABASE_URL when set, otherwise an embedded PostgreSQL kept under
-// the data directory (started here, or reused when another local Inlet process already runs it).
+// the data directory (started here, reused when another local Inlet process already runs it, or
+// adopted when the process that started it died without stopping it).
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { userInfo } from "node:os";
@@ -30,8 +31,14 @@ export interface StartDatabaseOptions {
 export interface RunningDatabase {
   url: string;
   embedded: boolean;
-  /** Stops the embedded server if this process started it. */
+  /** Stops the embedded server if this process started or adopted it. */
   stop(): Promise<void>;
+}
+
+/** pg-runtime.json: the running embedded server's URL and the process that answers for stopping it. */
+interface RuntimeRecord {
+  url: string;
+  pid?: number;
 }
 
 interface Credentials {
@@ -98,6 +105,48 @@ export function runtimeFile(dataDir: string): string {
   return join(dataDir, "..", "pg-runtime.json");
 }
 
+/** Whether a process runs (a zombie, dead but not yet reaped, does not). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return true; // no /proc (not Linux): the signal check has to do
+  }
+  // The state follows the command name in parentheses, which may itself hold spaces or parentheses.
+  const end = stat.lastIndexOf(")");
+  return stat.slice(end + 2, end + 3) !== "Z";
+}
+
+/** The postmaster's pid from its pid file, present while the server runs. */
+async function postmasterPid(dataDir: string): Promise<number | undefined> {
+  const text = await readFile(join(dataDir, "postmaster.pid"), "utf8").catch(() => undefined);
+  const pid = Number(text?.split("\n")[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * Stops a server this process did not spawn: a fast shutdown (SIGINT, as `pg_ctl -m fast` sends),
+ * waiting until the postmaster has exited (it removes its pid file last) or timeoutMs passed.
+ */
+async function stopPostmaster(dataDir: string, timeoutMs = 30_000): Promise<void> {
+  const pid = await postmasterPid(dataDir);
+  if (pid === undefined || !processRuns(pid)) return;
+  process.kill(pid, "SIGINT");
+  const deadline = Date.now() + timeoutMs;
+  while (processRuns(pid) && (await postmasterPid(dataDir)) === pid) {
+    if (Date.now() > deadline) {
+      throw new Error(`the embedded PostgreSQL (pid ${pid}) did not stop within ${timeoutMs / 1000} s`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function startDatabase(opts: StartDatabaseOptions): Promise<RunningDatabase> {
   const log = opts.log ?? (() => {});
   const shouldMigrate = opts.migrate ?? true;
@@ -109,8 +158,14 @@ export async function startDatabase(opts: StartDatabaseOptions): Promise<Running
   const runtimePath = runtimeFile(opts.dataDir);
   let waiting = false;
   for (;;) {
-    const running = await readJson<{ url: string }>(runtimePath);
+    const running = await readJson<RuntimeRecord>(runtimePath);
     if (running && (await canConnect(running.url))) {
+      const ownerGone = running.pid === undefined || !processRuns(running.pid);
+      // A server whose starter was killed would otherwise outlive every later stop. Only a process
+      // that may start the server adopts it: a worker stopping it would stop it under the API.
+      if (ownerGone && opts.startEmbedded !== false) {
+        return adoptServer(opts, running, runtimePath, shouldMigrate, log);
+      }
       log(`using the embedded PostgreSQL already running for ${opts.dataDir}`);
       if (shouldMigrate) await migrate(running.url);
       return { url: running.url, embedded: false, stop: async () => {} };
@@ -166,6 +221,32 @@ export async function startDatabase(opts: StartDatabaseOptions): Promise<Running
       stopped = true;
       await rm(runtimePath, { force: true });
       await server.stop();
+    },
+  };
+}
+
+/** Takes over a server left running by a process that is gone: recorded as this process's, stopped by it. */
+async function adoptServer(
+  opts: StartDatabaseOptions,
+  running: RuntimeRecord,
+  runtimePath: string,
+  shouldMigrate: boolean,
+  log: (msg: string) => void,
+): Promise<RunningDatabase> {
+  await writeFile(runtimePath, JSON.stringify({ url: running.url, pid: process.pid }), { mode: 0o600 });
+  log(
+    `adopting the embedded PostgreSQL running for ${opts.dataDir}: process ${running.pid ?? "(unrecorded)"}, which started it, is gone; it now stops with this process`,
+  );
+  if (shouldMigrate) await migrate(running.url);
+  let stopped = false;
+  return {
+    url: running.url,
+    embedded: true,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await rm(runtimePath, { force: true });
+      await stopPostmaster(opts.dataDir);
     },
   };
 }
