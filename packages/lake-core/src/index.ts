@@ -83,6 +83,7 @@ export type * from "./ports/query-engine";
 export * from "./ports/query-history";
 export type * from "./ports/queue";
 export * from "./ports/replay-catalog";
+export * from "./ports/reprocess-catalog";
 export { REPLAY_ORIGIN } from "./process/replay-outcomes";
 export {
   describeOrigin,
@@ -163,6 +164,12 @@ export {
   replayBatchId,
   runReplayJob,
 } from "./replay/replay-runner";
+export {
+  REPROCESS_LATE_WINDOW_MS,
+  type ReprocessRunnerDeps,
+  type ReprocessRunResult,
+  runReprocessJob,
+} from "./replay/reprocess-runner";
 export {
   COLUMN_TAGS_KEYWORD,
   type SchemaColumnTags,

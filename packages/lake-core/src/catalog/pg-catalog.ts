@@ -52,6 +52,13 @@ import type {
   ReplayManifestItem,
   ReplaySelection,
 } from "../ports/replay-catalog";
+import type {
+  ReprocessBatch,
+  ReprocessFigures,
+  ReprocessJobRecord,
+  ReprocessJobStatus,
+  ReprocessPhase,
+} from "../ports/reprocess-catalog";
 import {
   changedPartitions,
   commitRefresh,
@@ -114,6 +121,22 @@ import {
   settleReplayItems,
   startReplayJob,
 } from "./replay-jobs";
+import {
+  cancelReprocessJob,
+  commitReprocess,
+  completeReprocessJob,
+  createReprocessJob,
+  finishReprocessJob,
+  getReprocessJob,
+  listReprocessJobs,
+  releaseEventIds,
+  reprocessBatches,
+  reprocessJobState,
+  resolveReprocessedLetters,
+  runnableReprocessJobs,
+  startReprocessJob,
+  updateReprocessProgress,
+} from "./reprocess-jobs";
 import {
   getSchemaVersion,
   listSchemaVersions,
@@ -189,6 +212,13 @@ export function pgCatalogTransaction(tx: Queryable): CatalogTransaction {
     recordDeadLetterEdit: (letterId, payload, actor) => recordDeadLetterEdit(tx, letterId, payload, actor),
     discardDeadLetters: (ids, reason, actor) => discardDeadLetters(tx, ids, reason, actor),
     recordReplayOutcomes: (outcomes) => recordReplayOutcomes(tx, outcomes),
+    createReprocessJob: (job) => createReprocessJob(tx, job),
+    cancelReprocessJob: (id) => cancelReprocessJob(tx, id),
+    commitReprocess: (commit) => commitReprocess(tx, commit),
+    releaseEventIds: (sourceId, ids) => releaseEventIds(tx, sourceId, ids),
+    resolveReprocessedLetters: (jobId, sourceId, events) =>
+      resolveReprocessedLetters(tx, jobId, sourceId, events),
+    completeReprocessJob: (id, result, seq) => completeReprocessJob(tx, id, result, seq),
   };
 }
 
@@ -476,6 +506,54 @@ export class PgCatalog implements Catalog {
     page: { cursor?: string | undefined; limit: number },
   ): Promise<{ items: ReplayCandidate[]; nextCursor: string | undefined }> {
     return replayCandidates(this.pool, selection, page);
+  }
+
+  getReprocessJob(id: string): Promise<ReprocessJobRecord | undefined> {
+    return getReprocessJob(this.pool, id);
+  }
+
+  listReprocessJobs(page: {
+    sourceId?: string | undefined;
+    cursor?: string | undefined;
+    limit: number;
+  }): Promise<{ items: ReprocessJobRecord[]; nextCursor: string | undefined }> {
+    return listReprocessJobs(this.pool, page);
+  }
+
+  runnableReprocessJobs(limit: number): Promise<string[]> {
+    return runnableReprocessJobs(this.pool, limit);
+  }
+
+  startReprocessJob(id: string): Promise<ReprocessJobStatus | undefined> {
+    return startReprocessJob(this.pool, id);
+  }
+
+  reprocessJobState(id: string): Promise<{ status: ReprocessJobStatus; ratePerSecond: number } | undefined> {
+    return reprocessJobState(this.pool, id);
+  }
+
+  updateReprocessProgress(
+    id: string,
+    progress: {
+      phase: ReprocessPhase;
+      batchesTotal: number;
+      batchesDone: number;
+      eventsTotal: number;
+      eventsRead: number;
+    },
+  ): Promise<void> {
+    return updateReprocessProgress(this.pool, id, progress);
+  }
+
+  finishReprocessJob(
+    id: string,
+    outcome: { status: "succeeded"; result: ReprocessFigures } | { status: "failed"; error: string },
+  ): Promise<void> {
+    return finishReprocessJob(this.pool, id, outcome);
+  }
+
+  reprocessBatches(sourceId: string, from: Date, to: Date): Promise<ReprocessBatch[]> {
+    return reprocessBatches(this.pool, sourceId, from, to);
   }
 
   claimedEventIds(sourceId: string, ids: string[]): Promise<Set<string>> {

@@ -1,6 +1,7 @@
 // The Catalog port: the only reader and writer of the lake's catalog (sources, schema versions,
 // batches, tables, snapshots, data files, dead letters, dedupe claims) for the data plane and ingest.
 import type { ReplayCatalog, ReplayCatalogTransaction } from "./replay-catalog";
+import type { ReprocessCatalog, ReprocessCatalogTransaction } from "./reprocess-catalog";
 
 export interface ColumnSpec {
   name: string;
@@ -426,7 +427,7 @@ export interface DeletedSource {
 }
 
 /** Work that commits or rolls back as one; only valid inside Catalog.transaction's callback. */
-export interface CatalogTransaction extends ReplayCatalogTransaction {
+export interface CatalogTransaction extends ReplayCatalogTransaction, ReprocessCatalogTransaction {
   /** The table as this transaction sees it (one it created too), or undefined. */
   describeTable(name: string): Promise<TableInfo | undefined>;
   /** A table's access settings with its row locked until the transaction ends (a policy being saved). */
@@ -705,7 +706,7 @@ export interface PartitionSummary {
   maxEventTime: Date | undefined;
 }
 
-export type SnapshotOperation = "append" | "compact" | "retention" | "replay" | "refresh";
+export type SnapshotOperation = "append" | "compact" | "retention" | "replay" | "refresh" | "reprocess";
 
 /** A committed snapshot and what committed it. */
 export interface SnapshotSummary {
@@ -907,7 +908,8 @@ export interface Catalog
     SourceActivityCatalog,
     AnalyticsTableCatalog,
     TableAccessCatalog,
-    ReplayCatalog {
+    ReplayCatalog,
+    ReprocessCatalog {
   /** Names the catalog (for caches and logs). */
   readonly url: string;
   /** Runs the writes that must commit together (see CatalogTransaction). */

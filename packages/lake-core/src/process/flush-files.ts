@@ -6,18 +6,22 @@ import { errorMessage } from "../errors";
 import type { NewDataFile } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
 import type { LoadedSource } from "../schema/source-schema";
-import type { ParsedBatch } from "./accumulate-candidates";
 import { type CandidateRows, curatedLinesChunk, type LineContext } from "./curated-lines";
 import { dataFileOf, type WrittenFile, writeCuratedParquet } from "./parquet-writer";
 import type { PhaseTimings, ProcessDeps } from "./process-outcome";
 
 const WRITE_CHUNK_LINES = 8192;
 
+/** What a line needs of its batch: the id and receipt time its row carries. */
+export interface LineBatch {
+  batch: { batchId: string; receivedAt: Date };
+}
+
 /** Writes the NDJSON temp file of the given candidate rows; returns its path. */
 export async function writeCandidateLines(
   source: LoadedSource,
   scratch: string,
-  parsed: ParsedBatch[],
+  parsed: readonly LineBatch[],
   rows: number[],
   cols: CandidateRows,
   phase: PhaseTimings,
@@ -49,11 +53,11 @@ export async function writeCandidateLines(
 
 /** NDJSON temp file → Parquet files (one per dt partition) in the scratch directory, without duplicates. */
 export async function toParquet(
-  deps: ProcessDeps,
+  deps: Pick<ProcessDeps, "duck" | "logger">,
   source: LoadedSource,
   scratch: string,
   flushId: string,
-  parsed: ParsedBatch[],
+  parsed: readonly LineBatch[],
   rows: number[],
   cols: CandidateRows,
   phase: PhaseTimings,

@@ -24,6 +24,7 @@ import { recordPoisonBatches } from "../process/poison-batches";
 import { processBatches } from "../process/process-batches";
 import { requeueStrandedBatches } from "../process/stranded-batches";
 import { runReplayJob } from "../replay/replay-runner";
+import { runReprocessJob } from "../replay/reprocess-runner";
 import { WorkerMetrics } from "./worker-metrics";
 import { removeOrphanedScratch, workerScratchPath } from "./worker-scratch";
 
@@ -451,6 +452,23 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
         // Stopping: the runs finish their chunk in progress and leave their jobs for the next worker.
         await Promise.allSettled(replaying.values());
       })(),
+    );
+  }
+  if (replayPollMs > 0) {
+    // Reprocess jobs run one at a time per worker, on a DuckDB connection of their own, each under
+    // the job's lease (so once among all workers); a stopped run is taken over by the next poll.
+    const duck = await connect();
+    connections.push(duck);
+    tasks.push(
+      periodic("reprocess jobs", replayPollMs, async () => {
+        for (const jobId of await catalog.runnableReprocessJobs(4)) {
+          if (stopping.signal.aborted) break;
+          const result = await runReprocessJob({ catalog, store, duck, tmpDir, logger }, jobId, {
+            signal: stopping.signal,
+          });
+          if (result !== "busy") logger.debug({ jobId, result }, "reprocess run ended");
+        }
+      }),
     );
   }
   tasks.push(periodic("dead-letter drain", deadDrainMs, drainDead));
