@@ -117,7 +117,24 @@ function s3Location(store: ObjectStore): { bucket: string; prefix: string } | un
 
 interface S3Record {
   eventName?: unknown;
-  s3?: { bucket?: { name?: unknown }; object?: { key?: unknown; size?: unknown; eTag?: unknown } };
+  s3?: {
+    bucket?: { name?: unknown };
+    object?: { key?: unknown; size?: unknown; eTag?: unknown; sequencer?: unknown };
+  };
+}
+
+/**
+ * The queue's dedupe key for an announcement: the object's key and the notification's sequencer, which
+ * S3 (and MinIO) give each PUT of a key anew, so only a re-delivery of the same notification collapses.
+ * Key and ETag would not do: the same bytes put again have the same ETag, and that second
+ * announcement would be dropped while its 202 said it was queued. Without a sequencer every
+ * announcement is its own message; ingesting a file twice stores its events once (batch and event ids).
+ */
+function announcementDedupeKey(key: string, sequencer: unknown): string | undefined {
+  if ((typeof sequencer === "string" && sequencer !== "") || typeof sequencer === "number") {
+    return `${key}@${sequencer}`;
+  }
+  return undefined;
 }
 
 /**
@@ -144,7 +161,8 @@ export async function handleObjectCreatedEvent(
     const key = fullKey.slice(location.prefix.length);
     if (!key.startsWith(LANDING_PREFIX)) continue;
     const etag = typeof r.s3.object.eTag === "string" ? r.s3.object.eTag : "";
-    await deps.queue.send(LANDING_EVENTS_QUEUE, { key, etag }, { dedupeKey: `${key}@${etag}` });
+    const dedupeKey = announcementDedupeKey(key, r.s3.object.sequencer);
+    await deps.queue.send(LANDING_EVENTS_QUEUE, { key, etag }, dedupeKey === undefined ? {} : { dedupeKey });
     sent += 1;
   }
   return sent;

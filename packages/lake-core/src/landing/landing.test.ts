@@ -5,13 +5,22 @@ import type { TestDatabase } from "@inlet/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareConnection } from "../adapters/duckdb-sql";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
+import { NatsQueue } from "../adapters/nats-queue";
 import type { PgQueue } from "../adapters/pg-queue";
 import { S3ObjectStore } from "../adapters/s3-store";
 import { PgCatalog } from "../catalog/pg-catalog";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import type { ObjectStore } from "../ports/object-store";
+import type { Queue } from "../ports/queue";
 import { processBatches } from "../process/process-batches";
-import { createTestSource, readCommittedRows, waitUntil } from "../testing/pipeline-fixtures";
+import {
+  createTestSource,
+  deleteNatsStream,
+  ensureNatsServer,
+  readCommittedRows,
+  TEST_NATS_URL,
+  waitUntil,
+} from "../testing/pipeline-fixtures";
 import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
 import { type S3rverHandle, startS3rver } from "../testing/s3rver";
 import { csvCellJson, csvCellValue, csvHeaderNames } from "./landing-formats";
@@ -51,12 +60,12 @@ async function parquetBytes(sql: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile(path));
 }
 
-async function drainBatches(store: ObjectStore) {
+async function drainBatches(store: ObjectStore, from: Queue = queue) {
   for (;;) {
-    const msgs = await queue.receive(BATCHES_QUEUE, { max: 100 });
+    const msgs = await from.receive(BATCHES_QUEUE, { max: 100 });
     if (msgs.length === 0) return;
     await processBatches(
-      { catalog: new PgCatalog(t.db), store, queue, duck, tmpDir: join(dir, "tmp") },
+      { catalog: new PgCatalog(t.db), store, queue: from, duck, tmpDir: join(dir, "tmp") },
       msgs,
     );
   }
@@ -536,6 +545,84 @@ describe("landing zone", () => {
       expect(await keys(store, "landing/")).toEqual([]);
       expect(await keys(store, "landing-done/")).toEqual([`landing-done/${src.slug}/drop.csv`]);
       expect((await queue.stats(LANDING_EVENTS_QUEUE)).depth).toBe(0);
+    });
+
+    it("delivers every announcement of a file put again unchanged on the NATS queue, and stores its events once", async () => {
+      const stopNats = await ensureNatsServer();
+      const suffix = Math.random().toString(36).slice(2, 10);
+      const nats = await NatsQueue.connect({
+        servers: TEST_NATS_URL,
+        streamName: `INLET_LANDING_${suffix}`,
+        subjectPrefix: `inlet_landing_${suffix}`,
+      });
+      try {
+        const store = new S3ObjectStore(s3.storeUrl("relanding"), {
+          ...s3.storeOptions(),
+          cacheDir: join(dir, "s3-cache-relanding"),
+        });
+        const deps: LandingDeps = {
+          catalog: new PgCatalog(t.db),
+          store,
+          queue: nats,
+          duck,
+          tmpDir: join(dir, "tmp"),
+        };
+        const src = await createTestSource(t.db);
+        const key = `landing/${src.slug}/drop.csv`;
+        const body = enc("id,amount,created_at\nr1,2.5,2024-05-01T00:00:00Z\n");
+        const announced: Promise<number>[] = [];
+        let queued = 0;
+        const unsubscribe = s3.onEvent((e) => {
+          const sent = handleObjectCreatedEvent({ queue: nats, store }, e, { urlEncodedKeys: false });
+          announced.push(sent.then((n) => (queued += n)));
+        });
+        try {
+          // The same key and bytes, so the same ETag, twice within NATS's duplicate window: each put
+          // is answered as queued, so each must reach a worker.
+          for (const round of [1, 2]) {
+            await store.put(key, body);
+            await waitUntil(`announcement ${round}`, async () => queued === round);
+            const results = await consumeLandingEvents(deps, { waitMs: 3000 });
+            expect(results.map((r) => [r.key, r.status])).toEqual([[key, "ingested"]]);
+            expect(await keys(store, "landing/")).toEqual([]);
+          }
+        } finally {
+          unsubscribe();
+          await Promise.all(announced);
+        }
+        await drainBatches(store, nats);
+        // A notification delivered twice (the same PUT, so the same sequencer) is one message.
+        const redelivered = {
+          Records: [
+            {
+              eventName: "ObjectCreated:Put",
+              s3: {
+                bucket: { name: new URL(store.url).host },
+                object: { key: `relanding/${key}`, eTag: "e", sequencer: "0A1B2C" },
+              },
+            },
+          ],
+        };
+        for (let i = 0; i < 2; i++) {
+          expect(
+            await handleObjectCreatedEvent({ queue: nats, store }, redelivered, { urlEncodedKeys: false }),
+          ).toBe(1);
+        }
+        const copies = await nats.receive(LANDING_EVENTS_QUEUE, { max: 10, waitMs: 1000 });
+        expect(copies.map((m) => m.body.key)).toEqual([key]);
+        for (const m of copies) await nats.ack(LANDING_EVENTS_QUEUE, m);
+        // File-level duplicates are the event ids' business: the row is stored once.
+        const rows = await readCommittedRows(
+          { catalog: new PgCatalog(t.db), store },
+          `curated.${src.slug}`,
+          "_event_id, amount",
+        );
+        expect(rows).toEqual([{ _event_id: "r1", amount: 2.5 }]);
+      } finally {
+        await nats.close();
+        await deleteNatsStream(`INLET_LANDING_${suffix}`);
+        await stopNats();
+      }
     });
   });
 });
