@@ -10,6 +10,7 @@ import { overviewRouter } from "./routers/overview";
 import { policiesRouter } from "./routers/policies";
 import { queriesRouter } from "./routers/queries";
 import { replaysRouter } from "./routers/replays";
+import { reprocessRouter } from "./routers/reprocess";
 import { savedQueriesRouter } from "./routers/saved-queries";
 import { schemasRouter } from "./routers/schemas";
 import { sourcesRouter } from "./routers/sources";
@@ -26,6 +27,7 @@ export const appRouter = router({
   audit: auditRouter,
   deadLetters: deadLettersRouter,
   replays: replaysRouter,
+  reprocess: reprocessRouter,
   tables: tablesRouter,
   analytics: analyticsRouter,
   queries: queriesRouter,

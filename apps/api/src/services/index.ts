@@ -22,6 +22,7 @@ import { PoliciesService } from "./policies";
 import { QueriesService } from "./queries";
 import type { QueryHistoryStore } from "./query-history";
 import { DEFAULT_REPLAY_MAX_RATE, ReplayService, type ReplayServiceOptions } from "./replay-jobs";
+import { ReprocessService } from "./reprocess-jobs";
 import { SavedQueriesService } from "./saved-queries";
 import { SchemaRegistryService } from "./schema-registry";
 import { SourceActivityService } from "./source-activity";
@@ -43,6 +44,7 @@ export interface Services {
   policies: PoliciesService;
   queries: QueriesService;
   replays: ReplayService;
+  reprocess: ReprocessService;
   savedQueries: SavedQueriesService;
   schemaRegistry: SchemaRegistryService;
   sources: SourcesService;
@@ -114,6 +116,9 @@ export function createServices(deps: {
       maxRate: deps.replay?.maxRate ?? DEFAULT_REPLAY_MAX_RATE,
       limits: deps.replay?.limits ?? { ...DEFAULT_INGEST_LIMITS },
       policyHashKey: deps.replay?.policyHashKey,
+    }),
+    reprocess: new ReprocessService(deps.db, deps.catalog, audit, {
+      maxRate: deps.replay?.maxRate ?? DEFAULT_REPLAY_MAX_RATE,
     }),
     savedQueries,
     schemaRegistry: new SchemaRegistryService(deps.db, deps.catalog, audit, deps.policies),
