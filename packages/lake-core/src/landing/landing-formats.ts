@@ -8,6 +8,7 @@ import { sqlIdent, sqlString } from "../adapters/duckdb-sql";
 import { isRecord } from "../ingest/envelope";
 import { arrayElementSpans, objectMembers } from "../json/json-spans";
 import type { ColumnSpec } from "../schema/schema-columns";
+import { csvReadProblem, parquetReadProblem } from "./landing-read-errors";
 
 export type LandingFormat = "ndjson" | "json" | "csv" | "parquet";
 
@@ -151,7 +152,7 @@ async function* csvToNdjson(
   try {
     await duck.runAndReadAll(`SELECT count(*) FROM ${source}`);
   } catch (err) {
-    throw new LandingFormatError(`not a readable CSV file: ${(err as Error).message}`);
+    throw new LandingFormatError(`not a readable CSV file: ${csvReadProblem((err as Error).message, path)}`);
   }
   const result = await duck.stream(`SELECT * FROM ${source}`);
   const names = result.columnNames();
@@ -181,7 +182,9 @@ async function* parquetToNdjson(
     const reader = await duck.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(path)})`);
     described = reader.getRowObjectsJson() as Record<string, unknown>[];
   } catch (err) {
-    throw new LandingFormatError(`not a readable Parquet file: ${(err as Error).message}`);
+    throw new LandingFormatError(
+      `not a readable Parquet file: ${parquetReadProblem((err as Error).message, path)}`,
+    );
   }
   // Timestamps become RFC 3339 text (what JSON Schema's date-time format expects), in UTC.
   const select = described

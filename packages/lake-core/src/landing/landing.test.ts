@@ -367,7 +367,10 @@ describe("landing zone", () => {
     await store.put(`landing/${src.slug}/header-only.csv`, enc("id,amount,created_at\n"));
     await store.put(`landing/${src.slug}/empty.ndjson`, enc(""));
     await store.put(`landing/${src.slug}/empty.json`, enc("[]"));
+    await store.put(`landing/${src.slug}/short.csv`, enc("id,amount,created_at\ns1,1\n"));
+    await store.put(`landing/${src.slug}/quoted.csv`, enc('id,amount,created_at\nq1,"1"x,2024-05-01\n'));
     await store.put(`landing/${src.slug}/twice.csv`, enc("id,ID,amount\na,b,1\n"));
+    await store.put(`landing/${src.slug}/torn.parquet`, enc("PAR1 not really parquet PAR1"));
     await store.put(`landing/${src.slug}/unnamed.csv`, enc("id,,amount\na,b,1\n"));
     const results = await scanLandingZone(deps, { settleMs: 0 });
     expect(
@@ -376,7 +379,10 @@ describe("landing zone", () => {
       ["empty.json", "MALFORMED_FILE"],
       ["empty.ndjson", "MALFORMED_FILE"],
       ["header-only.csv", "MALFORMED_FILE"],
+      ["quoted.csv", "MALFORMED_FILE"],
       ["ragged.csv", "MALFORMED_FILE"],
+      ["short.csv", "MALFORMED_FILE"],
+      ["torn.parquet", "MALFORMED_FILE"],
       ["twice.csv", "MALFORMED_FILE"],
       ["unnamed.csv", "MALFORMED_FILE"],
     ]);
@@ -388,10 +394,22 @@ describe("landing zone", () => {
       expect.stringMatching(/empty\.json: the file holds no events/),
       expect.stringMatching(/empty\.ndjson: the file holds no events/),
       expect.stringMatching(/header-only\.csv: the file holds no events/),
-      expect.stringMatching(/ragged\.csv: not a readable CSV file: .*Line: 7/s),
+      expect.stringMatching(
+        /quoted\.csv: not a readable CSV file: line 2: a quoted value is not closed, or text follows its closing quote;/,
+      ),
+      `landing/${src.slug}/ragged.csv: not a readable CSV file: line 7 has more columns than the header's 3; the file was moved to landing-failed/${src.slug}/ragged.csv`,
+      expect.stringMatching(
+        /short\.csv: not a readable CSV file: line 2 has 2 columns where the header has 3;/,
+      ),
+      expect.stringMatching(/torn\.parquet: not a readable Parquet file: [^/]*; the file was moved/),
       expect.stringMatching(/twice\.csv: the CSV header names a column twice \(names are compared/),
       expect.stringMatching(/unnamed\.csv: the CSV header's column 2 has no name/),
     ]);
+    // A reason names the line and the problem: not the server's paths, DuckDB's hints or the row's values.
+    for (const { reason } of letters) {
+      expect(reason).not.toContain(dir);
+      expect(reason).not.toMatch(/Possible fixes|strict_mode|Original Line|read_parquet|LINE 1/);
+    }
     expect(await t.db.prisma.batch.count({ where: { sourceId: src.id } })).toBe(0);
   });
 
@@ -414,7 +432,12 @@ describe("landing zone", () => {
     expect(await keys(store, "landing-done/")).toEqual([]);
     expect(await t.db.prisma.batch.count({ where: { sourceId: src.id } })).toBe(0);
     const letters = await t.db.prisma.deadLetter.findMany({ where: { sourceId: src.id } });
-    expect(letters.map((l) => l.reasonCode)).toEqual(["MALFORMED_FILE"]);
+    expect(letters.map((l) => [l.reasonCode, l.reason])).toEqual([
+      [
+        "MALFORMED_FILE",
+        `landing/${src.slug}/big.csv: not a readable CSV file: line 30002 has more columns than the header's 3; the file was moved to landing-failed/${src.slug}/big.csv`,
+      ],
+    ]);
   });
 
   it("rejects NDJSON that is not valid UTF-8 instead of replacing the bad bytes", async () => {
