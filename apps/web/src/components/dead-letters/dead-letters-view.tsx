@@ -5,9 +5,10 @@
 // payload text, all kept in the address. `?id=` opens one letter with its failing value highlighted
 // (the deadLetterId an ingest 4xx answers with); `?source=` and `?reason=` set the filters (a source
 // page's rejects link here). On-call staff select letters, dry-run and replay them, and follow the
-// replay jobs under their own tab.
+// replay jobs under their own tab, where a range of a source can also be reprocessed from raw.
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useState } from "react";
+import { ReprocessCard, useCanReprocess } from "@/components/reprocess/reprocess-card";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { TabPanel, Tabs } from "@/components/ui/tabs";
@@ -39,6 +40,7 @@ export function DeadLettersView() {
   const filter = apiFilter(view, Date.now());
   const [reasons, setReasons] = useState<Reasons>([]);
   const canReplay = useCanReplay();
+  const canReprocess = useCanReprocess();
   const [startedJob, setStartedJob] = useState<string | undefined>();
 
   const go = (next: DeadLetterView, how: "push" | "replace") => {
@@ -116,7 +118,14 @@ export function DeadLettersView() {
         />
         <TabPanel idPrefix="dead-letters" id={tab}>
           {view.view === "jobs" ? (
-            <ReplayJobs canReplay={canReplay} highlightId={startedJob} />
+            <>
+              <ReplayJobs canReplay={canReplay} highlightId={startedJob} />
+              {canReprocess ? (
+                <div className="border-gray-100 border-t p-5">
+                  <ReprocessCard />
+                </div>
+              ) : null}
+            </>
           ) : view.view === "groups" ? (
             <DeadLetterGroups
               filter={filter}

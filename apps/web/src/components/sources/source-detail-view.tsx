@@ -2,12 +2,13 @@
 // One source: where producers send to it (URL, a curl line, the landing folder, a test event), what
 // it is doing (ingest rate, freshness, latest events, rejects by reason), the schema its events are
 // checked against, its API keys, and pausing or resuming its ingest. Engineers and admins manage it;
-// on-call staff see it.
+// on-call staff see it. Engineers, on-call staff and admins may reprocess a range of it from raw.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { ArrowLeft, FlaskConical, Pause, Play, Plug } from "lucide-react";
 import Link from "next/link";
 import { useState } from "react";
 import { QueryError } from "@/components/query-error";
+import { ReprocessCard } from "@/components/reprocess/reprocess-card";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
@@ -53,6 +54,8 @@ export function SourceDetailView({ slug }: { slug: string }) {
     }),
   );
   const canManage = me.data?.roles.some((r) => r === "engineer" || r === "admin") ?? false;
+  const canReprocess =
+    me.data?.roles.some((r) => r === "engineer" || r === "admin" || r === "oncall") ?? false;
 
   const back = (
     <Link
@@ -249,6 +252,7 @@ export function SourceDetailView({ slug }: { slug: string }) {
             </CardBody>
           </Card>
         )}
+        {canReprocess ? <ReprocessCard slug={slug} /> : null}
         <LifecycleCard source={s} canManage={canManage} />
       </div>
     </>

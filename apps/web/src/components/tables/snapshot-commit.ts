@@ -1,8 +1,9 @@
 // What committed a snapshot, in words: the batches of an append or replay, the files a compaction
-// merged, the partitions a retention dropped, what an analytics table's refresh rewrote.
+// merged, the partitions a retention dropped, what an analytics table's refresh rewrote, the files a
+// reprocess from raw replaced.
 import { formatCount } from "@/lib/format";
 
-export type SnapshotOperation = "append" | "compact" | "retention" | "replay" | "refresh";
+export type SnapshotOperation = "append" | "compact" | "retention" | "replay" | "refresh" | "reprocess";
 
 export interface SnapshotCommit {
   operation: SnapshotOperation;
@@ -18,6 +19,7 @@ export const OPERATION_LABELS: Record<SnapshotOperation, string> = {
   retention: "Retention",
   replay: "Replay",
   refresh: "Refresh",
+  reprocess: "Reprocess",
 };
 
 function plural(n: number, one: string, many: string): string {
@@ -45,6 +47,8 @@ export function describeCommit(s: SnapshotCommit): string {
       return s.removedFiles > 0
         ? `Refresh: rewrote the table (${plural(s.removedFiles, "file", "files")} replaced)`
         : "Refresh: wrote the table";
+    case "reprocess":
+      return `Reprocess from raw: replaced ${plural(s.removedFiles, "file", "files")}`;
   }
 }
 

@@ -23,6 +23,7 @@ const OPERATION_TONES: Record<SnapshotOperation, BadgeTone> = {
   retention: "warning",
   replay: "neutral",
   refresh: "accent",
+  reprocess: "warning",
 };
 
 export function SnapshotsPanel({ name }: { name: string }) {
@@ -73,7 +74,10 @@ export function SnapshotsPanel({ name }: { name: string }) {
           className: "text-right",
           cellClassName: "tabular-nums",
           cell: (s) =>
-            s.operation === "append" || s.operation === "replay" || s.operation === "refresh" ? (
+            s.operation === "append" ||
+            s.operation === "replay" ||
+            s.operation === "refresh" ||
+            s.operation === "reprocess" ? (
               formatCount(s.addedRows)
             ) : (
               <span
