@@ -5,29 +5,18 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { consoleStartArgs, startSettings } from "./start-settings.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-
-/** An environment variable, where an empty value counts as unset (as the API reads them). */
-function setting(name, fallback) {
-  const value = process.env[name];
-  return value === undefined || value === "" ? fallback : value;
-}
-
-const dataDir = resolve(root, setting("INLET_DATA_DIR", ".inlet"));
-const webPort = setting("INLET_WEB_PORT", "3000");
-const apiPort = setting("INLET_API_PORT", "4000");
-const apiHost = setting("INLET_API_HOST", "127.0.0.1");
-const consoleUrl = setting("NEXTAUTH_URL", `http://localhost:${webPort}`);
+const settings = startSettings(process.env, root);
+const { dataDir, consoleUrl } = settings;
 
 // The API checks its own settings at start; the console's port is only used here.
-if (!/^\d+$/.test(webPort) || Number(webPort) < 1 || Number(webPort) > 65535) {
-  console.error(`inlet: INLET_WEB_PORT (${JSON.stringify(webPort)}) must be a port number from 1 to 65535`);
-  process.exit(1);
-}
+for (const problem of settings.problems) console.error(`inlet: ${problem}`);
+if (settings.problems.length > 0) process.exit(1);
 
 function authSecret() {
-  if (setting("NEXTAUTH_SECRET")) return process.env.NEXTAUTH_SECRET;
+  if (process.env.NEXTAUTH_SECRET) return process.env.NEXTAUTH_SECRET;
   const file = join(dataDir, "auth-secret");
   if (existsSync(file)) return readFileSync(file, "utf8").trim();
   mkdirSync(dataDir, { recursive: true });
@@ -39,10 +28,11 @@ function authSecret() {
 const env = {
   ...process.env,
   INLET_DATA_DIR: dataDir,
-  INLET_API_PORT: apiPort,
-  INLET_API_HOST: apiHost,
-  INLET_LAKE_URL: setting("INLET_LAKE_URL", `file://${join(dataDir, "lake")}`),
-  INLET_API_URL: `http://${apiHost === "0.0.0.0" ? "127.0.0.1" : apiHost}:${apiPort}`,
+  INLET_API_PORT: settings.apiPort,
+  INLET_HOST: settings.host,
+  INLET_API_HOST: settings.apiHost,
+  INLET_LAKE_URL: settings.lakeUrl,
+  INLET_API_URL: settings.apiUrl,
   NEXTAUTH_URL: consoleUrl,
   NEXTAUTH_SECRET: authSecret(),
   NEXT_TELEMETRY_DISABLED: "1",
@@ -139,9 +129,7 @@ if (!stopping) {
       "--require",
       join(root, "scripts/exit-with-parent.cjs"),
       join(root, "node_modules/next/dist/bin/next"),
-      "start",
-      "-p",
-      webPort,
+      ...consoleStartArgs(settings),
     ],
     join(root, "apps/web"),
   );

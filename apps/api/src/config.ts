@@ -25,7 +25,10 @@ const optionalString = z
 
 export const envSchema = z.object({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-  INLET_API_HOST: z.string().min(1).default("127.0.0.1"),
+  /** Where the API and the console listen (loopback: neither is reachable from other machines). */
+  INLET_HOST: z.string().min(1).default("127.0.0.1"),
+  /** Unset: INLET_HOST. The API's own address, when it must differ from the console's. */
+  INLET_API_HOST: z.string().min(1).optional(),
   INLET_API_PORT: port.default(4000),
   INLET_PUBLIC_API_URL: z.url().optional(),
   /** Unset: .inlet at the repository root, whichever workspace a process starts in. */
@@ -129,8 +132,9 @@ export type Env = z.infer<typeof envSchema>;
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
-export interface Config extends Omit<Env, "INLET_LAKE_URL"> {
+export interface Config extends Omit<Env, "INLET_LAKE_URL" | "INLET_API_HOST"> {
   INLET_LAKE_URL: string;
+  INLET_API_HOST: string;
   /** Athena's and Glue's region: INLET_S3_REGION when set, else AWS_REGION, else us-east-1. */
   athenaRegion: string;
   dataDir: string;
@@ -181,13 +185,14 @@ export function loadConfig(
       `INLET_QUERY_ENGINE ("athena"): Athena reads the lake from S3, so INLET_LAKE_URL must be s3://bucket[/prefix] (it is ${lakeUrl})`,
     ]);
   }
+  const apiHost = e.INLET_API_HOST ?? e.INLET_HOST;
   return {
     ...e,
     dataDir,
+    INLET_API_HOST: apiHost,
     INLET_LAKE_URL: lakeUrl,
     athenaRegion: given.INLET_S3_REGION ?? given.AWS_REGION ?? "us-east-1",
     publicApiUrl:
-      e.INLET_PUBLIC_API_URL ??
-      `http://${e.INLET_API_HOST === "0.0.0.0" ? "localhost" : e.INLET_API_HOST}:${e.INLET_API_PORT}`,
+      e.INLET_PUBLIC_API_URL ?? `http://${apiHost === "0.0.0.0" ? "localhost" : apiHost}:${e.INLET_API_PORT}`,
   };
 }
