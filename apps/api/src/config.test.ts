@@ -63,6 +63,24 @@ describe("loadConfig", () => {
   });
 });
 
+describe("S3 event notifications' token", () => {
+  it("is refused under 16 characters, with a message that does not repeat it", () => {
+    const short = () => loadConfig({ NEXTAUTH_SECRET: secret, INLET_S3_EVENTS_TOKEN: "fifteen-chars-x" });
+    expect(short).toThrow(ConfigError);
+    expect(short).toThrow("INLET_S3_EVENTS_TOKEN (set): must be at least 16 characters");
+    expect(short).not.toThrow("fifteen-chars-x");
+    const key = () => loadConfig({ NEXTAUTH_SECRET: secret, INLET_POLICY_HASH_KEY: "hash-key-short" });
+    expect(key).toThrow("INLET_POLICY_HASH_KEY (set): must be at least 16 characters");
+    expect(key).not.toThrow("hash-key-short");
+    const ok = loadConfig({ NEXTAUTH_SECRET: secret, INLET_S3_EVENTS_TOKEN: "sixteen-chars-xy" });
+    expect(ok.INLET_S3_EVENTS_TOKEN).toBe("sixteen-chars-xy");
+    // Empty means unset: notifications stay off.
+    expect(
+      loadConfig({ NEXTAUTH_SECRET: secret, INLET_S3_EVENTS_TOKEN: "" }).INLET_S3_EVENTS_TOKEN,
+    ).toBeUndefined();
+  });
+});
+
 describe("query engine settings", () => {
   it("chooses DuckDB by default, and Athena only over an s3:// lake", () => {
     expect(loadConfig({ NEXTAUTH_SECRET: secret }).INLET_QUERY_ENGINE).toBe("duckdb");

@@ -47,7 +47,10 @@ export const envSchema = z.object({
   INLET_S3_ENDPOINT: z.url().optional(),
   INLET_S3_REGION: z.string().default("us-east-1"),
   INLET_S3_FORCE_PATH_STYLE: bool.default(false),
-  INLET_S3_EVENTS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  INLET_S3_EVENTS_TOKEN: z
+    .string()
+    .min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)")
+    .optional(),
   INLET_QUEUE: z.enum(["postgres", "nats"]).default("postgres"),
   INLET_NATS_URL: z.string().default("nats://127.0.0.1:4222"),
   INLET_NATS_STREAM: z
@@ -146,6 +149,9 @@ export type ApiConfig = Config & { NEXTAUTH_SECRET: string };
 
 export type Component = "api" | "worker";
 
+/** Variables whose value a configuration error must not repeat (it lands in logs and terminals). */
+const SECRET_NAME = /SECRET|TOKEN|PASSWORD|_KEY$/;
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
@@ -171,7 +177,7 @@ export function loadConfig(
       // A list variable's issue points into the list (OIDC_DEFAULT_ROLES.0): name the variable.
       const name = String(issue.path[0] ?? "");
       const value = env[name];
-      const shown = value === undefined ? "unset" : name.includes("SECRET") ? "set" : JSON.stringify(value);
+      const shown = value === undefined ? "unset" : SECRET_NAME.test(name) ? "set" : JSON.stringify(value);
       return `${name} (${shown}): ${issue.message}`;
     });
     throw new ConfigError(problems);
