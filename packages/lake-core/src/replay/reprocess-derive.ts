@@ -110,8 +110,8 @@ export interface DerivedRows {
 }
 
 export interface DeriveHooks {
-  /** Called after each chunk of batches (rate pacing, progress, cancel: it may throw to stop). */
-  chunkDone(batchesDone: number, eventsRead: number, chunkEvents: number): Promise<void>;
+  /** Called after each batch is read (rate pacing, progress, cancel: it may throw to stop). */
+  batchDone(batchesDone: number, eventsRead: number): Promise<void>;
 }
 
 export interface DeriveDeps extends DuckDbWork {
@@ -249,6 +249,8 @@ export async function deriveRows(
         cols.ends.push(ev.end ?? -1);
         cols.owner.push(owner);
       }
+      batchesDone += 1;
+      await hooks.batchDone(batchesDone, out.events + read);
     }
     if (cols.ids.length > 0) {
       const dir = join(scratch, `chunk-${chunk}`);
@@ -269,9 +271,7 @@ export async function deriveRows(
       chunk += 1;
     }
     out.events += read;
-    batchesDone += group.length;
     start = end;
-    await hooks.chunkDone(batchesDone, out.events, read);
   }
   return out;
 }

@@ -51,6 +51,9 @@ import {
 /** Late events: raw batches received up to this long after the range's end are read too. */
 export const REPROCESS_LATE_WINDOW_MS = 24 * 60 * 60 * 1000;
 
+/** How often a run records its progress and looks for a cancel while reading. */
+const CHECK_MS = 500;
+
 /** Plans after a conflicting compaction or retention before the job fails. */
 const MAX_ATTEMPTS = 3;
 
@@ -151,14 +154,21 @@ async function runOnce(
   const current = await readCurrentRows(deps, overlapping, range, new Set(batches.map((b) => b.id)));
 
   const started = Date.now();
+  let checked = 0;
+  let rate = job.ratePerSecond;
   const derived = await deriveRows(deps, source, batches, range, current, scratch, {
-    chunkDone: async (batchesDone, eventsRead) => {
-      await deps.catalog.updateReprocessProgress(job.id, { ...progress, batchesDone, eventsRead });
+    batchDone: async (batchesDone, eventsRead) => {
       if (opts.signal?.aborted) throw new RunStopped();
-      const state = await deps.catalog.reprocessJobState(job.id);
-      if (state?.status !== "running") throw new ReprocessCancelled();
+      // Progress and a cancel are looked at every CHECK_MS, and after the last batch.
+      if (Date.now() - checked >= CHECK_MS || batchesDone === batches.length) {
+        checked = Date.now();
+        await deps.catalog.updateReprocessProgress(job.id, { ...progress, batchesDone, eventsRead });
+        const state = await deps.catalog.reprocessJobState(job.id);
+        if (state?.status !== "running") throw new ReprocessCancelled();
+        rate = state.ratePerSecond;
+      }
       // The rate limit: the events read so far may not run ahead of the rate.
-      const due = started + (eventsRead / Math.max(1, state.ratePerSecond)) * 1000;
+      const due = started + (eventsRead / Math.max(1, rate)) * 1000;
       if (due > Date.now()) await sleep(due - Date.now(), opts.signal);
     },
   });

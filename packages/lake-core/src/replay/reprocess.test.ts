@@ -4,6 +4,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
+import { compactTable } from "../maintenance/compact";
 import type { Catalog } from "../ports/catalog";
 import { type ProcessDeps, processBatches } from "../process/process-batches";
 import { curatedColumns, evolveColumns } from "../schema/schema-columns";
@@ -232,6 +233,32 @@ describe("reprocessing from raw", () => {
     expect(open.map((l) => [l.eventId, l.reasonCode])).toEqual([["c2", "SCHEMA_VIOLATION"]]);
     // Its claim is given back: a fixed replay of it can land.
     expect(await catalog.claimedEventIds(src.id, ["c1", "c2"])).toEqual(new Set(["c1"]));
+  });
+
+  it("plans again when a compaction replaced a file of the range before its commit", async () => {
+    const src = await createTestSource(bed.t.db, { schema: STRICT_NOTE });
+    await send(src, [event("k1", "2024-05-01T10:00:00Z")], "2024-05-01T10:00:00Z");
+    await send(src, [event("k2", "2024-05-01T11:00:00Z", { note: "too long!" })], "2024-05-01T11:00:00Z");
+    await send(src, [event("k3", "2024-05-01T12:00:00Z")], "2024-05-01T12:00:00Z");
+    expect((await curated(src)).files).toHaveLength(2);
+    await registerSchema(src.id, TEST_ORDER_SCHEMA, 1);
+
+    let compacted = false;
+    const racing = Object.create(catalog) as Catalog;
+    racing.transaction = async (fn) => {
+      if (!compacted) {
+        compacted = true;
+        const r = await compactTable({ ...deps, catalog }, `curated.${src.slug}`, { minFiles: 2 });
+        expect(r.filesRemoved).toBe(2);
+      }
+      return catalog.transaction(fn);
+    };
+    const job = await createJob(src, "2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z", false);
+    expect(await run(job, racing)).toBe("succeeded");
+    expect((await catalog.getReprocessJob(job))?.result).toMatchObject({ added: 1, rowsReplaced: 2 });
+    const after = await curated(src);
+    expect(after.ids).toEqual(["k1", "k2", "k3"]);
+    expect([...after.perId.values()].every((n) => n === 1)).toBe(true);
   });
 
   it("keeps to its rate, refuses a second job of the source while one runs, and a cancelled job changes nothing", async () => {
