@@ -58,6 +58,11 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, _ or -")
     .default("INLET"),
   INLET_QUEUE_MAX_RECEIVES: positiveInt.default(5),
+  /**
+   * How long a batch a worker received stays invisible to the others: a worker that dies holds its
+   * batches this long. At most 10 minutes, under the 15 after which stranded batches are re-sent.
+   */
+  INLET_QUEUE_VISIBILITY_TIMEOUT_MS: wholeNumber(1000, 600_000).default(120_000),
   INLET_WORKERS: wholeNumber(0, 64).default(1),
   INLET_WORKER_METRICS_PORT: port.optional(),
   INLET_WORKER_CONCURRENCY: wholeNumber(1, 32).default(2),

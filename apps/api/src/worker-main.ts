@@ -15,6 +15,7 @@ import { AuditService } from "./services/audit";
 import { QueryHistoryStore } from "./services/query-history";
 import { userRoles } from "./services/user-roles";
 import { stopOnSignals } from "./shutdown";
+import { workerConfig } from "./worker-config";
 import { reportMetrics } from "./worker-metrics-ipc";
 
 async function main() {
@@ -44,20 +45,7 @@ async function main() {
     store,
     queue,
     logger,
-    config: {
-      flushIntervalMs: config.INLET_FLUSH_INTERVAL_MS,
-      flushBytes: config.INLET_FLUSH_BYTES,
-      concurrency: config.INLET_WORKER_CONCURRENCY,
-      vacuumIntervalMs: config.INLET_VACUUM_INTERVAL_MS,
-      fileRetentionMs: config.INLET_FILE_RETENTION_MS,
-      retentionIntervalMs: config.INLET_RETENTION_INTERVAL_MS,
-      // Replay batches keep to the same limits as what producers send.
-      ingestLimits: {
-        maxBodyBytes: config.INLET_INGEST_MAX_BODY_BYTES,
-        maxEventBytes: config.INLET_INGEST_MAX_EVENT_BYTES,
-        maxEventsPerBatch: config.INLET_INGEST_MAX_EVENTS,
-      },
-    },
+    config: workerConfig(config),
     onRetention: (applied) => recordRetention(audit, applied),
     // Analytics refreshes are recorded in query history like every other read, and read their inputs
     // as each table's creator may see them, hashing with the API's key.

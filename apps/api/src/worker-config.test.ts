@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./config";
+import { workerConfig } from "./worker-config";
+
+const secret = "x".repeat(40);
+
+describe("workerConfig", () => {
+  it("holds received batches for INLET_QUEUE_VISIBILITY_TIMEOUT_MS, 120 s unless set", () => {
+    expect(workerConfig(loadConfig({ NEXTAUTH_SECRET: secret })).visibilityTimeoutMs).toBe(120_000);
+    const set = loadConfig({ NEXTAUTH_SECRET: secret, INLET_QUEUE_VISIBILITY_TIMEOUT_MS: "30000" });
+    expect(workerConfig(set).visibilityTimeoutMs).toBe(30_000);
+    // A worker process reads it like the API does.
+    const worker = loadConfig({ INLET_QUEUE_VISIBILITY_TIMEOUT_MS: "45000" }, "worker");
+    expect(workerConfig(worker).visibilityTimeoutMs).toBe(45_000);
+  });
+
+  it("refuses a visibility timeout under 1 s or over 10 minutes, naming the variable", () => {
+    for (const value of ["999", "600001", "2m"]) {
+      expect(() => loadConfig({ NEXTAUTH_SECRET: secret, INLET_QUEUE_VISIBILITY_TIMEOUT_MS: value })).toThrow(
+        `INLET_QUEUE_VISIBILITY_TIMEOUT_MS (${JSON.stringify(value)}): `,
+      );
+    }
+  });
+
+  it("passes the flush, maintenance and ingest limits through", () => {
+    const c = workerConfig(
+      loadConfig({ NEXTAUTH_SECRET: secret, INLET_FLUSH_BYTES: "1024", INLET_INGEST_MAX_EVENTS: "50" }),
+    );
+    expect([c.flushBytes, c.flushIntervalMs, c.concurrency, c.ingestLimits?.maxEventsPerBatch]).toEqual([
+      1024, 1000, 2, 50,
+    ]);
+  });
+});
