@@ -70,32 +70,36 @@ export class OperationsService {
   ): Promise<{ range: OpsRange; bucketSeconds: number; series: OpsSeries[] }> {
     const plan = RANGE_PLAN[range];
     const from = new Date(now.getTime() - plan.ms);
-    let tailFrom = from;
-    if (plan.tailStep !== null) {
-      const last = await this.db.prisma.$queryRaw<{ at: Date | null }[]>`
-        SELECT MAX(at) AS at FROM metric_samples WHERE step = ${plan.step} AND at >= ${from}`;
-      const at = last[0]?.at;
-      if (at) tailFrom = new Date(at.getTime() + plan.step * 1000);
-    }
-    // One row per series, its buckets as arrays: far fewer rows to decode than one per bucket.
+    // One statement, one row per series. The range's own rows are already one per bucket (the
+    // rollup writes them so): they are read in (step, name, labels, at) index order and aggregated
+    // without a sort or a regrouping; only the finer tail after the last of them is averaged into
+    // buckets. Grouping every row by bucket and sorting by the labels' JSON was most of the time.
     const rows = await this.db.prisma.$queryRaw<
       { name: string; labels: Record<string, string>; ts: number[]; vs: number[] }[]
     >`
-      SELECT name, labels, array_agg(t ORDER BY t) AS ts, array_agg(v ORDER BY t) AS vs
-      FROM (
-        SELECT name, labels, (floor(extract(epoch FROM at) / ${plan.bucket}) * ${plan.bucket})::float8 AS t,
-          AVG(value)::float8 AS v
+      WITH own AS (
+        SELECT name, labels, array_agg(floor(date_part('epoch', at) / ${plan.bucket}) * ${plan.bucket} ORDER BY at) AS ts,
+          array_agg(value ORDER BY at) AS vs
+        FROM metric_samples
+        WHERE step = ${plan.step} AND at >= ${from} AND at <= ${now}
+        GROUP BY name, labels
+      ), tail AS (
+        SELECT name, labels, array_agg(t ORDER BY t) AS ts, array_agg(v ORDER BY t) AS vs
         FROM (
-          SELECT name, labels, at, value FROM metric_samples
-          WHERE step = ${plan.step} AND at >= ${from} AND at <= ${now}
-          UNION ALL
-          SELECT name, labels, at, value FROM metric_samples
-          WHERE step = ${plan.tailStep ?? -1} AND at >= ${tailFrom} AND at <= ${now}
-        ) s
-        GROUP BY name, labels, 3
-      ) b
-      GROUP BY name, labels
-      ORDER BY name`;
+          SELECT name, labels, floor(date_part('epoch', at) / ${plan.bucket}) * ${plan.bucket} AS t, AVG(value) AS v
+          FROM metric_samples
+          WHERE step = ${plan.tailStep ?? -1} AND at <= ${now} AND at >= COALESCE(
+            (SELECT MAX(at) FROM metric_samples WHERE step = ${plan.step} AND at >= ${from})
+              + make_interval(secs => ${plan.step}),
+            ${from})
+          GROUP BY 1, 2, 3
+        ) b
+        GROUP BY name, labels
+      )
+      SELECT COALESCE(o.name, t.name) AS name, COALESCE(o.labels, t.labels) AS labels,
+        COALESCE(o.ts, '{}') || COALESCE(t.ts, '{}') AS ts, COALESCE(o.vs, '{}') || COALESCE(t.vs, '{}') AS vs
+      FROM own o FULL JOIN tail t ON t.name = o.name AND t.labels = o.labels
+      ORDER BY 1`;
     const series: OpsSeries[] = [];
     for (const r of rows) {
       if (!(r.name in OPS_FIGURES)) continue;
