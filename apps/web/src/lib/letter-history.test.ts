@@ -26,6 +26,20 @@ describe("describeHistoryEntry", () => {
     expect(describeHistoryEntry({ at, kind: "edited", by: "oncall@inlet.local" }).title).toBe(
       "Edited by oncall@inlet.local",
     );
+    expect(
+      describeHistoryEntry({
+        at,
+        kind: "reprocessed",
+        jobId: "r1",
+        by: "oncall@inlet.local",
+        table: "curated.orders",
+        snapshotSeq: 7,
+      }),
+    ).toEqual({
+      title: "Landed in snapshot 7 of curated.orders by reprocessing its raw batch",
+      detail: "reprocess job r1 · by oncall@inlet.local",
+      tone: "green",
+    });
     const discarded = describeHistoryEntry({ at, kind: "discarded", by: "a@b.c", reason: "test data" });
     expect(discarded.title).toBe("Discarded by a@b.c");
     expect(discarded.detail).toBe("test data");

@@ -45,6 +45,17 @@ export function describeHistoryEntry(e: HistoryEntry): {
       };
     case "skipped":
       return { title: `Skipped by job ${job}`, detail: text(e.reason), tone: "gray" };
+    case "reprocessed": {
+      const where =
+        e.snapshotSeq !== null && e.snapshotSeq !== undefined
+          ? `in snapshot ${String(e.snapshotSeq)} of ${text(e.table) ?? "its table"}`
+          : `in ${text(e.table) ?? "curated"}`;
+      return {
+        title: `Landed ${where} by reprocessing its raw batch`,
+        detail: [`reprocess job ${job}`, by ? `by ${by}` : undefined].filter(Boolean).join(" · "),
+        tone: "green",
+      };
+    }
     case "discarded":
       return {
         title: `Discarded${by ? ` by ${by}` : ""}`,

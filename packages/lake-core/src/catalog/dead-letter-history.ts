@@ -1,6 +1,7 @@
 // A dead letter's history from the catalog's own rows: when it was received (and why), each edit and
 // by whom, each replay job that took it with the batch that carried it and what became of it (landed
-// in which snapshot, a duplicate, refused again), and its discard.
+// in which snapshot, a duplicate, refused again), the reprocess from raw that landed its event, and
+// its discard.
 import type { DeadLetterHistoryEntry } from "../ports/replay-catalog";
 import type { Queryable } from "./transaction";
 
@@ -13,6 +14,10 @@ interface LetterRow {
   resolved_at: Date | null;
   discarded_by_email: string | null;
   discard_reason: string | null;
+  reprocess_job_id: string | null;
+  reprocess_by: string | null;
+  reprocess_seq: number | null;
+  table_name: string | null;
 }
 
 interface ItemRow {
@@ -38,11 +43,15 @@ export async function deadLetterHistory(
 ): Promise<DeadLetterHistoryEntry[] | undefined> {
   const letter = (
     await q.query<LetterRow>(
-      `SELECT created_at AT TIME ZONE 'UTC' AS created_at, batch_id,
+      `SELECT d.created_at AT TIME ZONE 'UTC' AS created_at, d.batch_id,
               coalesce(received_reason_code, reason_code) AS reason_code,
-              coalesce(received_reason, reason) AS reason, status::text AS status,
-              resolved_at AT TIME ZONE 'UTC' AS resolved_at, discarded_by_email, discard_reason
-       FROM dead_letters WHERE id = $1`,
+              coalesce(received_reason, reason) AS reason, d.status::text AS status,
+              d.resolved_at AT TIME ZONE 'UTC' AS resolved_at, discarded_by_email, discard_reason,
+              d.reprocess_job_id, r.requested_by_email AS reprocess_by, r.snapshot_seq AS reprocess_seq,
+              'curated.' || s.slug AS table_name
+       FROM dead_letters d LEFT JOIN reprocess_jobs r ON r.id = d.reprocess_job_id
+       LEFT JOIN sources s ON s.id = d.source_id
+       WHERE d.id = $1`,
       [id],
     )
   ).rows[0];
@@ -104,6 +113,16 @@ export async function deadLetterHistory(
     } else if (i.state === "skipped") {
       out.push({ at, kind: "skipped", jobId, reason: i.reason });
     }
+  }
+  if (letter.reprocess_job_id !== null && letter.resolved_at) {
+    out.push({
+      at: new Date(letter.resolved_at),
+      kind: "reprocessed",
+      jobId: letter.reprocess_job_id,
+      by: letter.reprocess_by,
+      table: letter.table_name,
+      snapshotSeq: letter.reprocess_seq === null ? null : Number(letter.reprocess_seq),
+    });
   }
   if (letter.status === "discarded" && letter.resolved_at) {
     out.push({

@@ -180,6 +180,14 @@ export type DeadLetterHistoryEntry =
       path: string | null;
     }
   | { at: Date; kind: "skipped"; jobId: string; reason: string | null }
+  | {
+      at: Date;
+      kind: "reprocessed";
+      jobId: string;
+      by: string | null;
+      table: string | null;
+      snapshotSeq: number | null;
+    }
   | { at: Date; kind: "discarded"; by: string | null; reason: string | null };
 
 /** A letter as a replay or its dry run judges it (data plane: the payload is not shown to anyone). */

@@ -171,6 +171,14 @@ describe("reprocessing from raw", () => {
     expect(job?.snapshotSeq).toBe(after.seq);
     const resolved = await letters(src, "replayed");
     expect(resolved.map((l) => l.eventId)).toEqual(["a4"]);
+    const history = await catalog.deadLetterHistory(resolved[0]!.id);
+    expect(history?.map((h) => h.kind)).toEqual(["received", "reprocessed"]);
+    expect(history?.[1]).toMatchObject({
+      jobId: real,
+      by: "oncall@inlet.local",
+      table: `curated.${src.slug}`,
+      snapshotSeq: after.seq,
+    });
     expect((await letters(src, "open")).map((l) => l.eventId).sort()).toEqual(["a2", "a3"]);
 
     // The previous snapshot's files stay readable until vacuum.
