@@ -121,6 +121,27 @@ describe("migrations", () => {
     expect(replayed).toMatchObject({ status: "queued", ratePerSecond: 5000, cursor: 0 });
     expect(replayed.items[0]?.assignedIds).toEqual(["b1:0"]);
     expect(replayed.items[0]?.letter.edits[0]?.actorEmail).toBe(user.email);
+    const reprocess = await prisma.reprocessJob.create({
+      data: {
+        sourceId: source.id,
+        rangeFrom: new Date("2026-01-01T00:00:00Z"),
+        rangeTo: new Date("2026-01-02T00:00:00Z"),
+        requestedById: user.id,
+        result: { rowsChanged: 1 },
+      },
+    });
+    await prisma.deadLetter.update({ where: { id: letter.id }, data: { reprocessJobId: reprocess.id } });
+    const reprocessed = await prisma.reprocessJob.findUniqueOrThrow({
+      where: { id: reprocess.id },
+      include: { deadLetters: true },
+    });
+    expect(reprocessed).toMatchObject({
+      status: "queued",
+      phase: "queued",
+      dryRun: false,
+      snapshotSeq: null,
+    });
+    expect(reprocessed.deadLetters.map((d) => d.id)).toEqual([letter.id]);
     const run = await prisma.queryRun.findFirstOrThrow();
     expect(run.costUsd?.toString()).toBe("0.00000125");
     expect((await prisma.user.findUniqueOrThrow({ where: { id: user.id } })).roles).toEqual([
