@@ -19,6 +19,8 @@ export interface GenerateOptions {
   invalidShare: number;
   duplicateShare: number;
   targetEventBytes: number;
+  /** Prefix of the event ids (default "o-"): sets generated for one source must not share ids. */
+  idPrefix?: string;
 }
 
 function mulberry32(seed: number) {
@@ -44,6 +46,7 @@ export async function generateEvents(path: string, opts: GenerateOptions): Promi
   const validIds: string[] = [];
   const day = Date.UTC(2026, 10, 20);
   const padding = "x".repeat(Math.max(0, opts.targetEventBytes - 205));
+  const prefix = opts.idPrefix ?? "o-";
   for (let i = 0; i < opts.total; i++) {
     let line: string;
     const r = rand();
@@ -53,9 +56,9 @@ export async function generateEvents(path: string, opts: GenerateOptions): Promi
       line = orderLine(id, rand, day, padding, true);
     } else if (r < opts.duplicateShare + opts.invalidShare) {
       invalid++;
-      line = orderLine(`o-${i}`, rand, day, padding, false);
+      line = orderLine(`${prefix}${i}`, rand, day, padding, false);
     } else {
-      const id = `o-${i}`;
+      const id = `${prefix}${i}`;
       validIds.push(id);
       line = orderLine(id, rand, day, padding, true);
     }

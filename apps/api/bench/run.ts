@@ -30,6 +30,13 @@ if (process.argv.includes("--ops-dashboard")) {
   process.exit(0);
 }
 
+// `npm run bench -- --replay`: a replay of 100,000 dead letters beside live ingest (replay-bench.ts).
+if (process.argv.includes("--replay")) {
+  const { runReplayBench } = await import("./replay-bench");
+  await runReplayBench(process.argv.slice(2).filter((a) => a !== "--replay"));
+  process.exit();
+}
+
 const { values: args } = parseArgs({
   options: {
     events: { type: "string", default: "1000000" },

@@ -1,0 +1,387 @@
+// `npm run bench -- --replay`: a replay of dead letters beside live ingest, in one run. Starts the
+// product on a fresh data directory, registers a source whose schema requires a field the generated
+// orders lack, posts --letters orders (100,000) to its ingest API so that each becomes a dead letter,
+// relaxes the schema, then posts --live valid orders twice: once alone (unloaded) and once while a
+// replay job of every letter runs at --rate (the product's default, 5,000 events/s). Prints the
+// replay's rate against its configured one, live ingest alone and during the replay and their ratio,
+// and checks that every letter was replayed into curated exactly once and that none is left open.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
+import { cpus, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { freePort, ORDERS_SCHEMA } from "@inlet/db";
+import { encode } from "next-auth/jwt";
+import pg from "pg";
+import { generateEvents } from "./generate-events";
+import { NdjsonPoster, ndjsonBodies } from "./ndjson-poster";
+
+const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+const SLUG = "replay-bench";
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The orders schema with one more required field, which no generated order has: every one fails. */
+function strictSchema(): Record<string, unknown> {
+  return {
+    ...ORDERS_SCHEMA,
+    required: [...ORDERS_SCHEMA.required, "channel"],
+    properties: { ...ORDERS_SCHEMA.properties, channel: { type: "string" } },
+  };
+}
+
+/** The same with the field optional again: the letters now pass (a backward-compatible change). */
+function relaxedSchema(): Record<string, unknown> {
+  return { ...ORDERS_SCHEMA, properties: { ...ORDERS_SCHEMA.properties, channel: { type: "string" } } };
+}
+
+async function waitFor(url: string, timeoutMs: number, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${url} did not become ready`);
+}
+
+/** Calls a tRPC procedure over HTTP as the console does (superjson `{ json }` envelopes). */
+async function trpc<T>(
+  base: string,
+  token: string,
+  path: string,
+  input: unknown,
+  kind: "query" | "mutation" = "mutation",
+): Promise<T> {
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const res =
+    kind === "mutation"
+      ? await fetch(`${base}/trpc/${path}`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ json: input }),
+        })
+      : await fetch(`${base}/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, {
+          headers,
+        });
+  const body = (await res.json()) as {
+    result?: { data?: { json?: T } };
+    error?: { json?: { message?: string } };
+  };
+  if (!res.ok || body.result?.data?.json === undefined)
+    throw new Error(`${path} answered ${res.status}: ${body.error?.json?.message ?? JSON.stringify(body)}`);
+  return body.result.data.json;
+}
+
+interface Posted {
+  batchIds: string[];
+  accepted: number;
+  /** First POST sent → last 202 received, ms since the epoch. */
+  startedAt: number;
+  postedAt: number;
+}
+
+/** Posts every body, `concurrency` at a time, as fast as the API answers; keeps the batch ids. */
+async function postAll(poster: NdjsonPoster, bodies: Buffer[], concurrency: number): Promise<Posted> {
+  const pending = [...bodies].reverse();
+  const batchIds: string[] = [];
+  let accepted = 0;
+  const startedAt = Date.now();
+  const sender = async () => {
+    for (;;) {
+      const next = pending.pop();
+      if (next === undefined) return;
+      const res = await poster.post(next);
+      const body = JSON.parse(res.body) as {
+        batchId?: string;
+        accepted?: number;
+        error?: { message: string };
+      };
+      if (res.status !== 202 || !body.batchId)
+        throw new Error(`ingest answered ${res.status}: ${body.error?.message}`);
+      batchIds.push(body.batchId);
+      accepted += body.accepted ?? 0;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, sender));
+  return { batchIds, accepted, startedAt, postedAt: Date.now() };
+}
+
+/** Waits until every batch has an outcome; returns when the last was committed (ms since the epoch). */
+async function waitCommitted(client: pg.Client, batchIds: string[]): Promise<number> {
+  for (;;) {
+    const { rows } = await client.query<{ done: string; failed: string; last: Date | null }>(
+      `SELECT count(*) FILTER (WHERE status IN ('committed', 'failed')) AS done,
+              count(*) FILTER (WHERE status = 'failed') AS failed, max(committed_at) AS last
+         FROM batches WHERE id = ANY($1::text[])`,
+      [batchIds],
+    );
+    const r = rows[0]!;
+    if (Number(r.failed) > 0) throw new Error(`${r.failed} live batches failed`);
+    if (Number(r.done) >= batchIds.length) return r.last?.getTime() ?? Date.now();
+    await sleep(100);
+  }
+}
+
+interface LiveFigures {
+  events: number;
+  /** Events ÷ (first POST → last 202). */
+  ingestRate: number;
+  /** Events ÷ (first POST → last batch committed). */
+  endToEndRate: number;
+  window: { from: number; to: number };
+}
+
+async function live(
+  client: pg.Client,
+  poster: NdjsonPoster,
+  bodies: Buffer[],
+  concurrency: number,
+): Promise<LiveFigures> {
+  const posted = await postAll(poster, bodies, concurrency);
+  const committedAt = await waitCommitted(client, posted.batchIds);
+  return {
+    events: posted.accepted,
+    ingestRate: posted.accepted / ((posted.postedAt - posted.startedAt) / 1000),
+    endToEndRate: posted.accepted / ((committedAt - posted.startedAt) / 1000),
+    window: { from: posted.startedAt, to: committedAt },
+  };
+}
+
+export async function runReplayBench(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      letters: { type: "string", default: "100000" },
+      live: { type: "string", default: "300000" },
+      /** The replay's rate; unset: the product's default (what the target is about). */
+      rate: { type: "string" },
+      batch: { type: "string", default: "1000" },
+      concurrency: { type: "string", default: "8" },
+      workers: { type: "string", default: "1" },
+      "keep-dir": { type: "boolean", default: false },
+    },
+  });
+  const letters = Number(values.letters);
+  const liveEvents = Number(values.live);
+  const batchSize = Number(values.batch);
+  const concurrency = Number(values.concurrency);
+
+  const apiDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+  const dir = await mkdtemp(join(tmpdir(), "inlet-bench-replay-"));
+  // As root, the embedded PostgreSQL runs as the OS user `postgres`, which must reach its data directory.
+  await chmod(dir, 0o755);
+  let api: ChildProcess | undefined;
+  let client: pg.Client | undefined;
+  try {
+    log(`generating ${fmt(letters)} letters and 2 × ${fmt(liveEvents)} live events in ${dir}`);
+    const sets = {
+      letters: await generateEvents(join(dir, "letters.ndjson"), {
+        total: letters,
+        invalidShare: 0,
+        duplicateShare: 0,
+        targetEventBytes: 1024,
+        idPrefix: "dl-",
+      }),
+      alone: await generateEvents(join(dir, "live-alone.ndjson"), {
+        total: liveEvents,
+        invalidShare: 0,
+        duplicateShare: 0,
+        targetEventBytes: 1024,
+        idPrefix: "l1-",
+      }),
+      beside: await generateEvents(join(dir, "live-beside.ndjson"), {
+        total: liveEvents,
+        invalidShare: 0,
+        duplicateShare: 0,
+        targetEventBytes: 1024,
+        idPrefix: "l2-",
+      }),
+    };
+
+    const port = await freePort();
+    const dataDir = join(dir, "data");
+    const secret = randomBytes(32).toString("hex");
+    api = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: apiDir,
+      env: {
+        ...process.env,
+        DATABASE_URL: "",
+        INLET_DATA_DIR: dataDir,
+        INLET_LAKE_URL: `file://${join(dataDir, "lake")}`,
+        INLET_API_PORT: String(port),
+        INLET_WORKERS: values.workers,
+        INLET_INGEST_MAX_EVENTS: String(Math.max(batchSize, 10_000)),
+        NEXTAUTH_SECRET: secret,
+        LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
+      },
+      stdio: ["ignore", process.env.BENCH_LOG_LEVEL ? "inherit" : "ignore", "inherit"],
+    });
+    const base = `http://127.0.0.1:${port}`;
+    await waitFor(`${base}/readyz`, 120_000, api);
+    const { url: dbUrl } = JSON.parse(await readFile(join(dataDir, "pg-runtime.json"), "utf8")) as {
+      url: string;
+    };
+    client = new pg.Client({ connectionString: dbUrl });
+    client.on("error", (err) => log(`PostgreSQL connection: ${err.message}`));
+    await client.connect();
+    // Signed in as the console would sign them in: a session token under the server's secret.
+    const tokenFor = async (role: string) => {
+      const { rows } = await client!.query<{ id: string; email: string; name: string; roles: string[] }>(
+        `SELECT id, email, name, roles::text[] AS roles FROM users WHERE email = $1`,
+        [`${role}@inlet.local`],
+      );
+      const u = rows[0];
+      if (!u) throw new Error(`no seeded ${role} user`);
+      return encode({ token: { sub: u.id, email: u.email, name: u.name, roles: u.roles }, secret });
+    };
+    const engineer = await tokenFor("engineer");
+    const oncall = await tokenFor("oncall");
+
+    const created = await trpc<{ id: string; apiKey: { key: string } }>(base, engineer, "sources.create", {
+      name: "Replay bench",
+      slug: SLUG,
+      idField: "id",
+      timeField: "created_at",
+      schema: strictSchema(),
+    });
+    const sourceId = created.id;
+    const poster = new NdjsonPoster(
+      `${base}/v1/sources/${SLUG}/events`,
+      { authorization: `Bearer ${created.apiKey.key}`, "content-type": "application/x-ndjson" },
+      concurrency,
+    );
+
+    log(`posting ${fmt(letters)} orders that fail the schema`);
+    const dead = await postAll(poster, await ndjsonBodies(sets.letters.path, batchSize), concurrency);
+    await waitCommitted(client, dead.batchIds);
+    const open = async () =>
+      Number(
+        (
+          await client!.query<{ n: string }>(
+            `SELECT count(*) AS n FROM dead_letters WHERE source_id = $1 AND status = 'open'`,
+            [sourceId],
+          )
+        ).rows[0]?.n,
+      );
+    const openBefore = await open();
+    if (openBefore !== letters) throw new Error(`${openBefore} open dead letters, expected ${letters}`);
+
+    log("relaxing the schema (the field becomes optional)");
+    await trpc(base, engineer, "schemas.register", { slug: SLUG, schema: relaxedSchema() });
+
+    log(`live ingest alone: ${fmt(liveEvents)} events`);
+    const alone = await live(client, poster, await ndjsonBodies(sets.alone.path, batchSize), concurrency);
+
+    const job = await trpc<{ job: { id: string; ratePerSecond: number; progress: { total: number } } }>(
+      base,
+      oncall,
+      "replays.create",
+      {
+        selection: { filter: { source: SLUG } },
+        ...(values.rate ? { ratePerSecond: Number(values.rate) } : {}),
+      },
+    );
+    const jobId = job.job.id;
+    const configuredRate = job.job.ratePerSecond;
+    log(`replay job ${jobId}: ${fmt(job.job.progress.total)} letters at ${fmt(configuredRate)} events/s`);
+    const jobRow = async () =>
+      (
+        await client!.query<{
+          status: string;
+          started_at: Date | null;
+          finished_at: Date | null;
+          total: number;
+        }>(`SELECT status, started_at, finished_at, total FROM replay_jobs WHERE id = $1`, [jobId])
+      ).rows[0]!;
+    // Live ingest starts once a worker has taken the job, so the two run side by side.
+    while ((await jobRow()).started_at === null) await sleep(50);
+    log(`live ingest during the replay: ${fmt(liveEvents)} events`);
+    const beside = await live(client, poster, await ndjsonBodies(sets.beside.path, batchSize), concurrency);
+    poster.close();
+
+    let ended = await jobRow();
+    while (ended.finished_at === null) {
+      await sleep(200);
+      ended = await jobRow();
+    }
+    // The letters' own batches committed too (the job ends once every letter has an outcome).
+    const { rows: replayBatches } = await client.query<{ first: Date; last: Date; events: string }>(
+      `SELECT min(b.received_at) AS first, max(b.committed_at) AS last, sum(b.accepted) AS events
+         FROM batches b WHERE b.source_id = $1 AND b.origin = 'replay'`,
+      [sourceId],
+    );
+    const replaySeconds = (ended.finished_at.getTime() - ended.started_at!.getTime()) / 1000;
+    const achievedRate = ended.total / replaySeconds;
+    const { rows: states } = await client.query<{ state: string; n: string }>(
+      `SELECT state, count(*) AS n FROM replay_items WHERE job_id = $1 GROUP BY 1 ORDER BY 1`,
+      [jobId],
+    );
+    const openAfter = await open();
+    const { rows: letterStates } = await client.query<{ status: string; n: string }>(
+      `SELECT status, count(*) AS n FROM dead_letters WHERE source_id = $1 GROUP BY 1 ORDER BY 1`,
+      [sourceId],
+    );
+    const { rows: files } = await client.query<{ path: string }>(
+      `SELECT f.path FROM data_files f JOIN lake_tables t ON t.id = f.table_id
+        WHERE t.source_id = $1 AND t.zone = 'curated'
+          AND f.added_seq <= t.current_seq AND (f.removed_seq IS NULL OR f.removed_seq > t.current_seq)`,
+      [sourceId],
+    );
+
+    // Curated as a query sees it: committed files only; every letter's event and every live one once.
+    const duck = await (await DuckDBInstance.create(":memory:")).connect();
+    const list = files.map((f) => `'${join(dataDir, "lake", f.path)}'`).join(",");
+    const reader = await duck.runAndReadAll(
+      `SELECT count(*) AS n, count(DISTINCT _event_id) AS ids,
+              count(*) FILTER (WHERE _event_id LIKE 'dl-%') AS replayed,
+              count(DISTINCT _event_id) FILTER (WHERE _event_id LIKE 'dl-%') AS replayed_ids
+         FROM read_parquet([${list}])`,
+    );
+    const [rows, ids, replayedRows, replayedIds] = (reader.getRows()[0] ?? []).map(Number) as number[];
+    const expected = letters + 2 * liveEvents;
+    const exactlyOnce =
+      rows === expected && ids === expected && replayedRows === letters && replayedIds === letters;
+    const drained = openAfter === 0;
+    const ratio = beside.endToEndRate / alone.endToEndRate;
+    const overlapped = beside.window.to <= ended.finished_at.getTime();
+
+    const lines = [
+      "",
+      `Replay beside live ingest — ${cpus().length} cores (${cpus()[0]?.model ?? "cpu"}), Node ${process.version}; ${values.workers} worker process(es), embedded Postgres, local lake, Postgres queue`,
+      `${fmt(letters)} dead letters (orders of ~1 KB failing a required field), schema relaxed, replayed by one job; live: ${fmt(liveEvents)} orders per phase, ${batchSize}-event NDJSON bodies, ${concurrency} concurrent, unpaced`,
+      "",
+      "| figure | value |",
+      "| --- | --- |",
+      `| replay: letters ÷ (job started → finished) | ${fmt(achievedRate)} events/s (${fmt(ended.total)} in ${replaySeconds.toFixed(1)} s), configured ${fmt(configuredRate)} events/s → ${((achievedRate / configuredRate) * 100).toFixed(0)} % |`,
+      `| replay batches: events, first received → last committed | ${fmt(Number(replayBatches[0]?.events ?? 0))} events, ${(((replayBatches[0]?.last?.getTime() ?? 0) - (replayBatches[0]?.first?.getTime() ?? 0)) / 1000).toFixed(1)} s |`,
+      `| live ingest alone: end-to-end (first POST → last committed) / 202s | ${fmt(alone.endToEndRate)} / ${fmt(alone.ingestRate)} events/s |`,
+      `| live ingest during the replay: end-to-end / 202s | ${fmt(beside.endToEndRate)} / ${fmt(beside.ingestRate)} events/s |`,
+      `| ratio during ÷ alone (end-to-end; target ≥ 0.80) | ${ratio.toFixed(2)} (202s: ${(beside.ingestRate / alone.ingestRate).toFixed(2)}) |`,
+      "",
+      `correctness: curated rows ${fmt(rows ?? 0)}, distinct ids ${fmt(ids ?? 0)}, expected ${fmt(expected)}; letters' events in curated ${fmt(replayedRows ?? 0)} (distinct ${fmt(replayedIds ?? 0)}) of ${fmt(letters)} → ${exactlyOnce ? "exactly once" : "MISMATCH"}`,
+      `letters: ${letterStates.map((s) => `${s.status} ${fmt(Number(s.n))}`).join(", ")}; open ${fmt(openAfter)} → ${drained ? "drained" : "NOT DRAINED"}; job ${ended.status}, items ${states.map((s) => `${s.state} ${fmt(Number(s.n))}`).join(", ")}`,
+      overlapped
+        ? "the live phase ran entirely while the replay job ran"
+        : "WARNING: the replay ended before the live phase did (fewer --live events, or a lower --rate, keep them side by side)",
+      "",
+    ];
+    process.stdout.write(lines.join("\n"));
+    if (!exactlyOnce || !drained || ended.status !== "succeeded") process.exitCode = 1;
+  } finally {
+    await client?.end().catch(() => {});
+    if (api && api.exitCode === null) {
+      api.kill("SIGTERM");
+      await new Promise((r) => api?.once("exit", r));
+    }
+    if (!values["keep-dir"]) await rm(dir, { recursive: true, force: true });
+    else log(`kept ${dir}`);
+  }
+}
