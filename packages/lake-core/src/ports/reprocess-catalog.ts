@@ -39,7 +39,10 @@ export interface ReprocessFigures {
   duplicates: number;
   /** Open letters of the added events, marked replayed by this job (a dry run: 0). */
   lettersResolved: number;
-  /** rowsChanged = changed + added + deadLettered: what the dry run promises to change. */
+  /**
+   * changed + added + deadLettered + rows removed as duplicates of another row of the set: what the
+   * dry run promises to change. A run that would change nothing commits no snapshot.
+   */
   rowsChanged: number;
   /** Data files the replacement removes and adds (a dry run: those it would remove, 0 added). */
   filesRemoved: number;

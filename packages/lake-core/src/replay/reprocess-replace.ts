@@ -111,7 +111,7 @@ export function reprocessFigures(
     stillFailing: derived.stillFailing,
     duplicates: derived.duplicates + outcome.claimedElsewhere,
     lettersResolved: outcome.lettersResolved,
-    rowsChanged: changed + outcome.added + deadLettered,
+    rowsChanged: changed + outcome.added + deadLettered + (rowsReplaced - replacedPassing - deadLettered),
     filesRemoved,
     filesAdded: outcome.filesAdded,
   };
@@ -183,7 +183,11 @@ export async function commitReplacement(deps: ReplaceDeps, input: ReplaceInput):
         if (fresh.has(r.dedupeId)) landed.push({ batchId: r.batchId, eventId: r.eventId });
         else excluded.add(key);
       }
-      const written = await writeReplacement(deps, input, touched, excluded);
+      // Nothing would differ (every replaced row re-derived equal, nothing added or removed): no snapshot.
+      const same =
+        input.changed === 0 && landed.length === 0 && derived.replaced.size === derived.replacedPassing.size;
+      const removed = same ? [] : touched;
+      const written = same ? [] : await writeReplacement(deps, input, removed, excluded);
       const files: NewDataFile[] = [];
       for (const f of written) {
         const key = `curated/${source.slug}/${f.relPath}`;
@@ -194,11 +198,11 @@ export async function commitReplacement(deps: ReplaceDeps, input: ReplaceInput):
         files.push(dataFileOf(key, f));
       }
       let seq: number | undefined;
-      if (touched.length > 0 || files.length > 0) {
+      if (removed.length > 0 || files.length > 0) {
         seq = await tx.commitReprocess({
           tableId: table.id,
           jobId: input.jobId,
-          removedFileIds: touched.map((f) => f.id),
+          removedFileIds: removed.map((f) => f.id),
           added: files,
           range: input.range,
         });
@@ -218,7 +222,7 @@ export async function commitReplacement(deps: ReplaceDeps, input: ReplaceInput):
           lettersResolved,
           filesAdded: files.length,
         },
-        touched.length,
+        removed.length,
       );
       if (!(await tx.completeReprocessJob(input.jobId, figures, seq))) throw new ReprocessCancelled();
       return figures;

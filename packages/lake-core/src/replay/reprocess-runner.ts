@@ -190,8 +190,10 @@ async function runOnce(
       },
       filesRemoved,
     );
-    await deps.catalog.finishReprocessJob(job.id, { status: "succeeded", result: figures });
-    return figures;
+    // As the run would: nothing to change, no files replaced.
+    const result = figures.rowsChanged === 0 ? { ...figures, filesRemoved: 0 } : figures;
+    await deps.catalog.finishReprocessJob(job.id, { status: "succeeded", result });
+    return result;
   }
   await deps.catalog.updateReprocessProgress(job.id, {
     ...progress,

@@ -187,8 +187,11 @@ describe("reprocessing from raw", () => {
     // Running it again changes nothing and duplicates nothing.
     const again = await createJob(src, "2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z", false);
     expect(await run(again)).toBe("succeeded");
-    expect((await catalog.getReprocessJob(again))?.result).toMatchObject({ rowsChanged: 0, added: 0 });
+    const unchanged = await catalog.getReprocessJob(again);
+    expect(unchanged?.result).toMatchObject({ rowsChanged: 0, added: 0, filesRemoved: 0, filesAdded: 0 });
+    expect(unchanged?.snapshotSeq).toBeNull();
     expect((await curated(src)).ids).toEqual(["a1", "a2", "a4"]);
+    expect((await curated(src)).seq).toBe(after.seq);
   });
 
   it("dead-letters rows that now fail, keeps the rest of their file, and loses no concurrent commit", async () => {

@@ -139,9 +139,9 @@ function FiguresList({ figures, dryRun }: { figures: Figures; dryRun: boolean })
           kept; {formatCount(figures.duplicates)} duplicates left out
         </li>
         <li>
-          {formatCount(figures.events)} raw events in {formatCount(figures.batches)} batches read;{" "}
-          {formatCount(figures.outsideRange)} outside the range left as they are;{" "}
-          {formatCount(figures.stillFailing)} still failing (their letters stay open)
+          {formatCount(figures.events)} raw events in {formatCount(figures.batches)} batch
+          {figures.batches === 1 ? "" : "es"} read; {formatCount(figures.outsideRange)} outside the range left
+          as they are; {formatCount(figures.stillFailing)} still failing (their letters stay open)
         </li>
       </ul>
     </div>
