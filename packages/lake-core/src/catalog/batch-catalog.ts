@@ -1,7 +1,14 @@
 // Batch rows in the catalog: registered at ingest, checked by the worker before work, locked at
 // commit, marked failed.
 import { InletError } from "../errors";
-import type { BatchState, BatchStatus, NewBatch, RegisteredBatch, StrandedBatch } from "../ports/catalog";
+import type {
+  BatchState,
+  BatchStatus,
+  NewBatch,
+  RegisteredBatch,
+  SourceBacklog,
+  StrandedBatch,
+} from "../ports/catalog";
 import { NOW_UTC, type Queryable } from "./transaction";
 
 interface BatchRow {
@@ -107,6 +114,33 @@ export async function lockPendingBatches(tx: Queryable, ids: string[]): Promise<
     [ids],
   );
   return new Set(res.rows.filter((r) => r.status === "received").map((r) => r.id));
+}
+
+/**
+ * Batches accepted and not yet committed or failed, per source: what admission control bounds. Read
+ * through the (status, received_at) index, so its cost follows the backlog, not the batches table.
+ */
+export async function ingestBacklog(q: Queryable): Promise<SourceBacklog[]> {
+  const res = await q.query<{
+    source_id: string;
+    slug: string;
+    batches: number;
+    bytes: number;
+    oldest_age_ms: number;
+  }>(
+    `SELECT b.source_id, s.slug, count(*)::float8 AS batches, sum(b.bytes)::float8 AS bytes,
+            greatest(extract(epoch FROM ${NOW_UTC} - min(b.received_at)) * 1000, 0)::float8 AS oldest_age_ms
+     FROM batches b JOIN sources s ON s.id = b.source_id
+     WHERE b.status = 'received'
+     GROUP BY b.source_id, s.slug`,
+  );
+  return res.rows.map((r) => ({
+    sourceId: r.source_id,
+    slug: r.slug,
+    batches: r.batches,
+    bytes: r.bytes,
+    oldestAgeMs: r.oldest_age_ms,
+  }));
 }
 
 /** Marks batches still received as failed (poison, or not accepted after all); returns those it marked. */

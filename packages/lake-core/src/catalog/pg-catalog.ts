@@ -32,6 +32,7 @@ import type {
   RegisteredBatch,
   SchemaVersionRecord,
   SnapshotSummary,
+  SourceBacklog,
   SourceRecord,
   StrandedBatch,
   TableAccessSettings,
@@ -75,6 +76,7 @@ import {
   acceptedEventsBySource,
   batchesReceivedSince,
   batchStates,
+  ingestBacklog,
   lockBatchStates,
   lockPendingBatches,
   markBatchesFailed,
@@ -309,6 +311,10 @@ export class PgCatalog implements Catalog {
 
   markBatchesFailed(ids: string[]): Promise<Set<string>> {
     return markBatchesFailed(this.pool, ids);
+  }
+
+  ingestBacklog(): Promise<SourceBacklog[]> {
+    return ingestBacklog(this.pool);
   }
 
   recordDeadLetters(rows: NewDeadLetter[]): Promise<string[]> {

@@ -141,6 +141,17 @@ export interface BatchState {
   origin: string;
 }
 
+/** One source's batches accepted but not yet committed or failed: its share of the queue. */
+export interface SourceBacklog {
+  sourceId: string;
+  slug: string;
+  batches: number;
+  /** Raw bytes of those batches (as stored, decompressed). */
+  bytes: number;
+  /** Age of the oldest of them by the database's clock, in ms. */
+  oldestAgeMs: number;
+}
+
 export interface StrandedBatch {
   id: string;
   sourceId: string;
@@ -625,6 +636,8 @@ export interface BatchCatalog {
   strandedBatches(olderThanMs: number, limit: number): Promise<StrandedBatch[]>;
   /** Marks batches still received as failed; returns the ids it marked (committed ones stay committed). */
   markBatchesFailed(ids: string[]): Promise<Set<string>>;
+  /** Every source with batches still received (one statement; sources with none are absent). */
+  ingestBacklog(): Promise<SourceBacklog[]>;
   /** Events committed since `since`, per source id. */
   acceptedEventsBySource(since: Date): Promise<Map<string, number>>;
   /** Events committed per hour (start of the hour, UTC) since `since`, for hours that had any. */

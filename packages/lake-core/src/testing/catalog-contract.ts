@@ -181,6 +181,28 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       expect(stranded[0]).toMatchObject({ slug: src.slug, eventCount: 1, receivedAt: old });
     });
 
+    it("sums each source's backlog: batches still received, their bytes and the oldest one's age", async () => {
+      const { catalog, src } = await sourceWithTable();
+      const other = await sourceWithTable();
+      const backlogOf = async (sourceId: string) =>
+        (await catalog.ingestBacklog()).find((b) => b.sourceId === sourceId);
+      expect(await backlogOf(src.id)).toBeUndefined();
+      await registered(catalog, src.id, `b-${src.slug}-1`, new Date(Date.now() - 120_000));
+      await registered(catalog, src.id, `b-${src.slug}-2`);
+      await registered(catalog, src.id, `b-${src.slug}-3`);
+      await registered(catalog, other.src.id, `b-${other.src.slug}-1`);
+      await catalog.markBatchesFailed([`b-${src.slug}-3`]);
+      const backlog = await backlogOf(src.id);
+      expect(backlog).toMatchObject({ slug: src.slug, batches: 2, bytes: 20 });
+      expect(backlog?.oldestAgeMs).toBeGreaterThanOrEqual(119_000);
+      expect(backlog?.oldestAgeMs).toBeLessThan(200_000);
+      expect(await backlogOf(other.src.id)).toMatchObject({ batches: 1, bytes: 10 });
+      await catalog.markBatchesFailed([`b-${src.slug}-1`]);
+      const later = await backlogOf(src.id);
+      expect(later).toMatchObject({ batches: 1, bytes: 10 });
+      expect(later?.oldestAgeMs).toBeLessThan(60_000);
+    });
+
     it("compacts: new file visible at the next snapshot, old files removed at it", async () => {
       const { catalog, table } = await sourceWithTable();
       for (const n of [1, 2]) {
