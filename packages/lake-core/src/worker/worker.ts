@@ -1,7 +1,7 @@
 // The data-plane worker: long-polls `batches`, buffers messages into flushes (by bytes or time),
 // processes each flush, drains the queue's dead messages into dead letters, compacts and vacuums
 // curated tables on an interval, refreshes analytics tables that are due (on a schedule, or right
-// after a flush commits to one of their inputs), watches the landing zone and runs replay jobs.
+// after a flush commits to one of their inputs), watches the landing zone and runs replay and reprocess jobs.
 import { mkdir, rm } from "node:fs/promises";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { Logger } from "pino";
@@ -82,8 +82,9 @@ export interface WorkerConfig {
   /** DuckDB threads (default: DuckDB's own, the number of cores). */
   duckdbThreads?: number;
   /**
-   * How often replay jobs waiting for a runner are looked for (a job left running by a stopped or
-   * killed process is taken over from its cursor); 0 turns replays off in this worker (default 1 s).
+   * How often replay and reprocess jobs waiting for a runner are looked for (a replay job left running
+   * by a stopped or killed process is taken over from its cursor, a reprocess job starts over); 0 turns
+   * both off in this worker (default 1 s).
    */
   replayPollMs?: number;
   /** Replay jobs this worker runs at once (default 2). */
