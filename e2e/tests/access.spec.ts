@@ -98,6 +98,13 @@ for (const role of ROLES) {
     const nav = page.getByRole("navigation", { name: "Main" });
     await expect(nav.getByRole("link")).toHaveText(NAV[role]);
     await expect(page.getByRole("banner").getByText(emailOf(role))).toBeVisible();
+    // On-call staff land on the operations dashboard; everyone else on the Overview, which on-call
+    // still reaches from the navigation.
+    if (role === "oncall") {
+      await expect(page).toHaveURL(/\/operations$/);
+      await expect(page.getByRole("heading", { name: "Operations", level: 1 })).toBeVisible();
+      await nav.getByRole("link", { name: "Overview" }).click();
+    }
     await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
     // The overview shows real counts from the API: the seed registered one source.
     const sourcesCard = page

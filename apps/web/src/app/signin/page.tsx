@@ -5,6 +5,7 @@ import { getServerSession } from "next-auth";
 import { InletWordmark } from "@/components/inlet-logo";
 import { SignInForm } from "@/components/sign-in-form";
 import { authOptions, isOidcConfigured } from "@/lib/auth";
+import { HOME_ROUTE } from "@/lib/home-path";
 import { signInErrorMessage } from "@/lib/sign-in-errors";
 
 export const metadata: Metadata = { title: "Sign in" };
@@ -21,7 +22,8 @@ function safeCallbackUrl(value: string | string[] | undefined): string {
   }
   const isLocalPath =
     candidate.startsWith("/") && !candidate.startsWith("//") && !candidate.startsWith("/\\");
-  return isLocalPath && !candidate.startsWith("/signin") ? candidate : "/";
+  // Without a page asked for, /home picks the landing page of the person's roles once signed in.
+  return isLocalPath && !candidate.startsWith("/signin") ? candidate : HOME_ROUTE;
 }
 
 export default async function SignInPage({
