@@ -90,8 +90,10 @@ async function createJob(
   return job.id;
 }
 
-async function run(jobId: string, c: Catalog = catalog) {
-  return runReprocessJob({ catalog: c, store: bed.store, duck: bed.duck, tmpDir: deps.tmpDir }, jobId);
+async function run(jobId: string, c: Catalog = catalog, signal?: AbortSignal) {
+  return runReprocessJob({ catalog: c, store: bed.store, duck: bed.duck, tmpDir: deps.tmpDir }, jobId, {
+    signal,
+  });
 }
 
 /** Rows per event id in the committed snapshot, and the rows its files say they hold. */
@@ -295,5 +297,33 @@ describe("reprocessing from raw", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
     expect((await curated(src)).ids).toEqual(["r1", "r2", "r3", "r4"]);
     expect(await letters(src, "open")).toEqual([]);
+  });
+
+  it("a run stopped with its worker commits nothing and starts over in the next; a raw object gone fails the job, saying which", async () => {
+    const src = await createTestSource(bed.t.db, { schema: STRICT_NOTE });
+    const sent = await send(
+      src,
+      [event("s1", "2024-05-01T10:00:00Z"), event("s2", "2024-05-01T10:00:00Z", { note: "much too long" })],
+      "2024-05-01T10:00:00Z",
+    );
+    await registerSchema(src.id, TEST_ORDER_SCHEMA, 1);
+    const before = await curated(src);
+
+    const job = await createJob(src, "2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z", false);
+    const stopping = new AbortController();
+    stopping.abort();
+    expect(await run(job, catalog, stopping.signal)).toBe("stopped");
+    expect(await catalog.getReprocessJob(job)).toMatchObject({ status: "running", snapshotSeq: null });
+    expect((await curated(src)).seq).toBe(before.seq);
+    expect(await catalog.runnableReprocessJobs(10)).toContain(job);
+    expect(await run(job)).toBe("succeeded");
+    expect((await curated(src)).ids).toEqual(["s1", "s2"]);
+
+    await bed.store.delete([sent.rawKey]);
+    const gone = await createJob(src, "2024-05-01T00:00:00Z", "2024-05-02T00:00:00Z", true);
+    expect(await run(gone)).toBe("failed");
+    const failed = await catalog.getReprocessJob(gone);
+    expect(failed?.status).toBe("failed");
+    expect(failed?.error).toContain(sent.rawKey);
   });
 });
