@@ -55,6 +55,34 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, "\\$&");
 }
 
+// The run's end, then its audit entry from the row as updated (the SQL cut at 4,000 characters).
+// Timestamps are stored as UTC without a zone, as Prisma writes them.
+const FINISH_SQL = `
+WITH run AS (
+  UPDATE query_runs SET
+    status = $2::"QueryRunStatus", row_count = $3::int, bytes_scanned = $4::bigint, cost_usd = $5::numeric,
+    duration_ms = $6::int, error = $7::text,
+    estimated_bytes = COALESCE($8::bigint, estimated_bytes),
+    estimated_cost_usd = COALESCE($9::numeric, estimated_cost_usd),
+    tables = COALESCE($10::jsonb, tables),
+    finished_at = $11::timestamptz AT TIME ZONE 'UTC'
+  WHERE id = $1
+  RETURNING id, user_id, path, sql, tables
+), audited AS (
+  INSERT INTO audit_log (at, actor_id, actor_email, action, target_type, target_id, details)
+  SELECT now() AT TIME ZONE 'UTC', run.user_id, COALESCE(u.email, run.user_id), $12::text, 'query_run', run.id,
+    jsonb_build_object(
+      'path', run.path,
+      'sql', CASE WHEN length(run.sql) > 4000 THEN left(run.sql, 4000) || '…' ELSE run.sql END,
+      'tables', run.tables,
+      'status', $2::text,
+      'rows', $3::int
+    ) || CASE WHEN COALESCE($7::text, '') = '' THEN '{}'::jsonb ELSE jsonb_build_object('error', $7::text) END
+  FROM run LEFT JOIN users u ON u.id = run.user_id
+  WHERE NOT (run.path = 'latest_events' AND $2::text = 'succeeded')
+)
+SELECT id FROM run`;
+
 export class QueryHistoryStore implements QueryRunRecorder, QueryBudgetSource {
   constructor(private readonly db: Db) {}
 
@@ -96,48 +124,30 @@ export class QueryHistoryStore implements QueryRunRecorder, QueryBudgetSource {
     }
   }
 
+  /**
+   * Records a run's end and audits it, in one statement (one round trip on the query path). Every query
+   * on every path is audited with the tables and the rules it read them under, allowed or refused —
+   * but a source page's latest-events poll (every few seconds while it is open) only when it fails:
+   * its runs are all in query history.
+   */
   async finish(id: string, outcome: QueryRunOutcome): Promise<void> {
-    const run = await this.db.prisma.queryRun.update({
-      where: { id },
-      select: { userId: true, path: true, sql: true, tables: true, user: { select: { email: true } } },
-      data: {
-        status: outcome.status,
-        rowCount: outcome.rowCount ?? null,
-        bytesScanned: bigint(outcome.bytesScanned) ?? null,
-        costUsd: decimal(outcome.costUsd) ?? null,
-        durationMs: Math.round(outcome.durationMs),
-        error: outcome.error ?? null,
-        ...(outcome.estimatedBytes === undefined
-          ? {}
-          : {
-              estimatedBytes: bigint(outcome.estimatedBytes),
-              estimatedCostUsd: decimal(outcome.estimatedCostUsd),
-            }),
-        ...(outcome.tables ? { tables: json(outcome.tables) } : {}),
-        finishedAt: outcome.finishedAt,
-      },
-    });
-    // Every query on every path is audited with the tables and the rules it read them under, allowed
-    // or refused — but a source page's latest-events poll (every few seconds while it is open) only
-    // when it fails: its runs are all in query history.
-    if (run.path === "latest_events" && outcome.status === "succeeded") return;
-    await this.db.prisma.auditLog.create({
-      data: {
-        actorId: run.userId,
-        actorEmail: run.user?.email ?? run.userId,
-        action: outcome.status === "succeeded" ? "query.run" : `query.${outcome.status}`,
-        targetType: "query_run",
-        targetId: id,
-        details: json({
-          path: run.path,
-          sql: run.sql.length > 4000 ? `${run.sql.slice(0, 4000)}…` : run.sql,
-          tables: run.tables,
-          status: outcome.status,
-          rows: outcome.rowCount ?? null,
-          ...(outcome.error ? { error: outcome.error } : {}),
-        }),
-      },
-    });
+    const { rows } = await this.db.pool.query<{ id: string }>(FINISH_SQL, [
+      id,
+      outcome.status,
+      outcome.rowCount ?? null,
+      bigint(outcome.bytesScanned)?.toString() ?? null,
+      outcome.costUsd === undefined ? null : outcome.costUsd.toFixed(8),
+      Math.round(outcome.durationMs),
+      outcome.error ?? null,
+      bigint(outcome.estimatedBytes)?.toString() ?? null,
+      outcome.estimatedBytes === undefined || outcome.estimatedCostUsd === undefined
+        ? null
+        : outcome.estimatedCostUsd.toFixed(8),
+      outcome.tables ? JSON.stringify(json(outcome.tables)) : null,
+      outcome.finishedAt.toISOString(),
+      outcome.status === "succeeded" ? "query.run" : `query.${outcome.status}`,
+    ]);
+    if (rows.length === 0) throw new InletError("NOT_FOUND", `No query run with id '${id}'`);
   }
 
   async bytesScannedSince(userId: string, since: Date): Promise<number> {

@@ -1,6 +1,7 @@
 // A person's query, from SQL text to rows or a CSV stream: parameters bound, the SQL guarded, its
 // tables resolved at their current snapshot, estimated, checked against the person's budgets, run
 // under a time limit and a per-person concurrency bound, and recorded in query history however it ends.
+import { randomUUID } from "node:crypto";
 import type { Readable } from "node:stream";
 import type { Logger } from "pino";
 import { inspectQueryTree, refusedStatement } from "../adapters/duckdb-sql-guard";
@@ -32,6 +33,7 @@ import { QueryCancelled, RunningQueries } from "./running-queries";
 import { type BoundSql, bindParameters, parameterNames, type QueryParameterInput } from "./sql-parameters";
 import { parseSql } from "./sql-planner";
 import { lineAndColumn } from "./sql-tree";
+import { currentSnapshot } from "./table-snapshot-cache";
 
 /** Who is reading: the signed-in person and the roles their policies are chosen by. */
 export interface Reader {
@@ -218,20 +220,6 @@ function bindingsOf(
     })),
     columns: v.columns,
   }));
-}
-
-/** A catalog whose tableSnapshot answers from views already read, so estimate and run see one snapshot. */
-function catalogWith(catalog: Catalog, views: readonly TableSnapshotView[]): Catalog {
-  const byName = new Map(views.map((v) => [v.name.toLowerCase(), v]));
-  return new Proxy(catalog, {
-    get(target, prop, receiver) {
-      if (prop === "tableSnapshot") {
-        return async (name: string) => byName.get(name.toLowerCase()) ?? target.tableSnapshot(name);
-      }
-      const value: unknown = Reflect.get(target, prop, receiver);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
 }
 
 function seconds(ms: number): string {
@@ -422,9 +410,9 @@ export class QueryRuns {
     const signal = AbortSignal.any([cancel.signal, timeout, ...(input.signal ? [input.signal] : [])]);
     const progress: RunProgress = { parameters: givenValues(input.params), tables: [], estimate: null };
     const releases: (() => void)[] = [];
-    const start = (): Promise<string> =>
+    const start = (id: string | undefined): Promise<string> =>
       this.deps.history.start({
-        id: input.runId,
+        id,
         userId: reader.userId,
         path,
         savedQueryId: input.savedQueryId,
@@ -449,6 +437,11 @@ export class QueryRuns {
           }
         : {}),
     });
+    // The start of the run's record, once it is under way (see below).
+    let recorded: Promise<string> | undefined;
+    // The person's budgets are read while the query is prepared.
+    const budgeting = this.budgetOf(reader);
+    budgeting.catch(() => undefined);
     try {
       releases.push(this.running.acquire(reader.userId));
       const prepared = await this.prepare(reader, input.sql, input.params ?? {}, { estimating: false });
@@ -470,9 +463,15 @@ export class QueryRuns {
           return { err };
         },
       );
-      const [runId, budget] = await Promise.all([start(), this.budgetOf(reader)]);
-      progress.runId = runId;
+      // The run's record is written while the query runs, under an id chosen here; its end is written
+      // only after it (and before the result is returned), and a run whose start cannot be recorded is
+      // stopped and fails: no run goes unrecorded.
+      const runId = input.runId ?? randomUUID();
+      const recording = start(runId);
+      recorded = recording;
+      recording.catch((err: unknown) => cancel.abort(err));
       releases.push(this.running.register(runId, reader.userId, cancel));
+      const budget = await budgeting;
       if (budget.perQuery || budget.perDay) {
         const [planned, used] = await Promise.all([estimating, budget.perDay ? this.usedToday(reader) : 0]);
         if ("err" in planned) throw planned.err;
@@ -480,7 +479,14 @@ export class QueryRuns {
         if (refusal) throw refusal;
       }
       if (signal.aborted) throw new InletError("CANCELLED", "The query was cancelled", { aborted: true });
-      const done = await execute(prepared, budget, signal, progress);
+      const executing = execute(prepared, budget, signal, progress);
+      executing.catch(() => undefined);
+      // A run whose start was not recorded was stopped (above): it fails with why, once it has stopped.
+      progress.runId = await recording.catch(async (err: unknown) => {
+        await executing.catch(() => undefined);
+        throw err;
+      });
+      const done = await executing;
       await estimating;
       const durationMs = performance.now() - started;
       await this.finish(runId, {
@@ -495,7 +501,7 @@ export class QueryRuns {
       const failure = this.explain(err, { cancel, timeout, request: input.signal });
       const measured = failure instanceof InletError ? failure.details?.bytesScanned : undefined;
       try {
-        progress.runId ??= await start();
+        progress.runId ??= (await recorded?.catch(() => undefined)) ?? (await start(input.runId));
         await this.finish(progress.runId, {
           status: failure instanceof InletError && failure.code === "CANCELLED" ? "cancelled" : "failed",
           error: errorMessage(failure),
@@ -531,7 +537,12 @@ export class QueryRuns {
     } catch (err) {
       throw located(err, bound.sql);
     }
-    const views = await resolveTables(this.deps.catalog, bound.sql, refs);
+    // A table's files and statistics are read again only when its version changed (table-snapshot-cache.ts).
+    const views = await resolveTables(
+      { tableSnapshot: (name) => currentSnapshot(this.deps.catalog, name) },
+      bound.sql,
+      refs,
+    );
     return { bound, views, access: await this.accessOf(reader, views) };
   }
 
@@ -566,7 +577,9 @@ export class QueryRuns {
       ? this.deps.estimate(prepared.bound.sql, values)
       : estimateQuery(
           {
-            catalog: catalogWith(this.deps.catalog, visibleViews(prepared.views, prepared.access)),
+            catalog: this.deps.catalog,
+            // Estimated at exactly the snapshots the run binds, as the reader may see them.
+            snapshots: visibleViews(prepared.views, prepared.access),
             priceSheet: this.deps.priceSheet,
           },
           prepared.bound.sql,
