@@ -78,6 +78,16 @@ export const envSchema = z.object({
   INLET_INGEST_MAX_EVENT_BYTES: positiveInt.default(1024 * 1024),
   INLET_INGEST_IDLE_TIMEOUT_MS: positiveInt.default(60_000),
   INLET_INGEST_MAX_EVENTS: positiveInt.default(10_000),
+  /**
+   * Admission control (0 turns a bound off). A source whose backlog — its batches accepted and not yet
+   * committed or failed — holds more raw bytes, or an older batch, than these is answered 429; so is
+   * every source while the whole backlog is over INLET_MAX_QUEUE_BACKLOG_BYTES, and 503 while the
+   * disk of a file:// lake has less free. Defaults absorb bursts of minutes.
+   */
+  INLET_SOURCE_MAX_BACKLOG_BYTES: nonNegativeInt.default(2 * 1024 ** 3),
+  INLET_SOURCE_MAX_BACKLOG_AGE_SECONDS: nonNegativeInt.default(30 * 60),
+  INLET_MAX_QUEUE_BACKLOG_BYTES: nonNegativeInt.default(8 * 1024 ** 3),
+  INLET_MIN_FREE_DISK_BYTES: nonNegativeInt.default(1024 ** 3),
   /** The ingest limit for replays: the highest events/s a replay job may be given. */
   INLET_REPLAY_MAX_RATE: positiveInt.default(50_000),
   INLET_QUERY_TIMEOUT_MS: positiveInt.default(60_000),

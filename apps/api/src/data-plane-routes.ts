@@ -1,9 +1,10 @@
-// Routes that need the data plane: the public ingest API and /metrics (ingest counters, queue
-// gauges measured at scrape time, and whatever the worker processes report).
+// Routes that need the data plane: the public ingest API behind admission control, and /metrics (ingest
+// counters, queue and backlog gauges measured at scrape time, and whatever the worker processes report).
 import { createHash, timingSafeEqual } from "node:crypto";
 import { handleObjectCreatedEvent } from "@inlet/lake-core";
 import type { FastifyInstance } from "fastify";
 import { Gauge, type Registry } from "prom-client";
+import { AdmissionControl, type AdmissionControlOptions, admissionBounds } from "./ingest/admission-control";
 import { registerIngestRoutes } from "./ingest/routes";
 import { apiRegistry, renderMetrics } from "./metrics";
 import type { Runtime } from "./server";
@@ -11,6 +12,8 @@ import type { Runtime } from "./server";
 export interface DataPlaneRouteOptions {
   /** The workers' metrics (aggregated), when this process runs them. */
   workerMetrics?: () => Registry;
+  /** Admission control's clock, refresh intervals and statfs, for tests. */
+  admission?: Pick<AdmissionControlOptions, "statfs" | "refreshMs" | "staleMs" | "now">;
 }
 
 const QUEUES = ["batches"] as const;
@@ -66,7 +69,14 @@ const queueMetrics = {
 
 export function dataPlaneRoutes(opts: DataPlaneRouteOptions = {}) {
   return async (app: FastifyInstance, runtime: Runtime): Promise<void> => {
-    await registerIngestRoutes(app, runtime);
+    const admission = new AdmissionControl({
+      catalog: runtime.catalog,
+      bounds: admissionBounds(runtime.config),
+      lakeUrl: runtime.store.url,
+      logger: runtime.logger,
+      ...opts.admission,
+    });
+    await registerIngestRoutes(app, { ...runtime, admission });
 
     // S3 event notifications (a MinIO webhook, an SNS HTTPS subscription, or anything that posts the
     // notification JSON) for objects dropped under landing/{source}/: each ObjectCreated record is
@@ -136,6 +146,8 @@ export function dataPlaneRoutes(opts: DataPlaneRouteOptions = {}) {
           queueMetrics.up.set({ queue }, 0);
         }
       }
+      // Backlog and disk gauges: the figures admission control judges by, read afresh (one statement).
+      await admission.refresh();
       return reply.type(apiRegistry.contentType).send(await renderMetrics(opts.workerMetrics?.()));
     });
   };

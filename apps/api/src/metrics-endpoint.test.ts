@@ -17,14 +17,21 @@ let s: TestServer;
 const book = new WorkerMetricsBook();
 
 beforeAll(async () => {
-  s = await startTestServer({}, { register: dataPlaneRoutes({ workerMetrics: () => book.registry() }) });
+  // A backlog bound of one byte: the second batch of a source is refused by admission control.
+  s = await startTestServer(
+    { INLET_SOURCE_MAX_BACKLOG_BYTES: "1" },
+    { register: dataPlaneRoutes({ workerMetrics: () => book.registry() }) },
+  );
   await exercise();
 });
 afterAll(async () => {
   await s?.close();
 });
 
-/** Touches every labelled series: an accepted batch, a dead letter, a refused key, a worker's report. */
+/**
+ * Touches every labelled series: a dead letter, an accepted batch, one refused by admission control, a
+ * refused key, a worker's report.
+ */
 async function exercise(): Promise<void> {
   const source = await s.database.db.prisma.source.findUniqueOrThrow({ where: { slug: "orders" } });
   const k = generateApiKey();
@@ -39,8 +46,9 @@ async function exercise(): Promise<void> {
       payload,
     });
   const order = `{"id":"o-1","customer_id":"c-1","amount":12.5,"currency":"EUR","status":"placed","created_at":"2024-05-01T12:00:00Z"}`;
-  expect((await post(k.key, order)).statusCode).toBe(202);
   expect((await post(k.key, "{not json")).statusCode).toBe(400);
+  expect((await post(k.key, order)).statusCode).toBe(202);
+  expect((await post(k.key, order)).statusCode).toBe(429);
   expect((await post("inlet_wrong", order)).statusCode).toBe(401);
 
   const worker = new WorkerMetrics();
@@ -94,8 +102,10 @@ function seriesOf(text: string): string[] {
     .sort();
 }
 
-/** Every family /metrics served before prom-client, as seriesOf() spells it: dashboards and alerts name them. */
+/** Every Inlet family /metrics serves, as seriesOf() spells it: dashboards and alerts name them. */
 const INLET_SERIES = [
+  "inlet_admission_refused_total counter: {reason}",
+  "inlet_backlog_bytes gauge: {}",
   "inlet_ingest_batches_accepted_total counter: {source}",
   "inlet_ingest_batches_in_flight gauge: {}",
   "inlet_ingest_bytes_accepted_total counter: {source}",
@@ -103,6 +113,7 @@ const INLET_SERIES = [
   "inlet_ingest_events_accepted_total counter: {source}",
   "inlet_ingest_requests_total counter: {code,status}",
   "inlet_ingest_wire_bytes_accepted_total counter: {source}",
+  "inlet_lake_disk_free_bytes gauge: {path}",
   "inlet_ops_dead_letters_inflow_per_minute gauge: {reason,source}",
   "inlet_ops_dead_letters_open gauge: {reason,source}",
   "inlet_ops_freshness_p50_seconds gauge: ",
@@ -123,6 +134,9 @@ const INLET_SERIES = [
   "inlet_queue_in_flight gauge: {queue}",
   "inlet_queue_oldest_age_seconds gauge: {queue}",
   "inlet_queue_up gauge: {queue}",
+  "inlet_source_backlog_batches gauge: {source}",
+  "inlet_source_backlog_bytes gauge: {source}",
+  "inlet_source_backlog_oldest_age_seconds gauge: {source}",
   "inlet_worker_analytics_refresh_failures_total counter: {}",
   "inlet_worker_analytics_refreshes_total counter: {}",
   "inlet_worker_batches_already_done_total counter: {}",

@@ -47,3 +47,42 @@ export const ingestMetrics = {
     registers,
   }),
 };
+
+/** Admission control: refusals by bound, and the backlog figures it judges by (set at each reading). */
+export const admissionMetrics = {
+  refused: new Counter({
+    name: "inlet_admission_refused_total",
+    help: "Ingest requests refused by admission control, by the bound passed (disk_free, queue_backlog_bytes, source_backlog_bytes, source_backlog_age).",
+    labelNames: ["reason"] as const,
+    registers,
+  }),
+  sourceBacklogBytes: new Gauge({
+    name: "inlet_source_backlog_bytes",
+    help: "Raw bytes of a source's batches accepted and not yet committed or failed.",
+    labelNames: ["source"] as const,
+    registers,
+  }),
+  sourceBacklogBatches: new Gauge({
+    name: "inlet_source_backlog_batches",
+    help: "A source's batches accepted and not yet committed or failed.",
+    labelNames: ["source"] as const,
+    registers,
+  }),
+  sourceBacklogOldestAge: new Gauge({
+    name: "inlet_source_backlog_oldest_age_seconds",
+    help: "Age of a source's oldest batch not yet committed or failed (0 when none).",
+    labelNames: ["source"] as const,
+    registers,
+  }),
+  backlogBytes: new Gauge({
+    name: "inlet_backlog_bytes",
+    help: "Raw bytes of all batches accepted and not yet committed or failed.",
+    registers,
+  }),
+  lakeDiskFree: new Gauge({
+    name: "inlet_lake_disk_free_bytes",
+    help: "Free bytes on the disk of a file:// lake's folder.",
+    labelNames: ["path"] as const,
+    registers,
+  }),
+};

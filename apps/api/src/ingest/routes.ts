@@ -1,5 +1,5 @@
-// The public ingest HTTP API, POST /v1/sources/:slug/events: authenticate the source's API key, check
-// the body, write the raw batch, record it, enqueue it — and only then answer 202. Rejected bodies that
+// The public ingest HTTP API, POST /v1/sources/:slug/events: authenticate the source's API key, ask
+// admission control, check the body, write the raw batch, record it, enqueue it — and only then answer 202. Rejected bodies that
 // were read are kept in dead_letters, so nothing sent is silently lost.
 
 import { Socket } from "node:net";
@@ -23,6 +23,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "../config";
 import type { SourceChanges } from "../source-changes";
+import type { Admission } from "./admission-control";
 import { IngestAuthenticator, type IngestSource } from "./api-key-auth";
 import { ingestMetrics } from "./ingest-metrics";
 
@@ -84,6 +85,8 @@ export interface IngestRouteDeps {
   sourceChanges?: SourceChanges;
   /** How long API key lookups are cached, in ms (at most 5,000, the default). */
   authCacheTtlMs?: number;
+  /** When given, a request a backlog or disk bound refuses is answered 429 or 503 before its body is read. */
+  admission?: Admission;
 }
 
 export interface IngestErrorBody {
@@ -257,6 +260,18 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
               message: classified.message,
             });
           }
+          const refusal = await deps.admission?.admit(result.source);
+          if (refusal) {
+            return sendError(
+              req,
+              reply.header("retry-after", String(refusal.retryAfterSeconds)),
+              refusal.status,
+              {
+                code: refusal.code,
+                message: refusal.message,
+              },
+            );
+          }
           return undefined;
         },
       },
@@ -343,6 +358,7 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
       return unavailable(req, reply, String(err.details?.part ?? "a part of the lake"), err);
     }
 
+    deps.admission?.noteAccepted(source.id, bytesToStore.length);
     const labels = { source: source.slug };
     ingestMetrics.batches.inc(labels);
     ingestMetrics.events.inc(labels, eventCount);
