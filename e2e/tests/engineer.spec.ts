@@ -25,6 +25,8 @@ test("events posted with the source key land in curated and show on the Overview
 }) => {
   // Other journeys send events too: the Overview's figures are read before and compared after.
   await signIn(page, "oncall");
+  // On-call lands on the operations dashboard; the Overview is one click away.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Overview" }).click();
   const card = (label: string) =>
     page
       .locator("main dl > div")
