@@ -89,6 +89,9 @@ interface IdleInstance {
   planner: DuckDBConnection;
   /** What this instance already worked out about statements it ran (see StatementMemo). */
   memo: StatementMemo;
+  /** Each binding's files as local paths, and when the store last handed them out (Date.now()). */
+  paths: string[][];
+  pathsAt: number;
   spill: string;
   timer: NodeJS.Timeout;
 }
@@ -117,6 +120,13 @@ class StatementMemo {
 const DEFAULT_MAX_ROWS = 10_000;
 const DEFAULT_IDLE_INSTANCES = 4;
 const DEFAULT_IDLE_MS = 60_000;
+/**
+ * How long a kept instance's local paths are used again without asking the store: resolving 300 files
+ * costs 300 existence checks (a HEAD each on S3), about 10-15 ms a query. Well within the time the S3
+ * store keeps a file it handed out (cacheGraceMs, 10 minutes by default); a snapshot's files are
+ * removed only once no snapshot still current reads them.
+ */
+const LOCAL_PATHS_FRESH_MS = 30_000;
 const NAME_PART = /^[A-Za-z_][A-Za-z0-9_-]*$/;
 // Column types come from the catalog; refuse anything that could end the CAST expression early.
 const SAFE_TYPE = /^[A-Za-z0-9_ ,()[\]"]+$/;
@@ -131,7 +141,8 @@ interface PreparedBinding {
   files: string[];
 }
 
-async function prepareBindings(tables: TableBinding[], store: ObjectStore): Promise<PreparedBinding[]> {
+/** The bindings checked and named, their files not yet resolved to local paths (see localPathsOf). */
+function namedBindings(tables: TableBinding[]): PreparedBinding[] {
   const seen = new Set<string>();
   const prepared = tables.map((binding) => {
     const parts = binding.name.split(".");
@@ -155,9 +166,24 @@ async function prepareBindings(tables: TableBinding[], store: ObjectStore): Prom
       files: [] as string[],
     };
   });
-  for (const p of prepared) {
-    p.files = await Promise.all(p.binding.files.map(async (f) => resolve(await store.localPath(f.key))));
+  return prepared;
+}
+
+/** Each binding's files as the local paths DuckDB reads, from the store (which checks they exist). */
+async function localPathsOf(bindings: PreparedBinding[], store: ObjectStore): Promise<string[][]> {
+  const paths: string[][] = [];
+  for (const b of bindings) {
+    paths.push(await Promise.all(b.binding.files.map(async (f) => resolve(await store.localPath(f.key)))));
   }
+  return paths;
+}
+
+async function prepareBindings(tables: TableBinding[], store: ObjectStore): Promise<PreparedBinding[]> {
+  const prepared = namedBindings(tables);
+  const paths = await localPathsOf(prepared, store);
+  prepared.forEach((p, i) => {
+    p.files = paths[i] ?? [];
+  });
   return prepared;
 }
 
@@ -494,20 +520,39 @@ export class DuckDbQueryEngine implements QueryEngine {
   ): Promise<{ value: T; bytesScanned: number }> {
     const { signal } = req;
     if (signal?.aborted) throw cancelled(signal);
-    const bindings = await prepareBindings(req.tables, this.opts.store);
+    const bindings = namedBindings(req.tables);
     const key =
       writable.length === 0
         ? JSON.stringify(
             bindings.map((b) => [
               b.schema,
               b.table,
-              b.files,
+              b.binding.files.map((f) => f.key),
               b.binding.columns ?? [],
               b.binding.access ?? null,
             ]),
           )
         : undefined;
-    const kept = key === undefined ? undefined : this.takeIdle(key);
+    let kept = key === undefined ? undefined : this.takeIdle(key);
+    // A kept instance reads the local paths the store handed out for it; they are asked for again
+    // once they are LOCAL_PATHS_FRESH_MS old, and an instance whose files now have other paths is closed.
+    let paths = kept?.paths;
+    let pathsAt = kept?.pathsAt ?? 0;
+    if (!paths || Date.now() - pathsAt >= LOCAL_PATHS_FRESH_MS) {
+      const resolved = await localPathsOf(bindings, this.opts.store).catch(async (err: unknown) => {
+        if (kept) await this.dispose(kept);
+        throw err;
+      });
+      if (kept && JSON.stringify(resolved) !== JSON.stringify(paths)) {
+        await this.dispose(kept);
+        kept = undefined;
+      }
+      paths = resolved;
+      pathsAt = Date.now();
+    }
+    bindings.forEach((b, i) => {
+      b.files = paths[i] ?? [];
+    });
     let instance: DuckDBInstance | undefined = kept?.instance;
     let connection: DuckDBConnection | undefined = kept?.connection;
     let planner: DuckDBConnection | undefined = kept?.planner;
@@ -516,6 +561,8 @@ export class DuckDbQueryEngine implements QueryEngine {
     const statement = StatementMemo.key(req);
     const spill = kept?.spill ?? join(this.opts.scratchDir ?? tmpdir(), `inlet-duckdb-spill-${randomUUID()}`);
     let reusable = false;
+    // The bytes the statement scans, planned while it runs (see below).
+    let measuring: Promise<{ bytes: number } | { err: unknown }> | undefined;
     const interrupt = () => connection?.interrupt();
     signal?.addEventListener("abort", interrupt, { once: true });
     try {
@@ -570,26 +617,35 @@ export class DuckDbQueryEngine implements QueryEngine {
         }
       }
       memo.remember(memo.checked, statement, referenced);
-      const value = await running;
-      // Measured once the query ran: a query's own mistakes are DuckDB's to report, with their place.
-      // A query that ran is never failed by its measurement: when its plan cannot be read, the bytes
-      // of the files of the tables it names stand in, a bound the real figure never exceeds.
+      // Planned on the instance's second connection while the query runs (the plan only reads the
+      // footers the views already cached), and used only once the query ran: a query's own mistakes
+      // are DuckDB's to report, with their place. A query that ran is never failed by its measurement:
+      // when its plan cannot be read, the bytes of the files of the tables it names stand in, a bound
+      // the real figure never exceeds.
       const known = memo.scanned.get(statement);
-      const bytesScanned =
-        known ??
-        (await scannedParquetBytes(connection, req.sql, boundFiles(bindings), req.params).then(
-          (bytes) => {
-            memo.remember(memo.scanned, statement, bytes);
-            return bytes;
-          },
-          (err: unknown) => {
-            this.opts.logger?.warn({ err }, "bytes scanned not measured from the plan; counting whole files");
-            return [...referenced].reduce(
-              (n, i) => n + (bindings[i]?.binding.files ?? []).reduce((m, f) => m + f.bytes, 0),
-              0,
-            );
-          },
-        ));
+      measuring =
+        known === undefined
+          ? scannedParquetBytes(planner, req.sql, boundFiles(bindings), req.params).then(
+              (bytes) => ({ bytes }),
+              (err: unknown) => ({ err }),
+            )
+          : undefined;
+      const value = await running;
+      const measured = measuring ? await measuring : { bytes: known ?? 0 };
+      let bytesScanned: number;
+      if ("bytes" in measured) {
+        bytesScanned = measured.bytes;
+        if (known === undefined) memo.remember(memo.scanned, statement, bytesScanned);
+      } else {
+        this.opts.logger?.warn(
+          { err: measured.err },
+          "bytes scanned not measured from the plan; counting whole files",
+        );
+        bytesScanned = [...referenced].reduce(
+          (n, i) => n + (bindings[i]?.binding.files ?? []).reduce((m, f) => m + f.bytes, 0),
+          0,
+        );
+      }
       return { value, bytesScanned };
     } catch (err) {
       // A query's own mistake (bad SQL, a refused statement, a failed cast) leaves the instance as it
@@ -606,8 +662,20 @@ export class DuckDbQueryEngine implements QueryEngine {
       throw err;
     } finally {
       signal?.removeEventListener("abort", interrupt);
+      // The instance is kept or closed only once nothing runs on its planning connection.
+      await measuring;
       if (instance && connection && reusable && key !== undefined && !signal?.aborted) {
-        this.keep({ key, instance, connection, planner: planner ?? connection, relations, memo, spill });
+        this.keep({
+          key,
+          instance,
+          connection,
+          planner: planner ?? connection,
+          relations,
+          memo,
+          spill,
+          paths,
+          pathsAt,
+        });
       } else {
         if (planner !== connection) planner?.closeSync();
         connection?.closeSync();
