@@ -1,8 +1,9 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { ObjectStore } from "../ports/object-store";
 import {
   createQueryFixtures,
   type QueryFixtures,
@@ -108,6 +109,58 @@ describe("DuckDbQueryEngine", () => {
       const partial = await engine.query({ sql: count, tables: [fewer] });
       if (fx.orders.files.length > 1) expect(partial.rows).not.toEqual(first.rows);
     } finally {
+      await engine.close();
+    }
+  });
+
+  it("asks the store for a kept instance's local paths again once they are 30 s old, and closes it when they moved", async () => {
+    const asked: string[] = [];
+    const moved = new Map<string, string>();
+    const store = new Proxy(fx.store, {
+      get(target, prop, receiver) {
+        if (prop === "localPath") {
+          return async (key: string) => {
+            asked.push(key);
+            return moved.get(key) ?? (await target.localPath(key));
+          };
+        }
+        const value: unknown = Reflect.get(target, prop, receiver);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    }) as ObjectStore;
+    const engine = createDuckDbEngine({ store, threads: 1, idleInstances: 1 });
+    vi.useFakeTimers({ toFake: ["Date"] });
+    try {
+      const count = "SELECT count(*) AS n FROM curated.orders";
+      const files = fx.orders.files.length;
+      const first = await engine.query({ sql: count, tables: [fx.orders] });
+      await engine.query({ sql: count, tables: [fx.orders] });
+      expect(asked).toHaveLength(files);
+      vi.setSystemTime(Date.now() + 30_000);
+      await engine.query({ sql: count, tables: [fx.orders] });
+      expect(asked).toHaveLength(2 * files);
+      // A file now handed out at another path (its old one gone): the kept instance, whose views and
+      // allowed paths name the old one, is closed and a new one reads the file where it is now.
+      const key = fx.orders.files[0]!.key;
+      const old = await fx.store.localPath(key);
+      const elsewhere = join(fx.dir, "moved.parquet");
+      await copyFile(old, elsewhere);
+      moved.set(key, elsewhere);
+      const original = `${old}.kept`;
+      await copyFile(old, original);
+      await rm(old);
+      try {
+        vi.setSystemTime(Date.now() + 30_000);
+        const after = await engine.query({ sql: count, tables: [fx.orders] });
+        expect(after.rows).toEqual(first.rows);
+        expect(asked).toHaveLength(3 * files);
+      } finally {
+        await copyFile(original, old);
+        await rm(original);
+        await rm(elsewhere);
+      }
+    } finally {
+      vi.useRealTimers();
       await engine.close();
     }
   });

@@ -179,6 +179,27 @@ describe("LakeReader.runQuery", () => {
     expect(history.last()).toMatchObject({ status: "failed", error: err.message });
   });
 
+  it("stops a run whose start could not be recorded, fails it with why, and records it once history takes it", async () => {
+    const { lake, history } = reader({ limits: { maxConcurrentPerUser: 1 } });
+    const start = history.start.bind(history);
+    let calls = 0;
+    history.start = async (run) => {
+      calls += 1;
+      if (calls > 1) return start(run);
+      // The query is under way by the time its record fails.
+      await new Promise((r) => setTimeout(r, 200));
+      throw new InletError("UNAVAILABLE", "query history is not reachable");
+    };
+    const started = Date.now();
+    const err = await refusal(lake.runQuery(analyst, { sql: ENDLESS }));
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect([err.code, err.message]).toEqual(["UNAVAILABLE", "query history is not reachable"]);
+    expect(history.runs).toHaveLength(1);
+    expect(history.last()).toMatchObject({ status: "failed", error: err.message, sql: ENDLESS });
+    // Its slot was given back only once the query stopped.
+    expect((await lake.runQuery(analyst, { sql: "SELECT 1 AS one" })).rows).toEqual([{ one: 1 }]);
+  });
+
   it("bounds the runs one person has going at once, and cancels one on request", async () => {
     const { lake, history } = reader({ limits: { maxConcurrentPerUser: 1 } });
     const first = lake.runQuery(analyst, { sql: ENDLESS, runId: "run-endless" });
