@@ -45,6 +45,8 @@ interface Reading {
 
 /** Drain rates are averaged over about this long (an exponential moving average). */
 const DRAIN_SMOOTHING_MS = 10_000;
+/** Readings closer together than this say little about a drain that commits a flush at a time. */
+const MIN_DRAIN_SAMPLE_MS = 250;
 /** A refusal of one kind for one source is logged at most this often. */
 const WARN_EVERY_MS = 60_000;
 
@@ -179,8 +181,9 @@ export class AdmissionControl implements Admission {
       freeDiskBytes: await this.freeDiskBytes(),
     };
     const previous = this.reading;
-    if (previous && at > previous.at)
+    if (previous && at - previous.at >= MIN_DRAIN_SAMPLE_MS) {
       this.measureDrain(previous, reading, acceptedBefore, acceptedTotalBefore);
+    }
     this.reading = reading;
     this.setGauges(reading);
     return reading;
