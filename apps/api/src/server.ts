@@ -15,6 +15,7 @@ import { type FastifyTRPCPluginOptions, fastifyTRPCPlugin } from "@trpc/server/a
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { registerAuditCsvRoute } from "./audit-csv-route";
+import { registerCrossSiteGuard } from "./auth/cross-site";
 import { registerAuthRoutes } from "./auth/routes";
 import { SessionVerifier, sessionTokenFrom } from "./auth/session";
 import type { ApiConfig } from "./config";
@@ -180,6 +181,9 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
       error: { code: "NOT_FOUND", message: `No route ${req.method} ${req.url}`, requestId: req.id },
     });
   });
+
+  // A change made with the browser's session cookie must come from the console's own pages.
+  registerCrossSiteGuard(app);
 
   // Probes poll often; their request logs would drown everything else.
   app.get("/healthz", { logLevel: "warn" }, async () => ({ status: "ok" }));

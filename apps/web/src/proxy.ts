@@ -1,6 +1,7 @@
 // Runs before every console request: forwards tRPC calls to the API, and sends anyone without a session to /signin.
 import { type NextRequest, NextResponse } from "next/server";
 import { getToken } from "next-auth/jwt";
+import { refuseCrossSite } from "@/lib/cross-site";
 import { apiUrl } from "@/lib/server-env";
 
 const TRPC_PREFIX = "/api/trpc/";
@@ -10,6 +11,9 @@ export async function proxy(request: NextRequest) {
 
   // next.config's rewrite is fixed when `next build` runs; this one reads INLET_API_URL when the server runs.
   if (pathname.startsWith(TRPC_PREFIX)) {
+    // The rewrite carries the session cookie: a mutation posted by another site's page stops here.
+    const refused = refuseCrossSite(request);
+    if (refused) return refused;
     return NextResponse.rewrite(new URL(`${apiUrl()}/trpc/${pathname.slice(TRPC_PREFIX.length)}${search}`));
   }
 

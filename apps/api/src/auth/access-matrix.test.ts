@@ -172,6 +172,92 @@ describe("the authorization matrix", () => {
   );
 });
 
+describe("a change made with the browser's session cookie", () => {
+  const keyCount = () => s.database.db.prisma.apiKey.count({ where: { source: { slug: SLUG } } });
+  const createKey = async (headers: Record<string, string>) =>
+    s.app.inject({
+      method: "POST",
+      url: "/trpc/sources.keys.create",
+      headers: { "content-type": "application/json", host: "127.0.0.1:4000", ...headers },
+      payload: { json: { slug: SLUG, name: "cross-site" } },
+    });
+  const cookie = async () => `next-auth.session-token=${await s.tokenFor("engineer")}`;
+
+  it("is refused from another site, by Origin or by Sec-Fetch-Site, and changes nothing", async () => {
+    const before = await keyCount();
+    const byOrigin = await createKey({ cookie: await cookie(), origin: "https://evil.example" });
+    expect(byOrigin.statusCode).toBe(403);
+    expect(byOrigin.json().error.code).toBe("CROSS_SITE_REQUEST");
+    const byFetchSite = await createKey({ cookie: await cookie(), "sec-fetch-site": "cross-site" });
+    expect(byFetchSite.statusCode).toBe(403);
+    // A sibling host is the same site, but not the console.
+    const sibling = await createKey({ cookie: await cookie(), "sec-fetch-site": "same-site" });
+    expect(sibling.statusCode).toBe(403);
+    const opaque = await createKey({ cookie: await cookie(), origin: "null" });
+    expect(opaque.statusCode).toBe(403);
+    // A form can post text/plain without a preflight.
+    const form = await s.app.inject({
+      method: "POST",
+      url: "/trpc/sources.keys.create",
+      headers: { "content-type": "text/plain", cookie: await cookie(), origin: "https://evil.example" },
+      payload: JSON.stringify({ json: { slug: SLUG, name: "cross-site" } }),
+    });
+    expect(form.statusCode).toBe(403);
+    expect(form.json().error.code).toBe("CROSS_SITE_REQUEST");
+    for (const [method, url] of [
+      ["POST", "/v1/queries/csv"],
+      ["POST", "/auth/logout"],
+    ] as const) {
+      const res = await s.app.inject({
+        method,
+        url,
+        headers: {
+          "content-type": "application/json",
+          cookie: await cookie(),
+          origin: "https://evil.example",
+        },
+        payload: "{}",
+      });
+      expect(res.statusCode, url).toBe(403);
+      expect(res.json().error.code, url).toBe("CROSS_SITE_REQUEST");
+    }
+    expect(await keyCount()).toBe(before);
+  });
+
+  it("goes through from the console's own origin, as its rewrite forwards it", async () => {
+    const before = await keyCount();
+    const proxied = await createKey({
+      cookie: await cookie(),
+      origin: "http://localhost:3000",
+      "x-forwarded-host": "localhost:3000",
+    });
+    expect(proxied.statusCode).toBe(200);
+    const fetched = await createKey({ cookie: await cookie(), "sec-fetch-site": "same-origin" });
+    expect(fetched.statusCode).toBe(200);
+    expect(await keyCount()).toBe(before + 2);
+  });
+
+  it("is not asked of a Bearer token, which no cross-site page can attach", async () => {
+    const res = await createKey({
+      authorization: `Bearer ${await s.tokenFor("engineer")}`,
+      origin: "https://evil.example",
+    });
+    expect(res.statusCode).toBe(200);
+    // … because the API grants no CORS preflight that would let another site's page send one.
+    const preflight = await s.app.inject({
+      method: "OPTIONS",
+      url: "/trpc/sources.keys.create",
+      headers: {
+        origin: "https://evil.example",
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization",
+      },
+    });
+    expect(preflight.headers["access-control-allow-origin"]).toBeUndefined();
+    expect(preflight.headers["access-control-allow-headers"]).toBeUndefined();
+  });
+});
+
 function bodyFor(ingest: boolean): { headers?: Record<string, string>; payload?: string } {
   return ingest
     ? {

@@ -3,6 +3,7 @@
 // Closing the download closes the request to the API, which stops the query.
 import type { NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
+import { refuseCrossSite } from "@/lib/cross-site";
 import { apiUrl } from "@/lib/server-env";
 
 const PASSED_HEADERS = [
@@ -43,6 +44,9 @@ function bodyOf(form: FormData): { body?: string; problem?: string } {
 }
 
 export async function POST(req: NextRequest): Promise<Response> {
+  // A form another site submits would arrive with the browser's cookie and run the query as them.
+  const crossSite = refuseCrossSite(req);
+  if (crossSite) return crossSite;
   const token = await getToken({ req, secret: process.env.NEXTAUTH_SECRET, raw: true });
   if (!token) return refuse(401, "UNAUTHORIZED", "Sign in required");
   let form: FormData;

@@ -5,8 +5,11 @@ import type { NextRequest } from "next/server";
 import { getToken } from "next-auth/jwt";
 import { endSessionAtApi } from "@/lib/api-login";
 import { SESSION_MAX_AGE_SECONDS } from "@/lib/auth";
+import { refuseCrossSite } from "@/lib/cross-site";
 
 export async function POST(req: NextRequest): Promise<Response> {
+  const crossSite = refuseCrossSite(req);
+  if (crossSite) return crossSite;
   // A header no cross-site form can send: another site cannot sign people out.
   if (req.headers.get("x-inlet-action") !== "end-session") {
     return Response.json(
