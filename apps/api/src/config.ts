@@ -58,6 +58,12 @@ export const envSchema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, _ or -")
     .default("INLET"),
   INLET_QUEUE_MAX_RECEIVES: positiveInt.default(5),
+  /** Where the dedupe index keeps its claims: the catalog's PostgreSQL (default) or Redis (scale-out). */
+  INLET_DEDUPE: z.enum(["postgres", "redis"]).default("postgres"),
+  INLET_REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
+    .default("redis://127.0.0.1:6379"),
   /**
    * How long a batch a worker received stays invisible to the others: a worker that dies holds its
    * batches this long. At most 10 minutes, under the 15 after which stranded batches are re-sent.

@@ -1,10 +1,13 @@
-// Opens the catalog and the configured ObjectStore and Queue: the same choice for the API and every worker.
+// Opens the catalog and the configured ObjectStore, Queue and DedupeIndex: the same choice for the API and
+// every worker.
 import { join } from "node:path";
 import type { Db } from "@inlet/db";
 import {
   type Catalog,
+  createDedupeIndex,
   createObjectStore,
   createQueue,
+  type DedupeIndex,
   type ObjectStore,
   PgCatalog,
   type Queue,
@@ -14,7 +17,7 @@ import type { Config } from "./config";
 export async function openDataPlaneAdapters(
   config: Config,
   db: Db,
-): Promise<{ catalog: Catalog; store: ObjectStore; queue: Queue }> {
+): Promise<{ catalog: Catalog; store: ObjectStore; queue: Queue; dedupe: DedupeIndex }> {
   const store = createObjectStore(config.INLET_LAKE_URL, {
     s3Endpoint: config.INLET_S3_ENDPOINT,
     s3Region: config.INLET_S3_REGION,
@@ -32,5 +35,10 @@ export async function openDataPlaneAdapters(
           maxReceives,
         })
       : await createQueue({ kind: "postgres", pool: db.pool, maxReceives });
-  return { catalog: new PgCatalog(db), store, queue };
+  const catalog = new PgCatalog(db);
+  const dedupe = await createDedupeIndex(
+    config.INLET_DEDUPE === "redis" ? { kind: "redis", url: config.INLET_REDIS_URL } : { kind: "postgres" },
+    catalog,
+  );
+  return { catalog, store, queue, dedupe };
 }

@@ -44,7 +44,7 @@ async function main() {
   if (config.INLET_ONCALL_PASSWORD) passwords.oncall = config.INLET_ONCALL_PASSWORD;
   const seeded = await seed(db.prisma, { passwords, sampleSource: config.INLET_SEED_SAMPLE_SOURCE });
 
-  const { catalog, store, queue } = await openDataPlaneAdapters(config, db);
+  const { catalog, store, queue, dedupe } = await openDataPlaneAdapters(config, db);
   if (store.url.startsWith("file:")) {
     // A local lake shows where files can be dropped: landing/{slug}/ of every source.
     const root = fileURLToPath(store.url);
@@ -53,7 +53,7 @@ async function main() {
     }
   }
 
-  const runtime = { config, db, catalog, store, queue, logger };
+  const runtime = { config, db, catalog, store, queue, dedupe, logger };
   const workers =
     config.INLET_WORKERS > 0
       ? startWorkerProcesses(config.INLET_WORKERS, { ...process.env, DATABASE_URL: database.url }, logger)
@@ -140,6 +140,7 @@ async function main() {
       () => app.close(),
       () => workers?.stop(),
       () => queue.close(),
+      () => dedupe.close(),
       () => db.close(),
       () => database.stop(),
     ],

@@ -7,6 +7,7 @@ import {
   type Catalog,
   createDuckDbEngine,
   createQueryEngine,
+  type DedupeIndex,
   LakeReader,
   type ObjectStore,
   type Queue,
@@ -43,6 +44,8 @@ export interface Runtime {
   store: ObjectStore;
   queue: Queue;
   logger: Logger;
+  /** Which events are new within their source's window (default: the catalog's PostgreSQL index). */
+  dedupe?: DedupeIndex;
   /** Source and key changes this process must act on at once (its ingest key cache); made when absent. */
   sourceChanges?: SourceChanges;
 }
@@ -141,6 +144,7 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
         maxEventsPerBatch: config.INLET_INGEST_MAX_EVENTS,
       },
       policyHashKey: hashKey,
+      dedupe: runtime.dedupe,
     },
   });
   // Alerts are judged here rather than in the workers: their rules, episodes and webhook live in the

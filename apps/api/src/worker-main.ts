@@ -38,13 +38,14 @@ async function main() {
     log: (msg) => logger.info(msg),
   });
   const db = createDb(database.url);
-  const { catalog, store, queue } = await openDataPlaneAdapters(config, db);
+  const { catalog, store, queue, dedupe } = await openDataPlaneAdapters(config, db);
   const audit = new AuditService(db);
   const worker = await startWorker({
     catalog,
     store,
     queue,
     logger,
+    dedupe,
     config: workerConfig(config),
     onRetention: (applied) => recordRetention(audit, applied),
     // Analytics refreshes are recorded in query history like every other read, and read their inputs
@@ -54,7 +55,7 @@ async function main() {
     rolesOf: userRoles(db),
     policyHashKey: policyHashKey(config),
   });
-  logger.info({ lake: store.url, queue: queue.kind }, "worker ready");
+  logger.info({ lake: store.url, queue: queue.kind, dedupe: dedupe.kind }, "worker ready");
 
   // Under the API, report metrics to the parent so its /metrics covers the workers too.
   const report = process.send ? setInterval(() => void reportMetrics(worker.metrics), 1000) : undefined;
@@ -82,6 +83,7 @@ async function main() {
       () => metricsServer?.close(),
       () => worker.stop(),
       () => queue.close(),
+      () => dedupe.close(),
       () => db.close(),
       () => database.stop(),
     ],

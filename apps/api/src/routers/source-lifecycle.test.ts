@@ -179,4 +179,37 @@ describe("a source's lifecycle", () => {
     );
     expect(refused.statusCode).toBe(403);
   });
+
+  it("sets the dedupe window from 1 hour to 90 days, keeps it when not given, and audits it", async () => {
+    await register("windowed-orders");
+    expect((await catalog.findSourceBySlug("windowed-orders"))?.dedupeWindowHours).toBe(168);
+    const lifecycle = { slug: "windowed-orders", retentionDays: 365, rawRetentionDays: 30, rawArchiveDays: null };
+    for (const [hours, message] of [
+      [0, "must be at least 1 hour"],
+      [2161, "must be at most 2,160 hours (90 days)"],
+      [1.5, "must be a whole number of hours"],
+    ] as const) {
+      const bad = await call("sources.updateLifecycle", { ...lifecycle, dedupeWindowHours: hours });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error.json.data.issues).toEqual([{ path: "dedupeWindowHours", message }]);
+    }
+    expect((await call("sources.updateLifecycle", { ...lifecycle, dedupeWindowHours: 24 })).statusCode).toBe(200);
+    expect((await catalog.findSourceBySlug("windowed-orders"))?.dedupeWindowHours).toBe(24);
+    const page = await s.app.inject({
+      method: "GET",
+      url: `/trpc/sources.get?input=${encodeURIComponent(JSON.stringify({ json: { slug: "windowed-orders" } }))}`,
+      headers: { authorization: `Bearer ${await s.tokenFor("engineer")}` },
+    });
+    expect(page.json().result.data.json.dedupeWindowHours).toBe(24);
+    expect((await call("sources.updateLifecycle", { ...lifecycle, retentionDays: 30 })).statusCode).toBe(200);
+    expect((await catalog.findSourceBySlug("windowed-orders"))?.dedupeWindowHours).toBe(24);
+    const audits = await s.database.db.prisma.auditLog.findMany({
+      where: { action: "source.lifecycle", targetType: "source" },
+      orderBy: { id: "asc" },
+    });
+    expect(audits.at(-2)?.details).toMatchObject({
+      before: { dedupeWindowHours: 168 },
+      after: { dedupeWindowHours: 24 },
+    });
+  });
 });

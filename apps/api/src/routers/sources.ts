@@ -36,6 +36,13 @@ const days = z
   .min(1, "must be at least 1 day")
   .max(3650, "must be at most 3,650 days (10 years)");
 
+/** Two copies of an event id arriving within this many hours land once. */
+const dedupeWindowHours = z
+  .number()
+  .int("must be a whole number of hours")
+  .min(1, "must be at least 1 hour")
+  .max(90 * 24, "must be at most 2,160 hours (90 days)");
+
 const registration = z.object({
   name: z.string().trim().min(1).max(100),
   slug: newSlug,
@@ -72,6 +79,8 @@ export const sourcesRouter = router({
         retentionDays: days,
         rawRetentionDays: days,
         rawArchiveDays: days.nullable(),
+        /** Unchanged when absent. */
+        dedupeWindowHours: dedupeWindowHours.optional(),
       }),
     )
     .mutation(({ ctx, input }) =>

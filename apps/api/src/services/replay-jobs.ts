@@ -9,6 +9,7 @@ import {
   checkEditedPayload,
   curatedTableName,
   type DeadLetterRecord,
+  type DedupeIndex,
   dryRunReplay,
   type EditedPayloadCheck,
   type IngestLimits,
@@ -59,6 +60,8 @@ export interface ReplayServiceOptions {
   limits: IngestLimits;
   /** The key hash rules use, so an edit is shown masked as the letter is. */
   policyHashKey?: Uint8Array | undefined;
+  /** The dedupe index a dry run asks which events would land (default: the catalog's PostgreSQL one). */
+  dedupe?: DedupeIndex | undefined;
 }
 
 function readerOf(actor: Actor): Reader {
@@ -145,7 +148,7 @@ export class ReplayService {
 
   async dryRun(actor: Actor, input: { selection: ReplaySelectionInput; previews?: number | undefined }) {
     const reader = readerOf(actor);
-    const result = await dryRunReplay({ catalog: this.catalog }, await this.selection(input.selection), {
+    const result = await dryRunReplay({ catalog: this.catalog, dedupe: this.opts.dedupe }, await this.selection(input.selection), {
       previews: input.previews ?? 20,
       limits: this.opts.limits,
     });

@@ -29,10 +29,19 @@ export class SourceLifecycleService {
     private readonly logger?: Logger,
   ) {}
 
-  /** Sets how long the source's data is kept; audited with the values before and after. */
+  /**
+   * Sets how long the source's data is kept and its dedupe window (unchanged when not given); audited
+   * with the values before and after.
+   */
   async updateLifecycle(
     actor: Actor,
-    input: { slug: string; retentionDays: number; rawRetentionDays: number; rawArchiveDays: number | null },
+    input: {
+      slug: string;
+      retentionDays: number;
+      rawRetentionDays: number;
+      rawArchiveDays: number | null;
+      dedupeWindowHours?: number | undefined;
+    },
     requestId?: string,
   ) {
     const source = await this.catalog.findSourceBySlug(input.slug);
@@ -41,6 +50,7 @@ export class SourceLifecycleService {
       retentionDays: input.retentionDays,
       rawRetentionDays: input.rawRetentionDays,
       rawArchiveDays: input.rawArchiveDays ?? undefined,
+      dedupeWindowHours: input.dedupeWindowHours ?? source.dedupeWindowHours,
     };
     return withCatalogTransaction(this.db, async (tx) => {
       const before = await tx.catalog.updateSourceLifecycle(source.id, next);

@@ -57,6 +57,7 @@ export class SourcesService {
       retentionDays: source.retentionDays,
       rawRetentionDays: source.rawRetentionDays,
       rawArchiveDays: source.rawArchiveDays ?? null,
+      dedupeWindowHours: source.dedupeWindowHours,
       compatibility: source.compatibility,
       createdAt: source.createdAt,
       activeSchemaVersion: source.schemaVersion ?? null,

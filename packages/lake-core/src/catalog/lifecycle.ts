@@ -122,7 +122,7 @@ export async function deleteSource(
   };
 }
 
-/** Sets a source's retention, raw retention and raw archive age; returns the values before, undefined when none. */
+/** Sets a source's retention, raw retention, raw archive age and dedupe window (when given); returns the values before, undefined when none. */
 export async function updateSourceLifecycle(
   tx: Queryable,
   id: string,
@@ -132,15 +132,18 @@ export async function updateSourceLifecycle(
     retention_days: number;
     raw_retention_days: number;
     raw_archive_days: number | null;
+    dedupe_window_hours: number;
   }>(
-    `WITH old AS (SELECT id, retention_days, raw_retention_days, raw_archive_days FROM sources WHERE id = $1 FOR UPDATE),
+    `WITH old AS (SELECT id, retention_days, raw_retention_days, raw_archive_days, dedupe_window_hours
+                  FROM sources WHERE id = $1 FOR UPDATE),
      changed AS (
        UPDATE sources s SET retention_days = $2, raw_retention_days = $3, raw_archive_days = $4,
+                            dedupe_window_hours = coalesce($5, old.dedupe_window_hours),
                             updated_at = (now() AT TIME ZONE 'UTC')
        FROM old WHERE s.id = old.id RETURNING s.id
      )
-     SELECT retention_days, raw_retention_days, raw_archive_days FROM old`,
-    [id, next.retentionDays, next.rawRetentionDays, next.rawArchiveDays ?? null],
+     SELECT retention_days, raw_retention_days, raw_archive_days, dedupe_window_hours FROM old`,
+    [id, next.retentionDays, next.rawRetentionDays, next.rawArchiveDays ?? null, next.dedupeWindowHours ?? null],
   );
   const row = res.rows[0];
   if (!row) return undefined;
@@ -148,5 +151,6 @@ export async function updateSourceLifecycle(
     retentionDays: row.retention_days,
     rawRetentionDays: row.raw_retention_days,
     rawArchiveDays: row.raw_archive_days ?? undefined,
+    dedupeWindowHours: row.dedupe_window_hours,
   };
 }

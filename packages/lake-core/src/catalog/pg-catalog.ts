@@ -13,6 +13,7 @@ import type {
   ColumnSpec,
   CommitLatency,
   CuratedTable,
+  DedupePartitionChanges,
   DeadLetterFilter,
   DeadLetterGroupOptions,
   DeadLetterGroupPage,
@@ -103,7 +104,6 @@ import {
 import { opsCostCounts, opsSampleFigures } from "./ops-figures";
 import {
   assignReplayBatch,
-  claimedEventIds,
   createReplayJob,
   discardDeadLetters,
   finishReplayJob,
@@ -131,7 +131,6 @@ import {
   finishReprocessJob,
   getReprocessJob,
   listReprocessJobs,
-  releaseEventIds,
   reprocessBatches,
   reprocessJobState,
   resolveReprocessedLetters,
@@ -146,7 +145,7 @@ import {
   setSourceCompatibility,
   tableDependents,
 } from "./schema-versions";
-import { claimEventIds } from "./seen-events";
+import { claimedEventIds, claimEventIds, maintainSeenEventPartitions, releaseEventIds } from "./seen-events";
 import { batchProgress, commitLatency, sourceActivityByMinute } from "./source-activity";
 import {
   countSources,
@@ -440,6 +439,10 @@ export class PgCatalog implements Catalog {
 
   recordRefreshFailure(tableId: string, error: string): Promise<void> {
     return recordRefreshFailure(this.pool, tableId, error);
+  }
+
+  maintainDedupeIndex(): Promise<DedupePartitionChanges> {
+    return withTransaction(this.pool, (client) => maintainSeenEventPartitions(client));
   }
 
   tryLease(key: string): Promise<CatalogLease | undefined> {

@@ -289,15 +289,6 @@ export async function commitReprocess(tx: Queryable, commit: ReprocessCommit): P
   return seq;
 }
 
-// Keys as seen-events.ts makes them: md5(source id ':' event id) as a uuid.
-export async function releaseEventIds(tx: Queryable, sourceId: string, ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await tx.query(
-    `DELETE FROM seen_events WHERE key IN (SELECT md5($1 || ':' || e)::uuid FROM unnest($2::text[]) AS e)`,
-    [sourceId, ids],
-  );
-}
-
 export async function resolveReprocessedLetters(
   tx: Queryable,
   jobId: string,

@@ -25,6 +25,7 @@ SELECT s.id, s.slug, s.name, s.description, s.kind::text AS kind, s.status::text
        s.created_at AT TIME ZONE 'UTC' AS "createdAt", s.id_field AS "idField", s.time_field AS "timeField",
        s.partition_property AS "partitionProperty", s.retention_days AS "retentionDays",
        s.raw_retention_days AS "rawRetentionDays", s.raw_archive_days AS "rawArchiveDays",
+       s.dedupe_window_hours AS "dedupeWindowHours",
        s.compatibility::text AS compatibility,
        s.active_schema_version_id AS "schemaVersionId", v.version AS "schemaVersion", v.json_schema AS "jsonSchema"
 FROM sources s LEFT JOIN schema_versions v ON v.id = s.active_schema_version_id`;

@@ -41,6 +41,8 @@ export interface SourceRecord {
   rawRetentionDays: number;
   /** On an s3:// lake, raw objects move to a colder storage class after this many days; undefined: never. */
   rawArchiveDays: number | undefined;
+  /** Two copies of an event id arriving within this many hours land once (1 to 2160; 168 by default). */
+  dedupeWindowHours: number;
   /** The mode the next schema version is checked against. */
   compatibility: SchemaCompatibility;
   /** The active schema version; undefined when the source is schemaless. */
@@ -418,6 +420,16 @@ export interface SourceLifecycle {
   retentionDays: number;
   rawRetentionDays: number;
   rawArchiveDays: number | undefined;
+  /** The dedupe window in hours; undefined leaves it as it is. */
+  dedupeWindowHours?: number | undefined;
+}
+
+/** What one upkeep of the PostgreSQL dedupe index changed. */
+export interface DedupePartitionChanges {
+  /** Day partitions created (yesterday to a week ahead, where missing). */
+  created: string[];
+  /** Day partitions dropped: wholly older than the longest window any source sets. */
+  dropped: string[];
 }
 
 /** Deleting a source: keep its curated table (detached, still queryable) or purge everything. */
@@ -449,7 +461,10 @@ export interface CatalogTransaction extends ReplayCatalogTransaction, ReprocessC
   lockBatchStates(ids: string[]): Promise<Map<string, BatchState>>;
   /** Locks the batch rows and returns the ids still waiting to be committed. */
   lockPendingBatches(ids: string[]): Promise<Set<string>>;
-  /** Claims (source, event id) pairs, unique within the call; returns those that were new. */
+  /**
+   * Claims (source, event id) pairs, unique within the call; returns those that were new, or whose
+   * earlier claim is past the source's dedupe window.
+   */
   claimEventIds(sourceId: string, ids: string[]): Promise<Set<string>>;
   /**
    * Makes the files visible in a new snapshot together with the batches turning committed (no
@@ -931,4 +946,9 @@ export interface Catalog
   ping(): Promise<void>;
   /** An exclusive lease on `key` for as long as it is held, or undefined when another holder has it. */
   tryLease(key: string): Promise<CatalogLease | undefined>;
+  /**
+   * The PostgreSQL dedupe index's upkeep: creates its day partitions from yesterday to a week ahead
+   * where missing and drops those wholly past the longest window any source sets.
+   */
+  maintainDedupeIndex(): Promise<DedupePartitionChanges>;
 }

@@ -1,20 +1,52 @@
-// Committing a group of candidate rows in one catalog transaction: lock the batches still pending,
-// claim their event ids, write and upload the Parquet files without the duplicates, and commit them
-// with the batches' counts and dead letters as one snapshot.
+// Committing a group of candidate rows: ask the dedupe index which ids the group may store, write and
+// upload the Parquet files without the duplicates, then, in one short catalog transaction, lock the
+// batches still pending, make the claims durable and commit the files with the batches' counts and
+// dead letters as one snapshot. No transaction is open while files are written or uploaded; the files
+// of a flush that never commits are deleted here when it can, and by the vacuum otherwise.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { PgDedupeIndex } from "../adapters/pg-dedupe-index";
+import { InletError } from "../errors";
 import { newBatchId } from "../ingest/raw-batch";
-import type { CuratedTable } from "../ports/catalog";
+import type { BatchOutcome, Catalog, CuratedTable, NewDataFile } from "../ports/catalog";
+import type { DedupeClaim, DedupeIndex } from "../ports/dedupe-index";
 import type { LoadedSource } from "../schema/source-schema";
 import type { GroupCandidates, ParsedBatch } from "./accumulate-candidates";
 import { toParquet, uploadFiles, writeCandidateLines } from "./flush-files";
 import type { PhaseTimings, ProcessDeps } from "./process-outcome";
 import { replayOutcomes } from "./replay-outcomes";
 
+/** Attempts of one group: a batch another worker committed meanwhile, or an id claimed meanwhile, retries. */
+const ATTEMPTS = 3;
+
+const defaultIndexes = new WeakMap<object, DedupeIndex>();
+
+/** The dedupe index of the deps, or the catalog's own PostgreSQL one. */
+export function dedupeIndexOf(deps: {
+  catalog: Pick<Catalog, "claimedEventIds" | "maintainDedupeIndex">;
+  dedupe?: DedupeIndex | undefined;
+}): DedupeIndex {
+  if (deps.dedupe) return deps.dedupe;
+  let index = defaultIndexes.get(deps.catalog);
+  if (!index) {
+    index = new PgDedupeIndex(deps.catalog);
+    defaultIndexes.set(deps.catalog, index);
+  }
+  return index;
+}
+
+/** Another commit took a batch or an id of this attempt while its files were written: try again. */
+class AttemptOverrun extends Error {
+  constructor(readonly gone: Set<string>) {
+    super("a batch or an event id of the flush was committed by another flush meanwhile");
+  }
+}
+
 /**
  * Returns the batches this commit covered; batches another worker committed meanwhile are left out
  * (their ids are theirs, their counts stay as recorded). Throws when the commit failed: nothing of it
- * is visible then.
+ * is visible then. Throws CONFLICT when an event id is claimed by a batch that has not committed yet:
+ * the batch carrying it is retried (never dropped against a claim that may still fail).
  */
 export async function commitGroup(
   deps: ProcessDeps,
@@ -23,95 +55,135 @@ export async function commitGroup(
   candidates: GroupCandidates,
   phase: PhaseTimings,
 ): Promise<{ committed: ParsedBatch[]; filesWritten: number }> {
+  const base = candidates.parsed.map((p) => ({ ...p.outcome }));
+  const gone = new Set<string>();
+  for (let attempt = 1; ; attempt++) {
+    candidates.parsed.forEach((p, i) => Object.assign(p.outcome, base[i]));
+    try {
+      return await commitAttempt(deps, source, table, candidates, phase, gone);
+    } catch (err) {
+      if (!(err instanceof AttemptOverrun) || attempt >= ATTEMPTS) {
+        candidates.parsed.forEach((p, i) => Object.assign(p.outcome, base[i]));
+        throw err;
+      }
+      for (const id of err.gone) gone.add(id);
+    }
+  }
+}
+
+async function commitAttempt(
+  deps: ProcessDeps,
+  source: LoadedSource,
+  table: CuratedTable,
+  candidates: GroupCandidates,
+  phase: PhaseTimings,
+  gone: Set<string>,
+): Promise<{ committed: ParsedBatch[]; filesWritten: number }> {
+  const dedupe = dedupeIndexOf(deps);
   const { parsed, cols, dedupeIds } = candidates;
   const { ids, owner } = cols;
   const flushId = newBatchId();
   const scratch = join(deps.tmpDir, flushId);
-  let commitStarted = 0;
+  const live = parsed.map((p) => !gone.has(p.batch.batchId));
+  const rowsOfLive: number[] = [];
+  for (let i = 0; i < ids.length; i++) if (live[owner[i]!]) rowsOfLive.push(i);
+  const claimOf = (i: number): DedupeClaim => ({ id: dedupeIds[i]!, owner: parsed[owner[i]!]!.batch.batchId });
+  let uploaded: NewDataFile[] = [];
+  let committed = false;
   try {
+    // The index is asked while this process writes the NDJSON lines of every candidate; the Parquet
+    // conversion then leaves out the ids that turned out to be duplicates.
+    const claimStarted = performance.now();
+    const reserve = dedupe
+      .reserve(source.id, source.dedupeWindowHours, rowsOfLive.map(claimOf))
+      .then((r) => {
+        phase.claim += performance.now() - claimStarted;
+        return r;
+      });
+    const lines =
+      rowsOfLive.length > 0
+        ? writeCandidateLines(source, scratch, parsed, rowsOfLive, cols, phase, false)
+        : Promise.resolve(undefined);
+    const [reserved, written] = await Promise.allSettled([reserve, lines]);
+    if (reserved.status === "rejected") throw reserved.reason;
+    if (written.status === "rejected") throw written.reason;
+    const reservation = reserved.value;
+    if (reservation.held.size > 0) {
+      const example = [...reservation.held][0]!;
+      throw new InletError(
+        "CONFLICT",
+        `${reservation.held.size} event id(s) (e.g. '${example}') are claimed by a batch that has not committed yet; retried once it commits or fails`,
+      );
+    }
+    const fresh = reservation.fresh;
+
+    let duplicateIds: string[] = [];
+    const freshRows: number[] = [];
+    for (const i of rowsOfLive) {
+      const outcome = parsed[owner[i]!]!.outcome;
+      if (fresh.has(dedupeIds[i]!)) {
+        outcome.accepted += 1;
+        freshRows.push(i);
+      } else {
+        outcome.duplicates += 1;
+        duplicateIds.push(ids[i]!);
+      }
+    }
+    let rows = rowsOfLive;
+    if (duplicateIds.length > 0 && duplicateIds.length < rowsOfLive.length) {
+      // Parquet leaves duplicates out by _event_id. CloudEvents from different `source` attributes
+      // may share an id, so when a duplicate's id is also a fresh event's, the lines are rewritten
+      // with the fresh events only instead (rare: the fast path stays for everything else).
+      const dup = new Set(duplicateIds);
+      if (freshRows.some((i) => dup.has(ids[i]!))) {
+        await writeCandidateLines(source, scratch, parsed, freshRows, cols, phase, false);
+        rows = freshRows;
+        duplicateIds = [];
+      }
+    }
+    const local =
+      freshRows.length === 0
+        ? []
+        : await toParquet(deps, source, scratch, flushId, parsed, rows, cols, phase, duplicateIds);
+    const uploadStarted = performance.now();
+    uploaded = await uploadFiles(deps.store, source.slug, local);
+    phase.upload += performance.now() - uploadStarted;
+    const liveBatches = parsed.filter((_, i) => live[i]);
+    if (liveBatches.length === 1) {
+      for (const f of uploaded) f.batchId = liveBatches[0]!.batch.batchId;
+    }
+
+    const commitStarted = performance.now();
     const result = await deps.catalog.transaction(async (tx) => {
-      const stillPending = await tx.lockPendingBatches(parsed.map((p) => p.batch.batchId));
-      const live = parsed.map((p) => stillPending.has(p.batch.batchId));
-      const rowsOfLive: number[] = [];
-      for (let i = 0; i < ids.length; i++) if (live[owner[i]!]) rowsOfLive.push(i);
-
-      // The catalog claims the ids while this process writes the NDJSON lines of every candidate; the
-      // Parquet conversion then leaves out the ids that turned out to be duplicates.
-      const claimStarted = performance.now();
-      const claim = tx
-        .claimEventIds(
-          source.id,
-          rowsOfLive.map((i) => dedupeIds[i]!),
-        )
-        .then((fresh) => {
-          phase.claim += performance.now() - claimStarted;
-          return fresh;
-        });
-      const lines =
-        rowsOfLive.length > 0
-          ? writeCandidateLines(source, scratch, parsed, rowsOfLive, cols, phase, false)
-          : Promise.resolve(undefined);
-      const [claimed, written] = await Promise.allSettled([claim, lines]);
-      if (claimed.status === "rejected") throw claimed.reason;
-      if (written.status === "rejected") throw written.reason;
-      const fresh = claimed.value;
-
-      let duplicateIds: string[] = [];
-      const freshRows: number[] = [];
-      for (const i of rowsOfLive) {
-        const outcome = parsed[owner[i]!]!.outcome;
-        if (fresh.has(dedupeIds[i]!)) {
-          outcome.accepted += 1;
-          freshRows.push(i);
-        } else {
-          outcome.duplicates += 1;
-          duplicateIds.push(ids[i]!);
-        }
-      }
-      let rows = rowsOfLive;
-      if (duplicateIds.length > 0 && duplicateIds.length < rowsOfLive.length) {
-        // Parquet leaves duplicates out by _event_id. CloudEvents from different `source` attributes
-        // may share an id, so when a duplicate's id is also a fresh event's, the lines are rewritten
-        // with the fresh events only instead (rare: the fast path stays for everything else).
-        const dup = new Set(duplicateIds);
-        if (freshRows.some((i) => dup.has(ids[i]!))) {
-          await writeCandidateLines(source, scratch, parsed, freshRows, cols, phase, false);
-          rows = freshRows;
-          duplicateIds = [];
-        }
-      }
-      const local =
-        freshRows.length === 0
-          ? []
-          : await toParquet(deps, source, scratch, flushId, parsed, rows, cols, phase, duplicateIds);
-      const uploadStarted = performance.now();
-      const files = await uploadFiles(deps.store, source.slug, local);
-      phase.upload += performance.now() - uploadStarted;
-
-      const committed = parsed.filter((_, i) => live[i]);
-      if (committed.length === 1) {
-        for (const f of files) f.batchId = committed[0]!.batch.batchId;
-      }
-      commitStarted = performance.now();
+      const stillPending = await tx.lockPendingBatches(liveBatches.map((p) => p.batch.batchId));
+      const overrun = new Set(liveBatches.map((p) => p.batch.batchId).filter((id) => !stillPending.has(id)));
+      // Another worker committed a batch whose rows are in these files: they must not commit twice.
+      if (overrun.size > 0 && uploaded.length > 0) throw new AttemptOverrun(overrun);
+      const committing = liveBatches.filter((p) => stillPending.has(p.batch.batchId));
+      const claims = freshRows.filter((i) => stillPending.has(parsed[owner[i]!]!.batch.batchId)).map(claimOf);
+      const holds = await dedupe.commit(tx, source.id, claims);
+      if (claims.some((c) => !holds.has(c.id))) throw new AttemptOverrun(new Set());
       const seq = await tx.commitAppend({
         tableId: table.id,
-        files,
-        batchIds: committed.map((p) => p.batch.batchId),
-        counts: new Map(committed.map((p) => [p.batch.batchId, p.outcome])),
+        files: uploaded,
+        batchIds: committing.map((p) => p.batch.batchId),
+        counts: new Map<string, BatchOutcome>(committing.map((p) => [p.batch.batchId, p.outcome])),
       });
-      await tx.recordDeadLetters(committed.flatMap((p) => p.deadLetters));
+      await tx.recordDeadLetters(committing.flatMap((p) => p.deadLetters));
       // Replayed letters' outcomes commit with the rows they landed (or did not land) as.
       const stored = (row: number) => fresh.has(dedupeIds[row]!);
       await tx.recordReplayOutcomes(
-        committed.flatMap((p) =>
-          p.replay ? replayOutcomes(p.replay, stored, { name: table.name, seq }) : [],
-        ),
+        committing.flatMap((p) => (p.replay ? replayOutcomes(p.replay, stored, { name: table.name, seq }) : [])),
       );
-      return { committed, filesWritten: files.length };
+      return { committed: committing, filesWritten: uploaded.length };
     });
+    committed = true;
     phase.commit += performance.now() - commitStarted;
     return result;
   } finally {
+    if (!committed && uploaded.length > 0) {
+      await deps.store.delete(uploaded.map((f) => f.path)).catch(() => undefined);
+    }
     await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
   }
 }

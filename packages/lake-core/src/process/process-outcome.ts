@@ -2,12 +2,15 @@
 // where the time went.
 import type { DuckDbWork } from "../adapters/duckdb-sql";
 import type { AcceptBatchDeps } from "../ingest/accept-batch";
+import type { DedupeIndex } from "../ports/dedupe-index";
 import type { ReceivedMessage } from "../ports/queue";
 import type { ReplayManifestItem } from "../ports/replay-catalog";
 
 export interface ProcessDeps extends AcceptBatchDeps, DuckDbWork {
   /** Queue the messages came from (default "batches"). */
   queueName?: string;
+  /** Which event ids a flush may store (default: the catalog's PostgreSQL index). */
+  dedupe?: DedupeIndex | undefined;
 }
 
 export interface ProcessOutcome {
@@ -33,7 +36,7 @@ export interface PhaseTimings {
   read: number;
   /** Envelope parsing, validation and in-group dedupe (JavaScript). */
   parse: number;
-  /** Locking batches and claiming ids in seen_events. */
+  /** Asking the dedupe index which ids are new (the reservation; PostgreSQL's claims commit under `commit`). */
   claim: number;
   /** Building the NDJSON lines and writing the temp file. */
   lines: number;
@@ -41,7 +44,7 @@ export interface PhaseTimings {
   parquet: number;
   /** Putting Parquet files into the object store. */
   upload: number;
-  /** Catalog writes and COMMIT. */
+  /** The commit transaction: locking the batches, the claims (PostgreSQL), catalog writes and COMMIT. */
   commit: number;
 }
 

@@ -3,7 +3,9 @@
 // by the reason they would still fail, the letters a job would refuse and why, and a preview of edited
 // letters. Nothing is sent or stored; the events are judged by the worker's own code (judge-letter.ts).
 import type { Catalog } from "../ports/catalog";
+import type { DedupeIndex } from "../ports/dedupe-index";
 import { NOT_EVENT_REASON_CODES, type ReplayCandidate, type ReplaySelection } from "../ports/replay-catalog";
+import { dedupeIndexOf } from "../process/commit-group";
 import { type LoadedSource, loadSource } from "../schema/source-schema";
 import { type EventJudgement, judgeLetterEvents } from "./judge-letter";
 import { letterEvents } from "./replay-letters";
@@ -76,7 +78,7 @@ function refusal(letter: ReplayCandidate): string | undefined {
 }
 
 export async function dryRunReplay(
-  deps: { catalog: Catalog },
+  deps: { catalog: Catalog; dedupe?: DedupeIndex | undefined },
   selection: ReplaySelection,
   opts: DryRunOptions = {},
 ): Promise<ReplayDryRun> {
@@ -167,7 +169,7 @@ export async function dryRunReplay(
     }
     const claimed = new Map<string, Set<string>>();
     for (const [sourceId, ids] of bySource) {
-      claimed.set(sourceId, await deps.catalog.claimedEventIds(sourceId, ids));
+      claimed.set(sourceId, await dedupeIndexOf(deps).claimed(sourceId, ids));
     }
     for (const { letter, sourceId, judgements } of judged) {
       out.events.total += judgements.length;

@@ -6,8 +6,10 @@ import { join } from "node:path";
 import type { DuckDbWork } from "../adapters/duckdb-sql";
 import { sqlIdent, sqlString } from "../adapters/duckdb-sql";
 import type { Catalog, CuratedTable, NewDataFile, VisibleFile } from "../ports/catalog";
+import type { DedupeIndex } from "../ports/dedupe-index";
 import type { ObjectStore } from "../ports/object-store";
 import type { ReprocessFigures } from "../ports/reprocess-catalog";
+import { dedupeIndexOf } from "../process/commit-group";
 import { copyPartitioned, dataFileOf, type WrittenFile } from "../process/parquet-writer";
 import type { LoadedSource } from "../schema/source-schema";
 import type { CurrentRows, DerivedRows, ReprocessRange } from "./reprocess-derive";
@@ -16,6 +18,8 @@ import { splitRowKey } from "./reprocess-derive";
 export interface ReplaceDeps extends DuckDbWork {
   catalog: Catalog;
   store: ObjectStore;
+  /** Which new rows' ids are free (default: the catalog's PostgreSQL index). */
+  dedupe?: DedupeIndex | undefined;
 }
 
 /** The files holding rows the reprocess replaces: rewritten without those rows. */
@@ -119,14 +123,14 @@ export function reprocessFigures(
 
 /** The new rows whose dedupe ids are claimed already: in curated by other means (read-only check). */
 export async function newRowsClaimed(
-  catalog: Pick<Catalog, "claimedEventIds">,
+  dedupe: Pick<DedupeIndex, "claimed">,
   sourceId: string,
   derived: DerivedRows,
 ): Promise<number> {
   const ids = [...derived.newRows.values()].map((r) => r.dedupeId);
   let claimed = 0;
   for (let i = 0; i < ids.length; i += 10_000) {
-    claimed += (await catalog.claimedEventIds(sourceId, ids.slice(i, i + 10_000))).size;
+    claimed += (await dedupe.claimed(sourceId, ids.slice(i, i + 10_000))).size;
   }
   return claimed;
 }
@@ -170,13 +174,21 @@ export async function commitReplacement(deps: ReplaceDeps, input: ReplaceInput):
   const { source, table, derived, current } = input;
   const touched = touchedFiles(current, derived);
   const uploaded: string[] = [];
+  const dedupe = dedupeIndexOf(deps);
+  const releases = derived.releaseIds.map((id) => ({ id }));
   try {
-    return await deps.catalog.transaction(async (tx) => {
+    const figures = await deps.catalog.transaction(async (tx) => {
       const newRows = [...derived.newRows.entries()];
-      const fresh = await tx.claimEventIds(
+      // A new row lands when its id is free, or claimed by its own batch (a run started over); an id
+      // another batch holds without having committed stays out, its letter open.
+      const claims = newRows.map(([, r]) => ({ id: r.dedupeId, owner: r.batchId }));
+      const reserved = await dedupe.reserve(source.id, source.dedupeWindowHours, claims);
+      const holds = await dedupe.commit(
+        tx,
         source.id,
-        newRows.map(([, r]) => r.dedupeId),
+        claims.filter((c) => reserved.fresh.has(c.id)),
       );
+      const fresh = new Set([...reserved.fresh].filter((id) => holds.has(id)));
       const excluded = new Set(derived.excluded);
       const landed: { batchId: string; eventId: string }[] = [];
       for (const [key, r] of newRows) {
@@ -209,7 +221,7 @@ export async function commitReplacement(deps: ReplaceDeps, input: ReplaceInput):
         if (seq === undefined) throw new ReprocessConflict();
       }
       await tx.recordDeadLetters(derived.deadLetters);
-      await tx.releaseEventIds(source.id, derived.releaseIds);
+      await dedupe.release(source.id, releases, tx);
       const lettersResolved = await tx.resolveReprocessedLetters(input.jobId, source.id, landed);
       const figures = reprocessFigures(
         input.batches,
@@ -227,6 +239,8 @@ export async function commitReplacement(deps: ReplaceDeps, input: ReplaceInput):
       if (!(await tx.completeReprocessJob(input.jobId, figures, seq))) throw new ReprocessCancelled();
       return figures;
     });
+    await dedupe.release(source.id, releases);
+    return figures;
   } catch (err) {
     if (uploaded.length > 0) await deps.store.delete(uploaded).catch(() => undefined);
     throw err;

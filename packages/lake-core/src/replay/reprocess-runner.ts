@@ -33,8 +33,10 @@ import type { Logger } from "pino";
 import type { DuckDbWork } from "../adapters/duckdb-sql";
 import { errorMessage } from "../errors";
 import type { Catalog } from "../ports/catalog";
+import type { DedupeIndex } from "../ports/dedupe-index";
 import type { ObjectStore } from "../ports/object-store";
 import type { ReprocessFigures, ReprocessJobRecord } from "../ports/reprocess-catalog";
+import { dedupeIndexOf } from "../process/commit-group";
 import { evolveColumns } from "../schema/schema-columns";
 import { loadSource } from "../schema/source-schema";
 import { deriveRows, filesOverlapping, readCurrentRows } from "./reprocess-derive";
@@ -61,6 +63,8 @@ export interface ReprocessRunnerDeps extends DuckDbWork {
   catalog: Catalog;
   store: ObjectStore;
   logger?: Logger | undefined;
+  /** Which event ids are free (default: the catalog's PostgreSQL index). */
+  dedupe?: DedupeIndex | undefined;
 }
 
 export interface ReprocessRunOptions {
@@ -176,7 +180,7 @@ async function runOnce(
   const filesRemoved = touchedFiles(current, derived).length;
 
   if (job.dryRun) {
-    const claimedElsewhere = await newRowsClaimed(deps.catalog, source.id, derived);
+    const claimedElsewhere = await newRowsClaimed(dedupeIndexOf(deps), source.id, derived);
     const figures = reprocessFigures(
       batches.length,
       current,

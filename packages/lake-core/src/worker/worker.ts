@@ -17,6 +17,7 @@ import { applyRetention, type RetentionApplied, syncRawArchiveRules } from "../m
 import { vacuumTable } from "../maintenance/vacuum";
 import type { AccessPolicySource } from "../ports/access-policy";
 import type { Catalog } from "../ports/catalog";
+import type { DedupeIndex } from "../ports/dedupe-index";
 import type { ObjectStore } from "../ports/object-store";
 import type { QueryRunRecorder } from "../ports/query-history";
 import type { Queue, ReceivedMessage } from "../ports/queue";
@@ -59,7 +60,8 @@ export interface WorkerConfig {
   fileRetentionMs?: number;
   /**
    * How often sources' retention is applied (curated partitions past `retentionDays`, raw batches past
-   * `rawRetentionDays`), by one worker at a time; 0 turns it off (default 1 hour).
+   * `rawRetentionDays`, the PostgreSQL dedupe index's days past every window), by one worker at a
+   * time; 0 turns it off (default 1 hour).
    */
   retentionIntervalMs?: number;
   /**
@@ -98,6 +100,8 @@ export interface WorkerDeps {
   store: ObjectStore;
   queue: Queue;
   logger: Logger;
+  /** Which event ids a flush, replay or reprocess may store (default: the catalog's PostgreSQL index). */
+  dedupe?: DedupeIndex;
   config?: WorkerConfig;
   /** Told of each retention snapshot once it commits (the API writes it to the audit log). */
   onRetention?: (applied: RetentionApplied) => Promise<void> | void;
@@ -153,7 +157,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const replayConcurrency = Math.max(1, cfg.replayConcurrency ?? 2);
   const tmpDir = cfg.tmpDir ?? workerScratchPath();
   const ownsTmp = cfg.tmpDir === undefined;
-  const { catalog, store, queue, logger } = deps;
+  const { catalog, store, queue, logger, dedupe } = deps;
   const metrics = new WorkerMetrics();
   const stopping = new AbortController();
 
@@ -177,7 +181,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     const started = performance.now();
     metrics.inFlightFlushes.inc();
     try {
-      const out = await processBatches({ catalog, store, queue, duck, tmpDir, logger }, group);
+      const out = await processBatches({ catalog, store, queue, duck, tmpDir, logger, dedupe }, group);
       if (out.retried > 0) catalogSuspect = true;
       // A new snapshot of an input may make analytics tables due: look now rather than at the next interval.
       if (out.filesWritten > 0) refreshes.wake();
@@ -362,6 +366,9 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     const lease = await catalog.tryLease("inlet.retention");
     if (!lease) return;
     try {
+      // The PostgreSQL dedupe index's days: upcoming ones created, those past every window dropped whole.
+      const days = await catalog.maintainDedupeIndex();
+      if (days.created.length + days.dropped.length > 0) logger.info(days, "dedupe index partitions maintained");
       await syncRawArchiveRules({ catalog, store, logger });
       const r = await applyRetention(
         { catalog, store, logger },
@@ -464,7 +471,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       periodic("reprocess jobs", replayPollMs, async () => {
         for (const jobId of await catalog.runnableReprocessJobs(4)) {
           if (stopping.signal.aborted) break;
-          const result = await runReprocessJob({ catalog, store, duck, tmpDir, logger }, jobId, {
+          const result = await runReprocessJob({ catalog, store, duck, tmpDir, logger, dedupe }, jobId, {
             signal: stopping.signal,
           });
           if (result !== "busy") logger.debug({ jobId, result }, "reprocess run ended");

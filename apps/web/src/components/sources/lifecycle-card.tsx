@@ -1,6 +1,6 @@
 "use client";
 // A source's data lifecycle: how long curated partitions and raw batches are kept, when raw objects
-// are archived (s3:// lakes), and deleting the source — confirmed by typing its slug, keeping its
+// are archived (s3:// lakes), the dedupe window, and deleting the source — confirmed by typing its slug, keeping its
 // curated table or purging everything. Engineers and admins change it; others see the settings.
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Trash2 } from "lucide-react";
@@ -18,11 +18,12 @@ export interface LifecycleSettings {
   retentionDays: number;
   rawRetentionDays: number;
   rawArchiveDays: number | null;
+  dedupeWindowHours: number;
 }
 
-type LifecycleField = "retentionDays" | "rawRetentionDays" | "rawArchiveDays";
+type LifecycleField = "retentionDays" | "rawRetentionDays" | "rawArchiveDays" | "dedupeWindowHours";
 
-const fields: { field: LifecycleField; label: string; hint: string }[] = [
+const fields: { field: LifecycleField; label: string; hint: string; unit?: "hours"; max?: number }[] = [
   {
     field: "retentionDays",
     label: "Curated retention",
@@ -38,6 +39,13 @@ const fields: { field: LifecycleField; label: string; hint: string }[] = [
     label: "Archive raw after",
     hint: "s3:// lakes only: raw objects move to a colder storage class. Empty: never.",
   },
+  {
+    field: "dedupeWindowHours",
+    label: "Dedupe window",
+    hint: "Copies of an event id arriving within this many hours land once; later copies land again. 1 hour to 90 days (2160); 168 is 7 days.",
+    unit: "hours",
+    max: 90 * 24,
+  },
 ];
 
 function DaysField({
@@ -48,6 +56,8 @@ function DaysField({
   problem,
   disabled,
   optional = false,
+  unit = "days",
+  max = 3650,
 }: {
   label: string;
   hint: string;
@@ -56,6 +66,8 @@ function DaysField({
   problem: string | undefined;
   disabled: boolean;
   optional?: boolean;
+  unit?: "days" | "hours";
+  max?: number;
 }) {
   const id = useId();
   return (
@@ -67,7 +79,7 @@ function DaysField({
           type="number"
           inputMode="numeric"
           min={1}
-          max={3650}
+          max={max}
           step={1}
           value={value}
           placeholder={optional ? "never" : undefined}
@@ -77,7 +89,7 @@ function DaysField({
           disabled={disabled}
           className="max-w-28"
         />
-        <span className="text-gray-500 text-sm">days</span>
+        <span className="text-gray-500 text-sm">{unit}</span>
       </div>
       <p id={`${id}-hint`} className="mt-1 text-gray-500 text-xs">
         {hint}
@@ -220,6 +232,7 @@ export function LifecycleCard({ source, canManage }: { source: LifecycleSettings
     retentionDays: String(source.retentionDays),
     rawRetentionDays: String(source.rawRetentionDays),
     rawArchiveDays: source.rawArchiveDays === null ? "" : String(source.rawArchiveDays),
+    dedupeWindowHours: String(source.dedupeWindowHours),
   });
   const [saved, setSaved] = useState(false);
   const update = useMutation(
@@ -239,6 +252,7 @@ export function LifecycleCard({ source, canManage }: { source: LifecycleSettings
       retentionDays: Number(values.retentionDays),
       rawRetentionDays: Number(values.rawRetentionDays),
       rawArchiveDays: values.rawArchiveDays.trim() === "" ? null : Number(values.rawArchiveDays),
+      dedupeWindowHours: Number(values.dedupeWindowHours),
     });
   };
   const partitioning = source.partitionProperty
@@ -249,10 +263,10 @@ export function LifecycleCard({ source, canManage }: { source: LifecycleSettings
     <Card>
       <CardHeader
         title="Retention and lifecycle"
-        description={`Curated data is partitioned by ${partitioning}. Retention runs hourly: older curated partitions leave the table in a retention snapshot (in the audit log), older raw batches are deleted.`}
+        description={`Curated data is partitioned by ${partitioning}. Retention runs hourly: older curated partitions leave the table in a retention snapshot (in the audit log), older raw batches are deleted. Within the dedupe window a resent event lands once; after it, at least once.`}
       />
       <CardBody>
-        <form onSubmit={submit} aria-label="Retention settings" className="grid gap-4 sm:grid-cols-3">
+        <form onSubmit={submit} aria-label="Retention settings" className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
           {fields.map((f) => (
             <DaysField
               key={f.field}
@@ -263,10 +277,12 @@ export function LifecycleCard({ source, canManage }: { source: LifecycleSettings
               problem={issues[f.field]}
               disabled={!canManage}
               optional={f.field === "rawArchiveDays"}
+              unit={f.unit}
+              max={f.max}
             />
           ))}
           {canManage ? (
-            <div className="flex items-center gap-3 sm:col-span-3">
+            <div className="flex items-center gap-3 sm:col-span-2 lg:col-span-4">
               <Button type="submit" variant="secondary" loading={update.isPending}>
                 Save retention
               </Button>
