@@ -19,11 +19,18 @@ const MIDNIGHT_GRACE = "1 hour";
 // The source's window, as an InitPlan parameter (so partitions before the window are pruned at run time).
 const WINDOW_HOURS = "coalesce((SELECT dedupe_window_hours FROM sources WHERE id = $1), 168)";
 const SINCE = `((now() AT TIME ZONE 'UTC') - make_interval(hours => ${WINDOW_HOURS}))`;
+/** 1 when the key holds a claim within the window, else NULL: probes newest day first, stops at a hit. */
+const CLAIM_WITHIN_WINDOW = (key: string) =>
+  `SELECT 1 FROM seen_events s
+   WHERE s.key = ${key} AND s.day BETWEEN ${SINCE}::date AND (now() AT TIME ZONE 'UTC')::date AND s.seen_at > ${SINCE}
+   ORDER BY s.day DESC LIMIT 1`;
 
 // The key is md5(source id ':' event id) as a uuid (see the SeenEvent model). A claim within the window
 // (in any partition) wins over a new one; an older claim in today's partition is taken over in place.
-// Rows are inserted in (key, day) order so two transactions claiming overlapping ids lock them in the
-// same order and cannot deadlock; an id is new when every row written for it was written.
+// The earlier claims are looked up one id at a time (a LIMIT 1 subquery per id: index probes, newest
+// partition first, never a join that would read whole partitions). Rows are inserted in (key, day)
+// order so two transactions claiming overlapping ids lock them in the same order and cannot
+// deadlock; an id is new when every row written for it was written.
 const CLAIM_SQL = `
 WITH ids AS (
   SELECT e.event_id, md5($1 || ':' || e.event_id)::uuid AS key FROM unnest($2::text[]) AS e(event_id)
@@ -32,14 +39,12 @@ WITH ids AS (
   UNION ALL
   SELECT (now() AT TIME ZONE 'UTC')::date - 1
   WHERE (now() AT TIME ZONE 'UTC') - (now() AT TIME ZONE 'UTC')::date < interval '${MIDNIGHT_GRACE}'
-), earlier AS (
-  SELECT s.key FROM ids JOIN seen_events s ON s.key = ids.key
-  WHERE s.day >= ${SINCE}::date AND s.seen_at > ${SINCE}
+), unclaimed AS (
+  SELECT ids.key FROM ids WHERE (${CLAIM_WITHIN_WINDOW("ids.key")}) IS NULL
 ), claimed AS (
   INSERT INTO seen_events AS s (key, day, source_id, seen_at)
-  SELECT ids.key, days.day, $1, now() AT TIME ZONE 'UTC' FROM ids CROSS JOIN days
-  WHERE NOT EXISTS (SELECT 1 FROM earlier WHERE earlier.key = ids.key)
-  ORDER BY ids.key, days.day
+  SELECT unclaimed.key, days.day, $1, now() AT TIME ZONE 'UTC' FROM unclaimed CROSS JOIN days
+  ORDER BY unclaimed.key, days.day
   ON CONFLICT (key, day) DO UPDATE SET seen_at = EXCLUDED.seen_at, source_id = EXCLUDED.source_id
     WHERE s.seen_at <= ${SINCE}
   RETURNING key
@@ -58,9 +63,8 @@ export async function claimEventIds(tx: Queryable, sourceId: string, ids: string
 export async function claimedEventIds(q: Queryable, sourceId: string, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const res = await q.query<{ event_id: string }>(
-    `SELECT DISTINCT e.event_id FROM unnest($2::text[]) AS e(event_id)
-     JOIN seen_events s ON s.key = md5($1 || ':' || e.event_id)::uuid
-     WHERE s.day >= ${SINCE}::date AND s.seen_at > ${SINCE}`,
+    `SELECT e.event_id FROM unnest($2::text[]) AS e(event_id)
+     WHERE (${CLAIM_WITHIN_WINDOW("md5($1 || ':' || e.event_id)::uuid")}) IS NOT NULL`,
     [sourceId, ids],
   );
   return new Set(res.rows.map((r) => r.event_id));
