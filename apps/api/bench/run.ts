@@ -219,12 +219,14 @@ try {
       const body = JSON.parse(res.body) as {
         batchId?: string;
         accepted?: number;
+        deadLettered?: number;
         error?: { message: string };
       };
       if (res.status !== 202 || !body.batchId)
         throw new Error(`ingest answered ${res.status}: ${body.error?.message}`);
       acceptedAt.set(body.batchId, Date.now());
-      accepted += body.accepted ?? 0;
+      // Events the API took: those it accepted and those it dead-lettered against the schema.
+      accepted += (body.accepted ?? 0) + (body.deadLettered ?? 0);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, sender));

@@ -1,6 +1,7 @@
-// Tells this process's ingest key cache that a source or its keys changed (deleted, key revoked,
-// paused), so the change holds at once here; other API processes follow within the cache's 5 s, and a
-// deleted source's batches are refused by the catalog itself.
+// Tells this process's ingest caches that a source, its keys or its schema changed (deleted, key
+// revoked, paused, a new schema version), so the change holds at once here; other API processes follow
+// within the caches' 5 s, a deleted source's batches are refused by the catalog itself, and a batch
+// judged against a version no longer active is judged again by the worker.
 export class SourceChanges {
   private readonly listeners = new Set<(sourceId: string) => void>();
 

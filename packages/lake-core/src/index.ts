@@ -58,6 +58,7 @@ export {
 } from "./catalog";
 export { InletError, type InletErrorCode, isInletError } from "./errors";
 export * from "./ingest/accept-batch";
+export * from "./ingest/accept-judgement";
 export * from "./ingest/bounded-decompress";
 export * from "./ingest/event-envelope";
 export * from "./ingest/ingest-body";
@@ -215,6 +216,6 @@ export {
 } from "./schema/schema-inference";
 export type { JsonSchema } from "./schema/schema-node";
 export { compileEventValidator, type EventValidator } from "./schema/schema-validator";
-export { type LoadedSource, withSchema } from "./schema/source-schema";
+export { type LoadedSource, loadSource, withSchema } from "./schema/source-schema";
 export { startWorker, type Worker, type WorkerConfig, type WorkerDeps } from "./worker/worker";
 export { WorkerMetrics } from "./worker/worker-metrics";

@@ -12,6 +12,7 @@ import pino from "pino";
 import type { Counter } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { apiRegistry } from "../metrics";
+import { SourceChanges } from "../source-changes";
 import { ingestMetrics } from "./ingest-metrics";
 import { type IngestErrorBody, registerIngestRoutes } from "./routes";
 
@@ -169,8 +170,9 @@ describe("accepted batches", () => {
   it("accepts NDJSON: raw object, batch row and queue message exist before the 202", async () => {
     const res = await post(ORDERS_NDJSON);
     expect(res.statusCode).toBe(202);
-    const body = res.json() as { accepted: number; batchId: string };
+    const body = res.json() as { accepted: number; deadLettered: number; batchId: string };
     expect(body.accepted).toBe(50);
+    expect(body.deadLettered).toBe(0);
     expect(body.batchId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     await expectStored(body.batchId, { bytes: ORDERS_NDJSON, eventCount: 50, format: "ndjson" });
   });
@@ -585,6 +587,119 @@ describe("failures", () => {
       expect(await store.head(failed.rawKey)).toBeUndefined();
     } finally {
       await broken.close();
+    }
+  });
+});
+
+describe("events judged against the source's active schema", () => {
+  const schema = (maxQty: number) => ({
+    type: "object",
+    required: ["id", "amount"],
+    properties: {
+      id: { type: "string" },
+      amount: { type: "number" },
+      qty: { type: "integer", maximum: maxQty },
+    },
+  });
+  const line = (id: string, amount: unknown, qty = 1) => JSON.stringify({ id, amount, qty });
+
+  async function typedSource(slug: string) {
+    const id = await addSource(slug);
+    const v1 = await database.db.prisma.schemaVersion.create({
+      data: { sourceId: id, version: 1, jsonSchema: schema(10) },
+    });
+    await database.db.prisma.source.update({ where: { id }, data: { activeSchemaVersionId: v1.id } });
+    return { id, key: await addKey(id) };
+  }
+
+  async function lettersOf(batchId: string) {
+    const rows = await database.db.prisma.deadLetter.findMany({
+      where: { batchId },
+      orderBy: { eventId: "asc" },
+    });
+    return rows.map((d) => [d.eventId, d.reasonCode, d.reason, d.path, d.payload, d.schemaVersion, d.status]);
+  }
+
+  it("answers 202 with the events accepted and dead-lettered, the letters recorded with the batch", async () => {
+    const typed = await typedSource("typed-orders");
+    const body = `${[line("t1", 1), line("t2", "12"), line("t3", 3, 11)].join("\n")}\n`;
+    const res = await post(body, { slug: "typed-orders", key: typed.key });
+    expect(res.statusCode).toBe(202);
+    const { accepted, deadLettered, batchId } = res.json() as {
+      accepted: number;
+      deadLettered: number;
+      batchId: string;
+    };
+    expect({ accepted, deadLettered }).toEqual({ accepted: 1, deadLettered: 2 });
+    // Durable with the 202, before any worker ran; the raw object keeps the body as sent.
+    expect(await lettersOf(batchId)).toEqual([
+      [
+        "t2",
+        "SCHEMA_VIOLATION",
+        '/amount: must be a number, got the string "12"',
+        "/amount",
+        line("t2", "12"),
+        1,
+        "open",
+      ],
+      ["t3", "SCHEMA_VIOLATION", "/qty: must be ≤ 10, got 11", "/qty", line("t3", 3, 11), 1, "open"],
+    ]);
+    const batch = await database.db.prisma.batch.findUniqueOrThrow({ where: { id: batchId } });
+    expect(batch).toMatchObject({ eventCount: 3, validatedSchemaVersion: 1, rejectedAtAccept: [1, 2] });
+    expect(Buffer.from((await store.get(batch.rawKey)) ?? []).toString()).toBe(body);
+  });
+
+  it("judges CloudEvents' data too", async () => {
+    const typed = await typedSource("typed-ce");
+    const res = await post(
+      JSON.stringify([
+        { ...ce, id: "c1", data: { id: "c1", amount: 1 } },
+        { ...ce, id: "c2", data: { id: "c2", amount: "x" } },
+      ]),
+      { slug: "typed-ce", key: typed.key, contentType: "application/cloudevents-batch+json" },
+    );
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toMatchObject({ accepted: 1, deadLettered: 1 });
+  });
+
+  it("judges against a new version at once when this process registered it", async () => {
+    const typed = await typedSource("typed-evolving");
+    const changes = new SourceChanges();
+    const instance = Fastify({ logger: false });
+    await registerIngestRoutes(instance, {
+      db: database.db,
+      catalog: new PgCatalog(database.db),
+      store,
+      queue,
+      logger: pino({ level: "silent" }),
+      limits: LIMITS,
+      now: () => RECEIVED_AT,
+      sourceChanges: changes,
+    });
+    await instance.ready();
+    try {
+      const send = () =>
+        instance.inject({
+          method: "POST",
+          url: "/v1/sources/typed-evolving/events",
+          headers: { "content-type": "application/x-ndjson", authorization: `Bearer ${typed.key}` },
+          payload: line("e1", 1, 8),
+        });
+      expect((await send()).json()).toMatchObject({ accepted: 1, deadLettered: 0 });
+      const v2 = await database.db.prisma.schemaVersion.create({
+        data: { sourceId: typed.id, version: 2, jsonSchema: schema(5) },
+      });
+      await database.db.prisma.source.update({
+        where: { id: typed.id },
+        data: { activeSchemaVersionId: v2.id },
+      });
+      changes.changed(typed.id);
+      const res = await send();
+      expect(res.json()).toMatchObject({ accepted: 0, deadLettered: 1 });
+      const { batchId } = res.json() as { batchId: string };
+      expect((await lettersOf(batchId)).map((l) => [l[0], l[3], l[5]])).toEqual([["e1", "/qty", 2]]);
+    } finally {
+      await instance.close();
     }
   });
 });

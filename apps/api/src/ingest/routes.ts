@@ -1,10 +1,13 @@
 // The public ingest HTTP API, POST /v1/sources/:slug/events: authenticate the source's API key, ask
-// admission control, check the body, write the raw batch, record it, enqueue it — and only then answer 202. Rejected bodies that
-// were read are kept in dead_letters, so nothing sent is silently lost.
+// admission control, check the body and judge its events against the source's active schema (one
+// parse of each line), write the raw batch, record it with the dead letters of the events that failed,
+// enqueue it — and only then answer 202 with how many events were accepted and dead-lettered. Rejected
+// bodies that were read are kept in dead_letters, so nothing sent is silently lost.
 
 import { Socket } from "node:net";
 import type { Db } from "@inlet/db";
 import {
+  type AcceptJudge,
   acceptBatch,
   type Catalog,
   classifyIngestRequest,
@@ -16,6 +19,7 @@ import {
   type IngestLimits,
   type IngestRejection,
   isInletError,
+  newBatchId,
   type ObjectStore,
   type Queue,
 } from "@inlet/lake-core";
@@ -23,6 +27,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "../config";
 import type { SourceChanges } from "../source-changes";
+import { ActiveSchemas } from "./active-schemas";
 import type { Admission } from "./admission-control";
 import { IngestAuthenticator, type IngestSource } from "./api-key-auth";
 import { ingestMetrics } from "./ingest-metrics";
@@ -138,7 +143,11 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
   const auth = new IngestAuthenticator(deps.db, deps.catalog, deps.logger, {
     ...(deps.authCacheTtlMs === undefined ? {} : { cacheTtlMs: deps.authCacheTtlMs }),
   });
-  const unsubscribe = deps.sourceChanges?.onChange(() => auth.forgetAll());
+  const schemas = new ActiveSchemas(deps.catalog);
+  const unsubscribe = deps.sourceChanges?.onChange((sourceId) => {
+    auth.forgetAll();
+    schemas.forget(sourceId);
+  });
   if (unsubscribe) app.addHook("onClose", async () => void unsubscribe());
   const states = new WeakMap<FastifyRequest, RequestState>();
   const stateOf = (req: FastifyRequest): RequestState => {
@@ -301,6 +310,9 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
     if (!source) throw new Error("ingest route reached without an authenticated source");
     const wire = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const receivedAt = now();
+    // The batch's id is chosen first: an event without an id is judged (and dead-lettered) under it.
+    const batchId = newBatchId(receivedAt);
+    const judge = await activeSchemaJudge(req, source, batchId, receivedAt);
     const decoded = await decodeIngestBody(
       {
         contentType: req.headers["content-type"],
@@ -309,6 +321,7 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
         body: wire,
       },
       limits,
+      judge,
     );
 
     if (!decoded.ok) {
@@ -343,12 +356,22 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
       });
     }
 
-    const { format, bytesToStore, eventCount } = decoded;
-    let batchId: string;
+    const { format, bytesToStore, eventCount, judgement } = decoded;
+    let deadLettered: number;
     try {
-      ({ batchId } = await acceptBatch(
+      ({ deadLettered } = await acceptBatch(
         { catalog: deps.catalog, store: deps.store, queue: deps.queue, logger: deps.logger },
-        { source, body: bytesToStore, format, eventCount, receivedAt, origin: "http" },
+        {
+          source,
+          body: bytesToStore,
+          format,
+          eventCount,
+          receivedAt,
+          origin: "http",
+          batchId,
+          newBatch: true,
+          judgement,
+        },
       ));
     } catch (err) {
       if (isInletError(err) && err.code === "NOT_FOUND") {
@@ -364,6 +387,33 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
     ingestMetrics.events.inc(labels, eventCount);
     ingestMetrics.bytes.inc(labels, bytesToStore.length);
     ingestMetrics.wireBytes.inc(labels, wire.length);
-    return reply.code(202).send({ accepted: eventCount, batchId });
+    if (judgement) {
+      for (const letter of judgement.deadLetters)
+        ingestMetrics.deadLetters.inc({ reason: letter.reasonCode });
+    }
+    // accepted + deadLettered = the batch's events: both durable (stored, unless a duplicate, or kept
+    // as dead letters), as Tinybird's Events API reports successful and quarantined rows.
+    return reply.code(202).send({ accepted: eventCount - deadLettered, deadLettered, batchId });
+  }
+
+  /**
+   * What the request's events are judged against: the source's active schema. When the catalog does
+   * not answer, the batch is accepted unjudged and the worker judges its events, as it always could.
+   */
+  async function activeSchemaJudge(
+    req: FastifyRequest,
+    source: IngestSource,
+    batchId: string,
+    receivedAt: Date,
+  ): Promise<AcceptJudge | undefined> {
+    try {
+      return { source: await schemas.get(source.id), batchId, receivedAt };
+    } catch (err) {
+      req.log.warn(
+        { err, source: source.slug },
+        "ingest: active schema not read; the worker judges the batch",
+      );
+      return undefined;
+    }
   }
 }

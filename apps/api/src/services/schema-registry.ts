@@ -31,6 +31,7 @@ import {
   type TablePolicies,
 } from "@inlet/lake-core";
 import type { Actor } from "../auth/session";
+import type { SourceChanges } from "../source-changes";
 import type { AuditService } from "./audit";
 import { withCatalogTransaction } from "./catalog-transaction";
 import { addedColumnAccess, type ColumnAccessEntry, recordSchemaTags, tagState } from "./schema-tags";
@@ -96,6 +97,8 @@ export class SchemaRegistryService {
     private readonly audit: AuditService,
     /** The stored access policies, for the rules a new column would be read under. */
     private readonly policies: AccessPolicySource,
+    /** Told of each new version, so that ingest here judges events against it at once. */
+    private readonly changes?: SourceChanges,
   ) {}
 
   /** Every version, newest first, with who registered it, when and under which mode. */
@@ -239,6 +242,7 @@ export class SchemaRegistryService {
       );
       return { version, tagged };
     });
+    this.changes?.changed(source.id);
     return {
       slug: source.slug,
       version: registered.version.version,

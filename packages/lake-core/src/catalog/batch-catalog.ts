@@ -9,6 +9,7 @@ import type {
   SourceBacklog,
   StrandedBatch,
 } from "../ports/catalog";
+import { recordDeadLetters } from "./dead-letters";
 import { NOW_UTC, type Queryable } from "./transaction";
 
 interface BatchRow {
@@ -19,12 +20,14 @@ interface BatchRow {
   raw_key: string;
   received_ms: number;
   origin: string;
+  validated_schema_version: number | null;
+  rejected_at_accept: number[];
 }
 
 // received_at is UTC wall-clock time without a zone: converted in SQL so node-pg's local-time parsing
 // of `timestamp` values cannot shift it.
 const BATCH_COLUMNS =
-  "id, source_id, status, bytes::text, raw_key, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms, origin";
+  "id, source_id, status, bytes::text, raw_key, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms, origin, validated_schema_version, rejected_at_accept";
 
 function toState(r: BatchRow): BatchState {
   return {
@@ -35,6 +38,8 @@ function toState(r: BatchRow): BatchState {
     rawKey: r.raw_key,
     receivedAt: new Date(r.received_ms),
     origin: r.origin,
+    ...(r.validated_schema_version === null ? {} : { validatedSchemaVersion: r.validated_schema_version }),
+    ...(r.rejected_at_accept.length === 0 ? {} : { rejectedAtAccept: r.rejected_at_accept }),
   };
 }
 
@@ -154,16 +159,23 @@ export async function markBatchesFailed(q: Queryable, ids: string[]): Promise<Se
   return new Set(res.rows.map((r) => r.id));
 }
 
-// The no-op update makes RETURNING give back an existing row, so a retry reuses its raw key.
+// The no-op update makes RETURNING give back an existing row, so a retry reuses its raw key; xmax = 0
+// tells a row this statement inserted from one an earlier attempt made.
 const REGISTER_SQL = `
-INSERT INTO batches (id, source_id, raw_key, origin, event_count, bytes, status, received_at)
-VALUES ($1, $2, $3, $4, $5, $6, 'received', COALESCE($7::timestamptz AT TIME ZONE 'UTC', ${NOW_UTC}))
+INSERT INTO batches (id, source_id, raw_key, origin, event_count, bytes, status, received_at,
+                     validated_schema_version, rejected_at_accept)
+VALUES ($1, $2, $3, $4, $5, $6, 'received', COALESCE($7::timestamptz AT TIME ZONE 'UTC', ${NOW_UTC}), $8, $9::int[])
 ON CONFLICT (id) DO UPDATE SET id = batches.id
-RETURNING status, raw_key, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms`;
+RETURNING status, raw_key, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms,
+          (xmax = 0) AS inserted`;
 
+/**
+ * Registers the batch and, when ingest judged its events, their dead letters: call it inside a
+ * transaction when there are letters (PgCatalog does), so the row and its letters commit together.
+ */
 export async function registerBatch(q: Queryable, batch: NewBatch): Promise<RegisteredBatch> {
   const res = await q
-    .query<{ status: BatchStatus; raw_key: string; received_ms: number }>(REGISTER_SQL, [
+    .query<{ status: BatchStatus; raw_key: string; received_ms: number; inserted: boolean }>(REGISTER_SQL, [
       batch.id,
       batch.sourceId,
       batch.rawKey,
@@ -171,6 +183,8 @@ export async function registerBatch(q: Queryable, batch: NewBatch): Promise<Regi
       batch.eventCount,
       String(batch.bytes),
       batch.receivedAt?.toISOString() ?? null,
+      batch.validated?.schemaVersion ?? null,
+      batch.validated?.rejectedIndexes ?? [],
     ])
     .catch((err: unknown) => {
       // The source was deleted after the request was authorized: refused like an unknown source.
@@ -181,7 +195,10 @@ export async function registerBatch(q: Queryable, batch: NewBatch): Promise<Regi
     });
   const row = res.rows[0];
   if (!row) throw new Error(`batch ${batch.id} was not registered`);
-  return { status: row.status, rawKey: row.raw_key, receivedAt: new Date(row.received_ms) };
+  // An earlier attempt that made the row recorded its letters with it.
+  const letters = row.inserted ? (batch.validated?.deadLetters ?? []) : [];
+  const deadLetterIds = await recordDeadLetters(q, letters);
+  return { status: row.status, rawKey: row.raw_key, receivedAt: new Date(row.received_ms), deadLetterIds };
 }
 
 // Timestamps are UTC wall-clock time without a zone: compared and truncated as such.

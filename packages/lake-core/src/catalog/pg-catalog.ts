@@ -297,7 +297,8 @@ export class PgCatalog implements Catalog {
   }
 
   registerBatch(batch: NewBatch): Promise<RegisteredBatch> {
-    return registerBatch(this.pool, batch);
+    if (!batch.validated?.deadLetters.length) return registerBatch(this.pool, batch);
+    return withTransaction(this.pool, (client) => registerBatch(client, batch));
   }
 
   batchStates(ids: string[]): Promise<Map<string, BatchState>> {

@@ -6,6 +6,7 @@ import { errorMessage, InletError } from "../errors";
 import type { BatchState, Catalog, RegisteredBatch } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
 import type { Queue } from "../ports/queue";
+import type { AcceptJudgement } from "./accept-judgement";
 import type { BatchFormat } from "./envelope";
 import {
   BATCHES_QUEUE,
@@ -36,6 +37,13 @@ export interface BatchToAccept {
    * registered; without one, a new UUIDv7 is used.
    */
   batchId?: string;
+  /**
+   * True when `batchId` is a new UUIDv7 the caller made for this request (to judge the events under
+   * it): the batch is handled as one without a given id, never as a retry.
+   */
+  newBatch?: boolean;
+  /** The events' verdicts from ingest (see accept-judgement.ts): registered with the batch row. */
+  judgement?: AcceptJudgement | undefined;
 }
 
 export interface AcceptedBatch {
@@ -43,6 +51,8 @@ export interface AcceptedBatch {
   rawKey: string;
   /** True when an earlier attempt with the same batch id was already committed or failed: nothing was sent. */
   alreadyDone: boolean;
+  /** Events dead-lettered at ingest, with the batch (see BatchToAccept.judgement). */
+  deadLettered: number;
 }
 
 /** The part that did not take the batch, for the 503's message. */
@@ -61,7 +71,7 @@ function unavailable(part: UnavailablePart, err: unknown): InletError {
  * attempt may share, and a retry completes it).
  */
 export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): Promise<AcceptedBatch> {
-  const fresh = batch.batchId === undefined;
+  const fresh = batch.batchId === undefined || batch.newBatch === true;
   const batchId = batch.batchId ?? newBatchId(batch.receivedAt);
   let rawKey = rawBatchKey(batch.source.slug, batch.receivedAt, batchId, batch.format);
   const discard = async (key: string) => {
@@ -83,7 +93,7 @@ export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): 
       throw unavailable("the catalog", err);
     }
     if (earlier && earlier.status !== "received")
-      return { batchId, rawKey: earlier.rawKey, alreadyDone: true };
+      return { batchId, rawKey: earlier.rawKey, alreadyDone: true, deadLettered: 0 };
     if (earlier) rawKey = earlier.rawKey;
   }
   try {
@@ -101,6 +111,7 @@ export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): 
       eventCount: batch.eventCount,
       bytes: batch.body.byteLength,
       receivedAt: batch.receivedAt,
+      ...(batch.judgement ? { validated: batch.judgement } : {}),
     });
   } catch (err) {
     if (fresh) await discard(rawKey);
@@ -109,7 +120,8 @@ export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): 
   }
   // Another attempt registered the batch meanwhile under another key: that object is the batch's.
   if (registered.rawKey !== rawKey) await discard(rawKey);
-  if (registered.status !== "received") return { batchId, rawKey: registered.rawKey, alreadyDone: true };
+  if (registered.status !== "received")
+    return { batchId, rawKey: registered.rawKey, alreadyDone: true, deadLettered: 0 };
 
   const message: RawBatchMessage = {
     batchId,
@@ -134,9 +146,39 @@ export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): 
           return false;
         },
       );
-      if (marked) await discard(rawKey);
+      if (marked) {
+        await discard(rawKey);
+        await discardLetters(deps, registered.deadLetterIds);
+      }
     }
     throw unavailable("the queue", err);
   }
-  return { batchId, rawKey: registered.rawKey, alreadyDone: false };
+  return {
+    batchId,
+    rawKey: registered.rawKey,
+    alreadyDone: false,
+    deadLettered: registered.deadLetterIds.length,
+  };
+}
+
+/**
+ * The letters a batch not accepted after all was registered with: the sender sends the batch again,
+ * and its events are judged again then, so these are discarded (kept, with the reason, for the record).
+ */
+async function discardLetters(deps: AcceptBatchDeps, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await deps.catalog
+    .transaction((tx) =>
+      tx.discardDeadLetters(
+        ids,
+        "the batch was not accepted (the queue did not take it); the sender was told to send it again",
+        { id: undefined, email: "ingest" },
+      ),
+    )
+    .catch((err: unknown) => {
+      deps.logger?.error(
+        { err: errorMessage(err), deadLetterIds: ids },
+        "could not discard the dead letters of a batch not accepted",
+      );
+    });
 }

@@ -1,5 +1,5 @@
-// The validation-only pass on the accept path: counts a batch's events and finds the first envelope
-// problem (size, id, time, attributes) without keeping the events.
+// The validation pass on the accept path: counts a batch's events and finds the first envelope problem
+// (size, id, time, attributes) without keeping the events; hands each parsed NDJSON line to a hook.
 import { isUtf8 } from "node:buffer";
 import { arrayElementSpans } from "../json/json-spans";
 import { cloudEventProblem } from "./cloud-event-attributes";
@@ -13,13 +13,26 @@ export interface BatchCheckLimits {
 
 export type BatchCheck = { ok: true; eventCount: number } | { ok: false; problem: EnvelopeProblem };
 
+/** Called with each NDJSON line that parsed, so that a caller judging events need not parse it again. */
+export type ParsedLineHook = (
+  value: Record<string, unknown>,
+  text: string,
+  span: { line: number; start: number; end: number },
+  index: number,
+) => void;
+
 /**
  * Every check ingest makes before accepting a batch, without building events: well-formed JSON objects,
  * CloudEvents attributes, event size and count. Stops at the first problem.
  */
-export function checkBatch(body: Uint8Array, format: BatchFormat, limits: BatchCheckLimits): BatchCheck {
+export function checkBatch(
+  body: Uint8Array,
+  format: BatchFormat,
+  limits: BatchCheckLimits,
+  onLine?: ParsedLineHook,
+): BatchCheck {
   const buf = asBuffer(body);
-  if (format === "ndjson") return checkNdjson(buf, limits);
+  if (format === "ndjson") return checkNdjson(buf, limits, onLine);
   const parsed = parseJsonBody(buf);
   if (!parsed.ok) return parsed;
   if (format === "cloudevents") {
@@ -63,7 +76,7 @@ export function checkBatch(body: Uint8Array, format: BatchFormat, limits: BatchC
   return { ok: true, eventCount: events.length };
 }
 
-function checkNdjson(buf: Buffer, limits: BatchCheckLimits): BatchCheck {
+function checkNdjson(buf: Buffer, limits: BatchCheckLimits, onLine: ParsedLineHook | undefined): BatchCheck {
   const checkUtf8 = !isUtf8(buf);
   let count = 0;
   const lines = ndjsonLines(buf);
@@ -80,6 +93,7 @@ function checkNdjson(buf: Buffer, limits: BatchCheckLimits): BatchCheck {
     }
     const parsed = parseLine(buf, span, count, checkUtf8);
     if (!parsed.ok) return parsed;
+    onLine?.(parsed.value, parsed.text, span, count);
     count += 1;
   }
   if (count === 0) return { ok: false, problem: emptyBatch() };

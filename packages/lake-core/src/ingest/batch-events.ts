@@ -50,45 +50,15 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
   const buf = asBuffer(input.body);
   const { batchId, receivedAt } = input;
   if (input.format === "ndjson") {
-    const idOf = compilePath(input.source.idField);
-    const timeOf = compilePath(input.source.timeField);
+    const read = ndjsonEventReader(input);
     const checkUtf8 = !isUtf8(buf);
     let index = 0;
     for (const span of ndjsonLines(buf)) {
       const parsed = parseLine(buf, span, index, checkUtf8);
       if (parsed.ok) {
-        const rawId = idOf(parsed.value);
-        const idProblem = eventIdProblem(rawId, input.source.idField);
-        if (idProblem !== undefined) {
-          report({
-            code: "INVALID_EVENT_ID",
-            message: `line ${span.line}: ${idProblem}`,
-            index,
-            line: span.line,
-            field: input.source.idField,
-            text: parsed.text,
-          });
-          index += 1;
-          continue;
-        }
-        const id = eventIdFrom(rawId);
-        const rawTime = timeOf(parsed.value);
-        const time = eventTimeFrom(rawTime);
-        const finalId = id ?? input.assignedId?.(index) ?? `${batchId}:${index}`;
-        yield {
-          index,
-          id: finalId,
-          dedupeId: finalId,
-          time: time ?? receivedAt,
-          timeMicros: time === undefined ? 0 : subMillisecondMicros(rawTime),
-          payload: parsed.value,
-          idAssigned: id === undefined,
-          timeAssigned: time === undefined,
-          text: parsed.text,
-          line: span.line,
-          start: span.start,
-          end: span.end,
-        };
+        const event = read(parsed.value, parsed.text, span, index);
+        if ("code" in event) report(event);
+        else yield event;
       } else {
         report(parsed.problem);
       }
@@ -149,6 +119,56 @@ export function* iterateEvents(input: ParseBatchInput): Generator<EnvelopeEvent>
       ...(eventSpans[index] === undefined ? {} : { eventSpan: eventSpans[index] }),
     };
   }
+}
+
+/**
+ * Turns one parsed NDJSON line into its event (id, time and payload by the source's id and time
+ * fields), or the problem that makes it unreadable: shared by iterateEvents and the ingest API's
+ * single pass over a body (see accept-judgement.ts).
+ */
+export function ndjsonEventReader(
+  input: Pick<ParseBatchInput, "source" | "batchId" | "receivedAt" | "assignedId">,
+): (
+  value: Record<string, unknown>,
+  text: string,
+  span: { line: number; start: number; end: number },
+  index: number,
+) => EnvelopeEvent | EventProblem {
+  const { batchId, receivedAt } = input;
+  const idOf = compilePath(input.source.idField);
+  const timeOf = compilePath(input.source.timeField);
+  return (value, text, span, index) => {
+    const rawId = idOf(value);
+    const idProblem = eventIdProblem(rawId, input.source.idField);
+    if (idProblem !== undefined) {
+      return {
+        code: "INVALID_EVENT_ID",
+        message: `line ${span.line}: ${idProblem}`,
+        index,
+        line: span.line,
+        field: input.source.idField,
+        text,
+      };
+    }
+    const id = eventIdFrom(rawId);
+    const rawTime = timeOf(value);
+    const time = eventTimeFrom(rawTime);
+    const finalId = id ?? input.assignedId?.(index) ?? `${batchId}:${index}`;
+    return {
+      index,
+      id: finalId,
+      dedupeId: finalId,
+      time: time ?? receivedAt,
+      timeMicros: time === undefined ? 0 : subMillisecondMicros(rawTime),
+      payload: value,
+      idAssigned: id === undefined,
+      timeAssigned: time === undefined,
+      text,
+      line: span.line,
+      start: span.start,
+      end: span.end,
+    };
+  };
 }
 
 /**

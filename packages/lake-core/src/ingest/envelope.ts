@@ -68,8 +68,8 @@ export type EnvelopeProblemCode =
   | "EMPTY_BATCH";
 
 /**
- * Codes of problems with single events that only the worker reports (ingest does not know the source's
- * id field, so it accepts the batch and the worker dead-letters the event).
+ * Codes of problems with single events that dead-letter the event, not the batch (found by the ingest
+ * API when it judges the batch against the source, else by the worker).
  */
 export type EventProblemCode = EnvelopeProblemCode | "INVALID_EVENT_ID";
 

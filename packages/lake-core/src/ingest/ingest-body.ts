@@ -1,6 +1,13 @@
 // What ingest makes of a request body: its format from the content type, decompression within the size
 // limit, binary-mode CloudEvents turned structured, the envelope checks — or a precise, typed rejection.
 import { isUtf8 } from "node:buffer";
+import {
+  type AcceptJudge,
+  type AcceptJudgement,
+  BatchJudgement,
+  judgeCloudEvents,
+  judgeNdjsonLines,
+} from "./accept-judgement";
 import { checkBatch } from "./batch-check";
 import { decompressBounded, isSupportedEncoding, SUPPORTED_ENCODINGS } from "./bounded-decompress";
 import { ATTRIBUTE_NAME, checkCloudEvent } from "./cloud-event-attributes";
@@ -78,6 +85,8 @@ export interface IngestAccepted {
   /** Decompressed body; binary mode: the event as one structured CloudEvent. Stored unchanged. */
   bytesToStore: Buffer;
   eventCount: number;
+  /** The events' verdicts, when a judge was given and the body's events could all be read. */
+  judgement?: AcceptJudgement;
 }
 
 export type IngestBodyResult = IngestAccepted | IngestRejection;
@@ -207,6 +216,7 @@ export interface IngestBodyInput {
 export async function decodeIngestBody(
   input: IngestBodyInput,
   limits?: Partial<IngestLimits>,
+  judge?: AcceptJudge,
 ): Promise<IngestBodyResult> {
   const lim = resolveIngestLimits(limits);
   const classified = classifyIngestRequest(input.contentType, input.contentEncoding, input.headers);
@@ -251,13 +261,35 @@ export async function decodeIngestBody(
     }
     body = out.bytes;
   }
-  if (kind.binary) return binaryToStructured(input.contentType ?? "", input.headers, body, lim);
-  const check = checkBatch(body, kind.format, {
-    maxEventBytes: lim.maxEventBytes,
-    maxEvents: lim.maxEventsPerBatch,
-  });
+  if (kind.binary) {
+    const structured = binaryToStructured(input.contentType ?? "", input.headers, body, lim);
+    return structured.ok && judge ? withJudgement(structured, judge) : structured;
+  }
+  const ndjsonJudgement = judge && kind.format === "ndjson" ? new BatchJudgement(judge, body) : undefined;
+  const check = checkBatch(
+    body,
+    kind.format,
+    { maxEventBytes: lim.maxEventBytes, maxEvents: lim.maxEventsPerBatch },
+    ndjsonJudgement && judge ? judgeNdjsonLines(ndjsonJudgement, judge) : undefined,
+  );
   if (!check.ok) return fromProblem(check.problem, body);
-  return { ok: true, format: kind.format, bytesToStore: body, eventCount: check.eventCount };
+  const accepted: IngestAccepted = {
+    ok: true,
+    format: kind.format,
+    bytesToStore: body,
+    eventCount: check.eventCount,
+  };
+  if (ndjsonJudgement) {
+    const judgement = ndjsonJudgement.result();
+    return judgement ? { ...accepted, judgement } : accepted;
+  }
+  return judge ? withJudgement(accepted, judge) : accepted;
+}
+
+/** A CloudEvents body accepted by its checks, with its events judged (see accept-judgement.ts). */
+function withJudgement(accepted: IngestAccepted, judge: AcceptJudge): IngestAccepted {
+  const judgement = judgeCloudEvents(accepted.bytesToStore, accepted.format, judge);
+  return judgement ? { ...accepted, judgement } : accepted;
 }
 
 function decodeHeaderValue(value: string): string {

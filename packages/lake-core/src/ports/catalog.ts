@@ -123,6 +123,16 @@ export interface NewBatch {
   bytes: number;
   /** Defaults to the database's clock. */
   receivedAt?: Date;
+  /**
+   * When ingest judged the events (see ingest/accept-judgement.ts): the schema version it judged them
+   * against, the indexes of those it rejected, and their dead letters, recorded in the same
+   * transaction as the batch row so that a batch is never durable without them (nor they without it).
+   */
+  validated?: {
+    schemaVersion: number;
+    rejectedIndexes: number[];
+    deadLetters: NewDeadLetter[];
+  };
 }
 
 /** A batch row as registering it found it: new, or the one an earlier attempt with the same id made. */
@@ -130,6 +140,8 @@ export interface RegisteredBatch {
   status: BatchStatus;
   rawKey: string;
   receivedAt: Date;
+  /** Ids of the dead letters recorded with the row (none when an earlier attempt made the row). */
+  deadLetterIds: string[];
 }
 
 export interface BatchState {
@@ -141,6 +153,10 @@ export interface BatchState {
   receivedAt: Date;
   /** "http", "file:{landing key}" or "replay" (see NewBatch). */
   origin: string;
+  /** The schema version ingest judged the events against, when it did (see NewBatch.validated). */
+  validatedSchemaVersion?: number | undefined;
+  /** Indexes of the events ingest dead-lettered: neither stored nor dead-lettered again by the worker. */
+  rejectedAtAccept?: number[] | undefined;
 }
 
 /** One source's batches accepted but not yet committed or failed: its share of the queue. */

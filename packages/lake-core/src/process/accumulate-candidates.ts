@@ -1,6 +1,7 @@
 // Accumulating a group's candidate rows: each batch's events are read from its raw bytes, judged,
 // deduplicated within the group, and held as parallel columns; rejected events become dead letters.
 import { errorMessage } from "../errors";
+import { judgedVersion } from "../ingest/accept-judgement";
 import { iterateEvents } from "../ingest/batch-events";
 import { pointerOfPath } from "../ingest/event-fields";
 import type { BatchOutcome, NewDeadLetter } from "../ports/catalog";
@@ -64,6 +65,11 @@ export async function accumulateCandidates(
     const deadLetters: NewDeadLetter[] = [];
     const outcome: BatchOutcome = { accepted: 0, rejected: 0, duplicates: 0 };
     const replay = b.replay ? replayTracking(b.replay) : undefined;
+    // Events ingest dead-lettered are neither stored nor dead-lettered again, whatever the version now;
+    // the others need no judging while the version ingest judged them against is still active.
+    const rejectedAtAccept = new Set(b.rejectedAtAccept);
+    const judged =
+      b.validatedSchemaVersion !== undefined && b.validatedSchemaVersion === judgedVersion(source);
     const reject = (
       eventId: string | undefined,
       reasonCode: string,
@@ -110,6 +116,10 @@ export async function accumulateCandidates(
             unparseable = problem.message;
             return;
           }
+          if (rejectedAtAccept.has(problem.index ?? 0)) {
+            outcome.rejected += 1;
+            return;
+          }
           const path =
             problem.code === "INVALID_EVENT_ID" && problem.field !== undefined
               ? pointerOfPath(problem.field)
@@ -123,7 +133,11 @@ export async function accumulateCandidates(
           reject(undefined, problem.code, problem.message, path, problemPayload(problem));
         },
       })) {
-        const verdict = judgeEvent(ev, source, body);
+        if (rejectedAtAccept.has(ev.index)) {
+          outcome.rejected += 1;
+          continue;
+        }
+        const verdict = judgeEvent(ev, source, body, judged);
         if (verdict.rejected) {
           const { code, reason, path } = verdict.rejected;
           if (

@@ -73,6 +73,10 @@ export async function processBatches(
       rawKey: state.rawKey,
       receivedAt: state.receivedAt,
       origin: state.origin,
+      ...(state.validatedSchemaVersion === undefined
+        ? {}
+        : { validatedSchemaVersion: state.validatedSchemaVersion }),
+      ...(state.rejectedAtAccept === undefined ? {} : { rejectedAtAccept: state.rejectedAtAccept }),
     });
     bySource.set(state.sourceId, list);
   }

@@ -59,6 +59,10 @@ export interface PendingBatch {
   origin?: string;
   /** A replay batch's letters, read before its events are judged. */
   replay?: ReplayManifestItem[];
+  /** From the batch row: the schema version ingest judged its events against (see accept-judgement.ts). */
+  validatedSchemaVersion?: number;
+  /** From the batch row: the events ingest dead-lettered, by index. */
+  rejectedAtAccept?: number[];
 }
 
 export function emptyOutcome(messages: number): ProcessOutcome {

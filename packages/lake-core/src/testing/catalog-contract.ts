@@ -75,7 +75,12 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       const { catalog, src } = await sourceWithTable();
       const at = new Date("2024-05-01T09:00:00.123Z");
       const first = await registered(catalog, src.id, `r-${src.slug}`, at);
-      expect(first).toEqual({ status: "received", rawKey: `raw/x/r-${src.slug}.ndjson`, receivedAt: at });
+      expect(first).toEqual({
+        status: "received",
+        rawKey: `raw/x/r-${src.slug}.ndjson`,
+        receivedAt: at,
+        deadLetterIds: [],
+      });
       const retry = await catalog.registerBatch({
         id: `r-${src.slug}`,
         sourceId: src.id,
@@ -88,6 +93,51 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       const states = await catalog.batchStates([`r-${src.slug}`, "missing"]);
       expect([...states.keys()]).toEqual([`r-${src.slug}`]);
       expect(states.get(`r-${src.slug}`)).toMatchObject({ sourceId: src.id, status: "received", bytes: 10 });
+    });
+
+    it("registers a batch judged at ingest with its dead letters, once, and reports the verdicts to the worker", async () => {
+      const { catalog, src } = await sourceWithTable();
+      const id = `v-${src.slug}`;
+      const letter = {
+        sourceId: src.id,
+        batchId: id,
+        eventId: "e2",
+        reasonCode: "SCHEMA_VIOLATION",
+        reason: "/n: must be integer",
+        path: "/n",
+        payload: '{"id":"e2","n":"x"}',
+        attempts: 1,
+        schemaVersion: 1,
+      };
+      const batch = {
+        id,
+        sourceId: src.id,
+        rawKey: `raw/x/${id}.ndjson`,
+        origin: "http",
+        eventCount: 3,
+        bytes: 30,
+        validated: { schemaVersion: 1, rejectedIndexes: [1], deadLetters: [letter] },
+      };
+      const first = await catalog.registerBatch(batch);
+      expect(first.deadLetterIds).toHaveLength(1);
+      // A retry finds the row and its letters: none is recorded twice.
+      expect((await catalog.registerBatch(batch)).deadLetterIds).toEqual([]);
+      const letters = await catalog.listDeadLetters(
+        { sourceId: src.id, batchId: id, status: "open" },
+        { limit: 10 },
+      );
+      expect(letters.items.map((l) => [l.eventId, l.reasonCode, l.path, l.schemaVersion])).toEqual([
+        ["e2", "SCHEMA_VIOLATION", "/n", 1],
+      ]);
+      expect((await catalog.batchStates([id])).get(id)).toMatchObject({
+        validatedSchemaVersion: 1,
+        rejectedAtAccept: [1],
+      });
+      const plain = await registered(catalog, src.id, `p-${src.slug}`);
+      expect(plain.deadLetterIds).toEqual([]);
+      const state = (await catalog.batchStates([`p-${src.slug}`])).get(`p-${src.slug}`);
+      expect(state?.validatedSchemaVersion).toBeUndefined();
+      expect(state?.rejectedAtAccept).toBeUndefined();
     });
 
     it("commits an append atomically and shows readers only committed snapshots", async () => {
