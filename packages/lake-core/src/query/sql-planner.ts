@@ -42,6 +42,31 @@ export function onPlannerConnection<T>(work: (connection: DuckDBConnection) => P
   return run;
 }
 
+// json_serialize_sql's answer depends on the SQL text alone: the same text is parsed once per run
+// (then again to estimate it) and again as one types or runs it again. Kept as text, so each caller
+// gets a tree of its own.
+const PARSED_TEXTS = 256;
+const PARSED_TEXT_MAX_CHARS = 100_000;
+const parsedTexts = new Map<string, string>();
+
+async function serializedSql(sql: string): Promise<unknown> {
+  const known = parsedTexts.get(sql);
+  if (known !== undefined) {
+    parsedTexts.delete(sql);
+    parsedTexts.set(sql, known);
+    return known;
+  }
+  const text = await onPlannerConnection(async (connection) => {
+    const reader = await connection.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR)", [sql]);
+    return reader.getRowsJson()[0]?.[0];
+  });
+  if (typeof text === "string" && sql.length <= PARSED_TEXT_MAX_CHARS) {
+    parsedTexts.set(sql, text);
+    while (parsedTexts.size > PARSED_TEXTS) parsedTexts.delete(parsedTexts.keys().next().value as string);
+  }
+  return text;
+}
+
 /**
  * The single statement of `sql` as DuckDB's parse tree (the `node` of its one statement, with
  * `named_param_map` beside it). A syntax error is a BAD_REQUEST with its line and column.
@@ -49,10 +74,7 @@ export function onPlannerConnection<T>(work: (connection: DuckDBConnection) => P
 export async function parseSql(sql: string): Promise<SqlNode> {
   let text: unknown;
   try {
-    text = await onPlannerConnection(async (connection) => {
-      const reader = await connection.runAndReadAll("SELECT json_serialize_sql($1::VARCHAR)", [sql]);
-      return reader.getRowsJson()[0]?.[0];
-    });
+    text = await serializedSql(sql);
   } catch (err) {
     throw new InletError("INTERNAL", `cannot parse SQL: ${errorMessage(err)}`);
   }
