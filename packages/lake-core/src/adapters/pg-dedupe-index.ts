@@ -4,6 +4,13 @@
 import type { Catalog, CatalogTransaction } from "../ports/catalog";
 import type { DedupeClaim, DedupeIndex, DedupeReservation } from "../ports/dedupe-index";
 
+/**
+ * How long a reservation's look at the earlier days stays good for its commit: claims are only ever
+ * written to today and, for the hour after midnight, yesterday, so within this the commit's insert
+ * alone meets every claim made since.
+ */
+const RESERVATION_TRUSTED_MS = 30 * 60_000;
+
 export class PgDedupeIndex implements DedupeIndex {
   readonly kind = "postgres" as const;
   /** The UTC day whose partitions this process has seen to (so a claim never lacks one). */
@@ -19,16 +26,25 @@ export class PgDedupeIndex implements DedupeIndex {
     const ids = claims.map((c) => c.id);
     // Committed claims only: one being committed by another flush meets this one on the primary key
     // in commit(), which then leaves the id out.
+    const madeAt = Date.now();
     const claimed = await this.catalog.claimedEventIds(sourceId, ids);
     const fresh = new Set<string>();
     for (const id of ids) if (!claimed.has(id)) fresh.add(id);
-    return { fresh, duplicates: claimed, held: new Set() };
+    return { fresh, duplicates: claimed, held: new Set(), madeAt };
   }
 
-  commit(tx: CatalogTransaction, sourceId: string, claims: DedupeClaim[]): Promise<Set<string>> {
+  commit(
+    tx: CatalogTransaction,
+    sourceId: string,
+    claims: DedupeClaim[],
+    reservation?: DedupeReservation,
+  ): Promise<Set<string>> {
+    const earlierDaysChecked =
+      reservation !== undefined && Date.now() - reservation.madeAt < RESERVATION_TRUSTED_MS;
     return tx.claimEventIds(
       sourceId,
       claims.map((c) => c.id),
+      { earlierDaysChecked },
     );
   }
 

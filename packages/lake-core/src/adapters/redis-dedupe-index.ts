@@ -59,7 +59,7 @@ export class RedisDedupeIndex implements DedupeIndex {
 
   async reserve(sourceId: string, windowHours: number, claims: DedupeClaim[]): Promise<DedupeReservation> {
     const windowMs = Math.round(windowHours * 3_600_000);
-    const out: DedupeReservation = { fresh: new Set(), duplicates: new Set(), held: new Set() };
+    const out: DedupeReservation = { fresh: new Set(), duplicates: new Set(), held: new Set(), madeAt: Date.now() };
     if (claims.length === 0) return out;
     const owners = new Set(claims.map((c) => c.owner));
     const pipeline = this.redis.pipeline();

@@ -189,7 +189,7 @@ export function pgCatalogTransaction(tx: Queryable): CatalogTransaction {
     setDenyUnruledColumns: (tableId, deny) => setDenyUnruledColumns(tx, tableId, deny),
     lockBatchStates: (ids) => lockBatchStates(tx, ids),
     lockPendingBatches: (ids) => lockPendingBatches(tx, ids),
-    claimEventIds: (sourceId, ids) => claimEventIds(tx, sourceId, ids),
+    claimEventIds: (sourceId, ids, opts) => claimEventIds(tx, sourceId, ids, opts?.earlierDaysChecked ?? false),
     commitAppend: (commit) => commitAppend(tx, commit),
     commitCompaction: (commit) => commitCompaction(tx, commit),
     recordDeadLetters: (rows) => recordDeadLetters(tx, rows),

@@ -31,7 +31,7 @@ const CLAIM_WITHIN_WINDOW = (key: string) =>
 // partition first, never a join that would read whole partitions). Rows are inserted in (key, day)
 // order so two transactions claiming overlapping ids lock them in the same order and cannot
 // deadlock; an id is new when every row written for it was written.
-const CLAIM_SQL = `
+const claimSql = (probeEarlierDays: boolean) => `
 WITH ids AS (
   SELECT e.event_id, md5($1 || ':' || e.event_id)::uuid AS key FROM unnest($2::text[]) AS e(event_id)
 ), days AS (
@@ -40,7 +40,7 @@ WITH ids AS (
   SELECT (now() AT TIME ZONE 'UTC')::date - 1
   WHERE (now() AT TIME ZONE 'UTC') - (now() AT TIME ZONE 'UTC')::date < interval '${MIDNIGHT_GRACE}'
 ), unclaimed AS (
-  SELECT ids.key FROM ids WHERE (${CLAIM_WITHIN_WINDOW("ids.key")}) IS NULL
+  SELECT ids.key FROM ids${probeEarlierDays ? ` WHERE (${CLAIM_WITHIN_WINDOW("ids.key")}) IS NULL` : ""}
 ), claimed AS (
   INSERT INTO seen_events AS s (key, day, source_id, seen_at)
   SELECT unclaimed.key, days.day, $1, now() AT TIME ZONE 'UTC' FROM unclaimed CROSS JOIN days
@@ -51,11 +51,20 @@ WITH ids AS (
 )
 SELECT ids.event_id FROM ids
 JOIN (SELECT key FROM claimed GROUP BY key HAVING count(*) = (SELECT count(*) FROM days)) c USING (key)`;
+const CLAIM_SQL = claimSql(true);
+// New claims go to today (and yesterday in the hour after midnight) only, where the insert meets them:
+// ids a reservation found free on the earlier days need no second look there.
+const CLAIM_CHECKED_SQL = claimSql(false);
 
 /** Inserts the ids (unique within the call) and returns those that were new for this source within its window. */
-export async function claimEventIds(tx: Queryable, sourceId: string, ids: string[]): Promise<Set<string>> {
+export async function claimEventIds(
+  tx: Queryable,
+  sourceId: string,
+  ids: string[],
+  earlierDaysChecked = false,
+): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const res = await tx.query<{ event_id: string }>(CLAIM_SQL, [sourceId, ids]);
+  const res = await tx.query<{ event_id: string }>(earlierDaysChecked ? CLAIM_CHECKED_SQL : CLAIM_SQL, [sourceId, ids]);
   return new Set(res.rows.map((r) => r.event_id));
 }
 

@@ -481,7 +481,18 @@ export interface CatalogTransaction extends ReplayCatalogTransaction, ReprocessC
    * Claims (source, event id) pairs, unique within the call; returns those that were new, or whose
    * earlier claim is past the source's dedupe window.
    */
-  claimEventIds(sourceId: string, ids: string[]): Promise<Set<string>>;
+  claimEventIds(
+    sourceId: string,
+    ids: string[],
+    opts?: {
+      /**
+       * The ids were found free of claims on earlier days (not today or, in the hour after midnight,
+       * yesterday) within the last half hour: only the days a claim can still be written to are
+       * checked, by the insert itself.
+       */
+      earlierDaysChecked?: boolean;
+    },
+  ): Promise<Set<string>>;
   /**
    * Makes the files visible in a new snapshot together with the batches turning committed (no
    * snapshot when there are no files); returns the table's newest snapshot seq.

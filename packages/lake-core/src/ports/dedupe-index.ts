@@ -19,6 +19,8 @@ export interface DedupeReservation {
    * this flush; the batch carrying one is retried once the owner has committed or failed.
    */
   held: Set<string>;
+  /** When it was made (ms since the epoch): PostgreSQL's commit relies on its look at earlier days for a while. */
+  madeAt: number;
 }
 
 /** Where an owner (a batch) stands: only a committed owner's claim makes a copy a duplicate. */
@@ -36,7 +38,12 @@ export interface DedupeIndex {
    * the ids this commit holds; a reserved id missing from the result was claimed by another commit
    * meanwhile, and the flush must not commit it.
    */
-  commit(tx: CatalogTransaction, sourceId: string, claims: DedupeClaim[]): Promise<Set<string>>;
+  commit(
+    tx: CatalogTransaction,
+    sourceId: string,
+    claims: DedupeClaim[],
+    reservation?: DedupeReservation,
+  ): Promise<Set<string>>;
   /** Which of the ids hold a committed claim within the window (read only: a dry run's question). */
   claimed(sourceId: string, ids: string[]): Promise<Set<string>>;
   /**

@@ -161,7 +161,7 @@ async function commitAttempt(
       if (overrun.size > 0 && uploaded.length > 0) throw new AttemptOverrun(overrun);
       const committing = liveBatches.filter((p) => stillPending.has(p.batch.batchId));
       const claims = freshRows.filter((i) => stillPending.has(parsed[owner[i]!]!.batch.batchId)).map(claimOf);
-      const holds = await dedupe.commit(tx, source.id, claims);
+      const holds = await dedupe.commit(tx, source.id, claims, reservation);
       if (claims.some((c) => !holds.has(c.id))) throw new AttemptOverrun(new Set());
       const seq = await tx.commitAppend({
         tableId: table.id,

@@ -187,6 +187,7 @@ export async function commitReplacement(deps: ReplaceDeps, input: ReplaceInput):
         tx,
         source.id,
         claims.filter((c) => reserved.fresh.has(c.id)),
+        reserved,
       );
       const fresh = new Set([...reserved.fresh].filter((id) => holds.has(id)));
       const excluded = new Set(derived.excluded);

@@ -60,7 +60,7 @@ export function dedupeContract(name: string, make: () => Promise<DedupeUnderTest
       let stored: string[] = [];
       try {
         await h.catalog.transaction(async (tx) => {
-          const holds = await worker.commit(tx, sourceId, reserved);
+          const holds = await worker.commit(tx, sourceId, reserved, r);
           stored = reserved.filter((c) => holds.has(c.id)).map((c) => c.id);
           await beforeEnd?.();
           if (ending !== "commit") throw new Error(`flush ${ending}`);
