@@ -20,12 +20,14 @@ describe("the API process", () => {
         INLET_QUEUE: "kafka",
       },
       encoding: "utf8",
-      timeout: 30_000,
+      // Starting tsx and the API's imports takes 5-10 s on two cores and far longer when they are busy.
+      timeout: 120_000,
     });
+    expect(res.error).toBeUndefined();
     expect(res.status).toBe(1);
     expect(res.stderr).toContain('INLET_API_PORT ("not-a-port")');
     expect(res.stderr).toContain('INLET_QUEUE ("kafka")');
-  });
+  }, 150_000);
 
   it("creates its data folder for the first-start credentials when nothing else has", async () => {
     const t = await createTestDatabase();
