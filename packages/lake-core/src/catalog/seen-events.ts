@@ -19,18 +19,21 @@ const MIDNIGHT_GRACE = "1 hour";
 // The source's window, as an InitPlan parameter (so partitions before the window are pruned at run time).
 const WINDOW_HOURS = "coalesce((SELECT dedupe_window_hours FROM sources WHERE id = $1), 168)";
 const SINCE = `((now() AT TIME ZONE 'UTC') - make_interval(hours => ${WINDOW_HOURS}))`;
-/** 1 when the key holds a claim within the window, else NULL: probes newest day first, stops at a hit. */
-const CLAIM_WITHIN_WINDOW = (key: string) =>
-  `SELECT 1 FROM seen_events s
-   WHERE s.key = ${key} AND s.day BETWEEN ${SINCE}::date AND (now() AT TIME ZONE 'UTC')::date AND s.seen_at > ${SINCE}
-   ORDER BY s.day DESC LIMIT 1`;
+/**
+ * The keys among `keys` (an array expression) holding a claim within the window: one index scan per
+ * day of the window with the whole array (a sorted walk of each day's primary key), rather than a
+ * join that would read whole partitions or a subquery per key that restarts every day's scan per key.
+ */
+const CLAIMED_WITHIN_WINDOW = (keys: string) =>
+  `SELECT s.key FROM seen_events s
+   WHERE s.key = ANY (${keys}) AND s.day BETWEEN ${SINCE}::date AND (now() AT TIME ZONE 'UTC')::date
+     AND s.seen_at > ${SINCE}`;
 
 // The key is md5(source id ':' event id) as a uuid (see the SeenEvent model). A claim within the window
 // (in any partition) wins over a new one; an older claim in today's partition is taken over in place.
-// The earlier claims are looked up one id at a time (a LIMIT 1 subquery per id: index probes, newest
-// partition first, never a join that would read whole partitions). Rows are inserted in (key, day)
-// order so two transactions claiming overlapping ids lock them in the same order and cannot
-// deadlock; an id is new when every row written for it was written.
+// Earlier claims are looked up with the whole key array per day (see CLAIMED_WITHIN_WINDOW). Rows are
+// inserted in (key, day) order so two transactions claiming overlapping ids lock them in the same
+// order and cannot deadlock; an id is new when every row written for it was written.
 const claimSql = (probeEarlierDays: boolean) => `
 WITH ids AS (
   SELECT e.event_id, md5($1 || ':' || e.event_id)::uuid AS key FROM unnest($2::text[]) AS e(event_id)
@@ -40,7 +43,9 @@ WITH ids AS (
   SELECT (now() AT TIME ZONE 'UTC')::date - 1
   WHERE (now() AT TIME ZONE 'UTC') - (now() AT TIME ZONE 'UTC')::date < interval '${MIDNIGHT_GRACE}'
 ), unclaimed AS (
-  SELECT ids.key FROM ids${probeEarlierDays ? ` WHERE (${CLAIM_WITHIN_WINDOW("ids.key")}) IS NULL` : ""}
+  SELECT ids.key FROM ids${
+    probeEarlierDays ? ` WHERE ids.key NOT IN (${CLAIMED_WITHIN_WINDOW("ARRAY(SELECT key FROM ids)")})` : ""
+  }
 ), claimed AS (
   INSERT INTO seen_events AS s (key, day, source_id, seen_at)
   SELECT unclaimed.key, days.day, $1, now() AT TIME ZONE 'UTC' FROM unclaimed CROSS JOIN days
@@ -72,8 +77,10 @@ export async function claimEventIds(
 export async function claimedEventIds(q: Queryable, sourceId: string, ids: string[]): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
   const res = await q.query<{ event_id: string }>(
-    `SELECT e.event_id FROM unnest($2::text[]) AS e(event_id)
-     WHERE (${CLAIM_WITHIN_WINDOW("md5($1 || ':' || e.event_id)::uuid")}) IS NOT NULL`,
+    `WITH ids AS (
+       SELECT e.event_id, md5($1 || ':' || e.event_id)::uuid AS key FROM unnest($2::text[]) AS e(event_id)
+     )
+     SELECT ids.event_id FROM ids WHERE ids.key IN (${CLAIMED_WITHIN_WINDOW("ARRAY(SELECT key FROM ids)")})`,
     [sourceId, ids],
   );
   return new Set(res.rows.map((r) => r.event_id));
