@@ -7,8 +7,9 @@
 // resolve, guard, estimate, budgets, the engine, history in PostgreSQL) and what it adds to the
 // engine, the catalog read that resolves the tables, estimateQuery alone and LakeReader.estimate (what
 // the console asks as one types, with budgets), as p50/p95 over interleaved rounds, with the
-// estimate's error against the bytes the engine measured; then the estimate as one types (every
-// prefix of each query). Figures only.
+// estimate's error against the bytes the engine measured; then what the query path adds to DuckDB
+// alone (p50 and p95 of their difference round by round, and their ratio), the target; then the
+// estimate as one types (every prefix of each query). Figures only.
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -214,6 +215,7 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
     const maxRows = 1000;
     const samples = queries.map(() => ({
       direct: [] as number[],
+      directBeside: [] as number[],
       engine: [] as number[],
       estimate: [] as number[],
       bytes: [] as number[],
@@ -283,11 +285,16 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
         );
         const estimate = await timed(() => estimateQuery({ catalog }, q.sql));
         const bytes = await timed(() => scannedParquetBytes(duck, q.sql, scannedFiles));
+        // DuckDB alone again right before the query path, so the two are measured under the same load.
+        const directBeside = await timed(async () =>
+          (await duck.runAndReadAll(`SELECT * FROM (${q.sql}) LIMIT ${maxRows + 1}`)).getRowObjectsJson(),
+        );
         const path = await timed(() => lake.runQuery(reader, { sql: q.sql, path: "sql", maxRows }));
         const lakeEstimate = await timed(() => lake.estimate(reader, { sql: q.sql }));
         // The first round warms caches (and the estimator's planner tables): not counted.
         if (round === 0) continue;
         samples[i]!.direct.push(direct.ms);
+        samples[i]!.directBeside.push(directBeside.ms);
         samples[i]!.engine.push(run.ms);
         samples[i]!.restricted.push(restricted.ms);
         samples[i]!.openNew.push(openNew.ms);
@@ -345,6 +352,30 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
         `${q.name.padEnd(25)} | ${pad(ms(d.p50), 10)} | ${pad(`${ms(e.p50)} (${ms(e.p95)})`, 18)} | ${pad(ms(overhead.p50), 15)} | ${pad(ms(b.p50), 13)} | ${pad(`${ms(path.p50)} (${ms(path.p95)})`, 20)} | ${pad(`${ms(added.p50)} (${ms(added.p95)})`, 23)}`,
       );
     }
+    // The target: what the whole query path adds to DuckDB alone running the same SQL on the same
+    // files, paired round by round (DuckDB alone runs right before the query path in each round).
+    out.push("");
+    out.push(
+      "overhead of the query path over DuckDB alone (ms; each round: the query path − DuckDB alone run just before it; target p50 ≤ 20 ms)",
+    );
+    out.push(
+      `${"query".padEnd(25)} | ${pad("path − DuckDB p50", 17)} | ${pad("p95", 7)} | ${pad("path ÷ DuckDB p50", 17)}`,
+    );
+    const allOver: number[] = [];
+    for (const [i, q] of queries.entries()) {
+      const x = samples[i]!;
+      const over = diffs(x.path, x.directBeside);
+      allOver.push(...over);
+      const o = stats(over);
+      const ratio = stats(x.path.map((p, k) => p / (x.directBeside[k] ?? Number.NaN)));
+      out.push(
+        `${q.name.padEnd(25)} | ${pad(ms(o.p50), 17)} | ${pad(ms(o.p95), 7)} | ${pad(ratio.p50.toFixed(2), 17)}`,
+      );
+    }
+    const overall = stats(allOver);
+    out.push(
+      `all queries: query path − DuckDB alone p50 ${ms(overall.p50)} ms, p95 ${ms(overall.p95)} ms (target p50 ≤ 20 ms)`,
+    );
     out.push("");
     out.push(
       "under access policies (ms): the engine unrestricted and with the orders table's secure relation (a masked and a denied column, a row filter) and its plan check; target ratio ≤ 1.2",
