@@ -183,7 +183,12 @@ describe("a source's lifecycle", () => {
   it("sets the dedupe window from 1 hour to 90 days, keeps it when not given, and audits it", async () => {
     await register("windowed-orders");
     expect((await catalog.findSourceBySlug("windowed-orders"))?.dedupeWindowHours).toBe(168);
-    const lifecycle = { slug: "windowed-orders", retentionDays: 365, rawRetentionDays: 30, rawArchiveDays: null };
+    const lifecycle = {
+      slug: "windowed-orders",
+      retentionDays: 365,
+      rawRetentionDays: 30,
+      rawArchiveDays: null,
+    };
     for (const [hours, message] of [
       [0, "must be at least 1 hour"],
       [2161, "must be at most 2,160 hours (90 days)"],
@@ -193,7 +198,9 @@ describe("a source's lifecycle", () => {
       expect(bad.statusCode).toBe(400);
       expect(bad.json().error.json.data.issues).toEqual([{ path: "dedupeWindowHours", message }]);
     }
-    expect((await call("sources.updateLifecycle", { ...lifecycle, dedupeWindowHours: 24 })).statusCode).toBe(200);
+    expect((await call("sources.updateLifecycle", { ...lifecycle, dedupeWindowHours: 24 })).statusCode).toBe(
+      200,
+    );
     expect((await catalog.findSourceBySlug("windowed-orders"))?.dedupeWindowHours).toBe(24);
     const page = await s.app.inject({
       method: "GET",

@@ -148,10 +148,14 @@ export class ReplayService {
 
   async dryRun(actor: Actor, input: { selection: ReplaySelectionInput; previews?: number | undefined }) {
     const reader = readerOf(actor);
-    const result = await dryRunReplay({ catalog: this.catalog, dedupe: this.opts.dedupe }, await this.selection(input.selection), {
-      previews: input.previews ?? 20,
-      limits: this.opts.limits,
-    });
+    const result = await dryRunReplay(
+      { catalog: this.catalog, dedupe: this.opts.dedupe },
+      await this.selection(input.selection),
+      {
+        previews: input.previews ?? 20,
+        limits: this.opts.limits,
+      },
+    );
     // Previews are event data: each letter is read through the LakeReader (recorded, as the reader),
     // and its edit shown under the same column rules as its payload.
     const previews = [];

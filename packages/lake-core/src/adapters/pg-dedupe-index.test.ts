@@ -59,7 +59,9 @@ describe("PostgreSQL dedupe partitions", () => {
     const old = day(-30);
     const from = new Date(Date.now() - 30 * 86_400_000).toISOString().slice(0, 10);
     const to = new Date(Date.now() - 29 * 86_400_000).toISOString().slice(0, 10);
-    await t.db.pool.query(`CREATE TABLE "${old}" PARTITION OF seen_events FOR VALUES FROM ('${from}') TO ('${to}')`);
+    await t.db.pool.query(
+      `CREATE TABLE "${old}" PARTITION OF seen_events FOR VALUES FROM ('${from}') TO ('${to}')`,
+    );
     await t.db.pool.query(
       `INSERT INTO seen_events (key, day, source_id, seen_at) VALUES (gen_random_uuid(), $1::date, 'gone', $1::timestamp)`,
       [from],

@@ -17,9 +17,7 @@ export class PgDedupeIndex implements DedupeIndex {
   private maintainedDay: string | undefined;
   private maintaining: Promise<void> | undefined;
 
-  constructor(
-    private readonly catalog: Pick<Catalog, "claimedEventIds" | "maintainDedupeIndex">,
-  ) {}
+  constructor(private readonly catalog: Pick<Catalog, "claimedEventIds" | "maintainDedupeIndex">) {}
 
   async reserve(sourceId: string, _windowHours: number, claims: DedupeClaim[]): Promise<DedupeReservation> {
     await this.ensurePartitions();

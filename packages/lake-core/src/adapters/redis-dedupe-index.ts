@@ -48,7 +48,11 @@ export class RedisDedupeIndex implements DedupeIndex {
 
   /** Connects first, so an unreachable Redis is reported at start rather than at the first flush. */
   static async connect(opts: RedisDedupeOptions): Promise<RedisDedupeIndex> {
-    const redis = new Redis(opts.url, { lazyConnect: true, maxRetriesPerRequest: 3, enableAutoPipelining: false });
+    const redis = new Redis(opts.url, {
+      lazyConnect: true,
+      maxRetriesPerRequest: 3,
+      enableAutoPipelining: false,
+    });
     await redis.connect();
     return new RedisDedupeIndex(redis, opts);
   }
@@ -59,7 +63,12 @@ export class RedisDedupeIndex implements DedupeIndex {
 
   async reserve(sourceId: string, windowHours: number, claims: DedupeClaim[]): Promise<DedupeReservation> {
     const windowMs = Math.round(windowHours * 3_600_000);
-    const out: DedupeReservation = { fresh: new Set(), duplicates: new Set(), held: new Set(), madeAt: Date.now() };
+    const out: DedupeReservation = {
+      fresh: new Set(),
+      duplicates: new Set(),
+      held: new Set(),
+      madeAt: Date.now(),
+    };
     if (claims.length === 0) return out;
     const owners = new Set(claims.map((c) => c.owner));
     const pipeline = this.redis.pipeline();

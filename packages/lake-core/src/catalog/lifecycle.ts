@@ -143,7 +143,13 @@ export async function updateSourceLifecycle(
        FROM old WHERE s.id = old.id RETURNING s.id
      )
      SELECT retention_days, raw_retention_days, raw_archive_days, dedupe_window_hours FROM old`,
-    [id, next.retentionDays, next.rawRetentionDays, next.rawArchiveDays ?? null, next.dedupeWindowHours ?? null],
+    [
+      id,
+      next.retentionDays,
+      next.rawRetentionDays,
+      next.rawArchiveDays ?? null,
+      next.dedupeWindowHours ?? null,
+    ],
   );
   const row = res.rows[0];
   if (!row) return undefined;

@@ -69,7 +69,10 @@ export async function claimEventIds(
   earlierDaysChecked = false,
 ): Promise<Set<string>> {
   if (ids.length === 0) return new Set();
-  const res = await tx.query<{ event_id: string }>(earlierDaysChecked ? CLAIM_CHECKED_SQL : CLAIM_SQL, [sourceId, ids]);
+  const res = await tx.query<{ event_id: string }>(earlierDaysChecked ? CLAIM_CHECKED_SQL : CLAIM_SQL, [
+    sourceId,
+    ids,
+  ]);
   return new Set(res.rows.map((r) => r.event_id));
 }
 
@@ -128,8 +131,12 @@ export async function maintainSeenEventPartitions(tx: Queryable): Promise<Dedupe
     const name = partitionName(day(offset));
     if (have.has(name)) continue;
     const from = day(offset).toISOString().slice(0, 10);
-    const to = day(offset + 1).toISOString().slice(0, 10);
-    await tx.query(`CREATE TABLE "${name}" PARTITION OF seen_events FOR VALUES FROM ('${from}') TO ('${to}')`);
+    const to = day(offset + 1)
+      .toISOString()
+      .slice(0, 10);
+    await tx.query(
+      `CREATE TABLE "${name}" PARTITION OF seen_events FOR VALUES FROM ('${from}') TO ('${to}')`,
+    );
     created.push(name);
   }
   const oldestKept = day(-longestDays - 1).getTime();

@@ -1,8 +1,9 @@
 // Committing a group of candidate rows: ask the dedupe index which ids the group may store, write and
 // upload the Parquet files without the duplicates, then, in one short catalog transaction, lock the
 // batches still pending, make the claims durable and commit the files with the batches' counts and
-// dead letters as one snapshot. No transaction is open while files are written or uploaded; the files
-// of a flush that never commits are deleted here when it can, and by the vacuum otherwise.
+// dead letters as one snapshot. No transaction is open while files are written or uploaded, but for
+// one race: ids another flush committed after the reservation are left out of a rewrite within the
+// commit. Files of a flush that never commits are deleted here when it can, and by the vacuum otherwise.
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { PgDedupeIndex } from "../adapters/pg-dedupe-index";
@@ -16,7 +17,7 @@ import { toParquet, uploadFiles, writeCandidateLines } from "./flush-files";
 import type { PhaseTimings, ProcessDeps } from "./process-outcome";
 import { replayOutcomes } from "./replay-outcomes";
 
-/** Attempts of one group: a batch another worker committed meanwhile, or an id claimed meanwhile, retries. */
+/** Attempts of one group: a batch another worker committed meanwhile starts the group over. */
 const ATTEMPTS = 3;
 
 const defaultIndexes = new WeakMap<object, DedupeIndex>();
@@ -35,10 +36,10 @@ export function dedupeIndexOf(deps: {
   return index;
 }
 
-/** Another commit took a batch or an id of this attempt while its files were written: try again. */
+/** Another worker committed a batch of this attempt while its files were written: try again. */
 class AttemptOverrun extends Error {
   constructor(readonly gone: Set<string>) {
-    super("a batch or an event id of the flush was committed by another flush meanwhile");
+    super("a batch of the flush was committed by another flush meanwhile");
   }
 }
 
@@ -56,14 +57,18 @@ export async function commitGroup(
   phase: PhaseTimings,
 ): Promise<{ committed: ParsedBatch[]; filesWritten: number }> {
   const base = candidates.parsed.map((p) => ({ ...p.outcome }));
+  // An attempt counts into the batches' outcomes; each starts from the counts the group came with.
+  const restoreCounts = () => {
+    for (const [i, p] of candidates.parsed.entries()) Object.assign(p.outcome, base[i]);
+  };
   const gone = new Set<string>();
   for (let attempt = 1; ; attempt++) {
-    candidates.parsed.forEach((p, i) => Object.assign(p.outcome, base[i]));
+    restoreCounts();
     try {
       return await commitAttempt(deps, source, table, candidates, phase, gone);
     } catch (err) {
       if (!(err instanceof AttemptOverrun) || attempt >= ATTEMPTS) {
-        candidates.parsed.forEach((p, i) => Object.assign(p.outcome, base[i]));
+        restoreCounts();
         throw err;
       }
       for (const id of err.gone) gone.add(id);
@@ -87,19 +92,24 @@ async function commitAttempt(
   const live = parsed.map((p) => !gone.has(p.batch.batchId));
   const rowsOfLive: number[] = [];
   for (let i = 0; i < ids.length; i++) if (live[owner[i]!]) rowsOfLive.push(i);
-  const claimOf = (i: number): DedupeClaim => ({ id: dedupeIds[i]!, owner: parsed[owner[i]!]!.batch.batchId });
+  const claimOf = (i: number): DedupeClaim => ({
+    id: dedupeIds[i]!,
+    owner: parsed[owner[i]!]!.batch.batchId,
+  });
   let uploaded: NewDataFile[] = [];
+  /** Files of a rewrite within the commit (see below), and the uploads they replaced. */
+  let rewritten: NewDataFile[] = [];
+  let rewrittenUsed = false;
+  const rewriteScratch = join(deps.tmpDir, `${flushId}-rewrite`);
   let committed = false;
   try {
     // The index is asked while this process writes the NDJSON lines of every candidate; the Parquet
     // conversion then leaves out the ids that turned out to be duplicates.
     const claimStarted = performance.now();
-    const reserve = dedupe
-      .reserve(source.id, source.dedupeWindowHours, rowsOfLive.map(claimOf))
-      .then((r) => {
-        phase.claim += performance.now() - claimStarted;
-        return r;
-      });
+    const reserve = dedupe.reserve(source.id, source.dedupeWindowHours, rowsOfLive.map(claimOf)).then((r) => {
+      phase.claim += performance.now() - claimStarted;
+      return r;
+    });
     const lines =
       rowsOfLive.length > 0
         ? writeCandidateLines(source, scratch, parsed, rowsOfLive, cols, phase, false)
@@ -115,7 +125,7 @@ async function commitAttempt(
         `${reservation.held.size} event id(s) (e.g. '${example}') are claimed by a batch that has not committed yet; retried once it commits or fails`,
       );
     }
-    const fresh = reservation.fresh;
+    const fresh = new Set(reservation.fresh);
 
     let duplicateIds: string[] = [];
     const freshRows: number[] = [];
@@ -162,10 +172,42 @@ async function commitAttempt(
       const committing = liveBatches.filter((p) => stillPending.has(p.batch.batchId));
       const claims = freshRows.filter((i) => stillPending.has(parsed[owner[i]!]!.batch.batchId)).map(claimOf);
       const holds = await dedupe.commit(tx, source.id, claims, reservation);
-      if (claims.some((c) => !holds.has(c.id))) throw new AttemptOverrun(new Set());
+      let files = uploaded;
+      if (claims.some((c) => !holds.has(c.id))) {
+        // Another flush committed some of these ids after the reservation (copies in flight at once,
+        // as resends often are): they are duplicates now, and this flush's files are rewritten without
+        // them here, in the transaction that holds the other claims, instead of starting over.
+        for (const i of freshRows) {
+          if (holds.has(dedupeIds[i]!) || !stillPending.has(parsed[owner[i]!]!.batch.batchId)) continue;
+          fresh.delete(dedupeIds[i]!);
+          const outcome = parsed[owner[i]!]!.outcome;
+          outcome.accepted -= 1;
+          outcome.duplicates += 1;
+        }
+        const keep = freshRows.filter((i) => fresh.has(dedupeIds[i]!));
+        const rewriteId = newBatchId();
+        if (keep.length > 0) {
+          await writeCandidateLines(source, rewriteScratch, parsed, keep, cols, phase, false);
+          const local = await toParquet(
+            deps,
+            source,
+            rewriteScratch,
+            rewriteId,
+            parsed,
+            keep,
+            cols,
+            phase,
+            [],
+          );
+          rewritten = await uploadFiles(deps.store, source.slug, local);
+          if (committing.length === 1) for (const f of rewritten) f.batchId = committing[0]!.batch.batchId;
+        }
+        files = rewritten;
+        rewrittenUsed = true;
+      }
       const seq = await tx.commitAppend({
         tableId: table.id,
-        files: uploaded,
+        files,
         batchIds: committing.map((p) => p.batch.batchId),
         counts: new Map<string, BatchOutcome>(committing.map((p) => [p.batch.batchId, p.outcome])),
       });
@@ -173,17 +215,20 @@ async function commitAttempt(
       // Replayed letters' outcomes commit with the rows they landed (or did not land) as.
       const stored = (row: number) => fresh.has(dedupeIds[row]!);
       await tx.recordReplayOutcomes(
-        committing.flatMap((p) => (p.replay ? replayOutcomes(p.replay, stored, { name: table.name, seq }) : [])),
+        committing.flatMap((p) =>
+          p.replay ? replayOutcomes(p.replay, stored, { name: table.name, seq }) : [],
+        ),
       );
-      return { committed: committing, filesWritten: uploaded.length };
+      return { committed: committing, filesWritten: files.length };
     });
     committed = true;
     phase.commit += performance.now() - commitStarted;
     return result;
   } finally {
-    if (!committed && uploaded.length > 0) {
-      await deps.store.delete(uploaded.map((f) => f.path)).catch(() => undefined);
-    }
+    // What did not commit: everything of a failed attempt, the first upload of a rewritten one.
+    const orphans = !committed ? [...uploaded, ...rewritten] : rewrittenUsed ? uploaded : [];
+    if (orphans.length > 0) await deps.store.delete(orphans.map((f) => f.path)).catch(() => undefined);
     await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+    await rm(rewriteScratch, { recursive: true, force: true }).catch(() => undefined);
   }
 }

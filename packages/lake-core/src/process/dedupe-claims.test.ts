@@ -31,7 +31,14 @@ beforeAll(async () => {
     ownerStates: batchOwnerStates(catalog),
     holdWaitMs: 200,
   });
-  deps = { catalog, store: bed.store, queue: bed.queue, duck: bed.duck, tmpDir: join(bed.dir, "tmp"), dedupe };
+  deps = {
+    catalog,
+    store: bed.store,
+    queue: bed.queue,
+    duck: bed.duck,
+    tmpDir: join(bed.dir, "tmp"),
+    dedupe,
+  };
 });
 
 afterAll(async () => {

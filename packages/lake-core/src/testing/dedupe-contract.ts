@@ -109,7 +109,8 @@ export function dedupeContract(name: string, make: () => Promise<DedupeUnderTest
         flush(h.workers[1], src, batch(), [...ids].reverse()),
       ]);
       // Whatever one held back, it retries after the other committed: then a duplicate.
-      const retried = x.held.length + y.held.length > 0 ? await flush(h.workers[0], src, batch(), ids) : undefined;
+      const retried =
+        x.held.length + y.held.length > 0 ? await flush(h.workers[0], src, batch(), ids) : undefined;
       const stored = [...x.stored, ...y.stored, ...(retried?.stored ?? [])];
       expect(stored.sort()).toEqual([...ids].sort());
     });
@@ -122,7 +123,8 @@ export function dedupeContract(name: string, make: () => Promise<DedupeUnderTest
       const other = batch();
       const meanwhile = await flush(h.workers[1], src, other, ["e1"]);
       const redelivered = await flush(h.workers[1], src, owner, ["e1", "e2"]);
-      const otherRetry = meanwhile.held.length > 0 ? await flush(h.workers[0], src, batch(), ["e1"]) : undefined;
+      const otherRetry =
+        meanwhile.held.length > 0 ? await flush(h.workers[0], src, batch(), ["e1"]) : undefined;
       const stored = [...meanwhile.stored, ...redelivered.stored, ...(otherRetry?.stored ?? [])];
       expect(stored.sort()).toEqual(["e1", "e2"]);
       expect(redelivered.stored).toContain("e2");

@@ -21,7 +21,16 @@ function reachable(): Promise<boolean> {
 /** Makes sure a Redis answers at TEST_REDIS_URL; returns how to stop the one started here (if any). */
 export async function ensureTestRedis(): Promise<{ stop(): Promise<void> }> {
   if (await reachable()) return { stop: async () => {} };
-  const args = ["--bind", TEST_REDIS_HOST, "--port", String(TEST_REDIS_PORT), "--save", "", "--appendonly", "no"];
+  const args = [
+    "--bind",
+    TEST_REDIS_HOST,
+    "--port",
+    String(TEST_REDIS_PORT),
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+  ];
   const child: ChildProcess = spawn("redis-server", args, { stdio: "ignore" });
   let failure: Error | undefined;
   child.once("error", (err) => {

@@ -368,7 +368,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     try {
       // The PostgreSQL dedupe index's days: upcoming ones created, those past every window dropped whole.
       const days = await catalog.maintainDedupeIndex();
-      if (days.created.length + days.dropped.length > 0) logger.info(days, "dedupe index partitions maintained");
+      if (days.created.length + days.dropped.length > 0)
+        logger.info(days, "dedupe index partitions maintained");
       await syncRawArchiveRules({ catalog, store, logger });
       const r = await applyRetention(
         { catalog, store, logger },

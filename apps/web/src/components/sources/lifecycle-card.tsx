@@ -266,7 +266,11 @@ export function LifecycleCard({ source, canManage }: { source: LifecycleSettings
         description={`Curated data is partitioned by ${partitioning}. Retention runs hourly: older curated partitions leave the table in a retention snapshot (in the audit log), older raw batches are deleted. Within the dedupe window a resent event lands once; after it, at least once.`}
       />
       <CardBody>
-        <form onSubmit={submit} aria-label="Retention settings" className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4">
+        <form
+          onSubmit={submit}
+          aria-label="Retention settings"
+          className="grid gap-4 sm:grid-cols-2 lg:grid-cols-4"
+        >
           {fields.map((f) => (
             <DaysField
               key={f.field}
