@@ -6,7 +6,7 @@ import { errorMessage, InletError } from "../errors";
 import type { BatchState, Catalog, RegisteredBatch } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
 import type { Queue } from "../ports/queue";
-import type { AcceptJudgement } from "./accept-judgement";
+import { type AcceptJudgement, encodeJudgedEvents, judgedEventsKey } from "./accept-judgement";
 import type { BatchFormat } from "./envelope";
 import {
   BATCHES_QUEUE,
@@ -74,8 +74,11 @@ export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): 
   const fresh = batch.batchId === undefined || batch.newBatch === true;
   const batchId = batch.batchId ?? newBatchId(batch.receivedAt);
   let rawKey = rawBatchKey(batch.source.slug, batch.receivedAt, batchId, batch.format);
+  const judged = batch.judgement?.events;
+  // A batch's judged events go with its raw object (a missing one makes the worker judge the batch).
   const discard = async (key: string) => {
-    await deps.store.delete([key]).catch((err: unknown) => {
+    const keys = judged ? [key, judgedEventsKey(key)] : [key];
+    await deps.store.delete(keys).catch((err: unknown) => {
       deps.logger?.warn(
         { err: errorMessage(err), rawKey: key },
         "could not delete the raw object of a batch not accepted",
@@ -98,7 +101,13 @@ export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): 
   }
   try {
     await deps.store.put(rawKey, batch.body, { contentType: rawBatchContentType(batch.format) });
+    if (judged) {
+      await deps.store.put(judgedEventsKey(rawKey), encodeJudgedEvents(judged), {
+        contentType: "application/json",
+      });
+    }
   } catch (err) {
+    if (fresh && judged) await discard(rawKey);
     throw unavailable("the object store", err);
   }
   let registered: RegisteredBatch;

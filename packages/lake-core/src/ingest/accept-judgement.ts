@@ -3,11 +3,18 @@
 // become dead letters recorded with the batch, and the batch row notes the version and their indexes.
 // The worker, finding that version still active, stores the other events without parsing or
 // validating them again; after a new version registers it judges them itself (process/source-group).
+import { bytesMayHoldSurrogateEscape } from "../json/lone-surrogates";
 import type { NewDeadLetter } from "../ports/catalog";
 import type { LoadedSource } from "../schema/source-schema";
 import type { ParsedLineHook } from "./batch-check";
 import { iterateEvents, ndjsonEventReader } from "./batch-events";
-import type { BatchFormat, EnvelopeEvent, EventProblem } from "./envelope";
+import {
+  type BatchFormat,
+  CURATED_META_KEYS,
+  type EnvelopeEvent,
+  type EventProblem,
+  isRecord,
+} from "./envelope";
 import { eventRejection, eventText, problemPath, problemPayload } from "./event-rejection";
 
 /** What ingest needs to judge a batch: the source with its active schema, and the batch's identity. */
@@ -24,6 +31,51 @@ export interface AcceptJudgement {
   schemaVersion: number;
   rejectedIndexes: number[];
   deadLetters: NewDeadLetter[];
+  /** An NDJSON batch's accepted events as the worker needs them, read without parsing the lines. */
+  events?: JudgedEvents;
+}
+
+/**
+ * An NDJSON batch's accepted events, in order, as parallel arrays: each one's index among the batch's
+ * lines, its id, its time (milliseconds and the microseconds within), and whether the worker must
+ * parse that line after all to build its row (a payload key named like a meta column, or a possible
+ * unpaired surrogate escape). Kept beside the raw object (judgedEventsKey) until the batch is
+ * committed; the raw object itself stays the body as sent.
+ */
+export interface JudgedEvents {
+  v: 1;
+  index: number[];
+  id: string[];
+  ms: number[];
+  micros: number[];
+  /** Indexes (into the batch's lines) of the events whose rows need their line parsed. */
+  parse: number[];
+}
+
+/** Where a batch's judged events are kept: beside its raw object. */
+export function judgedEventsKey(rawKey: string): string {
+  return `${rawKey}.judged.json`;
+}
+
+export function encodeJudgedEvents(events: JudgedEvents): Uint8Array {
+  return Buffer.from(JSON.stringify(events));
+}
+
+/** The judged events of a batch as stored, or undefined when the bytes are not such a record. */
+export function decodeJudgedEvents(bytes: Uint8Array): JudgedEvents | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== "object" || value === null) return undefined;
+  const e = value as Partial<JudgedEvents>;
+  const n = e.index?.length;
+  if (e.v !== 1 || n === undefined || !Array.isArray(e.index) || !Array.isArray(e.parse)) return undefined;
+  if (!Array.isArray(e.id) || !Array.isArray(e.ms) || !Array.isArray(e.micros)) return undefined;
+  if (e.id.length !== n || e.ms.length !== n || e.micros.length !== n) return undefined;
+  return e as JudgedEvents;
 }
 
 /** The version number a batch's judgement is recorded under (0: the source has no schema). */
@@ -40,6 +92,9 @@ export class BatchJudgement {
   private readonly deadLetters: NewDeadLetter[] = [];
   /** Set when a problem is the whole body's, not one event's: ingest then leaves judging to the worker. */
   private wholeBody = false;
+  private readonly events: JudgedEvents = { v: 1, index: [], id: [], ms: [], micros: [], parse: [] };
+  /** True while every event seen is an NDJSON line (the events are kept for the worker only then). */
+  private lines = true;
 
   constructor(
     private readonly judge: AcceptJudge,
@@ -48,7 +103,10 @@ export class BatchJudgement {
 
   event(ev: EnvelopeEvent): void {
     const rejected = eventRejection(ev, this.judge.source, this.body);
-    if (!rejected) return;
+    if (!rejected) {
+      this.keep(ev);
+      return;
+    }
     this.reject(ev.index, {
       eventId: ev.id,
       reasonCode: rejected.code,
@@ -79,7 +137,23 @@ export class BatchJudgement {
       schemaVersion: judgedVersion(this.judge.source),
       rejectedIndexes: this.rejectedIndexes,
       deadLetters: this.deadLetters,
+      ...(this.lines ? { events: this.events } : {}),
     };
+  }
+
+  private keep(ev: EnvelopeEvent): void {
+    if (ev.line === undefined || ev.start === undefined || ev.end === undefined) {
+      this.lines = false;
+      return;
+    }
+    const e = this.events;
+    e.index.push(ev.index);
+    e.id.push(ev.id);
+    e.ms.push(ev.time.getTime());
+    e.micros.push(ev.timeMicros);
+    if (bytesMayHoldSurrogateEscape(this.body, ev.start, ev.end) || holdsMetaKey(ev.payload)) {
+      e.parse.push(ev.index);
+    }
   }
 
   private reject(index: number, letter: Omit<NewDeadLetter, "sourceId" | "batchId" | "attempts">): void {
@@ -131,4 +205,8 @@ export function judgeCloudEvents(
     judgement.event(ev);
   }
   return judgement.result();
+}
+
+function holdsMetaKey(payload: unknown): boolean {
+  return isRecord(payload) && CURATED_META_KEYS.some((k) => Object.hasOwn(payload, k));
 }

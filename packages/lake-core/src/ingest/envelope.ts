@@ -60,6 +60,9 @@ export interface EnvelopeEvent {
   end?: number;
 }
 
+/** The curated table's columns every row gets from its event's identity; a payload key of that name is left out. */
+export const CURATED_META_KEYS = ["_event_id", "_event_time", "_ingested_at", "_batch_id"] as const;
+
 export type EnvelopeProblemCode =
   | "MALFORMED_JSON"
   | "INVALID_CLOUDEVENT"

@@ -2,8 +2,10 @@
 // snapshot (their files then go through the vacuum), and raw batches older than the source's raw
 // retention lose their raw objects and rows. Only committed batches expire: a batch still waiting or
 // failed keeps its raw object for processing and replay.
+
 import type { Logger } from "pino";
 import { errorMessage } from "../errors";
+import { judgedEventsKey } from "../ingest/accept-judgement";
 import type { Catalog, RetentionCommit } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
 
@@ -101,7 +103,12 @@ export async function applyRetention(
     const expired = await deps.catalog.expiredRawBatches(now, chunk);
     if (expired.length === 0) break;
     // Objects first: a crash in between leaves rows whose objects are gone, deleted again next time.
-    await deps.store.delete(expired.map((b) => b.rawKey));
+    // With each NDJSON batch goes the record of its events ingest judged, if it has one.
+    await deps.store.delete(
+      expired.flatMap((b) =>
+        b.rawKey.endsWith(".ndjson") ? [b.rawKey, judgedEventsKey(b.rawKey)] : [b.rawKey],
+      ),
+    );
     await deps.catalog.deleteBatches(expired.map((b) => b.id));
     result.rawBatches += expired.length;
     result.rawBytes += expired.reduce((n, b) => n + b.bytes, 0);

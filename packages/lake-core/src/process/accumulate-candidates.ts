@@ -1,14 +1,15 @@
 // Accumulating a group's candidate rows: each batch's events are read from its raw bytes, judged,
 // deduplicated within the group, and held as parallel columns; rejected events become dead letters.
 import { errorMessage } from "../errors";
-import { judgedVersion } from "../ingest/accept-judgement";
-import { iterateEvents } from "../ingest/batch-events";
+import { type JudgedEvents, judgedVersion } from "../ingest/accept-judgement";
+import { iterateEvents, ndjsonEventReader } from "../ingest/batch-events";
 import { pointerOfPath } from "../ingest/event-fields";
+import { ndjsonLines, parseLine } from "../ingest/json-body";
 import type { BatchOutcome, NewDeadLetter } from "../ports/catalog";
 import type { ReceivedMessage } from "../ports/queue";
 import type { LoadedSource } from "../schema/source-schema";
-import type { CandidateRows } from "./curated-lines";
-import { eventText, judgeEvent, problemPayload } from "./judge-event";
+import type { CandidateRows, PreparedPayload } from "./curated-lines";
+import { eventText, judgedLinePayload, judgeEvent, problemPayload } from "./judge-event";
 import type { PendingBatch } from "./process-outcome";
 import { rawBatchFormat } from "./read-raw-batch";
 import { type ReplayTracking, refusedAsReplayed, replayTracking } from "./replay-outcomes";
@@ -37,7 +38,13 @@ export interface GroupCandidates {
  */
 export async function accumulateCandidates(
   source: LoadedSource,
-  bodies: { b: PendingBatch; body: Uint8Array | undefined; error: string | undefined }[],
+  bodies: {
+    b: PendingBatch;
+    body: Uint8Array | undefined;
+    error: string | undefined;
+    /** The events ingest judged (see readJudgedEvents): their rows are built without parsing lines. */
+    judged?: JudgedEvents | undefined;
+  }[],
   nack: (msg: ReceivedMessage, error: string) => Promise<void>,
 ): Promise<GroupCandidates> {
   const sourceId = source.id;
@@ -57,7 +64,7 @@ export async function accumulateCandidates(
   const inGroup = new Set<string>();
   const parsed: ParsedBatch[] = [];
 
-  for (const { b, body, error } of bodies) {
+  for (const { b, body, error, judged: judgedEvents } of bodies) {
     if (!body) {
       await nack(b.msg, error ?? "raw object missing");
       continue;
@@ -99,40 +106,93 @@ export async function accumulateCandidates(
       await nack(b.msg, `raw object ${b.rawKey} has no known batch format (expected .ndjson or .json)`);
       continue;
     }
+    const lines =
+      judgedEvents && judged && format === "ndjson" && !replay
+        ? judgedLines(body, judgedEvents, rejectedAtAccept)
+        : undefined;
     try {
-      for (const ev of iterateEvents({
-        body,
-        format,
-        source,
-        batchId: b.batchId,
-        receivedAt: b.receivedAt,
-        ...(replay ? { assignedId: (index: number) => replay.assigned[index] } : {}),
-        onInvalid: (problem) => {
-          // A body that is not JSON at all has no events to dead-letter one by one: the batch is poison.
-          if (
-            problem.index === undefined &&
-            (problem.code === "MALFORMED_JSON" || format === "cloudevents-batch")
-          ) {
-            unparseable = problem.message;
-            return;
+      // The fast path: ids and times as ingest read them, rows from the lines' bytes, no JSON.parse
+      // and no validation (but for the few lines judgedEvents.parse names).
+      if (lines && judgedEvents) {
+        outcome.rejected += rejectedAtAccept.size;
+        const mustParse = new Set(judgedEvents.parse);
+        const read = ndjsonEventReader({ source, batchId: b.batchId, receivedAt: b.receivedAt });
+        const buf = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+        for (let k = 0; k < judgedEvents.index.length; k += 1) {
+          const id = judgedEvents.id[k]!;
+          const index = judgedEvents.index[k]!;
+          const start = lines.starts[k]!;
+          const end = lines.ends[k]!;
+          let payload: PreparedPayload;
+          if (mustParse.has(index)) {
+            const span = { line: lines.lineNos[k]!, start, end };
+            const line = parseLine(buf, span, index, true);
+            const ev = line.ok ? read(line.value, line.text, span, index) : undefined;
+            if (!ev || "code" in ev) throw new Error(`line ${span.line} no longer reads as ingest judged it`);
+            const verdict = judgeEvent(ev, source, body, true);
+            if (verdict.rejected) {
+              const { code, reason, path } = verdict.rejected;
+              reject(ev.id, code, reason, path, eventText(ev, body), source.schemaVersion);
+              continue;
+            }
+            payload = verdict.payload;
+          } else {
+            payload = judgedLinePayload(source.schema, body, start);
           }
-          if (rejectedAtAccept.has(problem.index ?? 0)) {
-            outcome.rejected += 1;
-            return;
+          if (inGroup.has(id)) {
+            outcome.duplicates += 1;
+            continue;
           }
-          const path =
-            problem.code === "INVALID_EVENT_ID" && problem.field !== undefined
-              ? pointerOfPath(problem.field)
-              : undefined;
-          if (
-            refusedAsReplayed(replay, problem.index, { code: problem.code, reason: problem.message, path })
-          ) {
-            outcome.rejected += 1;
-            return;
-          }
-          reject(undefined, problem.code, problem.message, path, problemPayload(problem));
-        },
-      })) {
+          inGroup.add(id);
+          ids.push(id);
+          dedupeIds.push(id);
+          times.push(new Date(judgedEvents.ms[k]!));
+          micros.push(judgedEvents.micros[k]!);
+          payloads.push(payload);
+          starts.push(start);
+          ends.push(end);
+          owner.push(batchIndex);
+        }
+      }
+      for (const ev of lines
+        ? []
+        : iterateEvents({
+            body,
+            format,
+            source,
+            batchId: b.batchId,
+            receivedAt: b.receivedAt,
+            ...(replay ? { assignedId: (index: number) => replay.assigned[index] } : {}),
+            onInvalid: (problem) => {
+              // A body that is not JSON at all has no events to dead-letter one by one: the batch is poison.
+              if (
+                problem.index === undefined &&
+                (problem.code === "MALFORMED_JSON" || format === "cloudevents-batch")
+              ) {
+                unparseable = problem.message;
+                return;
+              }
+              if (rejectedAtAccept.has(problem.index ?? 0)) {
+                outcome.rejected += 1;
+                return;
+              }
+              const path =
+                problem.code === "INVALID_EVENT_ID" && problem.field !== undefined
+                  ? pointerOfPath(problem.field)
+                  : undefined;
+              if (
+                refusedAsReplayed(replay, problem.index, {
+                  code: problem.code,
+                  reason: problem.message,
+                  path,
+                })
+              ) {
+                outcome.rejected += 1;
+                return;
+              }
+              reject(undefined, problem.code, problem.message, path, problemPayload(problem));
+            },
+          })) {
         if (rejectedAtAccept.has(ev.index)) {
           outcome.rejected += 1;
           continue;
@@ -182,4 +242,29 @@ export async function accumulateCandidates(
     cols.bodies.push(body);
   }
   return { parsed, cols, dedupeIds };
+}
+
+/**
+ * The byte spans (and line numbers) of the lines ingest judged, in its order; undefined when the body
+ * does not hold them as its record says (then the batch is judged here).
+ */
+function judgedLines(
+  body: Uint8Array,
+  judged: JudgedEvents,
+  rejected: ReadonlySet<number>,
+): { starts: number[]; ends: number[]; lineNos: number[] } | undefined {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const lineNos: number[] = [];
+  let index = 0;
+  for (const span of ndjsonLines(Buffer.from(body.buffer, body.byteOffset, body.byteLength))) {
+    if (!rejected.has(index)) {
+      if (judged.index[starts.length] !== index) return undefined;
+      starts.push(span.start);
+      ends.push(span.end);
+      lineNos.push(span.line);
+    }
+    index += 1;
+  }
+  return starts.length === judged.index.length ? { starts, ends, lineNos } : undefined;
 }

@@ -1,10 +1,10 @@
 // Builds the NDJSON lines DuckDB turns into curated rows: the meta columns spliced in front of the
 // event's original JSON bytes, so the hot path neither re-serializes a payload nor re-encodes its text.
-import { isRecord } from "../ingest/envelope";
+import { CURATED_META_KEYS, isRecord } from "../ingest/envelope";
 import { lastOfEachKey, lastWinsJson, objectMembers } from "../json/json-spans";
 import { bytesMayHoldSurrogateEscape } from "../json/lone-surrogates";
 
-const META_KEYS = ["_event_id", "_event_time", "_ingested_at", "_batch_id"] as const;
+const META_KEYS = CURATED_META_KEYS;
 
 export interface LineContext {
   /** JSON string literal of the batch id (computed once per batch). */

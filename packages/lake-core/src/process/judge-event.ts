@@ -77,6 +77,16 @@ export function judgeEvent(
   }
 }
 
+/**
+ * What the row of an NDJSON line ingest judged and accepted is built from, without parsing it: the
+ * same as judgeEvent gives for an object holding no meta column's name and no surrogate escape (the
+ * lines that do are parsed, see JudgedEvents.parse).
+ */
+export function judgedLinePayload(schema: SchemaLayout, body: Uint8Array, start: number): PreparedPayload {
+  if (schema.rawPayload || schema.jsonColumns.size === 0) return BYTES_ONLY;
+  return memberTail(body, start, isPayloadKey, schema.jsonColumns);
+}
+
 /** The payload's text as sent: its span in the batch's body, or its decoded text (data_base64). */
 function sentPayload(
   ev: EnvelopeEvent,

@@ -8,6 +8,7 @@ import type { LocalFsObjectStore } from "../adapters/local-fs-store";
 import type { PgQueue } from "../adapters/pg-queue";
 import { PgCatalog } from "../catalog/pg-catalog";
 import { acceptBatch } from "../ingest/accept-batch";
+import { decodeJudgedEvents, encodeJudgedEvents, judgedEventsKey } from "../ingest/accept-judgement";
 import { decodeIngestBody } from "../ingest/ingest-body";
 import { BATCHES_QUEUE, newBatchId } from "../ingest/raw-batch";
 import { loadSource } from "../schema/source-schema";
@@ -165,6 +166,8 @@ describe("a batch judged at ingest", () => {
       const judged = await acceptJudged(after, [...lines]);
       expect(judged.deadLettered).toBe(judged.judgement.rejectedIndexes.length);
       expect(judged.deadLettered).toBeGreaterThan(0);
+      // Lines whose rows need them parsed (a meta column's name, a surrogate escape) are named.
+      if (lines === MIXED) expect(judged.judgement.events?.parse.length).toBeGreaterThan(0);
       // Recorded with the batch, before any worker ran.
       expect(await t.db.prisma.deadLetter.count({ where: { sourceId: after.id } })).toBe(judged.deadLettered);
 
@@ -180,6 +183,30 @@ describe("a batch judged at ingest", () => {
       expect(await batchCounts(judged.batchId)).toEqual(await batchCounts(unjudged.batchId));
     },
   );
+
+  it("has its rows built from the ids and times ingest read, its lines not parsed again", async () => {
+    const source = await createTestSource(t.db);
+    const judged = await acceptJudged(source, [order("r1"), order("r2"), order("r3", { amount: "x" })]);
+    const key = judgedEventsKey(judged.rawKey);
+    const record = decodeJudgedEvents((await store.get(key))!)!;
+    expect(record).toMatchObject({ index: [0, 1], id: ["r1", "r2"], parse: [] });
+    // What the worker reads is the record, not the line: an id changed there is the id stored.
+    await store.put(key, encodeJudgedEvents({ ...record, id: ["r1", "from-the-record"] }));
+    expect(await processAll()).toMatchObject({ committed: 1, accepted: 2, rejected: 1 });
+    expect((await curated(source, judged.batchId)).map((r) => r._event_id)).toEqual([
+      "from-the-record",
+      "r1",
+    ]);
+  });
+
+  it("is judged by the worker when the record of its events is missing", async () => {
+    const source = await createTestSource(t.db);
+    const judged = await acceptJudged(source, [order("m1"), order("m2", { amount: "x" }), order("m3")]);
+    await store.delete([judgedEventsKey(judged.rawKey)]);
+    expect(await processAll()).toMatchObject({ committed: 1, accepted: 2, rejected: 1 });
+    expect((await curated(source, judged.batchId)).map((r) => r._event_id)).toEqual(["m1", "m3"]);
+    expect(await t.db.prisma.deadLetter.count({ where: { sourceId: source.id } })).toBe(1);
+  });
 
   it("is not validated again by the worker while its version is active", async () => {
     const source = await createTestSource(t.db);

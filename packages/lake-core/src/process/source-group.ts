@@ -1,6 +1,12 @@
 // One source's share of a received group: load the source and its table, read the raw batches,
 // accumulate candidate rows, commit them, then ack; a failed group commit is retried batch by batch.
 import { errorMessage } from "../errors";
+import {
+  decodeJudgedEvents,
+  type JudgedEvents,
+  judgedEventsKey,
+  judgedVersion,
+} from "../ingest/accept-judgement";
 import type { CuratedTable } from "../ports/catalog";
 import type { ReceivedMessage } from "../ports/queue";
 import { evolveColumns } from "../schema/schema-columns";
@@ -48,9 +54,9 @@ export async function processSourceGroup(
   const readStarted = performance.now();
   const bodies = await Promise.all(
     group.map((b) =>
-      readRaw(deps.store, b.rawKey).then(
-        (body) => ({ b, body, error: undefined }),
-        (err: unknown) => ({ b, body: undefined, error: errorMessage(err) }),
+      Promise.all([readRaw(deps.store, b.rawKey), readJudgedEvents(deps, source, b)]).then(
+        ([body, judged]) => ({ b, body, error: undefined, judged }),
+        (err: unknown) => ({ b, body: undefined, error: errorMessage(err), judged: undefined }),
       ),
     ),
   );
@@ -94,4 +100,19 @@ export async function processSourceGroup(
       }),
     ),
   );
+}
+
+/**
+ * The events ingest judged, for a batch judged against the source's version still active: its rows
+ * are then built without parsing its lines. Undefined otherwise, or when the record is missing or
+ * unreadable (the batch is judged here, as any other).
+ */
+async function readJudgedEvents(
+  deps: ProcessDeps,
+  source: LoadedSource,
+  b: PendingBatch,
+): Promise<JudgedEvents | undefined> {
+  if (b.validatedSchemaVersion !== judgedVersion(source) || !b.rawKey.endsWith(".ndjson")) return undefined;
+  const bytes = await deps.store.get(judgedEventsKey(b.rawKey)).catch(() => undefined);
+  return bytes ? decodeJudgedEvents(bytes) : undefined;
 }
