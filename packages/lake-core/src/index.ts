@@ -7,6 +7,7 @@ export {
   AthenaQueryEngine,
   createAthenaEngine,
 } from "./adapters/athena-engine";
+export { createDedupeIndex, type DedupeConfig } from "./adapters/dedupe-index-factory";
 export {
   bindTablesAndLock,
   createDuckDbEngine,
@@ -22,7 +23,6 @@ export { readFooterStats } from "./adapters/parquet-footer-stats";
 export { PgQueue, type PgQueueOptions } from "./adapters/pg-queue";
 export { createQueryEngine, type QueryEngineConfig } from "./adapters/query-engine-factory";
 export { createQueue, type QueueConfig } from "./adapters/queue-factory";
-export { createDedupeIndex, type DedupeConfig } from "./adapters/dedupe-index-factory";
 export { parseS3Url, type S3Credentials, S3ObjectStore, type S3StoreOptions } from "./adapters/s3-store";
 export { type DefinitionPlan, planDefinition } from "./analytics/analytics-definition";
 export { type AnalyticsPolicyCatalog, inheritingAnalyticsPolicies } from "./analytics/analytics-policies";
@@ -80,9 +80,9 @@ export {
 export type * from "./ports/access-policy";
 export { MASKED } from "./ports/access-policy";
 export type * from "./ports/catalog";
+export * from "./ports/dedupe-index";
 export type * from "./ports/object-store";
 export type * from "./ports/query-engine";
-export * from "./ports/dedupe-index";
 export * from "./ports/query-history";
 export type * from "./ports/queue";
 export * from "./ports/replay-catalog";

@@ -121,7 +121,13 @@ export function createServices(deps: {
       maxRate: deps.replay?.maxRate ?? DEFAULT_REPLAY_MAX_RATE,
     }),
     savedQueries,
-    schemaRegistry: new SchemaRegistryService(deps.db, deps.catalog, audit, deps.policies, deps.sourceChanges),
+    schemaRegistry: new SchemaRegistryService(
+      deps.db,
+      deps.catalog,
+      audit,
+      deps.policies,
+      deps.sourceChanges,
+    ),
     sources,
     sourceActivity: new SourceActivityService(deps.catalog, deps.lake),
     sourceRegistration: new SourceRegistrationService(deps.db, deps.catalog, audit, (slug) =>

@@ -13,13 +13,13 @@ import type {
   ColumnSpec,
   CommitLatency,
   CuratedTable,
-  DedupePartitionChanges,
   DeadLetterFilter,
   DeadLetterGroupOptions,
   DeadLetterGroupPage,
   DeadLetterRecord,
   DeadLetterStatus,
   DeadLetterSummary,
+  DedupePartitionChanges,
   DueAnalyticsTable,
   ExpiredRawBatch,
   MinuteActivity,
@@ -145,7 +145,7 @@ import {
   setSourceCompatibility,
   tableDependents,
 } from "./schema-versions";
-import { claimedEventIds, claimEventIds, maintainSeenEventPartitions, releaseEventIds } from "./seen-events";
+import { claimEventIds, claimedEventIds, maintainSeenEventPartitions, releaseEventIds } from "./seen-events";
 import { batchProgress, commitLatency, sourceActivityByMinute } from "./source-activity";
 import {
   countSources,
@@ -189,7 +189,8 @@ export function pgCatalogTransaction(tx: Queryable): CatalogTransaction {
     setDenyUnruledColumns: (tableId, deny) => setDenyUnruledColumns(tx, tableId, deny),
     lockBatchStates: (ids) => lockBatchStates(tx, ids),
     lockPendingBatches: (ids) => lockPendingBatches(tx, ids),
-    claimEventIds: (sourceId, ids, opts) => claimEventIds(tx, sourceId, ids, opts?.earlierDaysChecked ?? false),
+    claimEventIds: (sourceId, ids, opts) =>
+      claimEventIds(tx, sourceId, ids, opts?.earlierDaysChecked ?? false),
     commitAppend: (commit) => commitAppend(tx, commit),
     commitCompaction: (commit) => commitCompaction(tx, commit),
     recordDeadLetters: (rows) => recordDeadLetters(tx, rows),
