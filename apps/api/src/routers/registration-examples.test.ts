@@ -92,9 +92,9 @@ describe("sources.create examples", () => {
     expect(out.examples.curl.startsWith(`curl '${out.ingestUrl}'`)).toBe(true);
     const answers = await runSnippets(out.examples);
     expect(JSON.parse(answers.curl!)).toMatchObject({ accepted: 1 });
-    expect(answers.javascript).toMatch(/^202 \{ accepted: 1, batchId: '[^']+' \}/);
+    expect(answers.javascript).toMatch(/^202 \{\s*accepted: 1,\s*deadLettered: 0,\s*batchId: '[^']+'\s*\}/);
     if (answers.python !== "skipped")
-      expect(answers.python).toMatch(/^202 \{'accepted': 1, 'batchId': '[^']+'\}/);
+      expect(answers.python).toMatch(/^202 \{'accepted': 1, 'deadLettered': 0, 'batchId': '[^']+'\}/);
   });
 
   it("gives a schemaless source a small example event its snippets send", async () => {

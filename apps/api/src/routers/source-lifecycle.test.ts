@@ -44,6 +44,9 @@ function ingest(slug: string, key: string) {
   });
 }
 
+/** The raw batches (the bodies as sent), without the accept-time judgement record stored beside each. */
+const rawBatches = (keys: string[]) => keys.filter((k) => !k.endsWith(".judged.json"));
+
 async function rawObjects(slug: string): Promise<string[]> {
   const store = (await import("@inlet/lake-core")).createObjectStore(`file://${s.config.dataDir}/lake`);
   const keys: string[] = [];
@@ -90,7 +93,7 @@ describe("a source's lifecycle", () => {
     expect(after.statusCode).toBe(401);
     expect(await catalog.findSourceBySlug("kept-orders")).toBeUndefined();
     expect(await catalog.describeTable("curated.kept-orders")).toMatchObject({ sourceId: undefined });
-    expect(await rawObjects("kept-orders")).toHaveLength(1);
+    expect(rawBatches(await rawObjects("kept-orders"))).toHaveLength(1);
 
     const audit = await s.database.db.prisma.auditLog.findFirst({ where: { action: "source.delete" } });
     expect(audit?.details).toMatchObject({ source: "kept-orders", data: "keep", keysStopped: 1 });
@@ -121,7 +124,7 @@ describe("a source's lifecycle", () => {
     expect(bad.statusCode).toBe(400);
     const letters = { where: { payload: { contains: "{not json" } } };
     expect(await s.database.db.prisma.deadLetter.count(letters)).toBe(1);
-    expect(await rawObjects("purged-orders")).toHaveLength(1);
+    expect(rawBatches(await rawObjects("purged-orders"))).toHaveLength(1);
 
     const res = await call("sources.delete", {
       slug: "purged-orders",
@@ -132,7 +135,8 @@ describe("a source's lifecycle", () => {
     expect(res.json().result.data.json).toMatchObject({
       data: "purge",
       keptTable: null,
-      purged: { objects: 1 },
+      // The raw batch and the judgement record the API stored beside it.
+      purged: { objects: 2 },
     });
     expect(await rawObjects("purged-orders")).toEqual([]);
     expect(await catalog.describeTable("curated.purged-orders")).toBeUndefined();
