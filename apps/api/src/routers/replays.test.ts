@@ -1,50 +1,24 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Role } from "@inlet/db";
-import { createObjectStore, type ObjectStore, PgCatalog, startWorker, type Worker } from "@inlet/lake-core";
-import pino from "pino";
+import type { PgCatalog } from "@inlet/lake-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dataPlaneRoutes } from "../data-plane-routes";
-import { sendEvents, TEST_WORKER_CONFIG } from "../testing/lake-fixtures";
-import { startTestServer, type TestServer } from "../testing/test-server";
-import { call, untilTrue } from "../testing/trpc-client";
+import { sendEvents } from "../testing/lake-fixtures";
+import { callersAs, ok, type ServerWithWorker, startServerWithWorker } from "../testing/server-with-worker";
+import type { TestServer } from "../testing/test-server";
+import { untilTrue } from "../testing/trpc-client";
 
+let running: ServerWithWorker;
 let s: TestServer;
 let catalog: PgCatalog;
-let store: ObjectStore;
-let worker: Worker;
-let lakeDir: string;
 
 beforeAll(async () => {
-  lakeDir = await mkdtemp(join(tmpdir(), "inlet-replays-"));
-  store = createObjectStore(`file://${lakeDir}`);
-  s = await startTestServer({ INLET_REPLAY_MAX_RATE: "20000" }, { register: dataPlaneRoutes() }, store);
-  catalog = new PgCatalog(s.database.db);
-  // A real worker on the same catalog, lake and queue: it commits what ingest accepts and runs replays.
-  worker = await startWorker({
-    catalog,
-    store,
-    queue: s.queue,
-    logger: pino({ level: "silent" }),
-    config: { ...TEST_WORKER_CONFIG, replayPollMs: 50 },
-  });
+  running = await startServerWithWorker("replays");
+  s = running.server;
+  catalog = running.catalog;
 });
 afterAll(async () => {
-  await worker?.stop();
-  await s?.close();
-  if (lakeDir) await rm(lakeDir, { recursive: true, force: true });
+  await running?.close();
 });
 
-const query = (path: string, input: unknown, role: Role = "oncall") => call(s, "query", path, input, role);
-const mutate = (path: string, input: unknown, role: Role = "oncall") =>
-  call(s, "mutation", path, input, role);
-
-// biome-ignore lint/suspicious/noExplicitAny: tRPC answers are read as JSON in these tests
-function ok<T = any>(answer: { status: number; data: T; message: string }): T {
-  expect(answer.status, answer.message).toBe(200);
-  return answer.data;
-}
+const { query, mutate } = callersAs(() => s, "oncall");
 
 const schema = {
   type: "object",
