@@ -2,13 +2,15 @@
 // on the same files in the same run. A curated table of --rows rows (default 1,000,000) over --days
 // days in --files-per-day Parquet files per day, plus a small customers table, is written with DuckDB
 // and committed to a fresh catalog with its footer statistics. For each typical query it prints
-// DuckDB alone (one open connection with views over the files), the DuckDB engine (a locked instance
+// DuckDB alone (one open connection with views over the files, read with the engine's options), the DuckDB engine (a locked instance
 // per query, the SQL guard, bytes scanned from the plan), the whole query path (LakeReader.runQuery:
 // resolve, guard, estimate, budgets, the engine, history in PostgreSQL) and what it adds to the
 // engine, the catalog read that resolves the tables, estimateQuery alone and LakeReader.estimate (what
 // the console asks as one types, with budgets), as p50/p95 over interleaved rounds, with the
 // estimate's error against the bytes the engine measured; then what the query path adds to DuckDB
-// alone (p50 and p95 of their difference round by round, and their ratio), the target; then the
+// alone (p50 and p95 of their difference round by round, and their ratio), the target, with DuckDB's
+// file lockdown and without it (INLET_QUERY_FILE_LOCKDOWN), and DuckDB alone reading partitions from
+// the paths; then the
 // estimate as one types (every prefix of each query). Figures only.
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -116,11 +118,20 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
   const store = new LocalFsObjectStore(lakeDir, { fsync: false });
   const duck = await (await DuckDBInstance.create(":memory:")).connect();
   await duck.run("SET TimeZone = 'UTC'");
+  // DuckDB alone reading the files the way a person would write it by hand: partition values taken
+  // from the dt=… folders in the paths (DuckDB's default), so a date range skips whole files unopened.
+  // Inlet's views cannot do that (the S3 store's local copies have no partition folders; the files
+  // hold dt): shown beside the baseline, which reads with the views' own options.
+  const duckHive = await (await DuckDBInstance.create(":memory:")).connect();
+  await duckHive.run("SET TimeZone = 'UTC'");
   const engine = createDuckDbEngine({ store });
+  // The same engine without DuckDB's own file lockdown under the two checks (INLET_QUERY_FILE_LOCKDOWN=off).
+  const unlockedEngine = createDuckDbEngine({ store, fileLockdown: false });
   // The same engine with restricted queries' plans checked alongside the run (INLET_QUERY_PLAN_CHECK).
   const alongsideEngine = createDuckDbEngine({ store, planCheck: "alongside" });
   const history = new QueryHistoryStore(t.db);
   const lake = new LakeReader({ catalog, engine, history, budgets: history });
+  const unlockedLake = new LakeReader({ catalog, engine: unlockedEngine, history, budgets: history });
   const dayList = Array.from({ length: days }, (_, i) =>
     new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString().slice(0, 10),
   );
@@ -181,13 +192,18 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
     const user = await t.db.prisma.user.create({ data: { email: "bench@inlet.local", name: "Bench" } });
     const reader = { userId: user.id, roles: ["admin"] };
     const list = (files: string[]) => files.map((f) => `'${f}'`).join(", ");
-    await duck.run("CREATE SCHEMA curated");
-    for (const table of [orders, customers]) {
-      await duck.run(
-        `CREATE VIEW ${table.name} AS SELECT * FROM read_parquet([${list(table.files)}], union_by_name = true)`,
-      );
+    for (const [conn, hive] of [
+      [duck, "false"],
+      [duckHive, "true"],
+    ] as const) {
+      await conn.run("CREATE SCHEMA curated");
+      for (const table of [orders, customers]) {
+        await conn.run(
+          `CREATE VIEW ${table.name} AS SELECT * FROM read_parquet([${list(table.files)}], hive_partitioning = ${hive}, union_by_name = true)`,
+        );
+      }
+      await conn.run("SET parquet_metadata_cache = true");
     }
-    await duck.run("SET parquet_metadata_cache = true");
 
     const mid = dayList[Math.floor(days / 2)]!;
     const next = dayList[Math.floor(days / 2) + 6] ?? dayList[days - 1]!;
@@ -220,6 +236,9 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
       estimate: [] as number[],
       bytes: [] as number[],
       path: [] as number[],
+      directHive: [] as number[],
+      directBeforeUnlocked: [] as number[],
+      pathUnlocked: [] as number[],
       lakeEstimate: [] as number[],
       restricted: [] as number[],
       openNew: [] as number[],
@@ -290,6 +309,15 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
           (await duck.runAndReadAll(`SELECT * FROM (${q.sql}) LIMIT ${maxRows + 1}`)).getRowObjectsJson(),
         );
         const path = await timed(() => lake.runQuery(reader, { sql: q.sql, path: "sql", maxRows }));
+        const directBeforeUnlocked = await timed(async () =>
+          (await duck.runAndReadAll(`SELECT * FROM (${q.sql}) LIMIT ${maxRows + 1}`)).getRowObjectsJson(),
+        );
+        const pathUnlocked = await timed(() =>
+          unlockedLake.runQuery(reader, { sql: q.sql, path: "sql", maxRows }),
+        );
+        const directHive = await timed(async () =>
+          (await duckHive.runAndReadAll(`SELECT * FROM (${q.sql}) LIMIT ${maxRows + 1}`)).getRowObjectsJson(),
+        );
         const lakeEstimate = await timed(() => lake.estimate(reader, { sql: q.sql }));
         // The first round warms caches (and the estimator's planner tables): not counted.
         if (round === 0) continue;
@@ -303,6 +331,9 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
         samples[i]!.estimate.push(estimate.ms);
         samples[i]!.bytes.push(bytes.ms);
         samples[i]!.path.push(path.ms);
+        samples[i]!.directBeforeUnlocked.push(directBeforeUnlocked.ms);
+        samples[i]!.pathUnlocked.push(pathUnlocked.ms);
+        samples[i]!.directHive.push(directHive.ms);
         samples[i]!.lakeEstimate.push(lakeEstimate.ms);
         resolve.push(bound.ms);
         measured[i] = run.value.bytesScanned;
@@ -359,22 +390,33 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
       "overhead of the query path over DuckDB alone (ms; each round: the query path − DuckDB alone run just before it; target p50 ≤ 20 ms)",
     );
     out.push(
-      `${"query".padEnd(25)} | ${pad("path − DuckDB p50", 17)} | ${pad("p95", 7)} | ${pad("path ÷ DuckDB p50", 17)}`,
+      "  with DuckDB's file lockdown (the default) and without it (INLET_QUERY_FILE_LOCKDOWN=off); DuckDB alone reads the files",
+    );
+    out.push(
+      "  with the views' options; last, DuckDB alone taking partitions from the paths' dt=… folders (which Inlet's views cannot)",
+    );
+    out.push(
+      `${"query".padEnd(25)} | ${pad("path − DuckDB p50", 17)} | ${pad("p95", 7)} | ${pad("path ÷ DuckDB p50", 17)} | ${pad("lockdown off: p50", 17)} | ${pad("p95", 7)} | ${pad("DuckDB p50, dt from paths", 25)}`,
     );
     const allOver: number[] = [];
+    const allOverUnlocked: number[] = [];
     for (const [i, q] of queries.entries()) {
       const x = samples[i]!;
       const over = diffs(x.path, x.directBeside);
+      const overUnlocked = diffs(x.pathUnlocked, x.directBeforeUnlocked);
       allOver.push(...over);
+      allOverUnlocked.push(...overUnlocked);
       const o = stats(over);
+      const u = stats(overUnlocked);
       const ratio = stats(x.path.map((p, k) => p / (x.directBeside[k] ?? Number.NaN)));
       out.push(
-        `${q.name.padEnd(25)} | ${pad(ms(o.p50), 17)} | ${pad(ms(o.p95), 7)} | ${pad(ratio.p50.toFixed(2), 17)}`,
+        `${q.name.padEnd(25)} | ${pad(ms(o.p50), 17)} | ${pad(ms(o.p95), 7)} | ${pad(ratio.p50.toFixed(2), 17)} | ${pad(ms(u.p50), 17)} | ${pad(ms(u.p95), 7)} | ${pad(ms(stats(x.directHive).p50), 25)}`,
       );
     }
     const overall = stats(allOver);
+    const overallUnlocked = stats(allOverUnlocked);
     out.push(
-      `all queries: query path − DuckDB alone p50 ${ms(overall.p50)} ms, p95 ${ms(overall.p95)} ms (target p50 ≤ 20 ms)`,
+      `all queries: query path − DuckDB alone p50 ${ms(overall.p50)} ms, p95 ${ms(overall.p95)} ms; file lockdown off: p50 ${ms(overallUnlocked.p50)} ms, p95 ${ms(overallUnlocked.p95)} ms (target p50 ≤ 20 ms)`,
     );
     out.push("");
     out.push(
@@ -434,6 +476,8 @@ export async function runQueriesBench(argv: string[]): Promise<void> {
   } finally {
     await engine.close();
     await alongsideEngine.close();
+    await unlockedEngine.close();
+    duckHive.closeSync();
     duck.closeSync();
     await t.drop();
     if (!args["keep-dir"]) await rm(dir, { recursive: true, force: true });

@@ -109,6 +109,8 @@ export const envSchema = z.object({
   INLET_ALERT_INTERVAL_MS: wholeNumber(0, 3_600_000).default(30_000),
   INLET_QUERY_ENGINE: z.enum(["duckdb", "athena"]).default("duckdb"),
   INLET_QUERY_PLAN_CHECK: z.enum(["before", "alongside"]).default("before"),
+  /** DuckDB's file lockdown on each query's instance (the third layer of the query guard). */
+  INLET_QUERY_FILE_LOCKDOWN: z.enum(["on", "off"]).default("on"),
   INLET_POLICY_HASH_KEY: z
     .string()
     .min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)")

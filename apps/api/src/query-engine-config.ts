@@ -19,6 +19,7 @@ export function queryEngineConfig(
       logger,
       policyHashKey,
       planCheck: config.INLET_QUERY_PLAN_CHECK,
+      fileLockdown: config.INLET_QUERY_FILE_LOCKDOWN === "on",
     };
   }
   return {
