@@ -156,18 +156,22 @@ export class NatsQueue implements Queue {
     this.prune();
     for (;;) {
       // A no_wait pull first: a batch request with expires would wait until the whole batch is filled.
+      const pulledAt = Date.now();
       const raws = await this.pull(consumer, max);
-      const ready = await this.accept(queue, raws, visibilityMs);
+      const ready = await this.accept(queue, raws, visibilityMs, pulledAt);
       if (ready.length > 0) return ready;
       // Everything pulled was deferred or dead; more may be waiting behind it.
       if (raws.length > 0) continue;
       const remaining = deadline - Date.now();
       if (remaining < MIN_WAIT_MS || this.closed) return [];
       // Long poll for one message, then take whatever else is there without waiting.
-      const first = await this.accept(queue, await this.pull(consumer, 1, remaining), visibilityMs);
+      const polledAt = Date.now();
+      const first = await this.accept(queue, await this.pull(consumer, 1, remaining), visibilityMs, polledAt);
       if (first.length > 0) {
-        if (max > 1)
-          first.push(...(await this.accept(queue, await this.pull(consumer, max - 1), visibilityMs)));
+        if (max > 1) {
+          const restAt = Date.now();
+          first.push(...(await this.accept(queue, await this.pull(consumer, max - 1), visibilityMs, restAt)));
+        }
         return first;
       }
       if (this.closed) return [];
@@ -178,6 +182,34 @@ export class NatsQueue implements Queue {
     this.assertOpen();
     const held = this.release(queue, msg);
     if (held) await this.confirm(held.raw, "+ACK");
+  }
+
+  /**
+   * `+WPI` (JetStream's in-progress ack) restarts the delivery's ack wait, which is per consumer: the
+   * timeout is set on the consumer as a receive does. Only deliveries this process still holds inside
+   * their lease are renewed: the server keys the renewal by stream sequence alone, so one sent after
+   * the ack wait ran out could lengthen another consumer's delivery of the same message.
+   */
+  async extend(
+    queue: string,
+    msgs: readonly ReceivedMessage[],
+    visibilityTimeoutMs: number,
+  ): Promise<boolean[]> {
+    this.assertOpen();
+    const visibilityMs = positiveInt(visibilityTimeoutMs, "visibilityTimeoutMs");
+    if (msgs.length === 0) return [];
+    await this.ensureConsumers(queue, visibilityMs);
+    return Promise.all(
+      msgs.map(async (msg) => {
+        const held = this.inFlight.get(inFlightKey(queue, Number(msg.id)));
+        const sentAt = Date.now();
+        if (!held || held.receiveCount !== msg.receiveCount || held.visibleAtMs <= sentAt) return false;
+        await this.confirm(held.raw, "+WPI");
+        // Counted from before the request: the server restarted the wait no earlier than that.
+        held.visibleAtMs = Math.max(held.visibleAtMs, sentAt + visibilityMs);
+        return true;
+      }),
+    );
   }
 
   async nack(
@@ -256,8 +288,17 @@ export class NatsQueue implements Queue {
     if (!this.nc.isClosed()) await this.nc.drain();
   }
 
-  /** Turns pulled messages into deliveries: defers not-yet-due ones, buries exhausted ones. */
-  private async accept(queue: string, raws: Msg[], visibilityMs: number): Promise<ReceivedMessage[]> {
+  /**
+   * Turns pulled messages into deliveries: defers not-yet-due ones, buries exhausted ones. Each lease
+   * is counted from pulledAtMs, taken before the pull request: the server started its ack wait no
+   * earlier, so this process never believes it holds a message the server has given up on.
+   */
+  private async accept(
+    queue: string,
+    raws: Msg[],
+    visibilityMs: number,
+    pulledAtMs: number,
+  ): Promise<ReceivedMessage[]> {
     const out: ReceivedMessage[] = [];
     for (const raw of raws) {
       const now = Date.now();
@@ -295,7 +336,7 @@ export class NatsQueue implements Queue {
         raw,
         delivery,
         receiveCount,
-        visibleAtMs: now + visibilityMs,
+        visibleAtMs: pulledAtMs + visibilityMs,
       });
       out.push({
         id: String(delivery.streamSeq),

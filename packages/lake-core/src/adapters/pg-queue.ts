@@ -80,6 +80,17 @@ const ACK_SQL = `
 DELETE FROM queue_messages
 WHERE id = $1::bigint AND queue = $2 AND receive_count = $3 AND dead_at IS NULL`;
 
+// A lease is renewed only while it runs: the same receipt (receive_count) and still invisible. Once
+// it ran out the message may already be with another consumer, or be received by one at any moment,
+// so a late renewal is refused rather than taking the message back.
+const EXTEND_SQL = `
+UPDATE queue_messages m
+SET visible_at = ${NOW} + $4::float8 ${MS}
+FROM unnest($1::bigint[], $3::int[]) AS r(id, receive_count)
+WHERE m.id = r.id AND m.queue = $2 AND m.receive_count = r.receive_count
+  AND m.dead_at IS NULL AND m.visible_at > ${NOW}
+RETURNING m.id::text AS id`;
+
 const NACK_SQL = `
 WITH u AS (
   UPDATE queue_messages
@@ -215,6 +226,24 @@ export class PgQueue implements Queue {
   async ack(queue: string, msg: ReceivedMessage): Promise<void> {
     this.assertOpen();
     await this.pool.query(ACK_SQL, [msg.id, queue, msg.receiveCount]);
+  }
+
+  async extend(
+    queue: string,
+    msgs: readonly ReceivedMessage[],
+    visibilityTimeoutMs: number,
+  ): Promise<boolean[]> {
+    this.assertOpen();
+    const visibilityMs = positiveInt(visibilityTimeoutMs, "visibilityTimeoutMs");
+    if (msgs.length === 0) return [];
+    const res = await this.pool.query<{ id: string }>(EXTEND_SQL, [
+      msgs.map((m) => m.id),
+      queue,
+      msgs.map((m) => m.receiveCount),
+      visibilityMs,
+    ]);
+    const renewed = new Set(res.rows.map((r) => r.id));
+    return msgs.map((m) => renewed.has(m.id));
   }
 
   async nack(

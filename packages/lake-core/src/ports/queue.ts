@@ -12,7 +12,11 @@ export interface SendOptions {
 export interface ReceiveOptions {
   /** At most this many messages. */
   max: number;
-  /** How long a received message stays invisible before it is delivered again. */
+  /**
+   * How long a received message stays invisible before it is delivered again: the lease its receiver
+   * holds it under, which `extend` renews. Consumers of one queue should agree on it (on NATS it is
+   * the consumer's ack_wait).
+   */
   visibilityTimeoutMs?: number;
   /** Wait up to this long for a first message (long poll); 0 returns at once. */
   waitMs?: number;
@@ -47,6 +51,13 @@ export interface Queue {
   readonly kind: string;
   send(queue: string, body: QueueBody, opts?: SendOptions): Promise<void>;
   receive(queue: string, opts: ReceiveOptions): Promise<ReceivedMessage[]>;
+  /**
+   * Renews the receiver's lease on each message: it stays invisible for visibilityTimeoutMs more from
+   * now (pass the receive's value). One flag per message, true when renewed; false when this receipt
+   * no longer holds it (acked, or its lease ran out, after which another receiver may have it): a lost
+   * lease is never taken back. For messages not yet acked or nacked: renewing a nacked one is undefined.
+   */
+  extend(queue: string, msgs: readonly ReceivedMessage[], visibilityTimeoutMs: number): Promise<boolean[]>;
   /** Done: the message is never delivered again. */
   ack(queue: string, msg: ReceivedMessage): Promise<void>;
   /**

@@ -22,6 +22,9 @@ export const CONTRACT_MAX_RECEIVES = 3;
 
 const LONG_WAIT_MS = 20_000;
 const SHORT_VISIBILITY_MS = 1_000;
+// Lease tests renew five times per lease, so a renewal a few hundred milliseconds late still lands.
+const LEASE_MS = 2_000;
+const RENEW_EVERY_MS = 400;
 const WAKE_TEST_POLL_INTERVAL_MS = 10_000;
 // Generous for a loaded machine, yet well under that poll interval: a receive woken by its next poll
 // instead of by the send misses it by seconds.
@@ -101,6 +104,66 @@ export function queueContract(
       expect(third.id).toBe(first.id);
       expect(third.receiveCount).toBe(3);
       await q.ack(queueName, second);
+      await q.ack(queueName, third);
+      expect(await q.stats(queueName)).toEqual({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 });
+    });
+
+    it("keeps a message whose lease is renewed from every other receiver, past several lease lengths", async () => {
+      await q.send(queueName, { n: 1 });
+      const held = await receiveOne(LEASE_MS);
+      const holdMs = 3 * LEASE_MS;
+      // Another receiver long-polls the queue for the whole time the holder renews.
+      const other = q.receive(queueName, { max: 10, waitMs: holdMs, visibilityTimeoutMs: LEASE_MS });
+      const renewals: boolean[] = [];
+      for (const until = Date.now() + holdMs; Date.now() < until; ) {
+        await sleep(RENEW_EVERY_MS);
+        renewals.push(...(await q.extend(queueName, [held], LEASE_MS)));
+      }
+      expect(await other).toEqual([]);
+      expect(renewals.length).toBeGreaterThan(3);
+      expect(renewals.every(Boolean)).toBe(true);
+      expect(await q.stats(queueName)).toMatchObject({ depth: 0, inFlight: 1 });
+      await q.ack(queueName, held);
+      expect(await q.extend(queueName, [held], LEASE_MS)).toEqual([false]);
+      expect(await q.stats(queueName)).toEqual({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 });
+    });
+
+    it("redelivers a message one lease after its holder stops renewing it", async () => {
+      await q.send(queueName, { n: 1 });
+      await q.send(queueName, { n: 2 });
+      const got = await q.receive(queueName, { max: 2, waitMs: LONG_WAIT_MS, visibilityTimeoutMs: LEASE_MS });
+      const all = got.length === 2 ? got : [...got, await receiveOne(LEASE_MS)];
+      const [done, dropped] = all;
+      await q.ack(queueName, done!);
+      // One call renews several messages and says which it still held.
+      expect(await q.extend(queueName, [done!, dropped!], LEASE_MS)).toEqual([false, true]);
+      // The holder stops renewing (it died): the message comes back after its lease, to the next receiver.
+      const again = await receiveOne(LEASE_MS);
+      expect(again.id).toBe(dropped!.id);
+      expect(again.body).toEqual(dropped!.body);
+      expect(again.receiveCount).toBe(2);
+      await q.ack(queueName, again);
+      expect(await q.stats(queueName)).toEqual({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 });
+    });
+
+    it("refuses to renew a lease that ran out, and never takes a message back from its new receiver", async () => {
+      await q.send(queueName, { n: 1 });
+      const first = await receiveOne(SHORT_VISIBILITY_MS);
+      // Its lease runs out before anyone else receives it: the late renewal is refused all the same.
+      await sleep(SHORT_VISIBILITY_MS + 500);
+      expect(await q.extend(queueName, [first], SHORT_VISIBILITY_MS)).toEqual([false]);
+      const second = await receiveOne(LEASE_MS);
+      expect(second.id).toBe(first.id);
+      expect(second.receiveCount).toBe(2);
+      // The first holder wakes up and renews: refused, and the new receiver's lease is untouched.
+      expect(await q.extend(queueName, [first], LEASE_MS)).toEqual([false]);
+      expect(await q.extend(queueName, [second], LEASE_MS)).toEqual([true]);
+      expect(await q.receive(queueName, { max: 10, waitMs: 0, visibilityTimeoutMs: LEASE_MS })).toEqual([]);
+      // The new receiver stops renewing: it comes back once more, so the first holder did not keep it.
+      const third = await receiveOne(LEASE_MS);
+      expect(third.id).toBe(first.id);
+      expect(third.receiveCount).toBe(3);
+      expect(await q.extend(queueName, [second], LEASE_MS)).toEqual([false]);
       await q.ack(queueName, third);
       expect(await q.stats(queueName)).toEqual({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 });
     });
@@ -282,4 +345,8 @@ export function queueContract(
       expect(await q.stats(queueName)).toEqual({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 });
     });
   });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
