@@ -65,8 +65,14 @@ export const envSchema = z.object({
     .regex(/^rediss?:\/\//, "must be a redis:// or rediss:// URL")
     .default("redis://127.0.0.1:6379"),
   /**
-   * How long a batch a worker received stays invisible to the others: a worker that dies holds its
-   * batches this long. At most 10 minutes, under the 15 after which stranded batches are re-sent.
+   * The lease a worker holds a received batch under, renewed while it works on it: a worker that
+   * dies gives its batches up this long after its last renewal (with the default, within 10 s).
+   */
+  INLET_QUEUE_LEASE_MS: wholeNumber(1000, 60_000).default(8000),
+  /**
+   * The longest a worker keeps a batch invisible to the others by renewing its lease: a flush that
+   * takes longer (or hangs) lets another worker take the batch. At most 10 minutes, under the 15
+   * after which stranded batches are re-sent.
    */
   INLET_QUEUE_VISIBILITY_TIMEOUT_MS: wholeNumber(1000, 600_000).default(120_000),
   INLET_WORKERS: wholeNumber(0, 64).default(1),

@@ -139,6 +139,7 @@ const INLET_SERIES = [
   "inlet_source_backlog_oldest_age_seconds gauge: {source}",
   "inlet_worker_analytics_refresh_failures_total counter: {}",
   "inlet_worker_analytics_refreshes_total counter: {}",
+  "inlet_worker_batch_leases_lost_total counter: {}",
   "inlet_worker_batches_already_done_total counter: {}",
   "inlet_worker_batches_committed_total counter: {}",
   "inlet_worker_batches_retried_total counter: {}",

@@ -5,13 +5,24 @@ import { workerConfig } from "./worker-config";
 const secret = "x".repeat(40);
 
 describe("workerConfig", () => {
-  it("holds received batches for INLET_QUEUE_VISIBILITY_TIMEOUT_MS, 120 s unless set", () => {
-    expect(workerConfig(loadConfig({ NEXTAUTH_SECRET: secret })).visibilityTimeoutMs).toBe(120_000);
+  it("holds received batches under an INLET_QUEUE_LEASE_MS lease, 8 s unless set", () => {
+    expect(workerConfig(loadConfig({ NEXTAUTH_SECRET: secret })).leaseMs).toBe(8000);
+    const set = loadConfig({ NEXTAUTH_SECRET: secret, INLET_QUEUE_LEASE_MS: "5000" });
+    expect(workerConfig(set).leaseMs).toBe(5000);
+    for (const value of ["999", "60001", "8s"]) {
+      expect(() => loadConfig({ NEXTAUTH_SECRET: secret, INLET_QUEUE_LEASE_MS: value })).toThrow(
+        `INLET_QUEUE_LEASE_MS (${JSON.stringify(value)}): `,
+      );
+    }
+  });
+
+  it("renews a batch's lease for at most INLET_QUEUE_VISIBILITY_TIMEOUT_MS, 120 s unless set", () => {
+    expect(workerConfig(loadConfig({ NEXTAUTH_SECRET: secret })).maxHoldMs).toBe(120_000);
     const set = loadConfig({ NEXTAUTH_SECRET: secret, INLET_QUEUE_VISIBILITY_TIMEOUT_MS: "30000" });
-    expect(workerConfig(set).visibilityTimeoutMs).toBe(30_000);
+    expect(workerConfig(set).maxHoldMs).toBe(30_000);
     // A worker process reads it like the API does.
     const worker = loadConfig({ INLET_QUEUE_VISIBILITY_TIMEOUT_MS: "45000" }, "worker");
-    expect(workerConfig(worker).visibilityTimeoutMs).toBe(45_000);
+    expect(workerConfig(worker).maxHoldMs).toBe(45_000);
   });
 
   it("refuses a visibility timeout under 1 s or over 10 minutes, naming the variable", () => {

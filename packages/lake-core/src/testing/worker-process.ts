@@ -25,7 +25,7 @@ const worker = await startWorker({
     tmpDir: required("WORKER_TMP_DIR"),
     flushBytes: Number(process.env.WORKER_FLUSH_BYTES ?? 5 * 1024 * 1024),
     flushIntervalMs: Number(process.env.WORKER_FLUSH_INTERVAL_MS ?? 1000),
-    visibilityTimeoutMs: Number(process.env.WORKER_VISIBILITY_MS ?? 30_000),
+    ...(process.env.WORKER_LEASE_MS ? { leaseMs: Number(process.env.WORKER_LEASE_MS) } : {}),
     compactIntervalMs: 0,
     landing: "off",
   },

@@ -21,6 +21,11 @@ export class WorkerMetrics {
     "inlet_worker_batches_retried_total",
     "Batch messages handed back to the queue",
   );
+  /** Batches whose lease ran out while this worker held them (another worker may process them too). */
+  readonly batchLeasesLost = this.counter(
+    "inlet_worker_batch_leases_lost_total",
+    "Batch leases that ran out before the worker renewed them",
+  );
   readonly poisonBatches = this.counter(
     "inlet_worker_poison_batches_total",
     "Batches recorded as POISON_BATCH dead letters",

@@ -26,6 +26,7 @@ import { processBatches } from "../process/process-batches";
 import { requeueStrandedBatches } from "../process/stranded-batches";
 import { runReplayJob } from "../replay/replay-runner";
 import { runReprocessJob } from "../replay/reprocess-runner";
+import { BatchLeases } from "./batch-leases";
 import { WorkerMetrics } from "./worker-metrics";
 import { removeOrphanedScratch, workerScratchPath } from "./worker-scratch";
 
@@ -38,8 +39,17 @@ export interface WorkerConfig {
   flushBytes?: number;
   /** Flush once this many batches are buffered (default 1000). */
   maxBatchesPerFlush?: number;
-  /** How long received messages stay invisible to other workers (default 120 s). */
-  visibilityTimeoutMs?: number;
+  /**
+   * How long a received batch stays invisible to the other workers without a renewal; the worker
+   * renews it three times per lease while it works on the batch, so a worker that dies gives its
+   * batches up about one lease later (default 8 s).
+   */
+  leaseMs?: number;
+  /**
+   * The longest a worker keeps renewing a batch's lease, from its receipt: a flush that takes longer
+   * (or hangs) lets another worker take the batch, which is processed idempotently (default 120 s).
+   */
+  maxHoldMs?: number;
   /** Flush loops running in parallel, each with its own DuckDB connection (default 2). */
   concurrency?: number;
   /** How often dead messages are drained into dead letters (default 5 s). */
@@ -142,7 +152,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const flushIntervalMs = cfg.flushIntervalMs ?? 1000;
   const flushBytes = cfg.flushBytes ?? 5 * 1024 * 1024;
   const maxBatches = cfg.maxBatchesPerFlush ?? 1000;
-  const visibilityTimeoutMs = cfg.visibilityTimeoutMs ?? 120_000;
+  const leaseMs = cfg.leaseMs ?? 8000;
+  const maxHoldMs = cfg.maxHoldMs ?? 120_000;
   const concurrency = Math.max(1, cfg.concurrency ?? 2);
   const deadDrainMs = cfg.deadDrainIntervalMs ?? 5000;
   const compactMs = cfg.compactIntervalMs ?? 60_000;
@@ -160,6 +171,9 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const { catalog, store, queue, logger, dedupe } = deps;
   const metrics = new WorkerMetrics();
   const stopping = new AbortController();
+  const leases = new BatchLeases(queue, BATCHES_QUEUE, { leaseMs, maxHoldMs }, logger, (n) =>
+    metrics.batchLeasesLost.inc(n),
+  );
 
   if (ownsTmp) {
     const removed = await removeOrphanedScratch();
@@ -181,7 +195,10 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     const started = performance.now();
     metrics.inFlightFlushes.inc();
     try {
-      const out = await processBatches({ catalog, store, queue, duck, tmpDir, logger, dedupe }, group);
+      const out = await processBatches(
+        { catalog, store, queue: leases.queue, duck, tmpDir, logger, dedupe },
+        group,
+      );
       if (out.retried > 0) catalogSuspect = true;
       // A new snapshot of an input may make analytics tables due: look now rather than at the next interval.
       if (out.filesWritten > 0) refreshes.wake();
@@ -208,10 +225,14 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       );
       await Promise.all(
         group.map((m) =>
-          queue.nack(BATCHES_QUEUE, m, { delayMs: 1000, error: errorMessage(err) }).catch(() => undefined),
+          leases.queue
+            .nack(BATCHES_QUEUE, m, { delayMs: 1000, error: errorMessage(err) })
+            .catch(() => undefined),
         ),
       );
     } finally {
+      // Every message is acked or nacked by now; one that is not comes back after its lease.
+      leases.release(group);
       metrics.inFlightFlushes.dec();
       metrics.flushDurationSeconds.observe((performance.now() - started) / 1000);
     }
@@ -266,9 +287,10 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
           // from a backlog would make a flush of hundreds of megabytes (memory, freshness).
           const got = await queue.receive(BATCHES_QUEUE, {
             max: Math.min(RECEIVE_CHUNK, maxBatches - group.length),
-            visibilityTimeoutMs,
+            visibilityTimeoutMs: leaseMs,
             waitMs: Math.max(1, waitMs),
           });
+          leases.hold(got);
           if (got.length === 0) {
             if (firstAt === 0) continue;
             break;
@@ -554,6 +576,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   logger.info(
     {
       concurrency,
+      leaseMs,
+      maxHoldMs,
       flushIntervalMs,
       flushBytes,
       maxBatches,
@@ -574,6 +598,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       stopped ??= (async () => {
         stopping.abort();
         await settled;
+        leases.stop();
         await refreshEngine?.close();
         for (const c of connections) c.closeSync();
         instance.closeSync();
