@@ -3,7 +3,8 @@
 // on the operations dashboard, opens the cause on the Dead letters page, fixes one payload in the
 // editor (checked against the active schema as it is typed) and replays it; the engineer relaxes the
 // schema; on-call dry-runs the rest, replays them all at a limited rate,
-// watches the job finish and the dead letters drain, and every event is in curated exactly once.
+// watches the job finish and the dead letters drain, and every event is in curated exactly once; the
+// alert resolves, and the Alerts page says when the rules were last evaluated.
 import { expect, test } from "@playwright/test";
 import { E2E } from "../env";
 import { signedIn, signIn, trpc } from "./fixtures";
@@ -28,7 +29,7 @@ test("on-call is alerted, fixes and replays one letter, bulk-replays the rest af
   browser,
   request,
 }) => {
-  test.setTimeout(360_000);
+  test.setTimeout(480_000);
 
   const engineer = await signedIn(browser, "engineer");
   const created = (await trpc(request, engineer, "sources.create", {
@@ -145,7 +146,20 @@ test("on-call is alerted, fixes and replays one letter, bulk-replays the rest af
     expect(JSON.stringify(table)).toContain(`"rows":${GOOD + BAD}`);
   }).toPass({ timeout: 60_000 });
 
-  // The alert's resolution once the inflow is back under its threshold is not checked here: in one of
-  // two full-suite runs the episode was still open five minutes after it fired, which is not yet
-  // explained. Resolution itself is tested in apps/api/src/services/alert-evaluator.test.ts.
+  // The alert resolves once the inflow is back under its threshold: three minutes after the minute the
+  // letters arrived in, at the next round. Should it not, the evaluator's own status says why.
+  await expect(async () => {
+    const history = (await trpc(
+      request,
+      oncall,
+      "alerts.history",
+      { kind: "dead_letter_inflow", subject: created.id },
+      "query",
+    )) as { items: { resolvedAt: string | null }[] };
+    const evaluation = await trpc(request, oncall, "alerts.evaluation", undefined, "query");
+    expect(history.items[0]?.resolvedAt ?? null, `evaluator: ${JSON.stringify(evaluation)}`).not.toBeNull();
+  }).toPass({ timeout: 240_000, intervals: [5_000] });
+  await page.goto("/alerts");
+  await expect(page.getByTestId("active-alert").filter({ hasText: SLUG })).toHaveCount(0);
+  await expect(page.getByTestId("alert-evaluation")).toContainText("Last evaluated");
 });

@@ -150,7 +150,7 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
   // Alerts are judged here rather than in the workers: their rules, episodes and webhook live in the
   // control plane's tables beside the audit log, and the catalog lease keeps it to one API process.
   if (config.INLET_ALERT_INTERVAL_MS > 0) {
-    const stopAlerts = startAlertEvaluator({
+    const alertEvaluator = startAlertEvaluator({
       db,
       catalog: runtime.catalog,
       queue: runtime.queue,
@@ -159,7 +159,8 @@ export async function buildServer(given: Runtime, extras: ServerExtras = {}) {
       onTransition: queueWebhookDelivery,
       costToday: async (now) => costTodayBySource((await services.operations.cost(1, now)).rows, now),
     });
-    app.addHook("onClose", () => stopAlerts());
+    services.alerts.watch(alertEvaluator);
+    app.addHook("onClose", () => alertEvaluator.stop());
     // Fires and resolves are posted to the webhook from alert_deliveries, retried with backoff.
     const stopWebhook = startWebhookDelivery({
       db,

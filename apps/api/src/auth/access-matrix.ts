@@ -50,6 +50,7 @@ export const PROCEDURE_ACCESS = {
 
   "alerts.rules": ENGINEER_ONCALL,
   "alerts.active": ENGINEER_ONCALL,
+  "alerts.evaluation": ENGINEER_ONCALL,
   "alerts.history": ENGINEER_ONCALL,
   "alerts.acknowledge": ENGINEER_ONCALL,
   "alerts.setRule": ONCALL,

@@ -3,7 +3,7 @@
 // active list, history with filters and pages, and acknowledging once.
 import type { MinuteActivity, QueueStats, SourceRecord } from "@inlet/lake-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { evaluateAlerts } from "../services/alert-evaluator";
+import { evaluateAlertRound, evaluateAlerts, startAlertEvaluator } from "../services/alert-evaluator";
 import { startTestServer, type TestServer } from "../testing/test-server";
 import { call } from "../testing/trpc-client";
 
@@ -221,5 +221,113 @@ describe("alerts", () => {
     plane.state.sources = [];
     const gone = await plane.round();
     expect(gone.filter((t) => t.transition === "resolved")).toHaveLength(1);
+  });
+
+  it("goes on with the other subjects when one's figures cannot be read or one decision cannot be recorded", async () => {
+    await s.database.db.prisma.alertEvent.deleteMany({});
+    const letters = new Map([
+      ["src-a", 20],
+      ["src-b", 20],
+    ]);
+    const unreadable = new Set<string>();
+    let now = new Date("2026-12-05T13:00:30Z");
+    const catalog = {
+      listSources: async () =>
+        [
+          { id: "src-a", slug: "alpha", status: "active" },
+          { id: "src-b", slug: "beta", status: "active" },
+        ] as SourceRecord[],
+      sourceActivityByMinute: async (id: string): Promise<MinuteActivity[]> => {
+        if (unreadable.has(id)) throw new Error(`activity of ${id} timed out`);
+        return [
+          {
+            minute: new Date(Math.floor(now.getTime() / 60_000) * 60_000),
+            accepted: 5,
+            deadLettered: letters.get(id) ?? 0,
+          },
+        ];
+      },
+      commitLatency: async () => ({ batches: 1, p50Ms: 100, p99Ms: 200 }),
+      tryLease: async () => ({ release: async () => {} }),
+    };
+    const queue = {
+      stats: async (): Promise<QueueStats> => ({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 }),
+    };
+    // The first fire's webhook delivery cannot be queued: that one fire is rolled back, the next recorded.
+    let refuseNext = true;
+    const round = () =>
+      evaluateAlertRound({
+        db: s.database.db,
+        catalog,
+        queue,
+        onTransition: async () => {
+          if (refuseNext) {
+            refuseNext = false;
+            throw new Error("delivery not queued");
+          }
+        },
+        now: () => {
+          now = new Date(now.getTime() + 30_000);
+          return now;
+        },
+      });
+    const openFor = async () =>
+      (
+        await s.database.db.prisma.alertEvent.findMany({
+          where: { kind: "dead_letter_inflow", resolvedAt: null },
+          select: { subjectName: true },
+        })
+      )
+        .map((e) => e.subjectName)
+        .sort();
+
+    const first = await round();
+    expect(first.problems).toEqual([expect.stringContaining("delivery not queued")]);
+    expect(await openFor()).toEqual(["beta"]);
+
+    // alpha fires now; beta's figures cannot be read: its episode is left open, not resolved.
+    unreadable.add("src-b");
+    letters.set("src-b", 0);
+    const second = await round();
+    expect(second.problems).toEqual([expect.stringContaining("activity of src-b timed out")]);
+    expect(await openFor()).toEqual(["alpha", "beta"]);
+
+    // Readable again and back under the threshold: both resolve.
+    unreadable.clear();
+    letters.set("src-a", 0);
+    const third = await round();
+    expect(third.problems).toEqual([]);
+    expect(await openFor()).toEqual([]);
+  });
+
+  it("reports whether rules are evaluated: the last round, its duration and outcome", async () => {
+    const off = await call(s, "query", "alerts.evaluation", undefined, "oncall");
+    expect(off.data).toEqual({ running: false });
+    expect((await call(s, "query", "alerts.evaluation", undefined, "analyst")).status).toBe(403);
+
+    let leaseFree = true;
+    const evaluator = startAlertEvaluator({
+      db: s.database.db,
+      catalog: {
+        listSources: async () => [],
+        sourceActivityByMinute: async () => [],
+        commitLatency: async () => ({ batches: 0, p50Ms: undefined, p99Ms: undefined }),
+        tryLease: async () => (leaseFree ? { release: async () => {} } : undefined),
+      },
+      queue: { stats: async () => ({ depth: 0, inFlight: 0, dead: 0, oldestAgeMs: 0 }) },
+      intervalMs: 20,
+    });
+    try {
+      await expect.poll(() => evaluator.status().lastOutcome, { timeout: 10_000 }).toBe("evaluated");
+      const status = evaluator.status();
+      expect(status.lastRoundAt).toBeInstanceOf(Date);
+      expect(status.lastRoundMs).toBeGreaterThanOrEqual(0);
+      expect(status.problems).toEqual([]);
+      expect(status.intervalMs).toBe(20);
+      leaseFree = false;
+      await expect.poll(() => evaluator.status().lastOutcome, { timeout: 10_000 }).toBe("elsewhere");
+    } finally {
+      await evaluator.stop();
+    }
   });
 });

@@ -18,6 +18,8 @@ export const alertsRouter = router({
     .input(z.object({ kind: alertKindSchema, subject: z.string().min(1).max(200) }))
     .mutation(({ ctx, input }) => ctx.services.alerts.clearRule(ctx.actor, input, ctx.requestId)),
   active: readers.query(({ ctx }) => ctx.services.alerts.active()),
+  /** Whether rules are being evaluated: the last round, how long it took, and what it could not read. */
+  evaluation: readers.query(({ ctx }) => ctx.services.alerts.evaluation()),
   history: readers
     .input(
       z.object({

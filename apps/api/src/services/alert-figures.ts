@@ -46,6 +46,12 @@ export interface FigureSources {
   queue: Pick<Queue, "stats">;
   /** Each source's cost so far today (UTC) in USD, by slug; without it cost_per_day is not judged. */
   costToday?: ((now: Date) => Promise<Map<string, number>>) | undefined;
+  /**
+   * Told of a subject (a queue or source) whose figures could not be read: its observations then carry
+   * no value (its episodes are left as they are) and the other subjects are still read. Without it the
+   * error is thrown.
+   */
+  onSubjectError?: ((subject: string, err: unknown) => void) | undefined;
 }
 
 /** Today's (UTC) cost per source slug from the operations dashboard's cost rows. */
@@ -135,51 +141,83 @@ export async function readFigures(
     });
   };
   const rule = (kind: AlertKind, subject: string) => effectiveRule(kind, subject, stored);
+  /** Reads one subject's figures; when that fails, its kinds get no value and the error is reported. */
+  const guarded = async (subject: string, name: string, kinds: AlertKind[], read: () => Promise<void>) => {
+    const before = out.length;
+    try {
+      await read();
+    } catch (err) {
+      if (!src.onSubjectError) throw err;
+      src.onSubjectError(name, err);
+      out.length = before;
+      for (const kind of kinds) push(kind, subject, name, undefined);
+    }
+  };
 
   for (const name of ALERT_QUEUES) {
-    const stats = await src.queue.stats(name);
-    push("oldest_message_age", name, name, stats.oldestAgeMs / 1000);
+    await guarded(name, `queue ${name}`, ["oldest_message_age"], async () => {
+      const stats = await src.queue.stats(name);
+      push("oldest_message_age", name, name, stats.oldestAgeMs / 1000);
+    });
   }
 
   const costRule = effectiveRule("cost_per_day", ALL_SUBJECTS, stored);
   const anyCostRule = costRule.enabled || stored.some((r) => r.kind === "cost_per_day" && r.enabled);
-  const costs = anyCostRule && src.costToday ? await src.costToday(now) : undefined;
+  let costs: Map<string, number> | undefined;
+  try {
+    costs = anyCostRule && src.costToday ? await src.costToday(now) : undefined;
+  } catch (err) {
+    // Without today's cost, cost_per_day is left as it is for every source; the other kinds are judged.
+    if (!src.onSubjectError) throw err;
+    src.onSubjectError("today's cost", err);
+  }
 
   for (const source of await src.catalog.listSources()) {
-    const rows = await src.catalog.sourceActivityByMinute(
-      source.id,
-      new Date(now.getTime() - NO_EVENTS_LOOKBACK_MS),
-    );
-    const paused = source.status === "paused";
-    push(
-      "dead_letter_inflow",
-      source.id,
-      source.slug,
-      deadLetterInflow(rows, now, rule("dead_letter_inflow", source.id).windowMinutes),
-    );
-    push(
-      "throughput_drop",
-      source.id,
-      source.slug,
-      paused ? null : throughputPercent(rows, now, rule("throughput_drop", source.id).windowMinutes),
-    );
-    push("no_events", source.id, source.slug, paused ? null : minutesSinceLastEvent(rows, now));
-    const freshness = rule("freshness_p99", source.id);
-    const latency = freshness.enabled
-      ? await src.catalog.commitLatency(
-          source.id,
-          new Date(now.getTime() - freshness.windowMinutes * MINUTE_MS),
-        )
-      : undefined;
-    push(
-      "freshness_p99",
-      source.id,
-      source.slug,
-      latency?.p99Ms === undefined ? undefined : latency.p99Ms / 1000,
-    );
-    // The operations dashboard's cost (its price sheet × what was measured); a source with no cost
-    // item today has cost nothing.
-    push("cost_per_day", source.id, source.slug, costs ? (costs.get(source.slug) ?? 0) : undefined);
+    await guarded(source.id, source.slug, SOURCE_KINDS, async () => {
+      const rows = await src.catalog.sourceActivityByMinute(
+        source.id,
+        new Date(now.getTime() - NO_EVENTS_LOOKBACK_MS),
+      );
+      const paused = source.status === "paused";
+      push(
+        "dead_letter_inflow",
+        source.id,
+        source.slug,
+        deadLetterInflow(rows, now, rule("dead_letter_inflow", source.id).windowMinutes),
+      );
+      push(
+        "throughput_drop",
+        source.id,
+        source.slug,
+        paused ? null : throughputPercent(rows, now, rule("throughput_drop", source.id).windowMinutes),
+      );
+      push("no_events", source.id, source.slug, paused ? null : minutesSinceLastEvent(rows, now));
+      const freshness = rule("freshness_p99", source.id);
+      const latency = freshness.enabled
+        ? await src.catalog.commitLatency(
+            source.id,
+            new Date(now.getTime() - freshness.windowMinutes * MINUTE_MS),
+          )
+        : undefined;
+      push(
+        "freshness_p99",
+        source.id,
+        source.slug,
+        latency?.p99Ms === undefined ? undefined : latency.p99Ms / 1000,
+      );
+      // The operations dashboard's cost (its price sheet × what was measured); a source with no cost
+      // item today has cost nothing.
+      push("cost_per_day", source.id, source.slug, costs ? (costs.get(source.slug) ?? 0) : undefined);
+    });
   }
   return out;
 }
+
+/** The kinds judged per source, in the order readFigures pushes them. */
+const SOURCE_KINDS: AlertKind[] = [
+  "dead_letter_inflow",
+  "throughput_drop",
+  "no_events",
+  "freshness_p99",
+  "cost_per_day",
+];

@@ -4,6 +4,7 @@
 import type { Db, Prisma } from "@inlet/db";
 import { type Catalog, InletError } from "@inlet/lake-core";
 import type { Actor } from "../auth/session";
+import type { AlertEvaluator, AlertEvaluatorStatus } from "./alert-evaluator";
 import { ALERT_QUEUES } from "./alert-figures";
 import {
   ALERT_KIND_INFO,
@@ -58,11 +59,23 @@ function withLabel<T extends { kind: string }>(row: T): T & { label: string; uni
 }
 
 export class AlertsService {
+  private evaluator: Pick<AlertEvaluator, "status"> | undefined;
+
   constructor(
     private readonly db: Db,
     private readonly catalog: Pick<Catalog, "listSources">,
     private readonly audit: AuditService,
   ) {}
+
+  /** The evaluator this process runs, whose status evaluation() reports. */
+  watch(evaluator: Pick<AlertEvaluator, "status">): void {
+    this.evaluator = evaluator;
+  }
+
+  /** Whether alerts are evaluated, as this API process sees it; `running: false` when evaluation is off here. */
+  evaluation(): { running: false } | ({ running: true } & AlertEvaluatorStatus) {
+    return this.evaluator ? { running: true, ...this.evaluator.status() } : { running: false };
+  }
 
   /** Every kind's "*" row, then each queue's and each source's rules, as they apply now. */
   async rules(): Promise<RuleRow[]> {

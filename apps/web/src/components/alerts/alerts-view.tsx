@@ -42,19 +42,91 @@ export function AlertsView() {
   const roles = me.data?.roles ?? [];
   const canSetRules = roles.includes("admin") || roles.includes("oncall");
   const isAdmin = roles.includes("admin");
+  const evaluation = useQuery(trpc.alerts.evaluation.queryOptions(undefined, { refetchInterval: 15_000 }));
+  const every =
+    evaluation.data?.running === true ? ` every ${formatInterval(evaluation.data.intervalMs)}` : "";
   return (
     <>
       <PageHeader
         title="Alerts"
-        description="Thresholds on dead-letter inflow, queue age, freshness, throughput and silence, judged every 30 seconds."
+        description={`Thresholds on dead-letter inflow, queue age, freshness, throughput and silence, judged${every}.`}
       />
       <div className="space-y-6">
+        {evaluation.data ? <EvaluationStatus status={evaluation.data} /> : null}
         <ActiveAlerts />
         <AlertHistory />
         <RulesTable canEdit={canSetRules} />
         {isAdmin ? <WebhookSettings /> : null}
       </div>
     </>
+  );
+}
+
+function formatInterval(ms: number): string {
+  return ms % 60_000 === 0 ? `${ms / 60_000} min` : `${round(ms / 1000)} s`;
+}
+
+function ago(iso: string | Date): string {
+  const seconds = Math.max(0, Math.round((Date.now() - new Date(iso).getTime()) / 1000));
+  return seconds < 120 ? `${seconds} s ago` : `${Math.round(seconds / 60)} min ago`;
+}
+
+/**
+ * Whether the rules are being judged at all: the last round, how long it took and what it could not
+ * read, so a quiet page is not mistaken for a healthy lake when evaluation has stopped.
+ */
+function EvaluationStatus({ status }: { status: Outputs["alerts"]["evaluation"] }) {
+  if (!status.running) {
+    return (
+      <p
+        data-testid="alert-evaluation"
+        data-state="off"
+        className="rounded-md bg-amber-50 px-4 py-3 text-amber-900 text-sm"
+      >
+        This API process does not evaluate alert rules (INLET_ALERT_INTERVAL_MS is 0): nothing fires or
+        resolves unless another API process does.
+      </p>
+    );
+  }
+  const stuck =
+    status.runningSince !== null &&
+    Date.now() - new Date(status.runningSince).getTime() > 5 * status.intervalMs;
+  const stale =
+    status.lastOutcome !== "elsewhere" &&
+    (status.lastRoundAt === null ||
+      Date.now() - new Date(status.lastRoundAt).getTime() > 3 * status.intervalMs);
+  const state =
+    stuck || status.lastOutcome === "failed" ? "failing" : stale && status.lastRoundAt ? "stale" : "ok";
+  const tone =
+    state === "ok" && status.problems.length === 0
+      ? "bg-gray-50 text-gray-600"
+      : state === "ok"
+        ? "bg-amber-50 text-amber-900"
+        : "bg-red-50 text-red-800";
+  let text: string;
+  if (stuck && status.runningSince) {
+    text = `A round started ${ago(status.runningSince)} has not finished: no alert fires or resolves meanwhile.`;
+  } else if (status.lastOutcome === "failed") {
+    text = "The last round failed: alerts may be out of date.";
+  } else if (status.lastOutcome === "elsewhere") {
+    text = "Rules are evaluated by another API process (one at a time).";
+  } else if (status.lastRoundAt === null) {
+    text = "No round has finished yet: the first runs one interval after the API starts.";
+  } else {
+    const took = status.lastRoundMs === null ? "" : `, in ${formatCount(status.lastRoundMs)} ms`;
+    text = `Last evaluated ${ago(status.lastRoundAt)}${took}.${stale ? " No round has finished since: alerts may be out of date." : ""}`;
+  }
+  return (
+    <div data-testid="alert-evaluation" data-state={state} className={`rounded-md px-4 py-3 text-sm ${tone}`}>
+      <p>{text}</p>
+      {status.problems.length > 0 ? (
+        <ul className="mt-1 list-disc pl-5 text-xs" aria-label="What the last round could not do">
+          {status.problems.slice(0, 5).map((p) => (
+            <li key={p}>{p}</li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
   );
 }
 
