@@ -1,8 +1,10 @@
 // A worker in its own process for crash tests: `fork(thisFile, { execArgv: ["--import", "tsx"] })`
-// with the settings in environment variables. Logs JSON lines to stdout; SIGTERM stops it gracefully.
+// with the settings in environment variables (the queue is PgQueue on the same database, or NatsQueue
+// when WORKER_NATS_STREAM is set). Logs JSON lines to stdout; SIGTERM stops it gracefully.
 import { createDb } from "@inlet/db";
 import pino from "pino";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
+import { NatsQueue } from "../adapters/nats-queue";
 import { PgQueue } from "../adapters/pg-queue";
 import { PgCatalog } from "../catalog/pg-catalog";
 import { startWorker } from "../worker/worker";
@@ -15,7 +17,14 @@ function required(name: string): string {
 
 const db = createDb(required("WORKER_DATABASE_URL"), { poolSize: 4 });
 const store = new LocalFsObjectStore(required("WORKER_LAKE_DIR"), { fsync: false });
-const queue = new PgQueue({ pool: db.pool });
+const natsStream = process.env.WORKER_NATS_STREAM;
+const queue = natsStream
+  ? await NatsQueue.connect({
+      servers: required("WORKER_NATS_URL"),
+      streamName: natsStream,
+      subjectPrefix: natsStream.toLowerCase(),
+    })
+  : new PgQueue({ pool: db.pool });
 const worker = await startWorker({
   catalog: new PgCatalog(db),
   store,
