@@ -213,3 +213,72 @@ describe("seen_events hash-key migration", () => {
     }
   });
 });
+
+describe("dead-letter copies migration", () => {
+  it("merges open letters of one event and cause into the oldest, counting them; others stay apart", async () => {
+    const { cp, mkdtemp, readdir, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const pg = (await import("pg")).default;
+    const { MIGRATIONS_DIR } = await import("./migrate");
+    const fresh = await createTestDatabase();
+    const admin = new pg.Client({ connectionString: fresh.url });
+    await admin.connect();
+    const scratch = await mkdtemp(join(tmpdir(), "inlet-mig-"));
+    try {
+      // A database as it was before the migration, with letters recorded once per copy.
+      await admin.query(`DROP SCHEMA public CASCADE; CREATE SCHEMA public;`);
+      const names = (await readdir(MIGRATIONS_DIR)).filter((n) => /^\d/.test(n)).sort();
+      for (const n of names.filter((n) => n < "20261215090000")) {
+        await cp(join(MIGRATIONS_DIR, n), join(scratch, n), { recursive: true });
+      }
+      await migrate(fresh.url, scratch);
+      await admin.query(`INSERT INTO sources (id, slug, name, updated_at) VALUES ('s1', 's1', 'S1', now())`);
+      const letter = (id: string, eventId: string | null, path: string, status: string, minute: number) =>
+        admin.query(
+          `INSERT INTO dead_letters (id, source_id, event_id, reason_code, reason, path, payload, schema_version,
+                                     status, created_at)
+           VALUES ($1, 's1', $2, 'SCHEMA_VIOLATION', 'r', $3, '{}', 1, $4::"DeadLetterStatus",
+                   timestamp '2026-12-01 10:00' + $5 * interval '1 minute')`,
+          [id, eventId, path, status, minute],
+        );
+      await letter("a1", "e1", "/amount", "open", 0);
+      await letter("a2", "e1", "/amount", "open", 5);
+      await letter("a3", "e1", "/amount", "open", 9);
+      await letter("q1", "e1", "/qty", "open", 1);
+      await letter("d1", "e1", "/amount", "discarded", 2);
+      await letter("n1", null, "/amount", "open", 3);
+      await letter("n2", null, "/amount", "open", 4);
+      await migrate(fresh.url);
+      const { rows } = await admin.query(
+        `SELECT id, status::text, copies, to_char(last_received_at, 'HH24:MI') AS last, discard_reason
+         FROM dead_letters ORDER BY id`,
+      );
+      expect(rows).toEqual([
+        { id: "a1", status: "open", copies: 3, last: "10:09", discard_reason: null },
+        {
+          id: "a2",
+          status: "discarded",
+          copies: 1,
+          last: "10:05",
+          discard_reason: "a copy of letter a1, which counts it",
+        },
+        {
+          id: "a3",
+          status: "discarded",
+          copies: 1,
+          last: "10:09",
+          discard_reason: "a copy of letter a1, which counts it",
+        },
+        { id: "d1", status: "discarded", copies: 1, last: "10:02", discard_reason: null },
+        { id: "n1", status: "open", copies: 1, last: "10:03", discard_reason: null },
+        { id: "n2", status: "open", copies: 1, last: "10:04", discard_reason: null },
+        { id: "q1", status: "open", copies: 1, last: "10:01", discard_reason: null },
+      ]);
+    } finally {
+      await admin.end();
+      await rm(scratch, { recursive: true, force: true });
+      await fresh.drop();
+    }
+  });
+});

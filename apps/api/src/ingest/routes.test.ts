@@ -649,6 +649,85 @@ describe("events judged against the source's active schema", () => {
     expect(Buffer.from((await store.get(batch.rawKey)) ?? []).toString()).toBe(body);
   });
 
+  it("counts an invalid event sent again as one more copy of its open letter; another cause is a letter of its own", async () => {
+    const typed = await typedSource("typed-resent");
+    const body = `${[line("r1", "x"), line("r2", 1, 11), line("r3", 1)].join("\n")}\n`;
+    const first = await post(body, { slug: "typed-resent", key: typed.key });
+    const again = await post(body, { slug: "typed-resent", key: typed.key });
+    // Each answer speaks of its own batch: two of its events were dead-lettered.
+    for (const res of [first, again]) expect(res.json()).toMatchObject({ accepted: 1, deadLettered: 2 });
+    const firstBatch = (first.json() as { batchId: string }).batchId;
+    const letters = async () =>
+      (
+        await database.db.prisma.deadLetter.findMany({
+          where: { sourceId: typed.id },
+          orderBy: [{ eventId: "asc" }, { path: "asc" }],
+        })
+      ).map((d) => [d.eventId, d.path, d.copies, d.batchId === firstBatch, d.status]);
+    expect(await letters()).toEqual([
+      ["r1", "/amount", 2, true, "open"],
+      ["r2", "/qty", 2, true, "open"],
+    ]);
+    const r1 = await database.db.prisma.deadLetter.findFirstOrThrow({
+      where: { sourceId: typed.id, eventId: "r1" },
+    });
+    expect(r1.lastReceivedAt.getTime()).toBeGreaterThanOrEqual(r1.createdAt.getTime());
+    // The same event failing for another cause is another letter.
+    await post(`${line("r1", 1, 11)}\n`, { slug: "typed-resent", key: typed.key });
+    expect(await letters()).toEqual([
+      ["r1", "/amount", 2, true, "open"],
+      ["r1", "/qty", 1, false, "open"],
+      ["r2", "/qty", 2, true, "open"],
+    ]);
+  });
+
+  it("never merges letters without an event id: a malformed body sent twice is kept twice", async () => {
+    const typed = await typedSource("typed-malformed");
+    const body = `${line("m1", 1)}\n{"id":"m2",}\n`;
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const res = await post(body, { slug: "typed-malformed", key: typed.key });
+      expect(res.statusCode).toBe(400);
+      ids.push(String(errorOf(res).deadLetterId));
+    }
+    expect(new Set(ids).size).toBe(2);
+    const rows = await database.db.prisma.deadLetter.findMany({ where: { id: { in: ids } } });
+    expect(rows.map((d) => [d.eventId, d.copies, d.status])).toEqual([
+      [null, 1, "open"],
+      [null, 1, "open"],
+    ]);
+  });
+
+  it("takes back the copy of a batch the queue did not take: the open letter keeps its earlier copy", async () => {
+    const typed = await typedSource("typed-unqueued");
+    const body = `${line("u1", "x")}\n`;
+    const ok = await post(body, { slug: "typed-unqueued", key: typed.key });
+    expect(ok.json()).toMatchObject({ deadLettered: 1 });
+    const closed = new PgQueue({ pool: database.db.pool });
+    await closed.close();
+    const broken = await buildApp({ queue: closed });
+    try {
+      const res = await broken.inject({
+        method: "POST",
+        url: "/v1/sources/typed-unqueued/events",
+        headers: { "content-type": "application/x-ndjson", authorization: `Bearer ${typed.key}` },
+        payload: `${body}${line("u2", "x")}\n`,
+      });
+      expect(res.statusCode).toBe(503);
+    } finally {
+      await broken.close();
+    }
+    const rows = await database.db.prisma.deadLetter.findMany({
+      where: { sourceId: typed.id },
+      orderBy: { eventId: "asc" },
+    });
+    // u1's letter stays open with the copy that was accepted; u2's came only with the refused batch.
+    expect(rows.map((d) => [d.eventId, d.copies, d.status])).toEqual([
+      ["u1", 1, "open"],
+      ["u2", 1, "discarded"],
+    ]);
+  });
+
   it("judges CloudEvents' data too", async () => {
     const typed = await typedSource("typed-ce");
     const res = await post(

@@ -63,7 +63,8 @@ beforeAll(async () => {
   await prisma.deadLetter.createMany({
     data: [
       letter(1),
-      letter(2),
+      // Its producer sent it three times (see "copies").
+      letter(2, { copies: 3, lastReceivedAt: at(55) }),
       letter(3),
       letter(4, { schemaVersion: 2 }),
       letter(5, { path: "/email", reason: "/email: must match format" }),
@@ -158,6 +159,29 @@ describe("deadLetters.groups", () => {
       { reasonCode: "MALFORMED_JSON", count: 1 },
       { reasonCode: "POISON_FILE", count: 1 },
       { reasonCode: "SCHEMA_VIOLATION", count: 2 },
+    ]);
+  });
+
+  it("says how many copies a letter stands for and when the last came: in the list, one letter and its group", async () => {
+    const group = { source: "orders", reasonCode: "SCHEMA_VIOLATION", path: "/amount", schemaVersion: 1 };
+    const list = await query("deadLetters.list", group);
+    const copies = list.data.items.map((d: { eventId: string; copies: number; lastReceivedAt: string }) => [
+      d.eventId,
+      d.copies,
+    ]);
+    expect(copies).toEqual([
+      ["e-3", 1],
+      ["e-2", 3],
+      ["e-1", 1],
+    ]);
+    const e2 = list.data.items.find((d: { eventId: string }) => d.eventId === "e-2");
+    expect(e2).toMatchObject({ createdAt: at(20).toISOString(), lastReceivedAt: at(55).toISOString() });
+    const one = await query("deadLetters.get", { id: e2.id });
+    expect(one.status).toBe(200);
+    expect(one.data).toMatchObject({ copies: 3, lastReceivedAt: at(55).toISOString() });
+    const groups = await query("deadLetters.groups", { ...group, from: at(0).toISOString() });
+    expect(groups.data.groups.map((g: { count: number; copies: number }) => [g.count, g.copies])).toEqual([
+      [3, 5],
     ]);
   });
 

@@ -36,6 +36,7 @@ interface GroupRow {
   schema_version: number | null;
   source: string | null;
   n: number;
+  copies: number;
   first_seen: Date;
   last_seen: Date;
   /** [hour index, letters] pairs within the trend. */
@@ -110,13 +111,13 @@ export async function deadLetterGroups(
   const res = await q.query<GroupRow>(
     `WITH h AS (
        SELECT d.source_id, d.reason_code, d.path, d.schema_version, date_trunc('hour', d.created_at) AS hour,
-              count(*)::int AS n, min(d.created_at) AS first_seen, max(d.created_at) AS last_seen
+              count(*)::int AS n, sum(d.copies)::int AS copies, min(d.created_at) AS first_seen, max(d.created_at) AS last_seen
        FROM dead_letters d WHERE ${w.sql}
        GROUP BY 1, 2, 3, 4, 5
      ),
      g AS (
        SELECT source_id, reason_code, path, schema_version,
-              sum(n)::int AS n, min(first_seen) AS first_seen, max(last_seen) AS last_seen,
+              sum(n)::int AS n, sum(copies)::int AS copies, min(first_seen) AS first_seen, max(last_seen) AS last_seen,
               json_agg(json_build_array(floor(extract(epoch FROM hour - ${trendStart}) / 3600)::int, n))
                 FILTER (WHERE hour >= ${trendStart}
                           AND hour < ${trendStart} + make_interval(hours => $${n + 3}::int)) AS trend,
@@ -124,7 +125,7 @@ export async function deadLetterGroups(
        FROM h GROUP BY 1, 2, 3, 4
        ORDER BY ${order(opts.sort)} LIMIT $${n + 1}
      )
-     SELECT g.source_id, g.reason_code, g.path, g.schema_version, s.slug AS source, g.n,
+     SELECT g.source_id, g.reason_code, g.path, g.schema_version, s.slug AS source, g.n, g.copies,
             g.first_seen AT TIME ZONE 'UTC' AS first_seen, g.last_seen AT TIME ZONE 'UTC' AS last_seen,
             g.trend, g.total_groups, g.total_letters,
             x.id AS sample_id, x.event_id AS sample_event_id, x.reason AS sample_reason,
@@ -152,6 +153,7 @@ export async function deadLetterGroups(
       schemaVersion: r.schema_version,
       source: r.source,
       count: r.n,
+      copies: r.copies,
       firstSeen: r.first_seen,
       lastSeen: r.last_seen,
       trend,

@@ -85,6 +85,7 @@ import {
   strandedBatches,
 } from "./batch-catalog";
 import { tryLease } from "./catalog-lease";
+import { withdrawDeadLetterCopies } from "./dead-letter-copies";
 import { boundedRead, deadLetterGroups } from "./dead-letter-groups";
 import { deadLetterHistory } from "./dead-letter-history";
 import {
@@ -194,6 +195,7 @@ export function pgCatalogTransaction(tx: Queryable): CatalogTransaction {
     commitAppend: (commit) => commitAppend(tx, commit),
     commitCompaction: (commit) => commitCompaction(tx, commit),
     recordDeadLetters: (rows) => recordDeadLetters(tx, rows),
+    withdrawDeadLetterCopies: (ids, reason, actor) => withdrawDeadLetterCopies(tx, ids, reason, actor),
     markBatchesFailed: (ids) => markBatchesFailed(tx, ids),
     existingSourceIds: (ids) => existingSourceIds(tx, ids),
     createSource: (source) => createSource(tx, source),

@@ -172,13 +172,14 @@ export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): 
 
 /**
  * The letters a batch not accepted after all was registered with: the sender sends the batch again,
- * and its events are judged again then, so these are discarded (kept, with the reason, for the record).
+ * and its events are judged again then, so these copies are taken back (a letter holding only them is
+ * discarded, kept with the reason for the record; one earlier copies count on stays open).
  */
 async function discardLetters(deps: AcceptBatchDeps, ids: string[]): Promise<void> {
   if (ids.length === 0) return;
   await deps.catalog
     .transaction((tx) =>
-      tx.discardDeadLetters(
+      tx.withdrawDeadLetterCopies(
         ids,
         "the batch was not accepted (the queue did not take it); the sender was told to send it again",
         { id: undefined, email: "ingest" },

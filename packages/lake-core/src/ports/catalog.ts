@@ -235,6 +235,8 @@ export interface DeadLetterGroup extends DeadLetterGroupKey {
   /** The source's slug; null for letters without a source. */
   source: string | null;
   count: number;
+  /** Copies its letters stand for (count, plus each event its producer sent again; see DeadLetterSummary.copies). */
+  copies: number;
   firstSeen: Date;
   lastSeen: Date;
   /** Letters received per hour from the page's `trend.from`, oldest first (`trend.hours` of them). */
@@ -288,8 +290,16 @@ export interface DeadLetterSummary {
   /** The source's schema version the event was judged against; null when none judged it. */
   schemaVersion: number | null;
   attempts: number;
+  /**
+   * Copies of the event received for this cause while the letter was open (1 unless its producer sent
+   * it again): one letter stands for all of them.
+   */
+  copies: number;
   status: DeadLetterStatus;
+  /** When the first copy was received. */
   createdAt: Date;
+  /** When the latest copy was received (createdAt when there is one). */
+  lastReceivedAt: Date;
   resolvedAt: Date | null;
 }
 
@@ -500,8 +510,21 @@ export interface CatalogTransaction extends ReplayCatalogTransaction, ReprocessC
   commitAppend(commit: AppendCommit): Promise<number>;
   /** Replaces files by one in a new snapshot; false (nothing changed) when one was already replaced. */
   commitCompaction(commit: CompactionCommit): Promise<boolean>;
-  /** Returns the new dead letters' ids, in order. */
+  /**
+   * Returns the id of each row's letter, in order: a row with an event id an open letter already holds
+   * for the same cause (reason code, path, schema version) is one more copy of it (see DeadLetterSummary.copies).
+   */
   recordDeadLetters(rows: NewDeadLetter[]): Promise<string[]>;
+  /**
+   * Takes back the copies recorded with a batch not accepted after all (`ids` as recordDeadLetters
+   * returned them): a letter other copies count on keeps them; one holding only these is discarded
+   * with the reason (as discardDeadLetters, which may refuse).
+   */
+  withdrawDeadLetterCopies(
+    ids: string[],
+    reason: string,
+    actor: { id: string | undefined; email: string },
+  ): Promise<void>;
   /** Marks batches still received as failed; returns the ids it marked (committed ones stay committed). */
   markBatchesFailed(ids: string[]): Promise<Set<string>>;
   /** Which of these source ids still exist. */
@@ -693,6 +716,7 @@ export interface BatchCatalog {
 
 /** Dead letters: recorded by ingest and the worker, read by people through the LakeReader. */
 export interface DeadLetterCatalog {
+  /** As TransactionCatalog.recordDeadLetters: copies of an open letter count on it. */
   recordDeadLetters(rows: NewDeadLetter[]): Promise<string[]>;
   /** Newest first; the page after `cursor` (a letter id) when one is given. */
   listDeadLetters(

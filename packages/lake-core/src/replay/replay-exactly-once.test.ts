@@ -158,11 +158,34 @@ describe("replaying dead letters", () => {
     expect((await curated(src)).rows).toHaveLength(3);
   });
 
+  it("replays a letter counting two copies of its event once; a copy sent after that opens a new letter", async () => {
+    const src = await createTestSource(bed.t.db);
+    await send(src, [order("k1", { amount: "bad" }), order("k2")]);
+    await send(src, [order("k1", { amount: "bad" })]);
+    const letters = await openLetters(src);
+    expect(letters.map((l) => [l.eventId, l.copies])).toEqual([["k1", 2]]);
+    await fix(letters[0]!.id, order("k1", { amount: 4 }));
+    const jobId = await createJob({ letterIds: [letters[0]!.id] });
+    expect(await runToEnd(jobId)).toBe("succeeded");
+    expect((await catalog.getReplayJob(jobId))?.progress).toMatchObject({ total: 1, landed: 1, replayed: 1 });
+    expect(await catalog.getDeadLetter(letters[0]!.id)).toMatchObject({ status: "replayed", copies: 2 });
+    expect(await openLetters(src)).toEqual([]);
+    expectOnceEach(await curated(src), ["k1", "k2"]);
+
+    // The producer sends its bad copy once more: the replayed letter is history, this is new work.
+    await send(src, [order("k1", { amount: "bad" })]);
+    const reopened = await openLetters(src);
+    expect(reopened.map((l) => [l.eventId, l.copies])).toEqual([["k1", 1]]);
+    expect(reopened[0]!.id).not.toBe(letters[0]!.id);
+    expectOnceEach(await curated(src), ["k1", "k2"]);
+  });
+
   it("two overlapping jobs: a letter held by one is refused to the other (409 naming it), and two letters of one event land it once", async () => {
     const src = await createTestSource(bed.t.db);
-    // The same two events refused twice (the producer retried): four letters, two event ids.
+    // The same two events refused twice, for two causes (the producer retried with another fault): four
+    // letters, two event ids.
     await send(src, [order("b1", { amount: "1" }), order("b2", { amount: "2" })]);
-    await send(src, [order("b1", { amount: "1" }), order("b2", { amount: "2" })]);
+    await send(src, [order("b1", { qty: 1.5 }), order("b2", { qty: 2.5 })]);
     const letters = await openLetters(src);
     expect(letters).toHaveLength(4);
     for (const l of letters) await fix(l.id, order(l.eventId ?? undefined, { amount: 3 }));
@@ -203,7 +226,7 @@ describe("replaying dead letters", () => {
   it("two letters of one event replayed by jobs committed in separate flushes: the dedupe index keeps one", async () => {
     const src = await createTestSource(bed.t.db);
     await send(src, [order("c1", { amount: "1" })]);
-    await send(src, [order("c1", { amount: "1" })]);
+    await send(src, [order("c1", { qty: 1.5 })]);
     const [l1, l2] = await openLetters(src);
     await fix(l1!.id, order("c1", { amount: 1 }));
     await fix(l2!.id, order("c1", { amount: 2 }));
@@ -442,6 +465,22 @@ describe("replaying dead letters", () => {
     const history = await catalog.deadLetterHistory(letter!.id);
     expect(history?.[0]).toMatchObject({ kind: "received", reason: expect.stringContaining("/amount") });
     expect(history?.at(-1)).toMatchObject({ kind: "failed_again", jobId, path: "/qty" });
+
+    // It now stands for the replay's cause: a copy the producer sends again as first received opens
+    // a letter of its own rather than counting on one whose cause changed.
+    await send(src, [order("h1", { amount: "bad" })]);
+    const open = await openLetters(src);
+    expect(open.map((l) => [l.path, l.copies]).sort()).toEqual([
+      ["/amount", 1],
+      ["/qty", 1],
+    ]);
+    await catalog.transaction((tx) =>
+      tx.discardDeadLetters(
+        open.filter((l) => l.id !== letter!.id).map((l) => l.id),
+        "a copy",
+        { id: undefined, email: "oncall@inlet.local" },
+      ),
+    );
 
     // Fixed properly, it lands on the next replay.
     await fix(letter!.id, order("h1", { amount: 1, qty: 1 }));

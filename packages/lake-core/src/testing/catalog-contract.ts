@@ -587,6 +587,151 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       );
     });
 
+    it("counts a copy of an open letter's event, sent again for the same cause, on that letter", async () => {
+      const { catalog, src } = await sourceWithTable();
+      const copy = (batchId: string, payload: string) => ({
+        sourceId: src.id,
+        batchId,
+        eventId: "e1",
+        reasonCode: "SCHEMA_VIOLATION",
+        reason: "/amount: must be number",
+        path: "/amount",
+        payload,
+        attempts: 1,
+        schemaVersion: 1,
+      });
+      const [first] = await catalog.recordDeadLetters([copy("b1", '{"amount":"x"}')]);
+      // Again in a later batch, and twice in one batch: each row's id is the one letter's.
+      expect(await catalog.recordDeadLetters([copy("b2", '{"amount":"y"}')])).toEqual([first]);
+      const third = await catalog.recordDeadLetters([copy("b3", "{}"), copy("b3", "{}")]);
+      expect(third).toEqual([first, first]);
+      const letter = await catalog.getDeadLetter(first!);
+      expect(letter).toMatchObject({ copies: 4, batchId: "b1", payload: '{"amount":"x"}', status: "open" });
+      expect(letter!.lastReceivedAt.getTime()).toBeGreaterThanOrEqual(letter!.createdAt.getTime());
+      const listed = await catalog.listDeadLetters({ sourceId: src.id, status: "open" }, { limit: 10 });
+      expect(listed.items.map((d) => [d.id, d.copies])).toEqual([[first, 4]]);
+      expect(await catalog.countDeadLetters("open")).toBeGreaterThanOrEqual(1);
+      const page = await catalog.deadLetterGroups(
+        { sourceId: src.id, status: "open" },
+        {
+          sort: "count",
+          limit: 10,
+          trendFrom: new Date(Date.now() - 3_600_000),
+          trendHours: 2,
+          maxSampleChars: 100,
+        },
+      );
+      expect(page.groups.map((g) => [g.count, g.copies])).toEqual([[1, 4]]);
+      // Ids that differ only in a lone surrogate are one id once stored (UTF-8 has none): one letter.
+      const lone = await catalog.recordDeadLetters([
+        { ...copy("b4", "{}"), eventId: "s\ud800" },
+        { ...copy("b4", "{}"), eventId: "s\udc00" },
+      ]);
+      expect(lone[1]).toBe(lone[0]);
+    });
+
+    it("keeps letters apart when the cause differs, and never merges letters without an event id", async () => {
+      const { catalog, src } = await sourceWithTable();
+      const other = await setup().createSource();
+      const base = {
+        sourceId: src.id,
+        batchId: "b1",
+        eventId: "e1" as string | undefined,
+        reasonCode: "SCHEMA_VIOLATION",
+        reason: "/amount: must be number",
+        path: "/amount" as string | undefined,
+        payload: "{}",
+        attempts: 1,
+        schemaVersion: 1 as number | undefined,
+      };
+      const ids = await catalog.recordDeadLetters([
+        base,
+        { ...base, reasonCode: "INVALID_EVENT_TIME", reason: "no time", path: undefined },
+        { ...base, path: "/qty", reason: "/qty: must be integer" },
+        { ...base, schemaVersion: 2 },
+        { ...base, schemaVersion: undefined },
+        { ...base, eventId: "e2" },
+        {
+          ...base,
+          eventId: undefined,
+          reasonCode: "MALFORMED_JSON",
+          path: undefined,
+          schemaVersion: undefined,
+        },
+        {
+          ...base,
+          eventId: undefined,
+          reasonCode: "MALFORMED_JSON",
+          path: undefined,
+          schemaVersion: undefined,
+        },
+      ]);
+      expect(new Set(ids).size).toBe(8);
+      const again = await catalog.recordDeadLetters([
+        {
+          ...base,
+          eventId: undefined,
+          reasonCode: "MALFORMED_JSON",
+          path: undefined,
+          schemaVersion: undefined,
+        },
+        { ...base, schemaVersion: undefined },
+      ]);
+      expect(ids).not.toContain(again[0]);
+      expect(again[1]).toBe(ids[4]);
+      const [elsewhere] = await catalog.recordDeadLetters([{ ...base, sourceId: other.id }]);
+      expect(ids).not.toContain(elsewhere);
+    });
+
+    it("opens a new letter for a copy that comes after its letter was discarded", async () => {
+      const { catalog, src } = await sourceWithTable();
+      const row = {
+        sourceId: src.id,
+        batchId: "b1",
+        eventId: "e1",
+        reasonCode: "SCHEMA_VIOLATION",
+        reason: "/amount: must be number",
+        path: "/amount",
+        payload: "{}",
+        attempts: 1,
+      };
+      const [first] = await catalog.recordDeadLetters([row]);
+      await catalog.transaction((tx) =>
+        tx.discardDeadLetters([first!], "sender fixed", { id: undefined, email: "oncall@example.com" }),
+      );
+      const [second] = await catalog.recordDeadLetters([row]);
+      expect(second).not.toBe(first);
+      expect(await catalog.getDeadLetter(second!)).toMatchObject({ copies: 1, status: "open" });
+      expect(await catalog.getDeadLetter(first!)).toMatchObject({ copies: 1, status: "discarded" });
+    });
+
+    it("takes back the copies of a batch not accepted: a letter others count on stays open", async () => {
+      const { catalog, src } = await sourceWithTable();
+      const row = {
+        sourceId: src.id,
+        batchId: "b1",
+        eventId: "e1",
+        reasonCode: "SCHEMA_VIOLATION",
+        reason: "/amount: must be number",
+        path: "/amount",
+        payload: "{}",
+        attempts: 1,
+      };
+      const [letter] = await catalog.recordDeadLetters([row]);
+      const failed = await catalog.recordDeadLetters([
+        { ...row, batchId: "b2" },
+        { ...row, batchId: "b2" },
+        { ...row, eventId: "e2", batchId: "b2" },
+      ]);
+      expect(failed.slice(0, 2)).toEqual([letter, letter]);
+      const actor = { id: undefined, email: "ingest" };
+      await catalog.transaction((tx) => tx.withdrawDeadLetterCopies(failed, "not accepted", actor));
+      expect(await catalog.getDeadLetter(letter!)).toMatchObject({ copies: 1, status: "open" });
+      expect(await catalog.getDeadLetter(failed[2]!)).toMatchObject({ copies: 1, status: "discarded" });
+      await catalog.transaction((tx) => tx.withdrawDeadLetterCopies([letter!], "not accepted", actor));
+      expect(await catalog.getDeadLetter(letter!)).toMatchObject({ status: "discarded" });
+    });
+
     it("lists dead letters newest first, filtered and paged, and reads one with its payload", async () => {
       const { catalog, src } = await sourceWithTable();
       const letter = (n: number, reasonCode: string) => ({

@@ -11,6 +11,7 @@ import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { Skeleton } from "@/components/ui/skeleton";
+import { letterCopiesText } from "@/lib/dead-letter-copies";
 import { formatCount, formatDateTime } from "@/lib/format";
 import { indentJson } from "@/lib/json-indent";
 import { useTRPC } from "@/lib/trpc";
@@ -96,7 +97,11 @@ export function DeadLetterDetail({ id, onClose }: { id: string; onClose: () => v
                 <span className="font-mono text-gray-500 text-xs">{letter.data.id}</span>
               </span>
             }
-            description={`Received ${formatDateTime(letter.data.createdAt)} · ${letter.data.status}`}
+            description={
+              letterCopiesText(letter.data)
+                ? `First received ${formatDateTime(letter.data.createdAt)} · ${letterCopiesText(letter.data)} · ${letter.data.status}`
+                : `Received ${formatDateTime(letter.data.createdAt)} · ${letter.data.status}`
+            }
             actions={close}
           />
           <CardBody className="space-y-4">

@@ -8,6 +8,7 @@ import { useEffect } from "react";
 import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
 import { Select } from "@/components/ui/select";
+import { groupCopiesText } from "@/lib/dead-letter-copies";
 import type { apiFilter, GroupSort } from "@/lib/dead-letter-filters";
 import { formatCount, formatDateTime } from "@/lib/format";
 import { excerptAround, failingValue } from "@/lib/json-pointer-span";
@@ -154,7 +155,16 @@ export function DeadLetterGroups({
             header: "Letters",
             className: "text-right",
             cellClassName: "font-semibold text-gray-900 tabular-nums",
-            cell: (g) => formatCount(g.count),
+            cell: (g) => (
+              <>
+                {formatCount(g.count)}
+                {groupCopiesText(g) ? (
+                  <div data-testid="group-copies" className="font-normal text-gray-500 text-xs">
+                    {groupCopiesText(g)}
+                  </div>
+                ) : null}
+              </>
+            ),
           },
           {
             header: "First seen",

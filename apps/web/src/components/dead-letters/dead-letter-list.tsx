@@ -7,6 +7,7 @@ import { useEffect, useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
 import { DataTable } from "@/components/ui/data-table";
+import { letterCopiesText } from "@/lib/dead-letter-copies";
 import type { apiFilter } from "@/lib/dead-letter-filters";
 import { formatCount, formatDateTime } from "@/lib/format";
 import { EMPTY_SELECTION, isSelected, type LetterSelection, toggleLetter } from "@/lib/replay-selection";
@@ -147,6 +148,11 @@ export function DeadLetterList({
                 <div className="mt-1 truncate text-gray-700 text-xs" title={d.reason}>
                   {d.reason}
                 </div>
+                {letterCopiesText(d) ? (
+                  <div data-testid="letter-copies" className="mt-1 text-amber-800 text-xs tabular-nums">
+                    {letterCopiesText(d)}
+                  </div>
+                ) : null}
               </>
             ),
           },
