@@ -313,6 +313,22 @@ describe("sources.sendTestEvent", () => {
     expect(rejects.total).toBe(1);
     const activity = data(await query("sources.activity", { slug: "orders", window: "1h" }));
     expect(activity.totals).toEqual({ accepted: 1, deadLettered: 1 });
+
+    // Sent again, it is a copy counted on the same open letter: the answer names that letter.
+    const again = data(
+      await mutate("sources.sendTestEvent", { slug: "orders", event: { ...event, status: "lost" } }),
+    );
+    expect(again).toMatchObject({
+      outcome: "dead_lettered",
+      deadLetterId: out.deadLetterId,
+      reasonCode: "SCHEMA_VIOLATION",
+      path: "/status",
+    });
+    const letter = await s.database.db.prisma.deadLetter.findUniqueOrThrow({
+      where: { id: out.deadLetterId },
+    });
+    expect(letter.copies).toBe(2);
+    expect(data(await query("sources.rejects", { slug: "orders" }, "oncall")).total).toBe(1);
   });
 
   it("shows a paused source's 409 as such, storing nothing", async () => {

@@ -11,6 +11,7 @@ import { type Db, generateApiKey } from "@inlet/db";
 import {
   type Catalog,
   curatedTableName,
+  type DeadLetterSummary,
   exampleEvent,
   InletError,
   iterateEvents,
@@ -214,12 +215,7 @@ export class TestEventService {
         if (progress.status === "committed" && progress.duplicates > 0) {
           return { outcome: "duplicate", eventId, batchId };
         }
-        const letters = await this.deps.lake.listDeadLetters(
-          reader,
-          { sourceId: source.id, batchId, status: "open" },
-          { limit: 1 },
-        );
-        const letter = letters.items[0];
+        const letter = await this.letterOf(reader, source, batchId, eventId);
         return {
           outcome: "dead_lettered",
           stage: "processing",
@@ -235,6 +231,34 @@ export class TestEventService {
       if (waited >= this.waitMs) return { outcome: "processing", eventId, batchId, waitedMs: waited };
       await sleep(Math.min(POLL_MS, this.waitMs - waited));
     }
+  }
+
+  /**
+   * The open letter the batch's event went to: the batch's own, or, when the same event already had an
+   * open letter for the same cause (sent before, as a test or by its producer), that letter, which
+   * counted this one as a copy and received it last.
+   */
+  private async letterOf(
+    reader: ReturnType<typeof readerOf>,
+    source: SourceRecord,
+    batchId: string,
+    eventId: string,
+  ): Promise<DeadLetterSummary | undefined> {
+    const own = await this.deps.lake.listDeadLetters(
+      reader,
+      { sourceId: source.id, batchId, status: "open" },
+      { limit: 1 },
+    );
+    if (own.items[0]) return own.items[0];
+    const ofEvent = await this.deps.lake.listDeadLetters(
+      reader,
+      { sourceId: source.id, eventId, status: "open" },
+      { limit: 20 },
+    );
+    return ofEvent.items.reduce<DeadLetterSummary | undefined>(
+      (latest, l) => (latest === undefined || l.lastReceivedAt > latest.lastReceivedAt ? l : latest),
+      undefined,
+    );
   }
 }
 

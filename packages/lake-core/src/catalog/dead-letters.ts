@@ -145,6 +145,7 @@ export function deadLetterWhere(filter: DeadLetterFilter, from = 1): { sql: stri
   else if (filter.sourceId !== undefined) conditions.push(`d.source_id = ${p(filter.sourceId)}`);
   if (filter.reasonCode !== undefined) conditions.push(`d.reason_code = ${p(filter.reasonCode)}`);
   if (filter.batchId !== undefined) conditions.push(`d.batch_id = ${p(filter.batchId)}`);
+  if (filter.eventId !== undefined) conditions.push(`d.event_id = ${p(storedText(filter.eventId))}`);
   if (filter.path === null) conditions.push("d.path IS NULL");
   else if (filter.path !== undefined) conditions.push(`d.path = ${p(filter.path)}`);
   if (filter.schemaVersion === null) conditions.push("d.schema_version IS NULL");

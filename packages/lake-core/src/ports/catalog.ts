@@ -203,6 +203,8 @@ export interface DeadLetterFilter {
   reasonCode?: string | undefined;
   /** Only the letters of this batch. */
   batchId?: string | undefined;
+  /** Only the letters of this event id (copies of it sent later count on a letter of an earlier batch). */
+  eventId?: string | undefined;
   status: DeadLetterStatus;
   /** Only letters with this JSON pointer; null: only letters without one. */
   path?: string | null | undefined;

@@ -610,6 +610,17 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       expect(letter!.lastReceivedAt.getTime()).toBeGreaterThanOrEqual(letter!.createdAt.getTime());
       const listed = await catalog.listDeadLetters({ sourceId: src.id, status: "open" }, { limit: 10 });
       expect(listed.items.map((d) => [d.id, d.copies])).toEqual([[first, 4]]);
+      // A later batch's copy is found by its event id, not its batch.
+      const byBatch = await catalog.listDeadLetters(
+        { sourceId: src.id, batchId: "b2", status: "open" },
+        { limit: 10 },
+      );
+      expect(byBatch.items).toEqual([]);
+      const byEvent = await catalog.listDeadLetters(
+        { sourceId: src.id, eventId: "e1", status: "open" },
+        { limit: 10 },
+      );
+      expect(byEvent.items.map((d) => d.id)).toEqual([first]);
       expect(await catalog.countDeadLetters("open")).toBeGreaterThanOrEqual(1);
       const page = await catalog.deadLetterGroups(
         { sourceId: src.id, status: "open" },
