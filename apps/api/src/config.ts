@@ -102,6 +102,11 @@ export const envSchema = z.object({
   INLET_MIN_FREE_DISK_BYTES: nonNegativeInt.default(1024 ** 3),
   /** The ingest limit for replays: the highest events/s a replay job may be given. */
   INLET_REPLAY_MAX_RATE: positiveInt.default(50_000),
+  /**
+   * "live": a replay job lowers its rate while live batches wait for a worker, and returns to it when
+   * they do not; "rate": it keeps its configured rate whatever live ingest does.
+   */
+  INLET_REPLAY_PRIORITY: z.enum(["live", "rate"]).default("live"),
   INLET_QUERY_TIMEOUT_MS: positiveInt.default(60_000),
   INLET_QUERY_MEMORY_LIMIT: z
     .string()

@@ -13,6 +13,7 @@ export function workerConfig(config: Config): WorkerConfig {
     vacuumIntervalMs: config.INLET_VACUUM_INTERVAL_MS,
     fileRetentionMs: config.INLET_FILE_RETENTION_MS,
     retentionIntervalMs: config.INLET_RETENTION_INTERVAL_MS,
+    replayPriority: config.INLET_REPLAY_PRIORITY,
     // Replay batches keep to the same limits as what producers send.
     ingestLimits: {
       maxBodyBytes: config.INLET_INGEST_MAX_BODY_BYTES,

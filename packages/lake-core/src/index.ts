@@ -168,6 +168,13 @@ export {
   runReplayJob,
 } from "./replay/replay-runner";
 export {
+  type LiveLoad,
+  ReplayPace,
+  type ReplayPaceOptions,
+  type ReplayPriority,
+  replayPriority,
+} from "./replay/replay-pace";
+export {
   REPROCESS_LATE_WINDOW_MS,
   type ReprocessRunnerDeps,
   type ReprocessRunResult,

@@ -8,13 +8,22 @@ import { errorMessage, InletError } from "../errors";
 import { type AcceptBatchDeps, acceptBatch } from "../ingest/accept-batch";
 import { type IngestLimits, resolveIngestLimits } from "../ingest/ingest-body";
 import type { ReplayItemToSend, ReplayJobStatus } from "../ports/replay-catalog";
+import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import { REPLAY_ORIGIN } from "../process/replay-outcomes";
+import { ReplayPace, type ReplayPaceOptions, type ReplayPriority } from "./replay-pace";
 import { letterEvents, type ReplayFormat, replayBody } from "./replay-letters";
 
 export interface ReplayRunnerDeps extends AcceptBatchDeps {
   /** The ingest limits a replay batch keeps to (events per batch, bytes per event and per batch). */
   limits?: Partial<IngestLimits> | undefined;
   logger?: Logger | undefined;
+  /**
+   * "live" (default): the job lowers its rate while live batches wait in the batches queue and returns
+   * to its configured rate once they do not (see replay-pace.ts); "rate": the configured rate always.
+   */
+  priority?: ReplayPriority | undefined;
+  /** The bounds of the "live" priority's back-off. */
+  pace?: ReplayPaceOptions | undefined;
 }
 
 export interface ReplayRunOptions {
@@ -133,6 +142,7 @@ function transient(err: unknown): boolean {
 class JobRun {
   private readonly limits: IngestLimits;
   private nextAt = 0;
+  private pace: ReplayPace | undefined;
 
   constructor(
     private readonly deps: ReplayRunnerDeps,
@@ -155,7 +165,8 @@ class JobRun {
       if (job.status === "cancelled" || job.status === "paused") return job.status;
       if (this.opts.signal?.aborted) return "stopped";
 
-      const next = await this.nextChunk(job.cursor, job.ratePerSecond);
+      const rate = await this.paceRate(job.ratePerSecond, waiting);
+      const next = await this.nextChunk(job.cursor, rate);
       if (next === "paused") return "paused";
       if (next === "again") continue;
       if (next === undefined) {
@@ -172,9 +183,39 @@ class JobRun {
       const now = Date.now();
       if (this.nextAt > now) await sleep(this.nextAt - now, this.opts.signal);
       if (this.opts.signal?.aborted) return "stopped";
-      this.nextAt = Math.max(this.nextAt, Date.now()) + (next.events / job.ratePerSecond) * 1000;
+      this.nextAt = Math.max(this.nextAt, Date.now()) + (next.events / rate) * 1000;
       await this.send(next);
     }
+  }
+
+  /**
+   * The rate of the next chunk: the job's own, or with live priority, lower while live batches wait.
+   * `ownWaiting` (this job's batches not yet committed) is left out of the queue's depth. When the
+   * queue cannot say how deep it is, the rate stays as it was.
+   */
+  private async paceRate(configured: number, ownWaiting: number): Promise<number> {
+    const priority = this.deps.priority ?? "live";
+    if (priority === "rate") return configured;
+    this.pace ??= new ReplayPace(configured, priority, this.deps.pace);
+    this.pace.configure(configured);
+    let depth: number;
+    try {
+      depth = (await this.deps.queue.stats(BATCHES_QUEUE)).depth;
+    } catch (err) {
+      this.deps.logger?.debug({ err: errorMessage(err), jobId: this.jobId }, "queue depth unknown");
+      return this.pace.rate;
+    }
+    const wasBackedOff = this.pace.backedOff;
+    const rate = this.pace.observe({ liveWaiting: Math.max(0, depth - ownWaiting) });
+    if (this.pace.backedOff !== wasBackedOff) {
+      this.deps.logger?.info(
+        { jobId: this.jobId, rate: Math.round(rate), configured, depth },
+        this.pace.backedOff
+          ? "replay backing off: live batches are waiting"
+          : "replay back at its configured rate",
+      );
+    }
+    return rate;
   }
 
   /**

@@ -24,6 +24,7 @@ import type { Queue, ReceivedMessage } from "../ports/queue";
 import { recordPoisonBatches } from "../process/poison-batches";
 import { processBatches } from "../process/process-batches";
 import { requeueStrandedBatches } from "../process/stranded-batches";
+import type { ReplayPriority } from "../replay/replay-pace";
 import { runReplayJob } from "../replay/replay-runner";
 import { runReprocessJob } from "../replay/reprocess-runner";
 import { BatchLeases } from "./batch-leases";
@@ -103,6 +104,8 @@ export interface WorkerConfig {
   replayConcurrency?: number;
   /** The ingest limits replay batches keep to (the API's INLET_INGEST_* settings). */
   ingestLimits?: Partial<IngestLimits>;
+  /** Whether a replay job gives way to live batches waiting ("live", default) or keeps its rate ("rate"). */
+  replayPriority?: ReplayPriority;
 }
 
 export interface WorkerDeps {
@@ -462,9 +465,13 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     for (const jobId of await catalog.runnableReplayJobs(replayConcurrency * 4)) {
       if (replaying.size >= replayConcurrency || stopping.signal.aborted) break;
       if (replaying.has(jobId)) continue;
-      const run = runReplayJob({ catalog, store, queue, logger, limits: cfg.ingestLimits }, jobId, {
-        signal: stopping.signal,
-      })
+      const run = runReplayJob(
+        { catalog, store, queue, logger, limits: cfg.ingestLimits, priority: cfg.replayPriority },
+        jobId,
+        {
+          signal: stopping.signal,
+        },
+      )
         .then((result) => {
           if (result !== "busy") logger.debug({ jobId, result }, "replay run ended");
         })
