@@ -160,6 +160,13 @@ export {
 } from "./replay/replay-dry-run";
 export { type LetterText, letterEvents, letterFormat, type ReplayFormat } from "./replay/replay-letters";
 export {
+  type LiveLoad,
+  ReplayPace,
+  type ReplayPaceOptions,
+  type ReplayPriority,
+  replayPriority,
+} from "./replay/replay-pace";
+export {
   chunkEvents,
   type ReplayRunnerDeps,
   type ReplayRunOptions,
@@ -167,13 +174,6 @@ export {
   replayBatchId,
   runReplayJob,
 } from "./replay/replay-runner";
-export {
-  type LiveLoad,
-  ReplayPace,
-  type ReplayPaceOptions,
-  type ReplayPriority,
-  replayPriority,
-} from "./replay/replay-pace";
 export {
   REPROCESS_LATE_WINDOW_MS,
   type ReprocessRunnerDeps,

@@ -7,11 +7,11 @@ import type { Logger } from "pino";
 import { errorMessage, InletError } from "../errors";
 import { type AcceptBatchDeps, acceptBatch } from "../ingest/accept-batch";
 import { type IngestLimits, resolveIngestLimits } from "../ingest/ingest-body";
-import type { ReplayItemToSend, ReplayJobStatus } from "../ports/replay-catalog";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
+import type { ReplayItemToSend, ReplayJobStatus } from "../ports/replay-catalog";
 import { REPLAY_ORIGIN } from "../process/replay-outcomes";
-import { ReplayPace, type ReplayPaceOptions, type ReplayPriority } from "./replay-pace";
 import { letterEvents, type ReplayFormat, replayBody } from "./replay-letters";
+import { ReplayPace, type ReplayPaceOptions, type ReplayPriority } from "./replay-pace";
 
 export interface ReplayRunnerDeps extends AcceptBatchDeps {
   /** The ingest limits a replay batch keeps to (events per batch, bytes per event and per batch). */
