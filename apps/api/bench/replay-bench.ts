@@ -1,14 +1,17 @@
-// `npm run bench -- --replay`: a replay of dead letters beside live ingest, in one run. Starts the
+// `npm run bench -- --replay`: a replay of dead letters beside live ingest, in one run, once for each
+// replay priority (--priority, default "rate,live": INLET_REPLAY_PRIORITY). For each, starts the
 // product on a fresh data directory, registers a source whose schema requires a field the generated
 // orders lack, posts --letters orders (100,000) to its ingest API so that each becomes a dead letter,
 // relaxes the schema, then posts --live valid orders three times: alone (unloaded), while a replay
 // job of every letter runs at --rate (the product's default, 5,000 events/s), and alone again. Prints
 // the replay's rate against its configured one, live ingest alone and during the replay and their
-// ratio, and checks that every letter was replayed into curated exactly once and that none is left open.
+// ratio, the CPU the API, worker and PostgreSQL processes spent per event in each phase, and checks
+// that every letter was replayed into curated exactly once and that none is left open.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
 import { chmod, mkdtemp, readFile, rm } from "node:fs/promises";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -155,6 +158,77 @@ async function live(
   };
 }
 
+/** CPU seconds so far of a process tree's parts: the API process, its worker processes, PostgreSQL's. */
+interface TreeCpu {
+  api: number;
+  worker: number;
+  postgres: number;
+}
+
+/** Reads utime + stime of `root` and every descendant from /proc (Linux), split by kind of process. */
+function treeCpu(root: number): TreeCpu {
+  const procs: { pid: number; ppid: number; cpu: number; comm: string }[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue; // ended meanwhile
+    }
+    // pid (comm) state ppid … utime stime: fields 14 and 15, in clock ticks (100 a second on Linux).
+    const close = stat.lastIndexOf(")");
+    const f = stat.slice(close + 2).split(" ");
+    procs.push({
+      pid: Number(name),
+      ppid: Number(f[1]),
+      cpu: (Number(f[11]) + Number(f[12])) / 100,
+      comm: stat.slice(stat.indexOf("(") + 1, close),
+    });
+  }
+  const children = new Map<number, typeof procs>();
+  for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  const cpu: TreeCpu = { api: procs.find((p) => p.pid === root)?.cpu ?? 0, worker: 0, postgres: 0 };
+  const walk = (pid: number) => {
+    for (const c of children.get(pid) ?? []) {
+      if (c.comm.startsWith("postgres")) cpu.postgres += c.cpu;
+      else cpu.worker += c.cpu;
+      walk(c.pid);
+    }
+  };
+  walk(root);
+  return cpu;
+}
+
+const cpuSince = (a: TreeCpu, b: TreeCpu): TreeCpu => ({
+  api: b.api - a.api,
+  worker: b.worker - a.worker,
+  postgres: b.postgres - a.postgres,
+});
+
+/** What one priority's run measured. */
+interface ModeFigures {
+  priority: string;
+  configuredRate: number;
+  achievedRate: number;
+  replayTotal: number;
+  replaySeconds: number;
+  replayBatches: { events: number; batches: number; sendSpan: string; commitSpan: string };
+  alone: LiveFigures;
+  beside: LiveFigures;
+  after: LiveFigures;
+  ratio: number;
+  ingestRatio: number;
+  /** CPU seconds per phase: alone (before), beside the replay, and the replay's tail after live ended. */
+  cpu: { alone: TreeCpu; beside: TreeCpu; rest: TreeCpu };
+  /** Letters committed while the live phase ran beside the replay. */
+  lettersBeside: number;
+  load: string;
+  correctness: string[];
+  ok: boolean;
+  overlapped: boolean;
+}
+
 export async function runReplayBench(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -166,6 +240,8 @@ export async function runReplayBench(argv: string[]): Promise<void> {
       batch: { type: "string", default: "1000" },
       concurrency: { type: "string", default: "8" },
       workers: { type: "string", default: "1" },
+      /** INLET_REPLAY_PRIORITY values to measure, one fresh product each, in this order. */
+      priority: { type: "string", default: "rate,live" },
       "keep-dir": { type: "boolean", default: false },
     },
   });
@@ -178,8 +254,6 @@ export async function runReplayBench(argv: string[]): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "inlet-bench-replay-"));
   // As root, the embedded PostgreSQL runs as the OS user `postgres`, which must reach its data directory.
   await chmod(dir, 0o755);
-  let api: ChildProcess | undefined;
-  let client: pg.Client | undefined;
   try {
     log(`generating ${fmt(letters)} letters and 3 × ${fmt(liveEvents)} live events in ${dir}`);
     const sets = {
@@ -213,24 +287,73 @@ export async function runReplayBench(argv: string[]): Promise<void> {
       }),
     };
 
+    const priorities = (values.priority ?? "rate,live").split(",").map((p) => p.trim());
+    const results: ModeFigures[] = [];
+    for (const [i, priority] of priorities.entries()) {
+      log(`INLET_REPLAY_PRIORITY=${priority}: a fresh product in ${join(dir, `data-${i}`)}`);
+      results.push(
+        await measureMode({
+          apiDir,
+          dataDir: join(dir, `data-${i}`),
+          priority,
+          workers: values.workers ?? "1",
+          rate: values.rate,
+          letters,
+          liveEvents,
+          batchSize,
+          concurrency,
+          sets,
+        }),
+      );
+    }
+    process.stdout.write(
+      report(results, { letters, liveEvents, batchSize, concurrency, workers: values.workers ?? "1" }),
+    );
+    if (results.some((r) => !r.ok)) process.exitCode = 1;
+  } finally {
+    if (!values["keep-dir"]) await rm(dir, { recursive: true, force: true });
+    else log(`kept ${dir}`);
+  }
+}
+
+interface ModeSettings {
+  apiDir: string;
+  dataDir: string;
+  priority: string;
+  workers: string;
+  rate: string | undefined;
+  letters: number;
+  liveEvents: number;
+  batchSize: number;
+  concurrency: number;
+  sets: Record<"letters" | "alone" | "beside" | "after", { path: string }>;
+}
+
+/** One priority: a fresh product, the letters, live alone, live beside the replay, live alone again. */
+async function measureMode(m: ModeSettings): Promise<ModeFigures> {
+  const { letters, liveEvents, batchSize, concurrency, sets, dataDir } = m;
+  let api: ChildProcess | undefined;
+  let client: pg.Client | undefined;
+  try {
     const port = await freePort();
-    const dataDir = join(dir, "data");
     const secret = randomBytes(32).toString("hex");
     api = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      cwd: apiDir,
+      cwd: m.apiDir,
       env: {
         ...process.env,
         DATABASE_URL: "",
         INLET_DATA_DIR: dataDir,
         INLET_LAKE_URL: `file://${join(dataDir, "lake")}`,
         INLET_API_PORT: String(port),
-        INLET_WORKERS: values.workers,
+        INLET_WORKERS: m.workers,
         INLET_INGEST_MAX_EVENTS: String(Math.max(batchSize, 10_000)),
+        INLET_REPLAY_PRIORITY: m.priority,
         NEXTAUTH_SECRET: secret,
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
       },
       stdio: ["ignore", process.env.BENCH_LOG_LEVEL ? "inherit" : "ignore", "inherit"],
     });
+    const apiPid = api.pid ?? 0;
     const base = `http://127.0.0.1:${port}`;
     await waitFor(`${base}/readyz`, 120_000, api);
     const { url: dbUrl } = JSON.parse(await readFile(join(dataDir, "pg-runtime.json"), "utf8")) as {
@@ -289,7 +412,10 @@ export async function runReplayBench(argv: string[]): Promise<void> {
     await trpc(base, engineer, "schemas.register", { slug: SLUG, schema: relaxedSchema() });
 
     log(`live ingest alone: ${fmt(liveEvents)} events`);
-    const alone = await live(client, poster, await ndjsonBodies(sets.alone.path, batchSize), concurrency);
+    const aloneBodies = await ndjsonBodies(sets.alone.path, batchSize);
+    const cpu0 = treeCpu(apiPid);
+    const alone = await live(client, poster, aloneBodies, concurrency);
+    const cpuAlone = cpuSince(cpu0, treeCpu(apiPid));
 
     const job = await trpc<{ job: { id: string; ratePerSecond: number; progress: { total: number } } }>(
       base,
@@ -297,7 +423,7 @@ export async function runReplayBench(argv: string[]): Promise<void> {
       "replays.create",
       {
         selection: { filter: { source: SLUG } },
-        ...(values.rate ? { ratePerSecond: Number(values.rate) } : {}),
+        ...(m.rate ? { ratePerSecond: Number(m.rate) } : {}),
       },
     );
     const jobId = job.job.id;
@@ -315,13 +441,21 @@ export async function runReplayBench(argv: string[]): Promise<void> {
     // Live ingest starts once a worker has taken the job, so the two run side by side.
     while ((await jobRow()).started_at === null) await sleep(50);
     log(`live ingest during the replay: ${fmt(liveEvents)} events`);
-    const beside = await live(client, poster, await ndjsonBodies(sets.beside.path, batchSize), concurrency);
+    const besideBodies = await ndjsonBodies(sets.beside.path, batchSize);
+    const load = loadavg()
+      .map((l) => l.toFixed(1))
+      .join(" / ");
+    const cpu1 = treeCpu(apiPid);
+    const beside = await live(client, poster, besideBodies, concurrency);
+    const cpu2 = treeCpu(apiPid);
+    const cpuBeside = cpuSince(cpu1, cpu2);
 
     let ended = await jobRow();
     while (ended.finished_at === null) {
       await sleep(200);
       ended = await jobRow();
     }
+    const cpuRest = cpuSince(cpu2, treeCpu(apiPid));
     // Alone once more after the replay: the machine's speed drifts, so "alone" is the mean of the
     // phases before and after the one beside the replay.
     log(`live ingest alone again: ${fmt(liveEvents)} events`);
@@ -342,6 +476,12 @@ export async function runReplayBench(argv: string[]): Promise<void> {
          FROM batches b WHERE b.source_id = $1 AND b.origin = 'replay'`,
       [sourceId],
     );
+    const { rows: besideRows } = await client.query<{ events: string | null }>(
+      `SELECT sum(b.accepted) AS events FROM batches b
+        WHERE b.source_id = $1 AND b.origin = 'replay' AND b.committed_at BETWEEN $2 AND $3`,
+      [sourceId, new Date(beside.window.from), new Date(beside.window.to)],
+    );
+    const lettersBeside = Number(besideRows[0]?.events ?? 0);
     const replaySeconds = (ended.finished_at.getTime() - ended.started_at!.getTime()) / 1000;
     const achievedRate = ended.total / replaySeconds;
     const { rows: states } = await client.query<{ state: string; n: string }>(
@@ -379,35 +519,109 @@ export async function runReplayBench(argv: string[]): Promise<void> {
       (((b?.getTime() ?? 0) - (a?.getTime() ?? 0)) / 1000).toFixed(1);
     const overlapped = beside.window.to <= ended.finished_at.getTime();
 
-    const lines = [
-      "",
-      `Replay beside live ingest — ${cpus().length} cores (${cpus()[0]?.model ?? "cpu"}), Node ${process.version}; ${values.workers} worker process(es), embedded Postgres, local lake, Postgres queue`,
-      `${fmt(letters)} dead letters (orders of ~1 KB failing a required field), schema relaxed, replayed by one job; live: ${fmt(liveEvents)} orders per phase, ${batchSize}-event NDJSON bodies, ${concurrency} concurrent, unpaced`,
-      "",
-      "| figure | value |",
-      "| --- | --- |",
-      `| replay: letters ÷ (job started → finished) | ${fmt(achievedRate)} events/s (${fmt(ended.total)} in ${replaySeconds.toFixed(1)} s), configured ${fmt(configuredRate)} events/s → ${((achievedRate / configuredRate) * 100).toFixed(0)} % |`,
-      `| replay batches: events in batches; first received → last received / last committed | ${fmt(Number(replayBatches[0]?.events ?? 0))} in ${fmt(Number(replayBatches[0]?.batches ?? 0))}; ${span(replayBatches[0]?.first, replayBatches[0]?.sent)} s / ${span(replayBatches[0]?.first, replayBatches[0]?.last)} s |`,
-      `| live ingest alone, before / after the replay: end-to-end (first POST → last committed) | ${fmt(alone.endToEndRate)} / ${fmt(after.endToEndRate)} events/s (202s: ${fmt(alone.ingestRate)} / ${fmt(after.ingestRate)}) |`,
-      `| live ingest during the replay: end-to-end / 202s | ${fmt(beside.endToEndRate)} / ${fmt(beside.ingestRate)} events/s |`,
-      `| ratio during ÷ mean alone (end-to-end; target ≥ 0.80) | ${ratio.toFixed(2)} (202s: ${(beside.ingestRate / aloneIngest).toFixed(2)}) |`,
-      "",
-      `correctness: curated rows ${fmt(rows ?? 0)}, distinct ids ${fmt(ids ?? 0)}, expected ${fmt(expected)}; letters' events in curated ${fmt(replayedRows ?? 0)} (distinct ${fmt(replayedIds ?? 0)}) of ${fmt(letters)} → ${exactlyOnce ? "exactly once" : "MISMATCH"}`,
-      `letters: ${letterStates.map((s) => `${s.status} ${fmt(Number(s.n))}`).join(", ")}; open ${fmt(openAfter)} → ${drained ? "drained" : "NOT DRAINED"}; job ${ended.status}, items ${states.map((s) => `${s.state} ${fmt(Number(s.n))}`).join(", ")}`,
-      overlapped
-        ? "the live phase ran entirely while the replay job ran"
-        : "WARNING: the replay ended before the live phase did (fewer --live events, or a lower --rate, keep them side by side)",
-      "",
-    ];
-    process.stdout.write(lines.join("\n"));
-    if (!exactlyOnce || !drained || ended.status !== "succeeded") process.exitCode = 1;
+    return {
+      priority: m.priority,
+      configuredRate,
+      achievedRate,
+      replayTotal: ended.total,
+      replaySeconds,
+      replayBatches: {
+        events: Number(replayBatches[0]?.events ?? 0),
+        batches: Number(replayBatches[0]?.batches ?? 0),
+        sendSpan: span(replayBatches[0]?.first, replayBatches[0]?.sent),
+        commitSpan: span(replayBatches[0]?.first, replayBatches[0]?.last),
+      },
+      alone,
+      beside,
+      after,
+      ratio,
+      ingestRatio: beside.ingestRate / aloneIngest,
+      cpu: { alone: cpuAlone, beside: cpuBeside, rest: cpuRest },
+      lettersBeside,
+      load,
+      correctness: [
+        `correctness: curated rows ${fmt(rows ?? 0)}, distinct ids ${fmt(ids ?? 0)}, expected ${fmt(expected)}; letters' events in curated ${fmt(replayedRows ?? 0)} (distinct ${fmt(replayedIds ?? 0)}) of ${fmt(letters)} → ${exactlyOnce ? "exactly once" : "MISMATCH"}`,
+        `letters: ${letterStates.map((s) => `${s.status} ${fmt(Number(s.n))}`).join(", ")}; open ${fmt(openAfter)} → ${drained ? "drained" : "NOT DRAINED"}; job ${ended.status}, items ${states.map((s) => `${s.state} ${fmt(Number(s.n))}`).join(", ")}`,
+      ],
+      ok: exactlyOnce && drained && ended.status === "succeeded",
+      overlapped,
+    };
   } finally {
     await client?.end().catch(() => {});
     if (api && api.exitCode === null) {
       api.kill("SIGTERM");
       await new Promise((r) => api?.once("exit", r));
     }
-    if (!values["keep-dir"]) await rm(dir, { recursive: true, force: true });
-    else log(`kept ${dir}`);
   }
+}
+
+const perEvent = (seconds: number, events: number) =>
+  events > 0 ? `${((seconds / events) * 1e6).toFixed(0)} µs` : "–";
+
+function report(
+  results: ModeFigures[],
+  o: { letters: number; liveEvents: number; batchSize: number; concurrency: number; workers: string },
+): string {
+  const row = (label: string, f: (r: ModeFigures) => string) =>
+    `| ${label} | ${results.map(f).join(" | ")} |`;
+  const cpuRow = (label: string, part: keyof TreeCpu) =>
+    row(label, (r) => {
+      // Live events' cost as measured alone; the rest of the phase beside the replay is the replay's.
+      const liveCost = r.cpu.alone[part] / r.alone.events;
+      const replayShare = r.cpu.beside[part] - liveCost * r.beside.events;
+      return `${perEvent(r.cpu.alone[part], r.alone.events)} / ${perEvent(replayShare, r.lettersBeside)}`;
+    });
+  return [
+    "",
+    `Replay beside live ingest — ${cpus().length} cores (${cpus()[0]?.model ?? "cpu"}), Node ${process.version}; ${o.workers} worker process(es), embedded Postgres, local lake, Postgres queue`,
+    `${fmt(o.letters)} dead letters (orders of ~1 KB failing a required field), schema relaxed, replayed by one job; live: ${fmt(o.liveEvents)} orders per phase, ${o.batchSize}-event NDJSON bodies, ${o.concurrency} concurrent, unpaced`,
+    "",
+    `| figure | ${results.map((r) => `INLET_REPLAY_PRIORITY=${r.priority}`).join(" | ")} |`,
+    `| --- | ${results.map(() => "---").join(" | ")} |`,
+    row(
+      "replay: letters ÷ (job started → finished)",
+      (r) =>
+        `${fmt(r.achievedRate)} events/s (${fmt(r.replayTotal)} in ${r.replaySeconds.toFixed(1)} s), configured ${fmt(r.configuredRate)} → ${((r.achievedRate / r.configuredRate) * 100).toFixed(0)} %`,
+    ),
+    row(
+      "replay batches: events in batches; first received → last received / last committed",
+      (r) =>
+        `${fmt(r.replayBatches.events)} in ${fmt(r.replayBatches.batches)}; ${r.replayBatches.sendSpan} s / ${r.replayBatches.commitSpan} s`,
+    ),
+    row(
+      "letters committed while live ran beside the replay",
+      (r) =>
+        `${fmt(r.lettersBeside)} (${fmt(r.lettersBeside / ((r.beside.window.to - r.beside.window.from) / 1000))} events/s)`,
+    ),
+    row(
+      "live alone, before / after: end-to-end (first POST → last committed)",
+      (r) =>
+        `${fmt(r.alone.endToEndRate)} / ${fmt(r.after.endToEndRate)} events/s (202s: ${fmt(r.alone.ingestRate)} / ${fmt(r.after.ingestRate)})`,
+    ),
+    row(
+      "live during the replay: end-to-end / 202s",
+      (r) => `${fmt(r.beside.endToEndRate)} / ${fmt(r.beside.ingestRate)} events/s`,
+    ),
+    row(
+      "ratio during ÷ mean alone (end-to-end; target ≥ 0.80)",
+      (r) => `${r.ratio.toFixed(2)} (202s: ${r.ingestRatio.toFixed(2)})`,
+    ),
+    cpuRow("CPU per event, API process: live alone / a letter beside live", "api"),
+    cpuRow("CPU per event, worker process: live alone / a letter beside live", "worker"),
+    cpuRow("CPU per event, PostgreSQL: live alone / a letter beside live", "postgres"),
+    row("CPU seconds (API + worker + PostgreSQL): live alone / beside / replay's tail", (r) =>
+      [r.cpu.alone, r.cpu.beside, r.cpu.rest]
+        .map((c) => `${c.api.toFixed(0)}+${c.worker.toFixed(0)}+${c.postgres.toFixed(0)}`)
+        .join(" / "),
+    ),
+    row("load average (1 min) at the start of the live phase beside the replay", (r) => r.load),
+    "",
+    ...results.flatMap((r) => [
+      `${r.priority}: ${r.correctness.join("; ")}`,
+      r.overlapped
+        ? `${r.priority}: the live phase ran entirely while the replay job ran`
+        : `${r.priority}: WARNING: the replay ended before the live phase did (fewer --live events, or a lower --rate, keep them side by side)`,
+    ]),
+    "",
+  ].join("\n");
 }
