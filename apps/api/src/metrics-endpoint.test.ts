@@ -105,6 +105,9 @@ function seriesOf(text: string): string[] {
 /** Every Inlet family /metrics serves, as seriesOf() spells it: dashboards and alerts name them. */
 const INLET_SERIES = [
   "inlet_admission_refused_total counter: {reason}",
+  "inlet_alert_last_round_timestamp_seconds gauge: {}",
+  "inlet_alert_round_duration_seconds gauge: {}",
+  "inlet_alert_rounds_total counter: ",
   "inlet_backlog_bytes gauge: {}",
   "inlet_ingest_batches_accepted_total counter: {source}",
   "inlet_ingest_batches_in_flight gauge: {}",
