@@ -81,6 +81,37 @@ describe("S3 event notifications' token", () => {
   });
 });
 
+describe("server-side encryption of an s3:// lake", () => {
+  it("asks for SSE-S3 by default, SSE-KMS with its key, or none", () => {
+    const c = loadConfig({ NEXTAUTH_SECRET: secret });
+    expect(c.INLET_S3_SSE).toBe("AES256");
+    expect(c.INLET_S3_SSE_KMS_KEY_ID).toBeUndefined();
+    const kms = loadConfig({
+      NEXTAUTH_SECRET: secret,
+      INLET_S3_SSE: "aws:kms",
+      INLET_S3_SSE_KMS_KEY_ID: "alias/inlet-lake",
+    });
+    expect([kms.INLET_S3_SSE, kms.INLET_S3_SSE_KMS_KEY_ID]).toEqual(["aws:kms", "alias/inlet-lake"]);
+    expect(loadConfig({ NEXTAUTH_SECRET: secret, INLET_S3_SSE: "none" }).INLET_S3_SSE).toBe("none");
+  });
+
+  it("requires the KMS key with aws:kms and refuses it otherwise, naming the variable", () => {
+    const missing = () => loadConfig({ NEXTAUTH_SECRET: secret, INLET_S3_SSE: "aws:kms" });
+    expect(missing).toThrow(ConfigError);
+    expect(missing).toThrow("INLET_S3_SSE_KMS_KEY_ID (unset): is required with INLET_S3_SSE=aws:kms");
+    const stray = () => loadConfig({ NEXTAUTH_SECRET: secret, INLET_S3_SSE_KMS_KEY_ID: "1234abcd" });
+    expect(stray).toThrow(
+      'INLET_S3_SSE_KMS_KEY_ID ("1234abcd"): applies only with INLET_S3_SSE=aws:kms (it is AES256)',
+    );
+    expect(() =>
+      loadConfig({ NEXTAUTH_SECRET: secret, INLET_S3_SSE: "none", INLET_S3_SSE_KMS_KEY_ID: "1234abcd" }),
+    ).toThrow("(it is none)");
+    expect(() => loadConfig({ NEXTAUTH_SECRET: secret, INLET_S3_SSE: "aes256" })).toThrow(
+      'INLET_S3_SSE ("aes256")',
+    );
+  });
+});
+
 describe("query engine settings", () => {
   it("chooses DuckDB by default, and Athena only over an s3:// lake", () => {
     expect(loadConfig({ NEXTAUTH_SECRET: secret }).INLET_QUERY_ENGINE).toBe("duckdb");

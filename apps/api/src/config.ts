@@ -47,6 +47,16 @@ export const envSchema = z.object({
   INLET_S3_ENDPOINT: z.url().optional(),
   INLET_S3_REGION: z.string().default("us-east-1"),
   INLET_S3_FORCE_PATH_STYLE: bool.default(false),
+  /**
+   * Server-side encryption asked for on every object written to an s3:// lake, and checked at start:
+   * SSE-S3 by default (what AWS applies to new objects anyway), SSE-KMS with INLET_S3_SSE_KMS_KEY_ID,
+   * or none for S3-compatible stores that cannot encrypt.
+   */
+  INLET_S3_SSE: z.enum(["none", "AES256", "aws:kms"]).default("AES256"),
+  INLET_S3_SSE_KMS_KEY_ID: z
+    .string()
+    .regex(/^\S{1,2048}$/, "must be a KMS key id, key ARN, alias name or alias ARN")
+    .optional(),
   INLET_S3_EVENTS_TOKEN: z
     .string()
     .min(16, "must be at least 16 characters (e.g. `openssl rand -hex 32`)")
@@ -223,6 +233,16 @@ export function loadConfig(
   if (e.INLET_QUERY_ENGINE === "athena" && !lakeUrl.startsWith("s3://")) {
     throw new ConfigError([
       `INLET_QUERY_ENGINE ("athena"): Athena reads the lake from S3, so INLET_LAKE_URL must be s3://bucket[/prefix] (it is ${lakeUrl})`,
+    ]);
+  }
+  if (e.INLET_S3_SSE === "aws:kms" && !e.INLET_S3_SSE_KMS_KEY_ID) {
+    throw new ConfigError([
+      "INLET_S3_SSE_KMS_KEY_ID (unset): is required with INLET_S3_SSE=aws:kms (a KMS key id, key ARN or alias)",
+    ]);
+  }
+  if (e.INLET_S3_SSE !== "aws:kms" && e.INLET_S3_SSE_KMS_KEY_ID) {
+    throw new ConfigError([
+      `INLET_S3_SSE_KMS_KEY_ID (${JSON.stringify(e.INLET_S3_SSE_KMS_KEY_ID)}): applies only with INLET_S3_SSE=aws:kms (it is ${e.INLET_S3_SSE}); set both or neither`,
     ]);
   }
   const apiHost = e.INLET_API_HOST ?? e.INLET_HOST;

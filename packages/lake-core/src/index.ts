@@ -23,7 +23,14 @@ export { readFooterStats } from "./adapters/parquet-footer-stats";
 export { PgQueue, type PgQueueOptions } from "./adapters/pg-queue";
 export { createQueryEngine, type QueryEngineConfig } from "./adapters/query-engine-factory";
 export { createQueue, type QueueConfig } from "./adapters/queue-factory";
-export { parseS3Url, type S3Credentials, S3ObjectStore, type S3StoreOptions } from "./adapters/s3-store";
+export {
+  ENCRYPTION_PROBE_PREFIX,
+  parseS3Url,
+  type S3Credentials,
+  type S3Encryption,
+  S3ObjectStore,
+  type S3StoreOptions,
+} from "./adapters/s3-store";
 export { type DefinitionPlan, planDefinition } from "./analytics/analytics-definition";
 export { type AnalyticsPolicyCatalog, inheritingAnalyticsPolicies } from "./analytics/analytics-policies";
 export {

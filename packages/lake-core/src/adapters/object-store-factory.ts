@@ -6,7 +6,7 @@ import type { TransitionStorageClass } from "@aws-sdk/client-s3";
 import { InletError } from "../errors";
 import type { ObjectStore } from "../ports/object-store";
 import { LocalFsObjectStore } from "./local-fs-store";
-import { type S3Credentials, S3ObjectStore } from "./s3-store";
+import { type S3Credentials, type S3Encryption, S3ObjectStore } from "./s3-store";
 
 export interface ObjectStoreFactoryOptions {
   s3Endpoint?: string;
@@ -22,6 +22,8 @@ export interface ObjectStoreFactoryOptions {
   fsync?: boolean;
   /** Storage class raw objects are archived to on s3:// stores (default GLACIER_IR). */
   s3ArchiveStorageClass?: TransitionStorageClass;
+  /** Server-side encryption of every object an s3:// store writes; unset asks for none. */
+  s3Encryption?: S3Encryption;
 }
 
 const ACCEPTED = "INLET_LAKE_URL must be file://./relative/dir, file:///absolute/dir or s3://bucket[/prefix]";
@@ -62,6 +64,7 @@ export function createObjectStore(url: string, opts: ObjectStoreFactoryOptions =
         ...(opts.s3ForcePathStyle !== undefined ? { forcePathStyle: opts.s3ForcePathStyle } : {}),
         ...(opts.s3Credentials ? { credentials: opts.s3Credentials } : {}),
         ...(opts.s3ArchiveStorageClass ? { archiveStorageClass: opts.s3ArchiveStorageClass } : {}),
+        ...(opts.s3Encryption ? { encryption: opts.s3Encryption } : {}),
         ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
       });
     } catch (err) {

@@ -9,15 +9,17 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import {
   CopyObjectCommand,
+  DeleteObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
+  type ServerSideEncryption,
   type TransitionStorageClass,
 } from "@aws-sdk/client-s3";
-import { InletError } from "../errors";
+import { errorMessage, InletError } from "../errors";
 import type { ArchiveRule, ObjectInfo, ObjectStore, PutOptions } from "../ports/object-store";
 import { TEMP_FILE_PREFIX, validateObjectKey, validateObjectPrefix } from "./object-key";
 import { syncArchiveRules } from "./s3-lifecycle";
@@ -27,6 +29,12 @@ export interface S3Credentials {
   secretAccessKey: string;
   sessionToken?: string;
 }
+
+/**
+ * Server-side encryption asked for on every object the store writes: SSE-S3 (`AES256`) or SSE-KMS
+ * with a key (id, ARN or alias). Unset: the request asks for none and the bucket's default applies.
+ */
+export type S3Encryption = { algorithm: "AES256" } | { algorithm: "aws:kms"; kmsKeyId: string };
 
 export interface S3StoreOptions {
   /** Custom endpoint for S3-compatible servers (s3rver, MinIO); omit for AWS. */
@@ -48,9 +56,28 @@ export interface S3StoreOptions {
   listPageSize?: number;
   /** Where archive rules move objects (default GLACIER_IR: still readable at once, for replay). */
   archiveStorageClass?: TransitionStorageClass;
+  /** Sent with every PutObject and CopyObject (and any multipart upload) the store issues. */
+  encryption?: S3Encryption;
 }
 
 const DELETE_BATCH = 1000;
+
+/** Where verifyEncryption() writes its probe, under the lake prefix (deleted at once). */
+export const ENCRYPTION_PROBE_PREFIX = "_inlet/encryption-check/";
+
+function describeEncryption(e: S3Encryption): string {
+  return e.algorithm === "aws:kms" ? `aws:kms with key ${e.kmsKeyId}` : e.algorithm;
+}
+
+/**
+ * S3 reports the key's ARN whatever the request named. A key id matches the ARN's last segment; an
+ * alias cannot be resolved without KMS, so with an alias any reported key passes.
+ */
+function kmsKeyMatches(configured: string, reported: string | undefined): boolean {
+  if (!reported) return false;
+  if (reported === configured || reported.endsWith(`:key/${configured}`)) return true;
+  return /(^|:)alias\//.test(configured);
+}
 
 export function parseS3Url(url: string): { bucket: string; prefix: string } {
   const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
@@ -97,6 +124,7 @@ export class S3ObjectStore implements ObjectStore {
   private cacheLock: Promise<void> = Promise.resolve();
   private readonly listPageSize: number;
   private readonly archiveStorageClass: TransitionStorageClass;
+  readonly encryption: S3Encryption | undefined;
 
   constructor(url: string, opts: S3StoreOptions = {}) {
     const { bucket, prefix } = parseS3Url(url);
@@ -108,6 +136,7 @@ export class S3ObjectStore implements ObjectStore {
     this.cacheGraceMs = opts.cacheGraceMs ?? 10 * 60_000;
     this.listPageSize = Math.min(Math.max(opts.listPageSize ?? 1000, 1), 1000);
     this.archiveStorageClass = opts.archiveStorageClass ?? "GLACIER_IR";
+    this.encryption = opts.encryption;
     this.client = new S3Client({
       region: opts.region ?? process.env.AWS_REGION ?? "us-east-1",
       ...(opts.endpoint ? { endpoint: opts.endpoint } : {}),
@@ -133,6 +162,73 @@ export class S3ObjectStore implements ObjectStore {
     );
   }
 
+  /** The encryption parameters of every write request: one place, so no write goes without them. */
+  private writeEncryption(): { ServerSideEncryption?: ServerSideEncryption; SSEKMSKeyId?: string } {
+    const e = this.encryption;
+    if (!e) return {};
+    return e.algorithm === "aws:kms"
+      ? { ServerSideEncryption: "aws:kms", SSEKMSKeyId: e.kmsKeyId }
+      : { ServerSideEncryption: "AES256" };
+  }
+
+  /**
+   * The start check of the configured encryption: writes a small probe object with it, reads back
+   * with HeadObject what the store says it did, and deletes the probe. Throws INVALID_CONFIG when
+   * the store refuses the request or reports another encryption (an S3-compatible server that
+   * ignores the header), so a lake is never written unencrypted while configured otherwise.
+   */
+  async verifyEncryption(): Promise<void> {
+    const expected = this.encryption;
+    if (!expected) return;
+    const wanted = describeEncryption(expected);
+    const Key = `${this.prefix}${ENCRYPTION_PROBE_PREFIX}${randomUUID()}`;
+    const failure = (why: string, cause?: unknown) => {
+      const err = new InletError(
+        "INVALID_CONFIG",
+        `INLET_S3_SSE: ${this.url} ${why}; server-side encryption ${wanted} is configured ` +
+          "(INLET_S3_SSE, INLET_S3_SSE_KMS_KEY_ID). Fix the bucket, the key or the role's permissions, " +
+          "or set INLET_S3_SSE=none for a store that cannot encrypt",
+        { env: "INLET_S3_SSE", key: Key },
+      );
+      if (cause !== undefined) err.cause = cause;
+      return err;
+    };
+    try {
+      await this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key,
+          Body: new TextEncoder().encode("inlet encryption check\n"),
+          ContentType: "text/plain",
+          ...this.writeEncryption(),
+        }),
+      );
+    } catch (err) {
+      throw failure(`refused a write with server-side encryption (${errorMessage(err)})`, err);
+    }
+    let reported: { algorithm?: string; kmsKeyId?: string };
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key }));
+      reported = {
+        ...(head.ServerSideEncryption ? { algorithm: head.ServerSideEncryption } : {}),
+        ...(head.SSEKMSKeyId ? { kmsKeyId: head.SSEKMSKeyId } : {}),
+      };
+    } catch (err) {
+      throw failure(`could not be read back after an encrypted write (${errorMessage(err)})`, err);
+    } finally {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key })).catch(() => undefined);
+    }
+    if (reported.algorithm !== expected.algorithm) {
+      throw failure(
+        `reports ${reported.algorithm ? `server-side encryption ${reported.algorithm}` : "no server-side encryption"} ` +
+          "for an object written with it (the endpoint ignores or overrides the request)",
+      );
+    }
+    if (expected.algorithm === "aws:kms" && !kmsKeyMatches(expected.kmsKeyId, reported.kmsKeyId)) {
+      throw failure(`encrypted the probe object with KMS key ${reported.kmsKeyId ?? "(none reported)"}`);
+    }
+  }
+
   private fullKey(key: string): string {
     validateObjectKey(key);
     return this.prefix + key;
@@ -156,6 +252,7 @@ export class S3ObjectStore implements ObjectStore {
           ContentLength: body.byteLength,
           ...(opts.contentType ? { ContentType: opts.contentType } : {}),
           ...(opts.ifAbsent ? { IfNoneMatch: "*" } : {}),
+          ...this.writeEncryption(),
         }),
       );
     } catch (err) {
@@ -177,7 +274,13 @@ export class S3ObjectStore implements ObjectStore {
       try {
         // Server-side: up to 5 GB in one request.
         await this.client.send(
-          new CopyObjectCommand({ Bucket: this.bucket, Key: this.fullKey(to), CopySource: copySource }),
+          new CopyObjectCommand({
+            Bucket: this.bucket,
+            Key: this.fullKey(to),
+            CopySource: copySource,
+            // A copy is a new object: without these S3 encrypts it with the bucket's default.
+            ...this.writeEncryption(),
+          }),
         );
         return true;
       } catch (err) {
