@@ -83,8 +83,10 @@ async function main() {
   const consoleUrl = (process.env.NEXTAUTH_URL || "http://localhost:3000").replace(/\/+$/, "");
   const firstStart = seeded.createdUsers.length > 0;
   if (firstStart) {
+    // A generated password exists nowhere else; one the operator set is theirs and is not repeated.
     const lines = seeded.createdUsers.map(
-      (u) => `  ${u.role.padEnd(10)} ${u.email.padEnd(26)} ${u.password}`,
+      (u) =>
+        `  ${u.role.padEnd(10)} ${u.email.padEnd(26)} ${u.generated ? u.password : `(INLET_${u.role.toUpperCase()}_PASSWORD)`}`,
     );
     const file = join(config.dataDir, "initial-credentials.txt");
     const body = [
