@@ -165,7 +165,7 @@ interface TreeCpu {
   postgres: number;
 }
 
-/** Reads utime + stime of `root` and every descendant from /proc (Linux), split by kind of process. */
+/** CPU seconds of `root` and every descendant (and of the children they reaped), from /proc (Linux). */
 function treeCpu(root: number): TreeCpu {
   const procs: { pid: number; ppid: number; cpu: number; comm: string }[] = [];
   for (const name of readdirSync("/proc")) {
@@ -176,13 +176,14 @@ function treeCpu(root: number): TreeCpu {
     } catch {
       continue; // ended meanwhile
     }
-    // pid (comm) state ppid … utime stime: fields 14 and 15, in clock ticks (100 a second on Linux).
+    // pid (comm) state ppid … utime stime cutime cstime: fields 14 to 17, in clock ticks (100 a second
+    // on Linux). cutime and cstime hold the children it has reaped: PostgreSQL's backends that ended.
     const close = stat.lastIndexOf(")");
     const f = stat.slice(close + 2).split(" ");
     procs.push({
       pid: Number(name),
       ppid: Number(f[1]),
-      cpu: (Number(f[11]) + Number(f[12])) / 100,
+      cpu: (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100,
       comm: stat.slice(stat.indexOf("(") + 1, close),
     });
   }
