@@ -37,6 +37,13 @@ if (process.argv.includes("--replay")) {
   process.exit();
 }
 
+// `npm run bench -- --compaction`: a worker's peak memory while it compacts under load (compaction-bench.ts).
+if (process.argv.includes("--compaction")) {
+  const { runCompactionBench } = await import("./compaction-bench");
+  await runCompactionBench(process.argv.slice(2).filter((a) => a !== "--compaction"));
+  process.exit();
+}
+
 const { values: args } = parseArgs({
   options: {
     events: { type: "string", default: "1000000" },

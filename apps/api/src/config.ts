@@ -123,6 +123,17 @@ export const envSchema = z.object({
     .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "must be a size such as 512MB or 2GB")
     .default("1GB"),
   INLET_QUERY_CONCURRENCY_PER_USER: wholeNumber(1, 64).default(3),
+  /**
+   * Compaction merges small files on a DuckDB instance of its own: this memory_limit (what does not
+   * fit spills to the worker's scratch folder), these threads, and at most this many bytes of small
+   * files per merge.
+   */
+  INLET_COMPACTION_MEMORY_LIMIT: z
+    .string()
+    .regex(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i, "must be a size such as 256MB or 1GB")
+    .default("256MB"),
+  INLET_COMPACTION_THREADS: wholeNumber(1, 64).default(1),
+  INLET_COMPACTION_MAX_INPUT_BYTES: wholeNumber(1024 * 1024).default(64 * 1024 * 1024),
   INLET_QUERY_HISTORY_DAYS: wholeNumber(1, 3650).default(90),
   /** Seconds between operations samples (metric_samples, the dashboard); 0 turns sampling off. */
   INLET_OPS_SAMPLE_SECONDS: wholeNumber(0, 3600).default(15),

@@ -14,6 +14,11 @@ export function workerConfig(config: Config): WorkerConfig {
     fileRetentionMs: config.INLET_FILE_RETENTION_MS,
     retentionIntervalMs: config.INLET_RETENTION_INTERVAL_MS,
     replayPriority: config.INLET_REPLAY_PRIORITY,
+    compaction: {
+      memoryLimit: config.INLET_COMPACTION_MEMORY_LIMIT,
+      threads: config.INLET_COMPACTION_THREADS,
+      maxInputBytes: config.INLET_COMPACTION_MAX_INPUT_BYTES,
+    },
     // Replay batches keep to the same limits as what producers send.
     ingestLimits: {
       maxBodyBytes: config.INLET_INGEST_MAX_BODY_BYTES,

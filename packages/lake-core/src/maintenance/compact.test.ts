@@ -1,3 +1,5 @@
+import { randomBytes } from "node:crypto";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createTestSource, generateOrderBatches, readCommittedRows } from "../testing/pipeline-fixtures";
@@ -67,5 +69,67 @@ describe("compaction", () => {
       minFiles: 4,
     });
     expect(again.filesAdded).toBe(0);
+  });
+
+  it("merges more rows than its memory limit holds (16MB) into the same rows", async () => {
+    const src = await createTestSource(bed.t.db);
+    // Wide events (random notes) in one day: more than the limit to merge per partition.
+    const gen = generateOrderBatches({
+      batches: 10,
+      perBatch: 400,
+      seed: 11,
+      idPrefix: "wide",
+      eventBytes: 190,
+    });
+    const wide = gen.batches.map((lines) =>
+      lines.map((l) => {
+        const e = JSON.parse(l) as Record<string, unknown>;
+        return JSON.stringify({ ...e, note: randomBytes(3000).toString("base64") });
+      }),
+    );
+    await commitBatchesOneByOne(bed, src, wide);
+    const table = `curated.${src.slug}`;
+    const before = await bed.catalog.tableSnapshot(table);
+    const rowsBefore = await readCommittedRows(bed, table);
+    expect(rowsBefore.length).toBe(gen.validIds.size);
+
+    const tmpDir = join(bed.dir, "tmp-tiny");
+    const result = await compactTable({ ...bed, tmpDir }, table, {
+      minFiles: 4,
+      memoryLimit: "16MB",
+      threads: 1,
+    });
+    expect(result.conflicts).toBe(0);
+    expect(result.filesRemoved).toBe(before!.files.length);
+    const after = await bed.catalog.tableSnapshot(table);
+    expect(after!.files.length).toBe(result.partitions);
+    expect(await readCommittedRows(bed, table)).toEqual(rowsBefore);
+    // The merge's scratch and spill folders are gone.
+    expect(await readdir(tmpDir)).toEqual([]);
+  });
+
+  it("reads at most maxInputBytes of small files per merge", async () => {
+    const src = await createTestSource(bed.t.db);
+    const gen = generateOrderBatches({ batches: 12, perBatch: 50, seed: 5, idPrefix: "cap" });
+    await commitBatchesOneByOne(bed, src, gen.batches);
+    const table = `curated.${src.slug}`;
+    const before = await bed.catalog.tableSnapshot(table);
+    const rowsBefore = await readCommittedRows(bed, table);
+    const largest = Math.max(...before!.files.map((f) => f.bytes));
+    const maxInputBytes = largest * 3;
+    const groups = planCompaction(before!.files, {
+      minFiles: 2,
+      targetFileBytes: 64 * 1024 * 1024,
+      maxInputBytes,
+    });
+    for (const g of groups) expect(g.reduce((n, f) => n + f.bytes, 0)).toBeLessThanOrEqual(maxInputBytes);
+
+    const result = await compactTable({ ...bed, tmpDir: join(bed.dir, "tmp") }, table, {
+      minFiles: 2,
+      maxInputBytes,
+    });
+    expect(result.filesAdded).toBe(groups.length);
+    expect(result.filesAdded).toBeGreaterThan(result.partitions);
+    expect(await readCommittedRows(bed, table)).toEqual(rowsBefore);
   });
 });

@@ -7,6 +7,12 @@ export {
   objectStoreContract,
 } from "./object-store-contract";
 export {
+  createTestSource,
+  enqueueRawBatch,
+  type TestSource,
+  waitUntil,
+} from "./pipeline-fixtures";
+export {
   createQueryFixtures,
   type QueryEngineUnderTest,
   type QueryFixtures,

@@ -1,6 +1,7 @@
 // A worker in its own process for crash tests: `fork(thisFile, { execArgv: ["--import", "tsx"] })`
 // with the settings in environment variables (the queue is PgQueue on the same database, or NatsQueue
-// when WORKER_NATS_STREAM is set). Logs JSON lines to stdout; SIGTERM stops it gracefully.
+// when WORKER_NATS_STREAM is set). Logs JSON lines to stdout; SIGTERM stops it gracefully. Compaction
+// is off unless WORKER_COMPACT_INTERVAL_MS is set (the compaction bench measures this process).
 import { createDb } from "@inlet/db";
 import pino from "pino";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
@@ -35,7 +36,18 @@ const worker = await startWorker({
     flushBytes: Number(process.env.WORKER_FLUSH_BYTES ?? 5 * 1024 * 1024),
     flushIntervalMs: Number(process.env.WORKER_FLUSH_INTERVAL_MS ?? 1000),
     ...(process.env.WORKER_LEASE_MS ? { leaseMs: Number(process.env.WORKER_LEASE_MS) } : {}),
-    compactIntervalMs: 0,
+    compactIntervalMs: Number(process.env.WORKER_COMPACT_INTERVAL_MS ?? 0),
+    compaction: {
+      ...(process.env.INLET_COMPACTION_MEMORY_LIMIT
+        ? { memoryLimit: process.env.INLET_COMPACTION_MEMORY_LIMIT }
+        : {}),
+      ...(process.env.INLET_COMPACTION_THREADS
+        ? { threads: Number(process.env.INLET_COMPACTION_THREADS) }
+        : {}),
+      ...(process.env.INLET_COMPACTION_MAX_INPUT_BYTES
+        ? { maxInputBytes: Number(process.env.INLET_COMPACTION_MAX_INPUT_BYTES) }
+        : {}),
+    },
     landing: "off",
   },
 });

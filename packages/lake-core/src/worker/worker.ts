@@ -64,6 +64,7 @@ export interface WorkerConfig {
   strandedAfterMs?: number;
   /** How often curated tables are compacted; 0 turns compaction off (default 60 s). */
   compactIntervalMs?: number;
+  /** Which files are merged, and the memory limit and threads of the DuckDB instance merging them. */
   compaction?: CompactOptions;
   /** How often replaced and orphaned curated files are deleted; 0 turns it off (default 10 minutes). */
   vacuumIntervalMs?: number;
@@ -367,9 +368,10 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     }
   }
 
-  function compactAll(duck: DuckDBConnection): Promise<void> {
+  function compactAll(): Promise<void> {
     return maintainTables(async (name) => {
-      const r = await compactTable({ catalog, store, duck, tmpDir, logger }, name, cfg.compaction);
+      // On a DuckDB instance of compaction's own (its memory limit and threads), closed after each table.
+      const r = await compactTable({ catalog, store, tmpDir, logger }, name, cfg.compaction);
       metrics.compactions.inc(r.filesAdded);
       metrics.filesCompacted.inc(r.filesRemoved);
     });
@@ -519,11 +521,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       }),
     );
   }
-  if (compactMs > 0) {
-    const duck = await connect();
-    connections.push(duck);
-    tasks.push(periodic("compaction", compactMs, () => compactAll(duck)));
-  }
+  if (compactMs > 0) tasks.push(periodic("compaction", compactMs, compactAll));
   if (vacuumMs > 0) tasks.push(periodic("vacuum", vacuumMs, vacuumAll));
   if (retentionMs > 0) tasks.push(periodic("retention", retentionMs, retainAll));
   // Refreshes run the analytics definitions on an engine of their own, never on a flush's connection.
