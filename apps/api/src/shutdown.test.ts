@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import pino from "pino";
 import { describe, expect, it, vi } from "vitest";
-import { type ProcessHandle, stopOnSignals } from "./shutdown";
+import { type ProcessHandle, stopOnSignals, watchParent } from "./shutdown";
 
 function fakeProcess() {
   const events = new EventEmitter();
@@ -89,5 +89,34 @@ describe("stopping a process", () => {
     events.emit("SIGINT");
     await done;
     expect(exits).toEqual([1]);
+  });
+
+  it("notices a parent lost before the stop was registered, and stops when told", async () => {
+    const { events, exits, done, proc } = fakeProcess();
+    const gone = watchParent({ on: proc.on, send: () => true });
+    events.emit("disconnect"); // the API died while the worker was still starting
+    expect(gone()).toBe(true);
+    const ran: string[] = [];
+    const stop = stopOnSignals(
+      {
+        logger: pino({ level: "silent" }),
+        stoppingMessage: "stopping",
+        failedMessage: "failed",
+        graceMs: 10_000,
+        steps: [() => ran.push("worker")],
+      },
+      proc,
+    );
+    if (gone()) void stop("parent exited while the worker started");
+    await done;
+    expect(ran).toEqual(["worker"]);
+    expect(exits).toEqual([0]);
+    // A parent that died while the process was still loading: already disconnected at the call.
+    expect(watchParent({ on: proc.on, send: () => true, connected: false })()).toBe(true);
+    // A process not forked (no IPC channel) has no parent to lose.
+    const standalone = fakeProcess();
+    const never = watchParent({ on: standalone.proc.on });
+    standalone.events.emit("disconnect");
+    expect(never()).toBe(false);
   });
 });

@@ -19,7 +19,11 @@ export interface ProcessHandle {
   exit(code: number): void;
 }
 
-export function stopOnSignals(plan: ShutdownPlan, proc: ProcessHandle = process): void {
+/** Registers the stop on signals and the parent's loss; returns it, to stop for another reason. */
+export function stopOnSignals(
+  plan: ShutdownPlan,
+  proc: ProcessHandle = process,
+): (reason: string) => Promise<void> {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -39,4 +43,21 @@ export function stopOnSignals(plan: ShutdownPlan, proc: ProcessHandle = process)
   // Started with an IPC channel (`npm start`, or forked by the API): if the parent dies, even by
   // SIGKILL, stop too.
   proc.on("disconnect", () => void stop("parent exited"));
+  return stop;
+}
+
+/**
+ * Whether this process's parent (the API that forked it) is gone: lost since the call, or already
+ * before it (the parent died while this process was still loading its modules). A process that takes a
+ * while to start registers its stop late, and the loss would otherwise go unnoticed.
+ */
+export function watchParent(
+  proc: Pick<ProcessHandle, "on"> & { send?: unknown; connected?: boolean } = process,
+): () => boolean {
+  if (!proc.send) return () => false;
+  let gone = proc.connected === false;
+  proc.on("disconnect", () => {
+    gone = true;
+  });
+  return () => gone;
 }

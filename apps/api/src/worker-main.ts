@@ -14,11 +14,13 @@ import { AccessPolicyStore } from "./services/access-policy-store";
 import { AuditService } from "./services/audit";
 import { QueryHistoryStore } from "./services/query-history";
 import { userRoles } from "./services/user-roles";
-import { stopOnSignals } from "./shutdown";
+import { stopOnSignals, watchParent } from "./shutdown";
 import { workerConfig } from "./worker-config";
 import { reportMetrics } from "./worker-metrics-ipc";
 
 async function main() {
+  // Forked by the API: noticed even if it dies while this worker is still starting.
+  const parentGone = watchParent();
   let config: Config;
   try {
     config = loadConfig(process.env, "worker");
@@ -72,7 +74,7 @@ async function main() {
     );
   }
 
-  stopOnSignals({
+  const stop = stopOnSignals({
     logger,
     stoppingMessage: "worker stopping",
     failedMessage: "error while stopping",
@@ -88,6 +90,8 @@ async function main() {
       () => database.stop(),
     ],
   });
+  // The API that forked this worker died while it was starting: stop now, as on its loss later.
+  if (parentGone()) void stop("parent exited while the worker started");
 }
 
 function serveMetrics(worker: Worker, host: string, port: number): Promise<Server> {

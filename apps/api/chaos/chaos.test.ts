@@ -1,0 +1,31 @@
+// The short chaos run inside `npm test`: Inlet as `npm start` runs it, a few thousand events (5 %
+// invalid, 2 % of requests resent), with a worker SIGKILLed and then the API SIGKILLed part-way; the
+// history checker finds nothing lost, duplicated or invented, and nothing of the run left running.
+// `npm run chaos` is the long version (200,000 events a scenario).
+import { describe, expect, it } from "vitest";
+import { formatVerdict } from "./history-checker";
+import { runChaos, type Scenario } from "./run-chaos";
+
+describe.each(["worker-kill", "api-kill"] as Scenario[])("chaos: %s", (scenario) => {
+  it("loses, duplicates and invents nothing, answers no 5xx, and leaves no process behind", async () => {
+    const result = await runChaos({
+      events: 5000,
+      batch: 100,
+      concurrency: 4,
+      workers: 1,
+      invalidShare: 0.05,
+      resendShare: 0.02,
+      scenario,
+      at: [0.5],
+      drainTimeoutMs: 180_000,
+      log: () => {},
+    });
+    const verdict = formatVerdict(result.verdict).join("\n");
+    expect(result.verdict.ok, verdict).toBe(true);
+    expect(result.verdict.sent).toBe(5000);
+    expect(result.verdict.deadLettered).toBeGreaterThan(0);
+    expect(result.faults).toHaveLength(1);
+    expect(result.serverErrors).toBe(0);
+    expect(result.orphans).toEqual([]);
+  }, 300_000);
+});

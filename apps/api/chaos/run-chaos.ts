@@ -1,0 +1,343 @@
+// One chaos run: Inlet as `npm start` runs it (the API with its workers, an embedded PostgreSQL, a local
+// lake), a load client that logs every event it sends with its answer, a fault injected part-way, and
+// the history checker over what the lake holds once everything sent is processed.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { freePort } from "@inlet/db";
+import pg from "pg";
+import { generateEvents } from "../bench/generate-events";
+import { NdjsonPoster, ndjsonBodies } from "../bench/ndjson-poster";
+import { checkHistory, type Expected, SendLog, type SendOutcome, type Verdict } from "./history-checker";
+
+export type Scenario = "none" | "worker-kill" | "api-kill";
+
+export interface ChaosOptions {
+  events: number;
+  /** Events per request. */
+  batch: number;
+  /** Requests in flight at once. */
+  concurrency: number;
+  workers: number;
+  /** Share of events invalid against the schema (dead-lettered). */
+  invalidShare: number;
+  /** Share of requests the producer sends a second time. */
+  resendShare: number;
+  scenario: Scenario;
+  /** When the fault strikes: fractions of the requests answered (e.g. [0.5, 0.9]). */
+  at: number[];
+  /** How long to wait for everything sent to be processed, in ms. */
+  drainTimeoutMs: number;
+  log: (msg: string) => void;
+  keepDir?: boolean;
+}
+
+export interface FaultFigure {
+  at: number;
+  /** When it struck (Date.now()). */
+  struckAt: number;
+  /** What was killed, and its pid. */
+  what: string;
+  /** From the fault to the commit of the last batch received before it, in ms (worker kill). */
+  recoveredMs?: number | undefined;
+  /** From the kill until the API answered /readyz again, in ms (API kill). */
+  downMs?: number | undefined;
+}
+
+export interface ChaosResult {
+  verdict: Verdict;
+  faults: FaultFigure[];
+  /** Answers by HTTP status ("error" for none). */
+  answers: Record<string, number>;
+  /** Requests answered 5xx other than 503: none may be. */
+  serverErrors: number;
+  /** Events sent per second (first request → last answer), and from the first request to the last commit. */
+  sendRate: number;
+  endToEndRate: number;
+  drainedMs: number;
+  /** Processes of this run (workers, PostgreSQL) still running a minute after the API stopped: none may be. */
+  orphans: string[];
+}
+
+const API_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** The API's child processes that are workers (its embedded PostgreSQL is a child too). */
+async function workerPids(apiPid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${apiPid}/task/${apiPid}/children`, "utf8").catch(() => "");
+  const pids = text.split(/\s+/).filter(Boolean).map(Number);
+  const cmdlines = await Promise.all(pids.map((p) => readFile(`/proc/${p}/cmdline`, "utf8").catch(() => "")));
+  return pids.filter((_, i) => cmdlines[i]?.includes("worker-main"));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Processes started for this data directory (their environment names it), but for `except`. */
+async function processesOf(dataDir: string, except: number[]): Promise<{ pid: number; cmd: string }[]> {
+  const out: { pid: number; cmd: string }[] = [];
+  for (const entry of await readdir("/proc")) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || except.includes(pid)) continue;
+    const environ = await readFile(`/proc/${pid}/environ`, "utf8").catch(() => "");
+    if (!environ.split("\0").includes(`INLET_DATA_DIR=${dataDir}`)) continue;
+    const cmd = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).replaceAll("\0", " ").trim();
+    out.push({ pid, cmd });
+  }
+  return out;
+}
+
+/** Where each event of a body belongs: an invalid event (amount sent as a string) is dead-lettered. */
+function eventsOf(body: Buffer): { id: string; expected: Expected }[] {
+  const out: { id: string; expected: Expected }[] = [];
+  for (const line of body.toString("utf8").split("\n")) {
+    if (!line) continue;
+    const e = JSON.parse(line) as { id: string; amount: unknown };
+    out.push({ id: e.id, expected: typeof e.amount === "number" ? "curated" : "dead-letter" });
+  }
+  return out;
+}
+
+export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
+  const dir = await mkdtemp(join(tmpdir(), "inlet-chaos-"));
+  // As root, the embedded PostgreSQL runs as the OS user `postgres`, which must reach its data directory.
+  await chmod(dir, 0o755);
+  const dataDir = join(dir, "data");
+  const port = await freePort();
+  const env = {
+    ...process.env,
+    DATABASE_URL: "",
+    INLET_DATA_DIR: dataDir,
+    INLET_LAKE_URL: `file://${join(dataDir, "lake")}`,
+    INLET_API_PORT: String(port),
+    INLET_WORKERS: String(opts.workers),
+    NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
+    LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? "warn",
+  };
+  const base = `http://127.0.0.1:${port}`;
+  let api: ChildProcess | undefined;
+  let orphans: string[] = [];
+
+  const startApi = async (): Promise<ChildProcess> => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: API_DIR,
+      env,
+      stdio: ["ignore", process.env.CHAOS_LOG_LEVEL ? "inherit" : "ignore", "inherit"],
+    });
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`the API exited with ${child.exitCode}`);
+      const ready = await fetch(`${base}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+      if (ready) return child;
+      await sleep(200);
+    }
+    child.kill("SIGKILL");
+    throw new Error(`${base}/readyz did not answer within 120 s`);
+  };
+  const stopApi = async () => {
+    if (!api || api.exitCode !== null) return;
+    const exited = new Promise((r) => api?.once("exit", r));
+    api.kill("SIGTERM");
+    await Promise.race([exited, sleep(90_000)]);
+  };
+
+  try {
+    opts.log(`generating ${opts.events.toLocaleString()} events (${opts.invalidShare * 100} % invalid)`);
+    const gen = await generateEvents(join(dir, "events.ndjson"), {
+      total: opts.events,
+      invalidShare: opts.invalidShare,
+      duplicateShare: 0,
+      targetEventBytes: 512,
+      idPrefix: "chaos-",
+    });
+    const bodies = await ndjsonBodies(gen.path, opts.batch);
+    const events = bodies.map(eventsOf);
+    // The producer's requests: every body once, and a share of them again later (a resend).
+    const order = bodies.map((_, i) => i);
+    const resends = Math.round(bodies.length * opts.resendShare);
+    for (let k = 0; k < resends; k += 1) {
+      const i = Math.floor((k * bodies.length) / Math.max(1, resends));
+      order.splice(Math.min(order.length, i + 1 + Math.floor(opts.concurrency * 2)), 0, i);
+    }
+
+    opts.log(`starting Inlet (${opts.workers} worker(s)) on ${base}`);
+    api = await startApi();
+    const creds = await readFile(join(dataDir, "initial-credentials.txt"), "utf8");
+    const key = /ingest key for source 'orders': (\S+)/.exec(creds)?.[1];
+    if (!key) throw new Error("the sample source's key was not printed");
+    const { url: dbUrl } = JSON.parse(await readFile(join(dataDir, "pg-runtime.json"), "utf8")) as {
+      url: string;
+    };
+    const db = new pg.Client({ connectionString: dbUrl });
+    await db.connect();
+    // The sample source starts with sample events of its own: they are not this run's.
+    const { rows: before } = await db.query<{ n: string }>("SELECT count(*) AS n FROM batches");
+    const preexisting = Number(before[0]?.n ?? 0);
+
+    const poster = () =>
+      new NdjsonPoster(
+        `${base}/v1/sources/orders/events`,
+        { authorization: `Bearer ${key}`, "content-type": "application/x-ndjson" },
+        opts.concurrency,
+      );
+    let client = poster();
+    const log = new SendLog();
+    const answers: Record<string, number> = {};
+    let serverErrors = 0;
+    const faults: FaultFigure[] = [];
+    const pendingFaults = [...opts.at].sort((a, b) => a - b);
+    let answered = 0;
+    let faulting: Promise<void> | undefined;
+
+    const injectFault = async (at: number): Promise<void> => {
+      if (!api?.pid) return;
+      if (opts.scenario === "worker-kill") {
+        const [pid] = await workerPids(api.pid);
+        if (!pid) return;
+        process.kill(pid, "SIGKILL");
+        faults.push({ at, struckAt: Date.now(), what: `worker pid ${pid}` });
+        opts.log(`SIGKILL worker ${pid} at ${Math.round(at * 100)} % of requests`);
+      } else if (opts.scenario === "api-kill") {
+        const pid = api.pid;
+        const killedAt = Date.now();
+        const exited = new Promise((r) => api?.once("exit", r));
+        api.kill("SIGKILL");
+        await exited;
+        opts.log(`SIGKILL API ${pid} at ${Math.round(at * 100)} % of requests; starting it again`);
+        client.close();
+        api = await startApi();
+        client = poster();
+        faults.push({ at, struckAt: killedAt, what: `API pid ${pid}`, downMs: Date.now() - killedAt });
+      }
+    };
+
+    // Requests in flight at once; a shed or unanswered request goes to the back of the line, as a
+    // producer retries it (up to 5 times for an unanswered one).
+    const firstSend = Date.now();
+    const queue: { body: number; tries: number }[] = order.map((body) => ({ body, tries: 0 }));
+    const sendOne = async (item: { body: number; tries: number }): Promise<void> => {
+      if (faulting) await faulting;
+      let outcome: SendOutcome;
+      let status = "error";
+      let retryAfterMs = 0;
+      try {
+        const res = await client.post(bodies[item.body]!);
+        status = String(res.status);
+        if (res.status >= 200 && res.status < 300) outcome = "acknowledged";
+        else if (res.status === 429 || res.status === 503) {
+          outcome = "shed";
+          retryAfterMs = 1000;
+        } else if (res.status >= 500) {
+          serverErrors += 1;
+          outcome = "indeterminate";
+        } else outcome = "refused";
+      } catch {
+        outcome = "indeterminate";
+        retryAfterMs = 500;
+      }
+      answers[status] = (answers[status] ?? 0) + 1;
+      log.record(events[item.body]!, outcome);
+      if ((outcome === "shed" || outcome === "indeterminate") && item.tries < 5) {
+        await sleep(retryAfterMs);
+        queue.push({ body: item.body, tries: item.tries + 1 });
+      }
+      answered += 1;
+      const next = pendingFaults[0];
+      if (next !== undefined && answered >= next * order.length && !faulting) {
+        pendingFaults.shift();
+        faulting = injectFault(next).finally(() => {
+          faulting = undefined;
+        });
+      }
+    };
+    await Promise.all(
+      Array.from({ length: opts.concurrency }, async () => {
+        for (let item = queue.shift(); item; item = queue.shift()) await sendOne(item);
+      }),
+    );
+    if (faulting) await faulting;
+    const lastAnswer = Date.now();
+    client.close();
+    opts.log(`${log.requests.toLocaleString()} requests answered; waiting for the workers to finish`);
+
+    // Processed: no batch of this run still waiting, twice in a row a second apart.
+    const drainDeadline = Date.now() + opts.drainTimeoutMs;
+    let quiet = 0;
+    while (quiet < 2) {
+      if (Date.now() > drainDeadline)
+        throw new Error(`batches still unprocessed after ${opts.drainTimeoutMs} ms`);
+      const { rows } = await db.query<{ n: string }>(
+        "SELECT count(*) AS n FROM batches WHERE status = 'received'",
+      );
+      quiet = Number(rows[0]?.n ?? 1) === 0 ? quiet + 1 : 0;
+      await sleep(1000);
+    }
+    const drainedAt = Date.now();
+
+    for (const f of faults) {
+      if (opts.scenario !== "worker-kill") continue;
+      const killedAt = new Date(f.struckAt);
+      const { rows } = await db.query<{ last: Date | null }>(
+        `SELECT max(committed_at) AS last FROM batches WHERE received_at <= $1 AND status = 'committed'`,
+        [killedAt],
+      );
+      f.recoveredMs = rows[0]?.last ? Math.max(0, rows[0].last.getTime() - killedAt.getTime()) : undefined;
+    }
+
+    // What the lake holds: the rows of curated.orders' current snapshot, and the dead letters.
+    const { rows: files } = await db.query<{ path: string }>(
+      `SELECT f.path FROM data_files f JOIN lake_tables t ON t.id = f.table_id
+        WHERE t.name = 'curated.orders' AND f.added_seq <= t.current_seq
+          AND (f.removed_seq IS NULL OR f.removed_seq > t.current_seq)`,
+    );
+    const curated = new Map<string, number>();
+    if (files.length > 0) {
+      const duck = await (await DuckDBInstance.create(":memory:")).connect();
+      const list = files.map((f) => `'${join(dataDir, "lake", f.path)}'`).join(",");
+      const reader = await duck.runAndReadAll(
+        `SELECT id, count(*)::INTEGER AS n FROM read_parquet([${list}], union_by_name = true) GROUP BY id`,
+      );
+      for (const [id, n] of reader.getRows()) curated.set(String(id), Number(n));
+      duck.closeSync();
+    }
+    const { rows: letters } = await db.query<{ event_id: string; n: string }>(
+      `SELECT d.event_id, count(*) AS n FROM dead_letters d JOIN sources s ON s.id = d.source_id
+        WHERE s.slug = 'orders' AND d.event_id IS NOT NULL GROUP BY 1`,
+    );
+    const deadLetters = new Map(letters.map((r) => [r.event_id, Number(r.n)]));
+    // Rows of sample events the first start sent itself are not this run's (their ids lack the prefix).
+    if (preexisting > 0) {
+      for (const id of [...curated.keys()]) if (!id.startsWith("chaos-")) curated.delete(id);
+    }
+    await db.end();
+
+    const verdict = checkHistory(log, { curated, deadLetters });
+    const sent = log.size;
+    // Once the API stopped, nothing of this run may be left running (a worker of a killed API included).
+    await stopApi();
+    const left = async () => processesOf(dataDir, [process.pid]);
+    for (let waited = 0; waited < 70_000 && (await left()).length > 0; waited += 1000) await sleep(1000);
+    const remaining = await left();
+    orphans = remaining.map((p) => `${p.pid} ${p.cmd.slice(0, 120)}`);
+    for (const p of remaining) process.kill(p.pid, "SIGKILL");
+    return {
+      verdict,
+      faults,
+      answers,
+      serverErrors,
+      orphans,
+      sendRate: sent / ((lastAnswer - firstSend) / 1000),
+      endToEndRate: sent / ((drainedAt - firstSend) / 1000),
+      drainedMs: drainedAt - lastAnswer,
+    };
+  } finally {
+    await stopApi();
+    if (!opts.keepDir) await rm(dir, { recursive: true, force: true });
+    else opts.log(`kept ${dir}`);
+  }
+}
