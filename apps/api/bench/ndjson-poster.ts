@@ -31,6 +31,8 @@ export async function ndjsonBodies(path: string, linesPerBody: number): Promise<
 export interface PostResult {
   status: number;
   body: string;
+  /** The Retry-After header in seconds, when the answer has one (429, 503). */
+  retryAfterSeconds?: number | undefined;
 }
 
 /** Posts bodies to one URL over at most `connections` keep-alive connections. */
@@ -59,9 +61,14 @@ export class NdjsonPoster {
         (res) => {
           const chunks: Buffer[] = [];
           res.on("data", (c: Buffer) => chunks.push(c));
-          res.on("end", () =>
-            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
-          );
+          res.on("end", () => {
+            const retryAfter = Number(res.headers["retry-after"]);
+            resolve({
+              status: res.statusCode ?? 0,
+              body: Buffer.concat(chunks).toString(),
+              retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : undefined,
+            });
+          });
           res.on("error", reject);
         },
       );

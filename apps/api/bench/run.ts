@@ -211,6 +211,7 @@ try {
   const t0 = Date.now();
   const clientCpu0 = process.cpuUsage();
   let sent = 0;
+  const shed = { answers: 0, events: 0 };
   const sender = async () => {
     for (;;) {
       const next = pending.pop();
@@ -222,7 +223,14 @@ try {
         const wait = due - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       }
-      const res = await poster.post(next);
+      let res = await poster.post(next);
+      // Shed by admission control (429 backlog, 503 disk): wait as told and send the same body again.
+      while (res.status === 429 || res.status === 503) {
+        shed.answers += 1;
+        shed.events += batchSize;
+        await new Promise((r) => setTimeout(r, (res.retryAfterSeconds ?? 1) * 1000));
+        res = await poster.post(next);
+      }
       const body = JSON.parse(res.body) as {
         batchId?: string;
         accepted?: number;
@@ -321,6 +329,7 @@ try {
     "| --- | --- |",
     `| end-to-end throughput (first POST → last batch committed) | ${fmt(e2eRate)} events/s (${endToEndSeconds.toFixed(1)} s) |`,
     `| ingest (all 202s received) | ${fmt(totalEvents / postedSeconds)} events/s (${postedSeconds.toFixed(1)} s) |`,
+    `| shed by admission control (429/503, sent again after Retry-After) | ${shed.answers} answers, ${fmt(shed.events / postedSeconds)} events/s |`,
     `| freshness p50 / p99 (202 → committed, visible to queries) | ${fmt(percentile(freshness, 50))} ms / ${fmt(percentile(freshness, 99))} ms |`,
     `| worker throughput (events ÷ first-to-last commit) | ${workerSeconds > 0 ? `${fmt(processed / workerSeconds)} events/s` : "n/a"} |`,
     `| CPU per event from the first POST: API / workers / PostgreSQL | ${perEvent(cpu.api)} / ${perEvent(cpu.workers)} / ${perEvent(cpu.postgres)} µs (${perEvent(cpu.api + cpu.workers + cpu.postgres)} µs in all) |`,
