@@ -8,6 +8,7 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { PgDedupeIndex } from "../adapters/pg-dedupe-index";
 import { InletError } from "../errors";
+import { failIfPoisoned, failPoint } from "../failpoints";
 import { newBatchId } from "../ingest/raw-batch";
 import type { BatchOutcome, Catalog, CuratedTable, NewDataFile } from "../ports/catalog";
 import type { DedupeClaim, DedupeIndex } from "../ports/dedupe-index";
@@ -103,6 +104,7 @@ async function commitAttempt(
   const rewriteScratch = join(deps.tmpDir, `${flushId}-rewrite`);
   let committed = false;
   try {
+    failIfPoisoned(ids);
     // The index is asked while this process writes the NDJSON lines of every candidate; the Parquet
     // conversion then leaves out the ids that turned out to be duplicates.
     const claimStarted = performance.now();
@@ -155,6 +157,7 @@ async function commitAttempt(
       freshRows.length === 0
         ? []
         : await toParquet(deps, source, scratch, flushId, parsed, rows, cols, phase, duplicateIds);
+    failPoint("after-parquet-write");
     const uploadStarted = performance.now();
     uploaded = await uploadFiles(deps.store, source.slug, local);
     phase.upload += performance.now() - uploadStarted;
@@ -163,6 +166,7 @@ async function commitAttempt(
       for (const f of uploaded) f.batchId = liveBatches[0]!.batch.batchId;
     }
 
+    failPoint("before-catalog-commit");
     const commitStarted = performance.now();
     const result = await deps.catalog.transaction(async (tx) => {
       const stillPending = await tx.lockPendingBatches(liveBatches.map((p) => p.batch.batchId));

@@ -1,6 +1,7 @@
 // One source's share of a received group: load the source and its table, read the raw batches,
 // accumulate candidate rows, commit them, then ack; a failed group commit is retried batch by batch.
 import { errorMessage } from "../errors";
+import { failPoint } from "../failpoints";
 import {
   decodeJudgedEvents,
   type JudgedEvents,
@@ -92,6 +93,7 @@ export async function processSourceGroup(
     }
     return;
   }
+  failPoint("after-commit-before-ack");
   await Promise.all(
     parsed.map((p) =>
       deps.queue.ack(ctx.queueName, p.batch.msg).catch((err: unknown) => {

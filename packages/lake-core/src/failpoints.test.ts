@@ -1,0 +1,54 @@
+// Fail points: parsed from INLET_FAILPOINTS, a kill point is due only at its n-th reach (and, with a
+// once file, only in the first process to get there), and a poison event fails every time.
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { armFailPoints, failIfPoisoned, failPointDue, parseFailPoints } from "./failpoints";
+
+afterEach(() => armFailPoints(undefined));
+
+describe("fail points", () => {
+  it("are off when unset: nothing is due and nothing is poison", () => {
+    expect(parseFailPoints(undefined)).toBeUndefined();
+    expect(parseFailPoints(" ")).toBeUndefined();
+    armFailPoints(undefined);
+    expect(failPointDue("before-catalog-commit")).toBe(false);
+    expect(() => failIfPoisoned(["a"])).not.toThrow();
+  });
+
+  it("makes a kill point due at its n-th reach only", () => {
+    armFailPoints("after-parquet-write:3, after-commit-before-ack");
+    const reaches = [1, 2, 3, 4].map(() => failPointDue("after-parquet-write"));
+    expect(reaches).toEqual([false, false, true, false]);
+    expect(failPointDue("after-commit-before-ack")).toBe(true);
+    expect(failPointDue("before-catalog-commit")).toBe(false);
+  });
+
+  it("fires once across processes sharing a once file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "inlet-failpoints-"));
+    try {
+      const once = join(dir, "fired");
+      armFailPoints("before-catalog-commit:1", once);
+      expect(failPointDue("before-catalog-commit")).toBe(true);
+      expect((await stat(once)).isFile()).toBe(true);
+      // A restarted process reads the same setting and finds the file.
+      armFailPoints("before-catalog-commit:1", once);
+      expect(failPointDue("before-catalog-commit")).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("fails every batch carrying a poison event", () => {
+    armFailPoints("poison-event:evt-7");
+    expect(() => failIfPoisoned(["evt-1", "evt-7"])).toThrow(/poison-event.*evt-7/);
+    expect(() => failIfPoisoned(["evt-1", "evt-7"])).toThrow(/evt-7/);
+    expect(() => failIfPoisoned(["evt-1"])).not.toThrow();
+  });
+
+  it("refuses an entry it does not know, naming the points", () => {
+    expect(() => parseFailPoints("after-upload:2")).toThrow(/after-parquet-write, before-catalog-commit/);
+    expect(() => parseFailPoints("before-catalog-commit:0")).toThrow(/n ≥ 1/);
+  });
+});
