@@ -73,4 +73,27 @@ describe("checkHistory", () => {
     expect(v.misplaced.sort()).toEqual(["a", "x"]);
     expect(v.ok).toBe(false);
   });
+
+  it("expects a poison batch's events in its POISON_BATCH letter, and nowhere else", () => {
+    const poison = (id: string) => ({ id, expected: "poison-batch" as const });
+    const log = new SendLog();
+    log.record([valid("a")], "acknowledged");
+    log.record([poison("p1"), poison("p2"), invalid("px")], "acknowledged");
+    const poisoned = new Map([
+      ["p1", 1],
+      ["p2", 1],
+      ["px", 1],
+    ]);
+    // The invalid event of the poison batch: its own dead letter and the batch's letter are one holding.
+    const honest = checkHistory(log, { ...holdings(["a"], ["px"]), poisoned });
+    expect(honest).toMatchObject({ ok: true, curated: 1, deadLettered: 1, poisoned: 2, accountedFor: true });
+
+    const wrong = checkHistory(log, {
+      ...holdings(["a", "p1"]),
+      poisoned: new Map([["px", 1]]),
+    });
+    expect(wrong.misplaced).toEqual(["p1"]);
+    expect(wrong.lost).toEqual(["p2"]);
+    expect(wrong.ok).toBe(false);
+  });
 });

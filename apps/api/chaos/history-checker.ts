@@ -14,8 +14,12 @@ export type SendOutcome =
   /** No answer (a timeout, a cut connection, the API killed): the events may or may not have landed. */
   | "indeterminate";
 
-/** Whether an event is valid against the source's schema: where it must end up when acknowledged. */
-export type Expected = "curated" | "dead-letter";
+/**
+ * Where an event must end up when acknowledged: a valid one in curated, an invalid one in dead letters,
+ * and a valid one of a batch the worker can never process (a poison batch) in that batch's
+ * POISON_BATCH dead letter. An invalid event of a poison batch may be held by either of its letters.
+ */
+export type Expected = "curated" | "dead-letter" | "poison-batch";
 
 interface Sent {
   expected: Expected;
@@ -57,6 +61,8 @@ export class SendLog {
 export interface LakeHoldings {
   curated: ReadonlyMap<string, number>;
   deadLetters: ReadonlyMap<string, number>;
+  /** Ids in the raw batches of POISON_BATCH dead letters, by how many such letters hold them. */
+  poisoned?: ReadonlyMap<string, number>;
 }
 
 export interface Verdict {
@@ -65,6 +71,8 @@ export interface Verdict {
   /** Ids in curated once, and ids with one dead letter. */
   curated: number;
   deadLettered: number;
+  /** Ids held only by a POISON_BATCH dead letter. */
+  poisoned: number;
   /** Ids every request of which was refused or shed, and that are (rightly) nowhere. */
   refused: number;
   /** Ids whose every answer was indeterminate, by how that resolved. */
@@ -77,9 +85,9 @@ export interface Verdict {
   phantom: string[];
   /** Never acknowledged (only refused or shed) and yet in the lake. */
   landedWhenRefused: string[];
-  /** A valid event in dead letters only, or an invalid one in curated. */
+  /** A valid event in dead letters only, an invalid one in curated, or a poison batch's event elsewhere. */
   misplaced: string[];
-  /** sent = curated + dead-lettered + refused + indeterminate-and-absent. */
+  /** sent = curated + dead-lettered + poisoned + refused + indeterminate-and-absent. */
   accountedFor: boolean;
   ok: boolean;
 }
@@ -93,13 +101,16 @@ export function checkHistory(log: SendLog, lake: LakeHoldings): Verdict {
   const misplaced: string[] = [];
   let curated = 0;
   let deadLettered = 0;
+  let poisoned = 0;
   let refused = 0;
   const indeterminate = { landed: 0, absent: 0 };
 
   for (const [id, sent] of log.entries()) {
     const inCurated = lake.curated.get(id) ?? 0;
     const letters = lake.deadLetters.get(id) ?? 0;
-    const held = inCurated + letters;
+    // An invalid event's own dead letter and its poison batch's letter are one holding, not two.
+    const poisonCopies = letters > 0 && sent.expected === "dead-letter" ? 0 : (lake.poisoned?.get(id) ?? 0);
+    const held = inCurated + letters + poisonCopies;
     if (held > 1) duplicated.push(id);
     const { acknowledged, indeterminate: unknown } = sent.outcomes;
     if (acknowledged > 0) {
@@ -114,14 +125,17 @@ export function checkHistory(log: SendLog, lake: LakeHoldings): Verdict {
     }
     if (held === 0) continue;
     if (inCurated > 0) curated += 1;
-    else deadLettered += 1;
-    if ((sent.expected === "curated") !== inCurated > 0) misplaced.push(id);
+    else if (letters > 0) deadLettered += 1;
+    else poisoned += 1;
+    const where = inCurated > 0 ? "curated" : letters > 0 ? "dead-letter" : "poison-batch";
+    const rightly = sent.expected === "dead-letter" ? where !== "curated" : where === sent.expected;
+    if (!rightly) misplaced.push(id);
   }
-  for (const id of [...lake.curated.keys(), ...lake.deadLetters.keys()]) {
+  for (const id of [...lake.curated.keys(), ...lake.deadLetters.keys(), ...(lake.poisoned?.keys() ?? [])]) {
     if (!log.has(id) && !phantom.includes(id)) phantom.push(id);
   }
   const accountedFor =
-    log.size === curated + deadLettered + refused + indeterminate.absent &&
+    log.size === curated + deadLettered + poisoned + refused + indeterminate.absent &&
     lost.length === 0 &&
     landedWhenRefused.length === 0;
   return {
@@ -129,6 +143,7 @@ export function checkHistory(log: SendLog, lake: LakeHoldings): Verdict {
     requests: log.requests,
     curated,
     deadLettered,
+    poisoned,
     refused,
     indeterminate,
     lost,
@@ -152,13 +167,13 @@ export function formatVerdict(v: Verdict): string[] {
   const some = (ids: string[]) => (ids.length === 0 ? "" : ` (e.g. ${ids.slice(0, 5).join(", ")})`);
   return [
     `sent ${v.sent.toLocaleString()} event ids in ${v.requests.toLocaleString()} requests`,
-    `  in curated once ${v.curated.toLocaleString()}; one dead letter ${v.deadLettered.toLocaleString()}; refused or shed and absent ${v.refused.toLocaleString()}; indeterminate: landed ${v.indeterminate.landed.toLocaleString()}, absent ${v.indeterminate.absent.toLocaleString()}`,
+    `  in curated once ${v.curated.toLocaleString()}; one dead letter ${v.deadLettered.toLocaleString()}; in a poison batch's letter ${v.poisoned.toLocaleString()}; refused or shed and absent ${v.refused.toLocaleString()}; indeterminate: landed ${v.indeterminate.landed.toLocaleString()}, absent ${v.indeterminate.absent.toLocaleString()}`,
     `  lost ${v.lost.length}${some(v.lost)}`,
     `  duplicated ${v.duplicated.length}${some(v.duplicated)}`,
     `  phantom ${v.phantom.length}${some(v.phantom)}`,
     `  landed although refused ${v.landedWhenRefused.length}${some(v.landedWhenRefused)}`,
-    `  misplaced (valid in dead letters, or invalid in curated) ${v.misplaced.length}${some(v.misplaced)}`,
-    `  sent = curated + dead letters + refused + indeterminate absent: ${v.accountedFor ? "yes" : "NO"}`,
+    `  misplaced (valid in dead letters, invalid in curated, a poison batch's event elsewhere) ${v.misplaced.length}${some(v.misplaced)}`,
+    `  sent = curated + dead letters + poisoned + refused + indeterminate absent: ${v.accountedFor ? "yes" : "NO"}`,
     v.ok ? "invariants hold" : "INVARIANTS VIOLATED",
   ];
 }
