@@ -1,9 +1,13 @@
 // `npm run chaos`: Inlet under load with a fault injected, checked by the history checker. Prints the
 // checker's counts and each fault's figures, and exits 1 when an invariant is violated.
 //   --events 200000 --batch 500 --concurrency 4 --workers 1 --invalid 0.05 --resend 0.02
-//   --scenario none|worker-kill|api-kill|all --at 0.5,0.9 --drain-timeout 600 --keep-dir
+//   --scenario none|worker-kill|api-kill|overload|s3-faults|nats-restart|all --at 0.5,0.9 --drain-timeout 600 --keep-dir
+//   overload: --overload-seconds 60 --overload-factor 2 --overload-backlog-bytes 16777216 (0: the default bound)
+//   s3-faults: --s3-fault-rate 0.05 --s3-stall-seconds 10
 import { parseArgs } from "node:util";
+import { type ChaosEnvironment, natsRestartEnvironment, s3FaultsEnvironment } from "./environments";
 import { formatVerdict } from "./history-checker";
+import { formatPeaks } from "./memory-sampler";
 import { type ChaosResult, runChaos, type Scenario } from "./run-chaos";
 
 const { values: args } = parseArgs({
@@ -18,10 +22,15 @@ const { values: args } = parseArgs({
     at: { type: "string", default: "0.5,0.9" },
     "drain-timeout": { type: "string", default: "600" },
     "keep-dir": { type: "boolean", default: false },
+    "overload-seconds": { type: "string", default: "60" },
+    "overload-factor": { type: "string", default: "2" },
+    "overload-backlog-bytes": { type: "string", default: String(16 * 1024 ** 2) },
+    "s3-fault-rate": { type: "string", default: "0.05" },
+    "s3-stall-seconds": { type: "string", default: "10" },
   },
 });
 
-const SCENARIOS: Scenario[] = ["none", "worker-kill", "api-kill"];
+const SCENARIOS: Scenario[] = ["none", "worker-kill", "api-kill", "overload", "s3-faults", "nats-restart"];
 const chosen = args.scenario === "all" ? SCENARIOS : [args.scenario as Scenario];
 for (const s of chosen) {
   if (!SCENARIOS.includes(s)) {
@@ -31,6 +40,28 @@ for (const s of chosen) {
 }
 const log = (msg: string) => process.stderr.write(`chaos: ${msg}\n`);
 const rate = (n: number) => `${Math.round(n).toLocaleString()} events/s`;
+
+/** What a scenario runs against besides Inlet, when anything. */
+async function environmentOf(scenario: Scenario): Promise<ChaosEnvironment | undefined> {
+  if (scenario === "s3-faults")
+    return s3FaultsEnvironment(Number(args["s3-fault-rate"]), Number(args["s3-stall-seconds"]) * 1000);
+  if (scenario === "nats-restart") return natsRestartEnvironment();
+  if (scenario === "overload") {
+    // The default bounds (2 GB a source) are hours of backlog on one machine: a minute at twice the
+    // sustainable rate would not reach them, so the run lowers the source's bound unless told not to.
+    const bound = Number(args["overload-backlog-bytes"]);
+    return {
+      options: {
+        overload: { factor: Number(args["overload-factor"]), seconds: Number(args["overload-seconds"]) },
+        ...(bound > 0 ? { env: { INLET_SOURCE_MAX_BACKLOG_BYTES: String(bound) } } : {}),
+      },
+      figures: () =>
+        bound > 0 ? [`INLET_SOURCE_MAX_BACKLOG_BYTES lowered to ${bound.toLocaleString()} for the run`] : [],
+      close: async () => {},
+    };
+  }
+  return undefined;
+}
 
 function report(scenario: Scenario, r: ChaosResult): string[] {
   const lines = [`## ${scenario}`, ...formatVerdict(r.verdict)];
@@ -45,12 +76,28 @@ function report(scenario: Scenario, r: ChaosResult): string[] {
   lines.push(
     `processes left running after the API stopped: ${r.orphans.length === 0 ? "none" : r.orphans.join("; ")}`,
   );
+  lines.push(`peak resident memory: ${formatPeaks(r.memory)}`);
+  lines.push(`429 answers without Retry-After: ${r.shedWithoutRetryAfter}`);
+  lines.push(
+    `files of the current snapshot missing or unreadable: ${r.missingFiles.length === 0 ? "none" : r.missingFiles.slice(0, 5).join(", ")}`,
+  );
+  if (r.overload) {
+    const o = r.overload;
+    lines.push(
+      `overload: sustainable ${rate(o.sustainableRate)}; offered ${rate(o.offeredRate)} for ${o.seconds.toFixed(1)} s; acknowledged ${rate(o.acceptedRate)}; shed with 429 ${o.shedEvents.toLocaleString()} event sends (${rate(o.shedRate)})`,
+    );
+  }
   for (const f of r.faults) {
-    const parts = [`fault at ${Math.round(f.at * 100)} % of requests: SIGKILL ${f.what}`];
+    const verb = f.what.startsWith("restart") ? "" : "SIGKILL ";
+    const parts = [`fault at ${Math.round(f.at * 100)} % of requests: ${verb}${f.what}`];
     if (f.recoveredMs !== undefined) {
       parts.push(`batches received before it all committed ${(f.recoveredMs / 1000).toFixed(1)} s later`);
     }
-    if (f.downMs !== undefined) parts.push(`API answering again after ${(f.downMs / 1000).toFixed(1)} s`);
+    if (f.downMs !== undefined) parts.push(`back (answering) after ${(f.downMs / 1000).toFixed(1)} s`);
+    if (f.acceptingAgainMs !== undefined)
+      parts.push(
+        `first acknowledgement of a request sent after it ${(f.acceptingAgainMs / 1000).toFixed(1)} s later`,
+      );
     lines.push(parts.join("; "));
   }
   return lines;
@@ -59,6 +106,7 @@ function report(scenario: Scenario, r: ChaosResult): string[] {
 let failed = false;
 for (const scenario of chosen) {
   log(`scenario ${scenario}`);
+  const environment = await environmentOf(scenario);
   const result = await runChaos({
     events: Number(args.events),
     batch: Number(args.batch),
@@ -67,12 +115,23 @@ for (const scenario of chosen) {
     invalidShare: Number(args.invalid),
     resendShare: Number(args.resend),
     scenario,
-    at: scenario === "none" ? [] : args.at.split(",").map(Number),
+    at: scenario === "none" || scenario === "overload" ? [] : args.at.split(",").map(Number),
     drainTimeoutMs: Number(args["drain-timeout"]) * 1000,
     keepDir: args["keep-dir"],
     log,
-  });
-  process.stdout.write(`${report(scenario, result).join("\n")}\n\n`);
-  if (!result.verdict.ok || result.serverErrors > 0 || result.orphans.length > 0) failed = true;
+    ...environment?.options,
+  }).finally(() => environment?.close());
+  process.stdout.write(`${[...report(scenario, result), ...(environment?.figures() ?? [])].join("\n")}\n\n`);
+  const overMemory = result.memory.filter((p) => p.peakBytes > 1.5 * 1024 ** 3);
+  if (overMemory.length > 0) process.stdout.write(`over 1.5 GB resident: ${formatPeaks(overMemory)}\n\n`);
+  if (
+    !result.verdict.ok ||
+    result.serverErrors > 0 ||
+    result.orphans.length > 0 ||
+    result.shedWithoutRetryAfter > 0 ||
+    result.missingFiles.length > 0 ||
+    (scenario === "overload" && overMemory.length > 0)
+  )
+    failed = true;
 }
 process.exit(failed ? 1 : 0);

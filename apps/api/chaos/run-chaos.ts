@@ -3,7 +3,8 @@
 // the history checker over what the lake holds once everything sent is processed.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, chmod, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,8 +14,9 @@ import pg from "pg";
 import { generateEvents } from "../bench/generate-events";
 import { NdjsonPoster, ndjsonBodies } from "../bench/ndjson-poster";
 import { checkHistory, type Expected, SendLog, type SendOutcome, type Verdict } from "./history-checker";
+import { type ProcessPeak, sampleMemory } from "./memory-sampler";
 
-export type Scenario = "none" | "worker-kill" | "api-kill";
+export type Scenario = "none" | "worker-kill" | "api-kill" | "overload" | "s3-faults" | "nats-restart";
 
 export interface ChaosOptions {
   events: number;
@@ -34,6 +36,33 @@ export interface ChaosOptions {
   drainTimeoutMs: number;
   log: (msg: string) => void;
   keepDir?: boolean;
+  /** More environment for the API (a lake on S3, a NATS queue, lower admission bounds). */
+  env?: Record<string, string>;
+  /**
+   * Overload: the requests above are sent unpaced first and their end-to-end rate is the sustainable
+   * one; then new events are sent paced at `factor` times that rate for `seconds`.
+   */
+  overload?: { factor: number; seconds: number };
+  /**
+   * The lake's files by path as local files the checker reads (a lake on S3 is downloaded); paths
+   * that could not be read are returned as missing. Default: the file:// lake under the data dir.
+   */
+  lakeFiles?: (paths: string[]) => Promise<{ local: string[]; missing: string[] }>;
+  /** A fault outside Inlet (e.g. its NATS server restarted), for scenarios the run does not know. */
+  externalFault?: () => Promise<Omit<FaultFigure, "at">>;
+}
+
+export interface OverloadFigure {
+  /** End-to-end rate of the unpaced phase, events/s. */
+  sustainableRate: number;
+  /** Rate the paced phase offered (new events, not counting resends of shed ones), events/s. */
+  offeredRate: number;
+  seconds: number;
+  /** Event sends answered 429 during the paced phase, and per second of it. */
+  shedEvents: number;
+  shedRate: number;
+  /** Events of the paced phase acknowledged, per second from its start to its last answer. */
+  acceptedRate: number;
 }
 
 export interface FaultFigure {
@@ -46,6 +75,8 @@ export interface FaultFigure {
   recoveredMs?: number | undefined;
   /** From the kill until the API answered /readyz again, in ms (API kill). */
   downMs?: number | undefined;
+  /** From the fault to the first acknowledgement of a request sent after it, in ms. */
+  acceptingAgainMs?: number | undefined;
 }
 
 export interface ChaosResult {
@@ -61,6 +92,13 @@ export interface ChaosResult {
   drainedMs: number;
   /** Processes of this run (workers, PostgreSQL) still running a minute after the API stopped: none may be. */
   orphans: string[];
+  /** 429 answers without a Retry-After header: none may be. */
+  shedWithoutRetryAfter: number;
+  /** Peak resident memory of each process of the run (the API, workers, PostgreSQL), highest first. */
+  memory: ProcessPeak[];
+  /** Files the current snapshot of curated.orders names that could not be read: none may be. */
+  missingFiles: string[];
+  overload?: OverloadFigure | undefined;
 }
 
 const API_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -89,6 +127,22 @@ async function processesOf(dataDir: string, except: number[]): Promise<{ pid: nu
   return out;
 }
 
+/** A file:// lake's files: where they are, and those that are not there. */
+function localLakeFiles(root: string) {
+  return async (paths: string[]): Promise<{ local: string[]; missing: string[] }> => {
+    const local = paths.map((p) => join(root, p));
+    const there = await Promise.all(
+      local.map((f) =>
+        access(f, constants.R_OK).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    return { local: local.filter((_, i) => there[i]), missing: paths.filter((_, i) => !there[i]) };
+  };
+}
+
 /** Where each event of a body belongs: an invalid event (amount sent as a string) is dead-lettered. */
 function eventsOf(body: Buffer): { id: string; expected: Expected }[] {
   const out: { id: string; expected: Expected }[] = [];
@@ -115,10 +169,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     INLET_WORKERS: String(opts.workers),
     NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
     LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? "warn",
+    ...opts.env,
   };
   const base = `http://127.0.0.1:${port}`;
   let api: ChildProcess | undefined;
   let orphans: string[] = [];
+  let sampler: ReturnType<typeof sampleMemory> | undefined;
 
   const startApi = async (): Promise<ChildProcess> => {
     const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
@@ -167,6 +223,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 
     opts.log(`starting Inlet (${opts.workers} worker(s)) on ${base}`);
     api = await startApi();
+    const memory = sampleMemory(() => api?.pid);
+    sampler = memory;
     const creds = await readFile(join(dataDir, "initial-credentials.txt"), "utf8");
     const key = /ingest key for source 'orders': (\S+)/.exec(creds)?.[1];
     if (!key) throw new Error("the sample source's key was not printed");
@@ -213,74 +271,147 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         api = await startApi();
         client = poster();
         faults.push({ at, struckAt: killedAt, what: `API pid ${pid}`, downMs: Date.now() - killedAt });
+      } else if (opts.externalFault) {
+        faults.push({ at, ...(await opts.externalFault()) });
       }
     };
 
     // Requests in flight at once; a shed or unanswered request goes to the back of the line, as a
-    // producer retries it (up to 5 times for an unanswered one).
-    const firstSend = Date.now();
-    const queue: { body: number; tries: number }[] = order.map((body) => ({ body, tries: 0 }));
-    const sendOne = async (item: { body: number; tries: number }): Promise<void> => {
-      if (faulting) await faulting;
-      let outcome: SendOutcome;
-      let status = "error";
-      let retryAfterMs = 0;
-      try {
-        const res = await client.post(bodies[item.body]!);
-        status = String(res.status);
-        if (res.status >= 200 && res.status < 300) outcome = "acknowledged";
-        else if (res.status === 429 || res.status === 503) {
-          outcome = "shed";
-          retryAfterMs = 1000;
-        } else if (res.status >= 500) {
-          serverErrors += 1;
-          outcome = "indeterminate";
-        } else outcome = "refused";
-      } catch {
-        outcome = "indeterminate";
-        retryAfterMs = 500;
-      }
-      answers[status] = (answers[status] ?? 0) + 1;
-      log.record(events[item.body]!, outcome);
-      if ((outcome === "shed" || outcome === "indeterminate") && item.tries < 5) {
-        await sleep(retryAfterMs);
-        queue.push({ body: item.body, tries: item.tries + 1 });
-      }
-      answered += 1;
-      const next = pendingFaults[0];
-      if (next !== undefined && answered >= next * order.length && !faulting) {
-        pendingFaults.shift();
-        faulting = injectFault(next).finally(() => {
-          faulting = undefined;
-        });
-      }
+    // producer retries it (after the answer's Retry-After, else a second; up to 5 times for an
+    // unanswered one, and for a shed one too but in overload, where a producer keeps retrying).
+    type Item = {
+      body: Buffer;
+      events: { id: string; expected: Expected }[];
+      tries: number;
+      notBefore: number;
     };
-    await Promise.all(
-      Array.from({ length: opts.concurrency }, async () => {
-        for (let item = queue.shift(); item; item = queue.shift()) await sendOne(item);
-      }),
+    const maxShedTries = opts.overload ? 50 : 5;
+    let shedWithoutRetryAfter = 0;
+    let shed429Events = 0;
+    let acknowledgedEvents = 0;
+    const acks: { sentAt: number; answeredAt: number }[] = [];
+    const sendAll = async (items: Item[], concurrency: number): Promise<void> => {
+      const queue = [...items];
+      const sendOne = async (item: Item): Promise<void> => {
+        if (faulting) await faulting;
+        const wait = item.notBefore - Date.now();
+        if (wait > 0) await sleep(wait);
+        let outcome: SendOutcome;
+        let status = "error";
+        let retryAfterMs = 0;
+        const sentAt = Date.now();
+        try {
+          const res = await client.post(item.body);
+          status = String(res.status);
+          if (res.status >= 200 && res.status < 300) {
+            outcome = "acknowledged";
+            acknowledgedEvents += item.events.length;
+            acks.push({ sentAt, answeredAt: Date.now() });
+          } else if (res.status === 429 || res.status === 503) {
+            outcome = "shed";
+            if (res.status === 429) {
+              shed429Events += item.events.length;
+              if (res.retryAfterSeconds === undefined) shedWithoutRetryAfter += 1;
+            }
+            retryAfterMs = (res.retryAfterSeconds ?? 1) * 1000;
+          } else if (res.status >= 500) {
+            serverErrors += 1;
+            outcome = "indeterminate";
+          } else outcome = "refused";
+        } catch {
+          outcome = "indeterminate";
+          retryAfterMs = 500;
+        }
+        answers[status] = (answers[status] ?? 0) + 1;
+        log.record(item.events, outcome);
+        const limit = outcome === "shed" ? maxShedTries : 5;
+        if ((outcome === "shed" || outcome === "indeterminate") && item.tries < limit) {
+          queue.push({ ...item, tries: item.tries + 1, notBefore: Date.now() + retryAfterMs });
+        }
+        answered += 1;
+        const next = pendingFaults[0];
+        if (next !== undefined && answered >= next * order.length && !faulting) {
+          pendingFaults.shift();
+          faulting = injectFault(next).finally(() => {
+            faulting = undefined;
+          });
+        }
+      };
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          for (let item = queue.shift(); item; item = queue.shift()) await sendOne(item);
+        }),
+      );
+      if (faulting) await faulting;
+    };
+
+    // Processed: no batch of this run still waiting, twice in a row a second apart.
+    const drain = async (): Promise<number> => {
+      const drainDeadline = Date.now() + opts.drainTimeoutMs;
+      let quiet = 0;
+      while (quiet < 2) {
+        if (Date.now() > drainDeadline)
+          throw new Error(`batches still unprocessed after ${opts.drainTimeoutMs} ms`);
+        const { rows } = await db.query<{ n: string }>(
+          "SELECT count(*) AS n FROM batches WHERE status = 'received'",
+        );
+        quiet = Number(rows[0]?.n ?? 1) === 0 ? quiet + 1 : 0;
+        await sleep(1000);
+      }
+      return Date.now();
+    };
+
+    const firstSend = Date.now();
+    await sendAll(
+      order.map((i) => ({ body: bodies[i]!, events: events[i]!, tries: 0, notBefore: 0 })),
+      opts.concurrency,
     );
-    if (faulting) await faulting;
+    let overload: OverloadFigure | undefined;
+    if (opts.overload) {
+      const sustainableRate = log.size / (((await drain()) - firstSend) / 1000);
+      const offeredRate = sustainableRate * opts.overload.factor;
+      const total = Math.ceil(offeredRate * opts.overload.seconds);
+      opts.log(
+        `sustainable ${Math.round(sustainableRate)} events/s; sending ${total.toLocaleString()} more at ${Math.round(offeredRate)} events/s for ${opts.overload.seconds} s`,
+      );
+      const gen2 = await generateEvents(join(dir, "overload.ndjson"), {
+        total,
+        invalidShare: opts.invalidShare,
+        duplicateShare: 0,
+        targetEventBytes: 512,
+        idPrefix: "chaos-overload-",
+      });
+      const bodies2 = await ndjsonBodies(gen2.path, opts.batch);
+      const shedBefore = shed429Events;
+      const ackBefore = acknowledgedEvents;
+      const start = Date.now() + 100;
+      let offset = 0;
+      const items = bodies2.map((body) => {
+        const evs = eventsOf(body);
+        const item = { body, events: evs, tries: 0, notBefore: start + (offset / offeredRate) * 1000 };
+        offset += evs.length;
+        return item;
+      });
+      await sendAll(items, opts.concurrency * 4);
+      const seconds = (Date.now() - start) / 1000;
+      overload = {
+        sustainableRate,
+        offeredRate,
+        seconds,
+        shedEvents: shed429Events - shedBefore,
+        shedRate: (shed429Events - shedBefore) / seconds,
+        acceptedRate: (acknowledgedEvents - ackBefore) / seconds,
+      };
+    }
     const lastAnswer = Date.now();
     client.close();
     opts.log(`${log.requests.toLocaleString()} requests answered; waiting for the workers to finish`);
-
-    // Processed: no batch of this run still waiting, twice in a row a second apart.
-    const drainDeadline = Date.now() + opts.drainTimeoutMs;
-    let quiet = 0;
-    while (quiet < 2) {
-      if (Date.now() > drainDeadline)
-        throw new Error(`batches still unprocessed after ${opts.drainTimeoutMs} ms`);
-      const { rows } = await db.query<{ n: string }>(
-        "SELECT count(*) AS n FROM batches WHERE status = 'received'",
-      );
-      quiet = Number(rows[0]?.n ?? 1) === 0 ? quiet + 1 : 0;
-      await sleep(1000);
-    }
-    const drainedAt = Date.now();
+    const drainedAt = await drain();
 
     for (const f of faults) {
-      if (opts.scenario !== "worker-kill") continue;
+      const firstAck = acks.find((a) => a.sentAt >= f.struckAt);
+      f.acceptingAgainMs = firstAck ? firstAck.answeredAt - f.struckAt : undefined;
+      if (opts.scenario !== "worker-kill" && opts.scenario !== "nats-restart") continue;
       const killedAt = new Date(f.struckAt);
       const { rows } = await db.query<{ last: Date | null }>(
         `SELECT max(committed_at) AS last FROM batches WHERE received_at <= $1 AND status = 'committed'`,
@@ -296,9 +427,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           AND (f.removed_seq IS NULL OR f.removed_seq > t.current_seq)`,
     );
     const curated = new Map<string, number>();
-    if (files.length > 0) {
+    const { local, missing: missingFiles } = await (opts.lakeFiles ?? localLakeFiles(join(dataDir, "lake")))(
+      files.map((f) => f.path),
+    );
+    if (local.length > 0) {
       const duck = await (await DuckDBInstance.create(":memory:")).connect();
-      const list = files.map((f) => `'${join(dataDir, "lake", f.path)}'`).join(",");
+      const list = local.map((f) => `'${f}'`).join(",");
       const reader = await duck.runAndReadAll(
         `SELECT id, count(*)::INTEGER AS n FROM read_parquet([${list}], union_by_name = true) GROUP BY id`,
       );
@@ -318,6 +452,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
 
     const verdict = checkHistory(log, { curated, deadLetters });
     const sent = log.size;
+    const peaks = await memory.stop();
     // Once the API stopped, nothing of this run may be left running (a worker of a killed API included).
     await stopApi();
     const left = async () => processesOf(dataDir, [process.pid]);
@@ -334,8 +469,13 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       sendRate: sent / ((lastAnswer - firstSend) / 1000),
       endToEndRate: sent / ((drainedAt - firstSend) / 1000),
       drainedMs: drainedAt - lastAnswer,
+      shedWithoutRetryAfter,
+      memory: peaks,
+      missingFiles,
+      overload,
     };
   } finally {
+    await sampler?.stop();
     await stopApi();
     if (!opts.keepDir) await rm(dir, { recursive: true, force: true });
     else opts.log(`kept ${dir}`);
