@@ -51,7 +51,15 @@ export class LocalFsObjectStore implements ObjectStore {
     return join(this.rootDir, ...key.split("/"));
   }
 
-  async put(key: string, body: Uint8Array, opts: PutOptions = {}): Promise<void> {
+  put(key: string, body: Uint8Array, opts: PutOptions = {}): Promise<void> {
+    return this.putBytes(key, body, opts);
+  }
+
+  putFile(key: string, path: string, opts: PutOptions = {}): Promise<void> {
+    return this.putBytes(key, { file: path }, opts);
+  }
+
+  private async putBytes(key: string, body: Uint8Array | { file: string }, opts: PutOptions): Promise<void> {
     const target = this.pathOf(key);
     const dir = dirname(target);
     const tmp = join(dir, `${TEMP_FILE_PREFIX}${randomUUID()}`);
@@ -102,7 +110,7 @@ export class LocalFsObjectStore implements ObjectStore {
   private async writeTemp(
     dir: string,
     tmp: string,
-    body: Uint8Array,
+    body: Uint8Array | { file: string },
     key: string,
   ): Promise<string | undefined> {
     let created: string | undefined;
@@ -126,7 +134,8 @@ export class LocalFsObjectStore implements ObjectStore {
         throw err;
       }
       try {
-        await handle.writeFile(body);
+        if (body instanceof Uint8Array) await handle.writeFile(body);
+        else await copyInto(handle, body.file);
         if (this.fsync) await handle.sync();
       } catch (err) {
         await handle.close().catch(() => undefined);
@@ -279,5 +288,23 @@ async function fsyncDirectory(dir: string): Promise<void> {
     // EINVAL/EBADF on filesystems without directory fsync: nothing more can be done.
   } finally {
     await handle.close();
+  }
+}
+
+/** Appends a file's bytes to an open handle, 1 MiB at a time. */
+async function copyInto(target: FileHandle, path: string): Promise<void> {
+  const source = await open(path, "r");
+  try {
+    const chunk = Buffer.allocUnsafe(2 ** 20);
+    for (;;) {
+      const { bytesRead } = await source.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) return;
+      let written = 0;
+      while (written < bytesRead) {
+        written += (await target.write(chunk, written, bytesRead - written)).bytesWritten;
+      }
+    }
+  } finally {
+    await source.close();
   }
 }

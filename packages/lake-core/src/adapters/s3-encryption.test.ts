@@ -1,5 +1,8 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { InletError } from "../errors";
 import { type S3rverHandle, startS3rver } from "../testing/s3rver";
@@ -52,12 +55,17 @@ describe("S3ObjectStore server-side encryption", () => {
     await store.put("raw/a.ndjson", new TextEncoder().encode("{}\n"));
     await store.put("raw/b.ndjson", new TextEncoder().encode("{}\n"), { ifAbsent: true });
     expect(await store.copy("raw/a.ndjson", "landing-done/a.ndjson")).toBe(true);
+    const dir = await mkdtemp(join(tmpdir(), "inlet-sse-"));
+    await writeFile(join(dir, "merged.parquet"), new Uint8Array([1, 2, 3]));
+    await store.putFile("curated/t/merged.parquet", join(dir, "merged.parquet"));
+    await rm(dir, { recursive: true, force: true });
 
     const writes = sent.filter((r) => r.method === "PUT");
     expect(writes.map((r) => r.path)).toEqual([
       `/${s3.bucket}/sse-s3/raw/a.ndjson`,
       `/${s3.bucket}/sse-s3/raw/b.ndjson`,
       `/${s3.bucket}/sse-s3/landing-done/a.ndjson`,
+      `/${s3.bucket}/sse-s3/curated/t/merged.parquet`,
     ]);
     expect(writes[2]?.headers["x-amz-copy-source"]).toBeDefined();
     for (const w of writes) {

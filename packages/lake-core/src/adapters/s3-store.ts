@@ -1,7 +1,7 @@
 // S3ObjectStore: the ObjectStore on S3 or any S3-compatible server, under s3://bucket/prefix.
 
 import { createHash, randomUUID } from "node:crypto";
-import { createWriteStream } from "node:fs";
+import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, readdir, rename, stat, unlink, utimes } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -234,7 +234,22 @@ export class S3ObjectStore implements ObjectStore {
     return this.prefix + key;
   }
 
-  async put(key: string, body: Uint8Array, opts: PutOptions = {}): Promise<void> {
+  put(key: string, body: Uint8Array, opts: PutOptions = {}): Promise<void> {
+    return this.putBody(key, () => body, body.byteLength, opts);
+  }
+
+  async putFile(key: string, path: string, opts: PutOptions = {}): Promise<void> {
+    const { size } = await stat(path);
+    // Streamed from the file with its length known: one PUT, the file never in memory whole.
+    return this.putBody(key, () => createReadStream(path), size, opts);
+  }
+
+  private async putBody(
+    key: string,
+    body: () => Uint8Array | Readable,
+    length: number,
+    opts: PutOptions,
+  ): Promise<void> {
     const Key = this.fullKey(key);
     if (opts.ifAbsent) {
       // S3 (since 2024) and MinIO honour If-None-Match on PUT; s3rver ignores it, so the HEAD
@@ -248,8 +263,8 @@ export class S3ObjectStore implements ObjectStore {
         new PutObjectCommand({
           Bucket: this.bucket,
           Key,
-          Body: body,
-          ContentLength: body.byteLength,
+          Body: body(),
+          ContentLength: length,
           ...(opts.contentType ? { ContentType: opts.contentType } : {}),
           ...(opts.ifAbsent ? { IfNoneMatch: "*" } : {}),
           ...this.writeEncryption(),

@@ -480,6 +480,7 @@ describe("landing zone", () => {
     const store: ObjectStore = {
       url: inner.url,
       put: (k, b, o) => inner.put(k, b, o),
+      putFile: (k, f, o) => inner.putFile(k, f, o),
       get: (k) => inner.get(k),
       head: (k) => inner.head(k),
       list: (p) => inner.list(p),

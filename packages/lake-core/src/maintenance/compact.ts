@@ -1,8 +1,9 @@
 // Compaction of curated tables: per partition, many small Parquet files are merged into one and swapped
 // in by a `compact` snapshot (old files stay readable for readers of older snapshots). Each merge is one
 // DuckDB COPY from the small files straight to the merged file (no row passes through Node), on an
-// instance of compaction's own with a memory limit and a spill folder, closed when the table is done.
-import { mkdir, readFile, rm, stat } from "node:fs/promises";
+// instance of compaction's own with a memory limit and a spill folder, closed when the table is done;
+// the merged file is uploaded from disk as it is read.
+import { mkdir, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { prepareConnection, sqlString } from "../adapters/duckdb-sql";
@@ -213,7 +214,7 @@ async function mergeGroup(
     );
     const bytes = (await stat(outPath)).size;
     const [columnStats] = await readFooterStats(duck, [outPath]);
-    await deps.store.put(key, await readFile(outPath), { contentType: "application/vnd.apache.parquet" });
+    await deps.store.putFile(key, outPath, { contentType: "application/vnd.apache.parquet" });
     const added: NewDataFile = {
       path: key,
       partition: first.partition,

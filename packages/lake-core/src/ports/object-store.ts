@@ -25,6 +25,11 @@ export interface ObjectStore {
   readonly url: string;
   /** Durable when the promise resolves; readers never see a partial object. */
   put(key: string, body: Uint8Array, opts?: PutOptions): Promise<void>;
+  /**
+   * Like put, with the bytes of a local file, read as they are written: a large file (a merged
+   * Parquet file) is never held in this process's memory whole.
+   */
+  putFile(key: string, path: string, opts?: PutOptions): Promise<void>;
   get(key: string): Promise<Uint8Array | undefined>;
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Every object whose key starts with prefix, in key order. */

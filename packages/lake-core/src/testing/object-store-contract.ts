@@ -1,6 +1,8 @@
 // objectStoreContract: the Vitest suite every ObjectStore adapter must pass.
 
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { InletError } from "../errors";
 import type { ObjectInfo, ObjectStore } from "../ports/object-store";
@@ -118,6 +120,25 @@ export function objectStoreContract(
         expect(Buffer.from((await store.get("race/key"))!).toString()).toBe(`writer-${winners[0]}`);
       });
     }
+
+    it("puts a local file's bytes, refusing with ifAbsent like put", async () => {
+      const dir = await mkdtemp(join(tmpdir(), "inlet-put-file-"));
+      try {
+        const path = join(dir, "body.bin");
+        // Larger than one read chunk, every byte value.
+        const bytes = new Uint8Array(3 * 2 ** 20 + 7).map((_, i) => (i * 31) % 256);
+        await writeFile(path, bytes);
+        await store.putFile("f/one.bin", path, { contentType: "application/octet-stream" });
+        expect(Buffer.compare(Buffer.from((await store.get("f/one.bin"))!), Buffer.from(bytes))).toBe(0);
+        expect((await store.head("f/one.bin"))?.size).toBe(bytes.byteLength);
+        await expectInletError(store.putFile("f/one.bin", path, { ifAbsent: true }), "OBJECT_EXISTS");
+        await writeFile(path, text("second"));
+        await store.putFile("f/one.bin", path);
+        expect(new TextDecoder().decode(await store.get("f/one.bin"))).toBe("second");
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    });
 
     it("returns undefined for a missing object on get and head", async () => {
       expect(await store.get("missing/nothing.bin")).toBeUndefined();
