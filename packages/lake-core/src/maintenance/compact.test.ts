@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createTestSource, generateOrderBatches, readCommittedRows } from "../testing/pipeline-fixtures";
 import { commitBatchesOneByOne, usePipelineTestBed } from "../testing/pipeline-test-bed";
-import { compactTable, planCompaction } from "./compact";
+import { compactTable, mergeRowGroupBytes, planCompaction, sizeInBytes } from "./compact";
 
 const bed = usePipelineTestBed("compact");
 
@@ -32,6 +32,15 @@ describe("compaction", () => {
     expect(groups.map((g) => g.map((x) => x.id))).toEqual([["dt=1-1", "dt=1-2", "dt=1-3"]]);
     const split = planCompaction(files, { minFiles: 3, targetFileBytes: 25 });
     expect(split.map((g) => g.length)).toEqual([2]);
+  });
+
+  it("writes row groups of an eighth of the memory limit, shared among the threads", () => {
+    expect(sizeInBytes("256MB")).toBe(256_000_000);
+    expect(sizeInBytes("1.5 GiB")).toBe(1.5 * 2 ** 30);
+    expect(() => sizeInBytes("lots")).toThrow(/256MB/);
+    expect(mergeRowGroupBytes("256MB")).toBe(32_000_000);
+    expect(mergeRowGroupBytes("256MB", 4)).toBe(8_000_000);
+    expect(mergeRowGroupBytes("4MB")).toBe(2 ** 20);
   });
 
   it("keeps the row set identical, reduces the file count and leaves old snapshots readable", async () => {

@@ -111,12 +111,13 @@ export function sizeInBytes(size: string): number {
 }
 
 /**
- * The Parquet writer holds a row group whole before it compresses and writes it: row groups of an
- * eighth of the memory limit (at least 1 MiB) leave the rest for reading the small files and for
- * compression, so a merge of wide rows stays within the limit instead of failing.
+ * The Parquet writer holds a row group whole, per thread, before it compresses and writes it: row
+ * groups of an eighth of the memory limit shared among the threads (at least 1 MiB) leave the rest
+ * for reading the small files and for compression, so a merge of wide rows stays within the limit
+ * instead of failing.
  */
-export function mergeRowGroupBytes(memoryLimit: string): number {
-  return Math.max(2 ** 20, Math.floor(sizeInBytes(memoryLimit) / 8));
+export function mergeRowGroupBytes(memoryLimit: string, threads = 1): number {
+  return Math.max(2 ** 20, Math.floor(sizeInBytes(memoryLimit) / 8 / Math.max(1, threads)));
 }
 
 /** A DuckDB instance for merging: bounded memory and threads, spilling to a folder of its own. */
@@ -164,10 +165,11 @@ export async function compactTable(
   const partitions = new Set<string>();
   const spillDir = join(deps.tmpDir, `compact-spill-${newBatchId()}`);
   const memoryLimit = options.memoryLimit ?? DEFAULT_COMPACTION_MEMORY_LIMIT;
-  const rowGroupBytes = mergeRowGroupBytes(memoryLimit);
-  const engine = await openMergeEngine(spillDir, {
-    memoryLimit,
-    threads: Math.max(1, options.threads ?? DEFAULT_COMPACTION_THREADS),
+  const threads = Math.max(1, options.threads ?? DEFAULT_COMPACTION_THREADS);
+  const rowGroupBytes = mergeRowGroupBytes(memoryLimit, threads);
+  const engine = await openMergeEngine(spillDir, { memoryLimit, threads }).catch(async (err: unknown) => {
+    await rm(spillDir, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
   });
   try {
     for (const group of groups) {
