@@ -4,9 +4,17 @@
 //   --scenario none|worker-kill|api-kill|overload|s3-faults|nats-restart|all --at 0.5,0.9 --drain-timeout 600 --keep-dir
 //   overload: --overload-seconds 60 --overload-factor 2 --overload-backlog-bytes 16777216 (0: the default bound)
 //   s3-faults: --s3-fault-rate 0.05 --s3-stall-seconds 10
+//   kill-after-parquet-write|kill-before-commit|kill-after-commit: --failpoint-hit 2 (the worker's n-th flush)
+//   poison-batch (one body's batch fails every time), pg-restart, pg-terminate (at each --at)
 import { parseArgs } from "node:util";
 import { type ChaosEnvironment, natsRestartEnvironment, s3FaultsEnvironment } from "./environments";
 import { formatVerdict } from "./history-checker";
+import {
+  INLET_FAULT_SCENARIOS,
+  type InletFaultScenario,
+  inletFaultHooks,
+  isInletFaultScenario,
+} from "./inlet-faults";
 import { formatPeaks } from "./memory-sampler";
 import { type ChaosResult, runChaos, type Scenario } from "./run-chaos";
 
@@ -27,10 +35,19 @@ const { values: args } = parseArgs({
     "overload-backlog-bytes": { type: "string", default: String(16 * 1024 ** 2) },
     "s3-fault-rate": { type: "string", default: "0.05" },
     "s3-stall-seconds": { type: "string", default: "10" },
+    "failpoint-hit": { type: "string", default: "2" },
   },
 });
 
-const SCENARIOS: Scenario[] = ["none", "worker-kill", "api-kill", "overload", "s3-faults", "nats-restart"];
+const SCENARIOS: Scenario[] = [
+  "none",
+  "worker-kill",
+  "api-kill",
+  "overload",
+  "s3-faults",
+  "nats-restart",
+  ...(Object.keys(INLET_FAULT_SCENARIOS) as InletFaultScenario[]),
+];
 const chosen = args.scenario === "all" ? SCENARIOS : [args.scenario as Scenario];
 for (const s of chosen) {
   if (!SCENARIOS.includes(s)) {
@@ -46,6 +63,10 @@ async function environmentOf(scenario: Scenario): Promise<ChaosEnvironment | und
   if (scenario === "s3-faults")
     return s3FaultsEnvironment(Number(args["s3-fault-rate"]), Number(args["s3-stall-seconds"]) * 1000);
   if (scenario === "nats-restart") return natsRestartEnvironment();
+  if (isInletFaultScenario(scenario)) {
+    const hooks = inletFaultHooks(scenario, { failpointHit: Number(args["failpoint-hit"]) });
+    return { options: { hooks }, figures: () => [], close: async () => {} };
+  }
   if (scenario === "overload") {
     // The default bounds (2 GB a source) are hours of backlog on one machine: a minute at twice the
     // sustainable rate would not reach them, so the run lowers the source's bound unless told not to.
@@ -88,7 +109,7 @@ function report(scenario: Scenario, r: ChaosResult): string[] {
     );
   }
   for (const f of r.faults) {
-    const verb = f.what.startsWith("restart") ? "" : "SIGKILL ";
+    const verb = /^(restart|pg_terminate)/.test(f.what) ? "" : "SIGKILL ";
     const parts = [`fault at ${Math.round(f.at * 100)} % of requests: ${verb}${f.what}`];
     if (f.recoveredMs !== undefined) {
       parts.push(`batches received before it all committed ${(f.recoveredMs / 1000).toFixed(1)} s later`);
@@ -115,13 +136,23 @@ for (const scenario of chosen) {
     invalidShare: Number(args.invalid),
     resendShare: Number(args.resend),
     scenario,
-    at: scenario === "none" || scenario === "overload" ? [] : args.at.split(",").map(Number),
+    at:
+      scenario === "none" ||
+      scenario === "overload" ||
+      (isInletFaultScenario(scenario) && !scenario.startsWith("pg-"))
+        ? []
+        : args.at.split(",").map(Number),
     drainTimeoutMs: Number(args["drain-timeout"]) * 1000,
     keepDir: args["keep-dir"],
     log,
     ...environment?.options,
   }).finally(() => environment?.close());
-  process.stdout.write(`${[...report(scenario, result), ...(environment?.figures() ?? [])].join("\n")}\n\n`);
+  const inspected = result.inspection
+    ? [...result.inspection.lines, ...result.inspection.failures.map((f) => `FAILED: ${f}`)]
+    : [];
+  process.stdout.write(
+    `${[...report(scenario, result), ...inspected, ...(environment?.figures() ?? [])].join("\n")}\n\n`,
+  );
   const overMemory = result.memory.filter((p) => p.peakBytes > 1.5 * 1024 ** 3);
   if (overMemory.length > 0) process.stdout.write(`over 1.5 GB resident: ${formatPeaks(overMemory)}\n\n`);
   if (
@@ -130,6 +161,7 @@ for (const scenario of chosen) {
     result.orphans.length > 0 ||
     result.shedWithoutRetryAfter > 0 ||
     result.missingFiles.length > 0 ||
+    (result.inspection?.failures.length ?? 0) > 0 ||
     (scenario === "overload" && overMemory.length > 0)
   )
     failed = true;

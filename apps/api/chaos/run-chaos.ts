@@ -14,9 +14,17 @@ import pg from "pg";
 import { generateEvents } from "../bench/generate-events";
 import { NdjsonPoster, ndjsonBodies } from "../bench/ndjson-poster";
 import { checkHistory, type Expected, SendLog, type SendOutcome, type Verdict } from "./history-checker";
+import type { InletFaultScenario } from "./inlet-faults";
 import { type ProcessPeak, sampleMemory } from "./memory-sampler";
 
-export type Scenario = "none" | "worker-kill" | "api-kill" | "overload" | "s3-faults" | "nats-restart";
+export type Scenario =
+  | "none"
+  | "worker-kill"
+  | "api-kill"
+  | "overload"
+  | "s3-faults"
+  | "nats-restart"
+  | InletFaultScenario;
 
 export interface ChaosOptions {
   events: number;
@@ -50,6 +58,42 @@ export interface ChaosOptions {
   lakeFiles?: (paths: string[]) => Promise<{ local: string[]; missing: string[] }>;
   /** A fault outside Inlet (e.g. its NATS server restarted), for scenarios the run does not know. */
   externalFault?: () => Promise<Omit<FaultFigure, "at">>;
+  /** A scenario's own part in the run (fail points, a poison batch, PostgreSQL faults). */
+  hooks?: ScenarioHooks;
+}
+
+/** What a scenario's hooks see of the run. */
+export interface ChaosRun {
+  dataDir: string;
+  dbUrl: string;
+  db: pg.Pool;
+  /** Every answer, in order: when, and its status ("error" for none). */
+  statuses: { answeredAt: number; status: string }[];
+  firstSend: number;
+  endToEndRate: number;
+}
+
+/** A scenario's findings after the drain: report lines, failed invariants, and poison batches' ids. */
+export interface Inspection {
+  lines: string[];
+  failures: string[];
+  poisoned?: Map<string, number>;
+}
+
+export interface ScenarioHooks {
+  /** Before Inlet starts: may change where events are expected; returns more environment for the API. */
+  prepare?(p: {
+    dir: string;
+    events: { id: string; expected: Expected }[][];
+    order: number[];
+    at: number[];
+  }): Record<string, string> | undefined;
+  started?(run: Pick<ChaosRun, "dataDir" | "dbUrl">): Promise<void>;
+  /** The fault at each `at`. */
+  fault?(run: Pick<ChaosRun, "dataDir" | "dbUrl">): Promise<Omit<FaultFigure, "at">>;
+  /** Once everything sent is processed, before the checker. */
+  inspect?(run: ChaosRun): Promise<Inspection>;
+  close?(): Promise<void>;
 }
 
 export interface OverloadFigure {
@@ -99,6 +143,7 @@ export interface ChaosResult {
   /** Files the current snapshot of curated.orders names that could not be read: none may be. */
   missingFiles: string[];
   overload?: OverloadFigure | undefined;
+  inspection?: Inspection | undefined;
 }
 
 const API_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -220,6 +265,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       const i = Math.floor((k * bodies.length) / Math.max(1, resends));
       order.splice(Math.min(order.length, i + 1 + Math.floor(opts.concurrency * 2)), 0, i);
     }
+    Object.assign(env, opts.hooks?.prepare?.({ dir, events, order, at: opts.at }));
 
     opts.log(`starting Inlet (${opts.workers} worker(s)) on ${base}`);
     api = await startApi();
@@ -231,8 +277,10 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const { url: dbUrl } = JSON.parse(await readFile(join(dataDir, "pg-runtime.json"), "utf8")) as {
       url: string;
     };
-    const db = new pg.Client({ connectionString: dbUrl });
-    await db.connect();
+    // A pool: a scenario may restart PostgreSQL or cut its connections under the run.
+    const db = new pg.Pool({ connectionString: dbUrl, max: 1 });
+    db.on("error", () => {});
+    await opts.hooks?.started?.({ dataDir, dbUrl });
     // The sample source starts with sample events of its own: they are not this run's.
     const { rows: before } = await db.query<{ n: string }>("SELECT count(*) AS n FROM batches");
     const preexisting = Number(before[0]?.n ?? 0);
@@ -271,6 +319,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
         api = await startApi();
         client = poster();
         faults.push({ at, struckAt: killedAt, what: `API pid ${pid}`, downMs: Date.now() - killedAt });
+      } else if (opts.hooks?.fault) {
+        faults.push({ at, ...(await opts.hooks.fault({ dataDir, dbUrl })) });
       } else if (opts.externalFault) {
         faults.push({ at, ...(await opts.externalFault()) });
       }
@@ -290,6 +340,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     let shed429Events = 0;
     let acknowledgedEvents = 0;
     const acks: { sentAt: number; answeredAt: number }[] = [];
+    const statuses: { answeredAt: number; status: string }[] = [];
     const sendAll = async (items: Item[], concurrency: number): Promise<void> => {
       const queue = [...items];
       const sendOne = async (item: Item): Promise<void> => {
@@ -323,6 +374,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           retryAfterMs = 500;
         }
         answers[status] = (answers[status] ?? 0) + 1;
+        statuses.push({ answeredAt: Date.now(), status });
         log.record(item.events, outcome);
         const limit = outcome === "shed" ? maxShedTries : 5;
         if ((outcome === "shed" || outcome === "indeterminate") && item.tries < limit) {
@@ -441,16 +493,33 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     }
     const { rows: letters } = await db.query<{ event_id: string; n: string }>(
       `SELECT d.event_id, count(*) AS n FROM dead_letters d JOIN sources s ON s.id = d.source_id
-        WHERE s.slug = 'orders' AND d.event_id IS NOT NULL GROUP BY 1`,
+        WHERE s.slug = 'orders' AND d.event_id IS NOT NULL
+          -- Letters of a batch the API then answered 503 (the queue did not take it) are withdrawn: the
+          -- sender sends the batch again and its events are judged again.
+          AND NOT (d.status = 'discarded' AND d.discarded_by_email = 'ingest')
+        GROUP BY 1`,
     );
     const deadLetters = new Map(letters.map((r) => [r.event_id, Number(r.n)]));
     // Rows of sample events the first start sent itself are not this run's (their ids lack the prefix).
     if (preexisting > 0) {
       for (const id of [...curated.keys()]) if (!id.startsWith("chaos-")) curated.delete(id);
     }
+
+    const inspection = await opts.hooks?.inspect?.({
+      dataDir,
+      dbUrl,
+      db,
+      statuses,
+      firstSend,
+      endToEndRate: log.size / ((drainedAt - firstSend) / 1000),
+    });
     await db.end();
 
-    const verdict = checkHistory(log, { curated, deadLetters });
+    const verdict = checkHistory(log, {
+      curated,
+      deadLetters,
+      ...(inspection?.poisoned ? { poisoned: inspection.poisoned } : {}),
+    });
     const sent = log.size;
     const peaks = await memory.stop();
     // Once the API stopped, nothing of this run may be left running (a worker of a killed API included).
@@ -473,10 +542,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
       memory: peaks,
       missingFiles,
       overload,
+      inspection,
     };
   } finally {
     await sampler?.stop();
     await stopApi();
+    await opts.hooks?.close?.();
     if (!opts.keepDir) await rm(dir, { recursive: true, force: true });
     else opts.log(`kept ${dir}`);
   }
