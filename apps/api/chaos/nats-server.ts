@@ -60,7 +60,9 @@ export async function startChaosNats(storeDir: string, binary = "/usr/sbin/nats-
     url: `nats://127.0.0.1:${port}`,
     pid: () => child?.pid,
     async redelivered() {
-      const res = await fetch(`http://127.0.0.1:${monitorPort}/jsz?consumers=true`).catch(() => undefined);
+      const res = await fetch(
+        `http://127.0.0.1:${monitorPort}/jsz?accounts=true&streams=true&consumers=true`,
+      ).catch(() => undefined);
       if (!res?.ok) return 0;
       const jsz = (await res.json()) as {
         account_details?: { stream_detail?: { consumer_detail?: { num_redelivered?: number }[] }[] }[];
