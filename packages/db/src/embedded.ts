@@ -220,7 +220,9 @@ export async function startDatabase(opts: StartDatabaseOptions): Promise<Running
       if (stopped) return;
       stopped = true;
       await rm(runtimePath, { force: true });
-      await server.stop();
+      // The postmaster running now may not be the process server.start() spawned (a `pg_ctl restart`
+      // replaced it), and server.stop() would wait forever for that one's exit. Its pid file names it.
+      await stopPostmaster(opts.dataDir);
     },
   };
 }
