@@ -124,10 +124,10 @@ async function lakeFilesFigure(run: ChaosRun): Promise<{ lines: string[]; failur
   };
 }
 
-/** Answers from `from` until the first 2xx, by status. */
+/** From `from` to the first 2xx of a request sent after it, and the answers given meanwhile, by status. */
 function answersUntilOk(run: ChaosRun, from: number): { firstOkMs: number | undefined; counts: string } {
   const after = run.statuses.filter((s) => s.answeredAt >= from);
-  const firstOk = after.find((s) => s.status.startsWith("2"));
+  const firstOk = after.find((s) => s.sentAt >= from && s.status.startsWith("2"));
   const counts: Record<string, number> = {};
   for (const s of after) {
     if (firstOk && s.answeredAt >= firstOk.answeredAt) break;
@@ -170,6 +170,8 @@ export function inletFaultHooks(scenario: InletFaultScenario, opts: { failpointH
   let onceFile = "";
   let poisonEventId: string | undefined;
   const pgFaults: { struckAt: number; what: string; tookMs: number }[] = [];
+  /** Restarts under way: the load goes on meanwhile (the run waits for a fault to return). */
+  const restarts: Promise<void>[] = [];
 
   const hooks: ScenarioHooks = {
     prepare({ dir, events, order, at }): Record<string, string> | undefined {
@@ -214,13 +216,18 @@ export function inletFaultHooks(scenario: InletFaultScenario, opts: { failpointH
           process.getuid?.() === 0
             ? { uid: p.uid, gid: p.gid }
             : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-        await run(
-          p.pgCtl,
-          ["restart", "-D", p.pgDir, "-m", "fast", "-w", "-t", "60", "-l", join(p.pgDir, "restart.log")],
-          { ...ids, env },
-        );
         const what = "restart (pg_ctl restart -m fast) of the embedded PostgreSQL";
-        pgFaults.push({ struckAt, what, tookMs: Date.now() - struckAt });
+        const fault = { struckAt, what, tookMs: Number.NaN };
+        pgFaults.push(fault);
+        restarts.push(
+          run(
+            p.pgCtl,
+            ["restart", "-D", p.pgDir, "-m", "fast", "-w", "-t", "60", "-l", join(p.pgDir, "restart.log")],
+            { ...ids, env },
+          ).then(() => {
+            fault.tookMs = Date.now() - struckAt;
+          }),
+        );
         return { struckAt, what };
       }
       return { struckAt, what: "nothing" };
@@ -228,6 +235,9 @@ export function inletFaultHooks(scenario: InletFaultScenario, opts: { failpointH
     async inspect(r): Promise<Inspection> {
       const lines: string[] = [];
       const failures: string[] = [];
+      for (const failed of await Promise.allSettled(restarts)) {
+        if (failed.status === "rejected") failures.push(String(failed.reason));
+      }
       // A batch committed by a worker killed before its ack is redelivered after its lease, and acked
       // without work: the queue empties after the drain.
       const drained = Date.now();
@@ -263,7 +273,7 @@ export function inletFaultHooks(scenario: InletFaultScenario, opts: { failpointH
       for (const f of pgFaults) {
         const { firstOkMs, counts } = answersUntilOk(r, f.struckAt);
         lines.push(
-          `fault ${((f.struckAt - r.firstSend) / 1000).toFixed(1)} s into the run: ${f.what} (took ${secs(f.tookMs)}); first 2xx after it ${secs(firstOkMs)} later; answers until then: ${counts}; committed in the 10 s after it ${Math.round(await committedRate(r.db, f.struckAt, 10_000)).toLocaleString()} events/s`,
+          `fault ${((f.struckAt - r.firstSend) / 1000).toFixed(1)} s into the run: ${f.what} (took ${secs(f.tookMs)}); first 2xx of a request sent after it ${secs(firstOkMs)} later; answers until then: ${counts}; committed in the 10 s after it ${Math.round(await committedRate(r.db, f.struckAt, 10_000)).toLocaleString()} events/s`,
         );
         if (firstOkMs === undefined) failures.push(`no 2xx answer after ${f.what}`);
       }

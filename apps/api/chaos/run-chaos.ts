@@ -67,8 +67,8 @@ export interface ChaosRun {
   dataDir: string;
   dbUrl: string;
   db: pg.Pool;
-  /** Every answer, in order: when, and its status ("error" for none). */
-  statuses: { answeredAt: number; status: string }[];
+  /** Every answer, in order: when its request was sent, when answered, and its status ("error" for none). */
+  statuses: { sentAt: number; answeredAt: number; status: string }[];
   firstSend: number;
   endToEndRate: number;
 }
@@ -340,7 +340,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     let shed429Events = 0;
     let acknowledgedEvents = 0;
     const acks: { sentAt: number; answeredAt: number }[] = [];
-    const statuses: { answeredAt: number; status: string }[] = [];
+    const statuses: { sentAt: number; answeredAt: number; status: string }[] = [];
     const sendAll = async (items: Item[], concurrency: number): Promise<void> => {
       const queue = [...items];
       const sendOne = async (item: Item): Promise<void> => {
@@ -374,7 +374,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
           retryAfterMs = 500;
         }
         answers[status] = (answers[status] ?? 0) + 1;
-        statuses.push({ answeredAt: Date.now(), status });
+        statuses.push({ sentAt, answeredAt: Date.now(), status });
         log.record(item.events, outcome);
         const limit = outcome === "shed" ? maxShedTries : 5;
         if ((outcome === "shed" || outcome === "indeterminate") && item.tries < limit) {
