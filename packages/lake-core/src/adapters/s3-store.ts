@@ -58,6 +58,12 @@ export interface S3StoreOptions {
   archiveStorageClass?: TransitionStorageClass;
   /** Sent with every PutObject and CopyObject (and any multipart upload) the store issues. */
   encryption?: S3Encryption;
+  /**
+   * A request whose connection is idle this long (nothing sent or received) fails and is retried
+   * (default 60 s); connecting has the same bound. Without it the SDK waits for ever on a stalled
+   * connection, and a worker's upload or read hangs with it.
+   */
+  requestTimeoutMs?: number;
 }
 
 const DELETE_BATCH = 1000;
@@ -146,6 +152,12 @@ export class S3ObjectStore implements ObjectStore {
       // S3-compatible servers such as s3rver store verbatim inside the object.
       requestChecksumCalculation: "WHEN_REQUIRED",
       responseChecksumValidation: "WHEN_REQUIRED",
+      requestHandler: {
+        requestTimeout: opts.requestTimeoutMs ?? 60_000,
+        connectionTimeout: opts.requestTimeoutMs ?? 60_000,
+        // Else the SDK only logs a warning and keeps waiting.
+        throwOnRequestTimeout: true,
+      },
     });
   }
 
