@@ -30,6 +30,7 @@ import type { SourceChanges } from "../source-changes";
 import { ActiveSchemas } from "./active-schemas";
 import type { Admission } from "./admission-control";
 import { IngestAuthenticator, type IngestSource } from "./api-key-auth";
+import { isDatabaseUnavailable } from "./database-unavailable";
 import { ingestMetrics } from "./ingest-metrics";
 
 /** A refused body is read and thrown away up to this many bytes, or this long, before the connection is cut. */
@@ -210,6 +211,8 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
           message: String(e.message),
         });
       }
+      // The catalog down or restarting (an API key, schema or backlog read): nothing was taken.
+      if (isDatabaseUnavailable(err)) return unavailable(req, reply, "the catalog", err);
       req.log.error({ err }, "ingest request failed");
       return sendError(req, reply, 500, {
         code: "INTERNAL",
