@@ -416,11 +416,33 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     const firstSend = Date.now();
     await sendAll(
       order.map((i) => ({ body: bodies[i]!, events: events[i]!, tries: 0, notBefore: 0 })),
-      opts.concurrency,
+      // Overload's unpaced phase measures the sustainable rate: as many requests in flight as the paced
+      // phase may have, so that the client's concurrency is not what bounds it.
+      opts.overload ? opts.concurrency * 4 : opts.concurrency,
     );
     let overload: OverloadFigure | undefined;
     if (opts.overload) {
-      const sustainableRate = log.size / (((await drain()) - firstSend) / 1000);
+      // The rate the workers process at while they have work: the unpaced phase's events over the time
+      // some batch of it was waiting (the union of each batch's receipt → commit). Not over the whole
+      // phase: while admission control sheds, the producer waits out Retry-After and the workers idle.
+      await drain();
+      const { rows: phase } = await db.query<{ n: number; from: number; to: number }>(
+        `SELECT event_count AS n, extract(epoch FROM received_at)::float8 AS from,
+                extract(epoch FROM committed_at)::float8 AS to
+           FROM batches WHERE status = 'committed' AND received_at >= $1 ORDER BY received_at`,
+        [new Date(firstSend)],
+      );
+      let busy = 0;
+      let span: { from: number; to: number } | undefined;
+      for (const b of phase) {
+        if (span && b.from <= span.to) span.to = Math.max(span.to, b.to);
+        else {
+          if (span) busy += span.to - span.from;
+          span = { from: b.from, to: b.to };
+        }
+      }
+      if (span) busy += span.to - span.from;
+      const sustainableRate = phase.reduce((sum, b) => sum + Number(b.n), 0) / Math.max(1, busy);
       const offeredRate = sustainableRate * opts.overload.factor;
       const total = Math.ceil(offeredRate * opts.overload.seconds);
       opts.log(
