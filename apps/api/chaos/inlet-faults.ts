@@ -210,6 +210,8 @@ export function inletFaultHooks(scenario: InletFaultScenario, opts: { failpointH
         return { struckAt, what };
       }
       if (scenario === "pg-restart") {
+        // A restart still under way finishes first (its server has no pid file meanwhile).
+        await Promise.allSettled(restarts);
         const p = await embeddedPostgres(r.dataDir);
         const env = { ...process.env, INLET_DATA_DIR: r.dataDir };
         const ids =
