@@ -76,7 +76,8 @@ export async function s3FaultsEnvironment(rate: number, stallMs: number): Promis
 export async function natsRestartEnvironment(): Promise<ChaosEnvironment> {
   const store = await mkdtemp(join(tmpdir(), "inlet-chaos-nats-"));
   const nats = await startChaosNats(store);
-  // The server's redelivery count starts again at 0 when it restarts: sum each life's highest.
+  // The server's num_redelivered is the consumers' messages delivered more than once and not yet acked
+  // (not a running total), sampled twice a second: the highest of each life of the server, summed.
   let before = 0;
   let current = 0;
   const poll = setInterval(() => {
@@ -97,7 +98,9 @@ export async function natsRestartEnvironment(): Promise<ChaosEnvironment> {
         return { struckAt, what: `restart of nats-server pid ${pid}`, downMs };
       },
     },
-    figures: () => [`NATS messages redelivered: ${(before + current).toLocaleString()}`],
+    figures: () => [
+      `NATS messages awaiting redelivery, most at once (sampled every 0.5 s, summed over the server's lives): ${(before + current).toLocaleString()}`,
+    ],
     async close() {
       clearInterval(poll);
       await nats.stop();

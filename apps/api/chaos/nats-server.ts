@@ -20,7 +20,7 @@ function listening(port: number): Promise<boolean> {
 export interface ChaosNats {
   url: string;
   pid(): number | undefined;
-  /** Messages redelivered by every JetStream consumer, as the server counts them (since it started). */
+  /** Messages of every JetStream consumer delivered more than once and not yet acked (num_redelivered). */
   redelivered(): Promise<number>;
   /** Stops the server (SIGTERM, SIGKILL after 10 s) and starts it again; the ms it was not listening. */
   restart(): Promise<number>;
