@@ -1,7 +1,6 @@
 // One source's share of a received group: load the source and its table, read the raw batches,
 // accumulate candidate rows, commit them, then ack; a failed group commit is retried batch by batch.
 import { errorMessage } from "../errors";
-import { failPoint } from "../failpoints";
 import {
   decodeJudgedEvents,
   type JudgedEvents,
@@ -14,6 +13,7 @@ import { evolveColumns } from "../schema/schema-columns";
 import { type LoadedSource, loadSource } from "../schema/source-schema";
 import { accumulateCandidates } from "./accumulate-candidates";
 import { commitGroup } from "./commit-group";
+import { failPoint } from "./failpoints";
 import type { PendingBatch, ProcessDeps, ProcessOutcome } from "./process-outcome";
 import { readRaw } from "./read-raw-batch";
 import { REPLAY_ORIGIN } from "./replay-outcomes";

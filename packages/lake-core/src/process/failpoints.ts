@@ -2,7 +2,7 @@
 // point of the worker's path. Read once from INLET_FAILPOINTS at start; unset, each check is one
 // comparison with undefined.
 import { openSync } from "node:fs";
-import { InletError } from "./errors";
+import { InletError } from "../errors";
 
 /** The points of a flush a process can be SIGKILLed at. */
 export const KILL_POINTS = [
