@@ -4,6 +4,7 @@ import { InletError } from "../errors";
 import type {
   BatchState,
   BatchStatus,
+  JudgedRecordBatch,
   NewBatch,
   RegisteredBatch,
   SourceBacklog,
@@ -163,8 +164,8 @@ export async function markBatchesFailed(q: Queryable, ids: string[]): Promise<Se
 // tells a row this statement inserted from one an earlier attempt made.
 const REGISTER_SQL = `
 INSERT INTO batches (id, source_id, raw_key, origin, event_count, bytes, status, received_at,
-                     validated_schema_version, rejected_at_accept)
-VALUES ($1, $2, $3, $4, $5, $6, 'received', COALESCE($7::timestamptz AT TIME ZONE 'UTC', ${NOW_UTC}), $8, $9::int[])
+                     validated_schema_version, rejected_at_accept, judged_record)
+VALUES ($1, $2, $3, $4, $5, $6, 'received', COALESCE($7::timestamptz AT TIME ZONE 'UTC', ${NOW_UTC}), $8, $9::int[], $10)
 ON CONFLICT (id) DO UPDATE SET id = batches.id
 RETURNING status, raw_key, (extract(epoch FROM received_at) * 1000)::float8 AS received_ms,
           (xmax = 0) AS inserted`;
@@ -185,6 +186,7 @@ export async function registerBatch(q: Queryable, batch: NewBatch): Promise<Regi
       batch.receivedAt?.toISOString() ?? null,
       batch.validated?.schemaVersion ?? null,
       batch.validated?.rejectedIndexes ?? [],
+      batch.judgedRecord === true,
     ])
     .catch((err: unknown) => {
       // The source was deleted after the request was authorized: refused like an unknown source.
@@ -231,4 +233,26 @@ export async function batchesReceivedSince(q: Queryable, since: Date): Promise<n
     [since.toISOString()],
   );
   return res.rows[0]?.n ?? 0;
+}
+
+/** Committed or failed batches whose record of judged events may remain, longest finished first. */
+export async function finishedJudgedRecords(
+  q: Queryable,
+  finishedBefore: Date,
+  limit: number,
+): Promise<JudgedRecordBatch[]> {
+  const res = await q.query<{ id: string; raw_key: string }>(
+    `SELECT id, raw_key FROM batches
+     WHERE judged_record AND status <> 'received' AND committed_at < $1::timestamptz AT TIME ZONE 'UTC'
+     ORDER BY committed_at LIMIT $2`,
+    [finishedBefore.toISOString(), limit],
+  );
+  return res.rows.map((r) => ({ id: r.id, rawKey: r.raw_key }));
+}
+
+export async function forgetJudgedRecords(q: Queryable, ids: string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await q.query("UPDATE batches SET judged_record = false WHERE id = ANY($1::text[]) AND judged_record", [
+    ids,
+  ]);
 }

@@ -22,6 +22,7 @@ import type {
   DedupePartitionChanges,
   DueAnalyticsTable,
   ExpiredRawBatch,
+  JudgedRecordBatch,
   MinuteActivity,
   NewBatch,
   NewDeadLetter,
@@ -77,6 +78,8 @@ import {
   acceptedEventsBySource,
   batchesReceivedSince,
   batchStates,
+  finishedJudgedRecords,
+  forgetJudgedRecords,
   ingestBacklog,
   lockBatchStates,
   lockPendingBatches,
@@ -285,6 +288,14 @@ export class PgCatalog implements Catalog {
 
   deleteBatches(ids: string[]): Promise<number> {
     return deleteBatches(this.pool, ids);
+  }
+
+  finishedJudgedRecords(finishedBefore: Date, limit: number): Promise<JudgedRecordBatch[]> {
+    return finishedJudgedRecords(this.pool, finishedBefore, limit);
+  }
+
+  forgetJudgedRecords(ids: string[]): Promise<void> {
+    return forgetJudgedRecords(this.pool, ids);
   }
 
   sourceActivityByMinute(sourceId: string, since: Date): Promise<MinuteActivity[]> {

@@ -121,6 +121,7 @@ export async function acceptBatch(deps: AcceptBatchDeps, batch: BatchToAccept): 
       bytes: batch.body.byteLength,
       receivedAt: batch.receivedAt,
       ...(batch.judgement ? { validated: batch.judgement } : {}),
+      ...(judged ? { judgedRecord: true } : {}),
     });
   } catch (err) {
     if (fresh) await discard(rawKey);

@@ -133,6 +133,17 @@ export interface NewBatch {
     rejectedIndexes: number[];
     deadLetters: NewDeadLetter[];
   };
+  /**
+   * True when ingest kept the record of the judged events beside the raw object
+   * ({rawKey}.judged.json): the row then remembers to have it deleted once the batch is finished.
+   */
+  judgedRecord?: boolean;
+}
+
+/** A finished batch whose record of judged events may still be beside its raw object. */
+export interface JudgedRecordBatch {
+  id: string;
+  rawKey: string;
 }
 
 /** A batch row as registering it found it: new, or the one an earlier attempt with the same id made. */
@@ -714,6 +725,13 @@ export interface BatchCatalog {
   expiredRawBatches(now: Date, limit: number): Promise<ExpiredRawBatch[]>;
   /** Forgets committed batches (their raw objects deleted); returns how many went. */
   deleteBatches(ids: string[]): Promise<number>;
+  /**
+   * Batches committed or failed before `finishedBefore` whose record of judged events may still be in
+   * the store (registered with judgedRecord and not forgotten since), longest finished first.
+   */
+  finishedJudgedRecords(finishedBefore: Date, limit: number): Promise<JudgedRecordBatch[]>;
+  /** Notes that these batches' records of judged events are deleted. */
+  forgetJudgedRecords(ids: string[]): Promise<void>;
 }
 
 /** Dead letters: recorded by ingest and the worker, read by people through the LakeReader. */

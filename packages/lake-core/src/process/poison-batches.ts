@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { BatchState, Catalog, NewDeadLetter } from "../ports/catalog";
 import type { ObjectStore } from "../ports/object-store";
 import type { DeadMessage } from "../ports/queue";
+import { deleteJudgedRecords } from "./delete-judged-records";
 import { type RawPrefix, readRawPrefix } from "./read-raw-batch";
 
 /**
@@ -27,7 +28,7 @@ export async function recordPoisonBatches(
   for (const state of before.values()) {
     if (state.status === "received") raws.set(state.id, await readRawPrefix(deps.store, state.rawKey));
   }
-  const count = await deps.catalog.transaction(async (tx) => {
+  const { count, failed } = await deps.catalog.transaction(async (tx) => {
     const states = await tx.lockBatchStates(batchIds);
     const letters: NewDeadLetter[] = [];
     const failed: string[] = [];
@@ -65,8 +66,15 @@ export async function recordPoisonBatches(
     for (const l of letters) if (l.sourceId !== undefined && !known.has(l.sourceId)) l.sourceId = undefined;
     await tx.recordDeadLetters(letters);
     await tx.markBatchesFailed(failed);
-    return letters.length;
+    return { count: letters.length, failed };
   });
   if (count > 0) deps.logger?.warn({ count }, "poison batches recorded as dead letters");
+  await deleteJudgedRecords(
+    deps,
+    failed.flatMap((id) => {
+      const state = before.get(id);
+      return state ? [state] : [];
+    }),
+  );
   return count;
 }

@@ -13,6 +13,7 @@ import { evolveColumns } from "../schema/schema-columns";
 import { type LoadedSource, loadSource } from "../schema/source-schema";
 import { accumulateCandidates } from "./accumulate-candidates";
 import { commitGroup } from "./commit-group";
+import { deleteJudgedRecords } from "./delete-judged-records";
 import { failPoint } from "./failpoints";
 import type { PendingBatch, ProcessDeps, ProcessOutcome } from "./process-outcome";
 import { readRaw } from "./read-raw-batch";
@@ -68,8 +69,10 @@ export async function processSourceGroup(
   const { parsed } = candidates;
   if (parsed.length === 0) return;
 
+  let committedBatches: PendingBatch[] = [];
   try {
     const { committed, filesWritten } = await commitGroup(deps, source, table, candidates, phase);
+    committedBatches = committed.map((p) => p.batch);
     out.filesWritten += filesWritten;
     const now = Date.now();
     for (const p of committed) {
@@ -102,6 +105,7 @@ export async function processSourceGroup(
       }),
     ),
   );
+  await deleteJudgedRecords(deps, committedBatches);
 }
 
 /**

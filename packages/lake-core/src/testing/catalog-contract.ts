@@ -220,6 +220,34 @@ export function catalogContract(name: string, setup: () => CatalogUnderTest): vo
       expect(locked.get(`p-${src.slug}-2`)?.status).toBe("failed");
     });
 
+    it("lists finished batches whose record of judged events may remain, until they are forgotten", async () => {
+      const { catalog, src } = await sourceWithTable();
+      const judged = async (id: string) => {
+        await catalog.registerBatch({
+          id,
+          sourceId: src.id,
+          rawKey: `raw/x/${id}.ndjson`,
+          origin: "http",
+          eventCount: 1,
+          bytes: 10,
+          judgedRecord: true,
+        });
+      };
+      await judged(`j-${src.slug}-failed`);
+      await judged(`j-${src.slug}-waiting`);
+      await registered(catalog, src.id, `j-${src.slug}-unjudged`);
+      await catalog.markBatchesFailed([`j-${src.slug}-failed`, `j-${src.slug}-unjudged`]);
+      const mine = async (before: Date) =>
+        (await catalog.finishedJudgedRecords(before, 1000)).filter((b) => b.id.startsWith(`j-${src.slug}-`));
+      expect(await mine(new Date(Date.now() - 60_000))).toEqual([]);
+      const later = new Date(Date.now() + 60_000);
+      expect(await mine(later)).toEqual([
+        { id: `j-${src.slug}-failed`, rawKey: `raw/x/j-${src.slug}-failed.ndjson` },
+      ]);
+      await catalog.forgetJudgedRecords([`j-${src.slug}-failed`, "missing"]);
+      expect(await mine(later)).toEqual([]);
+    });
+
     it("lists batches stranded long after receipt, oldest first", async () => {
       const { catalog, src } = await sourceWithTable();
       const old = new Date(Date.now() - 3_600_000);

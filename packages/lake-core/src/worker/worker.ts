@@ -13,6 +13,7 @@ import type { IngestLimits } from "../ingest/ingest-body";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import { consumeLandingEvents, LANDING_EVENTS_QUEUE, scanLandingZone } from "../landing/landing-watch";
 import { type CompactOptions, compactTable } from "../maintenance/compact";
+import { sweepJudgedRecords } from "../maintenance/judged-records";
 import { applyRetention, type RetentionApplied, syncRawArchiveRules } from "../maintenance/retention";
 import { vacuumTable } from "../maintenance/vacuum";
 import type { AccessPolicySource } from "../ports/access-policy";
@@ -377,8 +378,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     });
   }
 
-  function vacuumAll(): Promise<void> {
-    return maintainTables(
+  async function vacuumAll(): Promise<void> {
+    await maintainTables(
       async (name) => {
         const r = await vacuumTable({ catalog, store, logger }, name, { retentionMs: cfg.fileRetentionMs });
         metrics.filesVacuumed.inc(r.expiredFiles + r.orphanFiles);
@@ -386,6 +387,15 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       },
       ["curated", "analytics"],
     );
+    if (stopping.signal.aborted) return;
+    // Records of judged events a crash or a failed delete left beside committed batches' raw objects.
+    const lease = await catalog.tryLease("inlet.maintain:judged-records");
+    if (!lease) return;
+    try {
+      await sweepJudgedRecords({ catalog, store, logger }, { graceMs: cfg.fileRetentionMs });
+    } finally {
+      await lease.release();
+    }
   }
 
   async function retainAll(): Promise<void> {
