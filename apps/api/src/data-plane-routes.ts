@@ -1,10 +1,11 @@
 // Routes that need the data plane: the public ingest API behind admission control, and /metrics (ingest
 // counters, queue and backlog gauges measured at scrape time, and whatever the worker processes report).
 import { createHash, timingSafeEqual } from "node:crypto";
-import { handleObjectCreatedEvent } from "@inlet/lake-core";
+import { enqueueLandingAnnouncements, landingAnnouncements } from "@inlet/lake-core";
 import type { FastifyInstance } from "fastify";
 import { Gauge, type Registry } from "prom-client";
 import { AdmissionControl, type AdmissionControlOptions, admissionBounds } from "./ingest/admission-control";
+import { admitLandingAnnouncements } from "./ingest/landing-admission";
 import { registerIngestRoutes } from "./ingest/routes";
 import { apiRegistry, renderMetrics } from "./metrics";
 import type { Runtime } from "./server";
@@ -129,7 +130,23 @@ export function dataPlaneRoutes(opts: DataPlaneRouteOptions = {}) {
           },
         });
       }
-      const queued = await handleObjectCreatedEvent(runtime, notification);
+      const announced = landingAnnouncements(runtime.store, notification);
+      // As a request is refused over a backlog bound, so is an announcement of a file to ingest: its
+      // sender retries it after Retry-After (EventBridge API destinations retry a 429, MinIO with a
+      // queue_dir keeps it). Not one SNS delivers: SNS takes any 4xx as delivered and retries a 5xx for
+      // at most an hour, so it is queued, and the worker leaves the file in landing/ until the backlog
+      // drains (landing/landing-ingest.ts), holding it to the same bounds without losing it.
+      const refusal =
+        body?.Type === "Notification"
+          ? undefined
+          : await admitLandingAnnouncements({ admission, catalog: runtime.catalog }, announced);
+      if (refusal) {
+        return reply
+          .status(refusal.status)
+          .header("retry-after", String(refusal.retryAfterSeconds))
+          .send({ error: { code: refusal.code, message: refusal.message } });
+      }
+      const queued = await enqueueLandingAnnouncements(runtime.queue, announced);
       return reply.status(202).send({ queued });
     });
 

@@ -6,11 +6,15 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateApiKey } from "@inlet/db";
-import { createObjectStore, type ObjectStore, PgCatalog } from "@inlet/lake-core";
+import { createObjectStore, type ObjectStore, PgCatalog, startWorker } from "@inlet/lake-core";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dataPlaneRoutes } from "./data-plane-routes";
+import { AdmissionControl } from "./ingest/admission-control";
+import { landingAdmission } from "./ingest/landing-admission";
 import { batchesCommitted, TEST_WORKER_CONFIG, workUntil } from "./testing/lake-fixtures";
 import { startTestServer, type TestServer } from "./testing/test-server";
+import { untilTrue } from "./testing/trpc-client";
 
 const MiB = 1024 * 1024;
 const SCHEMA = {
@@ -233,3 +237,68 @@ describe("admission control on the ingest API", () => {
     expect((await send(b)).statusCode).toBe(202);
   });
 });
+
+describe("admission control on dropped files", () => {
+  it("leaves a file in landing/ while its source is over its bound, and takes it once the backlog drains", async () => {
+    const e = await addSource("adm_e");
+    await stuckBatch(e, "adm-e-big", 5_000);
+    // The worker's admission control, as worker-main composes it, on the same catalog (figures read
+    // at every look; the queue and disk bounds off, since other tests' batches wait in this catalog).
+    const control = new AdmissionControl({
+      catalog,
+      bounds: {
+        sourceMaxBacklogBytes: 3000,
+        sourceMaxBacklogAgeMs: 0,
+        maxQueueBacklogBytes: 0,
+        minFreeDiskBytes: 0,
+      },
+      lakeUrl: store.url,
+      refreshMs: 0,
+      staleMs: 0,
+    });
+    const refusedBefore = await refusedCount("source_backlog_bytes");
+    const key = `landing/${e.slug}/drop.ndjson`;
+    await store.put(
+      key,
+      new TextEncoder().encode(
+        `${JSON.stringify({ id: "f1", amount: 2, created_at: "2024-05-01T12:00:00Z" })}\n`,
+      ),
+    );
+    const worker = await startWorker({
+      catalog,
+      store,
+      queue: s.queue,
+      logger: pino({ level: "silent" }),
+      config: { ...TEST_WORKER_CONFIG, landing: "poll", landingPollMs: 50 },
+      landingAdmission: landingAdmission(control),
+    });
+    const fileBatches = () =>
+      s.database.db.prisma.batch.findMany({ where: { sourceId: e.id, origin: { startsWith: "file:" } } });
+    try {
+      // Past the 2 s a file must stand unchanged, and many passes later: still where it was dropped.
+      await untilTrue(
+        "the file held",
+        async () => (await refusedCount("source_backlog_bytes")) > refusedBefore,
+      );
+      await new Promise((r) => setTimeout(r, 2_500));
+      expect(await store.head(key)).toBeDefined();
+      expect(await fileBatches()).toEqual([]);
+
+      // The stuck batch is dead-lettered: the backlog has drained, and the file is taken.
+      await catalog.markBatchesFailed(["adm-e-big"]);
+      await untilTrue("the file ingested", async () => (await store.head(key)) === undefined, 30_000);
+      expect(await store.head(`landing-done/${e.slug}/drop.ndjson`)).toBeDefined();
+      const ids = (await fileBatches()).map((b) => b.id);
+      expect(ids).toHaveLength(1);
+      await untilTrue("the file's batch committed", batchesCommitted(s, ids), 30_000);
+    } finally {
+      await worker.stop();
+    }
+  }, 60_000);
+});
+
+async function refusedCount(reason: string): Promise<number> {
+  const metrics = (await s.app.inject({ method: "GET", url: "/metrics" })).body;
+  const m = new RegExp(`^inlet_admission_refused_total\\{reason="${reason}"\\} (\\d+)$`, "m").exec(metrics);
+  return m ? Number(m[1]) : 0;
+}

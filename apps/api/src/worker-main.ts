@@ -7,6 +7,8 @@ import { createDb, startDatabase } from "@inlet/db";
 import { startWorker, type Worker } from "@inlet/lake-core";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { openDataPlaneAdapters } from "./data-plane-adapters";
+import { AdmissionControl, admissionBounds } from "./ingest/admission-control";
+import { landingAdmission } from "./ingest/landing-admission";
 import { createLogger } from "./logger";
 import { policyHashKey } from "./policy-hash-key";
 import { recordRetention } from "./retention-audit";
@@ -56,6 +58,10 @@ async function main() {
     policies: new AccessPolicyStore(db, catalog),
     rolesOf: userRoles(db),
     policyHashKey: policyHashKey(config),
+    // Dropped files are held to the bounds HTTP ingest is, read the same way from the catalog.
+    landingAdmission: landingAdmission(
+      new AdmissionControl({ catalog, bounds: admissionBounds(config), lakeUrl: store.url, logger }),
+    ),
   });
   logger.info({ lake: store.url, queue: queue.kind, dedupe: dedupe.kind }, "worker ready");
 

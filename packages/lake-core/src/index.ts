@@ -76,7 +76,19 @@ export {
   ingestExamples,
 } from "./ingest/ingest-examples";
 export * from "./ingest/raw-batch";
-export { handleObjectCreatedEvent, LANDING_EVENTS_QUEUE } from "./landing/landing-watch";
+export {
+  type LandingAdmission,
+  type LandingDeferral,
+  type LandingResult,
+  parseLandingKey,
+} from "./landing/landing-ingest";
+export {
+  enqueueLandingAnnouncements,
+  handleObjectCreatedEvent,
+  LANDING_EVENTS_QUEUE,
+  type LandingAnnouncement,
+  landingAnnouncements,
+} from "./landing/landing-watch";
 export {
   applyRetention,
   type RetentionApplied,

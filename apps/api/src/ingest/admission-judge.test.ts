@@ -37,6 +37,7 @@ describe("judgeAdmission", () => {
       code: "SOURCE_BACKLOG",
       reason: "source_backlog_bytes",
       retryAfterSeconds: 4,
+      situation: "Source orders has 512 MB queued (bound 256 MB, INLET_SOURCE_MAX_BACKLOG_BYTES)",
       message:
         "Source orders has 512 MB queued (bound 256 MB, INLET_SOURCE_MAX_BACKLOG_BYTES), so nothing was accepted: send it again after 4 s (Retry-After; events are deduplicated by id)",
     });

@@ -43,6 +43,8 @@ export interface Refusal {
   status: 429 | 503;
   code: "SOURCE_BACKLOG" | "QUEUE_BACKLOG" | "DISK_SPACE_LOW";
   reason: AdmissionReason;
+  /** The figure over its bound, with the bound and its setting (the message's first part). */
+  situation: string;
   message: string;
   retryAfterSeconds: number;
 }
@@ -77,6 +79,11 @@ function tail(retryAfter: number): string {
   return `${NOTHING_TAKEN}: send it again after ${retryAfter} s (Retry-After; events are deduplicated by id)`;
 }
 
+/** A refusal with its message: the situation, then what the sender is to do. */
+function refusal(r: Omit<Refusal, "message">): Refusal {
+  return { ...r, message: `${r.situation}, so ${tail(r.retryAfterSeconds)}` };
+}
+
 /**
  * The first bound the request passes, server-wide ones first (disk, then the whole backlog), else
  * undefined: admitted. A bound is passed when the figure is over it (the disk: under it).
@@ -90,50 +97,50 @@ export function judgeAdmission(
   if (bounds.minFreeDiskBytes > 0 && free !== undefined && free < bounds.minFreeDiskBytes) {
     // Space comes back with retention and vacuum, or an operator: not within seconds.
     const retryAfter = MAX_RETRY_AFTER_SECONDS;
-    return {
+    return refusal({
       status: 503,
       code: "DISK_SPACE_LOW",
       reason: "disk_free",
       retryAfterSeconds: retryAfter,
-      message: `The lake's disk has ${formatBytes(free)} free, under the ${formatBytes(bounds.minFreeDiskBytes)} kept free (${ADMISSION_BOUND_ENV.minFreeDiskBytes}), so ${tail(retryAfter)}`,
-    };
+      situation: `The lake's disk has ${formatBytes(free)} free, under the ${formatBytes(bounds.minFreeDiskBytes)} kept free (${ADMISSION_BOUND_ENV.minFreeDiskBytes})`,
+    });
   }
   if (bounds.maxQueueBacklogBytes > 0 && queue.bytes > bounds.maxQueueBacklogBytes) {
     const retryAfter = retryAfterSeconds(
       queue.bytes - bounds.maxQueueBacklogBytes,
       queue.drainBytesPerSecond,
     );
-    return {
+    return refusal({
       status: 429,
       code: "QUEUE_BACKLOG",
       reason: "queue_backlog_bytes",
       retryAfterSeconds: retryAfter,
-      message: `The server has ${formatBytes(queue.bytes)} queued across all sources (bound ${formatBytes(bounds.maxQueueBacklogBytes)}, ${ADMISSION_BOUND_ENV.maxQueueBacklogBytes}), so ${tail(retryAfter)}`,
-    };
+      situation: `The server has ${formatBytes(queue.bytes)} queued across all sources (bound ${formatBytes(bounds.maxQueueBacklogBytes)}, ${ADMISSION_BOUND_ENV.maxQueueBacklogBytes})`,
+    });
   }
   if (bounds.sourceMaxBacklogBytes > 0 && source.bytes > bounds.sourceMaxBacklogBytes) {
     const retryAfter = retryAfterSeconds(
       source.bytes - bounds.sourceMaxBacklogBytes,
       source.drainBytesPerSecond,
     );
-    return {
+    return refusal({
       status: 429,
       code: "SOURCE_BACKLOG",
       reason: "source_backlog_bytes",
       retryAfterSeconds: retryAfter,
-      message: `Source ${slug} has ${formatBytes(source.bytes)} queued (bound ${formatBytes(bounds.sourceMaxBacklogBytes)}, ${ADMISSION_BOUND_ENV.sourceMaxBacklogBytes}), so ${tail(retryAfter)}`,
-    };
+      situation: `Source ${slug} has ${formatBytes(source.bytes)} queued (bound ${formatBytes(bounds.sourceMaxBacklogBytes)}, ${ADMISSION_BOUND_ENV.sourceMaxBacklogBytes})`,
+    });
   }
   if (bounds.sourceMaxBacklogAgeMs > 0 && source.oldestAgeMs > bounds.sourceMaxBacklogAgeMs) {
     // The oldest batch is gone at the latest once the source's whole backlog has drained.
     const retryAfter = retryAfterSeconds(source.bytes, source.drainBytesPerSecond);
-    return {
+    return refusal({
       status: 429,
       code: "SOURCE_BACKLOG",
       reason: "source_backlog_age",
       retryAfterSeconds: retryAfter,
-      message: `Source ${slug} has had a batch queued for ${formatDuration(source.oldestAgeMs)} (bound ${formatDuration(bounds.sourceMaxBacklogAgeMs)}, ${ADMISSION_BOUND_ENV.sourceMaxBacklogAgeMs}), so ${tail(retryAfter)}`,
-    };
+      situation: `Source ${slug} has had a batch queued for ${formatDuration(source.oldestAgeMs)} (bound ${formatDuration(bounds.sourceMaxBacklogAgeMs)}, ${ADMISSION_BOUND_ENV.sourceMaxBacklogAgeMs})`,
+    });
   }
   return undefined;
 }

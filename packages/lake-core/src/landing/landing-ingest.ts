@@ -21,19 +21,41 @@ export const LANDING_PREFIX = "landing/";
 export const LANDING_DONE_PREFIX = "landing-done/";
 export const LANDING_FAILED_PREFIX = "landing-failed/";
 
+/**
+ * Admission control for dropped files: the bounds HTTP ingest answers 429 or 503 by (a source's backlog,
+ * the whole backlog, the lake's free disk), supplied by the process that composes the worker.
+ */
+export interface LandingAdmission {
+  /** Why a file of this source must wait, and for how long; undefined when it may be taken now. */
+  admit(source: { id: string; slug: string }): Promise<LandingDeferral | undefined>;
+  /** A chunk of a file was accepted: its bytes count against the bounds until they are read again. */
+  noteAccepted(sourceId: string, bytes: number): void;
+}
+
+export interface LandingDeferral {
+  reason: string;
+  /** When the file is worth looking at again. */
+  retryAfterMs: number;
+}
+
 export interface LandingDeps extends AcceptBatchDeps, DuckDbWork {
   /** A file is split into raw batches of at most this many bytes (default 8 MiB)… */
   maxBatchBytes?: number;
   /** …and this many events (default 10,000, the HTTP ingest default). */
   maxBatchEvents?: number;
+  /** Absent: files are taken whatever the backlog (tests, and callers without bounds). */
+  admission?: LandingAdmission | undefined;
 }
 
 export type LandingResult =
   | { status: "ingested"; key: string; batchIds: string[]; events: number }
   | { status: "rejected"; key: string; reasonCode: string; reason: string }
   | { status: "ignored"; key: string; reason: string }
-  /** Left where it is for now: its source is paused (nothing is stored until it is resumed). */
-  | { status: "held"; key: string; reason: string };
+  /**
+   * Left where it is for now: its source is paused (nothing is stored until it is resumed), or it or
+   * the whole server is over an admission bound (looked at again after retryAfterMs).
+   */
+  | { status: "held"; key: string; reason: string; retryAfterMs?: number };
 
 /** landing/{slug}/{name…} → slug and the rest, or undefined for keys outside that shape. */
 export function parseLandingKey(key: string): { slug: string; rest: string } | undefined {
@@ -172,6 +194,12 @@ export async function ingestLandingFile(deps: LandingDeps, file: ObjectInfo): Pr
   if (record.status === "paused") {
     return { status: "held", key: file.key, reason: `source "${parsedKey.slug}" is paused` };
   }
+  // Over a backlog or disk bound, a file waits where it is, as a request is refused: taking it would only
+  // add to the backlog the bound is there to stop. A file admitted is read whole.
+  const deferral = await deps.admission?.admit(record);
+  if (deferral) {
+    return { status: "held", key: file.key, reason: deferral.reason, retryAfterMs: deferral.retryAfterMs };
+  }
   const source = withSchema(record);
 
   const scratch = join(deps.tmpDir, `landing-${landingBatchId(file, -1)}`);
@@ -183,15 +211,17 @@ export async function ingestLandingFile(deps: LandingDeps, file: ObjectInfo): Pr
   const enqueue = async (chunk: string[]) => {
     const batchId = landingBatchId(file, batchIds.length);
     batchIds.push(batchId);
-    await acceptBatch(deps, {
+    const body = new TextEncoder().encode(`${chunk.join("\n")}\n`);
+    const accepted = await acceptBatch(deps, {
       source,
-      body: new TextEncoder().encode(`${chunk.join("\n")}\n`),
+      body,
       format: "ndjson",
       eventCount: chunk.length,
       receivedAt: new Date(),
       origin: `file:${file.key}`,
       batchId,
     });
+    if (!accepted.alreadyDone) deps.admission?.noteAccepted(source.id, body.byteLength);
   };
   try {
     await mkdir(scratch, { recursive: true });

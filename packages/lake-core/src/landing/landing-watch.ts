@@ -137,20 +137,28 @@ function announcementDedupeKey(key: string, sequencer: unknown): string | undefi
   return undefined;
 }
 
+/** A landing file an S3 event notification announced, as it is queued on `landing-events`. */
+export interface LandingAnnouncement {
+  /** The object's key in the store (landing/{source}/…). */
+  key: string;
+  etag: string;
+  dedupeKey: string | undefined;
+}
+
 /**
- * Enqueues the ObjectCreated records of an S3 event notification that name landing files of this
- * store. AWS URL-encodes keys in notifications (spaces as "+"); pass urlEncodedKeys: false for
- * servers that do not (s3rver). Returns how many were enqueued.
+ * The ObjectCreated records of an S3 event notification that name landing files of this store. AWS
+ * URL-encodes keys in notifications (spaces as "+"); pass urlEncodedKeys: false for servers that do
+ * not (s3rver).
  */
-export async function handleObjectCreatedEvent(
-  deps: { queue: Queue; store: ObjectStore },
+export function landingAnnouncements(
+  store: ObjectStore,
   event: unknown,
   opts: { urlEncodedKeys?: boolean } = {},
-): Promise<number> {
-  const location = s3Location(deps.store);
+): LandingAnnouncement[] {
+  const location = s3Location(store);
   const records = (event as { Records?: unknown } | null)?.Records;
-  if (!location || !Array.isArray(records)) return 0;
-  let sent = 0;
+  if (!location || !Array.isArray(records)) return [];
+  const out: LandingAnnouncement[] = [];
   for (const r of records as S3Record[]) {
     // AWS names the event "ObjectCreated:Put", MinIO "s3:ObjectCreated:Put".
     if (typeof r.eventName !== "string" || !/^(s3:)?ObjectCreated:/.test(r.eventName)) continue;
@@ -161,14 +169,38 @@ export async function handleObjectCreatedEvent(
     const key = fullKey.slice(location.prefix.length);
     if (!key.startsWith(LANDING_PREFIX)) continue;
     const etag = typeof r.s3.object.eTag === "string" ? r.s3.object.eTag : "";
-    const dedupeKey = announcementDedupeKey(key, r.s3.object.sequencer);
-    await deps.queue.send(LANDING_EVENTS_QUEUE, { key, etag }, dedupeKey === undefined ? {} : { dedupeKey });
-    sent += 1;
+    out.push({ key, etag, dedupeKey: announcementDedupeKey(key, r.s3.object.sequencer) });
   }
-  return sent;
+  return out;
 }
 
-/** How soon a file of a paused source announced by an S3 event is looked at again. */
+/** Queues announced landing files for the workers; returns how many were queued. */
+export async function enqueueLandingAnnouncements(
+  queue: Queue,
+  announcements: readonly LandingAnnouncement[],
+): Promise<number> {
+  for (const { key, etag, dedupeKey } of announcements) {
+    await queue.send(LANDING_EVENTS_QUEUE, { key, etag }, dedupeKey === undefined ? {} : { dedupeKey });
+  }
+  return announcements.length;
+}
+
+/**
+ * Enqueues the ObjectCreated records of an S3 event notification that name landing files of this
+ * store (see landingAnnouncements). Returns how many were enqueued.
+ */
+export async function handleObjectCreatedEvent(
+  deps: { queue: Queue; store: ObjectStore },
+  event: unknown,
+  opts: { urlEncodedKeys?: boolean } = {},
+): Promise<number> {
+  return enqueueLandingAnnouncements(deps.queue, landingAnnouncements(deps.store, event, opts));
+}
+
+/**
+ * How soon a file of a paused source announced by an S3 event is looked at again (a file held by
+ * admission control says when itself).
+ */
 const HELD_RETRY_MS = 30_000;
 
 /** Receives landing-events messages once (long poll up to waitMs) and ingests the files they name. */
@@ -189,9 +221,12 @@ export async function consumeLandingEvents(
       const info = key && !isHiddenLandingKey(key) ? await deps.store.head(key) : undefined;
       const result = info ? await ingestLandingFile(deps, info) : undefined;
       if (result) results.push(result);
-      // A paused source's file is announced again later, without using up this message's receives.
+      // A held file (a paused source, or one over an admission bound) is announced again later, without
+      // using up this message's receives.
       if (result?.status === "held") {
-        await deps.queue.send(LANDING_EVENTS_QUEUE, msg.body, { delayMs: HELD_RETRY_MS });
+        await deps.queue.send(LANDING_EVENTS_QUEUE, msg.body, {
+          delayMs: result.retryAfterMs ?? HELD_RETRY_MS,
+        });
       }
       await deps.queue.ack(LANDING_EVENTS_QUEUE, msg);
     } catch (err) {

@@ -24,7 +24,7 @@ import {
 import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
 import { type S3rverHandle, startS3rver } from "../testing/s3rver";
 import { csvCellJson, csvCellValue, csvHeaderNames } from "./landing-formats";
-import { ingestLandingFile, type LandingDeps } from "./landing-ingest";
+import { ingestLandingFile, type LandingAdmission, type LandingDeps } from "./landing-ingest";
 import {
   consumeLandingEvents,
   handleObjectCreatedEvent,
@@ -297,6 +297,91 @@ describe("landing zone", () => {
     const resumed = await scanLandingZone(deps, { settleMs: 0 });
     expect(resumed.map((r) => r.status)).toEqual(["ingested"]);
     expect(await keys(store, "landing-done/")).toEqual([`landing-done/${src.slug}/held.ndjson`]);
+  });
+
+  it("leaves files in landing/ while admission control holds their source, and takes them once it admits", async () => {
+    const store = new LocalFsObjectStore(join(dir, "lake-admission"), { fsync: false });
+    const src = await createTestSource(t.db);
+    const other = await createTestSource(t.db);
+    // Admission control as the API process composes it, here a switch: over its bound or not.
+    let over = new Set([src.id]);
+    const asked: string[] = [];
+    const noted = new Map<string, number>();
+    const admission: LandingAdmission = {
+      async admit(source) {
+        asked.push(source.slug);
+        return over.has(source.id)
+          ? { reason: `source ${source.slug} is over its bound`, retryAfterMs: 300 }
+          : undefined;
+      },
+      noteAccepted(sourceId, bytes) {
+        noted.set(sourceId, (noted.get(sourceId) ?? 0) + bytes);
+      },
+    };
+    const deps: LandingDeps = {
+      catalog: new PgCatalog(t.db),
+      store,
+      queue,
+      duck,
+      tmpDir: join(dir, "tmp"),
+      admission,
+    };
+    const line = (id: string) =>
+      enc(`${JSON.stringify({ id, amount: 1, created_at: "2024-05-01T00:00:00Z" })}\n`);
+    await store.put(`landing/${src.slug}/a.ndjson`, line("a1"));
+    await store.put(`landing/${other.slug}/b.ndjson`, line("b1"));
+
+    // The polling watcher: the held source's file stays where it is, the other one's is taken.
+    const first = await scanLandingZone(deps, { settleMs: 0 });
+    expect(new Map(first.map((r) => [r.key, r.status]))).toEqual(
+      new Map([
+        [`landing/${src.slug}/a.ndjson`, "held"],
+        [`landing/${other.slug}/b.ndjson`, "ingested"],
+      ]),
+    );
+    expect(first.find((r) => r.status === "held")).toMatchObject({
+      reason: `source ${src.slug} is over its bound`,
+      retryAfterMs: 300,
+    });
+    expect(await keys(store, "landing/")).toEqual([`landing/${src.slug}/a.ndjson`]);
+    expect(await t.db.prisma.batch.count({ where: { sourceId: src.id } })).toBe(0);
+    // What a file added counts against the bounds until the figures are read again.
+    expect(noted.get(other.id)).toBe(line("b1").byteLength);
+    expect(await scanLandingZone(deps, { settleMs: 0 })).toMatchObject([{ status: "held" }]);
+
+    // The backlog drained: the next pass takes the file.
+    over = new Set();
+    expect((await scanLandingZone(deps, { settleMs: 0 })).map((r) => r.status)).toEqual(["ingested"]);
+    expect(await keys(store, "landing/")).toEqual([]);
+    expect((await keys(store, "landing-done/")).sort()).toEqual(
+      [`landing-done/${src.slug}/a.ndjson`, `landing-done/${other.slug}/b.ndjson`].sort(),
+    );
+    await drainBatches(store);
+    expect(
+      await readCommittedRows({ catalog: new PgCatalog(t.db), store }, `curated.${src.slug}`, "_event_id"),
+    ).toEqual([{ _event_id: "a1" }]);
+
+    // Announced by an S3 notification: the file stays, and is announced again after Retry-After
+    // without using up a receive of its message.
+    over = new Set([src.id]);
+    asked.length = 0;
+    await store.put(`landing/${src.slug}/c.ndjson`, line("c1"));
+    await queue.send(LANDING_EVENTS_QUEUE, { key: `landing/${src.slug}/c.ndjson`, etag: "" });
+    const held = await consumeLandingEvents(deps, { waitMs: 100 });
+    expect(held).toMatchObject([{ status: "held", retryAfterMs: 300 }]);
+    expect(asked).toEqual([src.slug]);
+    expect(await keys(store, "landing/")).toEqual([`landing/${src.slug}/c.ndjson`]);
+    expect(await queue.receive(LANDING_EVENTS_QUEUE, { max: 10, waitMs: 0 })).toEqual([]);
+    over = new Set();
+    let taken: Awaited<ReturnType<typeof consumeLandingEvents>> = [];
+    await waitUntil("the file announced again", async () => {
+      taken = await consumeLandingEvents(deps, { waitMs: 100 });
+      return taken.length > 0;
+    });
+    expect(taken).toMatchObject([{ status: "ingested", key: `landing/${src.slug}/c.ndjson` }]);
+    expect(await keys(store, "landing/")).toEqual([]);
+    await drainBatches(store);
+    expect((await queue.stats(LANDING_EVENTS_QUEUE)).depth).toBe(0);
   });
 
   it("sets aside files it cannot ingest, with a dead letter", async () => {

@@ -11,6 +11,7 @@ import { type AnalyticsRefreshDeps, refreshDueAnalyticsTables } from "../analyti
 import { errorMessage } from "../errors";
 import type { IngestLimits } from "../ingest/ingest-body";
 import { BATCHES_QUEUE } from "../ingest/raw-batch";
+import type { LandingAdmission } from "../landing/landing-ingest";
 import { consumeLandingEvents, LANDING_EVENTS_QUEUE, scanLandingZone } from "../landing/landing-watch";
 import { type CompactOptions, compactTable } from "../maintenance/compact";
 import { sweepJudgedRecords } from "../maintenance/judged-records";
@@ -131,6 +132,11 @@ export interface WorkerDeps {
   rolesOf?: (userId: string) => Promise<string[]>;
   /** The key hash rules use; the same as the API's, so a hashed value matches across both. */
   policyHashKey?: Uint8Array;
+  /**
+   * The admission bounds dropped files are held to, as HTTP ingest is: a file of a source over its
+   * backlog bound, or while the server is over its own, stays in landing/ until the backlog drains.
+   */
+  landingAdmission?: LandingAdmission;
 }
 
 export interface Worker {
@@ -562,7 +568,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   if (landingMode !== "off") {
     const duck = await connect();
     connections.push(duck);
-    const landingDeps = { catalog, store, queue, duck, tmpDir, logger };
+    const landingDeps = { catalog, store, queue, duck, tmpDir, logger, admission: deps.landingAdmission };
     const countIngested = (results: { status: string }[]) => {
       metrics.landingFiles.inc(results.filter((r) => r.status === "ingested").length);
       metrics.landingFilesRejected.inc(results.filter((r) => r.status === "rejected").length);
