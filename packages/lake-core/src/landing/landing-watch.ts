@@ -3,7 +3,7 @@
 import { validateObjectKey } from "../adapters/object-key";
 import { errorMessage } from "../errors";
 import type { ObjectInfo, ObjectStore } from "../ports/object-store";
-import type { Queue } from "../ports/queue";
+import type { Queue, ReceivedMessage } from "../ports/queue";
 import {
   ingestLandingFile,
   isHiddenLandingKey,
@@ -203,16 +203,36 @@ export async function handleObjectCreatedEvent(
  */
 const HELD_RETRY_MS = 30_000;
 
+/** Visibility of a received landing-events message when nothing renews it: as long as a file may take. */
+const UNRENEWED_VISIBILITY_MS = 5 * 60_000;
+
+export interface ConsumeLandingOptions {
+  waitMs?: number;
+  max?: number;
+  /**
+   * How long a received message stays invisible to other workers: with `leases`, a short lease they
+   * renew while its file is handled (the worker's INLET_QUEUE_LEASE_MS), so the file of a worker that
+   * dies is handed to another within seconds; without, 5 minutes by default.
+   */
+  visibilityTimeoutMs?: number;
+  /**
+   * Renews the leases of the messages handed to it until each is acked or nacked (through deps.queue,
+   * which must release them: see worker/batch-leases.ts).
+   */
+  leases?: { hold(msgs: readonly ReceivedMessage[]): void };
+}
+
 /** Receives landing-events messages once (long poll up to waitMs) and ingests the files they name. */
 export async function consumeLandingEvents(
   deps: LandingDeps,
-  opts: { waitMs?: number; max?: number; visibilityTimeoutMs?: number } = {},
+  opts: ConsumeLandingOptions = {},
 ): Promise<LandingResult[]> {
   const messages = await deps.queue.receive(LANDING_EVENTS_QUEUE, {
     max: opts.max ?? 10,
     waitMs: opts.waitMs ?? 1000,
-    visibilityTimeoutMs: opts.visibilityTimeoutMs ?? 5 * 60_000,
+    visibilityTimeoutMs: opts.visibilityTimeoutMs ?? UNRENEWED_VISIBILITY_MS,
   });
+  opts.leases?.hold(messages);
   const results: LandingResult[] = [];
   for (const msg of messages) {
     const key = typeof msg.body.key === "string" ? msg.body.key : undefined;

@@ -1,7 +1,8 @@
 // A worker in its own process for crash tests: `fork(thisFile, { execArgv: ["--import", "tsx"] })`
 // with the settings in environment variables (the queue is PgQueue on the same database, or NatsQueue
-// when WORKER_NATS_STREAM is set). Logs JSON lines to stdout; SIGTERM stops it gracefully. Compaction
-// is off unless WORKER_COMPACT_INTERVAL_MS is set (the compaction bench measures this process).
+// when WORKER_NATS_STREAM is set; landing-events are consumed with WORKER_LANDING=events). Logs JSON
+// lines to stdout; SIGTERM stops it gracefully. Compaction is off unless WORKER_COMPACT_INTERVAL_MS is
+// set (the compaction bench measures this process).
 import { createDb } from "@inlet/db";
 import pino from "pino";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
@@ -16,8 +17,21 @@ function required(name: string): string {
   return v;
 }
 
+/**
+ * WORKER_STALL_LANDING=1: looking up a landing file never finishes, so the worker holds its
+ * landing-events message (renewing its lease) until it is killed.
+ */
+class StallingLandingStore extends LocalFsObjectStore {
+  override head(key: string): ReturnType<LocalFsObjectStore["head"]> {
+    return key.startsWith("landing/") ? new Promise(() => undefined) : super.head(key);
+  }
+}
+
 const db = createDb(required("WORKER_DATABASE_URL"), { poolSize: 4 });
-const store = new LocalFsObjectStore(required("WORKER_LAKE_DIR"), { fsync: false });
+const store = new (process.env.WORKER_STALL_LANDING === "1" ? StallingLandingStore : LocalFsObjectStore)(
+  required("WORKER_LAKE_DIR"),
+  { fsync: false },
+);
 const natsStream = process.env.WORKER_NATS_STREAM;
 const queue = natsStream
   ? await NatsQueue.connect({
@@ -48,7 +62,8 @@ const worker = await startWorker({
         ? { maxInputBytes: Number(process.env.INLET_COMPACTION_MAX_INPUT_BYTES) }
         : {}),
     },
-    landing: "off",
+    // WORKER_LANDING=events: consume landing-events (S3 notifications), as on an s3:// lake.
+    landing: process.env.WORKER_LANDING === "events" ? "events" : "off",
   },
 });
 process.send?.({ ready: true });

@@ -13,6 +13,8 @@ export interface BatchLeaseOptions {
    * hangs does not keep its batches from every other worker forever.
    */
   maxHoldMs: number;
+  /** What a message stands for, in the log (default "batch"). */
+  what?: string;
 }
 
 interface Held {
@@ -79,7 +81,7 @@ export class BatchLeases {
       this.held.delete(k);
       this.logger.warn(
         { messageId: h.msg.id, body: h.msg.body, heldMs: now - h.receivedAt },
-        "batch held for the longest allowed; no longer renewing its lease, another worker may take it",
+        `${this.opts.what ?? "batch"} held for the longest allowed; no longer renewing its lease, another worker may take it`,
       );
     }
     if (due.length === 0) return;
@@ -91,7 +93,10 @@ export class BatchLeases {
         this.opts.leaseMs,
       );
     } catch (err) {
-      this.logger.warn({ err: errorMessage(err), messages: due.length }, "renewing batch leases failed");
+      this.logger.warn(
+        { err: errorMessage(err), messages: due.length },
+        `renewing ${this.opts.what ?? "batch"} leases failed`,
+      );
       return;
     }
     let lost = 0;
@@ -102,7 +107,7 @@ export class BatchLeases {
       lost++;
       this.logger.warn(
         { messageId: h.msg.id, body: h.msg.body },
-        "batch lease ran out before it was renewed; another worker may process the batch too",
+        `${this.opts.what ?? "batch"} lease ran out before it was renewed; another worker may take it too`,
       );
     });
     if (lost > 0) this.onLost(lost);

@@ -145,6 +145,9 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
+/** The least a landing file's message is renewed for: what a large file may take to read. */
+const LANDING_MIN_HOLD_MS = 5 * 60_000;
+
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
@@ -182,6 +185,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const { catalog, store, queue, logger, dedupe } = deps;
   const metrics = new WorkerMetrics();
   const stopping = new AbortController();
+  /** Lease renewals of other queues than batches (landing-events), stopped with the worker. */
+  const stopLeases: (() => void)[] = [];
   const leases = new BatchLeases(queue, BATCHES_QUEUE, { leaseMs, maxHoldMs }, logger, (n) =>
     metrics.batchLeasesLost.inc(n),
   );
@@ -568,7 +573,25 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   if (landingMode !== "off") {
     const duck = await connect();
     connections.push(duck);
-    const landingDeps = { catalog, store, queue, duck, tmpDir, logger, admission: deps.landingAdmission };
+    // Landing-events messages are held under the batches' short lease, renewed while their file is
+    // handled, so a dead worker's file goes to another within seconds; a large file may be renewed for
+    // longer than a flush (at least the 5 minutes its message was once simply hidden for).
+    const landingLeases = new BatchLeases(
+      queue,
+      LANDING_EVENTS_QUEUE,
+      { leaseMs, maxHoldMs: Math.max(maxHoldMs, LANDING_MIN_HOLD_MS), what: "landing file" },
+      logger,
+    );
+    stopLeases.push(() => landingLeases.stop());
+    const landingDeps = {
+      catalog,
+      store,
+      queue: landingLeases.queue,
+      duck,
+      tmpDir,
+      logger,
+      admission: deps.landingAdmission,
+    };
     const countIngested = (results: { status: string }[]) => {
       metrics.landingFiles.inc(results.filter((r) => r.status === "ingested").length);
       metrics.landingFilesRejected.inc(results.filter((r) => r.status === "rejected").length);
@@ -584,7 +607,13 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
         (async () => {
           while (!stopping.signal.aborted) {
             try {
-              countIngested(await consumeLandingEvents(landingDeps, { waitMs: 1000 }));
+              countIngested(
+                await consumeLandingEvents(landingDeps, {
+                  waitMs: 1000,
+                  visibilityTimeoutMs: leaseMs,
+                  leases: landingLeases,
+                }),
+              );
             } catch (err) {
               logger.error({ err: errorMessage(err) }, "landing events failed");
               await sleep(1000, stopping.signal);
@@ -620,6 +649,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
         stopping.abort();
         await settled;
         leases.stop();
+        for (const stopLease of stopLeases) stopLease();
         await refreshEngine?.close();
         for (const c of connections) c.closeSync();
         instance.closeSync();
