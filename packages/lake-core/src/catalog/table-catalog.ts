@@ -1,6 +1,7 @@
 // Lake tables in the catalog: the curated table of a source, append and compaction commits (one
 // snapshot each, serialized on the table row), and the files of the committed snapshot for readers.
 import { randomUUID } from "node:crypto";
+import { InletError } from "../errors";
 import type {
   AppendCommit,
   BatchOutcome,
@@ -43,22 +44,42 @@ export async function ensureCuratedTable(
      ON CONFLICT (name) DO NOTHING`,
     [randomUUID(), name, source.id, JSON.stringify(initial)],
   );
-  const res = await q.query<{ id: string; columns: ColumnSpec[] }>(
-    "SELECT id, columns FROM lake_tables WHERE name = $1",
-    [name],
-  );
-  const row = res.rows[0];
-  if (!row) throw new Error(`lake table ${name} vanished after insert`);
-  const merged = evolve(row.columns ?? []);
-  if (JSON.stringify(merged) !== JSON.stringify(row.columns)) {
-    await q.query(`UPDATE lake_tables SET columns = $2::jsonb, updated_at = ${NOW_UTC} WHERE id = $1`, [
-      row.id,
-      JSON.stringify(merged),
-    ]);
+  // Compare and set: workers on different schema versions evolve the list at once (a version registered
+  // while both commit), and one that read the list before another wrote a newer version's columns must
+  // not write over them. A write that finds the list changed since its read evolves it again.
+  for (let attempt = 1; ; attempt++) {
+    const res = await q.query<{ id: string; columns: ColumnSpec[] | null }>(
+      "SELECT id, columns FROM lake_tables WHERE name = $1",
+      [name],
+    );
+    const row = res.rows[0];
+    if (!row) throw new Error(`lake table ${name} vanished after insert`);
+    const merged = evolve(row.columns ?? []);
+    const unchanged = JSON.stringify(merged) === JSON.stringify(row.columns);
+    const written =
+      unchanged ||
+      (
+        await q.query<{ id: string }>(
+          `UPDATE lake_tables SET columns = $2::jsonb, updated_at = ${NOW_UTC}
+            WHERE id = $1 AND columns IS NOT DISTINCT FROM $3::jsonb RETURNING id`,
+          [row.id, JSON.stringify(merged), row.columns === null ? null : JSON.stringify(row.columns)],
+        )
+      ).rows.length > 0;
+    if (written) {
+      ensured.set(cacheKey, row.id);
+      return { id: row.id, name };
+    }
+    if (attempt >= COLUMN_WRITE_ATTEMPTS) {
+      throw new InletError(
+        "CONFLICT",
+        `the columns of ${name} changed under each of ${attempt} attempts to evolve them; retried with the batch`,
+      );
+    }
   }
-  ensured.set(cacheKey, row.id);
-  return { id: row.id, name };
 }
+
+/** Each failed attempt means another writer changed the list: a few are plenty. */
+const COLUMN_WRITE_ATTEMPTS = 10;
 
 /** Locks the table row until the transaction ends; returns the newest committed snapshot seq. */
 /** Locks the table row until the transaction ends; returns its current seq. */
@@ -102,7 +123,12 @@ export async function insertFiles(
   ]);
 }
 
-/** Records snapshot `seq` of the table and makes it the current one. */
+/**
+ * Records snapshot `seq` of the table and makes it the current one. Its time is the clock's when it is
+ * made, under the table's lock, not the transaction's start (now()): a commit that began before another
+ * but took the lock after it makes the later snapshot, and must not be stamped earlier than the one
+ * before it.
+ */
 export async function insertSnapshot(
   tx: Queryable,
   tableId: string,
@@ -115,7 +141,7 @@ export async function insertSnapshot(
   const addedRows = added.reduce((n, f) => n + f.rowCount, 0);
   await tx.query(
     `INSERT INTO snapshots (id, table_id, seq, operation, added_files, removed_files, added_rows, summary, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, ${NOW_UTC})`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, (clock_timestamp() AT TIME ZONE 'UTC'))`,
     [
       randomUUID(),
       tableId,
