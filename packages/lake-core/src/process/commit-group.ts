@@ -13,7 +13,7 @@ import type { BatchOutcome, Catalog, CuratedTable, NewDataFile } from "../ports/
 import type { DedupeClaim, DedupeIndex } from "../ports/dedupe-index";
 import type { LoadedSource } from "../schema/source-schema";
 import type { GroupCandidates, ParsedBatch } from "./accumulate-candidates";
-import { failIfPoisoned, failPoint } from "./failpoints";
+import { failIfPoisoned, failPoint, slowFlushPause } from "./failpoints";
 import { toParquet, uploadFiles, writeCandidateLines } from "./flush-files";
 import type { PhaseTimings, ProcessDeps } from "./process-outcome";
 import { replayOutcomes } from "./replay-outcomes";
@@ -167,6 +167,7 @@ async function commitAttempt(
     }
 
     failPoint("before-catalog-commit");
+    await slowFlushPause();
     const commitStarted = performance.now();
     const result = await deps.catalog.transaction(async (tx) => {
       const stillPending = await tx.lockPendingBatches(liveBatches.map((p) => p.batch.batchId));

@@ -4,7 +4,14 @@ import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { armFailPoints, failIfPoisoned, failPointDue, parseFailPoints } from "./failpoints";
+import {
+  armFailPoints,
+  failIfPoisoned,
+  failPointDue,
+  leaseRenewalDisabled,
+  parseFailPoints,
+  slowFlushPause,
+} from "./failpoints";
 
 afterEach(() => armFailPoints(undefined));
 
@@ -47,8 +54,25 @@ describe("fail points", () => {
     expect(() => failIfPoisoned(["evt-1"])).not.toThrow();
   });
 
+  it("slows every n-th flush commit by the given time, and stops lease renewals when told", async () => {
+    armFailPoints("slow-flush:30:2");
+    expect(leaseRenewalDisabled()).toBe(false);
+    const started = Date.now();
+    const waited = [];
+    for (let i = 0; i < 4; i++) waited.push(await slowFlushPause());
+    expect(waited).toEqual([0, 30, 0, 30]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+    armFailPoints("no-lease-renewal, slow-flush:5");
+    expect(leaseRenewalDisabled()).toBe(true);
+    expect(await slowFlushPause()).toBe(5);
+    armFailPoints(undefined);
+    expect([leaseRenewalDisabled(), await slowFlushPause()]).toEqual([false, 0]);
+  });
+
   it("refuses an entry it does not know, naming the points", () => {
     expect(() => parseFailPoints("after-upload:2")).toThrow(/after-parquet-write, before-catalog-commit/);
     expect(() => parseFailPoints("before-catalog-commit:0")).toThrow(/n ≥ 1/);
+    expect(() => parseFailPoints("slow-flush:0")).toThrow(/slow-flush:<ms>\[:<n>\]/);
+    expect(() => parseFailPoints("no-lease-renewal:1")).toThrow(/no-lease-renewal/);
   });
 });

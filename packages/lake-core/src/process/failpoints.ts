@@ -1,6 +1,6 @@
-// Fail points: a testing aid (the chaos runs) that kills this process, or fails one batch, at a named
-// point of the worker's path. Read once from INLET_FAILPOINTS at start; unset, each check is one
-// comparison with undefined.
+// Fail points: a testing aid (the chaos runs) that kills this process, fails one batch, slows a flush
+// or stops lease renewals, at a named point of the worker's path; never set in production. Read once
+// from INLET_FAILPOINTS at start; unset, each check is one comparison with undefined.
 import { openSync } from "node:fs";
 import { InletError } from "../errors";
 
@@ -22,17 +22,31 @@ interface Armed {
   poisonEvents: Set<string>;
   /** Created when a point fires; while it exists no kill point fires again (in any process). */
   onceFile: string | undefined;
+  /** Every `every`-th flush commit of this process waits `ms` before its catalog transaction. */
+  slowFlush: { ms: number; every: number; reached: number } | undefined;
+  /** The worker renews no batch lease: a flush longer than one lease loses its batches to another. */
+  noLeaseRenewal: boolean;
 }
 
 /**
  * `INLET_FAILPOINTS`: comma-separated entries, `<kill point>:<n>` (SIGKILL this process the n-th
  * time it reaches the point) or `poison-event:<event id>` (processing a batch carrying that event
- * fails every time). `INLET_FAILPOINTS_ONCE_FILE`: a path; the first kill creates it and no process
- * fires a kill point while it exists (a restarted worker inherits the same setting).
+ * fails every time), `slow-flush:<ms>[:<n>]` (every n-th flush commit of this process, each by default,
+ * waits ms before its catalog transaction, after its files are uploaded) or `no-lease-renewal` (the
+ * worker never renews a batch's lease, so a flush longer than one lease has its batches handed to
+ * another worker while it still works on them). `INLET_FAILPOINTS_ONCE_FILE`: a path; the first kill
+ * creates it and no process fires a kill point while it exists (a restarted worker inherits the same
+ * setting).
  */
 export function parseFailPoints(spec: string | undefined, onceFile?: string): Armed | undefined {
   if (!spec?.trim()) return undefined;
-  const armed: Armed = { kills: new Map(), poisonEvents: new Set(), onceFile: onceFile || undefined };
+  const armed: Armed = {
+    kills: new Map(),
+    poisonEvents: new Set(),
+    onceFile: onceFile || undefined,
+    slowFlush: undefined,
+    noLeaseRenewal: false,
+  };
   for (const entry of spec.split(",")) {
     const item = entry.trim();
     if (!item) continue;
@@ -43,11 +57,22 @@ export function parseFailPoints(spec: string | undefined, onceFile?: string): Ar
       armed.poisonEvents.add(arg);
       continue;
     }
+    if (name === "no-lease-renewal" && arg === "") {
+      armed.noLeaseRenewal = true;
+      continue;
+    }
+    if (name === "slow-flush") {
+      const [ms, every = 1] = arg.split(":").map(Number);
+      if (Number.isInteger(ms) && ms! > 0 && Number.isInteger(every) && every >= 1) {
+        armed.slowFlush = { ms: ms!, every, reached: 0 };
+        continue;
+      }
+    }
     const n = arg === "" ? 1 : Number(arg);
     if (!(KILL_POINTS as readonly string[]).includes(name) || !Number.isInteger(n) || n < 1) {
       throw new InletError(
         "INVALID_CONFIG",
-        `INLET_FAILPOINTS entry '${item}' is neither <point>:<n> (points: ${KILL_POINTS.join(", ")}; n ≥ 1) nor poison-event:<event id>`,
+        `INLET_FAILPOINTS entry '${item}' is none of <point>:<n> (points: ${KILL_POINTS.join(", ")}; n ≥ 1), poison-event:<event id>, slow-flush:<ms>[:<n>], no-lease-renewal`,
       );
     }
     armed.kills.set(name as KillPoint, { at: n, reached: 0 });
@@ -96,4 +121,22 @@ export function failIfPoisoned(eventIds: readonly string[]): void {
       throw new InletError("INTERNAL", `fail point poison-event: the batch carries event '${id}'`);
     }
   }
+}
+
+/**
+ * Waits when INLET_FAILPOINTS names `slow-flush:<ms>[:<n>]` and this is an n-th flush commit of the
+ * process; resolves to the milliseconds waited (0 when not due).
+ */
+export async function slowFlushPause(): Promise<number> {
+  const slow = armed?.slowFlush;
+  if (!slow) return 0;
+  slow.reached += 1;
+  if (slow.reached % slow.every !== 0) return 0;
+  await new Promise((resolve) => setTimeout(resolve, slow.ms));
+  return slow.ms;
+}
+
+/** Whether INLET_FAILPOINTS names `no-lease-renewal`: the worker then renews no batch lease. */
+export function leaseRenewalDisabled(): boolean {
+  return armed?.noLeaseRenewal ?? false;
 }

@@ -4,6 +4,7 @@
 import type { Logger } from "pino";
 import { errorMessage } from "../errors";
 import type { Queue, ReceivedMessage } from "../ports/queue";
+import { leaseRenewalDisabled } from "../process/failpoints";
 
 export interface BatchLeaseOptions {
   /** How long a received message stays invisible without a renewal. */
@@ -64,7 +65,7 @@ export class BatchLeases {
 
   private renewNow(): void {
     // A renewal still running (a slow database) is not piled on; the next tick tries again.
-    if (this.renewing || this.held.size === 0) return;
+    if (this.renewing || this.held.size === 0 || leaseRenewalDisabled()) return;
     this.renewing = this.renew().finally(() => {
       this.renewing = undefined;
     });
