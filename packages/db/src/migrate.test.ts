@@ -282,3 +282,78 @@ describe("dead-letter copies migration", () => {
     }
   });
 });
+
+describe("replay batches migration", () => {
+  it("moves the items of batches in flight into one row per batch, in body order, and queues them", async () => {
+    const { cp, mkdtemp, readdir, rm } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const pg = (await import("pg")).default;
+    const { MIGRATIONS_DIR } = await import("./migrate");
+    const fresh = await createTestDatabase();
+    const admin = new pg.Client({ connectionString: fresh.url });
+    await admin.connect();
+    const scratch = await mkdtemp(join(tmpdir(), "inlet-mig-"));
+    try {
+      // A database as it was before the migration: a job with two letters sent in one batch (the second
+      // holding two events), one landed earlier in another, and one still queued.
+      await admin.query(`DROP SCHEMA public CASCADE; CREATE SCHEMA public;`);
+      const names = (await readdir(MIGRATIONS_DIR)).filter((n) => /^\d/.test(n)).sort();
+      for (const n of names.filter((n) => n < "20261217090000")) {
+        await cp(join(MIGRATIONS_DIR, n), join(scratch, n), { recursive: true });
+      }
+      await migrate(fresh.url, scratch);
+      await admin.query(`INSERT INTO sources (id, slug, name, updated_at) VALUES ('s1', 's1', 'S1', now())`);
+      for (const id of ["l1", "l2", "l3", "l4"]) {
+        await admin.query(
+          `INSERT INTO dead_letters (id, source_id, event_id, reason_code, reason, payload)
+           VALUES ($1, 's1', $1, 'SCHEMA_VIOLATION', 'r', '{}')`,
+          [id],
+        );
+      }
+      await admin.query(
+        `INSERT INTO replay_jobs (id, filter, rate_per_second, status, total, cursor, requested_by_email, updated_at)
+         VALUES ('j1', '{}', 10, 'running', 4, 3, 'oncall@inlet.local', now())`,
+      );
+      await admin.query(
+        `INSERT INTO replay_items (job_id, seq, letter_id, source_id, state, batch_id, first_index, event_count,
+                                   assigned_ids, sent_at)
+         VALUES ('j1', 1, 'l1', 's1', 'landed', 'b0', 0, 1, '{}', timestamp '2026-12-01 10:00'),
+                ('j1', 2, 'l2', 's1', 'sent', 'b1', 0, 1, '{x}', timestamp '2026-12-01 10:01'),
+                ('j1', 3, 'l3', 's1', 'sent', 'b1', 1, 2, '{y,z}', timestamp '2026-12-01 10:01'),
+                ('j1', 4, 'l4', 's1', 'queued', NULL, NULL, NULL, '{}', NULL)`,
+      );
+      await migrate(fresh.url);
+      const batches = await admin.query(
+        `SELECT batch_id, job_id, seqs, letter_ids, first_index, event_count, assigned_ids, events, first_seq,
+                to_char(sent_at, 'HH24:MI') AS sent, done_at FROM replay_batches`,
+      );
+      expect(batches.rows).toEqual([
+        {
+          batch_id: "b1",
+          job_id: "j1",
+          seqs: [2, 3],
+          letter_ids: ["l2", "l3"],
+          first_index: [0, 1],
+          event_count: [1, 2],
+          assigned_ids: ["x", "y", "z"],
+          events: 3,
+          first_seq: 2,
+          sent: "10:01",
+          done_at: null,
+        },
+      ]);
+      const items = await admin.query(`SELECT seq, state, batch_id FROM replay_items ORDER BY seq`);
+      expect(items.rows).toEqual([
+        { seq: 1, state: "landed", batch_id: "b0" },
+        { seq: 2, state: "queued", batch_id: null },
+        { seq: 3, state: "queued", batch_id: null },
+        { seq: 4, state: "queued", batch_id: null },
+      ]);
+    } finally {
+      await admin.end();
+      await rm(scratch, { recursive: true, force: true });
+      await fresh.drop();
+    }
+  });
+});

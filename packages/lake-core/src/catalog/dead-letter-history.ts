@@ -62,10 +62,18 @@ export async function deadLetterHistory(
     [id],
   );
   const items = await q.query<ItemRow>(
+    // An item sent and waiting for its outcome is still queued: its replay batch's row names the batch.
     `SELECT i.job_id, j.created_at AT TIME ZONE 'UTC' AS job_created_at, j.requested_by_email, i.state,
-            i.batch_id, i.landed, i.duplicates, i.table_name, i.snapshot_seq, i.reason_code, i.reason,
-            i.path, i.sent_at AT TIME ZONE 'UTC' AS sent_at, i.done_at AT TIME ZONE 'UTC' AS done_at
+            coalesce(i.batch_id, rb.batch_id) AS batch_id, i.landed, i.duplicates, i.table_name,
+            i.snapshot_seq, i.reason_code, i.reason, i.path,
+            coalesce(i.sent_at, rb.sent_at) AT TIME ZONE 'UTC' AS sent_at, i.done_at AT TIME ZONE 'UTC' AS done_at
      FROM replay_items i JOIN replay_jobs j ON j.id = i.job_id
+     LEFT JOIN LATERAL (
+       SELECT b.batch_id, b.sent_at FROM replay_batches b
+       WHERE i.state = 'queued' AND i.seq <= j.cursor AND b.job_id = i.job_id AND b.done_at IS NULL
+         AND i.seq = ANY(b.seqs)
+       LIMIT 1
+     ) rb ON true
      WHERE i.letter_id = $1 ORDER BY j.created_at, j.id`,
     [id],
   );

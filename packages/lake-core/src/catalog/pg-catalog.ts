@@ -513,8 +513,9 @@ export class PgCatalog implements Catalog {
   settleReplayItems(
     jobId: string,
     items: { seq: number; state: "skipped" | "failed"; reason: string; reasonCode?: string }[],
+    batchId?: string,
   ): Promise<void> {
-    return withTransaction(this.pool, (tx) => settleReplayItems(tx, jobId, items));
+    return withTransaction(this.pool, (tx) => settleReplayItems(tx, jobId, items, batchId));
   }
 
   outstandingReplayBatches(jobId: string): Promise<OutstandingReplayBatch[]> {

@@ -1,6 +1,8 @@
 // Replay jobs in the catalog: a job is created holding its letters (one replay_items row each, in
-// sending order), its runner reads the letters' current payloads a chunk at a time and records which
-// replay batch took them, and the worker records what became of each in its commit transaction.
+// sending order), its runner reads the letters' current payloads a chunk at a time and records each
+// replay batch as one replay_batches row (its letters and their places), and the worker records what
+// became of each letter in its commit transaction. An item is "sent" while it is still `queued` at or
+// below its job's cursor: the cursor only moves past items handed to a batch or settled.
 import { randomUUID } from "node:crypto";
 import { InletError } from "../errors";
 import {
@@ -98,12 +100,19 @@ function selectionJson(selection: ReplaySelection): Record<string, unknown> {
   };
 }
 
+/**
+ * An item's state as the console tells it (of `i` in job `j`): `sent` for a queued item at or below the
+ * job's cursor (its replay batch's row holds it), else as recorded.
+ */
+const ITEM_STATE = `CASE WHEN i.state = 'queued' AND i.seq <= j.cursor THEN 'sent' ELSE i.state END`;
+
 const JOB_COLUMNS = `j.id, j.status::text AS status, j.filter AS selection, j.rate_per_second AS "ratePerSecond",
   j.source_id AS "sourceId", s.slug AS source, j.cursor, j.error, j.requested_by_email AS "requestedByEmail",
   j.created_at AT TIME ZONE 'UTC' AS "createdAt", j.started_at AT TIME ZONE 'UTC' AS "startedAt",
   j.updated_at AT TIME ZONE 'UTC' AS "updatedAt", j.finished_at AT TIME ZONE 'UTC' AS "finishedAt", j.total,
   (SELECT coalesce(json_object_agg(c.state, c.n), '{}') FROM
-     (SELECT i.state, count(*)::int AS n FROM replay_items i WHERE i.job_id = j.id GROUP BY i.state) c) AS counts`;
+     (SELECT ${ITEM_STATE} AS state, count(*)::int AS n FROM replay_items i WHERE i.job_id = j.id
+      GROUP BY 1) c) AS counts`;
 
 type JobRow = Omit<ReplayJobRecord, "progress"> & { total: number; counts: Record<string, number> | string };
 
@@ -370,9 +379,10 @@ export async function setReplayJobStatus(
   );
   if (to === "cancelled") {
     await tx.query(
-      `UPDATE replay_items SET state = 'skipped', reason = 'the job was cancelled before it was sent',
+      `UPDATE replay_items i SET state = 'skipped', reason = 'the job was cancelled before it was sent',
          done_at = ${NOW_UTC}
-       WHERE job_id = $1 AND state = 'queued'`,
+       FROM replay_jobs j
+       WHERE j.id = $1 AND i.job_id = j.id AND i.state = 'queued' AND i.seq > j.cursor`,
       [id],
     );
   }
@@ -398,7 +408,7 @@ export async function runnableReplayJobs(q: Queryable, limit: number): Promise<s
     `SELECT j.id FROM replay_jobs j
      WHERE j.status IN ('queued', 'running')
         OR (j.status IN ('paused', 'cancelled')
-            AND EXISTS (SELECT 1 FROM replay_items i WHERE i.job_id = j.id AND i.state = 'sent'))
+            AND EXISTS (SELECT 1 FROM replay_batches rb WHERE rb.job_id = j.id AND rb.done_at IS NULL))
      ORDER BY j.created_at, j.id LIMIT $1`,
     [limit],
   );
@@ -443,8 +453,7 @@ export async function pauseReplayJob(q: Queryable, id: string, error: string): P
 
 const ITEM_COLUMNS = `i.seq, d.id AS "letterId", d.source_id AS "sourceId", s.slug AS source,
   s.status::text AS "sourceStatus", d.batch_id AS "batchId", b.raw_key AS "batchRawKey", d.event_id AS "eventId",
-  d.reason_code AS "reasonCode", ${CURRENT_PAYLOAD} AS payload, ${EDITED} AS edited,
-  i.batch_id AS "replayBatchId"`;
+  d.reason_code AS "reasonCode", ${CURRENT_PAYLOAD} AS payload, ${EDITED} AS edited`;
 const ITEM_JOINS = `JOIN dead_letters d ON d.id = i.letter_id
   LEFT JOIN sources s ON s.id = d.source_id LEFT JOIN batches b ON b.id = d.batch_id`;
 
@@ -454,14 +463,15 @@ export async function nextReplayItems(
   afterSeq: number,
   limit: number,
 ): Promise<ReplayItemToSend[]> {
-  // The chunk's items first (in seq order from their index), then their letters: joined the other way
-  // round, every queued letter of a large job would be read to keep a few hundred.
+  // The chunk's items first (in seq order from the primary key: past the cursor nearly every item is
+  // queued), then their letters: joined the other way round, every queued letter of a large job would
+  // be read to keep a few hundred.
   const res = await q.query<ReplayItemToSend>(
     `WITH next AS MATERIALIZED (
        SELECT i.seq, i.letter_id, i.batch_id FROM replay_items i
        WHERE i.job_id = $1 AND i.state = 'queued' AND i.seq > $2 ORDER BY i.seq LIMIT $3
      )
-     SELECT ${ITEM_COLUMNS} FROM next i ${ITEM_JOINS} ORDER BY i.seq`,
+     SELECT ${ITEM_COLUMNS}, i.batch_id AS "replayBatchId" FROM next i ${ITEM_JOINS} ORDER BY i.seq`,
     [jobId, afterSeq, limit],
   );
   return res.rows.map((r) => ({ ...r, seq: Number(r.seq) }));
@@ -473,8 +483,11 @@ export async function replayBatchItems(
   batchId: string,
 ): Promise<ReplayItemToSend[]> {
   const res = await q.query<ReplayItemToSend>(
-    `SELECT ${ITEM_COLUMNS} FROM replay_items i ${ITEM_JOINS}
-     WHERE i.job_id = $1 AND i.batch_id = $2 AND i.state = 'sent' ORDER BY i.seq`,
+    `SELECT ${ITEM_COLUMNS}, rb.batch_id AS "replayBatchId"
+     FROM replay_batches rb CROSS JOIN LATERAL unnest(rb.seqs) AS u(seq)
+     JOIN replay_items i ON i.job_id = rb.job_id AND i.seq = u.seq ${ITEM_JOINS}
+     WHERE rb.batch_id = $2 AND rb.job_id = $1 AND rb.done_at IS NULL AND i.state = 'queued'
+     ORDER BY i.seq`,
     [jobId, batchId],
   );
   return res.rows.map((r) => ({ ...r, seq: Number(r.seq) }));
@@ -498,23 +511,22 @@ function seqRange(seqs: number[]): [number, number] {
 }
 
 export async function assignReplayBatch(tx: Queryable, a: ReplayBatchAssignment): Promise<void> {
-  const [minSeq, maxSeq] = seqRange(a.items.map((i) => i.seq));
+  // One row for the batch, whatever its size (a retry after a crash finds it there under the same id).
   await tx.query(
-    `UPDATE replay_items i SET state = 'sent', batch_id = $2, first_index = a.first_index,
-       event_count = a.event_count,
-       assigned_ids = ARRAY(SELECT json_array_elements_text(a.assigned_ids::json)),
-       sent_at = ${NOW_UTC}
-     FROM unnest($3::int[], $4::int[], $5::int[], $6::text[]) AS a(seq, first_index, event_count, assigned_ids)
-     WHERE i.job_id = $1 AND i.seq BETWEEN $7 AND $8 AND i.seq = a.seq AND i.state IN ('queued', 'sent')`,
+    `INSERT INTO replay_batches (batch_id, job_id, seqs, letter_ids, first_index, event_count, assigned_ids,
+                                 events, first_seq, sent_at)
+     VALUES ($1, $2, $3::int[], $4::text[], $5::int[], $6::int[], $7::text[], $8, $9, ${NOW_UTC})
+     ON CONFLICT (batch_id) DO NOTHING`,
     [
-      a.jobId,
       a.batchId,
+      a.jobId,
       a.items.map((i) => i.seq),
+      a.items.map((i) => i.letterId),
       a.items.map((i) => i.firstIndex),
       a.items.map((i) => i.eventCount),
-      a.items.map((i) => JSON.stringify(i.assignedIds)),
-      minSeq,
-      maxSeq,
+      a.items.flatMap((i) => i.assignedIds),
+      a.events,
+      Math.min(...a.items.map((i) => i.seq)),
     ],
   );
   await tx.query(
@@ -527,28 +539,39 @@ export async function settleReplayItems(
   q: Queryable,
   jobId: string,
   items: { seq: number; state: "skipped" | "failed"; reason: string; reasonCode?: string }[],
+  batchId?: string,
 ): Promise<void> {
-  if (items.length === 0) return;
-  const [minSeq, maxSeq] = seqRange(items.map((i) => i.seq));
-  await q.query(
-    `UPDATE replay_items i SET state = a.state, reason = a.reason, reason_code = a.reason_code,
-       done_at = ${NOW_UTC}
-     FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS a(seq, state, reason, reason_code)
-     WHERE i.job_id = $1 AND i.seq BETWEEN $6 AND $7 AND i.seq = a.seq AND i.state IN ('queued', 'sent')`,
-    [
-      jobId,
-      items.map((i) => i.seq),
-      items.map((i) => i.state),
-      items.map((i) => pgText(i.reason)),
-      items.map((i) => i.reasonCode ?? null),
-      minSeq,
-      maxSeq,
-    ],
-  );
-  await q.query(
-    `UPDATE replay_jobs SET cursor = GREATEST(cursor, $2), updated_at = ${NOW_UTC} WHERE id = $1`,
-    [jobId, Math.max(0, ...items.map((i) => i.seq))],
-  );
+  if (items.length === 0 && batchId === undefined) return;
+  if (items.length > 0) {
+    const [minSeq, maxSeq] = seqRange(items.map((i) => i.seq));
+    await q.query(
+      `UPDATE replay_items i SET state = a.state, reason = a.reason, reason_code = a.reason_code,
+         batch_id = coalesce($8, i.batch_id), done_at = ${NOW_UTC},
+         sent_at = coalesce((SELECT rb.sent_at FROM replay_batches rb WHERE rb.batch_id = $8), i.sent_at)
+       FROM unnest($2::int[], $3::text[], $4::text[], $5::text[]) AS a(seq, state, reason, reason_code)
+       WHERE i.job_id = $1 AND i.seq BETWEEN $6 AND $7 AND i.seq = a.seq AND i.state IN ('queued', 'sent')`,
+      [
+        jobId,
+        items.map((i) => i.seq),
+        items.map((i) => i.state),
+        items.map((i) => pgText(i.reason)),
+        items.map((i) => i.reasonCode ?? null),
+        minSeq,
+        maxSeq,
+        batchId ?? null,
+      ],
+    );
+    await q.query(
+      `UPDATE replay_jobs SET cursor = GREATEST(cursor, $2), updated_at = ${NOW_UTC} WHERE id = $1`,
+      [jobId, Math.max(0, ...items.map((i) => i.seq))],
+    );
+  }
+  if (batchId !== undefined) {
+    await q.query(
+      `UPDATE replay_batches SET done_at = ${NOW_UTC} WHERE batch_id = $1 AND job_id = $2 AND done_at IS NULL`,
+      [batchId, jobId],
+    );
+  }
 }
 
 export async function outstandingReplayBatches(
@@ -556,9 +579,9 @@ export async function outstandingReplayBatches(
   jobId: string,
 ): Promise<OutstandingReplayBatch[]> {
   const res = await q.query<{ batch_id: string; status: string | null; n: number }>(
-    `SELECT i.batch_id, b.status::text AS status, count(*)::int AS n
-     FROM replay_items i LEFT JOIN batches b ON b.id = i.batch_id
-     WHERE i.job_id = $1 AND i.state = 'sent' GROUP BY i.batch_id, b.status ORDER BY min(i.seq)`,
+    `SELECT rb.batch_id, b.status::text AS status, cardinality(rb.seqs) AS n
+     FROM replay_batches rb LEFT JOIN batches b ON b.id = rb.batch_id
+     WHERE rb.job_id = $1 AND rb.done_at IS NULL ORDER BY rb.first_seq`,
     [jobId],
   );
   return res.rows.map((r) => ({
@@ -574,29 +597,36 @@ export async function replayManifests(
 ): Promise<Map<string, ReplayManifestItem[]>> {
   const out = new Map<string, ReplayManifestItem[]>();
   if (batchIds.length === 0) return out;
+  // A batch not done has every item waiting for its outcome (the runner settles a batch's items all at
+  // once, and the worker's commit records them all): its row is the whole manifest.
   const res = await q.query<{
     batch_id: string;
     job_id: string;
-    seq: number;
-    letter_id: string;
-    first_index: number;
-    event_count: number;
-    assigned_ids: string[] | null;
+    seqs: number[];
+    letter_ids: string[];
+    first_index: number[];
+    event_count: number[];
+    assigned_ids: string[];
   }>(
-    `SELECT batch_id, job_id, seq, letter_id, first_index, event_count, assigned_ids FROM replay_items
-     WHERE batch_id = ANY($1::text[]) AND state = 'sent' ORDER BY batch_id, first_index`,
+    `SELECT batch_id, job_id, seqs, letter_ids, first_index, event_count, assigned_ids FROM replay_batches
+     WHERE batch_id = ANY($1::text[]) AND done_at IS NULL`,
     [batchIds],
   );
   for (const r of res.rows) {
-    const list = out.get(r.batch_id) ?? [];
-    list.push({
-      jobId: r.job_id,
-      seq: Number(r.seq),
-      letterId: r.letter_id,
-      firstIndex: Number(r.first_index),
-      eventCount: Number(r.event_count),
-      assignedIds: r.assigned_ids ?? [],
+    const list: ReplayManifestItem[] = r.seqs.map((seq, k) => {
+      const firstIndex = Number(r.first_index[k]);
+      const eventCount = Number(r.event_count[k]);
+      return {
+        jobId: r.job_id,
+        batchId: r.batch_id,
+        seq: Number(seq),
+        letterId: r.letter_ids[k]!,
+        firstIndex,
+        eventCount,
+        assignedIds: r.assigned_ids.slice(firstIndex, firstIndex + eventCount),
+      };
     });
+    list.sort((a, b) => a.firstIndex - b.firstIndex);
     out.set(r.batch_id, list);
   }
   return out;
@@ -604,22 +634,25 @@ export async function replayManifests(
 
 /**
  * Records what became of replayed letters, in the transaction that commits their batch: each item
- * still `sent` takes its outcome; a letter that landed (or was found in curated already) is resolved
+ * still waiting in its batch takes its outcome (and the batch is done); a letter that landed (or was found in curated already) is resolved
  * as replayed; one refused again stays open with the new reason and one more attempt (the reason it
  * was first received with is kept beside it).
  */
 export async function recordReplayOutcomes(tx: Queryable, outcomes: ReplayOutcome[]): Promise<void> {
   if (outcomes.length === 0) return;
   const [minSeq, maxSeq] = seqRange(outcomes.map((o) => o.seq));
+  const batchIds = [...new Set(outcomes.map((o) => o.batchId))];
   const res = await tx.query<{ letter_id: string; state: string }>(
     `UPDATE replay_items i SET state = o.state, landed = o.landed, duplicates = o.duplicates,
        table_name = o.table_name, snapshot_seq = o.snapshot_seq, reason_code = o.reason_code,
-       reason = o.reason, path = o.path, done_at = ${NOW_UTC}
+       reason = o.reason, path = o.path, batch_id = o.batch_id, sent_at = rb.sent_at, done_at = ${NOW_UTC}
      FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::int[], $6::text[], $7::int[], $8::text[],
-                 $9::text[], $10::text[])
-          AS o(job_id, seq, state, landed, duplicates, table_name, snapshot_seq, reason_code, reason, path)
+                 $9::text[], $10::text[], $14::text[])
+          AS o(job_id, seq, state, landed, duplicates, table_name, snapshot_seq, reason_code, reason, path,
+               batch_id)
+     JOIN replay_batches rb ON rb.batch_id = o.batch_id
      WHERE i.job_id = ANY($11::text[]) AND i.seq BETWEEN $12 AND $13
-       AND i.job_id = o.job_id AND i.seq = o.seq AND i.state = 'sent'
+       AND i.job_id = o.job_id AND i.seq = o.seq AND i.state = 'queued'
      RETURNING i.letter_id, i.state`,
     [
       outcomes.map((o) => o.jobId),
@@ -635,7 +668,12 @@ export async function recordReplayOutcomes(tx: Queryable, outcomes: ReplayOutcom
       [...new Set(outcomes.map((o) => o.jobId))],
       minSeq,
       maxSeq,
+      outcomes.map((o) => o.batchId),
     ],
+  );
+  await tx.query(
+    `UPDATE replay_batches SET done_at = ${NOW_UTC} WHERE batch_id = ANY($1::text[]) AND done_at IS NULL`,
+    [batchIds],
   );
   const recorded = new Set(res.rows.map((r) => r.letter_id));
   const resolved = outcomes.filter((o) => o.state !== "failed" && recorded.has(o.letterId));

@@ -114,7 +114,7 @@ export interface ReplayItemToSend {
 export interface ReplayBatchAssignment {
   jobId: string;
   batchId: string;
-  items: { seq: number; firstIndex: number; eventCount: number; assignedIds: string[] }[];
+  items: { seq: number; letterId: string; firstIndex: number; eventCount: number; assignedIds: string[] }[];
   /** Events in the batch (counted into the job's pace). */
   events: number;
 }
@@ -122,6 +122,8 @@ export interface ReplayBatchAssignment {
 /** A replay batch's letters, as the worker reads them before judging the batch. */
 export interface ReplayManifestItem {
   jobId: string;
+  /** The replay batch the letter was sent in. */
+  batchId: string;
   seq: number;
   letterId: string;
   firstIndex: number;
@@ -132,6 +134,8 @@ export interface ReplayManifestItem {
 /** What became of one item, recorded in the transaction that commits its replay batch. */
 export interface ReplayOutcome {
   jobId: string;
+  /** The replay batch the letter was sent in. */
+  batchId: string;
   seq: number;
   letterId: string;
   /** landed: at least one event stored and none refused; duplicate: every event was in curated already. */
@@ -242,12 +246,16 @@ export interface ReplayCatalog {
    * before the batch is accepted (so the worker always finds its manifest).
    */
   assignReplayBatch(assignment: ReplayBatchAssignment): Promise<void>;
-  /** Ends items that were not sent (skipped) or that failed before or outside the worker. */
+  /**
+   * Ends items that were not sent (skipped) or that failed before or outside the worker. With
+   * `batchId`, they are that replay batch's items still waiting, all of them, and the batch is done.
+   */
   settleReplayItems(
     jobId: string,
     items: { seq: number; state: "skipped" | "failed"; reason: string; reasonCode?: string }[],
+    batchId?: string,
   ): Promise<void>;
-  /** The job's replay batches whose items are still `sent`. */
+  /** The job's replay batches some of whose items have no outcome yet. */
   outstandingReplayBatches(jobId: string): Promise<OutstandingReplayBatch[]>;
   /** The items of these replay batches, by batch id (none for a batch that is not a replay batch). */
   replayManifests(batchIds: string[]): Promise<Map<string, ReplayManifestItem[]>>;

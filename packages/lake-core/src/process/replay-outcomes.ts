@@ -91,6 +91,7 @@ export function replayOutcomes(
     }
     return {
       jobId: item.jobId,
+      batchId: item.batchId,
       seq: item.seq,
       letterId: item.letterId,
       state: failure ? "failed" : landed > 0 ? "landed" : "duplicate",

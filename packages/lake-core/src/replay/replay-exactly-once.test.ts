@@ -341,11 +341,27 @@ describe("replaying dead letters", () => {
     expect((await curated(src)).rows).toEqual([]);
     expect((await catalog.getReplayJob(jobId))?.progress).toMatchObject({ sent: 2, landed: 0 });
     expect(await openLetters(src)).toHaveLength(2);
+    // Sent and waiting: the letter's history names its replay batch (kept in the batch's own row).
+    const [waiting] = await catalog.outstandingReplayBatches(jobId);
+    expect(waiting).toMatchObject({ items: 2, status: "received" });
+    const sentHistory = await catalog.deadLetterHistory(letters[0]!.id);
+    expect(sentHistory?.map((e) => e.kind).slice(-2)).toEqual(["replay_queued", "replay_sent"]);
+    expect(sentHistory?.at(-1)).toMatchObject({ kind: "replay_sent", jobId, batchId: waiting!.batchId });
 
     // Recovery: the message comes back and another worker commits it, once.
     await processAll();
     expect(await runToEnd(jobId)).toBe("succeeded");
     expect((await catalog.getReplayJob(jobId))?.progress).toMatchObject({ landed: 2 });
+    // The letter's history names the batch from the item's own outcome now.
+    expect((await catalog.deadLetterHistory(letters[0]!.id))?.map((e) => e.kind).slice(-3)).toEqual([
+      "replay_queued",
+      "replay_sent",
+      "landed",
+    ]);
+    expect((await catalog.deadLetterHistory(letters[0]!.id))?.at(-1)).toMatchObject({
+      kind: "landed",
+      batchId: waiting!.batchId,
+    });
     expectOnceEach(await curated(src), ["e1", "e2"]);
 
     // A redelivery after the commit (its ack was lost) finds the batch committed and changes nothing.

@@ -84,7 +84,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 interface Chunk {
   source: { id: string; slug: string };
   format: ReplayFormat;
-  items: { seq: number; events: string[]; assignedIds: string[] }[];
+  items: { seq: number; letterId: string; events: string[]; assignedIds: string[] }[];
   events: number;
   bytes: number;
 }
@@ -251,6 +251,7 @@ class JobRun {
           reason,
           ...(b.status === "failed" ? { reasonCode: "POISON_BATCH" } : {}),
         })),
+        b.batchId,
       );
     }
     return waiting;
@@ -312,7 +313,12 @@ class JobRun {
       ) {
         break;
       }
-      chunk.items.push({ seq: item.seq, events: read.events, assignedIds: read.assignedIds });
+      chunk.items.push({
+        seq: item.seq,
+        letterId: item.letterId,
+        events: read.events,
+        assignedIds: read.assignedIds,
+      });
       chunk.events += read.events.length;
       chunk.bytes += read.bytes;
     }
@@ -337,7 +343,13 @@ class JobRun {
     const batchId = replayBatchId(this.jobId, chunk.items[0]!.seq);
     let firstIndex = 0;
     const items = chunk.items.map((i) => {
-      const placed = { seq: i.seq, firstIndex, eventCount: i.events.length, assignedIds: i.assignedIds };
+      const placed = {
+        seq: i.seq,
+        letterId: i.letterId,
+        firstIndex,
+        eventCount: i.events.length,
+        assignedIds: i.assignedIds,
+      };
       firstIndex += i.events.length;
       return placed;
     });
@@ -361,6 +373,7 @@ class JobRun {
       await this.deps.catalog.settleReplayItems(
         this.jobId,
         items.map((i) => ({ seq: i.seq, state: "skipped", reason: "the letter's source was deleted" })),
+        batchId,
       );
       return;
     }
@@ -418,6 +431,7 @@ class JobRun {
           await this.deps.catalog.settleReplayItems(
             this.jobId,
             items.map((i) => ({ seq: i.seq, state: "skipped", reason: "the letter's source was deleted" })),
+            batchId,
           );
           return;
         }
