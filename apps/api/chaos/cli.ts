@@ -6,7 +6,10 @@
 //   s3-faults: --s3-fault-rate 0.05 --s3-stall-seconds 10
 //   kill-after-parquet-write|kill-before-commit|kill-after-commit: --failpoint-hit 2 (the worker's n-th flush)
 //   poison-batch (one body's batch fails every time), pg-restart, pg-terminate (at each --at)
+//   short-visibility (two workers): --slow-flush-ms 12000 --slow-flush-every 2 --flush-bytes 1048576
+//   schema-race (two workers): --schema-versions 4 --schema-interval 3 --flush-bytes 1048576
 import { parseArgs } from "node:util";
+import { DELIVERY_FAULT_SCENARIOS, deliveryFaultHooks, isDeliveryFaultScenario } from "./delivery-faults";
 import { type ChaosEnvironment, natsRestartEnvironment, s3FaultsEnvironment } from "./environments";
 import { formatVerdict } from "./history-checker";
 import {
@@ -36,6 +39,11 @@ const { values: args } = parseArgs({
     "s3-fault-rate": { type: "string", default: "0.05" },
     "s3-stall-seconds": { type: "string", default: "10" },
     "failpoint-hit": { type: "string", default: "2" },
+    "slow-flush-ms": { type: "string", default: "12000" },
+    "slow-flush-every": { type: "string", default: "2" },
+    "schema-versions": { type: "string", default: "4" },
+    "schema-interval": { type: "string", default: "3" },
+    "flush-bytes": { type: "string", default: String(1024 ** 2) },
   },
 });
 
@@ -47,6 +55,7 @@ const SCENARIOS: Scenario[] = [
   "s3-faults",
   "nats-restart",
   ...(Object.keys(INLET_FAULT_SCENARIOS) as InletFaultScenario[]),
+  ...DELIVERY_FAULT_SCENARIOS,
 ];
 const chosen = args.scenario === "all" ? SCENARIOS : [args.scenario as Scenario];
 for (const s of chosen) {
@@ -63,6 +72,21 @@ async function environmentOf(scenario: Scenario): Promise<ChaosEnvironment | und
   if (scenario === "s3-faults")
     return s3FaultsEnvironment(Number(args["s3-fault-rate"]), Number(args["s3-stall-seconds"]) * 1000);
   if (scenario === "nats-restart") return natsRestartEnvironment();
+  if (isDeliveryFaultScenario(scenario)) {
+    // Two workers at least: the fault is between them (one batch with both, one table committed by both).
+    const hooks = deliveryFaultHooks(scenario, {
+      slowFlushMs: Number(args["slow-flush-ms"]),
+      slowFlushEvery: Number(args["slow-flush-every"]),
+      schemaVersions: Number(args["schema-versions"]),
+      schemaIntervalMs: Number(args["schema-interval"]) * 1000,
+      flushBytes: Number(args["flush-bytes"]),
+    });
+    return {
+      options: { hooks, workers: Math.max(2, Number(args.workers)), at: [] },
+      figures: () => [],
+      close: async () => {},
+    };
+  }
   if (isInletFaultScenario(scenario)) {
     const hooks = inletFaultHooks(scenario, { failpointHit: Number(args["failpoint-hit"]) });
     return { options: { hooks }, figures: () => [], close: async () => {} };

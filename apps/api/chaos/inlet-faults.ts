@@ -34,7 +34,7 @@ function sturdyPool(url: string): pg.Pool {
 }
 
 /** Batch messages received more than once, sampled every 250 ms: the queue's redeliveries. */
-function sampleRedeliveries(url: string): { stop(): Promise<number> } {
+export function sampleRedeliveries(url: string): { stop(): Promise<number> } {
   const pool = sturdyPool(url);
   const highest = new Map<string, number>();
   let running = true;
@@ -80,7 +80,7 @@ async function committedRate(db: pg.Pool | pg.Client, from: number, ms: number):
  * reads the snapshot's list only. Its rows are counted, and those whose id is in curated (they would
  * be duplicates if a query saw the file).
  */
-async function lakeFilesFigure(run: ChaosRun): Promise<{ lines: string[]; failures: string[] }> {
+export async function lakeFilesFigure(run: ChaosRun): Promise<{ lines: string[]; failures: string[] }> {
   const lake = join(run.dataDir, "lake");
   const { rows } = await run.db.query<{ path: string; current: boolean }>(
     `SELECT f.path, (f.added_seq <= t.current_seq AND (f.removed_seq IS NULL OR f.removed_seq > t.current_seq)) AS current
