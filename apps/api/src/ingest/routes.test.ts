@@ -560,6 +560,38 @@ describe("failures", () => {
     }
   });
 
+  it("answers 503 DISK_SPACE_LOW with Retry-After, not 500 or 2xx, when the lake's disk has no room", async () => {
+    // The file system answers ENOSPC to the put's fsync (a full disk answers its writes the same way).
+    class FullDisk extends LocalFsObjectStore {
+      protected override syncDirectory(): Promise<void> {
+        return Promise.reject(
+          Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" }),
+        );
+      }
+    }
+    const full = await buildApp({ store: new FullDisk(join(dir, "full-lake")) });
+    const batches = () => database.db.prisma.batch.count();
+    const before = await batches();
+    try {
+      const res = await full.inject({
+        method: "POST",
+        url: "/v1/sources/orders/events",
+        headers: { "content-type": "application/x-ndjson", authorization: `Bearer ${keys.orders}` },
+        payload: '{"id":"full-1"}\n',
+      });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers["retry-after"]).toBe("10");
+      const e = errorOf(res);
+      expect(e.code).toBe("DISK_SPACE_LOW");
+      expect(e.message).toMatch(/^The lake's disk is full, so the batch was not stored/);
+      expect(e.message).toContain(e.requestId);
+      // Nothing was registered or queued for it.
+      expect(await batches()).toBe(before);
+    } finally {
+      await full.close();
+    }
+  });
+
   it("marks the batch failed when its queue message cannot be sent, so it is not ingested later, and drops its raw object", async () => {
     const closed = new PgQueue({ pool: database.db.pool });
     await closed.close();

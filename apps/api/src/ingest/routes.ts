@@ -308,6 +308,18 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
     });
   }
 
+  /**
+   * The lake's disk had no room for the batch (admission's free-space bound is off, or was overtaken
+   * within its second): nothing was kept, as when the bound refuses, and the same code is answered.
+   */
+  function diskFull(req: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+    req.log.warn({ err }, "ingest: the lake's disk is full; the batch was not stored");
+    return sendError(req, reply.header("retry-after", "10"), 503, {
+      code: "DISK_SPACE_LOW",
+      message: `The lake's disk is full, so the batch was not stored and nothing was accepted: send it again in a few seconds (events are deduplicated by id). Quote request id ${req.id}`,
+    });
+  }
+
   async function acceptRequest(req: FastifyRequest<{ Params: { slug: string } }>, reply: FastifyReply) {
     const source = stateOf(req).source;
     if (!source) throw new Error("ingest route reached without an authenticated source");
@@ -381,6 +393,8 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
         return sendError(req, reply, 404, { code: "NOT_FOUND", message: err.message });
       }
       if (!isInletError(err) || err.code !== "UNAVAILABLE") throw err;
+      if (isInletError(err.cause) && err.cause.details?.reason === "disk_full")
+        return diskFull(req, reply, err);
       return unavailable(req, reply, String(err.details?.part ?? "a part of the lake"), err);
     }
 

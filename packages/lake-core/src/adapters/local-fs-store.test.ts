@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { InletError } from "../errors";
 import { objectStoreContract } from "../testing/object-store-contract";
-import { LocalFsObjectStore } from "./local-fs-store";
+import { isDiskFull, LocalFsObjectStore } from "./local-fs-store";
 import { createObjectStore } from "./object-store-factory";
 
 async function tempDir(): Promise<string> {
@@ -87,6 +87,41 @@ describe("LocalFsObjectStore", () => {
       const err = await store.put("a/b/c", new Uint8Array([1])).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(InletError);
       expect((err as InletError).code).toBe("CONFLICT");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reports a write the disk has no room for as UNAVAILABLE disk_full, naming the key", async () => {
+    const dir = await tempDir();
+    try {
+      // The file system answers ENOSPC (as a full disk does to a write, or NFS to an fsync).
+      class FullDisk extends LocalFsObjectStore {
+        protected override syncDirectory(): Promise<void> {
+          return Promise.reject(
+            Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" }),
+          );
+        }
+      }
+      const store = new FullDisk(dir);
+      for (const write of [
+        () => store.put("curated/orders/a.parquet", new Uint8Array([1])),
+        () => store.putFile("curated/orders/b.parquet", join(dir, "curated/orders/a.parquet")),
+        () => store.copy("curated/orders/a.parquet", "curated/orders/c.parquet"),
+      ]) {
+        const err = await write().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(InletError);
+        expect((err as InletError).code).toBe("UNAVAILABLE");
+        expect((err as InletError).details).toMatchObject({ reason: "disk_full", errno: "ENOSPC" });
+        expect((err as InletError).message).toMatch(
+          /^the lake's disk has no room left to write curated\/orders\/[abc]\.parquet \(ENOSPC\)$/,
+        );
+        expect(isDiskFull(err)).toBe(true);
+      }
+      // Other failures keep their own code.
+      await store.put("x", new Uint8Array([1])).catch(() => undefined);
+      const conflict = await store.put("x/y", new Uint8Array([1])).catch((e: unknown) => e);
+      expect(isDiskFull(conflict)).toBe(false);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

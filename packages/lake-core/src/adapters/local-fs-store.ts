@@ -26,6 +26,30 @@ function errnoCode(err: unknown): string | undefined {
 }
 
 const MISSING = new Set(["ENOENT", "ENOTDIR", "EISDIR"]);
+/** The file system has no room (or the user's quota is spent): nothing is wrong with the object. */
+const NO_SPACE = new Set(["ENOSPC", "EDQUOT"]);
+
+/**
+ * True for a write the lake's disk had no room for (ENOSPC, EDQUOT). It is UNAVAILABLE: the ingest
+ * API answers 503 with Retry-After, and the worker waits for space rather than failing its batches.
+ */
+export function isDiskFull(err: unknown): boolean {
+  return err instanceof InletError && err.code === "UNAVAILABLE" && err.details?.reason === "disk_full";
+}
+
+/** A write's error as the port reports it: out of space is UNAVAILABLE, anything else as it was. */
+function writeError(err: unknown, key: string): unknown {
+  const code = errnoCode(err);
+  if (code === undefined || !NO_SPACE.has(code)) return err;
+  const e = new InletError("UNAVAILABLE", `the lake's disk has no room left to write ${key} (${code})`, {
+    part: "the object store",
+    reason: "disk_full",
+    errno: code,
+    key,
+  });
+  e.cause = err;
+  return e;
+}
 
 export interface LocalFsStoreOptions {
   /**
@@ -52,11 +76,15 @@ export class LocalFsObjectStore implements ObjectStore {
   }
 
   put(key: string, body: Uint8Array, opts: PutOptions = {}): Promise<void> {
-    return this.putBytes(key, body, opts);
+    return this.putBytes(key, body, opts).catch((err: unknown) => {
+      throw writeError(err, key);
+    });
   }
 
   putFile(key: string, path: string, opts: PutOptions = {}): Promise<void> {
-    return this.putBytes(key, { file: path }, opts);
+    return this.putBytes(key, { file: path }, opts).catch((err: unknown) => {
+      throw writeError(err, key);
+    });
   }
 
   private async putBytes(key: string, body: Uint8Array | { file: string }, opts: PutOptions): Promise<void> {
@@ -147,7 +175,13 @@ export class LocalFsObjectStore implements ObjectStore {
     }
   }
 
-  async copy(from: string, to: string): Promise<boolean> {
+  copy(from: string, to: string): Promise<boolean> {
+    return this.copyObject(from, to).catch((err: unknown) => {
+      throw writeError(err, to);
+    });
+  }
+
+  private async copyObject(from: string, to: string): Promise<boolean> {
     const source = this.pathOf(from);
     const target = this.pathOf(to);
     const dir = dirname(target);
