@@ -26,6 +26,11 @@ export class WorkerMetrics {
     "inlet_worker_batch_leases_lost_total",
     "Batch leases that ran out before the worker renewed them",
   );
+  /** Object-store writes of a flush that found the lake's disk full and waited for room (wait-for-space.ts). */
+  readonly diskFullWaits = this.counter(
+    "inlet_worker_disk_full_waits_total",
+    "Flush writes that waited for the lake's disk to have room",
+  );
   readonly poisonBatches = this.counter(
     "inlet_worker_poison_batches_total",
     "Batches recorded as POISON_BATCH dead letters",

@@ -30,6 +30,7 @@ import type { ReplayPriority } from "../replay/replay-pace";
 import { runReplayJob } from "../replay/replay-runner";
 import { runReprocessJob } from "../replay/reprocess-runner";
 import { BatchLeases } from "./batch-leases";
+import { waitingForSpace } from "./wait-for-space";
 import { WorkerMetrics } from "./worker-metrics";
 import { removeOrphanedScratch, workerScratchPath } from "./worker-scratch";
 
@@ -190,6 +191,12 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const leases = new BatchLeases(queue, BATCHES_QUEUE, { leaseMs, maxHoldMs }, logger, (n) =>
     metrics.batchLeasesLost.inc(n),
   );
+  // A flush's uploads wait while the lake's disk is full rather than spend its batches' receives.
+  const flushStore = waitingForSpace(store, {
+    signal: stopping.signal,
+    logger,
+    onWaited: () => metrics.diskFullWaits.inc(),
+  });
 
   if (ownsTmp) {
     const removed = await removeOrphanedScratch();
@@ -212,7 +219,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     metrics.inFlightFlushes.inc();
     try {
       const out = await processBatches(
-        { catalog, store, queue: leases.queue, duck, tmpDir, logger, dedupe },
+        { catalog, store: flushStore, queue: leases.queue, duck, tmpDir, logger, dedupe },
         group,
       );
       if (out.retried > 0) catalogSuspect = true;
