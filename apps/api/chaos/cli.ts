@@ -8,8 +8,11 @@
 //   poison-batch (one body's batch fails every time), pg-restart, pg-terminate (at each --at)
 //   short-visibility (two workers): --slow-flush-ms 12000 --slow-flush-every 2 --flush-bytes 1048576
 //   schema-race (two workers): --schema-versions 4 --schema-interval 3 --flush-bytes 1048576
+//   disk-full (the lake's tmpfs filled at each --at): --disk-size-mb 256 --disk-full-seconds 10 --disk-min-free-bytes 0
+//   kill-during-upload (s3rver; at each --at the worker SIGKILLed with a curated PUT half sent)
 import { parseArgs } from "node:util";
 import { DELIVERY_FAULT_SCENARIOS, deliveryFaultHooks, isDeliveryFaultScenario } from "./delivery-faults";
+import { diskFullEnvironment } from "./disk-faults";
 import { type ChaosEnvironment, natsRestartEnvironment, s3FaultsEnvironment } from "./environments";
 import { formatVerdict } from "./history-checker";
 import {
@@ -20,6 +23,7 @@ import {
 } from "./inlet-faults";
 import { formatPeaks } from "./memory-sampler";
 import { type ChaosResult, runChaos, type Scenario } from "./run-chaos";
+import { killDuringUploadEnvironment } from "./upload-kill";
 
 const { values: args } = parseArgs({
   options: {
@@ -44,6 +48,9 @@ const { values: args } = parseArgs({
     "schema-versions": { type: "string", default: "4" },
     "schema-interval": { type: "string", default: "3" },
     "flush-bytes": { type: "string", default: String(1024 ** 2) },
+    "disk-size-mb": { type: "string", default: "256" },
+    "disk-full-seconds": { type: "string", default: "10" },
+    "disk-min-free-bytes": { type: "string", default: "0" },
   },
 });
 
@@ -56,6 +63,8 @@ const SCENARIOS: Scenario[] = [
   "nats-restart",
   ...(Object.keys(INLET_FAULT_SCENARIOS) as InletFaultScenario[]),
   ...DELIVERY_FAULT_SCENARIOS,
+  "disk-full",
+  "kill-during-upload",
 ];
 const chosen = args.scenario === "all" ? SCENARIOS : [args.scenario as Scenario];
 for (const s of chosen) {
@@ -72,6 +81,13 @@ async function environmentOf(scenario: Scenario): Promise<ChaosEnvironment | und
   if (scenario === "s3-faults")
     return s3FaultsEnvironment(Number(args["s3-fault-rate"]), Number(args["s3-stall-seconds"]) * 1000);
   if (scenario === "nats-restart") return natsRestartEnvironment();
+  if (scenario === "disk-full")
+    return diskFullEnvironment({
+      sizeMb: Number(args["disk-size-mb"]),
+      holdMs: Number(args["disk-full-seconds"]) * 1000,
+      minFreeBytes: Number(args["disk-min-free-bytes"]),
+    });
+  if (scenario === "kill-during-upload") return killDuringUploadEnvironment();
   if (isDeliveryFaultScenario(scenario)) {
     // Two workers at least: the fault is between them (one batch with both, one table committed by both).
     const hooks = deliveryFaultHooks(scenario, {
@@ -133,7 +149,7 @@ function report(scenario: Scenario, r: ChaosResult): string[] {
     );
   }
   for (const f of r.faults) {
-    const verb = /^(restart|pg_terminate)/.test(f.what) ? "" : "SIGKILL ";
+    const verb = /^(restart|pg_terminate|disk full)/.test(f.what) ? "" : "SIGKILL ";
     const parts = [`fault at ${Math.round(f.at * 100)} % of requests: ${verb}${f.what}`];
     if (f.recoveredMs !== undefined) {
       parts.push(`batches received before it all committed ${(f.recoveredMs / 1000).toFixed(1)} s later`);

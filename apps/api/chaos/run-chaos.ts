@@ -14,9 +14,11 @@ import pg from "pg";
 import { generateEvents } from "../bench/generate-events";
 import { NdjsonPoster, ndjsonBodies } from "../bench/ndjson-poster";
 import type { DeliveryFaultScenario } from "./delivery-faults";
+import type { DiskFaultScenario } from "./disk-faults";
 import { checkHistory, type Expected, SendLog, type SendOutcome, type Verdict } from "./history-checker";
 import type { InletFaultScenario } from "./inlet-faults";
 import { type ProcessPeak, sampleMemory } from "./memory-sampler";
+import type { UploadKillScenario } from "./upload-kill";
 
 export type Scenario =
   | "none"
@@ -26,6 +28,8 @@ export type Scenario =
   | "s3-faults"
   | "nats-restart"
   | InletFaultScenario
+  | DiskFaultScenario
+  | UploadKillScenario
   | DeliveryFaultScenario;
 
 export interface ChaosOptions {
