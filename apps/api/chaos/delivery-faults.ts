@@ -370,7 +370,7 @@ export function deliveryFaultHooks(
         const during = registered.filter((r) => r.atMs > firstCommit && r.atMs < lastCommit).length;
         if (during < registered.length)
           failures.push(
-            `${registered.length - during} schema versions registered while no batch of the run was being committed`,
+            `${registered.length - during} schema versions registered while no batch of the run was being committed (send more --events, or shorten --schema-interval)`,
           );
         // The table's columns hold every field a version added: a worker on an older version must not
         // have written its column list over a newer one.
