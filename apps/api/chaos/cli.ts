@@ -7,7 +7,7 @@
 //   kill-after-parquet-write|kill-before-commit|kill-after-commit: --failpoint-hit 2 (the worker's n-th flush)
 //   poison-batch (one body's batch fails every time), pg-restart, pg-terminate (at each --at)
 //   short-visibility (two workers): --slow-flush-ms 12000 --slow-flush-every 2 --flush-bytes 1048576
-//   schema-race (two workers): --schema-versions 4 --schema-interval 2 --flush-bytes 1048576
+//   schema-race (two workers): --schema-versions 4 --schema-interval 1 (at least, s) --flush-bytes 1048576
 //   disk-full (the lake's tmpfs filled at each --at): --disk-size-mb 256 --disk-full-seconds 10 --disk-min-free-bytes 0
 //   kill-during-upload (s3rver; at each --at the worker SIGKILLed with a curated PUT half sent)
 import { parseArgs } from "node:util";
@@ -46,7 +46,7 @@ const { values: args } = parseArgs({
     "slow-flush-ms": { type: "string", default: "12000" },
     "slow-flush-every": { type: "string", default: "2" },
     "schema-versions": { type: "string", default: "4" },
-    "schema-interval": { type: "string", default: "2" },
+    "schema-interval": { type: "string", default: "1" },
     "flush-bytes": { type: "string", default: String(1024 ** 2) },
     "disk-size-mb": { type: "string", default: "256" },
     "disk-full-seconds": { type: "string", default: "10" },
