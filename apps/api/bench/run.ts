@@ -37,6 +37,13 @@ if (process.argv.includes("--replay")) {
   process.exit();
 }
 
+// `npm run bench -- --freshness`: freshness paced at shares of the sustainable rate (freshness-bench.ts).
+if (process.argv.includes("--freshness")) {
+  const { runFreshnessBench } = await import("./freshness-bench");
+  await runFreshnessBench(process.argv.slice(2).filter((a) => a !== "--freshness"));
+  process.exit();
+}
+
 // `npm run bench -- --compaction`: a worker's peak memory while it compacts under load (compaction-bench.ts).
 if (process.argv.includes("--compaction")) {
   const { runCompactionBench } = await import("./compaction-bench");
