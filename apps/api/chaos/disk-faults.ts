@@ -207,7 +207,7 @@ export async function diskFullEnvironment(opts: DiskFullOptions): Promise<ChaosE
       const last = rows[0]?.last;
       const backlogMs = last ? Math.max(0, last.getTime() - freedAt) : undefined;
       lines.push(
-        `disk full #${i + 1} ${((f.struckAt - r.firstSend) / 1000).toFixed(1)} s into the run: filler of ${(f.bytes / 1024 ** 2).toFixed(1)} MiB until ENOSPC (took ${secs(f.filledAt - f.struckAt)}), freed ${secs(freedAt - f.filledAt)} later; batches received before it that the worker held through it (waiting for space, uncommitted when freed): ${f.heldThrough ?? "?"}; answers meanwhile: ${text}; 2xx of requests sent meanwhile: ${okDuring}; first 2xx of a request sent after the space returned ${secs(firstOk ? firstOk.answeredAt - freedAt : undefined)} later; batches received until then all committed ${secs(backlogMs)} after the space returned`,
+        `disk full #${i + 1} ${((f.struckAt - r.firstSend) / 1000).toFixed(1)} s into the run: filler of ${(f.bytes / 1024 ** 2).toFixed(1)} MiB until ENOSPC (took ${secs(f.filledAt - f.struckAt)}), freed ${secs(freedAt - f.filledAt)} later; batches received before it still waiting when it was freed (in the flush that waited, or queued behind it): ${f.heldThrough ?? "?"}; answers meanwhile: ${text}; 2xx of requests sent meanwhile: ${okDuring}; first 2xx of a request sent after the space returned ${secs(firstOk ? firstOk.answeredAt - freedAt : undefined)} later; batches received until then all committed ${secs(backlogMs)} after the space returned`,
       );
       if (Number(rows[0]?.waiting ?? 0) > 0)
         failures.push(`${rows[0]?.waiting} batches received before the space returned are not committed`);
