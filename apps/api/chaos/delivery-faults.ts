@@ -54,6 +54,43 @@ async function workerCounters(apiUrl: string): Promise<Map<string, number>> {
   return out;
 }
 
+/**
+ * Batches two workers processed at once, sampled every 250 ms: a batch whose message is held by a later
+ * receipt (redelivered, its lease running) while the batch is still uncommitted. The later receiver saw
+ * it uncommitted too, so both go on to commit it, and one of the two commits must leave it out.
+ */
+function sampleDoubleHolds(url: string): { stop(): Promise<number> } {
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  pool.on("error", () => {});
+  const seen = new Set<string>();
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await pool
+        .query<{ batch_id: string }>(
+          `SELECT b.id AS batch_id FROM queue_messages m JOIN batches b ON b.id = m.body->>'batchId'
+            WHERE m.queue = 'batches' AND m.dead_at IS NULL AND m.receive_count > 1
+              AND m.visible_at > (now() AT TIME ZONE 'UTC') AND b.status = 'received'`,
+        )
+        .then(
+          ({ rows }) => {
+            for (const r of rows) seen.add(r.batch_id);
+          },
+          () => undefined,
+        );
+      await sleep(250);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      await pool.end().catch(() => undefined);
+      return seen.size;
+    },
+  };
+}
+
 /** Waits until the batches queue holds no live message (a redelivered committed batch is acked). */
 async function queueEmptied(db: pg.Pool): Promise<{ waiting: number; tookMs: number }> {
   const from = Date.now();
@@ -262,6 +299,7 @@ export function deliveryFaultHooks(
   opts: DeliveryFaultOptions,
 ): ScenarioHooks {
   let redeliveries: { stop(): Promise<number> } | undefined;
+  let doubleHolds: { stop(): Promise<number> } | undefined;
   let db: pg.Pool | undefined;
   const registered: { version: number; field: string; atMs: number; tookMs: number }[] = [];
   let registering: Promise<void> | undefined;
@@ -329,6 +367,7 @@ export function deliveryFaultHooks(
     },
     async started(run) {
       redeliveries = sampleRedeliveries(run.dbUrl);
+      if (scenario === "short-visibility") doubleHolds = sampleDoubleHolds(run.dbUrl);
       if (scenario !== "schema-race") return;
       db = new pg.Pool({ connectionString: run.dbUrl, max: 1 });
       db.on("error", () => {});
@@ -344,6 +383,7 @@ export function deliveryFaultHooks(
       stopRegistering = true;
       await registering;
       const redelivered = (await redeliveries?.stop()) ?? 0;
+      const heldTwice = (await doubleHolds?.stop()) ?? 0;
       // The workers report their counters every second: wait for the last of them.
       await sleep(2500);
       const counters = await workerCounters(run.apiUrl);
@@ -358,6 +398,9 @@ export function deliveryFaultHooks(
       if (scenario === "short-visibility") {
         lines.push(
           `fault: ${opts.slowFlushEvery === 1 ? "every flush commit" : `one flush commit in ${opts.slowFlushEvery}`} of each worker waited ${secs(opts.slowFlushMs)} before its catalog transaction, leases of ${secs(LEASE_MS)} never renewed (INLET_FAILPOINTS slow-flush, no-lease-renewal)`,
+        );
+        lines.push(
+          `batches two workers processed at once (redelivered while still uncommitted, sampled every 250 ms): ${heldTwice}; each is in one snapshot (below), so one of its two commits left it out`,
         );
         if (redelivered === 0) failures.push("no batch was redelivered: the scenario exercised nothing");
         if (counter("batches_already_done") === 0)
@@ -417,6 +460,7 @@ export function deliveryFaultHooks(
       stopRegistering = true;
       await registering;
       await redeliveries?.stop();
+      await doubleHolds?.stop();
       await db?.end().catch(() => undefined);
     },
   };
