@@ -89,6 +89,7 @@ export const envSchema = z.object({
   INLET_WORKER_METRICS_PORT: port.optional(),
   INLET_WORKER_CONCURRENCY: wholeNumber(1, 32).default(2),
   INLET_FLUSH_INTERVAL_MS: positiveInt.default(1000),
+  INLET_FLUSH_LINGER_MS: positiveInt.default(100),
   INLET_FLUSH_BYTES: positiveInt.default(5 * 1024 * 1024),
   INLET_VACUUM_INTERVAL_MS: nonNegativeInt.default(10 * 60_000),
   INLET_FILE_RETENTION_MS: nonNegativeInt.default(60 * 60_000),

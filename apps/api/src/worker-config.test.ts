@@ -40,5 +40,9 @@ describe("workerConfig", () => {
     expect([c.flushBytes, c.flushIntervalMs, c.concurrency, c.ingestLimits?.maxEventsPerBatch]).toEqual([
       1024, 1000, 2, 50,
     ]);
+    expect(c.flushLingerMs).toBe(100);
+    expect(
+      workerConfig(loadConfig({ NEXTAUTH_SECRET: secret, INLET_FLUSH_LINGER_MS: "1000" })).flushLingerMs,
+    ).toBe(1000);
   });
 });

@@ -6,6 +6,7 @@ import type { Config } from "./config";
 export function workerConfig(config: Config): WorkerConfig {
   return {
     flushIntervalMs: config.INLET_FLUSH_INTERVAL_MS,
+    flushLingerMs: config.INLET_FLUSH_LINGER_MS,
     flushBytes: config.INLET_FLUSH_BYTES,
     concurrency: config.INLET_WORKER_CONCURRENCY,
     leaseMs: config.INLET_QUEUE_LEASE_MS,

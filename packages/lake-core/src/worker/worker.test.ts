@@ -211,6 +211,37 @@ describe("worker", () => {
     await t.drop();
   });
 
+  it("writes a batch once no other follows within the linger, not a whole flush interval later", async () => {
+    const t = await createTestDatabase();
+    const store = new LocalFsObjectStore(join(dir, "lake-linger"), { fsync: false });
+    const queue = new PgQueue({ pool: t.db.pool });
+    const src = await createTestSource(t.db);
+    // An interval longer than the wait below: only the linger can end this flush in time.
+    const worker = await startWorker({
+      catalog: new PgCatalog(t.db),
+      store,
+      queue,
+      logger,
+      config: { flushIntervalMs: 30_000, flushLingerMs: 50, compactIntervalMs: 0, landing: "off" },
+    });
+    try {
+      const lone = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [
+        JSON.stringify({ id: "l1", amount: 1, created_at: "2024-05-01T00:00:00Z" }),
+      ]);
+      await waitUntil(
+        "lone batch committed",
+        async () =>
+          (await t.db.prisma.batch.findUniqueOrThrow({ where: { id: lone.batchId } })).status === "committed",
+        15_000,
+      );
+    } finally {
+      // Closed first: the flush loops' next long poll (up to the interval) then ends at once.
+      await queue.close();
+      await worker.stop();
+    }
+    await t.drop();
+  });
+
   it("picks up a file dropped into the landing zone and commits its events", async () => {
     const t = await createTestDatabase();
     const store = new LocalFsObjectStore(join(dir, "lake-landing"), { fsync: false });

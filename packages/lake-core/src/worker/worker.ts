@@ -39,6 +39,13 @@ const RECEIVE_CHUNK = 4;
 export interface WorkerConfig {
   /** Flush at most this long after the first message of a flush was received (default 1000). */
   flushIntervalMs?: number;
+  /**
+   * Flush as soon as no further batch arrives within this long of the last one (default 100): below
+   * saturation a batch is written when the queue has nothing more for it, not a whole interval later;
+   * under a backlog every receive returns at once, so flushes still grow to the interval or the bytes.
+   * Set it to the interval for the older behaviour (fewer, larger files at moderate load).
+   */
+  flushLingerMs?: number;
   /** Flush once the buffered batches hold this many raw bytes (default 5 MiB). */
   flushBytes?: number;
   /** Flush once this many batches are buffered (default 1000). */
@@ -165,6 +172,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const cfg = deps.config ?? {};
   const flushIntervalMs = cfg.flushIntervalMs ?? 1000;
+  const flushLingerMs = Math.min(cfg.flushLingerMs ?? 100, flushIntervalMs);
   const flushBytes = cfg.flushBytes ?? 5 * 1024 * 1024;
   const maxBatches = cfg.maxBatchesPerFlush ?? 1000;
   const leaseMs = cfg.leaseMs ?? 8000;
@@ -303,8 +311,10 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       let firstAt = 0;
       try {
         while (group.length < maxBatches && bytes < flushBytes) {
-          const waitMs = firstAt === 0 ? flushIntervalMs : flushIntervalMs - (Date.now() - firstAt);
-          if (firstAt !== 0 && waitMs <= 0) break;
+          const left = flushIntervalMs - (Date.now() - firstAt);
+          if (firstAt !== 0 && left <= 0) break;
+          // Waiting for a group's first batch, up to the interval; for the next, up to the linger.
+          const waitMs = firstAt === 0 ? flushIntervalMs : Math.min(flushLingerMs, left);
           if (stopping.signal.aborted || catalogSuspect) break;
           // A few at a time: the byte budget is only known after receiving, and one large receive
           // from a backlog would make a flush of hundreds of megabytes (memory, freshness).
@@ -636,6 +646,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       leaseMs,
       maxHoldMs,
       flushIntervalMs,
+      flushLingerMs,
       flushBytes,
       maxBatches,
       landing: landingMode,
