@@ -506,7 +506,7 @@ export class PgCatalog implements Catalog {
     return replayBatchItems(this.pool, jobId, batchId);
   }
 
-  assignReplayBatch(assignment: ReplayBatchAssignment): Promise<void> {
+  assignReplayBatch(assignment: ReplayBatchAssignment): Promise<boolean> {
     return withTransaction(this.pool, (tx) => assignReplayBatch(tx, assignment));
   }
 

@@ -510,7 +510,18 @@ function seqRange(seqs: number[]): [number, number] {
   return [min, max];
 }
 
-export async function assignReplayBatch(tx: Queryable, a: ReplayBatchAssignment): Promise<void> {
+export async function assignReplayBatch(tx: Queryable, a: ReplayBatchAssignment): Promise<boolean> {
+  // The job's row is locked first: a cancel committed since the runner read its letters is seen here
+  // (and one that comes later waits, then skips only what this batch did not take).
+  const job = await tx.query<{ status: string }>(
+    "SELECT status::text AS status FROM replay_jobs WHERE id = $1 FOR UPDATE",
+    [a.jobId],
+  );
+  const status = job.rows[0]?.status;
+  if (status === undefined || status === "cancelled" || status === "succeeded" || status === "failed") {
+    return false;
+  }
+  if (a.settled && a.settled.length > 0) await settleReplayItems(tx, a.jobId, a.settled);
   // One row for the batch, whatever its size (a retry after a crash finds it there under the same id).
   await tx.query(
     `INSERT INTO replay_batches (batch_id, job_id, seqs, letter_ids, first_index, event_count, assigned_ids,
@@ -533,6 +544,7 @@ export async function assignReplayBatch(tx: Queryable, a: ReplayBatchAssignment)
     `UPDATE replay_jobs SET cursor = GREATEST(cursor, $2), updated_at = ${NOW_UTC} WHERE id = $1`,
     [a.jobId, Math.max(0, ...a.items.map((i) => i.seq))],
   );
+  return true;
 }
 
 export async function settleReplayItems(

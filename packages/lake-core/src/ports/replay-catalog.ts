@@ -117,6 +117,11 @@ export interface ReplayBatchAssignment {
   items: { seq: number; letterId: string; firstIndex: number; eventCount: number; assignedIds: string[] }[];
   /** Events in the batch (counted into the job's pace). */
   events: number;
+  /**
+   * Letters before or among the batch's that cannot be sent, settled in the same transaction (the
+   * cursor moves past them and the batch's letters together).
+   */
+  settled?: { seq: number; state: "skipped" | "failed"; reason: string; reasonCode?: string }[] | undefined;
 }
 
 /** A replay batch's letters, as the worker reads them before judging the batch. */
@@ -242,10 +247,11 @@ export interface ReplayCatalog {
   /** The items handed to a replay batch (to send it again after a restart), in seq order. */
   replayBatchItems(jobId: string, batchId: string): Promise<ReplayItemToSend[]>;
   /**
-   * Records the items as sent in the batch and moves the job's cursor past them, in one transaction,
-   * before the batch is accepted (so the worker always finds its manifest).
+   * Records the items as sent in the batch (and settles `settled`) and moves the job's cursor past
+   * them, in one transaction, before the batch is accepted (so the worker always finds its manifest).
+   * False, recording nothing, when the job has ended meanwhile (cancelled): the batch is not sent.
    */
-  assignReplayBatch(assignment: ReplayBatchAssignment): Promise<void>;
+  assignReplayBatch(assignment: ReplayBatchAssignment): Promise<boolean>;
   /**
    * Ends items that were not sent (skipped) or that failed before or outside the worker. With
    * `batchId`, they are that replay batch's items still waiting, all of them, and the batch is done.

@@ -281,6 +281,110 @@ describe("replaying dead letters", () => {
     expectOnceEach(await curated(src), ["d1", "d2", "d3", "d4", "d5"]);
   });
 
+  it("settles a letter that cannot be sent together with its chunk: a run stopped before the chunk is recorded strands none", async () => {
+    const src = await createTestSource(bed.t.db);
+    await send(
+      src,
+      ["u1", "u2", "u3"].map((id) => order(id, { amount: "bad" })),
+    );
+    const letters = (await openLetters(src)).sort((a, b) =>
+      String(a.eventId).localeCompare(String(b.eventId)),
+    );
+    await fix(letters[0]!.id, order("u1", { amount: 5 }));
+    await fix(letters[1]!.id, "{not json");
+    await fix(letters[2]!.id, order("u3", { amount: 5 }));
+    const jobId = await createJob({ letterIds: letters.map((l) => l.id) });
+
+    // The chunk (u1, u3, with u2 unsendable between them) cannot be recorded: the catalog is away.
+    let refused = 0;
+    const away = new Proxy(catalog, {
+      get(target, prop) {
+        if (prop === "assignReplayBatch" && refused === 0) {
+          return async () => {
+            refused += 1;
+            throw new InletError("UNAVAILABLE", "catalog away");
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    expect(
+      await runReplayJob({ catalog: away, store: bed.store, queue: bed.queue }, jobId, {
+        returnWhenSent: true,
+      }),
+    ).toBe("stopped");
+    expect(refused).toBe(1);
+    // Nothing moved: not even the unsendable letter's settlement, which would carry the cursor past u1.
+    expect((await catalog.getReplayJob(jobId))?.cursor).toBe(0);
+
+    expect(await runToEnd(jobId)).toBe("succeeded");
+    expect((await catalog.getReplayJob(jobId))?.progress).toMatchObject({
+      landed: 2,
+      stillFailing: 1,
+      sent: 0,
+      queued: 0,
+    });
+    expectOnceEach(await curated(src), ["u1", "u3"]);
+  });
+
+  it("sends nothing of a chunk read before a cancel committed: its letters are skipped and stay open", async () => {
+    const src = await createTestSource(bed.t.db);
+    await send(src, [order("c1", { amount: "bad" })]);
+    const letters = await openLetters(src);
+    await fix(letters[0]!.id, order("c1", { amount: 5 }));
+    const jobId = await createJob({ letterIds: letters.map((l) => l.id) });
+    // The cancel commits after the runner read the chunk's letters and before it records the chunk.
+    const racing = new Proxy(catalog, {
+      get(target, prop) {
+        if (prop === "nextReplayItems") {
+          return async (...args: Parameters<Catalog["nextReplayItems"]>) => {
+            const items = await target.nextReplayItems(...args);
+            await target.transaction((tx) =>
+              tx.setReplayJobStatus(jobId, "cancelled", ["queued", "running", "paused"]),
+            );
+            return items;
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    expect(
+      await runReplayJob({ catalog: racing, store: bed.store, queue: bed.queue }, jobId, {
+        returnWhenSent: true,
+      }),
+    ).toBe("cancelled");
+    expect((await catalog.getReplayJob(jobId))?.progress).toMatchObject({ skipped: 1, sent: 0, landed: 0 });
+    expect(await catalog.outstandingReplayBatches(jobId)).toEqual([]);
+    await processAll();
+    expect((await curated(src)).rows).toEqual([]);
+    expect(await openLetters(src)).toHaveLength(1);
+  });
+
+  it("ends a job whose recorded batch lost its letters (their source purged) instead of waiting for it", async () => {
+    const src = await createTestSource(bed.t.db);
+    await send(src, [order("p1", { amount: "bad" })]);
+    const letters = await openLetters(src);
+    await fix(letters[0]!.id, order("p1", { amount: 5 }));
+    const jobId = await createJob({ letterIds: letters.map((l) => l.id) });
+    const dying = new AbortController();
+    expect(
+      await runReplayJob({ catalog, store: bed.store, queue: bed.queue }, jobId, {
+        signal: dying.signal,
+        returnWhenSent: true,
+        beforeAccept: () => {
+          dying.abort();
+          throw new Error("killed");
+        },
+      }),
+    ).toBe("stopped");
+    // A purge deletes the source's letters, and with them their items of the job.
+    await bed.t.db.pool.query("DELETE FROM dead_letters WHERE source_id = $1", [src.id]);
+    expect(await runToEnd(jobId)).toBe("succeeded");
+    expect(await catalog.outstandingReplayBatches(jobId)).toEqual([]);
+  });
+
   it("keeps a job running when the store is briefly away, and goes on from its cursor once it is back", async () => {
     const src = await createTestSource(bed.t.db);
     await send(src, [order("s1", { amount: "bad" })]);

@@ -87,6 +87,8 @@ interface Chunk {
   items: { seq: number; letterId: string; events: string[]; assignedIds: string[] }[];
   events: number;
   bytes: number;
+  /** Letters met on the way that cannot be sent: settled with the chunk's record, in its transaction. */
+  settled: Settlement[];
 }
 
 type Settlement = { seq: number; state: "skipped" | "failed"; reason: string; reasonCode?: string };
@@ -304,6 +306,7 @@ class JobRun {
           items: [],
           events: 0,
           bytes: 2,
+          settled,
         };
       } else if (
         chunk.source.id !== item.sourceId ||
@@ -322,8 +325,10 @@ class JobRun {
       chunk.events += read.events.length;
       chunk.bytes += read.bytes;
     }
-    if (settled.length > 0) await this.deps.catalog.settleReplayItems(this.jobId, settled);
+    // With a chunk, the letters settled on the way are recorded with it: settled alone first, they would
+    // move the job's cursor past the chunk's earlier letters before those are in a batch.
     if (chunk) return chunk;
+    if (settled.length > 0) await this.deps.catalog.settleReplayItems(this.jobId, settled);
     if (paused) {
       await this.deps.catalog.pauseReplayJob(
         this.jobId,
@@ -353,7 +358,15 @@ class JobRun {
       firstIndex += i.events.length;
       return placed;
     });
-    await this.deps.catalog.assignReplayBatch({ jobId: this.jobId, batchId, items, events: chunk.events });
+    const recorded = await this.deps.catalog.assignReplayBatch({
+      jobId: this.jobId,
+      batchId,
+      items,
+      events: chunk.events,
+      settled: chunk.settled,
+    });
+    // Cancelled since its letters were read: nothing is sent, and the next look at the job ends the run.
+    if (!recorded) return;
     await this.opts.beforeAccept?.(batchId);
     await this.accept(
       chunk.source,
@@ -368,7 +381,11 @@ class JobRun {
   private async resend(batchId: string): Promise<void> {
     const items = await this.deps.catalog.replayBatchItems(this.jobId, batchId);
     const first = items[0];
-    if (!first) return;
+    if (!first) {
+      // Its letters are gone (their source purged with them): nothing is left to send or wait for.
+      await this.deps.catalog.settleReplayItems(this.jobId, [], batchId);
+      return;
+    }
     if (first.sourceId === null || first.source === null) {
       await this.deps.catalog.settleReplayItems(
         this.jobId,
