@@ -3,7 +3,6 @@
 // killed mid-file goes to another within seconds (not after the 5 minutes the message was once hidden
 // for), on the PostgreSQL queue and on NATS JetStream.
 import { type ChildProcess, fork } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,17 +11,13 @@ import { createTestDatabase, type TestDatabase } from "@inlet/db/testing";
 import pino from "pino";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
-import { NatsQueue } from "../adapters/nats-queue";
-import { PgQueue } from "../adapters/pg-queue";
 import { PgCatalog } from "../catalog/pg-catalog";
 import { LANDING_EVENTS_QUEUE } from "../landing/landing-watch";
-import type { Queue } from "../ports/queue";
+import { natsQueueForChild, pgQueueForChild } from "../testing/child-queues";
 import {
   createTestSource,
-  deleteNatsStream,
   ensureNatsServer,
   readCommittedRows,
-  TEST_NATS_URL,
   waitUntil,
 } from "../testing/pipeline-fixtures";
 import { startWorker } from "./worker";
@@ -47,34 +42,8 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-interface QueueUnderTest {
-  queue: Queue;
-  /** What the child needs to open the same queue. */
-  childEnv: Record<string, string>;
-  cleanup(): Promise<void>;
-}
-
-async function pgQueue(): Promise<QueueUnderTest> {
-  const queue = new PgQueue({ pool: t.db.pool });
-  return { queue, childEnv: {}, cleanup: () => queue.close() };
-}
-
-async function natsQueue(): Promise<QueueUnderTest> {
-  const stream = `INLET_LANDING_${randomBytes(4).toString("hex")}`;
-  const queue = await NatsQueue.connect({
-    servers: TEST_NATS_URL,
-    streamName: stream,
-    subjectPrefix: stream.toLowerCase(),
-  });
-  return {
-    queue,
-    childEnv: { WORKER_NATS_URL: TEST_NATS_URL, WORKER_NATS_STREAM: stream },
-    async cleanup() {
-      await queue.close();
-      await deleteNatsStream(stream);
-    },
-  };
-}
+const pgQueue = async () => pgQueueForChild(t.db.pool);
+const natsQueue = () => natsQueueForChild("INLET_LANDING");
 
 it.each([
   ["PostgreSQL", pgQueue],
