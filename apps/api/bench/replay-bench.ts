@@ -214,7 +214,14 @@ interface ModeFigures {
   achievedRate: number;
   replayTotal: number;
   replaySeconds: number;
-  replayBatches: { events: number; batches: number; sendSpan: string; commitSpan: string };
+  replayBatches: {
+    events: number;
+    batches: number;
+    sendSpan: string;
+    commitSpan: string;
+    /** The job's sending rate: the events of every batch but the last over first → last received. */
+    sendRate: number;
+  };
   alone: LiveFigures;
   beside: LiveFigures;
   after: LiveFigures;
@@ -228,6 +235,15 @@ interface ModeFigures {
   correctness: string[];
   ok: boolean;
   overlapped: boolean;
+}
+
+/** Events per second between the first and the last replay batch received (all batches but the last). */
+function sendRate(b: { first: Date; sent: Date; events: string; batches: string } | undefined): number {
+  if (!b) return 0;
+  const batches = Number(b.batches);
+  const seconds = (b.sent.getTime() - b.first.getTime()) / 1000;
+  if (batches < 2 || seconds <= 0) return Number.NaN;
+  return (Number(b.events) * (batches - 1)) / batches / seconds;
 }
 
 export async function runReplayBench(argv: string[]): Promise<void> {
@@ -531,6 +547,7 @@ async function measureMode(m: ModeSettings): Promise<ModeFigures> {
         batches: Number(replayBatches[0]?.batches ?? 0),
         sendSpan: span(replayBatches[0]?.first, replayBatches[0]?.sent),
         commitSpan: span(replayBatches[0]?.first, replayBatches[0]?.last),
+        sendRate: sendRate(replayBatches[0]),
       },
       alone,
       beside,
@@ -585,9 +602,9 @@ function report(
         `${fmt(r.achievedRate)} events/s (${fmt(r.replayTotal)} in ${r.replaySeconds.toFixed(1)} s), configured ${fmt(r.configuredRate)} → ${((r.achievedRate / r.configuredRate) * 100).toFixed(0)} %`,
     ),
     row(
-      "replay batches: events in batches; first received → last received / last committed",
+      "replay batches: events in batches; first received → last received / last committed; sending rate",
       (r) =>
-        `${fmt(r.replayBatches.events)} in ${fmt(r.replayBatches.batches)}; ${r.replayBatches.sendSpan} s / ${r.replayBatches.commitSpan} s`,
+        `${fmt(r.replayBatches.events)} in ${fmt(r.replayBatches.batches)}; ${r.replayBatches.sendSpan} s / ${r.replayBatches.commitSpan} s; sent at ${fmt(r.replayBatches.sendRate)} events/s`,
     ),
     row(
       "letters committed while live ran beside the replay",
