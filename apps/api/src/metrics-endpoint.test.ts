@@ -148,6 +148,7 @@ const INLET_SERIES = [
   "inlet_worker_batches_retried_total counter: {}",
   "inlet_worker_bytes_vacuumed_total counter: {}",
   "inlet_worker_compactions_total counter: {}",
+  "inlet_worker_disk_full_waits_total counter: {}",
   "inlet_worker_events_accepted_total counter: {}",
   "inlet_worker_events_duplicate_total counter: {}",
   "inlet_worker_events_rejected_total counter: {}",
