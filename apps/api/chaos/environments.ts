@@ -20,6 +20,31 @@ export interface ChaosEnvironment {
  * A lake on s3rver, reached through a proxy that faults `rate` of the requests; the checker reads the
  * current snapshot's files from s3rver directly (each must exist and be readable).
  */
+/**
+ * Copies the lake objects at `paths` from the store into `dir` (same relative paths), for DuckDB to
+ * read; those the store does not have are listed as missing.
+ */
+export async function downloadLakeFiles(
+  store: S3ObjectStore,
+  dir: string,
+  paths: string[],
+): Promise<{ local: string[]; missing: string[] }> {
+  const local: string[] = [];
+  const missing: string[] = [];
+  for (const path of paths) {
+    const body = await store.get(path).catch(() => undefined);
+    if (!body) {
+      missing.push(path);
+      continue;
+    }
+    const file = join(dir, path);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, body);
+    local.push(file);
+  }
+  return { local, missing };
+}
+
 export async function s3FaultsEnvironment(rate: number, stallMs: number): Promise<ChaosEnvironment> {
   const s3 = await startS3rver();
   const proxy = await startS3FaultProxy({ target: s3.endpoint, rate, stallMs });
@@ -42,20 +67,7 @@ export async function s3FaultsEnvironment(rate: number, stallMs: number): Promis
       },
       lakeFiles: async (paths) => {
         proxy.setEnabled(false);
-        const local: string[] = [];
-        const missing: string[] = [];
-        for (const path of paths) {
-          const body = await direct.get(path).catch(() => undefined);
-          if (!body) {
-            missing.push(path);
-            continue;
-          }
-          const file = join(downloads, "files", path);
-          await mkdir(dirname(file), { recursive: true });
-          await writeFile(file, body);
-          local.push(file);
-        }
-        return { local, missing };
+        return downloadLakeFiles(direct, join(downloads, "files"), paths);
       },
     },
     figures: () => {

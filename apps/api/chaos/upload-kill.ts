@@ -4,15 +4,15 @@
 // uploads each file with one streamed PutObject (never a multipart upload: flush files are far below
 // the 5 GB a PUT may carry), so this is the middle of an upload. No snapshot may name the file of the
 // dead flush, the batches must all commit once their leases lapse, and the checker's invariants hold.
-import { mkdir, mkdtemp, readdir, readFile, readlink, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { S3ObjectStore } from "@inlet/lake-core";
 import { startS3rver } from "@inlet/lake-core/testing";
-import type { ChaosEnvironment } from "./environments";
+import { type ChaosEnvironment, downloadLakeFiles } from "./environments";
 import type { ChaosRun, FaultFigure, Inspection } from "./run-chaos";
 
 export type UploadKillScenario = "kill-during-upload";
@@ -140,22 +140,7 @@ export async function killDuringUploadEnvironment(): Promise<ChaosEnvironment> {
   const kills: { struckAt: number; pid: number; key: string; sent: number; total: number }[] = [];
   const missed: string[] = [];
 
-  const download = async (paths: string[]) => {
-    const local: string[] = [];
-    const missing: string[] = [];
-    for (const path of paths) {
-      const body = await direct.get(path).catch(() => undefined);
-      if (!body) {
-        missing.push(path);
-        continue;
-      }
-      const file = join(downloads, "files", path);
-      await mkdir(dirname(file), { recursive: true });
-      await writeFile(file, body);
-      local.push(file);
-    }
-    return { local, missing };
-  };
+  const download = (paths: string[]) => downloadLakeFiles(direct, join(downloads, "files"), paths);
 
   const inspect = async (r: ChaosRun): Promise<Inspection> => {
     const lines: string[] = [];

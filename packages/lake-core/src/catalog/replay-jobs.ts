@@ -610,7 +610,7 @@ export async function replayManifests(
   const out = new Map<string, ReplayManifestItem[]>();
   if (batchIds.length === 0) return out;
   // A batch not done has every item waiting for its outcome (the runner settles a batch's items all at
-  // once, and the worker's commit records them all): its row is the whole manifest.
+  // once, and the worker's commit records them all): its row is the whole manifest, in body order.
   const res = await q.query<{
     batch_id: string;
     job_id: string;
@@ -638,7 +638,6 @@ export async function replayManifests(
         assignedIds: r.assigned_ids.slice(firstIndex, firstIndex + eventCount),
       };
     });
-    list.sort((a, b) => a.firstIndex - b.firstIndex);
     out.set(r.batch_id, list);
   }
   return out;
