@@ -228,6 +228,9 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosResult> {
     INLET_WORKERS: String(opts.workers),
     NEXTAUTH_SECRET: randomBytes(32).toString("hex"),
     LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? "warn",
+    // An API killed between registering a batch and enqueueing it leaves the batch received with no
+    // message; the workers send it again after this long (2 minutes by default, too long for a drain).
+    INLET_STRANDED_AFTER_MS: "10000",
     ...opts.env,
   };
   const base = `http://127.0.0.1:${port}`;

@@ -81,10 +81,15 @@ export const envSchema = z.object({
   INLET_QUEUE_LEASE_MS: wholeNumber(1000, 60_000).default(8000),
   /**
    * The longest a worker keeps a batch invisible to the others by renewing its lease: a flush that
-   * takes longer (or hangs) lets another worker take the batch. At most 10 minutes, under the 15
-   * after which stranded batches are re-sent.
+   * takes longer (or hangs) lets another worker take the batch. At most 10 minutes.
    */
   INLET_QUEUE_VISIBILITY_TIMEOUT_MS: wholeNumber(1000, 600_000).default(120_000),
+  /**
+   * How long a batch may stay received before a worker sends its message again: one whose message
+   * was lost (an API killed between registering the batch and enqueueing it) is processed this long
+   * after receipt. The message's dedupe key is the batch id, so one still queued is not doubled.
+   */
+  INLET_STRANDED_AFTER_MS: wholeNumber(10_000, 3_600_000).default(120_000),
   INLET_WORKERS: wholeNumber(0, 64).default(1),
   INLET_WORKER_METRICS_PORT: port.optional(),
   INLET_WORKER_CONCURRENCY: wholeNumber(1, 32).default(2),

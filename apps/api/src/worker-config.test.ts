@@ -33,6 +33,17 @@ describe("workerConfig", () => {
     }
   });
 
+  it("sends a received batch's message again after INLET_STRANDED_AFTER_MS, 2 minutes unless set", () => {
+    expect(workerConfig(loadConfig({ NEXTAUTH_SECRET: secret })).strandedAfterMs).toBe(120_000);
+    const set = loadConfig({ NEXTAUTH_SECRET: secret, INLET_STRANDED_AFTER_MS: "10000" });
+    expect(workerConfig(set).strandedAfterMs).toBe(10_000);
+    for (const value of ["9999", "3600001", "2m"]) {
+      expect(() => loadConfig({ NEXTAUTH_SECRET: secret, INLET_STRANDED_AFTER_MS: value })).toThrow(
+        `INLET_STRANDED_AFTER_MS (${JSON.stringify(value)}): `,
+      );
+    }
+  });
+
   it("passes the flush, maintenance and ingest limits through", () => {
     const c = workerConfig(
       loadConfig({ NEXTAUTH_SECRET: secret, INLET_FLUSH_BYTES: "1024", INLET_INGEST_MAX_EVENTS: "50" }),

@@ -11,6 +11,7 @@ export function workerConfig(config: Config): WorkerConfig {
     concurrency: config.INLET_WORKER_CONCURRENCY,
     leaseMs: config.INLET_QUEUE_LEASE_MS,
     maxHoldMs: config.INLET_QUEUE_VISIBILITY_TIMEOUT_MS,
+    strandedAfterMs: config.INLET_STRANDED_AFTER_MS,
     vacuumIntervalMs: config.INLET_VACUUM_INTERVAL_MS,
     fileRetentionMs: config.INLET_FILE_RETENTION_MS,
     retentionIntervalMs: config.INLET_RETENTION_INTERVAL_MS,

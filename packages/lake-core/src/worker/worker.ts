@@ -66,11 +66,16 @@ export interface WorkerConfig {
   /** How often dead messages are drained into dead letters (default 5 s). */
   deadDrainIntervalMs?: number;
   /**
-   * How often batches still `received` long after receipt (message lost, e.g. drained as dead by a
-   * process that died before writing the dead letter) are re-enqueued; 0 turns it off (default 60 s).
+   * How often batches still `received` long after receipt (message lost: an API killed between
+   * registering the batch and enqueueing it, or a process that died between draining a dead message
+   * and writing its dead letter) are re-enqueued; 0 turns it off (default: half of strandedAfterMs,
+   * at most 60 s).
    */
   strandedSweepIntervalMs?: number;
-  /** How old a `received` batch must be before the sweep re-enqueues it (default 15 minutes). */
+  /**
+   * How old a `received` batch must be before the sweep re-enqueues it (default 2 minutes). The
+   * message carries the batch id as its dedupe key, so one still queued is not doubled.
+   */
   strandedAfterMs?: number;
   /** How often curated tables are compacted; 0 turns compaction off (default 60 s). */
   compactIntervalMs?: number;
@@ -182,8 +187,9 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const compactMs = cfg.compactIntervalMs ?? 60_000;
   const vacuumMs = cfg.vacuumIntervalMs ?? 10 * 60_000;
   const retentionMs = cfg.retentionIntervalMs ?? 60 * 60_000;
-  const strandedSweepMs = cfg.strandedSweepIntervalMs ?? 60_000;
-  const strandedAfterMs = cfg.strandedAfterMs ?? 15 * 60_000;
+  const strandedAfterMs = cfg.strandedAfterMs ?? 2 * 60_000;
+  const strandedSweepMs =
+    cfg.strandedSweepIntervalMs ?? Math.min(60_000, Math.max(1000, Math.round(strandedAfterMs / 2)));
   const refreshMs = cfg.analyticsRefreshIntervalMs ?? 30_000;
   const landingMode = cfg.landing ?? (deps.store.url.startsWith("file:") ? "poll" : "events");
   const landingPollMs = cfg.landingPollMs ?? 500;
