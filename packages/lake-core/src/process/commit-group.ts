@@ -204,7 +204,7 @@ async function commitAttempt(
             phase,
             [],
           );
-          rewritten = await uploadFiles(deps.store, source.slug, local);
+          rewritten = await uploadFiles(deps.storeInTransaction ?? deps.store, source.slug, local);
           if (committing.length === 1) for (const f of rewritten) f.batchId = committing[0]!.batch.batchId;
         }
         files = rewritten;

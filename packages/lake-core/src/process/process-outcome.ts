@@ -3,6 +3,7 @@
 import type { DuckDbWork } from "../adapters/duckdb-sql";
 import type { AcceptBatchDeps } from "../ingest/accept-batch";
 import type { DedupeIndex } from "../ports/dedupe-index";
+import type { ObjectStore } from "../ports/object-store";
 import type { ReceivedMessage } from "../ports/queue";
 import type { ReplayManifestItem } from "../ports/replay-catalog";
 
@@ -11,6 +12,12 @@ export interface ProcessDeps extends AcceptBatchDeps, DuckDbWork {
   queueName?: string;
   /** Which event ids a flush may store (default: the catalog's PostgreSQL index). */
   dedupe?: DedupeIndex | undefined;
+  /**
+   * The store for uploads made inside the catalog transaction (a rewrite of a flush's files): one that
+   * fails at once rather than waits, since the transaction holds the batches' row locks and the claims
+   * meanwhile (default: `store`).
+   */
+  storeInTransaction?: ObjectStore | undefined;
 }
 
 export interface ProcessOutcome {

@@ -14,6 +14,11 @@ export interface BatchLeaseOptions {
    * hangs does not keep its batches from every other worker forever.
    */
   maxHoldMs: number;
+  /**
+   * While this is true the hold clock stands still: the messages are renewed and the time does not
+   * count towards maxHoldMs (a flush waiting for the lake's disk to have room is not hanging).
+   */
+  holdPaused?: () => boolean;
   /** What a message stands for, in the log (default "batch"). */
   what?: string;
 }
@@ -29,6 +34,8 @@ export class BatchLeases {
   private readonly held = new Map<string, Held>();
   private readonly timer: NodeJS.Timeout;
   private renewing: Promise<void> | undefined;
+  /** The timer's last tick, for the time the hold clock stood still since. */
+  private lastTick = Date.now();
 
   constructor(
     private readonly source: Queue,
@@ -38,7 +45,7 @@ export class BatchLeases {
     private readonly onLost: (count: number) => void = () => undefined,
   ) {
     // Three renewals per lease: one late or failed renewal does not cost the lease.
-    this.timer = setInterval(() => this.renewNow(), Math.max(100, Math.floor(opts.leaseMs / 3)));
+    this.timer = setInterval(() => this.tick(), Math.max(100, Math.floor(opts.leaseMs / 3)));
     this.timer.unref();
     this.queue = this.releasingQueue();
   }
@@ -61,6 +68,15 @@ export class BatchLeases {
   stop(): void {
     clearInterval(this.timer);
     this.held.clear();
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    if (this.opts.holdPaused?.()) {
+      for (const h of this.held.values()) h.receivedAt += now - this.lastTick;
+    }
+    this.lastTick = now;
+    this.renewNow();
   }
 
   private renewNow(): void {

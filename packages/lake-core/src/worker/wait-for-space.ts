@@ -17,6 +17,8 @@ export interface WaitForSpaceOptions {
   maxDelayMs?: number;
   /** Called once for each write that had to wait, with how long it waited. */
   onWaited?: (ms: number) => void;
+  /** Called with +1 when a write starts waiting for space and -1 when it stops (written or failed). */
+  onWaiting?: (delta: 1 | -1) => void;
 }
 
 /**
@@ -41,27 +43,32 @@ export function waitingForSpace(store: ObjectStore, opts: WaitForSpaceOptions): 
   const write = async <T>(key: string, attempt: () => Promise<T>): Promise<T> => {
     let delay = first;
     let since: number | undefined;
-    for (;;) {
-      try {
-        const result = await attempt();
-        if (since !== undefined) {
-          const waitedMs = Date.now() - since;
-          opts.onWaited?.(waitedMs);
-          opts.logger?.info({ key, waitedMs }, "the lake's disk has room again; the flush goes on");
+    try {
+      for (;;) {
+        try {
+          const result = await attempt();
+          if (since !== undefined) {
+            const waitedMs = Date.now() - since;
+            opts.onWaited?.(waitedMs);
+            opts.logger?.info({ key, waitedMs }, "the lake's disk has room again; the flush goes on");
+          }
+          return result;
+        } catch (err) {
+          if (!isDiskFull(err) || opts.signal.aborted) throw err;
+          if (since === undefined) {
+            since = Date.now();
+            opts.onWaiting?.(1);
+            opts.logger?.warn(
+              { key, err: errorMessage(err) },
+              "the lake's disk is full; the flush waits for space, holding its batches",
+            );
+          }
+          await pause(delay, opts.signal);
+          delay = Math.min(delay * 2, most);
         }
-        return result;
-      } catch (err) {
-        if (!isDiskFull(err) || opts.signal.aborted) throw err;
-        if (since === undefined) {
-          since = Date.now();
-          opts.logger?.warn(
-            { key, err: errorMessage(err) },
-            "the lake's disk is full; the flush waits for space, holding its batches",
-          );
-        }
-        await pause(delay, opts.signal);
-        delay = Math.min(delay * 2, most);
       }
+    } finally {
+      if (since !== undefined) opts.onWaiting?.(-1);
     }
   };
   return {

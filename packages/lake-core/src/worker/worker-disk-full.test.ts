@@ -96,6 +96,63 @@ describe("worker on a full lake disk", () => {
     expect(rows.length).toBe(gen.validIds.size);
   }, 60_000);
 
+  it("holds its batches past the longest hold while the disk stays full, and starts no other flush meanwhile", async () => {
+    const store = new CuratedDiskFull(join(dir, "lake-long"));
+    // Two receives, a 2 s longest hold and three flush slots: a hold that ran out would hand the batch
+    // to an idle slot, whose own wait would spend its second receive and dead-letter it.
+    const queue = new PgQueue({ pool: t.db.pool, maxReceives: 2 });
+    const src = await createTestSource(t.db);
+    const gen = generateOrderBatches({ batches: 2, perBatch: 10, seed: 12 });
+    store.full = true;
+    const catalog = new PgCatalog(t.db);
+    await enqueueRawBatch({ catalog, store, queue }, src, gen.batches[0]!);
+    const worker = await startWorker({
+      catalog,
+      store,
+      queue,
+      logger,
+      config: {
+        flushIntervalMs: 50,
+        deadDrainIntervalMs: 100,
+        compactIntervalMs: 0,
+        landing: "off",
+        leaseMs: 1000,
+        maxHoldMs: 2000,
+        concurrency: 3,
+      },
+    });
+    try {
+      await waitUntil("the flush to meet the full disk", async () => store.refused >= 1);
+      // A batch arriving while the disk is full waits in the queue, not in a second waiting flush (once
+      // the receives under way when the disk filled have ended: they last the 50 ms interval).
+      await new Promise((r) => setTimeout(r, 300));
+      const later = await enqueueRawBatch({ catalog, store, queue }, src, gen.batches[1]!);
+      await new Promise((r) => setTimeout(r, 6000));
+      // The first batch is still leased to the waiting flush (renewed three times past its longest hold).
+      const { rows } = await t.db.pool.query<{ batch_id: string; receive_count: number; leased: boolean }>(
+        "SELECT body->>'batchId' AS batch_id, receive_count, visible_at > now() AS leased FROM queue_messages ORDER BY id",
+      );
+      expect(rows.map((r) => [r.receive_count, r.leased])).toEqual([
+        [1, true],
+        [0, false],
+      ]);
+      expect(rows[1]?.batch_id).toBe(later.batchId);
+      store.full = false;
+      await waitUntil(
+        "both batches committed once the disk has room",
+        async () =>
+          (await t.db.prisma.batch.count({ where: { sourceId: src.id, status: "committed" } })) === 2,
+        20_000,
+      );
+    } finally {
+      await worker.stop();
+      await queue.close();
+    }
+    expect(await t.db.prisma.deadLetter.count({ where: { reasonCode: "POISON_BATCH" } })).toBe(0);
+    expect((await worker.metrics.batchLeasesLost.get()).values[0]?.value ?? 0).toBe(0);
+    expect((await worker.metrics.batchesRetried.get()).values[0]?.value ?? 0).toBe(0);
+  }, 60_000);
+
   it("stops promptly while a flush waits for space, handing its batches back", async () => {
     const store = new CuratedDiskFull(join(dir, "lake-stop"));
     const queue = new PgQueue({ pool: t.db.pool });

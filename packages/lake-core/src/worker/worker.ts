@@ -202,14 +202,25 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const stopping = new AbortController();
   /** Lease renewals of other queues than batches (landing-events), stopped with the worker. */
   const stopLeases: (() => void)[] = [];
-  const leases = new BatchLeases(queue, BATCHES_QUEUE, { leaseMs, maxHoldMs }, logger, (n) =>
-    metrics.batchLeasesLost.inc(n),
+  /** Writes of this worker now waiting for the lake's disk to have room (see waitingForSpace). */
+  let writesWaitingForSpace = 0;
+  // While a write waits for space, the hold is not counted: the batches are renewed for as long as the
+  // disk stays full, so they are neither handed to another worker nor spend a receive.
+  const leases = new BatchLeases(
+    queue,
+    BATCHES_QUEUE,
+    { leaseMs, maxHoldMs, holdPaused: () => writesWaitingForSpace > 0 },
+    logger,
+    (n) => metrics.batchLeasesLost.inc(n),
   );
   // A flush's uploads wait while the lake's disk is full rather than spend its batches' receives.
   const flushStore = waitingForSpace(store, {
     signal: stopping.signal,
     logger,
     onWaited: () => metrics.diskFullWaits.inc(),
+    onWaiting: (delta) => {
+      writesWaitingForSpace += delta;
+    },
   });
 
   if (ownsTmp) {
@@ -233,7 +244,17 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     metrics.inFlightFlushes.inc();
     try {
       const out = await processBatches(
-        { catalog, store: flushStore, queue: leases.queue, duck, tmpDir, logger, dedupe },
+        // An upload inside the catalog transaction fails rather than waits: the transaction holds locks.
+        {
+          catalog,
+          store: flushStore,
+          storeInTransaction: store,
+          queue: leases.queue,
+          duck,
+          tmpDir,
+          logger,
+          dedupe,
+        },
         group,
       );
       if (out.retried > 0) catalogSuspect = true;
@@ -311,6 +332,9 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     connections.push(duck);
     while (!stopping.signal.aborted) {
       await waitForCatalog();
+      // While a flush waits for the lake's disk, no new group is started: its batches would only wait
+      // too, and their receives are better left to a worker whose disk has room.
+      while (writesWaitingForSpace > 0 && !stopping.signal.aborted) await sleep(250, stopping.signal);
       if (stopping.signal.aborted) break;
       const group: ReceivedMessage[] = [];
       let bytes = 0;
@@ -322,6 +346,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
           // Waiting for a group's first batch, up to the interval; for the next, up to the linger.
           const waitMs = firstAt === 0 ? flushIntervalMs : Math.min(flushLingerMs, left);
           if (stopping.signal.aborted || catalogSuspect) break;
+          if (firstAt === 0 && writesWaitingForSpace > 0) break;
           // A few at a time: the byte budget is only known after receiving, and one large receive
           // from a backlog would make a flush of hundreds of megabytes (memory, freshness).
           const got = await queue.receive(BATCHES_QUEUE, {
