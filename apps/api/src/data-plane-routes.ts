@@ -5,7 +5,6 @@ import { enqueueLandingAnnouncements, landingAnnouncements } from "@inlet/lake-c
 import type { FastifyInstance } from "fastify";
 import { Gauge, type Registry } from "prom-client";
 import { AdmissionControl, type AdmissionControlOptions, admissionBounds } from "./ingest/admission-control";
-import { admitLandingAnnouncements } from "./ingest/landing-admission";
 import { registerIngestRoutes } from "./ingest/routes";
 import { apiRegistry, renderMetrics } from "./metrics";
 import type { Runtime } from "./server";
@@ -131,21 +130,10 @@ export function dataPlaneRoutes(opts: DataPlaneRouteOptions = {}) {
         });
       }
       const announced = landingAnnouncements(runtime.store, notification);
-      // As a request is refused over a backlog bound, so is an announcement of a file to ingest: its
-      // sender retries it after Retry-After (EventBridge API destinations retry a 429, MinIO with a
-      // queue_dir keeps it). Not one SNS delivers: SNS takes any 4xx as delivered and retries a 5xx for
-      // at most an hour, so it is queued, and the worker leaves the file in landing/ until the backlog
-      // drains (landing/landing-ingest.ts), holding it to the same bounds without losing it.
-      const refusal =
-        body?.Type === "Notification"
-          ? undefined
-          : await admitLandingAnnouncements({ admission, catalog: runtime.catalog }, announced);
-      if (refusal) {
-        return reply
-          .status(refusal.status)
-          .header("retry-after", String(refusal.retryAfterSeconds))
-          .send({ error: { code: refusal.code, message: refusal.message } });
-      }
+      // Never refused over a backlog bound: a refused announcement is lost unless its sender retries it
+      // (SNS takes any 4xx as delivered; a MinIO webhook without queue_dir drops it). Queued, its file
+      // is held by the worker in landing/ while the source or the server is over a bound
+      // (landing/landing-ingest.ts), as a dropped file is.
       const queued = await enqueueLandingAnnouncements(runtime.queue, announced);
       return reply.status(202).send({ queued });
     });
