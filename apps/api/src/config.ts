@@ -87,7 +87,8 @@ export const envSchema = z.object({
   /**
    * How long a batch may stay received before a worker sends its message again: one whose message
    * was lost (an API killed between registering the batch and enqueueing it) is processed this long
-   * after receipt. The message's dedupe key is the batch id, so one still queued is not doubled.
+   * after receipt. The message's dedupe key is the batch id, so one still queued is not doubled (on
+   * NATS, within the stream's 10-minute duplicate window; a later copy is acked without work).
    */
   INLET_STRANDED_AFTER_MS: wholeNumber(10_000, 3_600_000).default(120_000),
   INLET_WORKERS: wholeNumber(0, 64).default(1),

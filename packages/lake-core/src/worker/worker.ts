@@ -74,7 +74,8 @@ export interface WorkerConfig {
   strandedSweepIntervalMs?: number;
   /**
    * How old a `received` batch must be before the sweep re-enqueues it (default 2 minutes). The
-   * message carries the batch id as its dedupe key, so one still queued is not doubled.
+   * message carries the batch id as its dedupe key, so one still queued is not doubled (on NATS,
+   * within the stream's duplicate window; a later copy is acked without work once the batch commits).
    */
   strandedAfterMs?: number;
   /** How often curated tables are compacted; 0 turns compaction off (default 60 s). */
