@@ -63,10 +63,15 @@ export async function commitGroup(
     for (const [i, p] of candidates.parsed.entries()) Object.assign(p.outcome, base[i]);
   };
   const gone = new Set<string>();
-  for (let attempt = 1; ; attempt++) {
+  // An attempt cleans up after itself (scratch files, uploads), so one that met a full scratch disk
+  // is simply run again once there is room.
+  const attemptOnce = () => {
     restoreCounts();
+    return commitAttempt(deps, source, table, candidates, phase, gone);
+  };
+  for (let attempt = 1; ; attempt++) {
     try {
-      return await commitAttempt(deps, source, table, candidates, phase, gone);
+      return await (deps.whileScratchFull ? deps.whileScratchFull(attemptOnce) : attemptOnce());
     } catch (err) {
       if (!(err instanceof AttemptOverrun) || attempt >= ATTEMPTS) {
         restoreCounts();

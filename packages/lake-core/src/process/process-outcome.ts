@@ -18,6 +18,12 @@ export interface ProcessDeps extends AcceptBatchDeps, DuckDbWork {
    * meanwhile (default: `store`).
    */
   storeInTransaction?: ObjectStore | undefined;
+  /**
+   * Runs a commit attempt, which writes the flush's files to the scratch folder, again while it fails
+   * for want of space there (the worker's: waiting with the batches held). Without it, such a failure
+   * fails the flush and its batches go back to the queue.
+   */
+  whileScratchFull?: <T>(attempt: () => Promise<T>) => Promise<T>;
 }
 
 export interface ProcessOutcome {

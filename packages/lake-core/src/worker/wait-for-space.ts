@@ -1,4 +1,5 @@
-// While the lake's disk is full, a flush's writes wait for room instead of failing. A failed flush
+// While the lake's disk (or the worker's scratch folder) is full, a flush's writes wait for room instead
+// of failing. A failed flush
 // hands its batches back to the queue, and each time spends one of their receives
 // (INLET_QUEUE_MAX_RECEIVES): a disk full for longer than a few flushes would turn good batches into
 // POISON_BATCH dead letters. Waiting keeps them leased to the flush (their leases are renewed meanwhile)
@@ -34,43 +35,65 @@ async function pause(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
+ * True for an error of a write to the worker's scratch folder that had no room: the file system's
+ * ENOSPC or EDQUOT, from Node or as DuckDB words it.
+ */
+export function isScratchFull(err: unknown): boolean {
+  const code = typeof err === "object" && err !== null && "code" in err ? String(err.code) : "";
+  if (code === "ENOSPC" || code === "EDQUOT") return true;
+  return /no space left on device|disk quota exceeded/i.test(errorMessage(err));
+}
+
+/**
+ * Runs `attempt` again while it fails for want of space (`isFull`), pausing between tries; any other
+ * error, or the worker stopping, fails it at once. `what` names the write in the log.
+ */
+export async function retryWhileDiskFull<T>(
+  what: string,
+  attempt: () => Promise<T>,
+  isFull: (err: unknown) => boolean,
+  opts: WaitForSpaceOptions,
+): Promise<T> {
+  const first = opts.firstDelayMs ?? 250;
+  const most = opts.maxDelayMs ?? 2000;
+  let delay = first;
+  let since: number | undefined;
+  try {
+    for (;;) {
+      try {
+        const result = await attempt();
+        if (since !== undefined) {
+          const waitedMs = Date.now() - since;
+          opts.onWaited?.(waitedMs);
+          opts.logger?.info({ what, waitedMs }, "the disk has room again; the flush goes on");
+        }
+        return result;
+      } catch (err) {
+        if (!isFull(err) || opts.signal.aborted) throw err;
+        if (since === undefined) {
+          since = Date.now();
+          opts.onWaiting?.(1);
+          opts.logger?.warn(
+            { what, err: errorMessage(err) },
+            "the disk is full; the flush waits for space, holding its batches",
+          );
+        }
+        await pause(delay, opts.signal);
+        delay = Math.min(delay * 2, most);
+      }
+    }
+  } finally {
+    if (since !== undefined) opts.onWaiting?.(-1);
+  }
+}
+
+/**
  * The store with its writes (put, putFile, copy) tried again while they fail for want of space
  * (isDiskFull); reads, lists and deletes pass through unchanged. Any other error fails at once.
  */
 export function waitingForSpace(store: ObjectStore, opts: WaitForSpaceOptions): ObjectStore {
-  const first = opts.firstDelayMs ?? 250;
-  const most = opts.maxDelayMs ?? 2000;
-  const write = async <T>(key: string, attempt: () => Promise<T>): Promise<T> => {
-    let delay = first;
-    let since: number | undefined;
-    try {
-      for (;;) {
-        try {
-          const result = await attempt();
-          if (since !== undefined) {
-            const waitedMs = Date.now() - since;
-            opts.onWaited?.(waitedMs);
-            opts.logger?.info({ key, waitedMs }, "the lake's disk has room again; the flush goes on");
-          }
-          return result;
-        } catch (err) {
-          if (!isDiskFull(err) || opts.signal.aborted) throw err;
-          if (since === undefined) {
-            since = Date.now();
-            opts.onWaiting?.(1);
-            opts.logger?.warn(
-              { key, err: errorMessage(err) },
-              "the lake's disk is full; the flush waits for space, holding its batches",
-            );
-          }
-          await pause(delay, opts.signal);
-          delay = Math.min(delay * 2, most);
-        }
-      }
-    } finally {
-      if (since !== undefined) opts.onWaiting?.(-1);
-    }
-  };
+  const write = <T>(key: string, attempt: () => Promise<T>): Promise<T> =>
+    retryWhileDiskFull(`the lake's ${key}`, attempt, isDiskFull, opts);
   return {
     get url() {
       return store.url;

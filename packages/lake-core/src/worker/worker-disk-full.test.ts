@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { createTestDatabase, type TestDatabase } from "@inlet/db/testing";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { LocalFsObjectStore } from "../adapters/local-fs-store";
 import { PgQueue } from "../adapters/pg-queue";
 import { PgCatalog } from "../catalog/pg-catalog";
@@ -15,6 +15,23 @@ import {
   waitUntil,
 } from "../testing/pipeline-fixtures";
 import { startWorker } from "./worker";
+
+// The worker's scratch folder, full while `scratch.full` is set: writing a flush's lines there fails
+// as the file system answers (ENOSPC).
+const scratch = vi.hoisted(() => ({ full: false, refused: 0 }));
+vi.mock("../process/flush-files", async (importOriginal) => {
+  const real = await importOriginal<typeof import("../process/flush-files")>();
+  return {
+    ...real,
+    writeCandidateLines: (...args: Parameters<typeof real.writeCandidateLines>) => {
+      if (!scratch.full) return real.writeCandidateLines(...args);
+      scratch.refused += 1;
+      return Promise.reject(
+        Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }),
+      );
+    },
+  };
+});
 
 const logger = pino({ level: "silent" });
 let dir: string;
@@ -151,6 +168,58 @@ describe("worker on a full lake disk", () => {
     expect(await t.db.prisma.deadLetter.count({ where: { reasonCode: "POISON_BATCH" } })).toBe(0);
     expect((await worker.metrics.batchLeasesLost.get()).values[0]?.value ?? 0).toBe(0);
     expect((await worker.metrics.batchesRetried.get()).values[0]?.value ?? 0).toBe(0);
+  }, 60_000);
+
+  it("waits for room in a full scratch folder holding its batches, then commits them", async () => {
+    const store = new LocalFsObjectStore(join(dir, "lake-scratch"));
+    const queue = new PgQueue({ pool: t.db.pool, maxReceives: 2 });
+    const src = await createTestSource(t.db);
+    const gen = generateOrderBatches({ batches: 3, perBatch: 20, seed: 13 });
+    const catalog = new PgCatalog(t.db);
+    for (const lines of gen.batches) await enqueueRawBatch({ catalog, store, queue }, src, lines);
+    scratch.full = true;
+    scratch.refused = 0;
+    const worker = await startWorker({
+      catalog,
+      store,
+      queue,
+      logger,
+      config: {
+        flushIntervalMs: 50,
+        deadDrainIntervalMs: 100,
+        compactIntervalMs: 0,
+        landing: "off",
+        leaseMs: 1000,
+        maxHoldMs: 2000,
+      },
+    });
+    try {
+      await waitUntil("the flush to meet the full scratch folder", async () => scratch.refused >= 3);
+      // Past the longest hold: the batches stay leased to the waiting flush, none is received twice.
+      await new Promise((r) => setTimeout(r, 4000));
+      const { rows } = await t.db.pool.query<{ receive_count: number }>(
+        "SELECT receive_count FROM queue_messages WHERE receive_count > 1",
+      );
+      expect(rows).toEqual([]);
+      expect(await t.db.prisma.batch.count({ where: { sourceId: src.id, status: "committed" } })).toBe(0);
+      scratch.full = false;
+      await waitUntil(
+        "all batches committed once the scratch folder has room",
+        async () =>
+          (await t.db.prisma.batch.count({ where: { sourceId: src.id, status: "committed" } })) === 3,
+        20_000,
+      );
+    } finally {
+      scratch.full = false;
+      await worker.stop();
+      await queue.close();
+    }
+    expect(await t.db.prisma.deadLetter.count({ where: { reasonCode: "POISON_BATCH" } })).toBe(0);
+    expect((await worker.metrics.batchesRetried.get()).values[0]?.value ?? 0).toBe(0);
+    expect((await worker.metrics.diskFullWaits.get()).values[0]?.value ?? 0).toBeGreaterThan(0);
+    const rows = await readCommittedRows({ catalog, store }, `curated.${src.slug}`, "_event_id");
+    expect(new Set(rows.map((r) => String(r._event_id)))).toEqual(gen.validIds);
+    expect(rows.length).toBe(gen.validIds.size);
   }, 60_000);
 
   it("stops promptly while a flush waits for space, handing its batches back", async () => {

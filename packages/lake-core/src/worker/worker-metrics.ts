@@ -26,10 +26,13 @@ export class WorkerMetrics {
     "inlet_worker_batch_leases_lost_total",
     "Batch leases that ran out before the worker renewed them",
   );
-  /** Object-store writes of a flush that found the lake's disk full and waited for room (wait-for-space.ts). */
+  /**
+   * Writes of a flush that found the lake's disk, or the worker's scratch folder, full and waited for
+   * room (wait-for-space.ts).
+   */
   readonly diskFullWaits = this.counter(
     "inlet_worker_disk_full_waits_total",
-    "Flush writes that waited for the lake's disk to have room",
+    "Flush writes that waited for the lake's disk or the worker's scratch folder to have room",
   );
   readonly poisonBatches = this.counter(
     "inlet_worker_poison_batches_total",

@@ -7,6 +7,7 @@ import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { Logger } from "pino";
 import { createDuckDbEngine } from "../adapters/duckdb-engine";
 import { prepareConnection } from "../adapters/duckdb-sql";
+import { isDiskFull } from "../adapters/local-fs-store";
 import { type AnalyticsRefreshDeps, refreshDueAnalyticsTables } from "../analytics/refresh-analytics";
 import { errorMessage } from "../errors";
 import type { IngestLimits } from "../ingest/ingest-body";
@@ -30,7 +31,7 @@ import type { ReplayPriority } from "../replay/replay-pace";
 import { runReplayJob } from "../replay/replay-runner";
 import { runReprocessJob } from "../replay/reprocess-runner";
 import { BatchLeases } from "./batch-leases";
-import { waitingForSpace } from "./wait-for-space";
+import { isScratchFull, retryWhileDiskFull, waitingForSpace } from "./wait-for-space";
 import { WorkerMetrics } from "./worker-metrics";
 import { removeOrphanedScratch, workerScratchPath } from "./worker-scratch";
 
@@ -214,15 +215,26 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     logger,
     (n) => metrics.batchLeasesLost.inc(n),
   );
-  // A flush's uploads wait while the lake's disk is full rather than spend its batches' receives.
-  const flushStore = waitingForSpace(store, {
+  // A flush's uploads, and its files in the scratch folder, wait while the disk is full rather than
+  // spend its batches' receives.
+  const waitOptions = {
     signal: stopping.signal,
     logger,
     onWaited: () => metrics.diskFullWaits.inc(),
-    onWaiting: (delta) => {
+    onWaiting: (delta: 1 | -1) => {
       writesWaitingForSpace += delta;
     },
-  });
+  };
+  const flushStore = waitingForSpace(store, waitOptions);
+  const whileScratchFull = <T>(attempt: () => Promise<T>): Promise<T> =>
+    // An attempt is also run again when an upload inside its transaction met the lake's full disk: the
+    // transaction has rolled back, so nothing is held while it waits.
+    retryWhileDiskFull(
+      "a flush's files",
+      attempt,
+      (err) => isScratchFull(err) || isDiskFull(err),
+      waitOptions,
+    );
 
   if (ownsTmp) {
     const removed = await removeOrphanedScratch();
@@ -250,6 +262,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
           catalog,
           store: flushStore,
           storeInTransaction: store,
+          whileScratchFull,
           queue: leases.queue,
           duck,
           tmpDir,
