@@ -14,7 +14,7 @@ import {
   readCommittedRows,
   waitUntil,
 } from "../testing/pipeline-fixtures";
-import { startWorker } from "./worker";
+import { startWorker, type WorkerConfig } from "./worker";
 
 // The worker's scratch folder, full while `scratch.full` is set: writing a flush's lines there fails
 // as the file system answers (ENOSPC).
@@ -62,6 +62,47 @@ class CuratedDiskFull extends LocalFsObjectStore {
   }
 }
 
+const catalogOf = () => new PgCatalog(t.db);
+
+/** A worker flushing every 50 ms under a 1 s lease, with what a test sets besides. */
+function startTestWorker(store: LocalFsObjectStore, queue: PgQueue, config: WorkerConfig = {}) {
+  return startWorker({
+    catalog: catalogOf(),
+    store,
+    queue,
+    logger,
+    config: {
+      flushIntervalMs: 50,
+      deadDrainIntervalMs: 100,
+      compactIntervalMs: 0,
+      landing: "off",
+      leaseMs: 1000,
+      ...config,
+    },
+  });
+}
+
+const committedBatches = (sourceId: string) =>
+  t.db.prisma.batch.count({ where: { sourceId, status: "committed" } });
+
+async function untilCommitted(what: string, sourceId: string, n: number): Promise<void> {
+  await waitUntil(what, async () => (await committedBatches(sourceId)) === n, 20_000);
+}
+
+/** No batch spent into a poison dead letter or handed back; every valid event in curated once. */
+async function expectAllLandedOnce(
+  worker: Awaited<ReturnType<typeof startWorker>>,
+  store: LocalFsObjectStore,
+  slug: string,
+  validIds: Set<string>,
+): Promise<void> {
+  expect(await t.db.prisma.deadLetter.count({ where: { reasonCode: "POISON_BATCH" } })).toBe(0);
+  expect((await worker.metrics.batchesRetried.get()).values[0]?.value ?? 0).toBe(0);
+  const rows = await readCommittedRows({ catalog: catalogOf(), store }, `curated.${slug}`, "_event_id");
+  expect(new Set(rows.map((r) => String(r._event_id)))).toEqual(validIds);
+  expect(rows.length).toBe(validIds.size);
+}
+
 describe("worker on a full lake disk", () => {
   it("waits for space holding its batches, then commits them: none is spent into a poison dead letter", async () => {
     const store = new CuratedDiskFull(join(dir, "lake-full"));
@@ -71,46 +112,21 @@ describe("worker on a full lake disk", () => {
     const gen = generateOrderBatches({ batches: 3, perBatch: 20, seed: 11 });
     store.full = true;
     for (const lines of gen.batches)
-      await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, lines);
-    const worker = await startWorker({
-      catalog: new PgCatalog(t.db),
-      store,
-      queue,
-      logger,
-      config: {
-        flushIntervalMs: 50,
-        deadDrainIntervalMs: 100,
-        compactIntervalMs: 0,
-        landing: "off",
-        leaseMs: 1000,
-      },
-    });
+      await enqueueRawBatch({ catalog: catalogOf(), store, queue }, src, lines);
+    const worker = await startTestWorker(store, queue);
     try {
       await waitUntil("the flush to meet the full disk", async () => store.refused >= 3);
       // Full for several leases: the flush holds its batches meanwhile (renewed), nothing is redelivered.
       await new Promise((r) => setTimeout(r, 3000));
-      expect(await t.db.prisma.batch.count({ where: { sourceId: src.id, status: "committed" } })).toBe(0);
+      expect(await committedBatches(src.id)).toBe(0);
       store.full = false;
-      await waitUntil(
-        "all batches committed once the disk has room",
-        async () =>
-          (await t.db.prisma.batch.count({ where: { sourceId: src.id, status: "committed" } })) === 3,
-        20_000,
-      );
+      await untilCommitted("all batches committed once the disk has room", src.id, 3);
     } finally {
       await worker.stop();
       await queue.close();
     }
-    expect(await t.db.prisma.deadLetter.count({ where: { reasonCode: "POISON_BATCH" } })).toBe(0);
-    expect((await worker.metrics.batchesRetried.get()).values[0]?.value ?? 0).toBe(0);
     expect((await worker.metrics.diskFullWaits.get()).values[0]?.value ?? 0).toBeGreaterThan(0);
-    const rows = await readCommittedRows(
-      { catalog: new PgCatalog(t.db), store },
-      `curated.${src.slug}`,
-      "_event_id",
-    );
-    expect(new Set(rows.map((r) => String(r._event_id)))).toEqual(gen.validIds);
-    expect(rows.length).toBe(gen.validIds.size);
+    await expectAllLandedOnce(worker, store, src.slug, gen.validIds);
   }, 60_000);
 
   it("holds its batches past the longest hold while the disk stays full, and starts no other flush meanwhile", async () => {
@@ -121,29 +137,14 @@ describe("worker on a full lake disk", () => {
     const src = await createTestSource(t.db);
     const gen = generateOrderBatches({ batches: 2, perBatch: 10, seed: 12 });
     store.full = true;
-    const catalog = new PgCatalog(t.db);
-    await enqueueRawBatch({ catalog, store, queue }, src, gen.batches[0]!);
-    const worker = await startWorker({
-      catalog,
-      store,
-      queue,
-      logger,
-      config: {
-        flushIntervalMs: 50,
-        deadDrainIntervalMs: 100,
-        compactIntervalMs: 0,
-        landing: "off",
-        leaseMs: 1000,
-        maxHoldMs: 2000,
-        concurrency: 3,
-      },
-    });
+    await enqueueRawBatch({ catalog: catalogOf(), store, queue }, src, gen.batches[0]!);
+    const worker = await startTestWorker(store, queue, { maxHoldMs: 2000, concurrency: 3 });
     try {
       await waitUntil("the flush to meet the full disk", async () => store.refused >= 1);
       // A batch arriving while the disk is full waits in the queue, not in a second waiting flush (once
       // the receives under way when the disk filled have ended: they last the 50 ms interval).
       await new Promise((r) => setTimeout(r, 300));
-      const later = await enqueueRawBatch({ catalog, store, queue }, src, gen.batches[1]!);
+      const later = await enqueueRawBatch({ catalog: catalogOf(), store, queue }, src, gen.batches[1]!);
       await new Promise((r) => setTimeout(r, 6000));
       // The first batch is still leased to the waiting flush (renewed three times past its longest hold).
       const { rows } = await t.db.pool.query<{ batch_id: string; receive_count: number; leased: boolean }>(
@@ -155,19 +156,13 @@ describe("worker on a full lake disk", () => {
       ]);
       expect(rows[1]?.batch_id).toBe(later.batchId);
       store.full = false;
-      await waitUntil(
-        "both batches committed once the disk has room",
-        async () =>
-          (await t.db.prisma.batch.count({ where: { sourceId: src.id, status: "committed" } })) === 2,
-        20_000,
-      );
+      await untilCommitted("both batches committed once the disk has room", src.id, 2);
     } finally {
       await worker.stop();
       await queue.close();
     }
-    expect(await t.db.prisma.deadLetter.count({ where: { reasonCode: "POISON_BATCH" } })).toBe(0);
     expect((await worker.metrics.batchLeasesLost.get()).values[0]?.value ?? 0).toBe(0);
-    expect((await worker.metrics.batchesRetried.get()).values[0]?.value ?? 0).toBe(0);
+    await expectAllLandedOnce(worker, store, src.slug, gen.validIds);
   }, 60_000);
 
   it("waits for room in a full scratch folder holding its batches, then commits them", async () => {
@@ -175,24 +170,11 @@ describe("worker on a full lake disk", () => {
     const queue = new PgQueue({ pool: t.db.pool, maxReceives: 2 });
     const src = await createTestSource(t.db);
     const gen = generateOrderBatches({ batches: 3, perBatch: 20, seed: 13 });
-    const catalog = new PgCatalog(t.db);
-    for (const lines of gen.batches) await enqueueRawBatch({ catalog, store, queue }, src, lines);
+    for (const lines of gen.batches)
+      await enqueueRawBatch({ catalog: catalogOf(), store, queue }, src, lines);
     scratch.full = true;
     scratch.refused = 0;
-    const worker = await startWorker({
-      catalog,
-      store,
-      queue,
-      logger,
-      config: {
-        flushIntervalMs: 50,
-        deadDrainIntervalMs: 100,
-        compactIntervalMs: 0,
-        landing: "off",
-        leaseMs: 1000,
-        maxHoldMs: 2000,
-      },
-    });
+    const worker = await startTestWorker(store, queue, { maxHoldMs: 2000 });
     try {
       await waitUntil("the flush to meet the full scratch folder", async () => scratch.refused >= 3);
       // Past the longest hold: the batches stay leased to the waiting flush, none is received twice.
@@ -201,25 +183,16 @@ describe("worker on a full lake disk", () => {
         "SELECT receive_count FROM queue_messages WHERE receive_count > 1",
       );
       expect(rows).toEqual([]);
-      expect(await t.db.prisma.batch.count({ where: { sourceId: src.id, status: "committed" } })).toBe(0);
+      expect(await committedBatches(src.id)).toBe(0);
       scratch.full = false;
-      await waitUntil(
-        "all batches committed once the scratch folder has room",
-        async () =>
-          (await t.db.prisma.batch.count({ where: { sourceId: src.id, status: "committed" } })) === 3,
-        20_000,
-      );
+      await untilCommitted("all batches committed once the scratch folder has room", src.id, 3);
     } finally {
       scratch.full = false;
       await worker.stop();
       await queue.close();
     }
-    expect(await t.db.prisma.deadLetter.count({ where: { reasonCode: "POISON_BATCH" } })).toBe(0);
-    expect((await worker.metrics.batchesRetried.get()).values[0]?.value ?? 0).toBe(0);
     expect((await worker.metrics.diskFullWaits.get()).values[0]?.value ?? 0).toBeGreaterThan(0);
-    const rows = await readCommittedRows({ catalog, store }, `curated.${src.slug}`, "_event_id");
-    expect(new Set(rows.map((r) => String(r._event_id)))).toEqual(gen.validIds);
-    expect(rows.length).toBe(gen.validIds.size);
+    await expectAllLandedOnce(worker, store, src.slug, gen.validIds);
   }, 60_000);
 
   it("stops promptly while a flush waits for space, handing its batches back", async () => {
@@ -227,16 +200,10 @@ describe("worker on a full lake disk", () => {
     const queue = new PgQueue({ pool: t.db.pool });
     const src = await createTestSource(t.db);
     store.full = true;
-    const batch = await enqueueRawBatch({ catalog: new PgCatalog(t.db), store, queue }, src, [
+    const batch = await enqueueRawBatch({ catalog: catalogOf(), store, queue }, src, [
       JSON.stringify({ id: "s1", amount: 1, created_at: "2024-05-01T00:00:00Z" }),
     ]);
-    const worker = await startWorker({
-      catalog: new PgCatalog(t.db),
-      store,
-      queue,
-      logger,
-      config: { flushIntervalMs: 50, compactIntervalMs: 0, landing: "off" },
-    });
+    const worker = await startTestWorker(store, queue);
     try {
       await waitUntil("the flush to meet the full disk", async () => store.refused >= 1);
       const started = Date.now();
