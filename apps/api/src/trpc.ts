@@ -20,7 +20,7 @@ export interface Context {
 
 const t = initTRPC.context<Context>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, ctx }) {
     // A service's refusal that names a field (InletError details.field) is shaped like a zod issue;
     // one placed in the SQL (a syntax error, an unknown column) carries its line and column.
     const inlet = error.cause instanceof InletError ? error.cause : undefined;
@@ -34,10 +34,15 @@ const t = initTRPC.context<Context>().create({
         : typeof field === "string"
           ? [{ path: field, message: error.message, ...at }]
           : undefined;
+    // An error nobody expected is logged whole (server.ts onError); its text (a database's, with
+    // paths and queries) is not for the caller.
+    const unexpected = error.code === "INTERNAL_SERVER_ERROR" && !inlet;
     const message =
       error.cause instanceof ZodError && issues
         ? `Invalid input: ${issues.map((i) => `${i.path || "(input)"}: ${i.message}`).join("; ")}`
-        : shape.message;
+        : unexpected
+          ? `Something went wrong on the server; it was logged with request id ${ctx?.requestId ?? "unknown"}`
+          : shape.message;
     // Inlet's own code tells apart refusals that share an HTTP status (a budget's 403 from a role's).
     return { ...shape, message, data: { ...shape.data, issues, inletCode: inlet?.code, stack: undefined } };
   },

@@ -2,15 +2,7 @@
 // and time, keyset-paged. The same filters drive the CSV export (audit-csv-route.ts).
 import { z } from "zod";
 import { roleProcedure, router } from "../trpc";
-
-const INSTANT_MESSAGE = "must be an ISO 8601 date and time with its zone, such as 2026-12-05T16:00:00Z";
-
-/** An instant as ISO 8601 text with a zone (Z or ±hh:mm), read as a Date. */
-const instant = z
-  .string({ error: INSTANT_MESSAGE })
-  .max(40, INSTANT_MESSAGE)
-  .pipe(z.iso.datetime({ offset: true, error: INSTANT_MESSAGE }))
-  .transform((text) => new Date(text));
+import { instantText as instant } from "./input-fields";
 
 const filterFields = {
   actor: z.string().trim().max(200, "must be at most 200 characters").optional(),
@@ -47,7 +39,10 @@ export const auditRouter = router({
       inTimeOrder(
         z.object({
           ...filterFields,
-          cursor: z.string().regex(/^\d+$/, "must be a cursor returned by a previous page").optional(),
+          cursor: z
+            .string()
+            .regex(/^\d{1,18}$/, "must be a cursor returned by a previous page")
+            .optional(),
           limit: z.number().int().min(1).max(100).default(50),
         }),
       ),

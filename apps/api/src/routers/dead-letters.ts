@@ -4,20 +4,12 @@ import type { Role } from "@inlet/db";
 import { DEAD_LETTER_SEARCH_MAX_CHARS, DEAD_LETTER_SEARCH_MIN_CHARS } from "@inlet/lake-core";
 import { z } from "zod";
 import { roleProcedure, router } from "../trpc";
+import { instantText as instant } from "./input-fields";
 
 /** Who may read dead letters, here and as a downloaded file (admin may do everything). */
 export const deadLetterReaders: Role[] = ["engineer", "oncall"];
 
 const slug = z.string().min(1).max(64);
-
-const INSTANT_MESSAGE = "must be an ISO 8601 date and time with its zone, such as 2026-12-05T16:00:00Z";
-
-/** An instant as ISO 8601 text with a zone, read as a Date. */
-const instant = z
-  .string({ error: INSTANT_MESSAGE })
-  .max(40, INSTANT_MESSAGE)
-  .pipe(z.iso.datetime({ offset: true, error: INSTANT_MESSAGE }))
-  .transform((text) => new Date(text));
 
 /** Which letters (each given field must hold); the grouped view, the list and a group's letters share it. */
 export const deadLetterFilterFields = {

@@ -4,6 +4,7 @@ import { QUERY_PARAMETER_TYPES, QUERY_RUN_PATHS, QUERY_RUN_STATUSES } from "@inl
 import { z } from "zod";
 import { SECTION_ROLES } from "../auth/sections";
 import { roleProcedure, router } from "../trpc";
+import { filterDate } from "./input-fields";
 
 export const sqlText = z.string().min(1, "write a query first").max(100_000);
 
@@ -69,8 +70,8 @@ export const queriesRouter = router({
               path: z.enum(QUERY_RUN_PATHS).optional(),
               text: z.string().max(200).optional(),
               savedQueryId,
-              from: z.coerce.date().optional(),
-              to: z.coerce.date().optional(),
+              from: filterDate.optional(),
+              to: filterDate.optional(),
             })
             .default({}),
           cursor: z.string().min(1).max(400).optional(),

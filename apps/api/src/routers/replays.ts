@@ -5,21 +5,10 @@ import type { Role } from "@inlet/db";
 import { z } from "zod";
 import { roleProcedure, router } from "../trpc";
 import { deadLetterReaders } from "./dead-letters";
+import { instant, versionNumber } from "./input-fields";
 
 /** Who may edit, discard and replay letters and control replay jobs (admin may do everything). */
 export const replayers: Role[] = ["oncall"];
-
-const INSTANT_MESSAGE = "must be an ISO 8601 date and time with its zone, such as 2026-12-05T16:00:00Z";
-
-/** An instant as ISO 8601 text with a zone, or a Date (superjson), read as a Date. */
-const instant = z.union([
-  z.date(),
-  z
-    .string({ error: INSTANT_MESSAGE })
-    .max(40, INSTANT_MESSAGE)
-    .pipe(z.iso.datetime({ offset: true, error: INSTANT_MESSAGE }))
-    .transform((text) => new Date(text)),
-]);
 
 const letterId = z.string().min(1).max(64);
 const jobId = z.string().min(1).max(64);
@@ -43,7 +32,7 @@ const filter = z
       .max(1000)
       .regex(/^(\/.*)?$/, 'must be a JSON pointer such as /amount ("" for the payload itself)')
       .optional(),
-    schemaVersion: z.number().int().min(1).optional(),
+    schemaVersion: versionNumber.optional(),
   })
   .strict()
   .check((ctx) => {

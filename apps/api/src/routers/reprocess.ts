@@ -4,20 +4,10 @@
 import type { Role } from "@inlet/db";
 import { z } from "zod";
 import { roleProcedure, router } from "../trpc";
+import { instant } from "./input-fields";
 
 /** Who may reprocess (admin may do everything). */
 export const reprocessors: Role[] = ["engineer", "oncall"];
-
-const INSTANT_MESSAGE = "must be an ISO 8601 date and time with its zone, such as 2026-12-05T16:00:00Z";
-
-const instant = z.union([
-  z.date(),
-  z
-    .string({ error: INSTANT_MESSAGE })
-    .max(40, INSTANT_MESSAGE)
-    .pipe(z.iso.datetime({ offset: true, error: INSTANT_MESSAGE }))
-    .transform((text) => new Date(text)),
-]);
 
 const jobId = z.string().min(1).max(64);
 const slug = z.string().min(1).max(64);

@@ -6,9 +6,9 @@ import { SECTION_ROLES } from "../auth/sections";
 import { CHART_TYPES } from "../services/saved-queries";
 import { PARAMETER_NAME } from "../services/saved-query-parameters";
 import { roleProcedure, router } from "../trpc";
+import { versionNumber as version } from "./input-fields";
 
 const id = z.string().min(1).max(64);
-const version = z.number().int().min(1);
 
 const parameterName = z
   .string()

@@ -2,10 +2,10 @@
 // registered; the source's compatibility mode set. Engineers, governance and on-call read; engineers write.
 import { z } from "zod";
 import { roleProcedure, router } from "../trpc";
+import { versionNumber as version } from "./input-fields";
 import { COMPATIBILITY } from "./sources";
 
 const slug = z.string().trim().min(1).max(64);
-const version = z.number().int().min(1);
 const schema = z.record(z.string(), z.unknown());
 
 const readers = roleProcedure("engineer", "governance", "oncall");
