@@ -13,6 +13,7 @@ const bed = usePipelineTestBed("dead-letter-reads");
 let engine: DuckDbQueryEngine;
 let secret: TestSource;
 let open: TestSource;
+let amounts: TestSource;
 const policies = new Map<string, TablePolicies>();
 const oncall: Reader = { userId: "u-oncall", roles: ["oncall"] };
 const engineer: Reader = { userId: "u-engineer", roles: ["engineer"] };
@@ -38,6 +39,20 @@ beforeAll(async () => {
     [order("s1", "secret-alpha"), order("s2", "secret-bravo"), order("ok", "fine", 3)],
   ]);
   await commitBatchesOneByOne(bed, open, [[order("o1", "secret-charlie")]]);
+  // A third source whose invalid `amount` (quoted in the letters' reasons) on-call sees masked.
+  amounts = await createTestSource(bed.t.db);
+  await commitBatchesOneByOne(bed, amounts, [[order("a1", "fine", "secret-amount-delta")]]);
+  const amountsView = await bed.catalog.tableSnapshot(`curated.${amounts.slug}`);
+  policies.set(amountsView!.tableId, {
+    tableId: amountsView!.tableId,
+    table: amountsView!.name,
+    denyUnruledColumns: false,
+    columnRules: [{ role: "oncall", column: "amount", rule: { action: "mask", mask: { style: "full" } } }],
+    columnTags: [],
+    tagRules: [],
+    defaultDenyTags: [],
+    rowFilters: [],
+  });
   // On-call staff see the secret source's `note` masked.
   const view = await bed.catalog.tableSnapshot(`curated.${secret.slug}`);
   policies.set(view!.tableId, {
@@ -98,6 +113,23 @@ describe("dead letter groups through the LakeReader", () => {
     ]);
   });
 
+  it("leaves the value out of a reason when the reader's rules hide the column the reason's path names", async () => {
+    const { lake } = reader();
+    const filter = { sourceId: amounts.id, status: "open" as const };
+    const groups = await lake.deadLetterGroups(oncall, filter, trend);
+    const listed = await lake.listDeadLetters(oncall, filter, { limit: 10 });
+    const one = await lake.deadLetter(oncall, listed.items[0]!.id);
+    for (const reason of [groups.groups[0]!.sample.reason, listed.items[0]!.reason, one.reason]) {
+      expect(reason).not.toContain("secret-amount-delta");
+      expect(reason).toMatch(/^\/amount: must be .*got a value the column rules of your role hide$/);
+    }
+    // A reader the rules do not restrict reads the reason as recorded.
+    expect((await lake.deadLetter(engineer, one.id)).reason).toContain("secret-amount-delta");
+    // A reason about a column the rules leave alone keeps its value.
+    const other = await lake.listDeadLetters(oncall, { sourceId: secret.id, status: "open" }, { limit: 10 });
+    expect(other.items[0]!.reason).toContain("not a number");
+  });
+
   it("refuses a payload search of a source the reader's rules restrict, and leaves such sources out of a search of all", async () => {
     const { lake } = reader();
     await expect(
@@ -116,16 +148,16 @@ describe("dead letter groups through the LakeReader", () => {
       { limit: 10 },
     );
     expect(everywhere.items.map((d) => d.eventId)).toEqual(["o1"]);
-    expect(everywhere.searchExcluded).toEqual([secret.slug]);
+    expect(everywhere.searchExcluded).toEqual([secret.slug, amounts.slug].sort());
     const grouped = await lake.deadLetterGroups(oncall, { status: "open", search: "secret-" }, trend);
-    expect([grouped.totalLetters, grouped.searchExcluded]).toEqual([1, [secret.slug]]);
+    expect([grouped.totalLetters, grouped.searchExcluded]).toEqual([1, [secret.slug, amounts.slug].sort()]);
     expect(await lake.countDeadLettersByReason(oncall, { status: "open", search: "secret-" })).toEqual([
       { reasonCode: "SCHEMA_VIOLATION", count: 1 },
     ]);
 
     // Nothing restricts the table for an engineer: every source is searched.
     const all = await lake.listDeadLetters(engineer, { status: "open", search: "SECRET-" }, { limit: 10 });
-    expect(all.items.map((d) => d.eventId).sort()).toEqual(["o1", "s1", "s2"]);
+    expect(all.items.map((d) => d.eventId).sort()).toEqual(["a1", "o1", "s1", "s2"]);
     expect(all.searchExcluded).toEqual([]);
     const named = await lake.listDeadLetters(
       engineer,

@@ -19,7 +19,7 @@ import type { QueryResult, TableBinding } from "../ports/query-engine";
 import type { QueryRunPath } from "../ports/query-history";
 import { hiddenColumns } from "./access-rules";
 import { readableSample, SAMPLE_READ_CHARS, searchRefused } from "./dead-letter-reads";
-import { maskPayload } from "./mask-record";
+import { maskPayload, readableReason } from "./mask-record";
 import {
   type CsvRunResult,
   type EstimateResult,
@@ -296,7 +296,17 @@ export class LakeReader {
     const listed = await this.recordedRead(
       reader,
       `-- dead letters listed: ${JSON.stringify({ ...filter, cursor: page.cursor, limit: page.limit })}`,
-      () => this.deps.catalog.listDeadLetters(scope.filter, page),
+      async () => {
+        const found = await this.deps.catalog.listDeadLetters(scope.filter, page);
+        // A reason quotes the value at its path: left out where the reader's column rules hide it.
+        const slugs = [...new Set(found.items.flatMap((l) => (l.source === null ? [] : [l.source])))];
+        const access = await this.accessBySource(reader, slugs);
+        const items = found.items.map((l) => ({
+          ...l,
+          reason: readableReason(l.reason, l.path, l.source === null ? undefined : access.get(l.source)),
+        }));
+        return { ...found, items };
+      },
       (p) => p.items.length,
     );
     return filter.search === undefined ? listed : { ...listed, searchExcluded: scope.excluded };
@@ -324,14 +334,11 @@ export class LakeReader {
         });
         const slugs = [...new Set(page.groups.flatMap((g) => (g.source === null ? [] : [g.source])))];
         const access = await this.accessBySource(reader, slugs);
-        const groups = page.groups.map((g) => ({
-          ...g,
-          sample: readableSample(
-            g.sample,
-            g.source === null ? undefined : access.get(g.source),
-            this.deps.policyHashKey,
-          ),
-        }));
+        const groups = page.groups.map((g) => {
+          const rules = g.source === null ? undefined : access.get(g.source);
+          const sample = { ...g.sample, reason: readableReason(g.sample.reason, g.path, rules) };
+          return { ...g, sample: readableSample(sample, rules, this.deps.policyHashKey) };
+        });
         return { ...page, groups, searchExcluded: scope.excluded };
       },
       (p) => p.groups.length,
@@ -416,6 +423,7 @@ export class LakeReader {
         return cutPayload(
           {
             ...found,
+            reason: readableReason(found.reason, found.path, access),
             payload,
             payloadChars: Array.from(payload).length,
             payloadMasked: access !== undefined,

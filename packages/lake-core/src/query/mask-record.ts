@@ -132,3 +132,34 @@ export function maskPayload(payload: string, access: TableAccess, hashKey: Uint8
     }
   }
 }
+
+/** The field names a JSON pointer into an event walks through ("/profile/email": profile, email). */
+function pointerSegments(path: string): string[] {
+  return path
+    .split("/")
+    .slice(1)
+    .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
+}
+
+/**
+ * A letter's reason as the reader may see it. A validation reason quotes the value at its path ("/email:
+ * must be an email address, got \"…\""): when a rule the reader is under masks, hashes or removes the
+ * column at that path (or one within it, or the one holding it), the quoted value is left out, as it
+ * is from the payload. A CloudEvent's path into `data` is matched the same way.
+ */
+export function readableReason(reason: string, path: string | null, access: TableAccess | undefined): string {
+  if (!access || !path) return reason;
+  const segments = pointerSegments(path);
+  const candidates = [segments.join(".").toLowerCase()];
+  if (segments[0] === "data" && segments.length > 1)
+    candidates.push(segments.slice(1).join(".").toLowerCase());
+  const columns = new Set(access.roles.flatMap((v) => Object.keys(v.columns)));
+  const hides = [...columns].some((column) => {
+    const c = column.toLowerCase();
+    const related = candidates.some((p) => c === p || c.startsWith(`${p}.`) || p.startsWith(`${c}.`));
+    return related && readerRule(access, column).action !== "allow";
+  });
+  if (!hides) return reason;
+  const at = reason.search(/\bgot\b/);
+  return at < 0 ? reason : `${reason.slice(0, at)}got a value the column rules of your role hide`;
+}
