@@ -87,7 +87,7 @@ export const replaysRouter = router({
   /** A letter's history alone: received, edited by whom, replayed in which job, and what became of it. */
   history: roleProcedure(...deadLetterReaders)
     .input(z.object({ id: letterId }))
-    .query(({ ctx, input }) => ctx.services.replays.history(input.id)),
+    .query(({ ctx, input }) => ctx.services.replays.history(ctx.actor, input.id)),
 
   /** Saves an edit of an open letter no job holds (refused with the position when it is not JSON). */
   saveEdit: roleProcedure(...replayers)

@@ -8,6 +8,7 @@ import {
   type Catalog,
   checkEditedPayload,
   curatedTableName,
+  type DeadLetterHistoryEntry,
   type DeadLetterRecord,
   type DedupeIndex,
   dryRunReplay,
@@ -23,6 +24,7 @@ import {
   type ReplayJobStatus,
   type ReplayLetterFilter,
   type ReplaySelection,
+  readableReason,
   type TableAccess,
   withSchema,
 } from "@inlet/lake-core";
@@ -291,19 +293,21 @@ export class ReplayService {
     const reader = readerOf(actor);
     const letter: DeadLetterRecord = await this.lake.deadLetter(reader, id, { maxPayloadChars: 1_000_000 });
     const [current, history] = await Promise.all([this.candidate(id), this.catalog.deadLetterHistory(id)]);
-    const access = current.edited ? await this.accessFor(reader, letter.source) : undefined;
+    const access = await this.accessFor(reader, letter.source);
     return {
       letter,
       edited: current.edited ? { payload: this.shown(current.payload, access) } : null,
       heldBy: current.heldBy,
-      history: history ?? [],
+      history: readableHistory(history ?? [], letter.path, access),
     };
   }
 
-  async history(id: string) {
+  async history(actor: Actor, id: string) {
     const history = await this.catalog.deadLetterHistory(id);
     if (!history) throw new InletError("NOT_FOUND", `No dead letter with id '${id}'`);
-    return history;
+    const letter = await this.catalog.getDeadLetter(id);
+    const access = await this.accessFor(readerOf(actor), letter?.source ?? null);
+    return readableHistory(history, letter?.path ?? null, access);
   }
 
   /** Starts a replay job (queued; a worker runs it at the rate). Audited with what it took. */
@@ -454,4 +458,22 @@ export class ReplayService {
       return changed.after;
     });
   }
+}
+
+/**
+ * A letter's history as the reader may see it: the reasons it was received and refused again for
+ * quote the value at their path, left out where the reader's column rules hide that column.
+ */
+function readableHistory(
+  history: DeadLetterHistoryEntry[],
+  letterPath: string | null,
+  access: TableAccess | undefined,
+): DeadLetterHistoryEntry[] {
+  if (!access) return history;
+  return history.map((e) => {
+    if (e.kind === "received") return { ...e, reason: readableReason(e.reason, letterPath, access) };
+    if (e.kind === "failed_again" && e.reason !== null)
+      return { ...e, reason: readableReason(e.reason, e.path ?? letterPath, access) };
+    return e;
+  });
 }
