@@ -127,7 +127,15 @@ export {
   PREVIEW_MAX_ROWS,
   type Reader,
 } from "./query/lake-reader";
-export { HIDDEN_PAYLOAD, maskJsonValue, maskPayload, maskRecord, readableReason } from "./query/mask-record";
+export {
+  HIDDEN_PAYLOAD,
+  maskJsonValue,
+  maskPayload,
+  maskRecord,
+  readablePartition,
+  readableReason,
+  rowsFiltered,
+} from "./query/mask-record";
 export {
   ATHENA_PRICE_SHEET,
   MB_BYTES,

@@ -25,7 +25,7 @@ export const tablesRouter = router({
     .query(({ ctx, input }) => ctx.services.tables.get(input.name)),
   partitions: roleProcedure(...readers)
     .input(z.object({ name: tableName, cursor, limit: z.number().int().min(1).max(200).default(50) }))
-    .query(({ ctx, input }) => ctx.services.tables.partitions(input.name, input)),
+    .query(({ ctx, input }) => ctx.services.tables.partitions(ctx.actor, input.name, input)),
   snapshots: roleProcedure(...readers)
     .input(z.object({ name: tableName, cursor, limit: z.number().int().min(1).max(100).default(50) }))
     .query(({ ctx, input }) => ctx.services.tables.snapshots(input.name, input)),

@@ -7,6 +7,8 @@ import {
   InletError,
   type LakeReader,
   type RawZoneSource,
+  readablePartition,
+  rowsFiltered,
   type TableSummary,
 } from "@inlet/lake-core";
 import type { Actor } from "../auth/session";
@@ -103,19 +105,27 @@ export class TablesService {
     return rawItem(raw);
   }
 
-  /** A table's partitions at its current snapshot, or a raw zone's objects per receive day. */
-  async partitions(name: string, page: Page) {
+  /**
+   * A table's partitions at its current snapshot, or a raw zone's objects per receive day. A partition's
+   * name holds its rows' value of the partition column, shown as the reader's column rules show that
+   * column; its row count is left out (null) when a row filter hides some rows from the reader.
+   */
+  async partitions(actor: Actor, name: string, page: Page) {
     const table = await this.catalog.describeTable(name);
     if (table) {
-      const res = await this.catalog.listPartitions(table.id, page);
+      const [res, access] = await Promise.all([
+        this.catalog.listPartitions(table.id, page),
+        this.lake.accessToTable({ userId: actor.id, roles: actor.roles }, name),
+      ]);
+      const filtered = rowsFiltered(access);
       return {
         kind: "table" as const,
         snapshot: res.seq,
         total: res.total,
         nextCursor: res.nextCursor ?? null,
         items: res.items.map((p) => ({
-          partition: p.partition,
-          rows: p.rows,
+          partition: readablePartition(p.partition, access),
+          rows: filtered ? null : p.rows,
           bytes: p.bytes,
           files: p.files,
           minEventTime: p.minEventTime ?? null,

@@ -1,7 +1,14 @@
 import { createHmac } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { TableAccess } from "../ports/access-policy";
-import { HIDDEN_PAYLOAD, maskPayload, maskRecord } from "./mask-record";
+import {
+  HIDDEN_PAYLOAD,
+  maskPayload,
+  maskRecord,
+  readablePartition,
+  readableReason,
+  rowsFiltered,
+} from "./mask-record";
 
 const key = Buffer.from("k".repeat(20));
 const access: TableAccess = {
@@ -61,5 +68,45 @@ describe("maskPayload", () => {
 
   it("leaves a record alone when nothing restricts the reader", () => {
     expect(maskRecord({ email: "a" }, undefined, key)).toEqual({ email: "a" });
+  });
+});
+
+describe("readablePartition", () => {
+  it("masks the value of a partition column the reader's rules do not show as is", () => {
+    expect(readablePartition("dt=2026-12-05/card_number=4111", access)).toBe(
+      "dt=2026-12-05/card_number=****",
+    );
+    expect(readablePartition("dt=2026-12-05/Email=a%40b.c", access)).toBe("dt=2026-12-05/Email=****");
+    expect(readablePartition("dt=2026-12-05/user_id=u1", access)).toBe("dt=2026-12-05/user_id=****");
+    expect(readablePartition("dt=2026-12-05/amount=3", access)).toBe("dt=2026-12-05/amount=3");
+    expect(readablePartition("dt=2026-12-05/tier=vip", undefined)).toBe("dt=2026-12-05/tier=vip");
+  });
+
+  it("tells whether a row filter hides rows: only when no role of the reader sees every row", () => {
+    expect(rowsFiltered(access)).toBe(true);
+    expect(
+      rowsFiltered({ roles: [...access.roles, { role: "engineer", rowFilter: null, columns: {} }] }),
+    ).toBe(false);
+    expect(rowsFiltered(undefined)).toBe(false);
+  });
+});
+
+describe("readableReason", () => {
+  it("leaves out the quoted value of a column the reader's rules hide, at its path or within it", () => {
+    const reason = '/email: must be an email address, got "x SECRET"';
+    expect(readableReason(reason, "/email", access)).toBe(
+      "/email: must be an email address, got a value the column rules of your role hide",
+    );
+    expect(readableReason("/profile/phone: must be a string, got 5", "/profile/phone", access)).toMatch(
+      /got a value the column rules of your role hide$/,
+    );
+    // The object holding a hidden field is hidden as a whole.
+    expect(readableReason('/profile: must be an object, got "p SECRET"', "/profile", access)).not.toContain(
+      "SECRET",
+    );
+    // A CloudEvent's path into data.
+    expect(readableReason(reason, "/data/email", access)).not.toContain("SECRET");
+    expect(readableReason('/amount: must be a number, got "3"', "/amount", access)).toContain('"3"');
+    expect(readableReason(reason, "/email", undefined)).toBe(reason);
   });
 });

@@ -163,3 +163,30 @@ export function readableReason(reason: string, path: string | null, access: Tabl
   const at = reason.search(/\bgot\b/);
   return at < 0 ? reason : `${reason.slice(0, at)}got a value the column rules of your role hide`;
 }
+
+/**
+ * A partition's path ("dt=2026-12-05/tier=vip") as the reader may see it: the value of a column the
+ * reader's rules mask, hash or deny is shown as MASKED ("tier=****"), since a partition's name is its
+ * rows' value of that column.
+ */
+export function readablePartition(partition: string, access: TableAccess | undefined): string {
+  if (!access) return partition;
+  const columns = new Map(
+    access.roles.flatMap((v) => Object.keys(v.columns)).map((c) => [c.toLowerCase(), c] as const),
+  );
+  return partition
+    .split("/")
+    .map((segment) => {
+      const eq = segment.indexOf("=");
+      if (eq < 0) return segment;
+      const column = columns.get(decodeURIComponent(segment.slice(0, eq)).toLowerCase());
+      if (column === undefined || readerRule(access, column).action === "allow") return segment;
+      return `${segment.slice(0, eq)}=${MASKED}`;
+    })
+    .join("/");
+}
+
+/** Whether a row filter hides some of the table's rows from the reader (no role of theirs sees them all). */
+export function rowsFiltered(access: TableAccess | undefined): boolean {
+  return access !== undefined && access.roles.length > 0 && access.roles.every((v) => v.rowFilter !== null);
+}

@@ -18,6 +18,7 @@ import type {
   QueryRunTable,
 } from "../ports/query-history";
 import { describeRule, hiddenColumns, tableAccessFor } from "./access-rules";
+import { readablePartition } from "./mask-record";
 import { type PriceSheet, queryCostUsd } from "./price-sheet";
 import {
   budgetRefusal,
@@ -586,7 +587,20 @@ export class QueryRuns {
           values,
         );
     try {
-      return await estimate;
+      const found = await estimate;
+      // A partition's name holds its rows' value of the partition column: shown as the reader may see it.
+      const byName = new Map(prepared.views.map((v) => [v.name, prepared.access.get(v.tableId)]));
+      return {
+        ...found,
+        tables: found.tables.map((t) => {
+          const access = byName.get(t.name);
+          if (!access) return t;
+          const partitionsRead = [
+            ...new Set(t.partitionsRead.map((p) => readablePartition(p, access))),
+          ].sort();
+          return { ...t, partitionsRead };
+        }),
+      };
     } catch (err) {
       if (err instanceof InletError && err.code === "BAD_REQUEST") {
         throw hiddenByPolicy(located(err, prepared.bound.sql), prepared);

@@ -45,7 +45,15 @@ export function PartitionsPanel({ name }: { name: string }) {
           header: "Rows",
           className: "text-right",
           cellClassName: "tabular-nums",
-          cell: (p) => formatCount(p.rows),
+          // Null when a row filter hides some of the table's rows from this reader.
+          cell: (p) =>
+            p.rows === null ? (
+              <span className="text-gray-400" title="A row filter hides some rows from you">
+                —
+              </span>
+            ) : (
+              formatCount(p.rows)
+            ),
         },
         {
           header: "Size",
