@@ -1,6 +1,7 @@
 // Who may do what: admin may do everything, anyone else needs one of the roles named. A refusal is
 // audited (who tried what they may not do) and says which roles would do.
 import type { Role } from "@inlet/db";
+import { InletError } from "@inlet/lake-core";
 import type { AuditService } from "../services/audit";
 import type { Actor } from "./session";
 
@@ -9,6 +10,32 @@ export interface GuardedTarget {
   targetType: string;
   targetId: string;
   details?: Record<string, string>;
+}
+
+/**
+ * A refusal by a rule other than roles (the owner of a thing, not the role, may change it): audited as
+ * a role's refusal is, outside any transaction the caller may roll back, and returned to be thrown.
+ */
+export async function auditedRefusal(
+  audit: AuditService,
+  actor: Actor,
+  target: GuardedTarget,
+  message: string,
+  requestId: string | undefined,
+): Promise<InletError> {
+  await audit
+    .record(
+      actor,
+      {
+        action: "access.denied",
+        targetType: target.targetType,
+        targetId: target.targetId,
+        details: { ...target.details, reason: message },
+      },
+      requestId,
+    )
+    .catch(() => undefined);
+  return new InletError("FORBIDDEN", message);
 }
 
 /** Undefined when the actor may; otherwise the refusal's message, the refusal already audited. */

@@ -210,6 +210,10 @@ describe("saved queries", () => {
     expect(refused.status).toBe(403);
     expect(refused.body.error.json.message).toContain("analyst@inlet.local");
     expect((await mutate("delete", { id: own.id }, "other-analyst")).status).toBe(403);
+    // Each refusal is in the audit log, as a role's refusal is.
+    const denied = await auditRows("access.denied", own.id);
+    expect(denied).toHaveLength(2);
+    expect(denied[0]!.details).toMatchObject({ name: "private one" });
 
     // An admin sees every saved query and may change any.
     expect(ok(await query("list", {}, "admin")).items.length).toBeGreaterThan(shared.versions.length);

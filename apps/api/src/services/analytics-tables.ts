@@ -14,6 +14,7 @@ import {
   type RefreshOutcome,
   refreshAnalyticsTable,
 } from "@inlet/lake-core";
+import { auditedRefusal } from "../auth/role-check";
 import type { Actor } from "../auth/session";
 import type { AuditService } from "./audit";
 import { withCatalogTransaction } from "./catalog-transaction";
@@ -218,7 +219,7 @@ export class AnalyticsTablesService {
     const name = analyticsName(input.name);
     const current = await this.deps.catalog.getAnalyticsTable(name);
     if (!current) throw notFound(name);
-    this.mayChange(actor, current);
+    await this.mayChange(actor, current, requestId);
     const newDefinition =
       input.definition !== undefined && input.definition !== current.definition
         ? input.definition
@@ -294,7 +295,7 @@ export class AnalyticsTablesService {
     const name = analyticsName(input.name);
     const current = await this.deps.catalog.getAnalyticsTable(name);
     if (!current) throw notFound(name);
-    this.mayChange(actor, current);
+    await this.mayChange(actor, current, requestId);
     const dropped = await withCatalogTransaction(this.deps.db, async (tx) => {
       const result = await tx.catalog.dropAnalyticsTable(name);
       if (!result) throw notFound(name);
@@ -317,12 +318,15 @@ export class AnalyticsTablesService {
   }
 
   /** Analysts change the tables they made; engineers and admins change any. */
-  private mayChange(actor: Actor, table: AnalyticsTableRecord): void {
+  private async mayChange(actor: Actor, table: AnalyticsTableRecord, requestId?: string): Promise<void> {
     if (actor.roles.some((r) => r === "admin" || r === "engineer")) return;
     if (table.createdById === actor.id) return;
-    throw new InletError(
-      "FORBIDDEN",
+    throw await auditedRefusal(
+      this.deps.audit,
+      actor,
+      { targetType: "analytics_table", targetId: table.name },
       `${table.name} was defined by someone else; an engineer or an admin can change it`,
+      requestId,
     );
   }
 

@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from "node:util";
 import { type Db, Prisma, type Role } from "@inlet/db";
 import { InletError } from "@inlet/lake-core";
 import { z } from "zod";
+import { auditedRefusal } from "../auth/role-check";
 import type { Actor } from "../auth/session";
 import type { AuditService } from "./audit";
 import { diffLines } from "./line-diff";
@@ -171,7 +172,7 @@ export class SavedQueriesService {
   async update(actor: Actor, id: string, input: SavedQueryInput, requestId?: string) {
     const doc = prepare(input);
     return this.write(async (tx) => {
-      const current = await this.editable(tx, actor, id);
+      const current = await this.editable(tx, actor, id, requestId);
       if (current.folder !== doc.folder || current.name !== doc.name) {
         await this.refuseNameClash(tx, current.ownerId, doc.folder, doc.name, id);
       }
@@ -206,7 +207,7 @@ export class SavedQueriesService {
   /** A new version equal to an older one (its sharing stays as it is now). */
   async restore(actor: Actor, id: string, restored: number, requestId?: string) {
     return this.write(async (tx) => {
-      const current = await this.editable(tx, actor, id);
+      const current = await this.editable(tx, actor, id, requestId);
       const old = await tx.savedQueryVersion.findUnique({
         where: { savedQueryId_version: { savedQueryId: id, version: restored } },
       });
@@ -250,7 +251,7 @@ export class SavedQueriesService {
 
   async delete(actor: Actor, id: string, requestId?: string) {
     await this.db.prisma.$transaction(async (tx) => {
-      const current = await this.editable(tx, actor, id);
+      const current = await this.editable(tx, actor, id, requestId);
       await tx.savedQuery.delete({ where: { id } });
       await this.audit.record(
         actor,
@@ -280,16 +281,19 @@ export class SavedQueriesService {
     return row;
   }
 
-  private async editable(tx: Tx, actor: Actor, id: string) {
+  private async editable(tx: Tx, actor: Actor, id: string, requestId: string | undefined) {
     const row = await tx.savedQuery.findFirst({
       where: { AND: [{ id }, visibleTo(actor)] },
       include: { owner: { select: { email: true } } },
     });
     if (!row) throw new InletError("NOT_FOUND", `No saved query '${id}' that you may open`);
     if (!mayEdit(actor, row.ownerId)) {
-      throw new InletError(
-        "FORBIDDEN",
+      throw await auditedRefusal(
+        this.audit,
+        actor,
+        { targetType: "saved_query", targetId: id, details: { name: row.name } },
         `Only its owner (${row.owner.email}) or an admin may change '${row.name}'; it is shared with you to open and run`,
+        requestId,
       );
     }
     return row;
