@@ -103,8 +103,12 @@ export function registerQueryCsvRoute(app: FastifyInstance, deps: QueryCsvRouteD
   app.get(QUERY_CSV_PATH, async (req, reply) => {
     const q = csvQueryString.safeParse(req.query);
     if (!q.success) {
-      return refuse(reply, 400, "BAD_REQUEST", `params: ${q.error.issues[0]?.message ?? "not valid"}`, {
-        issues: [{ path: "params", message: q.error.issues[0]?.message ?? "not valid" }],
+      const issues = q.error.issues.map((i) => ({
+        path: i.path.map(String).join(".") || "(query string)",
+        message: i.message,
+      }));
+      return refuse(reply, 400, "BAD_REQUEST", issues.map((i) => `${i.path}: ${i.message}`).join("; "), {
+        issues,
       });
     }
     return handle(q.data, req, reply);

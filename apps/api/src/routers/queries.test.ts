@@ -499,6 +499,13 @@ describe("GET /v1/queries/csv", () => {
       (await s.app.inject({ url: "/v1/queries/csv?sql=SELECT%201", headers: await auth("oncall") }))
         .statusCode,
     ).toBe(403);
+    // A bad query string names the parameter at fault.
+    const twice = await s.app.inject({
+      url: "/v1/queries/csv?sql=SELECT%201&sql=SELECT%202",
+      headers: await auth("analyst"),
+    });
+    expect(twice.statusCode).toBe(400);
+    expect(twice.json().error.issues.map((i: { path: string }) => i.path)).toEqual(["sql"]);
     const bad = await s.app.inject({
       url: `/v1/queries/csv?sql=${encodeURIComponent("SELEC 1")}`,
       headers: await auth("analyst"),

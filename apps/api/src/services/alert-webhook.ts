@@ -24,7 +24,25 @@ export const EVENT_HEADER = "x-inlet-event";
 
 export const webhookUrlSchema = z
   .url({ protocol: /^https?$/, message: "must be an http:// or https:// URL" })
-  .max(2000, "must be at most 2000 characters");
+  .max(2000, "must be at most 2000 characters")
+  .refine((u) => {
+    const parsed = new URL(u);
+    return parsed.username === "" && parsed.password === "";
+  }, "must not carry a user name or password: the receiver checks each posting's signature instead");
+
+/**
+ * The URL as the audit log keeps it: its origin, with the path and query (where hooks often carry a
+ * token, as Slack's do) left out.
+ */
+export function auditedWebhookUrl(url: string | null | undefined): string | null {
+  if (!url) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.pathname === "/" && parsed.search === "" ? parsed.origin : `${parsed.origin}/…`;
+  } catch {
+    return "(not a URL)";
+  }
+}
 
 export interface WebhookDeliveryOptions {
   /** Attempts before a posting is given up (default 8). */
@@ -310,8 +328,9 @@ export class AlertWebhookService {
     input: { url: string | null; rotateSecret: boolean },
     requestId?: string,
   ): Promise<{ settings: WebhookSettings; secret: string | null }> {
-    if (input.url !== null && !webhookUrlSchema.safeParse(input.url).success)
-      throw new InletError("BAD_REQUEST", "The webhook URL must be an http:// or https:// URL", {
+    const checked = input.url === null ? undefined : webhookUrlSchema.safeParse(input.url);
+    if (checked && !checked.success)
+      throw new InletError("BAD_REQUEST", `The webhook URL ${checked.error.issues[0]?.message}`, {
         field: "url",
       });
     let secret: string | null = null;
@@ -337,8 +356,8 @@ export class AlertWebhookService {
           targetType: "alert_webhook",
           targetId: WEBHOOK_ID,
           details: {
-            before: { url: before?.url ?? null },
-            after: { url: input.url },
+            before: { url: auditedWebhookUrl(before?.url) },
+            after: { url: auditedWebhookUrl(input.url) },
             secretRotated: secret !== null,
           },
         },
