@@ -130,4 +130,41 @@ describe("analytics tables and access policies", () => {
       { id: "c", email: MASKED },
     ]);
   });
+
+  it("shows a role an input's row filter holds none of a table built from it, until the table's own filter", async () => {
+    await ok(
+      "mutation",
+      "analytics.create",
+      {
+        name: "people_by_region",
+        definition: `SELECT region, count(*) AS n FROM ${INPUT} GROUP BY region`,
+        refreshMode: "on_commit",
+      },
+      "engineer",
+    );
+    const inputTable = await new PgCatalog(s.database.db).describeTable(`curated.${SOURCE}`);
+    await s.database.db.prisma.rowFilterPolicy.create({
+      data: { tableId: inputTable!.id, role: "analyst", predicate: "region = 'eu'" },
+    });
+    const sql = "SELECT region, n FROM analytics.people_by_region ORDER BY region";
+    // An analyst sees the input's eu rows only; the totals over every region are not shown through the table.
+    expect(await rows(`SELECT count(*) AS n FROM ${INPUT}`, "analyst")).toEqual([{ n: "2" }]);
+    expect(await rows(sql, "analyst")).toEqual([]);
+    expect(await rows(sql, "engineer")).toEqual([
+      { region: "eu", n: "2" },
+      { region: "us", n: "1" },
+    ]);
+    const policy = await ok("query", "policies.get", { table: "analytics.people_by_region" }, "governance");
+    expect(policy.rowFilters.find((f: { role: string }) => f.role === "analyst")).toMatchObject({
+      predicate: null,
+      heldByInputs: true,
+    });
+    expect(policy.rowFilters.find((f: { role: string }) => f.role === "oncall").heldByInputs).toBe(false);
+    // Governance sets the analysts' filter on the analytics table: its eu row shows.
+    const table = await new PgCatalog(s.database.db).describeTable("analytics.people_by_region");
+    await s.database.db.prisma.rowFilterPolicy.create({
+      data: { tableId: table!.id, role: "analyst", predicate: "region = 'eu'" },
+    });
+    expect(await rows(sql, "analyst")).toEqual([{ region: "eu", n: "2" }]);
+  });
 });

@@ -194,6 +194,8 @@ export class PoliciesService {
     const state = await readState(this.prisma, summary.id, settings?.denyUnruledColumns ?? false);
     const [tagState, { tags }] = await Promise.all([readTagState(this.prisma, tagsOf(state)), this.tags()]);
     const policies = tablePoliciesOf(table, state, tagState);
+    const held =
+      summary.zone === "analytics" ? await this.heldByInputs(summary.name, state) : new Set<Role>();
     const present = new Set(summary.columns.map((c) => c.name.toLowerCase()));
     const named = [...state.columnRules.map((r) => r.column), ...state.columnTags.map((t) => t.column)];
     return {
@@ -213,10 +215,27 @@ export class PoliciesService {
       rowFilters: ROLES.map((role) => ({
         role,
         predicate: state.rowFilters.find((f) => f.role === role)?.predicate ?? null,
+        // An analytics table's role an input's row filter holds sees none of its rows without one here.
+        heldByInputs: held.has(role),
       })),
       missingColumns: [...new Set(named.filter((c) => !present.has(c.toLowerCase())))].sort(),
       tags,
     };
+  }
+
+  /**
+   * The roles of an analytics table without a row filter of their own there that an input's row filter
+   * holds: they see none of its rows (see inherited-policies.ts) until one is set here.
+   */
+  private async heldByInputs(name: string, state: { rowFilters: { role: string }[] }): Promise<Set<Role>> {
+    const open = ROLES.filter((role) => !state.rowFilters.some((f) => f.role === role));
+    const held = await Promise.all(
+      open.map(async (role) => {
+        const access = await this.deps.lake.accessToTable({ userId: "policies", roles: [role] }, name);
+        return access?.roles.some((v) => v.role === role && v.rowFilter === "false") ? [role] : [];
+      }),
+    );
+    return new Set(held.flat());
   }
 
   /**

@@ -62,8 +62,29 @@ describe("an analytics table's inherited policies", () => {
     expect(ruleFor(p, "analyst", "n")).toBe("allow (none)");
     expect(ruleFor(p, "oncall", "e")).toBe("allow (none)");
     expect(p.columnTags).toEqual([{ column: "e", tag: "pii" }]);
-    // The input's row filter is not a filter of the analytics table's rows.
-    expect(p.rowFilters).toEqual([]);
+    // The input's row filter does not choose the analytics table's rows: the role it holds sees none.
+    expect(p.rowFilters).toEqual([{ role: "analyst", predicate: "false" }]);
+  });
+
+  it("gives a role an input's row filter holds no rows, until the table's own filter for it", () => {
+    const input = (predicate: string, role = "analyst") => people({ rowFilters: [{ role, predicate }] });
+    const held = inheritedPolicies({
+      own: OWN,
+      columns: ["region", "n"],
+      inputs: [input("region = 'eu'"), input("region <> 'x'", "oncall")],
+      lineage: lineage({ region: ["region"], n: [] }),
+    });
+    expect(held.rowFilters).toEqual([
+      { role: "analyst", predicate: "false" },
+      { role: "oncall", predicate: "false" },
+    ]);
+    const opened = inheritedPolicies({
+      own: { ...OWN, rowFilters: [{ role: "analyst", predicate: "region = 'eu'" }] },
+      columns: ["region", "n"],
+      inputs: [input("region = 'eu'")],
+      lineage: lineage({ region: ["region"], n: [] }),
+    });
+    expect(opened.rowFilters).toEqual([{ role: "analyst", predicate: "region = 'eu'" }]);
   });
 
   it("keeps the strictest of the input columns a column is computed from, over the table's own rules", () => {

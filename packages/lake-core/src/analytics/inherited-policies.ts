@@ -5,9 +5,12 @@
 // rule, or a tag of it does) is written out as a rule, so that another rule on the same analytics
 // column cannot loosen it; and the analytics table denies columns without a rule when an input does.
 //
-// Input row filters are not carried over: they choose rows of the input, and an aggregate's rows are
-// not rows of any input. The refresh already ran under the creator's row filters; the analytics
-// table's own row filters, set on its own columns, apply as on any table.
+// Input row filters cannot be carried over as they are: they choose rows of the input, and an
+// aggregate's rows are not rows of any input (a filter on `country` says nothing of a total over every
+// country). So a role an input's row filter holds sees no rows of the analytics table (its filter there
+// is `false`) until governance staff set that role's own filter on the analytics table, over its own
+// columns, which then applies as on any table. Fail closed: what the input hides is never shown
+// through a table built from it.
 import type { ColumnRule, TablePolicies } from "../ports/access-policy";
 import { resolveColumnRule } from "../query/access-rules";
 import type { ColumnLineage, LineageSource } from "./column-lineage";
@@ -110,6 +113,19 @@ export function inheritedPolicies(request: InheritanceRequest): TablePolicies {
     columnTags: [...columnTags.values()],
     tagRules: [...tagRules.values()],
     defaultDenyTags: [...defaultDenyTags],
-    rowFilters: own.rowFilters,
+    rowFilters: [
+      ...own.rowFilters,
+      ...heldByInputs(own, known).map((role) => ({ role, predicate: "false" })),
+    ],
   };
+}
+
+/** The roles an input's row filter holds and the analytics table's own policies give no filter of theirs. */
+function heldByInputs(own: TablePolicies, inputs: readonly { policies: TablePolicies }[]): string[] {
+  const ownFiltered = new Set(own.rowFilters.map((f) => f.role));
+  const held = new Set<string>();
+  for (const input of inputs) {
+    for (const f of input.policies.rowFilters) if (!ownFiltered.has(f.role)) held.add(f.role);
+  }
+  return [...held].sort();
 }

@@ -473,7 +473,13 @@ function TablePolicyEditor({
                   title="Row filters"
                   description="A SQL condition over the table's columns per role: the role sees only the rows it admits. Empty: every row."
                 />
-                <RowFiltersEditor draft={draft} saved={saved} problems={problemMap} onChange={edit} />
+                <RowFiltersEditor
+                  draft={draft}
+                  saved={saved}
+                  problems={problemMap}
+                  heldByInputs={base.rowFilters.filter((f) => f.heldByInputs).map((f) => f.role)}
+                  onChange={edit}
+                />
               </div>
             </>
           ) : tab === "preview" ? (

@@ -1,6 +1,8 @@
 "use client";
 // A row filter per role: a SQL condition over the table's columns (empty: the role sees every row),
 // checked by the API when the policy is saved or previewed; its complaint shows under the role's box.
+// On an analytics table, a role an input's row filter holds sees none of its rows until it has a filter
+// here: its box says so.
 import { ROLE_LABELS, ROLES, type Role } from "@inlet/db/roles";
 import { clsx } from "clsx";
 import { Label } from "@/components/ui/input";
@@ -10,11 +12,14 @@ export function RowFiltersEditor({
   draft,
   saved,
   problems,
+  heldByInputs = [],
   onChange,
 }: {
   draft: Draft;
   saved: Draft;
   problems: Record<string, string>;
+  /** Roles an input's row filter holds (analytics tables): no rows without a filter here. */
+  heldByInputs?: readonly Role[];
   onChange: (draft: Draft) => void;
 }) {
   const set = (role: Role, text: string) =>
@@ -25,6 +30,7 @@ export function RowFiltersEditor({
         const id = `policy-filter-${role}`;
         const problem = problems[targetKey({ kind: "filter", role })];
         const changed = draft.rowFilters[role].trim() !== saved.rowFilters[role].trim();
+        const held = heldByInputs.includes(role) && draft.rowFilters[role].trim() === "";
         return (
           <div key={role}>
             <Label htmlFor={id} className="flex items-center gap-2">
@@ -38,9 +44,9 @@ export function RowFiltersEditor({
               rows={2}
               maxLength={4000}
               spellCheck={false}
-              placeholder="Every row. e.g. region = 'eu'"
+              placeholder={held ? "No rows (see below). e.g. region = 'eu'" : "Every row. e.g. region = 'eu'"}
               aria-invalid={problem ? true : undefined}
-              aria-describedby={problem ? `${id}-problem` : undefined}
+              aria-describedby={problem ? `${id}-problem` : held ? `${id}-held` : undefined}
               data-testid={id}
               className={clsx(
                 "mt-1 block w-full rounded-md border border-gray-300 px-2.5 py-1.5 font-mono text-xs shadow-xs",
@@ -49,6 +55,12 @@ export function RowFiltersEditor({
                 changed && "bg-amber-50 ring-1 ring-amber-300",
               )}
             />
+            {held && !problem ? (
+              <p id={`${id}-held`} className="mt-1 text-amber-800 text-xs" data-testid={`${id}-held`}>
+                No rows: an input table filters this role's rows, and those filters cannot choose this table's
+                rows. Set a condition over this table's columns to show the rows it admits.
+              </p>
+            ) : null}
             {problem ? (
               <p
                 id={`${id}-problem`}
