@@ -13,6 +13,16 @@ export const versionNumber = z
   .min(1, "must be at least 1")
   .max(INT4_MAX, `must be at most ${INT4_MAX}`);
 
+/**
+ * Events per second for a replay or a reprocess run: a whole number from 1 (the service checks the
+ * configured ceiling, INLET_REPLAY_MAX_RATE, naming the field).
+ */
+export const eventsPerSecond = z
+  .number()
+  .int("must be a whole number of events per second")
+  .min(1, "must be at least 1 event per second")
+  .max(INT4_MAX, `must be at most ${INT4_MAX} events per second`);
+
 const INSTANT_MESSAGE = "must be an ISO 8601 date and time with its zone, such as 2026-12-05T16:00:00Z";
 
 /** An instant as ISO 8601 text with a zone (Z or ±hh:mm), read as a Date. */

@@ -5,7 +5,7 @@ import type { Role } from "@inlet/db";
 import { z } from "zod";
 import { roleProcedure, router } from "../trpc";
 import { deadLetterReaders } from "./dead-letters";
-import { instant, versionNumber } from "./input-fields";
+import { eventsPerSecond, instant, versionNumber } from "./input-fields";
 
 /** Who may edit, discard and replay letters and control replay jobs (admin may do everything). */
 export const replayers: Role[] = ["oncall"];
@@ -49,10 +49,7 @@ const selection = z.union([
 ]);
 
 /** Events per second; the ceiling (INLET_REPLAY_MAX_RATE) is checked by the service, naming the field. */
-const ratePerSecond = z
-  .number()
-  .int("must be a whole number of events per second")
-  .min(1, "must be at least 1 event per second");
+const ratePerSecond = eventsPerSecond;
 
 /** An edited payload: an event's JSON text (the ingest limit on events is checked by the service). */
 const payload = z.string().max(4 * 1024 * 1024, "must be at most 4 MiB of text");

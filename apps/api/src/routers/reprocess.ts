@@ -4,7 +4,7 @@
 import type { Role } from "@inlet/db";
 import { z } from "zod";
 import { roleProcedure, router } from "../trpc";
-import { instant } from "./input-fields";
+import { eventsPerSecond, instant } from "./input-fields";
 
 /** Who may reprocess (admin may do everything). */
 export const reprocessors: Role[] = ["engineer", "oncall"];
@@ -19,7 +19,7 @@ const request = z.object({
   /** Event time before; default: now. */
   to: instant.optional(),
   /** Raw events read per second; the ceiling (INLET_REPLAY_MAX_RATE) is checked by the service. */
-  ratePerSecond: z.number().int("must be a whole number of events per second").min(1).optional(),
+  ratePerSecond: eventsPerSecond.optional(),
 });
 
 export const reprocessRouter = router({

@@ -112,7 +112,7 @@ export const sourcesRouter = router({
         ctx.services.sources.createKey(ctx.actor, input.slug, input.name, ctx.requestId),
       ),
     revoke: roleProcedure("engineer")
-      .input(z.object({ id: z.string().min(1) }))
+      .input(z.object({ id: z.string().min(1).max(64) }))
       .mutation(({ ctx, input }) => ctx.services.sources.revokeKey(ctx.actor, input.id, ctx.requestId)),
   }),
 });
