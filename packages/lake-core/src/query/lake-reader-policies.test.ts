@@ -9,7 +9,7 @@ import { BATCHES_QUEUE } from "../ingest/raw-batch";
 import type { AccessPolicySource, TablePolicies } from "../ports/access-policy";
 import { processBatches } from "../process/process-batches";
 import { MemoryQueryHistory } from "../testing/memory-query-history";
-import { createTestSource, enqueueRawBatch } from "../testing/pipeline-fixtures";
+import { createTestSource, enqueueRawBatch, type TestSource } from "../testing/pipeline-fixtures";
 import { type PipelineTestBed, startPipelineTestBed } from "../testing/pipeline-test-bed";
 import { LakeReader, type Reader } from "./lake-reader";
 
@@ -19,6 +19,7 @@ let engine: DuckDbQueryEngine;
 let lake: LakeReader;
 let history: MemoryQueryHistory;
 let table: string;
+let source: TestSource;
 let rules: TablePolicies;
 const analyst: Reader = { userId: "u1", roles: ["analyst"] };
 const admin: Reader = { userId: "u2", roles: ["admin"] };
@@ -50,6 +51,7 @@ beforeAll(async () => {
   const lines = ["ann@example.com", "bob@example.com", "cy@example.com"].map((email, i) =>
     JSON.stringify({ id: `o${i}`, amount: 10 + i, email, created_at: "2024-05-01T10:00:00Z" }),
   );
+  source = src;
   await enqueueRawBatch(bed, src, lines);
   await processBatches(
     { ...bed, tmpDir: join(bed.dir, "tmp") },
@@ -133,5 +135,29 @@ describe("LakeReader under access policies", () => {
     const oncall: Reader = { userId: "u4", roles: ["oncall"] };
     const res = await lake.runQuery(oncall, { sql: `SELECT email FROM ${table} ORDER BY id` });
     expect(res.rows[0]?.email).toBe(createHmac("sha256", KEY).update("ann@example.com").digest("hex"));
+  });
+  // Last: it adds a row to the table.
+  it("estimates without pruning on a masked column's real values, so an estimate is no oracle", async () => {
+    // A second flush: the table's two files hold the emails ann…cy and zed@example.com.
+    await enqueueRawBatch(bed, source, [
+      JSON.stringify({ id: "o9", amount: 1, email: "zed@example.com", created_at: "2024-05-01T11:00:00Z" }),
+    ]);
+    await processBatches(
+      { ...bed, tmpDir: join(bed.dir, "tmp") },
+      await bed.queue.receive(BATCHES_QUEUE, { max: 10 }),
+    );
+    const sql = `SELECT id FROM ${table} WHERE email = 'zed@example.com'`;
+    const files = async (reader: Reader) => {
+      const [t] = (await lake.estimate(reader, { sql })).tables;
+      return [t!.filesRead, t!.filesTotal];
+    };
+    // Unrestricted, the footers' min and max leave out the file of ann…cy.
+    expect(await files(admin)).toEqual([1, 2]);
+    // The analyst sees emails masked: what the footers hold of them must not decide what is read.
+    expect(await files(analyst)).toEqual([2, 2]);
+    const below = await lake.estimate(analyst, { sql: `SELECT id FROM ${table} WHERE email < 'd'` });
+    expect(below.tables[0]!.filesRead).toBe(2);
+    // The run itself answers as the analyst sees the column: no row's masked email is that address.
+    expect((await lake.runQuery(analyst, { sql })).rows).toEqual([]);
   });
 });

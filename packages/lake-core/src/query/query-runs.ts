@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import { inspectQueryTree, refusedStatement } from "../adapters/duckdb-sql-guard";
 import { errorMessage, InletError } from "../errors";
 import type { AccessPolicySource, TableAccess, TablePolicies } from "../ports/access-policy";
-import type { Catalog, TableSnapshotView } from "../ports/catalog";
+import type { Catalog, ColumnStat, FileColumnStats, TableSnapshotView } from "../ports/catalog";
 import type { QueryColumn, QueryEngine, TableBinding } from "../ports/query-engine";
 import type {
   QueryBudgetSource,
@@ -191,17 +191,43 @@ function visibleViews(
     const a = access.get(v.tableId);
     if (!a) return v;
     const hidden = hiddenColumns(a);
+    const restricted = new Set(
+      v.columns
+        .filter((c) => !a.roles.every((r) => (r.columns[c.name]?.action ?? "deny") === "allow"))
+        .map((c) => c.name),
+    );
     return {
       ...v,
       columns: v.columns
         .filter((c) => !hidden.has(c.name))
-        .map((c) =>
-          a.roles.every((r) => (r.columns[c.name]?.action ?? "deny") === "allow")
-            ? c
-            : { ...c, type: "VARCHAR" },
-        ),
+        .map((c) => (restricted.has(c.name) ? { ...c, type: "VARCHAR" } : c)),
+      // A file's min, max and null count of a column the reader sees masked, hashed or not at all are
+      // its real values: pruning by them would tell (by the files an estimate reads) what the rules hide.
+      files: restricted.size === 0 ? v.files : v.files.map((f) => withoutValueStats(f, restricted)),
     };
   });
+}
+
+/** The file with only the sizes of `columns` in its statistics (no min, max or null count). */
+function withoutValueStats<F extends { columnStats?: FileColumnStats | undefined }>(
+  file: F,
+  columns: ReadonlySet<string>,
+): F {
+  const stats = file.columnStats;
+  if (!stats) return file;
+  const strip = (cols: Record<string, ColumnStat>) =>
+    Object.fromEntries(
+      Object.entries(cols).map(([name, stat]) => [name, columns.has(name) ? { bytes: stat.bytes } : stat]),
+    );
+  return {
+    ...file,
+    columnStats: {
+      ...(stats.columns ? { columns: strip(stats.columns) } : {}),
+      ...(stats.rowGroups
+        ? { rowGroups: stats.rowGroups.map((g) => ({ ...g, columns: strip(g.columns) })) }
+        : {}),
+    },
+  };
 }
 
 function bindingsOf(
