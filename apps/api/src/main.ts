@@ -4,6 +4,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createDb, type Role, seed, startDatabase } from "@inlet/db";
+import { ensureSourceTables } from "@inlet/lake-core";
 import { type ApiConfig, ConfigError, loadConfig } from "./config";
 import { openDataPlaneAdapters } from "./data-plane-adapters";
 import { dataPlaneRoutes } from "./data-plane-routes";
@@ -45,6 +46,10 @@ async function main() {
   const seeded = await seed(db.prisma, { passwords, sampleSource: config.INLET_SEED_SAMPLE_SOURCE });
 
   const { catalog, store, queue, dedupe } = await openDataPlaneAdapters(config, db);
+  // Governance can set a table's rules before its first events: the seeded sample source's table too.
+  const tablesMade = await ensureSourceTables(catalog);
+  if (tablesMade.length > 0)
+    logger.info({ tables: tablesMade }, "created the curated tables of sources without one");
   if (store.url.startsWith("file:")) {
     // A local lake shows where files can be dropped: landing/{slug}/ of every source.
     const root = fileURLToPath(store.url);

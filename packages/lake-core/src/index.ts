@@ -89,6 +89,7 @@ export {
   type LandingAnnouncement,
   landingAnnouncements,
 } from "./landing/landing-watch";
+export { ensureSourceTables } from "./maintenance/curated-tables";
 export {
   applyRetention,
   type RetentionApplied,
