@@ -86,6 +86,19 @@ describe("sources.create", () => {
     expect(table?.columns.map((c) => c.name)).toContain("_payload");
   });
 
+  it("registers a source whose events have no time field: each is stored at the time it is received", async () => {
+    const res = await create(registration("no-time", { timeField: null }));
+    expect(res.statusCode, res.body).toBe(200);
+    const out = res.json().result.data.json;
+    expect(await catalog.findSourceBySlug("no-time")).toMatchObject({ timeField: "" });
+    // The example event it shows sends no field named after an absent time field.
+    expect(JSON.stringify(out.examples)).not.toContain('\\"\\":');
+    // A time field the schema does not declare is still refused, naming the field.
+    const wrong = await create(registration("wrong-time", { timeField: "when" }));
+    expect(wrong.statusCode).toBe(400);
+    expect(issuesOf(wrong).map((i) => i.path)).toEqual(["timeField"]);
+  });
+
   it("refuses a taken slug with a 409 naming the slug, and says so before the form is sent", async () => {
     expect((await create(registration("taken-slug"))).statusCode).toBe(200);
     const again = await create(registration("taken-slug", { name: "Another" }));

@@ -50,7 +50,15 @@ const registration = z.object({
   kind: z.enum(["http", "file", "both"]).default("http"),
   schema: z.record(z.string(), z.unknown()).nullable(),
   idField: z.string().trim().min(1).max(200).default("id"),
-  timeField: z.string().trim().min(1).max(200).default("time"),
+  /** null: the source's events have no time field, and each is stored at the time it was received. */
+  timeField: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .nullable()
+    .default("time")
+    .transform((f) => f ?? ""),
   retentionDays: days.default(365),
   /** A low-cardinality property of the schema to partition by after the event date. */
   partitionProperty: z.string().trim().min(1).max(200).nullable().default(null),

@@ -17,6 +17,8 @@ function declaredProperties(jsonSchema: Record<string, unknown>): string[] | und
 }
 
 function checkField(field: "idField" | "timeField", path: string, properties: string[] | undefined): void {
+  // No time field: each event is stored at the time it was received.
+  if (field === "timeField" && path === "") return;
   const top = path.split(".")[0] ?? "";
   if (properties === undefined || properties.includes(path) || properties.includes(top)) return;
   const what = field === "idField" ? "event-id field" : "event-time field";

@@ -57,8 +57,14 @@ export function SchemaCard({
           <div>
             <dt className="text-gray-500 text-xs">Event time field</dt>
             <dd className="text-gray-800 text-xs">
-              <span className="font-mono">{timeField}</span>{" "}
-              <span className="text-gray-500">(NDJSON; the ingest time when absent)</span>
+              {timeField === "" ? (
+                <span className="text-gray-500">None: each event is stored at the time it was received</span>
+              ) : (
+                <>
+                  <span className="font-mono">{timeField}</span>{" "}
+                  <span className="text-gray-500">(NDJSON; the ingest time when absent)</span>
+                </>
+              )}
             </dd>
           </div>
         </dl>

@@ -7,6 +7,7 @@ import {
   DEFAULT_RAW_RETENTION_DAYS,
   DEFAULT_RETENTION_DAYS,
   type FieldErrors,
+  NO_TIME_FIELD,
   partitionCandidates,
   type SchemaProperty,
   type WizardValues,
@@ -106,6 +107,7 @@ export function FieldsStep({
                     {o.label}
                   </option>
                 ))}
+                <option value={NO_TIME_FIELD}>None: store each event at the time it is received</option>
               </SelectField>
             </>
           )}

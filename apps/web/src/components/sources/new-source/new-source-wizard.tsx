@@ -26,6 +26,7 @@ import {
   defaultFields,
   type FieldErrors,
   INITIAL_VALUES,
+  NO_TIME_FIELD,
   parseSchemaText,
   partitionCandidates,
   refusalByField,
@@ -194,7 +195,10 @@ export function NewSourceWizard() {
     return {
       ...v,
       idField,
-      timeField: fits(v.timeField) ? v.timeField : defaults.timeField,
+      timeField:
+        (v.timeField === NO_TIME_FIELD && v.schemaMode !== "none") || fits(v.timeField)
+          ? v.timeField
+          : defaults.timeField,
       partitionProperty: partitions.has(v.partitionProperty) ? v.partitionProperty : "",
     };
   };

@@ -4,6 +4,7 @@ import { Button } from "@/components/ui/button";
 import type { InferenceSummary } from "./schema-step";
 import {
   KIND_OPTIONS,
+  NO_TIME_FIELD,
   parseSchemaText,
   STEPS,
   type StepId,
@@ -82,7 +83,11 @@ export function ReviewStep({
             <span className="font-mono">{values.idField}</span>
           </Row>
           <Row term="Event-time field">
-            <span className="font-mono">{values.timeField}</span>
+            {values.timeField === NO_TIME_FIELD ? (
+              "None: each event is stored at the time it is received"
+            ) : (
+              <span className="font-mono">{values.timeField}</span>
+            )}
           </Row>
           <Row term="Partitioning">
             Event date

@@ -3,6 +3,7 @@ import {
   createInput,
   defaultFields,
   INITIAL_VALUES,
+  NO_TIME_FIELD,
   partitionCandidates,
   refusalByField,
   sampleKindOf,
@@ -149,5 +150,24 @@ describe("the new-source wizard's rules", () => {
     expect(sampleKindOf("a.JSONL")).toBe("ndjson");
     expect(sampleKindOf("a.csv")).toBe("csv");
     expect(sampleKindOf("a.txt")).toBeUndefined();
+  });
+});
+
+describe("the details step", () => {
+  it("refuses a name or description longer than the API takes, saying how long it is", () => {
+    const values = { ...INITIAL_VALUES, name: "x".repeat(150), slug: "long-name", description: "" };
+    expect(stepErrors("details", values, false).name).toBe("Keep the name to 100 characters (it has 150)");
+    const described = { ...values, name: "ok", description: "d".repeat(2001) };
+    expect(stepErrors("details", described, false)).toEqual({
+      description: "Keep the description to 2000 characters (it has 2001)",
+    });
+  });
+});
+
+describe("an event-time field of none", () => {
+  it("is sent as null: each event is stored at the time it is received", () => {
+    const values = { ...INITIAL_VALUES, name: "n", slug: "n", idField: "id", timeField: NO_TIME_FIELD };
+    expect(stepErrors("fields", values, false).timeField).toBeUndefined();
+    expect(createInput(values).timeField).toBeNull();
   });
 });

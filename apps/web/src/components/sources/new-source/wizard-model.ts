@@ -3,6 +3,13 @@
 // id, time and partition fields, the sources.create input, and the API's refusals mapped to fields.
 import { findJsonSyntaxError } from "@/lib/json-syntax";
 
+/** The longest name and description a source may have (as the API checks them). */
+export const NAME_MAX = 100;
+export const DESCRIPTION_MAX = 2000;
+
+/** The event-time choice for events without a time field: each is stored at the time it was received. */
+export const NO_TIME_FIELD = "(receive time)";
+
 export const STEPS = [
   { id: "details", title: "Name and kind" },
   { id: "schema", title: "Schema" },
@@ -276,6 +283,10 @@ export function stepErrors(step: StepId, values: WizardValues, slugTaken: boolea
   const errors: FieldErrors = {};
   if (step === "details") {
     if (values.name.trim() === "") errors.name = "Enter a name";
+    else if (values.name.trim().length > NAME_MAX)
+      errors.name = `Keep the name to ${NAME_MAX} characters (it has ${values.name.trim().length})`;
+    if (values.description.trim().length > DESCRIPTION_MAX)
+      errors.description = `Keep the description to ${DESCRIPTION_MAX} characters (it has ${values.description.trim().length})`;
     const slug = slugProblem(values.slug);
     if (slug) errors.slug = slug;
     else if (slugTaken) errors.slug = `A source with slug '${values.slug}' exists already`;
@@ -290,7 +301,8 @@ export function stepErrors(step: StepId, values: WizardValues, slugTaken: boolea
   }
   if (step === "fields") {
     if (values.idField.trim() === "") errors.idField = "Choose the field that holds each event's id";
-    if (values.timeField.trim() === "") errors.timeField = "Choose the field that holds each event's time";
+    if (values.timeField.trim() === "")
+      errors.timeField = "Choose the field that holds each event's time, or that the events have none";
     const retention = daysProblem(values.retentionDays);
     if (retention) errors.retentionDays = retention;
     const raw = daysProblem(values.rawRetentionDays);
@@ -306,7 +318,8 @@ export interface CreateSourceInput {
   kind: SourceKind;
   schema: Record<string, unknown> | null;
   idField: string;
-  timeField: string;
+  /** null: the events have no time field; each is stored at the time it was received. */
+  timeField: string | null;
   partitionProperty: string | null;
   retentionDays: number;
   rawRetentionDays: number;
@@ -323,7 +336,7 @@ export function createInput(values: WizardValues): CreateSourceInput {
     kind: values.kind,
     schema: parsed?.ok ? parsed.schema : null,
     idField: values.idField.trim(),
-    timeField: values.timeField.trim(),
+    timeField: values.timeField === NO_TIME_FIELD ? null : values.timeField.trim(),
     partitionProperty:
       values.schemaMode === "none" || values.partitionProperty === "" ? null : values.partitionProperty,
     retentionDays: Number(values.retentionDays),
