@@ -24,7 +24,7 @@ export const ingestMetrics = {
   }),
   events: new Counter({
     name: "inlet_ingest_events_accepted_total",
-    help: "Events accepted, by source.",
+    help: "Events accepted, by source (those dead-lettered against the schema at ingest are not).",
     labelNames: ["source"] as const,
     registers,
   }),

@@ -663,6 +663,8 @@ describe("events judged against the source's active schema", () => {
       batchId: string;
     };
     expect({ accepted, deadLettered }).toEqual({ accepted: 1, deadLettered: 2 });
+    // /metrics counts the one accepted event as accepted, the two others as dead letters only.
+    expect(await count(ingestMetrics.events, { source: "typed-orders" })).toBe(1);
     // Durable with the 202, before any worker ran; the raw object keeps the body as sent.
     expect(await lettersOf(batchId)).toEqual([
       [

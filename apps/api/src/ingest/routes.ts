@@ -401,7 +401,8 @@ export async function registerIngestRoutes(app: FastifyInstance, deps: IngestRou
     deps.admission?.noteAccepted(source.id, bytesToStore.length);
     const labels = { source: source.slug };
     ingestMetrics.batches.inc(labels);
-    ingestMetrics.events.inc(labels, eventCount);
+    // Events dead-lettered against the schema here are counted as dead letters, not as accepted.
+    ingestMetrics.events.inc(labels, eventCount - deadLettered);
     ingestMetrics.bytes.inc(labels, bytesToStore.length);
     ingestMetrics.wireBytes.inc(labels, wire.length);
     if (judgement) {
