@@ -31,8 +31,17 @@ const RANGES: { id: Range; label: string }[] = [
 const rate = (v: number) => `${formatCompact(v)}/s`;
 const seconds = (v: number) => (v < 10 ? `${v.toFixed(1)} s` : `${formatCompact(v)} s`);
 const percent = (v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)} %`;
+/** Dollars, never in scientific notation: amounts under a hundredth of a cent read "< $0.0001". */
 const usd = (v: number) =>
-  v >= 1 ? `$${v.toFixed(2)}` : v >= 0.01 ? `$${v.toFixed(3)}` : `$${v.toPrecision(2)}`;
+  v >= 1
+    ? `$${v.toFixed(2)}`
+    : v >= 0.01
+      ? `$${v.toFixed(3)}`
+      : v === 0
+        ? "$0"
+        : v < 0.0001
+          ? "< $0.0001"
+          : `$${v.toFixed(4)}`;
 
 function labelText(labels: Record<string, string>, keys: string[]): string {
   const parts = keys.map((k) => labels[k]).filter(Boolean);
@@ -345,10 +354,11 @@ function DashboardCards({ d }: { d: Dashboard }) {
 
 function quantityText(item: string, q: number): string {
   switch (item) {
+    // Priced per GB stored and per TB scanned; shown in the unit that reads best.
     case "storage":
-      return `${q.toPrecision(3)} GB`;
+      return formatBytes(q * 1e9);
     case "query":
-      return `${q.toPrecision(3)} TB`;
+      return `${formatBytes(q * 1e12)} scanned`;
     case "compute":
       return `${q.toFixed(1)} s`;
     default:

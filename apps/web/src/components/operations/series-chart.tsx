@@ -34,6 +34,8 @@ export function SeriesChart({
     }
   }
   const data = [...rows.values()].sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
+  const max = Math.max(0, ...series.flatMap((s) => s.points.map(([, v]) => v)));
+  const ticks = distinctTicks(max, format);
   return (
     <div className="w-full" style={{ height }} role="img" aria-label={label}>
       <ResponsiveContainer width="100%" height="100%">
@@ -51,6 +53,8 @@ export function SeriesChart({
             minTickGap={24}
           />
           <YAxis
+            ticks={ticks}
+            domain={ticks ? [0, ticks[ticks.length - 1]!] : undefined}
             tickFormatter={(value: number) => format(value)}
             tick={AXIS_TICK}
             tickLine={false}
@@ -80,4 +84,28 @@ export function SeriesChart({
       </ResponsiveContainer>
     </div>
   );
+}
+
+/** 1, 2, 2.5 or 5 times a power of ten: the smallest such step at least `rough`. */
+function niceStep(rough: number): number {
+  const power = 10 ** Math.floor(Math.log10(rough));
+  return (power * ([1, 2, 2.5, 5, 10].find((m) => m * power >= rough) ?? 10)) as number;
+}
+
+/**
+ * Y-axis ticks from 0 past `max` whose labels all differ as `format` writes them (a small rate rounded
+ * to "0.1/s" twice reads as a broken axis): five if they can, fewer otherwise; undefined (recharts
+ * decides) when there is nothing to show.
+ */
+export function distinctTicks(max: number, format: (value: number) => string): number[] | undefined {
+  if (!(max > 0) || !Number.isFinite(max)) return undefined;
+  for (const count of [4, 3, 2, 1]) {
+    const step = niceStep(max / count);
+    const ticks = Array.from({ length: Math.ceil(max / step - 1e-9) + 1 }, (_, i) =>
+      Number((i * step).toPrecision(12)),
+    );
+    const labels = ticks.map(format);
+    if (new Set(labels).size === labels.length) return ticks;
+  }
+  return [0];
 }

@@ -1,0 +1,20 @@
+import { describe, expect, it } from "vitest";
+import { formatCompact } from "@/lib/format";
+import { distinctTicks } from "./series-chart";
+
+const rate = (v: number) => `${formatCompact(v)}/s`;
+
+describe("distinctTicks", () => {
+  it("gives the y axis ticks whose labels all differ as the chart writes them", () => {
+    const small = distinctTicks(0.1, rate)!;
+    expect(new Set(small.map(rate)).size).toBe(small.length);
+    expect(small[0]).toBe(0);
+    expect(small[small.length - 1]).toBeGreaterThanOrEqual(0.1);
+    expect(distinctTicks(400, rate)).toEqual([0, 100, 200, 300, 400]);
+    expect(distinctTicks(37, rate)).toEqual([0, 10, 20, 30, 40]);
+  });
+
+  it("leaves an empty chart to recharts", () => {
+    expect(distinctTicks(0, rate)).toBeUndefined();
+  });
+});
