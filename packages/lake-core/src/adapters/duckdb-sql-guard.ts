@@ -6,6 +6,7 @@ import { InletError } from "../errors";
 import { isJsonNode as isNode, type JsonNode, walkJson as walk } from "../json/json-tree";
 import { ALLOWED_FUNCTIONS, PARSER_QUALIFIED_FUNCTIONS } from "./duckdb-function-allowlist";
 import { parseDuckDbJson } from "./duckdb-json";
+import { hyphenHint } from "./sql-text";
 
 /**
  * Table functions that compute rows without reading anything. Every other table function is
@@ -313,7 +314,9 @@ export function checkSerializedQuery(
   if (doc.error === true) {
     const message = str(doc.error_message);
     if (str(doc.error_type) === "parser") {
-      throw new InletError("BAD_REQUEST", `Parser Error: ${message}`, { field: "sql" });
+      throw new InletError("BAD_REQUEST", `Parser Error: ${message}${sql ? hyphenHint(sql) : ""}`, {
+        field: "sql",
+      });
     }
     const refused = sql === undefined ? undefined : refusedStatement(sql);
     if (refused) throw refused;

@@ -113,3 +113,12 @@ export function namedToPositional(sql: string): { sql: string; names: string[] }
   }
   return { sql: out, names };
 }
+
+/**
+ * A hint for a syntax error over a table name with a hyphen written bare (curated.payments-tester,
+ * which SQL reads as a subtraction): how to quote it. Empty when the SQL names none.
+ */
+export function hyphenHint(sql: string): string {
+  const bare = /\b(curated|analytics|raw)\.([A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)+)/.exec(sql);
+  return bare ? `; a table name with a hyphen is quoted: ${bare[1]}."${bare[2]}"` : "";
+}

@@ -3,11 +3,13 @@
 // (parameters given their values), which shows the columns and pushed-down filters each scan would
 // have over the real files, and its unoptimized logical plan with its result's column names (what
 // each result column is computed from).
+
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { parseDuckDbJson } from "../adapters/duckdb-json";
 import { type PlannedScan, planScans } from "../adapters/duckdb-plan-scans";
 import { planningSql } from "../adapters/duckdb-planning-sql";
 import { prepareConnection, sqlIdent } from "../adapters/duckdb-sql";
+import { hyphenHint } from "../adapters/sql-text";
 import { errorMessage, InletError } from "../errors";
 import type { ColumnSpec } from "../ports/catalog";
 import { isSqlNode, lineAndColumn, type SqlNode } from "./sql-tree";
@@ -86,7 +88,7 @@ export async function parseSql(sql: string): Promise<SqlNode> {
     const position = Number(doc.position);
     if (doc.error_type === "parser" && Number.isFinite(position)) {
       const { line, column } = lineAndColumn(sql, position, "characters");
-      throw new InletError("BAD_REQUEST", `${message} (line ${line}, column ${column})`, {
+      throw new InletError("BAD_REQUEST", `${message} (line ${line}, column ${column})${hyphenHint(sql)}`, {
         field: "sql",
         line,
         column,
