@@ -209,8 +209,12 @@ describe("policies.save and get", () => {
       mask: { style: "last", keep: 4 },
     });
     expect(cell(res.data, "region", "engineer").rule).toBeNull();
-    expect(res.data.rowFilters).toContainEqual({ role: "analyst", predicate: "region = 'eu'" });
-    expect(res.data.rowFilters).toContainEqual({ role: "oncall", predicate: null });
+    expect(res.data.rowFilters).toContainEqual({
+      role: "analyst",
+      predicate: "region = 'eu'",
+      heldByInputs: false,
+    });
+    expect(res.data.rowFilters).toContainEqual({ role: "oncall", predicate: null, heldByInputs: false });
     expect(res.data.columns.find((c: Json) => c.name === "email").tags).toEqual(["contact_info", "pii"]);
     expect(res.data.tags.map((t: Json) => t.name)).toContain("contact_info");
 

@@ -305,9 +305,10 @@ export class ReplayService {
   async history(actor: Actor, id: string) {
     const history = await this.catalog.deadLetterHistory(id);
     if (!history) throw new InletError("NOT_FOUND", `No dead letter with id '${id}'`);
-    const letter = await this.catalog.getDeadLetter(id);
-    const access = await this.accessFor(readerOf(actor), letter?.source ?? null);
-    return readableHistory(history, letter?.path ?? null, access);
+    // The letter's source and path, read as any read of a letter is (its payload is not needed).
+    const reader = readerOf(actor);
+    const letter = await this.lake.deadLetter(reader, id, { maxPayloadChars: 0 });
+    return readableHistory(history, letter.path, await this.accessFor(reader, letter.source));
   }
 
   /** Starts a replay job (queued; a worker runs it at the rate). Audited with what it took. */
