@@ -129,6 +129,7 @@ export {
   type Reader,
 } from "./query/lake-reader";
 export {
+  columnRuleFor,
   HIDDEN_PAYLOAD,
   maskJsonValue,
   maskPayload,

@@ -84,6 +84,19 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+describe("a table's columns as the reader's rules make them", () => {
+  it("marks the columns a reader sees masked, and no others", async () => {
+    const forYou = async (role: Role) =>
+      Object.fromEntries(
+        (await ok("query", "tables.get", { name: `curated.${SOURCE}` }, role)).columns.map(
+          (c: { name: string; forYou: string }) => [c.name, c.forYou],
+        ),
+      );
+    expect(await forYou("analyst")).toMatchObject({ email: "mask", region: "allow", id: "allow" });
+    expect(await forYou("engineer")).toMatchObject({ email: "allow" });
+  });
+});
+
 describe("analytics tables and access policies", () => {
   it("shows an analyst a column computed from a masked input column masked", async () => {
     const created = await ok(

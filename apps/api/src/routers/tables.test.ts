@@ -184,9 +184,9 @@ describe("the tables browser over real commits", () => {
       files: 3,
     });
     expect(table.columns.slice(0, 3)).toEqual([
-      { name: "id", type: "VARCHAR" },
-      { name: "amount", type: "DOUBLE" },
-      { name: "created_at", type: "TIMESTAMPTZ" },
+      { name: "id", type: "VARCHAR", forYou: "allow" },
+      { name: "amount", type: "DOUBLE", forYou: "allow" },
+      { name: "created_at", type: "TIMESTAMPTZ", forYou: "allow" },
     ]);
     expect(new Date(table.lastCommitAt).getTime()).toBeGreaterThan(Date.now() - 60_000);
 

@@ -22,7 +22,7 @@ export const tablesRouter = router({
     .query(({ ctx, input }) => ctx.services.tables.list(input.zone)),
   get: roleProcedure(...readers)
     .input(z.object({ name: tableName }))
-    .query(({ ctx, input }) => ctx.services.tables.get(input.name)),
+    .query(({ ctx, input }) => ctx.services.tables.get(ctx.actor, input.name)),
   partitions: roleProcedure(...readers)
     .input(z.object({ name: tableName, cursor, limit: z.number().int().min(1).max(200).default(50) }))
     .query(({ ctx, input }) => ctx.services.tables.partitions(ctx.actor, input.name, input)),

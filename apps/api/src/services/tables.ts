@@ -4,6 +4,7 @@
 // snapshot, read through the LakeReader with the person reading.
 import {
   type Catalog,
+  columnRuleFor,
   InletError,
   type LakeReader,
   type RawZoneSource,
@@ -90,12 +91,21 @@ export class TablesService {
    * One table (or a source's raw zone, `raw.{slug}`) with its columns, partitioning and totals; an
    * analytics table with its definition, inputs, refresh mode and last refresh too.
    */
-  async get(name: string) {
+  async get(actor: Actor, name: string) {
     const table = await this.catalog.getTableSummary(name);
     if (table) {
-      const analytics = table.zone === "analytics" ? await this.catalog.getAnalyticsTable(name) : undefined;
+      const [analytics, access] = await Promise.all([
+        table.zone === "analytics" ? this.catalog.getAnalyticsTable(name) : undefined,
+        this.lake.accessToTable({ userId: actor.id, roles: actor.roles }, name),
+      ]);
+      const item = tableItem(table);
       return {
-        ...tableItem(table),
+        ...item,
+        // What the reader's rules make of each column (allow, mask, hash or deny), as their queries see it.
+        columns: item.columns.map((c) => ({
+          ...c,
+          forYou: access ? columnRuleFor(access, c.name).action : ("allow" as const),
+        })),
         analytics: analytics ? await analyticsDetails(this.catalog, analytics) : null,
       };
     }

@@ -38,6 +38,11 @@ export function maskJsonValue(value: unknown, rule: ColumnRule, hashKey: Uint8Ar
   }
 }
 
+/** The rule a reader's roles put on a column: the least strict among them (deny when none shows it). */
+export function columnRuleFor(access: TableAccess, column: string): ColumnRule {
+  return readerRule(access, column);
+}
+
 /**
  * The rule a reader's roles put on a column of a payload: the least strict among them. A payload is
  * not a row of the table (it may never have become one), so row filters do not apply to it.

@@ -1,6 +1,7 @@
 "use client";
-// A table's columns as the query engine sees them (name and type, in order), and what it is
-// partitioned by; and the empty state of a table nothing was committed to yet.
+// A table's columns as the query engine sees them (name and type, in order), what the reader's column
+// rules make of each (hidden, masked or hashed for them), and what the table is partitioned by; and the
+// empty state of a table nothing was committed to yet.
 import { Columns3, Inbox } from "lucide-react";
 import { DataTable, type ListQuery } from "@/components/ui/data-table";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -22,11 +23,12 @@ export function ColumnsPanel({
   query,
 }: {
   name: string;
-  columns: { name: string; type: string }[];
+  columns: { name: string; type: string; forYou?: "allow" | "mask" | "hash" | "deny" }[];
   partitionBy: string[];
   query: ListQuery;
 }) {
   const rows = columns.map((c, index) => ({ ...c, position: index + 1 }));
+  const restricted = columns.some((c) => c.forYou !== undefined && c.forYou !== "allow");
   return (
     <>
       <DataTable
@@ -46,6 +48,15 @@ export function ColumnsPanel({
           },
           { header: "Column", cellClassName: "font-mono text-xs text-gray-900", cell: (c) => c.name },
           { header: "Type", cellClassName: "font-mono text-xs", cell: (c) => c.type },
+          ...(restricted
+            ? [
+                {
+                  header: "For you",
+                  cellClassName: "text-xs",
+                  cell: (c: (typeof rows)[number]) => <ForYou rule={c.forYou} />,
+                },
+              ]
+            : []),
         ]}
       />
       {partitionBy.length > 0 ? (
@@ -56,5 +67,36 @@ export function ColumnsPanel({
         </p>
       ) : null}
     </>
+  );
+}
+
+const FOR_YOU: Record<"mask" | "hash" | "deny", { text: string; title: string; className: string }> = {
+  deny: {
+    text: "Hidden from you",
+    title: "A column rule hides it from your roles: your queries cannot name it",
+    className: "bg-red-50 text-red-800 ring-red-200",
+  },
+  mask: {
+    text: "Masked",
+    title: "A column rule masks it for your roles: your queries see **** in its place",
+    className: "bg-amber-50 text-amber-800 ring-amber-200",
+  },
+  hash: {
+    text: "Hashed",
+    title: "A column rule hashes it for your roles: equal values hash equally, so joins still work",
+    className: "bg-sky-50 text-sky-800 ring-sky-200",
+  },
+};
+
+function ForYou({ rule }: { rule: "allow" | "mask" | "hash" | "deny" | undefined }) {
+  if (rule === undefined || rule === "allow") return null;
+  const shown = FOR_YOU[rule];
+  return (
+    <span
+      title={shown.title}
+      className={`inline-flex rounded px-1.5 py-0.5 font-medium ring-1 ring-inset ${shown.className}`}
+    >
+      {shown.text}
+    </span>
   );
 }
