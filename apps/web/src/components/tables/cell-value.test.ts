@@ -13,6 +13,14 @@ describe("cellText", () => {
     expect(cellText({ a: [1, 2], n: 3n })).toBe('{"a":[1,2],"n":"3"}');
   });
 
+  it("writes a double without its binary noise, and whole numbers in full", () => {
+    expect(cellText(29.990000000000002)).toBe("29.99");
+    expect(cellText(0.1 + 0.2)).toBe("0.3");
+    expect(cellText(1 / 3)).toBe("0.333333333333333");
+    expect(cellText(12345678901234)).toBe("12345678901234");
+    expect(cellText(1.5e-7)).toBe("1.5e-7");
+  });
+
   it("cuts a long value for the table without splitting a character", () => {
     const long = "😀".repeat(CELL_MAX_CHARS + 5);
     const cut = shortCellText(long);

@@ -1,12 +1,17 @@
-// A preview cell as text: NULL said as such, nested values as compact JSON, long values cut for the
+// A preview or result cell as text: NULL said as such, a double without its binary noise, nested values as compact JSON, long values cut for the
 // table (the whole value goes in the cell's title).
 export const CELL_MAX_CHARS = 120;
 
 export function cellText(value: unknown): string | null {
   if (value === null || value === undefined) return null;
   if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint")
-    return String(value);
+  // A double's binary noise (0.1 + 0.2 = 0.30000000000000004) is cut at 15 significant digits, as a
+  // spreadsheet shows it; whole numbers are written in full.
+  if (typeof value === "number")
+    return Number.isInteger(value) || !Number.isFinite(value)
+      ? String(value)
+      : String(Number(value.toPrecision(15)));
+  if (typeof value === "boolean" || typeof value === "bigint") return String(value);
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? String(value) : value.toISOString();
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }
