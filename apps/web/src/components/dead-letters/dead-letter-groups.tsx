@@ -36,7 +36,9 @@ function SampleExcerpt({ group, onOpen }: { group: DeadLetterGroup; onOpen: (id:
   return (
     <div
       data-testid="dead-letter-group-sample"
-      className="flex min-w-0 items-baseline gap-2 rounded-md bg-gray-50 px-2.5 py-1.5 text-xs ring-1 ring-gray-100 ring-inset"
+      // w-0 min-w-full: the row spans the table without its text widening it (the table would then
+      // overflow its card, pushing "View letters" out of sight); the excerpt is cut to fit instead.
+      className="flex w-0 min-w-full items-baseline gap-2 rounded-md bg-gray-50 px-2.5 py-1.5 text-xs ring-1 ring-gray-100 ring-inset"
     >
       <span className="shrink-0 text-gray-500">
         Newest{sample.payloadMasked ? " (column rules applied)" : ""}:
