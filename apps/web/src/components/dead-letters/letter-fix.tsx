@@ -168,6 +168,18 @@ export function LetterFix({
           ) : null}
         </div>
       ) : null}
+      {!open && letter.data?.edited ? (
+        <div className="space-y-1" data-testid="letter-sent-edit">
+          <p className="text-gray-600 text-xs">
+            {status === "replayed"
+              ? "The edited payload, which the replay sent in place of the payload as received above:"
+              : "The last edit saved, which was not sent:"}
+          </p>
+          <pre className="max-h-64 overflow-auto whitespace-pre-wrap break-all rounded-md bg-gray-50 p-2.5 font-mono text-gray-800 text-xs ring-1 ring-gray-200 ring-inset">
+            {letter.data.edited.payload}
+          </pre>
+        </div>
+      ) : null}
       {blocked ? (
         <p className="text-gray-600 text-xs" data-testid="letter-fix-blocked">
           {blocked}
