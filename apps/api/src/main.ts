@@ -3,8 +3,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createDb, type Role, seed, startDatabase } from "@inlet/db";
-import { ensureSourceTables } from "@inlet/lake-core";
+import { createDb, ORDERS_SCHEMA, type Role, seed, startDatabase } from "@inlet/db";
+import { curatedColumns, ensureSourceTables, evolveColumns } from "@inlet/lake-core";
 import { type ApiConfig, ConfigError, loadConfig } from "./config";
 import { openDataPlaneAdapters } from "./data-plane-adapters";
 import { dataPlaneRoutes } from "./data-plane-routes";
@@ -46,7 +46,11 @@ async function main() {
   const seeded = await seed(db.prisma, { passwords, sampleSource: config.INLET_SEED_SAMPLE_SOURCE });
 
   const { catalog, store, queue, dedupe } = await openDataPlaneAdapters(config, db);
-  // Governance can set a table's rules before its first events: the seeded sample source's table too.
+  // Governance can set a table's rules before its first events: the seeded sample source's table too,
+  // its columns in the order its schema declares them (the stored schema's keys come back sorted).
+  const sampleSource = seeded.sampleApiKey ? await catalog.findSourceBySlug("orders") : undefined;
+  if (sampleSource)
+    await catalog.ensureCuratedTable(sampleSource, evolveColumns(curatedColumns(ORDERS_SCHEMA)));
   const tablesMade = await ensureSourceTables(catalog);
   if (tablesMade.length > 0)
     logger.info({ tables: tablesMade }, "created the curated tables of sources without one");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { curatedColumns, duckDbTypeOf, payloadColumns, payloadLayout } from "./schema-columns";
+import { curatedColumns, duckDbTypeOf, evolveColumns, payloadColumns, payloadLayout } from "./schema-columns";
 
 describe("schema columns", () => {
   it("maps JSON Schema property types to DuckDB types", () => {
@@ -68,5 +68,42 @@ describe("column names under DuckDB's case-insensitive identifiers", () => {
       },
     });
     expect(cols.map((c) => c.name)).toEqual(["id", "amount"]);
+  });
+});
+
+describe("evolveColumns", () => {
+  const col = (name: string, type = "VARCHAR") => ({ name, type });
+  it("keeps each column where it stands, takes the new version's types, and appends what it adds", () => {
+    // Registered in this order; the stored schema comes back with its keys sorted (jsonb).
+    const registered = [
+      col("ts", "TIMESTAMPTZ"),
+      col("paid", "BOOLEAN"),
+      col("amount"),
+      col("_event_id"),
+      col("dt", "DATE"),
+    ];
+    const stored = [
+      col("amount", "DOUBLE"),
+      col("paid", "BOOLEAN"),
+      col("note"),
+      col("ts", "TIMESTAMPTZ"),
+      col("_event_id"),
+      col("dt", "DATE"),
+    ];
+    expect(evolveColumns(stored)(registered)).toEqual([
+      col("ts", "TIMESTAMPTZ"),
+      col("paid", "BOOLEAN"),
+      col("amount", "DOUBLE"),
+      col("note"),
+      col("_event_id"),
+      col("dt", "DATE"),
+    ]);
+    // A column the new version drops stays where it was: old files still hold it.
+    expect(evolveColumns([col("paid", "BOOLEAN"), col("_event_id")])(registered).map((c) => c.name)).toEqual([
+      "ts",
+      "paid",
+      "amount",
+      "_event_id",
+    ]);
   });
 });

@@ -121,14 +121,19 @@ export function curatedColumns(jsonSchema: unknown | undefined): ColumnSpec[] {
 }
 
 /**
- * The columns of a table after a schema change: the new payload columns, then payload columns only
- * old files hold (they stay readable), then the meta and partition columns.
+ * The columns of a table after a schema change: its payload columns where they stand (with the new
+ * version's type when it declares them; those only old files hold stay readable), then the payload
+ * columns the version adds, then the meta and partition columns. A column keeps its place: the order
+ * a source was registered with stays (a stored schema's properties come back reordered, jsonb sorting
+ * keys), and an added column comes last, as Iceberg appends it.
  */
 export function evolveColumns(next: ColumnSpec[]): (existing: ColumnSpec[]) => ColumnSpec[] {
   return (existing) => {
-    const nextNames = new Set(next.map((c) => c.name));
-    const payload = next.filter((c) => !isReservedColumn(c.name));
-    const kept = existing.filter((c) => !nextNames.has(c.name) && !isReservedColumn(c.name));
-    return [...payload, ...kept, ...next.filter((c) => isReservedColumn(c.name))];
+    const nextByName = new Map(next.map((c) => [c.name, c]));
+    const existingPayload = existing.filter((c) => !isReservedColumn(c.name));
+    const had = new Set(existingPayload.map((c) => c.name));
+    const kept = existingPayload.map((c) => nextByName.get(c.name) ?? c);
+    const added = next.filter((c) => !isReservedColumn(c.name) && !had.has(c.name));
+    return [...kept, ...added, ...next.filter((c) => isReservedColumn(c.name))];
   };
 }
