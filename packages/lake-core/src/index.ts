@@ -251,6 +251,7 @@ export {
   type SampleKind,
 } from "./schema/schema-inference";
 export type { JsonSchema } from "./schema/schema-node";
+export { readableSchemaOrder } from "./schema/schema-order";
 export { compileEventValidator, type EventValidator } from "./schema/schema-validator";
 export { type LoadedSource, loadSource, withSchema } from "./schema/source-schema";
 export { startWorker, type Worker, type WorkerConfig, type WorkerDeps } from "./worker/worker";

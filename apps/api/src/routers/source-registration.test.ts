@@ -76,6 +76,11 @@ describe("sources.create", () => {
       where: { action: "source.create", targetId: source?.id },
     });
     expect(audit?.actorEmail).toBe("engineer@inlet.local");
+    // The schema reads back as it was written, though the catalog keeps it as jsonb (keys sorted).
+    const got = await inject(s, "query", "sources.get", { slug: "checkout-orders" }, "engineer");
+    const shown = got.json().result.data.json.schema.jsonSchema;
+    expect(Object.keys(shown)).toEqual(["type", "properties", "required"]);
+    expect(Object.keys(shown.properties)).toEqual(["order_id", "amount", "status", "placed_at"]);
   });
 
   it("registers a schemaless source whose payload is kept whole", async () => {

@@ -23,6 +23,7 @@ import {
   isInletError,
   type JsonSchema,
   problemMessage,
+  readableSchemaOrder,
   type SchemaChange,
   type SchemaCompatibility,
   type SchemaVersionRecord,
@@ -117,19 +118,19 @@ export class SchemaRegistryService {
   async get(slug: string, version: number) {
     const source = await this.sourceBySlug(slug);
     const found = await this.versionOf(source, version, "version");
-    const emails = await this.emailsOf([found]);
-    return { ...summary(found, emails), jsonSchema: found.jsonSchema };
+    const [emails, order] = await Promise.all([this.emailsOf([found]), this.columnOrder(source)]);
+    return { ...summary(found, emails), jsonSchema: readableSchemaOrder(found.jsonSchema, order) };
   }
 
   /** Two versions side by side and what changed from the first to the second, in meaning. */
   async diff(slug: string, from: number, to: number) {
     const source = await this.sourceBySlug(slug);
     const [a, b] = [await this.versionOf(source, from, "from"), await this.versionOf(source, to, "to")];
-    const emails = await this.emailsOf([a, b]);
+    const [emails, order] = await Promise.all([this.emailsOf([a, b]), this.columnOrder(source)]);
     return {
       slug: source.slug,
-      from: { ...summary(a, emails), jsonSchema: a.jsonSchema },
-      to: { ...summary(b, emails), jsonSchema: b.jsonSchema },
+      from: { ...summary(a, emails), jsonSchema: readableSchemaOrder(a.jsonSchema, order) },
+      to: { ...summary(b, emails), jsonSchema: readableSchemaOrder(b.jsonSchema, order) },
       changes: diffSchemas(schemaOf(a), schemaOf(b)),
     };
   }
@@ -302,6 +303,12 @@ export class SchemaRegistryService {
       problems,
       changes: diffSchemas(schemaOf(latest), schema),
     };
+  }
+
+  /** The source's curated columns in their order: how a stored schema's properties are laid out. */
+  private async columnOrder(source: SourceRecord): Promise<string[]> {
+    const table = await this.catalog.getTableSummary(curatedTableName(source.slug));
+    return table?.columns.map((c) => c.name) ?? [];
   }
 
   private async sourceBySlug(slug: string): Promise<SourceRecord> {
