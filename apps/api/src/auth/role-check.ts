@@ -12,6 +12,28 @@ export interface GuardedTarget {
   details?: Record<string, string>;
 }
 
+/** Writes an access.denied entry; a refusal stands even when it cannot be written down. */
+async function recordDenial(
+  audit: AuditService,
+  actor: Actor,
+  target: GuardedTarget,
+  details: Record<string, string | string[]>,
+  requestId: string | undefined,
+): Promise<void> {
+  await audit
+    .record(
+      actor,
+      {
+        action: "access.denied",
+        targetType: target.targetType,
+        targetId: target.targetId,
+        details: { ...target.details, ...details },
+      },
+      requestId,
+    )
+    .catch(() => undefined);
+}
+
 /**
  * A refusal by a rule other than roles (the owner of a thing, not the role, may change it): audited as
  * a role's refusal is, outside any transaction the caller may roll back, and returned to be thrown.
@@ -23,18 +45,7 @@ export async function auditedRefusal(
   message: string,
   requestId: string | undefined,
 ): Promise<InletError> {
-  await audit
-    .record(
-      actor,
-      {
-        action: "access.denied",
-        targetType: target.targetType,
-        targetId: target.targetId,
-        details: { ...target.details, reason: message },
-      },
-      requestId,
-    )
-    .catch(() => undefined);
+  await recordDenial(audit, actor, target, { reason: message }, requestId);
   return new InletError("FORBIDDEN", message);
 }
 
@@ -47,18 +58,6 @@ export async function refuseUnlessRole(
   requestId: string,
 ): Promise<string | undefined> {
   if (actor.roles.includes("admin") || roles.some((r) => actor.roles.includes(r))) return undefined;
-  await audit
-    .record(
-      actor,
-      {
-        action: "access.denied",
-        targetType: target.targetType,
-        targetId: target.targetId,
-        details: { ...target.details, needs: roles },
-      },
-      requestId,
-    )
-    // A refusal stands even when it cannot be written down.
-    .catch(() => undefined);
+  await recordDenial(audit, actor, target, { needs: roles }, requestId);
   return `This needs the role ${roles.join(" or ")}; you have ${actor.roles.join(", ") || "no roles"}`;
 }
