@@ -133,6 +133,9 @@ async function* csvToNdjson(
   columns: ColumnSpec[],
 ): AsyncGenerator<string> {
   const types = new Map(columns.map((c) => [c.name, c.type]));
+  // DuckDB checks the encoding only of the columns it decodes: a count(*) passes a file whose bytes
+  // are not UTF-8, and the read then fails part-way. Checked here first, for the whole file.
+  await checkUtf8File(path);
   const head = await readHead(path, 1024 * 1024);
   if (head.trim() === "") return;
   const header = csvHeaderNames(head);
@@ -158,7 +161,17 @@ async function* csvToNdjson(
   const names = result.columnNames();
   const colTypes = names.map((n) => types.get(n));
   const keys = names.map((n) => JSON.stringify(n));
-  for await (const rows of result.yieldRows()) {
+  const batches = (async function* () {
+    try {
+      yield* result.yieldRows();
+    } catch (err) {
+      // A problem the count did not meet: told as one, never DuckDB's dump of the line and its options.
+      throw new LandingFormatError(
+        `not a readable CSV file: ${csvReadProblem((err as Error).message, path)}`,
+      );
+    }
+  })();
+  for await (const rows of batches) {
     for (const row of rows) {
       const members: string[] = [];
       for (let i = 0; i < names.length; i++) {

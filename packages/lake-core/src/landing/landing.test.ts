@@ -457,6 +457,12 @@ describe("landing zone", () => {
     await store.put(`landing/${src.slug}/twice.csv`, enc("id,ID,amount\na,b,1\n"));
     await store.put(`landing/${src.slug}/torn.parquet`, enc("PAR1 not really parquet PAR1"));
     await store.put(`landing/${src.slug}/unnamed.csv`, enc("id,,amount\na,b,1\n"));
+    // Latin-1, not UTF-8, in a column a count(*) does not decode: "Françe" with its ç as the byte 0xE7.
+    const latin1 = Buffer.from(
+      "id,amount,created_at,country\nl1,1,2024-05-01T00:00:00Z,Fran\u00e7e\n",
+      "latin1",
+    );
+    await store.put(`landing/${src.slug}/latin1.csv`, new Uint8Array(latin1));
     const results = await scanLandingZone(deps, { settleMs: 0 });
     expect(
       results.map((r) => [r.key.split("/").pop(), r.status === "rejected" ? r.reasonCode : r.status]).sort(),
@@ -464,6 +470,7 @@ describe("landing zone", () => {
       ["empty.json", "MALFORMED_FILE"],
       ["empty.ndjson", "MALFORMED_FILE"],
       ["header-only.csv", "MALFORMED_FILE"],
+      ["latin1.csv", "MALFORMED_FILE"],
       ["quoted.csv", "MALFORMED_FILE"],
       ["ragged.csv", "MALFORMED_FILE"],
       ["short.csv", "MALFORMED_FILE"],
@@ -479,6 +486,7 @@ describe("landing zone", () => {
       expect.stringMatching(/empty\.json: the file holds no events/),
       expect.stringMatching(/empty\.ndjson: the file holds no events/),
       expect.stringMatching(/header-only\.csv: the file holds no events/),
+      expect.stringMatching(/latin1\.csv: not valid UTF-8 text; the file was moved/),
       expect.stringMatching(
         /quoted\.csv: not a readable CSV file: line 2: a quoted value is not closed, or text follows its closing quote;/,
       ),
