@@ -110,3 +110,17 @@ describe("readableReason", () => {
     expect(readableReason(reason, "/email", undefined)).toBe(reason);
   });
 });
+
+describe("readableReason without a path", () => {
+  it("leaves out what a reason quotes for a reader any column rule restricts", () => {
+    const reason = `line 2: Unexpected token 'x', "{"email":"a@x.com"}" is not valid JSON`;
+    expect(readableReason(reason, null, access)).toBe(`line 2: Unexpected token 'x', "…" is not valid JSON`);
+    expect(readableReason(reason, null, access)).not.toContain("a@x.com");
+    const duck = "CSV Error on Line: 2\nOriginal Line: f-1,a@x.com,Fran?e\nInvalid unicode";
+    expect(readableReason(duck, null, access)).not.toContain("a@x.com");
+    const open: TableAccess = {
+      roles: [{ role: "engineer", rowFilter: null, columns: { email: { action: "allow" } } }],
+    };
+    expect(readableReason(reason, null, open)).toBe(reason);
+  });
+});

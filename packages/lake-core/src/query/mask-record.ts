@@ -153,7 +153,10 @@ function pointerSegments(path: string): string[] {
  * is from the payload. A CloudEvent's path into `data` is matched the same way.
  */
 export function readableReason(reason: string, path: string | null, access: TableAccess | undefined): string {
-  if (!access || !path) return reason;
+  if (!access) return reason;
+  // A reason without a path (a line that is not JSON, a file that cannot be read) may quote any part of
+  // the event: for a reader any column rule restricts, what it quotes is left out.
+  if (!path) return restrictsAnyColumn(access) ? withoutQuotedText(reason) : reason;
   const segments = pointerSegments(path);
   const candidates = [segments.join(".").toLowerCase()];
   if (segments[0] === "data" && segments.length > 1)
@@ -194,4 +197,19 @@ export function readablePartition(partition: string, access: TableAccess | undef
 /** Whether a row filter hides some of the table's rows from the reader (no role of theirs sees them all). */
 export function rowsFiltered(access: TableAccess | undefined): boolean {
   return access !== undefined && access.roles.length > 0 && access.roles.every((v) => v.rowFilter !== null);
+}
+
+/** Whether a rule masks, hashes or removes some column of the table for one of the reader's roles. */
+function restrictsAnyColumn(access: TableAccess): boolean {
+  return access.roles.some((v) => Object.values(v.columns).some((r) => r.action !== "allow"));
+}
+
+/**
+ * A reason with the text it quotes left out: on each line, from its first double quote to its last
+ * (a quoted snippet may hold quotes of its own), and a line DuckDB repeats.
+ */
+function withoutQuotedText(reason: string): string {
+  return reason
+    .replace(/Original Line:[^\n]*/g, "Original Line: (hidden by the column rules of your role)")
+    .replace(/"[^\n]*"/g, '"…"');
 }
