@@ -79,6 +79,16 @@ describe("OpsSampler", () => {
     expect(value("queue_depth_messages", { queue: "batches" })).toBe(1);
     expect(value("storage_bytes", { zone: "raw", source: "clicks" })).toBe(1510);
 
+    // A quiet reason's inflow is sampled as 0, so the chart falls back and the minute's average is true.
+    expect(value("dead_letters_inflow_per_minute", { source: "clicks", reason: "MALFORMED_JSON" })).toBe(0);
+    // The next interval, with no new letters: every series goes on at 0, none disappears.
+    const later = await sampler.sampleOnce(new Date(now.getTime() + 15_000), 15_000);
+    const inflows = later.filter((s) => s.name === "dead_letters_inflow_per_minute");
+    expect(inflows.map((s) => [s.labels.reason, s.value]).sort()).toEqual([
+      ["MALFORMED_JSON", 0],
+      ["SCHEMA_VIOLATION", 0],
+    ]);
+
     expect(await t.db.prisma.metricSample.count({ where: { step: 0, at: now } })).toBe(samples.length);
     const text = await apiRegistry.metrics();
     expect(text).toContain('inlet_ops_dead_letters_open{source="clicks",reason="SCHEMA_VIOLATION"} 2');

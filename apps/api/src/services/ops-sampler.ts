@@ -115,6 +115,11 @@ function sumOf(
 /** Takes one round of samples; keeps the previous round's end and worker counters for the rates. */
 export class OpsSampler {
   private last: { at: Date; flushSeconds: number; flushes: number; errors: number } | undefined;
+  /**
+   * The dead-letter series (source, reason) sampled so far: each goes on with 0 once nothing feeds it,
+   * so a chart falls back to zero and a roll-up averages the quiet samples too, not the busy ones alone.
+   */
+  private readonly letterSeries = new Map<string, { source: string; reason: string }>();
 
   private readonly catalog: OperationsCatalog;
 
@@ -160,14 +165,25 @@ export class OpsSampler {
       }
     }
 
-    for (const r of openLetters)
-      push("dead_letters_open", { source: nameOf(r.source_id), reason: r.reason }, Number(r.n));
+    const open = new Map<string, number>();
+    const inflow = new Map<string, number>();
+    const seriesOf = (sourceId: string | null, reason: string) => {
+      const labels = { source: nameOf(sourceId), reason };
+      const key = JSON.stringify([labels.source, labels.reason]);
+      this.letterSeries.set(key, labels);
+      return key;
+    };
+    for (const r of openLetters) {
+      const key = seriesOf(r.source_id, r.reason);
+      open.set(key, (open.get(key) ?? 0) + Number(r.n));
+    }
     for (const r of refused) {
-      push(
-        "dead_letters_inflow_per_minute",
-        { source: nameOf(r.source_id), reason: r.reason },
-        (Number(r.n) * 60) / seconds,
-      );
+      const key = seriesOf(r.source_id, r.reason);
+      inflow.set(key, (inflow.get(key) ?? 0) + Number(r.n));
+    }
+    for (const [key, labels] of this.letterSeries) {
+      push("dead_letters_open", labels, open.get(key) ?? 0);
+      push("dead_letters_inflow_per_minute", labels, ((inflow.get(key) ?? 0) * 60) / seconds);
     }
 
     const c = committed[0];
