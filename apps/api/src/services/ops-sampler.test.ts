@@ -34,7 +34,9 @@ describe("OpsSampler", () => {
           receivedAt: at(10),
           committedAt: at(8),
           status: "committed",
-          accepted: 30,
+          accepted: 28,
+          // Two of its events were dead-lettered against the schema at ingest: not accepted.
+          rejectedAtAccept: [0, 1],
         },
         {
           id: "b2",
@@ -65,7 +67,7 @@ describe("OpsSampler", () => {
     const value = (name: string, labels: Record<string, string> = {}) =>
       samples.find((s) => s.name === name && JSON.stringify(s.labels) === JSON.stringify(labels))?.value;
 
-    expect(value("ingest_accepted_events_per_second", { source: "clicks" })).toBeCloseTo(45 / 15);
+    expect(value("ingest_accepted_events_per_second", { source: "clicks" })).toBeCloseTo(43 / 15);
     expect(value("ingest_refused_events_per_second", { source: "clicks" })).toBeCloseTo(2 / 15);
     expect(value("dead_letters_open", { source: "clicks", reason: "SCHEMA_VIOLATION" })).toBe(2);
     expect(value("dead_letters_open", { source: "clicks", reason: "MALFORMED_JSON" })).toBe(1);
@@ -73,7 +75,7 @@ describe("OpsSampler", () => {
       value("dead_letters_inflow_per_minute", { source: "clicks", reason: "SCHEMA_VIOLATION" }),
     ).toBeCloseTo(8);
     expect(value("worker_batches_per_second")).toBeCloseTo(2 / 15);
-    expect(value("worker_events_per_second")).toBeCloseTo(3);
+    expect(value("worker_events_per_second")).toBeCloseTo(43 / 15);
     expect(value("freshness_p50_seconds", { source: "clicks" })).toBeCloseTo(3);
     expect(value("freshness_p99_seconds", { source: "clicks" })).toBeCloseTo(3.98);
     expect(value("queue_depth_messages", { queue: "batches" })).toBe(1);
