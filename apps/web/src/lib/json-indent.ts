@@ -39,6 +39,14 @@ export function indentJson(text: string): string | undefined {
       out += `,${newline()}`;
     } else if (c === ":") {
       out += ": ";
+    } else if (/[A-Za-z]/.test(c)) {
+      // Outside strings JSON has only the words true, false and null (and numbers' e/E): anything
+      // else is text, not JSON, and is shown as it is.
+      const word = /^[A-Za-z]+/.exec(trimmed.slice(i))![0];
+      if (!["true", "false", "null"].includes(word) && !/^[eE]$/.test(word)) return undefined;
+      out += word;
+      i += word.length;
+      continue;
     } else if (!/\s/.test(c)) {
       out += c;
     }
