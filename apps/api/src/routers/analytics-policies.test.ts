@@ -163,6 +163,13 @@ describe("analytics tables and access policies", () => {
     // An analyst sees the input's eu rows only; the totals over every region are not shown through the table.
     expect(await rows(`SELECT count(*) AS n FROM ${INPUT}`, "analyst")).toEqual([{ n: "2" }]);
     expect(await rows(sql, "analyst")).toEqual([]);
+    // Counts of rows the filter hides are not shown to the analyst, on the table or its preview.
+    const shownTable = await ok("query", "tables.get", { name: "analytics.people_by_region" }, "analyst");
+    expect(shownTable.rows).toBeNull();
+    const preview = await ok("query", "tables.preview", { table: "analytics.people_by_region" }, "analyst");
+    expect([preview.totalRows, preview.rowFiltered]).toEqual([null, true]);
+    const listed = await ok("query", "tables.list", {}, "analyst");
+    expect(listed.tables.find((t: { name: string }) => t.name === "analytics.people_by_region").rows).toBeNull();
     expect(await rows(sql, "engineer")).toEqual([
       { region: "eu", n: "2" },
       { region: "us", n: "1" },

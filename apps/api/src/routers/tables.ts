@@ -19,7 +19,7 @@ const readers = SECTION_ROLES.tables;
 export const tablesRouter = router({
   list: roleProcedure(...readers)
     .input(z.object({ zone: z.enum(ZONES).optional() }).default({}))
-    .query(({ ctx, input }) => ctx.services.tables.list(input.zone)),
+    .query(({ ctx, input }) => ctx.services.tables.list(ctx.actor, input.zone)),
   get: roleProcedure(...readers)
     .input(z.object({ name: tableName }))
     .query(({ ctx, input }) => ctx.services.tables.get(ctx.actor, input.name)),

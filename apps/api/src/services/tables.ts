@@ -71,7 +71,7 @@ export class TablesService {
   ) {}
 
   /** Every table, or a zone's; the raw zone is one entry per source. */
-  async list(zone?: Zone) {
+  async list(actor: Actor, zone?: Zone) {
     const wantsRaw = zone === undefined || zone === "raw";
     const [tables, raw] = await Promise.all([
       this.catalog.listTables(),
@@ -80,8 +80,14 @@ export class TablesService {
     const counts = { raw: raw.length, curated: 0, analytics: 0 };
     for (const t of tables) if (t.zone === "curated" || t.zone === "analytics") counts[t.zone] += 1;
     if (!wantsRaw) counts.raw = 0;
+    const shown = tables.filter((t) => zone === undefined || t.zone === zone);
+    // A table's row count is left out for a reader a row filter holds on it: it counts rows they cannot see.
+    const reader = { userId: actor.id, roles: actor.roles };
+    const filtered = await Promise.all(
+      shown.map(async (t) => rowsFiltered(await this.lake.accessToTable(reader, t.name))),
+    );
     return {
-      tables: tables.filter((t) => zone === undefined || t.zone === zone).map(tableItem),
+      tables: shown.map((t, i) => ({ ...tableItem(t), rows: filtered[i] ? null : t.rows })),
       rawSources: raw.map(rawItem),
       counts,
     };
@@ -101,6 +107,8 @@ export class TablesService {
       const item = tableItem(table);
       return {
         ...item,
+        // Under a row filter the table's count is not the reader's: left out.
+        rows: rowsFiltered(access) ? null : item.rows,
         // What the reader's rules make of each column (allow, mask, hash or deny), as their queries see it.
         columns: item.columns.map((c) => ({
           ...c,
@@ -174,16 +182,24 @@ export class TablesService {
 
   /** The newest rows of a table's current snapshot, and how many rows that snapshot holds. */
   async preview(actor: Actor, table: string) {
-    const result = await this.lake.previewTable({ userId: actor.id, roles: actor.roles }, table);
-    const summary = await this.catalog.getTableSummary(table);
+    const reader = { userId: actor.id, roles: actor.roles };
+    const result = await this.lake.previewTable(reader, table);
+    const [summary, access] = await Promise.all([
+      this.catalog.getTableSummary(table),
+      this.lake.accessToTable(reader, table),
+    ]);
+    // Under a row filter the snapshot's count is not the reader's: left out.
+    const filtered = rowsFiltered(access);
     return {
       table,
       snapshot: result.snapshotSeq,
       columns: result.columns,
       rows: result.rows,
       truncated: result.truncated,
-      /** The snapshot's row count; null when a commit since the preview moved the table on. */
-      totalRows: summary?.currentSeq === result.snapshotSeq ? summary.rows : null,
+      /** The snapshot's row count; null when a commit since the preview moved the table on, or a row filter holds the reader. */
+      totalRows: !filtered && summary?.currentSeq === result.snapshotSeq ? summary.rows : null,
+      /** A row filter chooses the rows the reader sees. */
+      rowFiltered: filtered,
       bytesScanned: result.bytesScanned,
     };
   }

@@ -58,7 +58,13 @@ export function PreviewPanel({ name }: { name: string }) {
         query={preview}
         rows={rows}
         rowKey={(r) => r.key}
-        empty={{ icon: Eye, title: "No rows", description: "The current snapshot holds no rows." }}
+        empty={{
+          icon: Eye,
+          title: "No rows",
+          description: data?.rowFiltered
+            ? "Your row filter admits none of the current snapshot's rows."
+            : "The current snapshot holds no rows.",
+        }}
         columns={(data?.columns ?? [{ name: "…", type: "" }]).map((column) => ({
           header: column.name,
           headerClassName: "normal-case! font-mono tracking-normal!",

@@ -127,10 +127,11 @@ interface LakeTable {
   name: string;
   zone: string;
   source: { id: string; slug: string } | null;
-  columns: { name: string; type: string }[];
+  columns: { name: string; type: string; forYou?: "allow" | "mask" | "hash" | "deny" }[];
   partitionBy: string[];
   currentSeq: number;
-  rows: number;
+  /** Null when a row filter chooses the rows the reader sees. */
+  rows: number | null;
   bytes: number;
   files: number;
   lastCommitAt: Date | null;
@@ -183,7 +184,12 @@ function LakeTableDetail({
         }
       />
       <dl className="mb-6 grid grid-cols-2 gap-3 lg:grid-cols-4" aria-label="Current snapshot">
-        <StatCard label="Rows" icon={Rows3} value={formatCount(table.rows)} />
+        <StatCard
+          label="Rows"
+          icon={Rows3}
+          value={table.rows === null ? "—" : formatCount(table.rows)}
+          {...(table.rows === null ? { hint: "A row filter chooses the rows you see" } : {})}
+        />
         <StatCard label="Size" icon={HardDrive} value={formatBytes(table.bytes)} hint="Parquet, compressed" />
         <StatCard label="Files" icon={Files} value={formatCount(table.files)} />
         <StatCard

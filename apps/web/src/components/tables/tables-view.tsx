@@ -31,7 +31,8 @@ interface TableRow {
   zone: string;
   source: { id: string; slug: string } | null;
   currentSeq: number;
-  rows: number;
+  /** Null when a row filter chooses the rows the reader sees. */
+  rows: number | null;
   bytes: number;
   files: number;
   lastCommitAt: Date | null;
@@ -61,7 +62,12 @@ const TABLE_COLUMNS: DataTableColumn<TableRow>[] = [
       </>
     ),
   },
-  { header: "Rows", ...numberColumn, cell: (t) => formatCount(t.rows) },
+  {
+    header: "Rows",
+    ...numberColumn,
+    cell: (t) =>
+      t.rows === null ? <span title="A row filter chooses the rows you see">—</span> : formatCount(t.rows),
+  },
   {
     header: "Size",
     ...numberColumn,
