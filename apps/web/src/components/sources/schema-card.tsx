@@ -58,7 +58,10 @@ export function SchemaCard({
             <dt className="text-gray-500 text-xs">Event time field</dt>
             <dd className="text-gray-800 text-xs">
               {timeField === "" ? (
-                <span className="text-gray-500">None: each event is stored at the time it was received</span>
+                <span className="text-gray-500">
+                  None: an NDJSON event is stored at the time it was received (a CloudEvent's own time
+                  attribute still counts)
+                </span>
               ) : (
                 <>
                   <span className="font-mono">{timeField}</span>{" "}

@@ -84,7 +84,7 @@ export function ReviewStep({
           </Row>
           <Row term="Event-time field">
             {values.timeField === NO_TIME_FIELD ? (
-              "None: each event is stored at the time it is received"
+              "None: an NDJSON event is stored at the time it is received (a CloudEvent keeps its time attribute)"
             ) : (
               <span className="font-mono">{values.timeField}</span>
             )}
