@@ -41,9 +41,10 @@ export async function opsSampleFigures(q: Queryable, from: Date, now: Date): Pro
       [from, now],
     ),
     rows<{ zone: string; source_id: string | null; bytes: number }>(
-      `SELECT t.zone::text AS zone, t.source_id, COALESCE(SUM(f.bytes), 0)::float8 AS bytes
+      // An analytics table has no source: it is named by its own name (analytics.daily_orders).
+      `SELECT t.zone::text AS zone, COALESCE(t.source_id, t.name) AS source_id, COALESCE(SUM(f.bytes), 0)::float8 AS bytes
        FROM data_files f JOIN lake_tables t ON t.id = f.table_id
-       WHERE f.removed_seq IS NULL GROUP BY t.zone, t.source_id`,
+       WHERE f.removed_seq IS NULL GROUP BY 1, 2`,
     ),
     rows<{ source_id: string; bytes: number }>(
       "SELECT source_id, COALESCE(SUM(bytes), 0)::float8 AS bytes FROM batches GROUP BY source_id",
@@ -61,7 +62,7 @@ export async function opsCostCounts(q: Queryable, from: Date): Promise<OpsCostCo
        FROM batches b JOIN sources s ON s.id = b.source_id WHERE b.received_at >= $1 GROUP BY 1, 2`,
     ),
     rows<{ day: Date; zone: string; source: string | null; n: number }>(
-      `SELECT date_trunc('day', f.created_at) AS day, t.zone::text AS zone, s.slug AS source, COUNT(*)::float8 AS n
+      `SELECT date_trunc('day', f.created_at) AS day, t.zone::text AS zone, COALESCE(s.slug, t.name) AS source, COUNT(*)::float8 AS n
        FROM data_files f JOIN lake_tables t ON t.id = f.table_id LEFT JOIN sources s ON s.id = t.source_id
        WHERE f.created_at >= $1 GROUP BY 1, 2, 3`,
     ),

@@ -170,7 +170,8 @@ export function DeadLetterGroups({
           },
           {
             header: "First seen",
-            className: "hidden lg:table-cell",
+            // Shown only where the table has room for it beside the trend and the button (1536 px and up).
+            className: "hidden 2xl:table-cell",
             cellClassName: "whitespace-nowrap text-gray-500 text-xs tabular-nums",
             cell: (g) => formatDateTime(g.firstSeen),
           },

@@ -334,12 +334,16 @@ function DashboardCards({ d }: { d: Dashboard }) {
               <tbody className="divide-y divide-gray-100">
                 {d.cost.rows.map((r) => (
                   <tr key={`${r.day}:${r.source}:${r.zone}:${r.item}`}>
-                    <td className="px-5 py-2 tabular-nums">{r.day}</td>
+                    <td className="whitespace-nowrap px-5 py-2 tabular-nums">{r.day}</td>
                     <td className="px-3 py-2">{r.source}</td>
                     <td className="px-3 py-2">{r.zone}</td>
                     <td className="px-3 py-2">{r.item}</td>
-                    <td className="px-3 py-2 text-right tabular-nums">{quantityText(r.item, r.quantity)}</td>
-                    <td className="px-3 py-2 text-right font-medium tabular-nums">{usd(r.usd)}</td>
+                    <td className="whitespace-nowrap px-3 py-2 text-right tabular-nums">
+                      {quantityText(r.item, r.quantity)}
+                    </td>
+                    <td className="whitespace-nowrap px-3 py-2 text-right font-medium tabular-nums">
+                      {usd(r.usd)}
+                    </td>
                     <td className="px-5 py-2 text-gray-500 text-xs">{r.formula}</td>
                   </tr>
                 ))}
