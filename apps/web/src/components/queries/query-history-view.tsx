@@ -255,7 +255,8 @@ export function QueryHistoryView() {
               : []),
             {
               header: "Path",
-              className: "hidden md:table-cell",
+              // Path and rows give way first, so that cost and details stay in sight at 1280 px.
+              className: "hidden 2xl:table-cell",
               cellClassName: "whitespace-nowrap",
               cell: (run) => (
                 <span className="text-xs">
@@ -307,7 +308,7 @@ export function QueryHistoryView() {
             },
             {
               header: "Rows",
-              className: "text-right hidden lg:table-cell",
+              className: "text-right hidden 2xl:table-cell",
               cellClassName: "tabular-nums",
               cell: (run) => (run.rowCount === null ? "—" : formatCount(run.rowCount)),
             },
