@@ -108,7 +108,7 @@ export function DeadLetterGroups({
       <div className="flex flex-wrap items-end justify-between gap-3 border-gray-100 border-b px-5 py-3">
         <p className="text-gray-600 text-sm" aria-live="polite" data-testid="dead-letter-groups-summary">
           {page
-            ? `${formatCount(page.totalLetters)} ${page.totalLetters === 1 ? "letter" : "letters"} in ${formatCount(page.totalGroups)} ${page.totalGroups === 1 ? "cause" : "causes"}${page.totalGroups > rows.length ? `, the ${formatCount(rows.length)} ${sort === "count" ? "largest" : "most recent"} shown` : ""} · trend: letters per hour over ${formatCount(trendHours)} hours`
+            ? `${formatCount(page.totalLetters)} ${page.totalLetters === 1 ? "letter" : "letters"} in ${formatCount(page.totalGroups)} ${page.totalGroups === 1 ? "cause" : "causes"}${page.totalGroups > rows.length ? `, the ${formatCount(rows.length)} ${sort === "count" ? "largest" : "most recent"} shown` : ""} · trend: letters per hour over ${trendSpan(trendHours)}`
             : "\u00a0"}
         </p>
         <Select
@@ -205,4 +205,10 @@ export function DeadLetterGroups({
       />
     </>
   );
+}
+
+/** The trend's span as people say it: "the last 7 days", "the last 24 hours", "the last 5 hours". */
+export function trendSpan(hours: number): string {
+  if (hours >= 48) return `the last ${formatCount(Math.round(hours / 24))} days`;
+  return `the last ${formatCount(hours)} ${hours === 1 ? "hour" : "hours"}`;
 }

@@ -48,7 +48,9 @@ export function PreviewPanel({ name }: { name: string }) {
             truncated: data.truncated,
             snapshot: data.snapshot,
           })}{" "}
-          Newest event time first; your access policies apply.
+          {name.startsWith("analytics.")
+            ? "Your access policies apply."
+            : "Newest event time first; your access policies apply."}
         </p>
       ) : null}
       <DataTable
