@@ -2,6 +2,7 @@
 // The CodeMirror view behind SqlEditor, loaded in the browser only: DuckDB highlighting, completion of
 // the tables and columns the person may read, `{{name}}` parameters marked, Ctrl/Cmd+Enter to run, and
 // the API's error underlined at the line and column it names.
+import { closeCompletion } from "@codemirror/autocomplete";
 import { sql } from "@codemirror/lang-sql";
 import { type Diagnostic, setDiagnostics } from "@codemirror/lint";
 import {
@@ -76,7 +77,9 @@ export default function SqlCodeMirror({ onRun, schema, mark, ...editor }: SqlCod
           {
             key: "Mod-Enter",
             preventDefault: true,
-            run: () => {
+            run: (view) => {
+              // The completion list would stay open over the results.
+              closeCompletion(view);
               run.current();
               return true;
             },
