@@ -234,7 +234,9 @@ export function ResultGrid({
                           columnKind(type) === "number" && "flex-row-reverse text-right",
                         )}
                       >
-                        <span className="min-w-0 flex-1 truncate">
+                        {/* A number column's heading sits at the right with its sort icon just before it
+                            (no flex-1: the icon would be left at the far side, like an empty column). */}
+                        <span className={clsx("min-w-0 truncate", columnKind(type) !== "number" && "flex-1")}>
                           <span className="block truncate font-medium text-gray-800 text-xs">
                             {header.column.id}
                           </span>
