@@ -113,8 +113,9 @@ export function PolicyGrid({
     <Table aria-label="Column rules by role" data-testid="policy-grid">
       <THead>
         <tr>
-          <Th className="w-48">Column</Th>
-          <Th className="w-52">Tags</Th>
+          {/* Narrow enough that the five roles' rules fit beside them at 1280 px. */}
+          <Th className="w-36">Column</Th>
+          <Th className="w-44">Tags</Th>
           {ROLES.map((role) => (
             <Th key={role}>{ROLE_LABELS[role]}</Th>
           ))}
