@@ -169,7 +169,9 @@ describe("analytics tables and access policies", () => {
     const preview = await ok("query", "tables.preview", { table: "analytics.people_by_region" }, "analyst");
     expect([preview.totalRows, preview.rowFiltered]).toEqual([null, true]);
     const listed = await ok("query", "tables.list", {}, "analyst");
-    expect(listed.tables.find((t: { name: string }) => t.name === "analytics.people_by_region").rows).toBeNull();
+    expect(
+      listed.tables.find((t: { name: string }) => t.name === "analytics.people_by_region").rows,
+    ).toBeNull();
     expect(await rows(sql, "engineer")).toEqual([
       { region: "eu", n: "2" },
       { region: "us", n: "1" },

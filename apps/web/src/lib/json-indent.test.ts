@@ -20,7 +20,9 @@ describe("indentJson", () => {
 describe("indentJson on text that is not JSON", () => {
   it("leaves a bracketed notice as it is", () => {
     expect(
-      indentJson("[payload hidden: it is not valid JSON, so the table's column rules cannot be matched to its fields]"),
+      indentJson(
+        "[payload hidden: it is not valid JSON, so the table's column rules cannot be matched to its fields]",
+      ),
     ).toBeUndefined();
     expect(indentJson('{"a":1e5,"b":true,"c":null}')).toBe('{\n  "a": 1e5,\n  "b": true,\n  "c": null\n}');
   });
