@@ -51,7 +51,7 @@ function RuleCell({
   return (
     <Td
       className={clsx(
-        "min-w-36 px-2! py-2! align-top",
+        "min-w-32 px-2! py-2! align-top",
         changed && "bg-amber-50 ring-1 ring-amber-300 ring-inset",
       )}
       data-testid={testId}
