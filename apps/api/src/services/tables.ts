@@ -15,6 +15,7 @@ import {
 import type { Actor } from "../auth/session";
 import { analyticsDetails } from "./analytics-tables";
 import { snapshotView } from "./snapshot-view";
+import { readerOf } from "./source-activity";
 
 export const ZONES = ["raw", "curated", "analytics"] as const;
 export type Zone = (typeof ZONES)[number];
@@ -82,12 +83,12 @@ export class TablesService {
     if (!wantsRaw) counts.raw = 0;
     const shown = tables.filter((t) => zone === undefined || t.zone === zone);
     // A table's row count is left out for a reader a row filter holds on it: it counts rows they cannot see.
-    const reader = { userId: actor.id, roles: actor.roles };
-    const filtered = await Promise.all(
-      shown.map(async (t) => rowsFiltered(await this.lake.accessToTable(reader, t.name))),
+    const access = await this.lake.accessToTables(
+      readerOf(actor),
+      shown.map((t) => t.name),
     );
     return {
-      tables: shown.map((t, i) => ({ ...tableItem(t), rows: filtered[i] ? null : t.rows })),
+      tables: shown.map((t) => ({ ...tableItem(t), rows: rowsFiltered(access.get(t.name)) ? null : t.rows })),
       rawSources: raw.map(rawItem),
       counts,
     };
@@ -102,7 +103,7 @@ export class TablesService {
     if (table) {
       const [analytics, access] = await Promise.all([
         table.zone === "analytics" ? this.catalog.getAnalyticsTable(name) : undefined,
-        this.lake.accessToTable({ userId: actor.id, roles: actor.roles }, name),
+        this.lake.accessToTable(readerOf(actor), name),
       ]);
       const item = tableItem(table);
       return {
@@ -133,7 +134,7 @@ export class TablesService {
     if (table) {
       const [res, access] = await Promise.all([
         this.catalog.listPartitions(table.id, page),
-        this.lake.accessToTable({ userId: actor.id, roles: actor.roles }, name),
+        this.lake.accessToTable(readerOf(actor), name),
       ]);
       const filtered = rowsFiltered(access);
       return {
@@ -182,7 +183,7 @@ export class TablesService {
 
   /** The newest rows of a table's current snapshot, and how many rows that snapshot holds. */
   async preview(actor: Actor, table: string) {
-    const reader = { userId: actor.id, roles: actor.roles };
+    const reader = readerOf(actor);
     const result = await this.lake.previewTable(reader, table);
     const [summary, access] = await Promise.all([
       this.catalog.getTableSummary(table),

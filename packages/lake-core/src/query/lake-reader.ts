@@ -350,10 +350,19 @@ export class LakeReader {
     reader: Reader,
     slugs: readonly string[],
   ): Promise<Map<string, TableAccess | undefined>> {
-    const views = await Promise.all(slugs.map((s) => this.deps.catalog.tableSnapshot(curatedTableName(s))));
+    const byTable = await this.accessToTables(reader, slugs.map(curatedTableName));
+    return new Map(slugs.map((s) => [s, byTable.get(curatedTableName(s))]));
+  }
+
+  /** What the reader may see of each named table (undefined: nothing restricts it), with one policy read. */
+  async accessToTables(
+    reader: Reader,
+    tableNames: readonly string[],
+  ): Promise<Map<string, TableAccess | undefined>> {
+    const views = await Promise.all(tableNames.map((n) => this.deps.catalog.tableSnapshot(n)));
     const found = views.filter((v): v is TableSnapshotView => v !== undefined);
     const access = await this.runs.accessOf(reader, found);
-    return new Map(slugs.map((s, i) => [s, views[i] ? access.get(views[i].tableId) : undefined]));
+    return new Map(tableNames.map((n, i) => [n, views[i] ? access.get(views[i].tableId) : undefined]));
   }
 
   /**
