@@ -29,6 +29,16 @@ describe("a replay's pace", () => {
     expect(pace.observe({ liveWaiting: 5 })).toBe(2500);
   });
 
+  it("keeps its rate while the workers keep up with live ingest: batches queued, none waiting long", () => {
+    const pace = new ReplayPace(5000, "live", { backlogBound: 4, ageBoundMs: 1000 });
+    for (let i = 0; i < 5; i++) expect(pace.observe({ liveWaiting: 30, oldestAgeMs: 400 })).toBe(5000);
+    expect(pace.observe({ liveWaiting: 30, oldestAgeMs: 1000 })).toBe(5000);
+    expect(pace.observe({ liveWaiting: 30, oldestAgeMs: 1001 })).toBe(2500);
+    // An old message alone (the replay's own batch, say) is no reason while live batches do not wait.
+    expect(pace.observe({ liveWaiting: 4, oldestAgeMs: 60_000 })).toBe(3500);
+    expect(pace.backedOff).toBe(true);
+  });
+
   it("climbs back to its configured rate in steps once live ingest is idle, and no higher", () => {
     const pace = new ReplayPace(5000, "live", { floorShare: 0.05, increaseShare: 0.2 });
     for (let i = 0; i < 10; i++) pace.observe(busy);

@@ -1,8 +1,10 @@
 // The rate a replay job sends at. With priority "rate" it is the job's configured rate, whatever else
 // runs. With priority "live" (the default) live ingest goes first, as redrive tools for dead-letter
-// queues do: while live batches wait in the batches queue beyond a small bound the replay halves its
-// rate (down to a floor, so it still finishes), and while none wait it climbs back to the configured
-// rate in steps (additive increase, multiplicative decrease).
+// queues do: while live ingest falls behind (live batches wait in the batches queue beyond a small
+// bound, and the oldest message has waited longer than a live batch does when the workers keep up)
+// the replay halves its rate (down to a floor, so it still finishes), and otherwise it climbs back to
+// the configured rate in steps (additive increase, multiplicative decrease). A live load the workers
+// keep up with leaves the replay its whole rate.
 import { z } from "zod";
 
 export const replayPriority = z.enum(["live", "rate"]);
@@ -11,6 +13,11 @@ export type ReplayPriority = z.infer<typeof replayPriority>;
 export interface ReplayPaceOptions {
   /** Live batches waiting (not yet taken by a worker) above which the replay backs off (default 4). */
   backlogBound?: number;
+  /**
+   * The age of the queue's oldest message (ms) above which waiting live batches mean live ingest is
+   * falling behind (default 1,000): below it the workers keep up, however many batches are queued.
+   */
+  ageBoundMs?: number;
   /** The lowest share of the configured rate a backed-off replay keeps (default 0.05). */
   floorShare?: number;
   /** The share of the configured rate added back per idle observation (default 0.2). */
@@ -21,11 +28,14 @@ export interface ReplayPaceOptions {
 export interface LiveLoad {
   /** Batches waiting in the batches queue that are not this job's own. */
   liveWaiting: number;
+  /** Age of the queue's oldest undelivered or in-flight message, ms; unknown: taken as old. */
+  oldestAgeMs?: number | undefined;
 }
 
 export class ReplayPace {
   private current: number;
   private readonly bound: number;
+  private readonly ageBoundMs: number;
   private readonly floorShare: number;
   private readonly increaseShare: number;
 
@@ -36,6 +46,7 @@ export class ReplayPace {
   ) {
     this.current = configured;
     this.bound = opts.backlogBound ?? 4;
+    this.ageBoundMs = opts.ageBoundMs ?? 1000;
     this.floorShare = opts.floorShare ?? 0.05;
     this.increaseShare = opts.increaseShare ?? 0.2;
   }
@@ -62,7 +73,8 @@ export class ReplayPace {
   observe(load: LiveLoad): number {
     if (this.priority === "rate") return this.current;
     const floor = Math.max(1, this.configured * this.floorShare);
-    if (load.liveWaiting > this.bound) {
+    const behind = load.liveWaiting > this.bound && (load.oldestAgeMs ?? Infinity) > this.ageBoundMs;
+    if (behind) {
       this.current = Math.max(floor, this.current / 2);
     } else {
       this.current = Math.min(this.configured, this.current + this.configured * this.increaseShare);

@@ -200,15 +200,19 @@ class JobRun {
     if (priority === "rate") return configured;
     this.pace ??= new ReplayPace(configured, priority, this.deps.pace);
     this.pace.configure(configured);
-    let depth: number;
+    let stats: { depth: number; oldestAgeMs: number };
     try {
-      depth = (await this.deps.queue.stats(BATCHES_QUEUE)).depth;
+      stats = await this.deps.queue.stats(BATCHES_QUEUE);
     } catch (err) {
       this.deps.logger?.debug({ err: errorMessage(err), jobId: this.jobId }, "queue depth unknown");
       return this.pace.rate;
     }
     const wasBackedOff = this.pace.backedOff;
-    const rate = this.pace.observe({ liveWaiting: Math.max(0, depth - ownWaiting) });
+    const { depth } = stats;
+    const rate = this.pace.observe({
+      liveWaiting: Math.max(0, depth - ownWaiting),
+      oldestAgeMs: stats.oldestAgeMs,
+    });
     if (this.pace.backedOff !== wasBackedOff) {
       this.deps.logger?.info(
         { jobId: this.jobId, rate: Math.round(rate), configured, depth },

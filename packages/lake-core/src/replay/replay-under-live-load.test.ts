@@ -103,10 +103,11 @@ describe("a replay giving way to live ingest", () => {
         store: bed.store,
         queue: bed.queue,
         logger,
-        // Ten events per replay batch, so the job is several batches; any live batch waiting is a backlog.
+        // Ten events per replay batch, so the job is several batches; any live batch waiting, however
+        // briefly, is a backlog.
         limits: { maxEventsPerBatch: 10 },
         priority: "live",
-        pace: { backlogBound: 0 },
+        pace: { backlogBound: 0, ageBoundMs: 0 },
       },
       job.id,
       { pollMs: 20 },
