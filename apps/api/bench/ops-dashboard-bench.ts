@@ -6,13 +6,10 @@ import { parseArgs } from "node:util";
 import { createTestDatabase } from "@inlet/db/testing";
 import { AuditService } from "../src/services/audit";
 import { OPS_RANGES, OperationsService, type OpsRange } from "../src/services/operations";
+import { percentile } from "./percentile";
 
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 const RANGE_DAYS: Record<OpsRange, number> = { "1h": 1, "24h": 2, "7d": 7 };
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 /** Every (name, labels) the sampler writes for `sources` sources and three reasons. */
 function seriesKeys(sources: number): { name: string; labels: Record<string, string> }[] {

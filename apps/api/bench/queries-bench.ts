@@ -37,13 +37,9 @@ import {
   tableAccessFor,
 } from "@inlet/lake-core";
 import { QueryHistoryStore } from "../src/services/query-history";
+import { percentile } from "./percentile";
 
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 function stats(samples: number[]): { p50: number; p95: number } {
   const sorted = [...samples].sort((a, b) => a - b);

@@ -21,6 +21,7 @@ import { encode } from "next-auth/jwt";
 import pg from "pg";
 import { generateEvents } from "./generate-events";
 import { NdjsonPoster, ndjsonBodies } from "./ndjson-poster";
+import { percentile } from "./percentile";
 
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 const SLUG = "replay-bench";
@@ -162,11 +163,6 @@ interface LiveFigures {
   offeredRate: number | undefined;
   /** Freshness of its batches, p50 and p99 in ms: 202 received → batch committed. */
   freshness: { p50: number; p99: number };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
 async function live(

@@ -15,6 +15,7 @@ import { freePort } from "@inlet/db";
 import pg from "pg";
 import { generateEvents } from "./generate-events";
 import { NdjsonPoster, ndjsonBodies } from "./ndjson-poster";
+import { percentile } from "./percentile";
 
 // `npm run bench -- --queries`: the query path instead (queries-bench.ts), with its own options.
 if (process.argv.includes("--queries")) {
@@ -73,11 +74,6 @@ const dir = await mkdtemp(join(tmpdir(), "inlet-bench-"));
 // As root, the embedded PostgreSQL runs as the OS user `postgres`, which must reach its data directory.
 await chmod(dir, 0o755);
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
 
 function peakRssMb(pid: number): Promise<number> {
   return readFile(`/proc/${pid}/status`, "utf8")
