@@ -125,6 +125,7 @@ import {
   runnableReplayJobs,
   setReplayJobStatus,
   settleReplayItems,
+  setReplaySendingRate,
   startReplayJob,
 } from "./replay-jobs";
 import {
@@ -488,6 +489,10 @@ export class PgCatalog implements Catalog {
 
   startReplayJob(id: string): Promise<ReplayJobStatus | undefined> {
     return startReplayJob(this.pool, id);
+  }
+
+  setReplaySendingRate(id: string, rate: number | null): Promise<void> {
+    return setReplaySendingRate(this.pool, id, rate);
   }
 
   finishReplayJob(id: string, status: "succeeded" | "failed", error?: string): Promise<void> {

@@ -107,6 +107,7 @@ function selectionJson(selection: ReplaySelection): Record<string, unknown> {
 const ITEM_STATE = `CASE WHEN i.state = 'queued' AND i.seq <= j.cursor THEN 'sent' ELSE i.state END`;
 
 const JOB_COLUMNS = `j.id, j.status::text AS status, j.filter AS selection, j.rate_per_second AS "ratePerSecond",
+  j.sending_rate AS "sendingRate",
   j.source_id AS "sourceId", s.slug AS source, j.cursor, j.error, j.requested_by_email AS "requestedByEmail",
   j.created_at AT TIME ZONE 'UTC' AS "createdAt", j.started_at AT TIME ZONE 'UTC' AS "startedAt",
   j.updated_at AT TIME ZONE 'UTC' AS "updatedAt", j.finished_at AT TIME ZONE 'UTC' AS "finishedAt", j.total,
@@ -135,6 +136,7 @@ function toJob(row: JobRow): ReplayJobRecord {
     ...rest,
     selection,
     ratePerSecond: Number(rest.ratePerSecond),
+    sendingRate: rest.sendingRate === null ? null : Number(rest.sendingRate),
     cursor: Number(rest.cursor),
     progress,
   };
@@ -427,6 +429,13 @@ export async function startReplayJob(q: Queryable, id: string): Promise<ReplayJo
     [id],
   );
   return res.rows[0]?.status;
+}
+
+export async function setReplaySendingRate(q: Queryable, id: string, rate: number | null): Promise<void> {
+  await q.query("UPDATE replay_jobs SET sending_rate = $2 WHERE id = $1", [
+    id,
+    rate === null ? null : Math.max(1, Math.round(rate)),
+  ]);
 }
 
 export async function finishReplayJob(

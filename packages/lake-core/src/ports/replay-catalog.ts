@@ -77,6 +77,11 @@ export interface ReplayJobRecord {
   /** What was selected: { letters: n } for ids, { filter } for a filter (dates as ISO text). */
   selection: Record<string, unknown>;
   ratePerSecond: number;
+  /**
+   * The rate (events/s) the job sends at now while it gives way to live ingest (priority "live"),
+   * below ratePerSecond; null while it sends at ratePerSecond. Meaningful while the job runs.
+   */
+  sendingRate: number | null;
   /** The letters' source when they all share one. */
   sourceId: string | null;
   source: string | null;
@@ -238,6 +243,8 @@ export interface ReplayCatalog {
   runnableReplayJobs(limit: number): Promise<string[]>;
   /** Marks a queued job running (started now); returns its status after. */
   startReplayJob(id: string): Promise<ReplayJobStatus | undefined>;
+  /** Records the rate a job sends at while it gives way to live ingest; null: its configured rate. */
+  setReplaySendingRate(id: string, rate: number | null): Promise<void>;
   /** Ends a job that is not ended yet: succeeded, or failed with the error. */
   finishReplayJob(id: string, status: "succeeded" | "failed", error?: string): Promise<void>;
   /** Pauses a running or queued job on Inlet's own account (a source paused meanwhile), saying why. */

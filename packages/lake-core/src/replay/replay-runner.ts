@@ -145,6 +145,8 @@ class JobRun {
   private readonly limits: IngestLimits;
   private nextAt = 0;
   private pace: ReplayPace | undefined;
+  /** The sending rate last recorded on the job (null: its configured rate; undefined: none yet). */
+  private recordedRate: number | null | undefined;
 
   constructor(
     private readonly deps: ReplayRunnerDeps,
@@ -213,6 +215,7 @@ class JobRun {
       liveWaiting: Math.max(0, depth - ownWaiting),
       oldestAgeMs: stats.oldestAgeMs,
     });
+    await this.recordSendingRate(this.pace.backedOff ? Math.round(rate) : null);
     if (this.pace.backedOff !== wasBackedOff) {
       this.deps.logger?.info(
         { jobId: this.jobId, rate: Math.round(rate), configured, depth },
@@ -222,6 +225,21 @@ class JobRun {
       );
     }
     return rate;
+  }
+
+  /**
+   * Records on the job the rate it sends at while it gives way to live ingest (null: its own), for
+   * the console to say why it goes slower than asked; written only when it changes. A failed write is
+   * only logged: the job goes on at the rate it chose.
+   */
+  private async recordSendingRate(rate: number | null): Promise<void> {
+    if (rate === this.recordedRate) return;
+    try {
+      await this.deps.catalog.setReplaySendingRate(this.jobId, rate);
+      this.recordedRate = rate;
+    } catch (err) {
+      this.deps.logger?.debug({ err: errorMessage(err), jobId: this.jobId }, "sending rate not recorded");
+    }
   }
 
   /**

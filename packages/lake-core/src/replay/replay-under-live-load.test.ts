@@ -114,6 +114,11 @@ describe("a replay giving way to live ingest", () => {
     );
     // Nothing is processed until the runner has seen the live batches waiting and backed off.
     await waitUntil("the replay backing off", async () => logged.some((l) => l.includes("backing off")));
+    // The job says so: the console shows the rate it sends at while it gives way.
+    const backedOff = await catalog.getReplayJob(job.id);
+    expect(backedOff?.ratePerSecond).toBe(100_000);
+    expect(backedOff?.sendingRate).toBeGreaterThan(0);
+    expect(backedOff?.sendingRate).toBeLessThan(100_000);
     let done = false;
     const processing = processUntil(() => done);
     await sendLive(8, "b");

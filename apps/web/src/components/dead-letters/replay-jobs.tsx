@@ -23,6 +23,7 @@ import {
 } from "@/lib/replay-progress";
 import { useTRPC } from "@/lib/trpc";
 import { describeError } from "@/lib/trpc-errors";
+import { replayPaceNote } from "./replay-pace-note";
 
 const POLL_MS = 2000;
 
@@ -228,6 +229,11 @@ export function ReplayJobs({
                 ) : null}
               </div>
               <ReplayProgressBar progress={job.progress} label={`Progress of replay job ${job.id}`} />
+              {replayPaceNote(job) ? (
+                <p className="text-amber-700 text-xs" data-testid="replay-job-pace">
+                  {replayPaceNote(job)}
+                </p>
+              ) : null}
               {job.error ? <p className="text-red-700 text-xs">{job.error}</p> : null}
             </li>
           );
