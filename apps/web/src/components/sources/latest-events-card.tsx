@@ -4,6 +4,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Inbox } from "lucide-react";
 import { useId } from "react";
+import { cellText as tableCellText } from "@/components/tables/cell-value";
 import { Card, CardHeader } from "@/components/ui/card";
 import { DataTable, type DataTableColumn } from "@/components/ui/data-table";
 import { useTRPC } from "@/lib/trpc";
@@ -15,11 +16,9 @@ const CELL_CHARS = 60;
 
 type Row = Record<string, unknown>;
 
-/** A cell's whole value as text: JSON for objects and arrays, "—" for null. */
+/** A cell's whole value as text, as a table preview writes it (a double without its binary noise), "—" for null. */
 export function cellText(value: unknown): string {
-  if (value === null || value === undefined) return "—";
-  if (typeof value === "string") return value;
-  return JSON.stringify(value) ?? String(value);
+  return tableCellText(value) ?? "—";
 }
 
 export function shorten(text: string, max = CELL_CHARS): string {

@@ -17,6 +17,7 @@ describe("the source page's displays", () => {
   it("shortens long and JSON cells, keeping the whole value for the title", () => {
     expect(cellText({ a: [1, 2] })).toBe('{"a":[1,2]}');
     expect([cellText(null), cellText(3), cellText("x")]).toEqual(["—", "3", "x"]);
+    expect([cellText(11.100000000000001), cellText(22.200000000000003)]).toEqual(["11.1", "22.2"]);
     const long = "y".repeat(80);
     expect(shorten(long)).toHaveLength(60);
     expect(shorten(long).endsWith("…")).toBe(true);
