@@ -115,7 +115,7 @@ function DeleteSource({ slug }: { slug: string }) {
     trpc.sources.delete.mutationOptions({
       onSuccess: () => {
         void queryClient.invalidateQueries({ queryKey: trpc.sources.list.queryKey() });
-        router.push(`/sources?deleted=${encodeURIComponent(slug)}`);
+        router.push(`/sources?deleted=${encodeURIComponent(slug)}&data=${data}`);
       },
     }),
   );

@@ -4,6 +4,7 @@
 import { useQuery } from "@tanstack/react-query";
 import { Plug, Plus } from "lucide-react";
 import Link from "next/link";
+import { useSearchParams } from "next/navigation";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { buttonClasses } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
@@ -25,8 +26,18 @@ function capitalise(value: string): string {
   return value.charAt(0).toUpperCase() + value.slice(1);
 }
 
+/** What the list says after a source page deleted a source (`?deleted={slug}&data=keep|purge`). */
+export function deletedSourceNotice(params: URLSearchParams): string | undefined {
+  const slug = params.get("deleted");
+  if (!slug) return undefined;
+  return params.get("data") === "purge"
+    ? `Source ${slug} deleted and its data purged. Its API keys are refused.`
+    : `Source ${slug} deleted. Its API keys are refused; curated.${slug} stays, read-only, with its dead letters.`;
+}
+
 export function SourcesView() {
   const trpc = useTRPC();
+  const deletedNotice = deletedSourceNotice(useSearchParams());
   const sources = useQuery(trpc.sources.list.queryOptions());
   const me = useQuery(trpc.me.queryOptions());
   const canRegister = me.data?.roles.some((r) => r === "engineer" || r === "admin") ?? false;
@@ -45,6 +56,14 @@ export function SourcesView() {
         description="Where events come in: HTTP push, webhooks and files dropped into storage. Open one for its ingest URL and API keys."
         actions={newSourceLink("New source")}
       />
+      {deletedNotice ? (
+        <p
+          role="status"
+          className="mb-4 rounded-md bg-emerald-50 px-4 py-3 text-emerald-900 text-sm ring-1 ring-emerald-200 ring-inset"
+        >
+          {deletedNotice}
+        </p>
+      ) : null}
       <Card>
         <DataTable
           label="Sources"
