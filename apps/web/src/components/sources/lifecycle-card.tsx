@@ -5,7 +5,7 @@
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { Trash2 } from "lucide-react";
 import { useRouter } from "next/navigation";
-import { type FormEvent, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { Button } from "@/components/ui/button";
 import { Card, CardBody, CardHeader } from "@/components/ui/card";
 import { Input, Label } from "@/components/ui/input";
@@ -108,8 +108,14 @@ function DeleteSource({ slug }: { slug: string }) {
   const router = useRouter();
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
+  // The form replaces the button that opened it: focus moves into the form, and back to the button on Cancel.
+  const [cancelled, setCancelled] = useState(false);
   const [confirm, setConfirm] = useState("");
   const [data, setData] = useState<"keep" | "purge">("keep");
+  const keepRef = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (open) keepRef.current?.focus();
+  }, [open]);
   const confirmId = useId();
   const remove = useMutation(
     trpc.sources.delete.mutationOptions({
@@ -124,6 +130,7 @@ function DeleteSource({ slug }: { slug: string }) {
       <Button
         variant="danger"
         icon={<Trash2 className="size-4" aria-hidden="true" />}
+        autoFocus={cancelled}
         onClick={() => setOpen(true)}
       >
         Delete source…
@@ -154,6 +161,7 @@ function DeleteSource({ slug }: { slug: string }) {
             value="keep"
             checked={data === "keep"}
             onChange={() => setData("keep")}
+            ref={keepRef}
             className="mt-1"
           />
           <span>
@@ -214,6 +222,7 @@ function DeleteSource({ slug }: { slug: string }) {
           variant="ghost"
           onClick={() => {
             setOpen(false);
+            setCancelled(true);
             setConfirm("");
             remove.reset();
           }}

@@ -43,6 +43,8 @@ export function SourceDetailView({ slug }: { slug: string }) {
   const me = useQuery(trpc.me.queryOptions());
   const source = useQuery(trpc.sources.get.queryOptions({ slug }));
   const [confirmPause, setConfirmPause] = useState(false);
+  // Each pause control replaces the one pressed: once someone has used them, the new one takes the focus.
+  const [pauseTouched, setPauseTouched] = useState(false);
   const [testOpen, setTestOpen] = useState(false);
   const setStatus = useMutation(
     trpc.sources.setStatus.mutationOptions({
@@ -112,6 +114,7 @@ export function SourceDetailView({ slug }: { slug: string }) {
       variant="secondary"
       loading={setStatus.isPending}
       icon={<Play className="size-4" aria-hidden="true" />}
+      autoFocus={pauseTouched}
       onClick={() => setStatus.mutate({ slug, status: "active" })}
     >
       Resume ingest
@@ -121,6 +124,7 @@ export function SourceDetailView({ slug }: { slug: string }) {
       <Button
         variant="danger"
         loading={setStatus.isPending}
+        autoFocus
         onClick={() => setStatus.mutate({ slug, status: "paused" })}
       >
         Pause: refuse new events
@@ -133,7 +137,11 @@ export function SourceDetailView({ slug }: { slug: string }) {
     <Button
       variant="secondary"
       icon={<Pause className="size-4" aria-hidden="true" />}
-      onClick={() => setConfirmPause(true)}
+      autoFocus={pauseTouched}
+      onClick={() => {
+        setPauseTouched(true);
+        setConfirmPause(true);
+      }}
     >
       Pause ingest
     </Button>
