@@ -90,6 +90,36 @@ describe("admission control", () => {
     expect(await control.admit(CLICKS)).toBe(undefined);
   });
 
+  it("counts what it accepted since the last reading while a new one is under way", async () => {
+    let now = 1_000_000;
+    let backlog: SourceBacklog[] = [
+      { sourceId: ORDERS.id, slug: "orders", batches: 1, bytes: 90 * MiB, oldestAgeMs: 0 },
+    ];
+    let catalogAnswers: Promise<void> = Promise.resolve();
+    const control = new AdmissionControl({
+      catalog: { ingestBacklog: async () => catalogAnswers.then(() => backlog.map((b) => ({ ...b }))) },
+      bounds: BOUNDS,
+      lakeUrl: "s3://lake/inlet",
+      now: () => now,
+    });
+    expect(await control.admit(ORDERS)).toBe(undefined);
+    control.noteAccepted(ORDERS.id, 11 * MiB);
+    // Past a second a request starts a new reading and is judged on the current one meanwhile: the
+    // 11 MiB accepted since still count, though neither reading holds them yet.
+    now += 1100;
+    let answer = () => {};
+    catalogAnswers = new Promise((resolve) => {
+      answer = resolve;
+    });
+    backlog = [{ ...backlog[0]!, bytes: 101 * MiB }];
+    expect(await control.admit(ORDERS)).toMatchObject({ reason: "source_backlog_bytes" });
+    expect(await control.admit(ORDERS)).toMatchObject({ reason: "source_backlog_bytes" });
+    answer();
+    await control.refresh();
+    expect(await control.admit(ORDERS)).toMatchObject({ reason: "source_backlog_bytes" });
+    expect(await control.admit(CLICKS)).toBe(undefined);
+  });
+
   it("ages the oldest batch between readings", async () => {
     const { state, control, set } = bed();
     set(ORDERS, MiB, 59_500);

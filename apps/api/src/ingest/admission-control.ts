@@ -90,6 +90,12 @@ export class AdmissionControl implements Admission {
   /** Bytes this process accepted since the current reading started, per source id and in all. */
   private acceptedSince = new Map<string, number>();
   private acceptedTotalSince = 0;
+  /**
+   * While a new reading is under way: the bytes accepted between the current reading's start and the
+   * new one's, which the current reading lacks and the counters above (reset for the new one) no longer
+   * hold. Requests judged on the current reading meanwhile count them too.
+   */
+  private acceptedBeforeRead: { bySource: Map<string, number>; total: number } | undefined;
   /** Raw bytes committed or failed per second, per source id and in all, while there was a backlog. */
   private readonly drain = new Map<string, number>();
   private totalDrain: number | undefined;
@@ -107,21 +113,28 @@ export class AdmissionControl implements Admission {
   }
 
   async admit(source: { id: string; slug: string }): Promise<Refusal | undefined> {
-    const reading = await this.current();
+    const answered = await this.current();
     // Without figures (the catalog did not answer) the request goes on: accepting it needs the catalog
     // anyway, and answers 503 if it is down.
-    if (!reading) return undefined;
+    if (!answered) return undefined;
+    // The newest figures (a refresh may have ended meanwhile). While one is under way they are those it
+    // replaces, and what was accepted since they began but before it began counts on top too.
+    const reading = this.reading ?? answered;
+    const pending = this.acceptedBeforeRead;
     const backlog = reading.sources.get(source.id);
     const refusal = judgeAdmission(
       source.slug,
       {
         freeDiskBytes: reading.freeDiskBytes,
         queue: {
-          bytes: reading.totalBytes + this.acceptedTotalSince,
+          bytes: reading.totalBytes + this.acceptedTotalSince + (pending?.total ?? 0),
           drainBytesPerSecond: this.totalDrain,
         },
         source: {
-          bytes: (backlog?.bytes ?? 0) + (this.acceptedSince.get(source.id) ?? 0),
+          bytes:
+            (backlog?.bytes ?? 0) +
+            (this.acceptedSince.get(source.id) ?? 0) +
+            (pending?.bySource.get(source.id) ?? 0),
           oldestAgeMs: backlog ? backlog.oldestAgeMs + Math.max(0, this.now() - reading.at) : 0,
           drainBytesPerSecond: this.drain.get(source.id),
         },
@@ -164,10 +177,12 @@ export class AdmissionControl implements Admission {
     const acceptedTotalBefore = this.acceptedTotalSince;
     this.acceptedSince = new Map();
     this.acceptedTotalSince = 0;
+    this.acceptedBeforeRead = { bySource: acceptedBefore, total: acceptedTotalBefore };
     let rows: SourceBacklog[];
     try {
       rows = await this.opts.catalog.ingestBacklog();
     } catch (err) {
+      this.acceptedBeforeRead = undefined;
       this.restoreAccepted(acceptedBefore, acceptedTotalBefore);
       this.opts.logger?.warn({ err }, "admission control could not read the backlog; requests are admitted");
       // Figures are kept while they are not stale, then dropped: better admitted than refused on old ones.
@@ -185,6 +200,7 @@ export class AdmissionControl implements Admission {
       this.measureDrain(previous, reading, acceptedBefore, acceptedTotalBefore);
     }
     this.reading = reading;
+    this.acceptedBeforeRead = undefined;
     this.setGauges(reading);
     return reading;
   }
