@@ -32,7 +32,8 @@ export function startSettings(env, root) {
     host,
     apiHost,
     lakeUrl: setting(env, "INLET_LAKE_URL", `file://${join(dataDir, "lake")}`),
-    apiUrl: `http://${urlHost(reachable(apiHost))}:${apiPort}`,
+    // Where the console's server reaches the API: given, or the API's own address and port.
+    apiUrl: setting(env, "INLET_API_URL", `http://${urlHost(reachable(apiHost))}:${apiPort}`),
     consoleUrl: setting(env, "NEXTAUTH_URL", `http://localhost:${webPort}`),
     problems,
   };

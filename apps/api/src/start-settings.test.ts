@@ -31,8 +31,16 @@ describe("npm start's listen address", () => {
       loadConfig({ NEXTAUTH_SECRET: secret, INLET_HOST: "::1", INLET_API_HOST: "" }).INLET_API_HOST,
     ).toBe("::1");
     expect(startSettings({ INLET_HOST: "::1" }, "/repo").apiUrl).toBe("http://[::1]:4000");
+    expect(startSettings({ INLET_API_PORT: "4100", INLET_API_URL: "" }, "/repo").apiUrl).toBe(
+      "http://127.0.0.1:4100",
+    );
     expect(startSettings({ INLET_WEB_PORT: "web" }, "/repo").problems).toEqual([
       'INLET_WEB_PORT ("web") must be a port number from 1 to 65535',
     ]);
+  });
+
+  it("passes a given INLET_API_URL to the console rather than its own", () => {
+    const proxied = startSettings({ INLET_API_URL: "http://api.internal:8080" }, "/repo");
+    expect(proxied.apiUrl).toBe("http://api.internal:8080");
   });
 });

@@ -1,6 +1,8 @@
 // Server-side environment the console reads: where the API is and whether single sign-on is configured.
+/** INLET_API_URL, else the API on this machine at INLET_API_PORT (an empty value counts as unset). */
 export function apiUrl(): string {
-  return (process.env.INLET_API_URL ?? "http://127.0.0.1:4000").replace(/\/+$/, "");
+  const given = process.env.INLET_API_URL || `http://127.0.0.1:${process.env.INLET_API_PORT || "4000"}`;
+  return given.replace(/\/+$/, "");
 }
 
 export interface OidcSettings {
