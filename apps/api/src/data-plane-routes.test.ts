@@ -78,6 +78,23 @@ describe("S3 event notifications", () => {
     for (const m of got) await queue.ack(LANDING_EVENTS_QUEUE, m);
   });
 
+  it("leave out a record whose key is not URL-encoded as S3 encodes keys, and queue the others", async () => {
+    const url = "/v1/landing/s3-events";
+    const both = notification("inlet/landing/orders/%E0%A4%A.ndjson");
+    both.Records.push(notification("inlet/landing/orders/b+c%C3%A9.ndjson").Records[0]!);
+    const res = await s.app.inject({
+      method: "POST",
+      url,
+      headers: { authorization: `Bearer ${TOKEN}` },
+      payload: both,
+    });
+    expect(res.statusCode).toBe(202);
+    expect(res.json()).toEqual({ queued: 1 });
+    const got = await s.queue.receive(LANDING_EVENTS_QUEUE, { max: 10, waitMs: 0 });
+    expect(got.map((m) => m.body.key)).toEqual(["landing/orders/b cé.ndjson"]);
+    for (const m of got) await s.queue.ack(LANDING_EVENTS_QUEUE, m);
+  });
+
   it("take MinIO's event names and SNS envelopes, with the token as a Basic password", async () => {
     const url = "/v1/landing/s3-events";
     const basic = `Basic ${Buffer.from(`sns:${TOKEN}`).toString("base64")}`;

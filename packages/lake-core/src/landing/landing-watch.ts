@@ -145,6 +145,15 @@ export interface LandingAnnouncement {
   dedupeKey: string | undefined;
 }
 
+/** A notification's object key as S3 writes it (URL-encoded, "+" for a space), or undefined when it is not. */
+function decodedKey(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw.replaceAll("+", " "));
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The ObjectCreated records of an S3 event notification that name landing files of this store. AWS
  * URL-encodes keys in notifications (spaces as "+"); pass urlEncodedKeys: false for servers that do
@@ -164,8 +173,9 @@ export function landingAnnouncements(
     if (typeof r.eventName !== "string" || !/^(s3:)?ObjectCreated:/.test(r.eventName)) continue;
     if (r.s3?.bucket?.name !== location.bucket || typeof r.s3.object?.key !== "string") continue;
     const raw = r.s3.object.key;
-    const fullKey = opts.urlEncodedKeys === false ? raw : decodeURIComponent(raw.replaceAll("+", " "));
-    if (!fullKey.startsWith(location.prefix)) continue;
+    const fullKey = opts.urlEncodedKeys === false ? raw : decodedKey(raw);
+    // A key that is not URL-encoding (a stray "%") names no object S3 could have announced.
+    if (fullKey === undefined || !fullKey.startsWith(location.prefix)) continue;
     const key = fullKey.slice(location.prefix.length);
     if (!key.startsWith(LANDING_PREFIX)) continue;
     const etag = typeof r.s3.object.eTag === "string" ? r.s3.object.eTag : "";
