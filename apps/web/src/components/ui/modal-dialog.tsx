@@ -1,8 +1,11 @@
 "use client";
 // A modal dialog on the browser's own <dialog>: showModal() traps focus and makes the page behind it
-// inert, Escape closes it, and focus returns to what opened it. Named by its title.
+// inert, Escape closes it, focus starts on its first field, and returns to what opened it. Named by its title.
 import { X } from "lucide-react";
 import { type ReactNode, useEffect, useId, useRef } from "react";
+
+const FIRST_FIELD =
+  'input:not([type="hidden"]):not(:disabled), textarea:not(:disabled), select:not(:disabled)';
 
 export function ModalDialog({
   open,
@@ -26,7 +29,12 @@ export function ModalDialog({
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      // showModal() focuses the header's Close button, the first control: a dialog with a field starts
+      // on that field instead, so what is typed fills it and Enter submits rather than closing.
+      dialog.querySelector<HTMLElement>(FIRST_FIELD)?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (
