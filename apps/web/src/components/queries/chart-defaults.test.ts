@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { chartFor, chartPoints, columnKind, defaultChart, MAX_CHART_POINTS } from "./chart-defaults";
+import { formatDateTime } from "@/lib/format";
+import {
+  chartFor,
+  chartPoints,
+  columnKind,
+  defaultChart,
+  MAX_CHART_POINTS,
+  timeAxisLabel,
+} from "./chart-defaults";
 
 describe("chart defaults from column types", () => {
   it("reads engine types as time, number, category or other", () => {
@@ -81,5 +89,15 @@ describe("chart defaults from column types", () => {
     expect(chartPoints(many, chart, columns)).toMatchObject({ truncated: true });
     expect(chartPoints(many, chart, columns).points).toHaveLength(MAX_CHART_POINTS.line);
     expect(chartPoints(many, { ...chart, type: "bar" }, columns).points).toHaveLength(MAX_CHART_POINTS.bar);
+  });
+
+  it("labels a time axis as people read it, not as ISO text", () => {
+    expect(timeAxisLabel("2026-12-05T09:12:52.354Z")).toBe(
+      formatDateTime(new Date("2026-12-05T09:12:52.354Z")),
+    );
+    expect(timeAxisLabel("2026-12-05T09:12:52.354Z")).not.toContain("T09");
+    expect(timeAxisLabel("2026-12-05")).toBe("2026-12-05");
+    expect(timeAxisLabel("not a time")).toBe("not a time");
+    expect(timeAxisLabel(null)).toBe("");
   });
 });

@@ -1,6 +1,7 @@
 // Which chart a result gets: each column read as time, number or category from its engine type, a
 // sensible default (time and numbers → a line over time; a category and numbers → bars; two numbers →
 // a scatter), whether a saved chart still fits the result, and the rows as points to plot.
+import { formatDateTime } from "@/lib/format";
 
 export const CHART_TYPES = ["line", "bar", "area", "scatter", "pie"] as const;
 export type ChartType = (typeof CHART_TYPES)[number];
@@ -30,6 +31,14 @@ const NUMBER_TYPES =
   /^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|REAL|DOUBLE|DECIMAL|NUMERIC|INT[1248]|FLOAT[48])\b/;
 const TIME_TYPES = /^(DATE|TIMESTAMP|TIMESTAMPTZ|DATETIME|TIME)\b/;
 const CATEGORY_TYPES = /^(VARCHAR|TEXT|STRING|CHAR|BPCHAR|BOOLEAN|BOOL|ENUM|UUID)\b/;
+
+const INTEGER_TYPES =
+  /^(TINYINT|SMALLINT|INTEGER|INT|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|INT[1248])\b/;
+
+/** Whether a column holds whole numbers only, so its axis needs no fractional ticks (0.8 items). */
+export function integerColumn(type: string): boolean {
+  return INTEGER_TYPES.test(type.trim().toUpperCase());
+}
 
 export function columnKind(type: string): ColumnKind {
   const t = type.trim().toUpperCase();
@@ -131,4 +140,15 @@ export function chartPoints(
     });
   }
   return { points, truncated: rows.length > max };
+}
+
+/**
+ * A time axis label as people read it: a timestamp as "Dec 5, 09:12:52" in the reader's time zone (the
+ * points keep the engine's ISO text, which sorts), a date, or text that is not a time, as it is.
+ */
+export function timeAxisLabel(value: unknown): string {
+  if (typeof value !== "string") return value === null || value === undefined ? "" : String(value);
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? value : formatDateTime(new Date(time));
 }

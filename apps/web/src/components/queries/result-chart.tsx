@@ -23,7 +23,14 @@ import {
 } from "recharts";
 import { AXIS_LINE, AXIS_TICK, GRID_STROKE } from "@/components/ui/chart-parts";
 import { formatCompact, formatCount } from "@/lib/format";
-import { CHART_TYPE_LABELS, type ChartSettings, chartPoints, type ResultColumn } from "./chart-defaults";
+import {
+  CHART_TYPE_LABELS,
+  type ChartSettings,
+  chartPoints,
+  columnKind,
+  type ResultColumn,
+  timeAxisLabel,
+} from "./chart-defaults";
 
 const PALETTE = ["#4f39f6", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444", "#8b5cf6", "#ec4899", "#64748b"];
 /** A pie with more slices than this is unreadable: the rest are summed into "Other". */
@@ -65,6 +72,7 @@ export const ResultChart = memo(function ResultChart({
   const { points, truncated } = chartPoints(rows, chart, columns);
   const summary = chartSummary(chart, points.length, truncated);
   const margin = { top: 8, right: 16, bottom: 4, left: 4 };
+  const timeX = columnKind(columns.find((c) => c.name === chart.x)?.type ?? "") === "time";
   const xAxis = (
     <XAxis
       dataKey={chart.x}
@@ -74,6 +82,7 @@ export const ResultChart = memo(function ResultChart({
       minTickGap={24}
       type={chart.type === "scatter" ? "number" : "category"}
       name={chart.x}
+      tickFormatter={timeX ? timeAxisLabel : undefined}
     />
   );
   const yAxis = (
@@ -86,7 +95,7 @@ export const ResultChart = memo(function ResultChart({
     />
   );
   const grid = <CartesianGrid vertical={false} stroke={GRID_STROKE} />;
-  const tooltip = <Tooltip wrapperClassName="text-xs" />;
+  const tooltip = <Tooltip wrapperClassName="text-xs" labelFormatter={timeX ? timeAxisLabel : undefined} />;
   const legend = chart.y.length > 1 ? <Legend wrapperStyle={{ fontSize: 12 }} /> : null;
 
   let body: ReactElement;
