@@ -67,7 +67,7 @@ export function AuditFilterForm({
       onSubmit={submit}
       noValidate
     >
-      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3 xl:grid-cols-[repeat(3,minmax(0,1fr))_repeat(2,14rem)]">
+      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-3 2xl:grid-cols-[repeat(3,minmax(0,1fr))_repeat(2,14rem)]">
         {FIELDS.map((field) => {
           const inputId = `${id}-${field.key}`;
           const problem = problems[field.key];
