@@ -239,39 +239,38 @@ export function QueryHistoryView() {
           }}
           columns={[
             {
+              // Who (for admins) and the read path are lines under the time rather than columns of their
+              // own: the console is at most 72rem wide, so cost and details stay in sight at any width.
               header: "When",
-              cellClassName: "whitespace-nowrap text-gray-500 tabular-nums",
               cell: (run) => {
                 const at = new Date(run.startedAt);
                 return (
-                  <time dateTime={at.toISOString()} title={at.toISOString()}>
-                    {formatDateTime(at)}
-                  </time>
+                  <>
+                    <time
+                      dateTime={at.toISOString()}
+                      title={at.toISOString()}
+                      className="block whitespace-nowrap text-gray-500 tabular-nums"
+                    >
+                      {formatDateTime(at)}
+                    </time>
+                    {admin ? (
+                      <span className="block max-w-36 truncate text-gray-700 text-xs" title={run.user.email}>
+                        {run.user.email}
+                      </span>
+                    ) : null}
+                    <span className="block max-w-36 truncate text-gray-500 text-xs">
+                      {pathLabel(run.path)}
+                      {run.savedQuery ? (
+                        <span title={run.savedQuery.name}>: {run.savedQuery.name}</span>
+                      ) : null}
+                    </span>
+                  </>
                 );
               },
             },
-            ...(admin
-              ? [{ header: "Who", cellClassName: "max-w-32 truncate", cell: (run: Run) => run.user.email }]
-              : []),
-            {
-              header: "Path",
-              // Path and rows give way first, so that cost and details stay in sight at 1280 px.
-              className: "hidden 2xl:table-cell",
-              cellClassName: "whitespace-nowrap",
-              cell: (run) => (
-                <span className="text-xs">
-                  {pathLabel(run.path)}
-                  {run.savedQuery ? (
-                    <span className="block max-w-36 truncate text-gray-500" title={run.savedQuery.name}>
-                      {run.savedQuery.name}
-                    </span>
-                  ) : null}
-                </span>
-              ),
-            },
             {
               header: "SQL",
-              cellClassName: "max-w-52",
+              cellClassName: "max-w-44",
               cellTitle: (run) => run.sql,
               cell: (run) => {
                 const params = parametersText(run.parameters);
@@ -293,7 +292,7 @@ export function QueryHistoryView() {
                     {run.status}
                   </Badge>
                   {run.error ? (
-                    <span className="mt-1 block max-w-44 truncate text-red-700 text-xs" title={run.error}>
+                    <span className="mt-1 block max-w-36 truncate text-red-700 text-xs" title={run.error}>
                       {run.error}
                     </span>
                   ) : null}
@@ -304,13 +303,16 @@ export function QueryHistoryView() {
               header: "Duration",
               className: "text-right",
               cellClassName: "whitespace-nowrap tabular-nums",
-              cell: (run) => (run.durationMs === null ? "—" : formatDuration(run.durationMs)),
-            },
-            {
-              header: "Rows",
-              className: "text-right hidden 2xl:table-cell",
-              cellClassName: "tabular-nums",
-              cell: (run) => (run.rowCount === null ? "—" : formatCount(run.rowCount)),
+              cell: (run) => (
+                <>
+                  {run.durationMs === null ? "—" : formatDuration(run.durationMs)}
+                  {run.rowCount !== null ? (
+                    <span className="block text-[11px] text-gray-500">
+                      {formatCount(run.rowCount)} {run.rowCount === 1 ? "row" : "rows"}
+                    </span>
+                  ) : null}
+                </>
+              ),
             },
             {
               header: "Bytes scanned",
