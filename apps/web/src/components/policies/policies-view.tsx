@@ -18,7 +18,6 @@ import { PageHeader } from "@/components/ui/page-header";
 import { Select } from "@/components/ui/select";
 import { Skeleton } from "@/components/ui/skeleton";
 import { TabPanel, Tabs } from "@/components/ui/tabs";
-import { formatCount } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { describeError, fieldIssues } from "@/lib/trpc-errors";
 import {
@@ -411,11 +410,7 @@ function TablePolicyEditor({
           label={`Policy of ${table}`}
           idPrefix="policies"
           className="px-3"
-          tabs={TABS.map((id) => ({
-            id,
-            label: TAB_LABELS[id],
-            ...(id === "rules" ? { extra: formatCount(base.columns.length) } : {}),
-          }))}
+          tabs={TABS.map((id) => ({ id, label: TAB_LABELS[id] }))}
           selected={tab}
           onSelect={onTab}
         />
