@@ -195,6 +195,39 @@ describe("alert webhook", () => {
     });
   });
 
+  it("posts a retry on the round its backoff falls due in, counted from the failed attempt", async () => {
+    answers = [500];
+    const [fired] = await fireOne(41);
+    const d = await s.database.db.prisma.alertDelivery.findFirstOrThrow({
+      where: { eventId: fired?.eventId },
+    });
+    // Rounds every 5 s, as the API runs them; the first attempt fails at t, the retry is due at t + 5 s.
+    let clock = new Date(Date.now() + 1_000);
+    const round = () =>
+      deliverDueWebhooks({
+        ...deps(),
+        options: { baseDelayMs: 5_000, maxDelayMs: 60_000, timeoutMs: 2_000 },
+        now: () => clock,
+      });
+    const attemptAt = clock.getTime();
+    await round();
+    const failed = await s.database.db.prisma.alertDelivery.findUniqueOrThrow({ where: { id: d.id } });
+    expect(failed.attempts).toBe(1);
+    expect(failed.nextAttemptAt.getTime()).toBe(attemptAt + 5_000);
+    // The next round starts a moment before that (its timer, the time the attempt took): it posts.
+    clock = new Date(attemptAt + 5_000 - 20);
+    await round();
+    const settled = await s.database.db.prisma.alertDelivery.findUniqueOrThrow({ where: { id: d.id } });
+    expect(settled.attempts).toBe(2);
+    expect(settled.deliveredAt).not.toBeNull();
+    // Resolved again, for the tests after this one.
+    const [resolved] = await fireOne(0);
+    const r = await s.database.db.prisma.alertDelivery.findFirstOrThrow({
+      where: { eventId: resolved?.eventId, transition: "resolved" },
+    });
+    await deliverUntilSettled(r.id);
+  });
+
   it("gives up after the bounded attempts, keeping the last error", async () => {
     answers = [500, 500, 500, 500];
     const [fired] = await fireOne(99);

@@ -170,11 +170,19 @@ export interface DeliveryDeps {
 
 export const WEBHOOK_LEASE = "inlet.alert-webhook";
 
+/**
+ * A posting due this soon is sent in the round at hand: rounds come every few seconds, and one due a
+ * moment after a round starts (its retry counted from that round's attempt) would wait a whole round more.
+ */
+export const WEBHOOK_DUE_SLACK_MS = 1_000;
+
 /** Posts every due delivery once (under the lease: one API process at a time); returns how many were tried. */
 export async function deliverDueWebhooks(deps: DeliveryDeps): Promise<number> {
+  const clock = deps.now ?? (() => new Date());
+  const dueBy = () => new Date(clock().getTime() + WEBHOOK_DUE_SLACK_MS);
   // Most rounds have nothing due: look before taking the lease.
   const anyDue = await deps.db.prisma.alertDelivery.findFirst({
-    where: { deliveredAt: null, failedAt: null, nextAttemptAt: { lte: deps.now?.() ?? new Date() } },
+    where: { deliveredAt: null, failedAt: null, nextAttemptAt: { lte: dueBy() } },
     select: { id: true },
   });
   if (!anyDue) return 0;
@@ -184,7 +192,7 @@ export async function deliverDueWebhooks(deps: DeliveryDeps): Promise<number> {
     const o = { ...DEFAULT_WEBHOOK_DELIVERY, ...deps.options };
     const { prisma } = deps.db;
     const due = await prisma.alertDelivery.findMany({
-      where: { deliveredAt: null, failedAt: null, nextAttemptAt: { lte: deps.now?.() ?? new Date() } },
+      where: { deliveredAt: null, failedAt: null, nextAttemptAt: { lte: dueBy() } },
       orderBy: [{ nextAttemptAt: "asc" }, { createdAt: "asc" }],
       take: 50,
     });
@@ -192,6 +200,8 @@ export async function deliverDueWebhooks(deps: DeliveryDeps): Promise<number> {
     const hook = await prisma.alertWebhook.findUnique({ where: { id: WEBHOOK_ID } });
     for (const d of due) {
       const attempts = d.attempts + 1;
+      // The next attempt is counted from this one's start, not from when the receiver answered.
+      const attemptAt = clock();
       let error: string | undefined;
       if (!hook?.url || !hook.secretEncrypted) error = "no webhook URL or secret is set";
       else {
@@ -233,7 +243,7 @@ export async function deliverDueWebhooks(deps: DeliveryDeps): Promise<number> {
             lastError: error.slice(0, 500),
             ...(giveUp
               ? { failedAt: now }
-              : { nextAttemptAt: new Date(now.getTime() + backoffMs(attempts, o)) }),
+              : { nextAttemptAt: new Date(attemptAt.getTime() + backoffMs(attempts, o)) }),
           },
         });
         deps.logger?.warn(
