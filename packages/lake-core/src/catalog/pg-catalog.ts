@@ -124,8 +124,8 @@ import {
   replayManifests,
   runnableReplayJobs,
   setReplayJobStatus,
-  settleReplayItems,
   setReplaySendingRate,
+  settleReplayItems,
   startReplayJob,
 } from "./replay-jobs";
 import {
