@@ -98,6 +98,12 @@ describe("a source's lifecycle", () => {
     const audit = await s.database.db.prisma.auditLog.findFirst({ where: { action: "source.delete" } });
     expect(audit?.details).toMatchObject({ source: "kept-orders", data: "keep", keysStopped: 1 });
 
+    // The registration form is told so as the slug is typed, before it is sent.
+    const check = await s.app.inject({
+      url: `/trpc/sources.slugAvailable?input=${encodeURIComponent(JSON.stringify({ json: { slug: "kept-orders" } }))}`,
+      headers: { authorization: `Bearer ${await s.tokenFor("engineer")}` },
+    });
+    expect(check.json().result.data.json).toEqual({ slug: "kept-orders", available: false });
     const again = await call("sources.create", {
       name: "again",
       slug: "kept-orders",

@@ -49,7 +49,11 @@ export class SourceRegistrationService {
 
   /** Whether a slug is free, for the form to say so as it is typed. */
   async slugAvailable(slug: string): Promise<{ slug: string; available: boolean }> {
-    return { slug, available: (await this.catalog.findSourceBySlug(slug)) === undefined };
+    // A source deleted with its data kept leaves its curated table, which keeps the slug taken.
+    const taken =
+      (await this.catalog.findSourceBySlug(slug)) !== undefined ||
+      (await this.catalog.describeTable(curatedTableName(slug))) !== undefined;
+    return { slug, available: !taken };
   }
 
   /**
