@@ -313,7 +313,7 @@ function DashboardCards({ d }: { d: Dashboard }) {
       <Card>
         <CardHeader
           title={`Cost per source, zone and day: ${usd(costTotal)} in all`}
-          description="From the price sheet in settings. Each line says how it is computed."
+          description="From the price sheet (Operations › Price sheet). Each line says how it is computed."
         />
         {d.cost.rows.length === 0 ? (
           <p className="py-10 text-center text-gray-500 text-sm">No cost recorded in this range yet.</p>
@@ -356,7 +356,7 @@ function DashboardCards({ d }: { d: Dashboard }) {
   );
 }
 
-function quantityText(item: string, q: number): string {
+export function quantityText(item: string, q: number): string {
   switch (item) {
     // Priced per GB stored and per TB scanned; shown in the unit that reads best.
     case "storage":
@@ -366,6 +366,6 @@ function quantityText(item: string, q: number): string {
     case "compute":
       return `${q.toFixed(1)} s`;
     default:
-      return `${formatCompact(q)} requests`;
+      return `${formatCompact(q)} ${q === 1 ? "request" : "requests"}`;
   }
 }
