@@ -2,12 +2,12 @@
 // adapters, HTTP server and, by default, the data-plane workers. Graceful on SIGTERM/SIGINT.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createDb, ORDERS_SCHEMA, type Role, seed, startDatabase } from "@inlet/db";
 import { curatedColumns, ensureSourceTables, evolveColumns } from "@inlet/lake-core";
 import { type ApiConfig, ConfigError, loadConfig } from "./config";
 import { openDataPlaneAdapters } from "./data-plane-adapters";
 import { dataPlaneRoutes } from "./data-plane-routes";
+import { ensureLandingFolder } from "./landing-folders";
 import { createLogger } from "./logger";
 import { buildServer } from "./server";
 import { startMetricRollup } from "./services/metric-rollup";
@@ -54,13 +54,8 @@ async function main() {
   const tablesMade = await ensureSourceTables(catalog);
   if (tablesMade.length > 0)
     logger.info({ tables: tablesMade }, "created the curated tables of sources without one");
-  if (store.url.startsWith("file:")) {
-    // A local lake shows where files can be dropped: landing/{slug}/ of every source.
-    const root = fileURLToPath(store.url);
-    for (const { slug } of await catalog.listSources()) {
-      await mkdir(join(root, "landing", slug), { recursive: true });
-    }
-  }
+  // A local lake shows where files can be dropped: landing/{slug}/ of every source.
+  for (const { slug } of await catalog.listSources()) await ensureLandingFolder(store.url, slug);
 
   const runtime = { config, db, catalog, store, queue, dedupe, logger };
   const workers =

@@ -1,3 +1,5 @@
+import { statSync } from "node:fs";
+import { join } from "node:path";
 import { hashApiKey } from "@inlet/db";
 import { PgCatalog } from "@inlet/lake-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -54,6 +56,8 @@ describe("sources.create", () => {
       table: "curated.checkout-orders",
       ingestUrl: expect.stringMatching(/\/v1\/sources\/checkout-orders\/events$/),
     });
+    // On a local lake its landing folder is there at once, for files dropped for it.
+    expect(statSync(join(s.config.dataDir, "lake", "landing", "checkout-orders")).isDirectory()).toBe(true);
     const source = await catalog.findSourceBySlug("checkout-orders");
     expect(source).toMatchObject({
       idField: "order_id",

@@ -10,6 +10,7 @@ import {
   type Queue,
 } from "@inlet/lake-core";
 import type { Logger } from "pino";
+import { ensureLandingFolder } from "../landing-folders";
 import type { SourceChanges } from "../source-changes";
 import { AlertWebhookService } from "./alert-webhook";
 import { AlertsService } from "./alerts";
@@ -130,8 +131,16 @@ export function createServices(deps: {
     ),
     sources,
     sourceActivity: new SourceActivityService(deps.catalog, deps.lake),
-    sourceRegistration: new SourceRegistrationService(deps.db, deps.catalog, audit, (slug) =>
-      sources.ingestUrl(slug),
+    sourceRegistration: new SourceRegistrationService(
+      deps.db,
+      deps.catalog,
+      audit,
+      (slug) => sources.ingestUrl(slug),
+      // The source exists whatever happens here: a folder not made is made at the next start.
+      (slug) =>
+        ensureLandingFolder(deps.store.url, slug).catch((err: unknown) =>
+          deps.logger?.warn({ err, source: slug }, "the source's landing folder was not made"),
+        ),
     ),
     sourceLifecycle: new SourceLifecycleService(
       deps.db,

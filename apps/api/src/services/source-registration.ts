@@ -45,6 +45,8 @@ export class SourceRegistrationService {
     private readonly catalog: Catalog,
     private readonly audit: AuditService,
     private readonly ingestUrl: (slug: string) => string,
+    /** Called once the source exists: on a local lake, its landing folder is made. */
+    private readonly registered: (slug: string) => Promise<void> = async () => {},
   ) {}
 
   /** Whether a slug is free, for the form to say so as it is typed. */
@@ -126,6 +128,7 @@ export class SourceRegistrationService {
       );
       return created;
     });
+    await this.registered(source.slug);
     const ingestUrl = this.ingestUrl(source.slug);
     const event = exampleEvent(jsonSchema, { idField: input.idField, timeField: input.timeField });
     return {
