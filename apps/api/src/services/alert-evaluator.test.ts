@@ -156,5 +156,11 @@ describe("decide", () => {
     expect(alertMessage({ ...obs(42), value: 42 })).toBe(
       "Dead-letter inflow for source orders: 42 letters over 5 min, above the threshold of 10 letters",
     );
+    expect(alertMessage({ ...obs(19, { threshold: 1 }), value: 19 })).toBe(
+      "Dead-letter inflow for source orders: 19 letters over 5 min, above the threshold of 1 letter",
+    );
+    expect(alertMessage({ ...obs(1, { kind: "no_events", threshold: 0 }), value: 1 })).toBe(
+      "No events for source orders: 1 minute, above the threshold of 0 minutes",
+    );
   });
 });

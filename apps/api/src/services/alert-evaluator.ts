@@ -50,6 +50,10 @@ export function decide(observations: readonly Observation[], open: readonly Open
 
 const round = (n: number) => Math.round(n * 100) / 100;
 
+/** A figure with its unit, which is singular for exactly 1 ("1 letter", "1 minute"). */
+const amount = (n: number, unit: string) =>
+  `${round(n)} ${round(n) === 1 && unit.endsWith("s") ? unit.slice(0, -1) : unit}`;
+
 /** The sentence a banner, the history and the webhook show for a fired episode. */
 export function alertMessage(o: Observation & { value: number }): string {
   const info = ALERT_KIND_INFO[o.kind];
@@ -57,7 +61,7 @@ export function alertMessage(o: Observation & { value: number }): string {
   const window =
     o.kind === "dead_letter_inflow" || o.kind === "throughput_drop" ? ` over ${o.windowMinutes} min` : "";
   const side = info.direction === "above" ? "above" : "below";
-  return `${info.label} for ${what}: ${round(o.value)} ${info.unit}${window}, ${side} the threshold of ${round(o.threshold)} ${info.unit}`;
+  return `${info.label} for ${what}: ${amount(o.value, info.unit)}${window}, ${side} the threshold of ${amount(o.threshold, info.unit)}`;
 }
 
 /** An episode that fired or resolved this round: what the webhook is told. */
