@@ -143,7 +143,9 @@ export function DeadLetterGroups({
         columns={[
           {
             header: "Cause",
-            cellClassName: "max-w-[36rem]",
+            // At most 26rem, so the trend and "View letters" fit the console's 72rem beside it (with
+            // First seen from 1536 px); a longer reason is cut, whole in its title.
+            cellClassName: "max-w-[26rem]",
             cell: (g) => (
               <div className="min-w-0">
                 <GroupCause {...g} />
