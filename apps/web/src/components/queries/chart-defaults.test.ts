@@ -5,6 +5,7 @@ import {
   chartPoints,
   columnKind,
   defaultChart,
+  integerColumn,
   MAX_CHART_POINTS,
   timeAxisLabel,
 } from "./chart-defaults";
@@ -99,5 +100,15 @@ describe("chart defaults from column types", () => {
     expect(timeAxisLabel("2026-12-05")).toBe("2026-12-05");
     expect(timeAxisLabel("not a time")).toBe("not a time");
     expect(timeAxisLabel(null)).toBe("");
+  });
+
+  it("tells whole-number columns from fractional ones, for the axis ticks", () => {
+    expect(["BIGINT", "INTEGER", "hugeint", "INT8"].map(integerColumn)).toEqual([true, true, true, true]);
+    expect(["DOUBLE", "DECIMAL(18,3)", "FLOAT", "VARCHAR"].map(integerColumn)).toEqual([
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

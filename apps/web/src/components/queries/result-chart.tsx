@@ -28,6 +28,7 @@ import {
   type ChartSettings,
   chartPoints,
   columnKind,
+  integerColumn,
   type ResultColumn,
   timeAxisLabel,
 } from "./chart-defaults";
@@ -72,7 +73,9 @@ export const ResultChart = memo(function ResultChart({
   const { points, truncated } = chartPoints(rows, chart, columns);
   const summary = chartSummary(chart, points.length, truncated);
   const margin = { top: 8, right: 16, bottom: 4, left: 4 };
-  const timeX = columnKind(columns.find((c) => c.name === chart.x)?.type ?? "") === "time";
+  const typeOf = (name: string) => columns.find((c) => c.name === name)?.type ?? "";
+  const timeX = columnKind(typeOf(chart.x)) === "time";
+  const wholeY = chart.y.every((y) => integerColumn(typeOf(y)));
   const xAxis = (
     <XAxis
       dataKey={chart.x}
@@ -91,6 +94,7 @@ export const ResultChart = memo(function ResultChart({
       tickLine={false}
       axisLine={false}
       width={52}
+      allowDecimals={!wholeY}
       tickFormatter={(value: number) => formatCompact(value)}
     />
   );
