@@ -43,7 +43,8 @@ export function SourceDetailView({ slug }: { slug: string }) {
   const me = useQuery(trpc.me.queryOptions());
   const source = useQuery(trpc.sources.get.queryOptions({ slug }));
   const [confirmPause, setConfirmPause] = useState(false);
-  // Each pause control replaces the one pressed: once someone has used them, the new one takes the focus.
+  // Each pause control replaces the one pressed (keyed, so it is a new button): once someone has used
+  // them, the new one takes the focus.
   const [pauseTouched, setPauseTouched] = useState(false);
   const [testOpen, setTestOpen] = useState(false);
   const setStatus = useMutation(
@@ -111,6 +112,7 @@ export function SourceDetailView({ slug }: { slug: string }) {
   const paused = s.status === "paused";
   const pauseControls = !canManage ? null : paused ? (
     <Button
+      key="resume"
       variant="secondary"
       loading={setStatus.isPending}
       icon={<Play className="size-4" aria-hidden="true" />}
@@ -122,6 +124,7 @@ export function SourceDetailView({ slug }: { slug: string }) {
   ) : confirmPause ? (
     <>
       <Button
+        key="confirm-pause"
         variant="danger"
         loading={setStatus.isPending}
         autoFocus
@@ -135,6 +138,7 @@ export function SourceDetailView({ slug }: { slug: string }) {
     </>
   ) : (
     <Button
+      key="pause"
       variant="secondary"
       icon={<Pause className="size-4" aria-hidden="true" />}
       autoFocus={pauseTouched}
