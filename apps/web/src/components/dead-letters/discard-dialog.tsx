@@ -9,6 +9,11 @@ import { formatCount } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc";
 import { describeError, fieldIssues } from "@/lib/trpc-errors";
 
+/** What the list says once letters are discarded, since they then leave it without a trace. */
+export function discardedNotice(count: number): string {
+  return `${formatCount(count)} ${count === 1 ? "letter" : "letters"} discarded.`;
+}
+
 export function DiscardDialog({
   open,
   ids,

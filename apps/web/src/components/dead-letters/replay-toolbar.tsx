@@ -16,7 +16,7 @@ import {
   selectedCount,
   togglePage,
 } from "@/lib/replay-selection";
-import { DiscardDialog } from "./discard-dialog";
+import { DiscardDialog, discardedNotice } from "./discard-dialog";
 import { ReplayDialog } from "./replay-dialog";
 
 export function ReplayToolbar({
@@ -38,6 +38,11 @@ export function ReplayToolbar({
   onJobStarted: (jobId: string) => void;
 }) {
   const [dialog, setDialog] = useState<"dry-run" | "discard" | undefined>();
+  const [discarded, setDiscarded] = useState<string | undefined>();
+  const change = (next: LetterSelection) => {
+    setDiscarded(undefined);
+    onChange(next);
+  };
   const pageBox = useRef<HTMLInputElement>(null);
   const state = pageState(selection, pageIds);
   useEffect(() => {
@@ -62,7 +67,7 @@ export function ReplayToolbar({
           data-testid="select-page"
           checked={state === "all"}
           disabled={pageIds.length === 0}
-          onChange={() => onChange(togglePage(selection, pageIds))}
+          onChange={() => change(togglePage(selection, pageIds))}
         />
         Select all on this page
       </label>
@@ -71,13 +76,15 @@ export function ReplayToolbar({
           size="sm"
           variant="ghost"
           data-testid="select-all-matching"
-          onClick={() => onChange(selectAllMatching(matching))}
+          onClick={() => change(selectAllMatching(matching))}
         >
           Select all {formatCount(matching)} matching this filter
         </Button>
       ) : null}
       <span className="text-gray-600 text-xs" aria-live="polite" data-testid="selected-count">
-        {count === 0 ? "No letters selected" : `${label.charAt(0).toUpperCase()}${label.slice(1)}`}
+        {count === 0
+          ? (discarded ?? "No letters selected")
+          : `${label.charAt(0).toUpperCase()}${label.slice(1)}`}
       </span>
       <div className="ml-auto flex items-center gap-2">
         {count > 0 ? (
@@ -85,7 +92,7 @@ export function ReplayToolbar({
             size="sm"
             variant="ghost"
             data-testid="selection-clear"
-            onClick={() => onChange({ kind: "ids", ids: new Set() })}
+            onClick={() => change({ kind: "ids", ids: new Set() })}
           >
             Clear
           </Button>
@@ -130,7 +137,10 @@ export function ReplayToolbar({
           open={dialog === "discard"}
           ids={[...selection.ids]}
           onClose={() => setDialog(undefined)}
-          onDiscarded={() => onChange({ kind: "ids", ids: new Set() })}
+          onDiscarded={(n) => {
+            onChange({ kind: "ids", ids: new Set() });
+            setDiscarded(discardedNotice(n));
+          }}
         />
       ) : null}
     </div>
