@@ -9,6 +9,12 @@ import { useTRPC } from "@/lib/trpc";
 /** How often the banner asks for the firing alerts (the API judges them every 30 s). */
 const REFRESH_MS = 15_000;
 
+/** Of the firing alerts, which are acknowledged, when some are: "all acknowledged", "2 not acknowledged". */
+export function acknowledgedText(firing: number, unacknowledged: number): string {
+  if (unacknowledged === 0) return firing === 1 ? "acknowledged" : "all acknowledged";
+  return `${unacknowledged} not acknowledged`;
+}
+
 export function AlertBanner() {
   const trpc = useTRPC();
   const me = useQuery(trpc.me.queryOptions());
@@ -32,7 +38,7 @@ export function AlertBanner() {
           {alerts.length === 1 ? "1 alert firing" : `${alerts.length} alerts firing`}
         </span>
         {unacknowledged < alerts.length ? (
-          <span className="text-red-800"> ({unacknowledged} not acknowledged)</span>
+          <span className="text-red-800"> ({acknowledgedText(alerts.length, unacknowledged)})</span>
         ) : null}
         {newest ? <span className="text-red-800">: {newest.message}</span> : null}
       </p>
