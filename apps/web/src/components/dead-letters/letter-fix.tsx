@@ -96,7 +96,10 @@ export function LetterFix({
     setNotice(undefined);
     setText(initialText(letter.data?.edited?.payload ?? payload));
   };
-  const result = editing ? check.data : undefined;
+  // An empty editor is not checked (there is nothing to parse): it says so rather than showing the
+  // last check of text that is gone.
+  const empty = editing && text.trim() === "";
+  const result = editing && !empty ? check.data : undefined;
   const stale = editing && (checked !== text || check.isFetching);
   const parseError = result?.parseError;
   const problems = result?.problems ?? [];
@@ -125,7 +128,7 @@ export function LetterFix({
               variant="secondary"
               data-testid="letter-save-edit"
               loading={save.isPending}
-              disabled={parseError !== undefined || blocked !== undefined}
+              disabled={empty || parseError !== undefined || blocked !== undefined}
               onClick={() => text !== undefined && save.mutate({ id, payload: text })}
             >
               Save edit
@@ -135,7 +138,7 @@ export function LetterFix({
             size="sm"
             data-testid="letter-replay"
             loading={replay.isPending}
-            disabled={blocked !== undefined || parseError !== undefined}
+            disabled={empty || blocked !== undefined || parseError !== undefined}
             onClick={() => replay.mutate(text !== undefined ? { id, payload: text } : { id })}
             icon={<RotateCcw className="size-4" aria-hidden="true" />}
           >
@@ -226,7 +229,11 @@ export function LetterFix({
             move on.
           </p>
           <div id={`${editorId}-check`} aria-live="polite" data-testid="letter-edit-check">
-            {check.isError ? (
+            {empty ? (
+              <p className="text-red-700 text-xs" data-testid="letter-edit-empty">
+                The payload is empty: write the event as JSON.
+              </p>
+            ) : check.isError ? (
               <p className="text-red-700 text-xs">{describeError(check.error)}</p>
             ) : !result ? (
               <p className="text-gray-500 text-xs">Checking…</p>
