@@ -106,6 +106,8 @@ export function NewAnalyticsTableForm({
                 id={nameId}
                 value={name}
                 onChange={(event) => setName(event.target.value)}
+                // The form replaces the button that opened it: the name takes the focus.
+                autoFocus
                 placeholder="daily_orders"
                 autoComplete="off"
                 spellCheck={false}

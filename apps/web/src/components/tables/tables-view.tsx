@@ -222,6 +222,8 @@ function TablesList() {
   const me = useQuery(trpc.me.queryOptions());
   const canDefine = me.data?.roles.some((r) => DEFINERS.includes(r)) ?? false;
   const [defining, setDefining] = useState(false);
+  // Cancel gives the focus back to the button the form replaced.
+  const [definingCancelled, setDefiningCancelled] = useState(false);
   const [filter, setFilter] = useState("");
   const filterId = useId();
   const tables = list.data?.tables.filter((t) => matchesFilter(filter, t.name, t.source?.slug));
@@ -297,6 +299,7 @@ function TablesList() {
                 variant="secondary"
                 size="sm"
                 icon={<Plus className="size-4" aria-hidden="true" />}
+                autoFocus={definingCancelled}
                 onClick={() => setDefining(true)}
               >
                 New analytics table
@@ -306,7 +309,13 @@ function TablesList() {
         >
           {defining ? (
             <div className="border-gray-100 border-b p-4">
-              <NewAnalyticsTableForm tables={list.data?.tables ?? []} onCancel={() => setDefining(false)} />
+              <NewAnalyticsTableForm
+                tables={list.data?.tables ?? []}
+                onCancel={() => {
+                  setDefining(false);
+                  setDefiningCancelled(true);
+                }}
+              />
             </div>
           ) : null}
         </ZoneCard>
