@@ -73,7 +73,9 @@ export function DeadLetterFilterBar({
 
   return (
     <div className="space-y-3 border-gray-100 border-b px-5 py-3" data-testid="dead-letter-filters">
-      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-5">
+      {/* Source and reason get the room their names need ("Checkout clicks (checkout-clicks)",
+          "SCHEMA_VIOLATION (201)"); status, time and batch are short. */}
+      <div className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-[minmax(0,2.3fr)_minmax(0,1.9fr)_minmax(0,1fr)_minmax(0,1.1fr)_minmax(0,0.9fr)]">
         <Select
           label="Source"
           value={sourceValue}
