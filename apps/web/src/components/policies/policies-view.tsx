@@ -235,6 +235,8 @@ function TablePolicyEditor({
   const [problems, setProblems] = useState<PlacedProblem[]>([]);
   const [dialogOpen, setDialogOpen] = useState(false);
   const [reason, setReason] = useState("");
+  // What the last save changed, said until the next edit: the draft then simply has no changes.
+  const [savedNote, setSavedNote] = useState<string | undefined>();
 
   const saved = useMemo(() => (base ? draftOf(base) : undefined), [base]);
   const columnNames = useMemo(() => base?.columns.map((c) => c.name) ?? [], [base]);
@@ -273,6 +275,7 @@ function TablePolicyEditor({
   }, [problems]);
 
   const edit = (next: Draft) => {
+    setSavedNote(undefined);
     setProblems((list) => list.filter((p) => draft && valueAt(draft, p.target) === valueAt(next, p.target)));
     setDraft(next);
   };
@@ -290,6 +293,9 @@ function TablePolicyEditor({
   const save = useMutation(
     trpc.policies.save.mutationOptions({
       onSuccess: (result) => {
+        setSavedNote(
+          `Saved ${changes.length} ${changes.length === 1 ? "change" : "changes"}, with your reason in the audit log.`,
+        );
         setBase(result);
         setDraft(draftOf(result));
         setProblems([]);
@@ -370,6 +376,11 @@ function TablePolicyEditor({
               <span className="text-gray-500 text-xs">No unsaved changes</span>
             )}
           </span>
+          {savedNote && !hasChanges ? (
+            <span role="status" className="text-green-800 text-xs">
+              {savedNote}
+            </span>
+          ) : null}
           {problems.length > 0 || localProblems > 0 ? (
             <Badge tone="danger">
               {problems.length + localProblems}{" "}
