@@ -17,6 +17,7 @@ import {
   iterateEvents,
   type LakeReader,
   type QueryColumn,
+  readableSchemaOrder,
   type SourceRecord,
 } from "@inlet/lake-core";
 import { z } from "zod";
@@ -91,7 +92,11 @@ export class TestEventService {
   async example(slug: string): Promise<{ event: Record<string, unknown> }> {
     const source = await this.sourceBySlug(slug);
     const options = { idField: source.idField, timeField: source.timeField };
-    return { event: exampleEvent(source.jsonSchema, options) };
+    // The stored schema's properties come back sorted by length (jsonb): the example lists them in the
+    // table's column order, as the source was registered.
+    const table = await this.deps.catalog.getTableSummary(curatedTableName(source.slug));
+    const schema = readableSchemaOrder(source.jsonSchema, table?.columns.map((c) => c.name) ?? []);
+    return { event: exampleEvent(schema, options) };
   }
 
   private async sourceBySlug(slug: string): Promise<SourceRecord> {
