@@ -5,6 +5,7 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { clsx } from "clsx";
 import { History } from "lucide-react";
+import { useState } from "react";
 import { QueryError } from "@/components/query-error";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
 import { Button } from "@/components/ui/button";
@@ -123,6 +124,8 @@ export function ReplayJobs({
   const pause = useMutation(trpc.replays.pause.mutationOptions(settle));
   const resume = useMutation(trpc.replays.resume.mutationOptions(settle));
   const cancel = useMutation(trpc.replays.cancel.mutationOptions(settle));
+  // Cancelling cannot be undone (what was not sent is skipped): it asks once, beside the button.
+  const [confirmingCancel, setConfirmingCancel] = useState<string | undefined>();
   const controlError = pause.error ?? resume.error ?? cancel.error;
 
   if (jobs.isPending) {
@@ -213,14 +216,34 @@ export function ReplayJobs({
                         Resume
                       </Button>
                     ) : null}
-                    {canCancel(job.status) ? (
+                    {canCancel(job.status) && confirmingCancel === job.id ? (
+                      <>
+                        <Button
+                          key="confirm-cancel"
+                          size="sm"
+                          variant="danger"
+                          autoFocus
+                          data-testid="replay-job-cancel-confirm"
+                          aria-label={`Cancel replay job ${job.id}: skip the letters not sent yet`}
+                          loading={cancel.isPending && cancel.variables?.id === job.id}
+                          onClick={() =>
+                            cancel.mutate({ id: job.id }, { onSettled: () => setConfirmingCancel(undefined) })
+                          }
+                        >
+                          Cancel: skip what is not sent
+                        </Button>
+                        <Button size="sm" variant="ghost" onClick={() => setConfirmingCancel(undefined)}>
+                          Keep running
+                        </Button>
+                      </>
+                    ) : canCancel(job.status) ? (
                       <Button
+                        key="cancel"
                         size="sm"
                         variant="ghost"
                         data-testid="replay-job-cancel"
                         aria-label={`Cancel replay job ${job.id}`}
-                        loading={cancel.isPending && cancel.variables?.id === job.id}
-                        onClick={() => cancel.mutate({ id: job.id })}
+                        onClick={() => setConfirmingCancel(job.id)}
                       >
                         Cancel
                       </Button>
