@@ -14,7 +14,8 @@ describe("distinctTicks", () => {
     expect(distinctTicks(37, rate)).toEqual([0, 10, 20, 30, 40]);
   });
 
-  it("leaves an empty chart to recharts", () => {
-    expect(distinctTicks(0, rate)).toBeUndefined();
+  it("draws an all-zero series on 0 to 1, not recharts' 0 to 4 (which read as 400 % busy)", () => {
+    expect(distinctTicks(0, rate)).toEqual([0, 1]);
+    expect(distinctTicks(Number.NaN, rate)).toBeUndefined();
   });
 });

@@ -94,10 +94,11 @@ function niceStep(rough: number): number {
 
 /**
  * Y-axis ticks from 0 past `max` whose labels all differ as `format` writes them (a small rate rounded
- * to "0.1/s" twice reads as a broken axis): five if they can, fewer otherwise; undefined (recharts
- * decides) when there is nothing to show.
+ * to "0.1/s" twice reads as a broken axis): five if they can, fewer otherwise. A series that is all
+ * zero gets 0 and 1 (recharts would draw 0 to 4: "400 %" busy for workers that did nothing).
  */
 export function distinctTicks(max: number, format: (value: number) => string): number[] | undefined {
+  if (max === 0) return [0, 1];
   if (!(max > 0) || !Number.isFinite(max)) return undefined;
   for (const count of [4, 3, 2, 1]) {
     const step = niceStep(max / count);
