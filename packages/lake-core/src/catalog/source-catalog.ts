@@ -10,13 +10,19 @@ import { NOW_UTC, type Queryable } from "./transaction";
 interface SourceRow
   extends Omit<
     SourceRecord,
-    "schemaVersionId" | "schemaVersion" | "jsonSchema" | "partitionProperty" | "rawArchiveDays"
+    | "schemaVersionId"
+    | "schemaVersion"
+    | "jsonSchema"
+    | "partitionProperty"
+    | "rawArchiveDays"
+    | "columnOrder"
   > {
   partitionProperty: string | null;
   rawArchiveDays: number | null;
   schemaVersionId: string | null;
   schemaVersion: number | null;
   jsonSchema: unknown;
+  columnOrder: string[] | null;
 }
 
 // Zone-less UTC timestamps become timestamptz, which node-pg reads right.
@@ -27,7 +33,10 @@ SELECT s.id, s.slug, s.name, s.description, s.kind::text AS kind, s.status::text
        s.raw_retention_days AS "rawRetentionDays", s.raw_archive_days AS "rawArchiveDays",
        s.dedupe_window_hours AS "dedupeWindowHours",
        s.compatibility::text AS compatibility,
-       s.active_schema_version_id AS "schemaVersionId", v.version AS "schemaVersion", v.json_schema AS "jsonSchema"
+       s.active_schema_version_id AS "schemaVersionId", v.version AS "schemaVersion", v.json_schema AS "jsonSchema",
+       (SELECT array_agg(c.col->>'name' ORDER BY c.n) FROM lake_tables t
+          CROSS JOIN LATERAL jsonb_array_elements(t.columns) WITH ORDINALITY AS c(col, n)
+         WHERE t.source_id = s.id AND t.zone = 'curated' AND jsonb_typeof(t.columns) = 'array') AS "columnOrder"
 FROM sources s LEFT JOIN schema_versions v ON v.id = s.active_schema_version_id`;
 
 function toRecord(row: SourceRow): SourceRecord {
@@ -39,6 +48,7 @@ function toRecord(row: SourceRow): SourceRecord {
     schemaVersionId: row.schemaVersionId ?? undefined,
     schemaVersion: versioned ? (row.schemaVersion ?? undefined) : undefined,
     jsonSchema: versioned ? row.jsonSchema : undefined,
+    columnOrder: row.columnOrder ?? [],
   };
 }
 

@@ -50,6 +50,12 @@ export interface SourceRecord {
   /** The active version's number and JSON Schema; undefined when the source is schemaless. */
   schemaVersion: number | undefined;
   jsonSchema: unknown;
+  /**
+   * The names of its curated table's columns in the table's order (the order the source was registered
+   * and evolved with); empty before the table exists. The catalog keeps JSON Schemas as jsonb, whose
+   * keys come back sorted by length, so the schema's own property order is not this one.
+   */
+  columnOrder?: string[];
 }
 
 /** A source as registered: its first schema version (none for a schemaless source) and curated table. */

@@ -3,6 +3,7 @@
 import { InletError } from "../errors";
 import type { Catalog, SourceRecord } from "../ports/catalog";
 import { type ColumnSpec, curatedColumns, payloadLayout } from "./schema-columns";
+import { readableSchemaOrder } from "./schema-order";
 import { type EventValidator, validatorFor } from "./schema-validator";
 
 export interface SchemaLayout {
@@ -29,8 +30,13 @@ const layouts = new Map<string, SchemaLayout>();
 
 const NO_SCHEMA = "\0none";
 
-export function schemaLayoutFor(versionId: string | undefined, jsonSchema: unknown): SchemaLayout {
-  const key = versionId ?? NO_SCHEMA;
+export function schemaLayoutFor(
+  versionId: string | undefined,
+  jsonSchema: unknown,
+  /** The columns' order the layout follows (part of the cache key: the table may be created later). */
+  columnOrder: readonly string[] = [],
+): SchemaLayout {
+  const key = `${versionId ?? NO_SCHEMA}\0${columnOrder.join("\0")}`;
   let layout = layouts.get(key);
   if (!layout) {
     const schema = versionId === undefined ? undefined : jsonSchema;
@@ -47,8 +53,20 @@ export function schemaLayoutFor(versionId: string | undefined, jsonSchema: unkno
   return layout;
 }
 
+/**
+ * The source with its schema's layout. Its payload columns follow its curated table's column order
+ * (the catalog's jsonb gives the schema's properties back sorted by length), so files are written with
+ * their columns in the order the source was registered with, and `SELECT *` reads them so.
+ */
 export function withSchema(source: SourceRecord): LoadedSource {
-  return { ...source, schema: schemaLayoutFor(source.schemaVersionId, source.jsonSchema) };
+  const jsonSchema =
+    source.columnOrder && source.columnOrder.length > 0
+      ? readableSchemaOrder(source.jsonSchema, source.columnOrder)
+      : source.jsonSchema;
+  return {
+    ...source,
+    schema: schemaLayoutFor(source.schemaVersionId, jsonSchema, source.columnOrder ?? []),
+  };
 }
 
 /** The source and its active schema, or NOT_FOUND. The row is read each time; the schema work is cached. */
