@@ -1,10 +1,10 @@
 // The rate a replay job sends at. With priority "rate" it is the job's configured rate, whatever else
 // runs. With priority "live" (the default) live ingest goes first, as redrive tools for dead-letter
 // queues do: while live ingest falls behind (live batches wait in the batches queue beyond a small
-// bound, and the oldest message has waited longer than a live batch does when the workers keep up)
-// the replay halves its rate (down to a floor, so it still finishes), and otherwise it climbs back to
-// the configured rate in steps (additive increase, multiplicative decrease). A live load the workers
-// keep up with leaves the replay its whole rate.
+// bound, and the oldest message has waited over 1.5 seconds, longer than a live batch does while the
+// workers keep up) the replay halves its rate (down to a floor, so it still finishes), and otherwise it
+// climbs back to the configured rate in steps (additive increase, multiplicative decrease). A live load
+// the workers keep up with leaves the replay its whole rate.
 import { z } from "zod";
 
 export const replayPriority = z.enum(["live", "rate"]);
@@ -15,7 +15,9 @@ export interface ReplayPaceOptions {
   backlogBound?: number;
   /**
    * The age of the queue's oldest message (ms) above which waiting live batches mean live ingest is
-   * falling behind (default 1,000): below it the workers keep up, however many batches are queued.
+   * falling behind (default 1,500; at 0.4 of the sustainable rate a batch is committed within about a
+   * second of its 202):
+   * below it the workers keep up, however many batches are queued.
    */
   ageBoundMs?: number;
   /** The lowest share of the configured rate a backed-off replay keeps (default 0.05). */
@@ -46,7 +48,7 @@ export class ReplayPace {
   ) {
     this.current = configured;
     this.bound = opts.backlogBound ?? 4;
-    this.ageBoundMs = opts.ageBoundMs ?? 1000;
+    this.ageBoundMs = opts.ageBoundMs ?? 1500;
     this.floorShare = opts.floorShare ?? 0.05;
     this.increaseShare = opts.increaseShare ?? 0.2;
   }
