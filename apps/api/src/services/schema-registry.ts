@@ -118,7 +118,8 @@ export class SchemaRegistryService {
   async get(slug: string, version: number) {
     const source = await this.sourceBySlug(slug);
     const found = await this.versionOf(source, version, "version");
-    const [emails, order] = await Promise.all([this.emailsOf([found]), this.columnOrder(source)]);
+    const emails = await this.emailsOf([found]);
+    const order = source.columnOrder ?? [];
     return { ...summary(found, emails), jsonSchema: readableSchemaOrder(found.jsonSchema, order) };
   }
 
@@ -126,7 +127,8 @@ export class SchemaRegistryService {
   async diff(slug: string, from: number, to: number) {
     const source = await this.sourceBySlug(slug);
     const [a, b] = [await this.versionOf(source, from, "from"), await this.versionOf(source, to, "to")];
-    const [emails, order] = await Promise.all([this.emailsOf([a, b]), this.columnOrder(source)]);
+    const emails = await this.emailsOf([a, b]);
+    const order = source.columnOrder ?? [];
     return {
       slug: source.slug,
       from: { ...summary(a, emails), jsonSchema: readableSchemaOrder(a.jsonSchema, order) },
@@ -303,12 +305,6 @@ export class SchemaRegistryService {
       problems,
       changes: diffSchemas(schemaOf(latest), schema),
     };
-  }
-
-  /** The source's curated columns in their order: how a stored schema's properties are laid out. */
-  private async columnOrder(source: SourceRecord): Promise<string[]> {
-    const table = await this.catalog.getTableSummary(curatedTableName(source.slug));
-    return table?.columns.map((c) => c.name) ?? [];
   }
 
   private async sourceBySlug(slug: string): Promise<SourceRecord> {

@@ -1,7 +1,7 @@
 // Sources and their API keys (several per source, revocable; only a hash is stored). Sources are the
 // catalog's; keys are the control plane's.
 import { type Db, generateApiKey } from "@inlet/db";
-import { type Catalog, curatedTableName, InletError, readableSchemaOrder } from "@inlet/lake-core";
+import { type Catalog, InletError, readableSchemaOrder } from "@inlet/lake-core";
 import type { Actor } from "../auth/session";
 import type { SourceChanges } from "../source-changes";
 import type { AuditService } from "./audit";
@@ -45,8 +45,7 @@ export class SourcesService {
   async get(slug: string) {
     const source = await this.sourceBySlug(slug);
     // The stored schema's keys come back sorted (jsonb): shown in the table's column order.
-    const table = await this.catalog.getTableSummary(curatedTableName(source.slug));
-    const order = table?.columns.map((c) => c.name) ?? [];
+    const order = source.columnOrder ?? [];
     return {
       id: source.id,
       slug: source.slug,

@@ -9,8 +9,13 @@ describe("TestEventService.example", () => {
       properties: { ms: { type: "number" }, page: { type: "string" }, click_id: { type: "string" } },
     };
     const catalog = {
-      findSourceBySlug: async () => ({ slug: "clicks", jsonSchema, idField: "click_id", timeField: "" }),
-      getTableSummary: async () => ({ columns: [{ name: "click_id" }, { name: "page" }, { name: "ms" }] }),
+      findSourceBySlug: async () => ({
+        slug: "clicks",
+        jsonSchema,
+        idField: "click_id",
+        timeField: "",
+        columnOrder: ["click_id", "page", "ms"],
+      }),
     };
     const service = new TestEventService({ catalog } as unknown as TestEventDeps);
     const { event } = await service.example("clicks");

@@ -94,8 +94,7 @@ export class TestEventService {
     const options = { idField: source.idField, timeField: source.timeField };
     // The stored schema's properties come back sorted by length (jsonb): the example lists them in the
     // table's column order, as the source was registered.
-    const table = await this.deps.catalog.getTableSummary(curatedTableName(source.slug));
-    const schema = readableSchemaOrder(source.jsonSchema, table?.columns.map((c) => c.name) ?? []);
+    const schema = readableSchemaOrder(source.jsonSchema, source.columnOrder ?? []);
     return { event: exampleEvent(schema, options) };
   }
 

@@ -39,7 +39,14 @@ export function schemaLayoutFor(
   const key = `${versionId ?? NO_SCHEMA}\0${columnOrder.join("\0")}`;
   let layout = layouts.get(key);
   if (!layout) {
-    const schema = versionId === undefined ? undefined : jsonSchema;
+    // The catalog's jsonb gives the schema's properties back sorted by length: laid out in the table's
+    // order, files hold their columns in the order the source was registered with.
+    const schema =
+      versionId === undefined
+        ? undefined
+        : columnOrder.length > 0
+          ? readableSchemaOrder(jsonSchema, columnOrder)
+          : jsonSchema;
     const payload = payloadLayout(schema);
     layout = {
       validate: versionId === undefined ? undefined : validatorFor(versionId, jsonSchema),
@@ -53,19 +60,11 @@ export function schemaLayoutFor(
   return layout;
 }
 
-/**
- * The source with its schema's layout. Its payload columns follow its curated table's column order
- * (the catalog's jsonb gives the schema's properties back sorted by length), so files are written with
- * their columns in the order the source was registered with, and `SELECT *` reads them so.
- */
+/** The source with its schema's layout, its payload columns in its curated table's order. */
 export function withSchema(source: SourceRecord): LoadedSource {
-  const jsonSchema =
-    source.columnOrder && source.columnOrder.length > 0
-      ? readableSchemaOrder(source.jsonSchema, source.columnOrder)
-      : source.jsonSchema;
   return {
     ...source,
-    schema: schemaLayoutFor(source.schemaVersionId, jsonSchema, source.columnOrder ?? []),
+    schema: schemaLayoutFor(source.schemaVersionId, source.jsonSchema, source.columnOrder ?? []),
   };
 }
 
